@@ -1,0 +1,64 @@
+package io.freshet.core;
+
+/**
+ * What a feature computes. Stored aggregates keep state in the row; derived kinds are computed at read time from
+ * other features of the same set.
+ */
+public enum FeatureKind {
+    /** The value of the event with the newest event time (later arrival wins a tie), and that time. */
+    LATEST(ValueType.DOUBLE, true),
+    /** Number of events. */
+    COUNT(ValueType.LONG, true),
+    /** Sum of values. */
+    SUM(ValueType.DOUBLE, true),
+    /** Smallest value; NaN when empty. */
+    MIN(ValueType.DOUBLE, true),
+    /** Largest value; NaN when empty. */
+    MAX(ValueType.DOUBLE, true),
+    /** Mean of values; NaN when empty. */
+    MEAN(ValueType.DOUBLE, true),
+    /** Oldest event time seen (epoch ms). */
+    FIRST_SEEN(ValueType.LONG, true),
+    /** Newest event time seen (epoch ms). */
+    LAST_SEEN(ValueType.LONG, true),
+    /** The N ids with the newest event times, newest first. */
+    LAST_N(ValueType.LONG, true),
+    /** Exponentially decayed event count: sum of 2^(-(t_read - t_event) / halfLife). */
+    DECAYED_COUNT(ValueType.DOUBLE, true),
+    /** Exponentially decayed sum: sum of value * 2^(-(t_read - t_event) / halfLife). */
+    DECAYED_SUM(ValueType.DOUBLE, true),
+    /** HyperLogLog estimate of the number of distinct ids. */
+    DISTINCT_APPROX(ValueType.DOUBLE, true),
+    /** a / b of two other features; NaN when b is 0 or either is missing. */
+    RATIO(ValueType.DOUBLE, false),
+    /** a - b of two other features. */
+    DIFFERENCE(ValueType.DOUBLE, false),
+    /** Read time minus the event time of another feature, in milliseconds; NaN when it has none. */
+    TIME_SINCE(ValueType.DOUBLE, false);
+
+    private final ValueType valueType;
+    private final boolean stored;
+
+    FeatureKind(ValueType valueType, boolean stored) {
+        this.valueType = valueType;
+        this.stored = stored;
+    }
+
+    /** @return the type of the value a read yields */
+    public ValueType valueType() {
+        return valueType;
+    }
+
+    /** @return true when the feature keeps state in the row; false when it is derived at read time */
+    public boolean isStored() {
+        return stored;
+    }
+
+    /** The primitive type of a feature's value. */
+    public enum ValueType {
+        /** A 64-bit IEEE double; missing is NaN. */
+        DOUBLE,
+        /** A 64-bit signed integer (counts, epoch-ms times, ids). */
+        LONG
+    }
+}

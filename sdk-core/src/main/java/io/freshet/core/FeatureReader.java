@@ -1,0 +1,100 @@
+package io.freshet.core;
+
+import io.freshet.core.spi.RowStore;
+import java.util.Objects;
+
+/**
+ * Reads feature vectors of one set from a store, evaluated at the clock's "now": the model-serving hot path.
+ *
+ * <p>Threading: thread-safe; any number of threads may read at once, each into its own vector, and never block the
+ * store's writers. Allocation: none per read. The status a read reports is FRESH, STALE (older than the set's
+ * {@code staleAfter}), CATCHING_UP (while the feeding pipeline says so) or MISSING.
+ */
+public final class FeatureReader {
+    private final FeatureSet<?> set;
+    private final RowStore store;
+    private final EpochClock clock;
+    private final long staleAfterMs;
+    private volatile boolean catchingUp;
+
+    /**
+     * @param set the feature set
+     * @param store a store opened with {@code set.rowLayout()}
+     * @param clock read-time clock
+     */
+    public FeatureReader(FeatureSet<?> set, RowStore store, EpochClock clock) {
+        this.set = Objects.requireNonNull(set, "set can't be null");
+        this.store = Objects.requireNonNull(store, "store can't be null");
+        this.clock = Objects.requireNonNull(clock, "clock can't be null");
+        this.staleAfterMs = set.staleAfterMs();
+        if (store.layout().fingerprint() != set.fingerprint()) {
+            throw new IllegalArgumentException("store fingerprint=" + Long.toHexString(store.layout().fingerprint())
+                + " != set=" + set.name() + " fingerprint=" + Long.toHexString(set.fingerprint()));
+        }
+    }
+
+    /**
+     * @param key numeric entity key
+     * @param into the caller's vector of this set
+     * @return true when the key has a row
+     */
+    public boolean read(long key, FeatureVector into) {
+        check(into);
+        long now = clock.nowMs();
+        if (!store.readRow(key, into.row)) {
+            into.clearMissing(now);
+            return false;
+        }
+        finish(into, now);
+        return true;
+    }
+
+    /**
+     * @param key text entity key
+     * @param into the caller's vector of this set
+     * @return true when the key has a row
+     */
+    public boolean read(CharSequence key, FeatureVector into) {
+        check(into);
+        long now = clock.nowMs();
+        if (!store.readRow(key, into.row)) {
+            into.clearMissing(now);
+            return false;
+        }
+        finish(into, now);
+        return true;
+    }
+
+    private void finish(FeatureVector into, long now) {
+        into.evaluate(into.row, now, staleAfterMs);
+        if (catchingUp) {
+            into.markCatchingUp();
+        }
+    }
+
+    private void check(FeatureVector into) {
+        if (into.featureSet() != set) {
+            throw new IllegalArgumentException("vector of set=" + into.featureSet().name() + " passed to reader of set="
+                + set.name());
+        }
+    }
+
+    /**
+     * Set by the pipeline that feeds the store: while true, existing rows read as CATCHING_UP.
+     *
+     * @param catchingUp whether the feed is behind its sources
+     */
+    public void setCatchingUp(boolean catchingUp) {
+        this.catchingUp = catchingUp;
+    }
+
+    /** @return the feature set */
+    public FeatureSet<?> featureSet() {
+        return set;
+    }
+
+    /** @return the store it reads */
+    public RowStore store() {
+        return store;
+    }
+}

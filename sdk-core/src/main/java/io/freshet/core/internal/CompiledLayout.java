@@ -1,0 +1,255 @@
+package io.freshet.core.internal;
+
+import io.freshet.core.FeatureKind;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+
+/**
+ * A feature set compiled once into plain arrays: byte offsets into the row, int ids, kernel parameters. The hot
+ * paths index these arrays; they never look up a name or iterate a collection.
+ *
+ * <pre>
+ * Row (all offsets in bytes, little-endian, 8-byte aligned):
+ *   0  lastApplyMs      long   applying clock at the last update (TTL, staleness)
+ *   8  maxEventTimeMs   long   newest event time applied to the row
+ *  16  feature blocks, in declaration order (derived features have none):
+ *      +0 eventTimeMs   long   newest event time applied to this feature; NO_TIME when none
+ *      +8 state, by kind:
+ *         LATEST          value double
+ *         FIRST_SEEN      minEventTimeMs long
+ *         LAST_SEEN       (none: eventTimeMs is the value)
+ *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
+ *         DECAYED_*       value double, decayed to eventTimeMs
+ *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX: one accumulator (below)
+ *         windowed ones:  maxEpoch long (NO_EPOCH when none), then n accumulators, tile epoch e in slot e mod n
+ *      accumulators: COUNT count long | SUM sum double | MIN, MAX value double (+inf/-inf when empty)
+ *                    | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
+ * </pre>
+ *
+ * <p>Internal: not part of the public API. Immutable after construction.
+ */
+public final class CompiledLayout {
+    public static final long NO_TIME = Long.MIN_VALUE;
+    public static final long NO_EPOCH = Long.MIN_VALUE;
+    public static final int ROW_LAST_APPLY_MS = 0;
+    public static final int ROW_MAX_EVENT_TIME_MS = 8;
+    public static final int ROW_HEADER_BYTES = 16;
+    /** The largest row a set may compile to. */
+    public static final int MAX_ROW_BYTES = 16 * 1024;
+
+    public static final int K_LATEST = 0;
+    public static final int K_COUNT = 1;
+    public static final int K_SUM = 2;
+    public static final int K_MIN = 3;
+    public static final int K_MAX = 4;
+    public static final int K_MEAN = 5;
+    public static final int K_FIRST_SEEN = 6;
+    public static final int K_LAST_SEEN = 7;
+    public static final int K_LAST_N = 8;
+    public static final int K_DECAYED_COUNT = 9;
+    public static final int K_DECAYED_SUM = 10;
+    public static final int K_DISTINCT = 11;
+    public static final int K_RATIO = 12;
+    public static final int K_DIFFERENCE = 13;
+    public static final int K_TIME_SINCE = 14;
+
+    public final int featureCount;
+    public final String[] names;
+    public final FeatureKind[] kinds;
+    /** Kind as a dense int (the K_ constants) for switches. */
+    public final int[] kind;
+    /** Offset of the feature block, -1 for derived. */
+    public final int[] offset;
+    /** Tiles per window, 0 for lifetime. */
+    public final int[] tiles;
+    public final long[] tileMs;
+    /** Bytes per accumulator. */
+    public final int[] accBytes;
+    /** ln(2) / halfLifeMs for decayed kinds. */
+    public final double[] decayPerMs;
+    /** LAST_N capacity or HyperLogLog precision. */
+    public final int[] param;
+    /** Derived inputs as feature indices, -1 when unused. */
+    public final int[] inputA;
+    public final int[] inputB;
+    public final ToDoubleFunction<Object>[] valueFns;
+    public final ToLongFunction<Object>[] idFns;
+    public final Predicate<Object>[] filters;
+    /** Indices of the stored features, in order. */
+    public final int[] stored;
+    /** First vector slot and slot count per feature. */
+    public final int[] slot;
+    public final int[] width;
+    public final int vectorWidth;
+    public final int rowSizeBytes;
+
+    /**
+     * @param features the declared features
+     * @param setName the set's name, for messages
+     */
+    @SuppressWarnings("unchecked")
+    public CompiledLayout(List<FeatureSpec> features, String setName) {
+        int n = features.size();
+        featureCount = n;
+        names = new String[n];
+        kinds = new FeatureKind[n];
+        kind = new int[n];
+        offset = new int[n];
+        tiles = new int[n];
+        tileMs = new long[n];
+        accBytes = new int[n];
+        decayPerMs = new double[n];
+        param = new int[n];
+        inputA = new int[n];
+        inputB = new int[n];
+        valueFns = new ToDoubleFunction[n];
+        idFns = new ToLongFunction[n];
+        filters = new Predicate[n];
+        slot = new int[n];
+        width = new int[n];
+        int storedCount = 0;
+        long off = ROW_HEADER_BYTES;
+        int slots = 0;
+        for (int i = 0; i < n; i++) {
+            FeatureSpec f = features.get(i);
+            names[i] = f.name;
+            kinds[i] = f.kind;
+            kind[i] = f.kind.ordinal();
+            tiles[i] = f.window.tileCount();
+            tileMs[i] = f.window.tileMs();
+            param[i] = f.param;
+            decayPerMs[i] = f.halfLifeMs > 0 ? Math.log(2) / f.halfLifeMs : 0;
+            valueFns[i] = f.valueFn;
+            idFns[i] = f.idFn;
+            filters[i] = f.filter;
+            inputA[i] = f.inputA == null ? -1 : indexOf(features, f.inputA);
+            inputB[i] = f.inputB == null ? -1 : indexOf(features, f.inputB);
+            slot[i] = slots;
+            width[i] = f.kind == FeatureKind.LAST_N ? f.param : 1;
+            slots += width[i];
+            if (!f.kind.isStored()) {
+                offset[i] = -1;
+                continue;
+            }
+            storedCount++;
+            offset[i] = (int) Math.min(off, Integer.MAX_VALUE);
+            accBytes[i] = accumulatorBytes(kind[i], param[i]);
+            off += 8 + stateBytes(i);
+        }
+        if (off > MAX_ROW_BYTES) {
+            throw new io.freshet.core.FeatureDefinitionException("set=" + setName + " compiles to rowBytes=" + off
+                + " > MAX_ROW_BYTES=" + MAX_ROW_BYTES + ": use fewer or coarser tiles, a lower distinct precision, "
+                + "or split the set");
+        }
+        rowSizeBytes = (int) off;
+        vectorWidth = slots;
+        stored = new int[storedCount];
+        for (int i = 0, k = 0; i < n; i++) {
+            if (offset[i] >= 0) {
+                stored[k++] = i;
+            }
+        }
+    }
+
+    private static int indexOf(List<FeatureSpec> features, String name) {
+        for (int i = 0; i < features.size(); i++) {
+            if (features.get(i).name.equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("unknown input " + name);
+    }
+
+    private static int accumulatorBytes(int k, int p) {
+        switch (k) {
+            case K_MEAN:
+                return 16;
+            case K_DISTINCT:
+                return ((1 << p) + 7) & ~7;
+            default:
+                return 8;
+        }
+    }
+
+    private long stateBytes(int i) {
+        switch (kind[i]) {
+            case K_LATEST:
+            case K_FIRST_SEEN:
+            case K_DECAYED_COUNT:
+            case K_DECAYED_SUM:
+                return 8;
+            case K_LAST_SEEN:
+                return 0;
+            case K_LAST_N:
+                return 8 + 16L * param[i];
+            default:
+                return tiles[i] == 0 ? accBytes[i] : 8 + (long) tiles[i] * accBytes[i];
+        }
+    }
+
+    /**
+     * Writes the empty state of every feature into a zeroed or recycled row.
+     *
+     * @param row the row
+     */
+    public void initRow(io.freshet.core.spi.RowBuffer row) {
+        row.setZero(0, rowSizeBytes);
+        row.putLong(ROW_MAX_EVENT_TIME_MS, NO_TIME);
+        for (int i : stored) {
+            int off = offset[i];
+            row.putLong(off, NO_TIME);
+            switch (kind[i]) {
+                case K_FIRST_SEEN:
+                    row.putLong(off + 8, Long.MAX_VALUE);
+                    break;
+                case K_COUNT:
+                case K_SUM:
+                case K_MIN:
+                case K_MAX:
+                case K_MEAN:
+                case K_DISTINCT:
+                    if (tiles[i] == 0) {
+                        resetAccumulator(row, i, off + 8);
+                    } else {
+                        row.putLong(off + 8, NO_EPOCH);
+                        for (int t = 0; t < tiles[i]; t++) {
+                            resetAccumulator(row, i, off + 16 + t * accBytes[i]);
+                        }
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /**
+     * Sets one accumulator to its identity.
+     *
+     * @param row the row
+     * @param i feature index
+     * @param accOffset accumulator offset
+     */
+    public void resetAccumulator(io.freshet.core.spi.RowBuffer row, int i, int accOffset) {
+        switch (kind[i]) {
+            case K_MIN:
+                row.putDouble(accOffset, Double.POSITIVE_INFINITY);
+                break;
+            case K_MAX:
+                row.putDouble(accOffset, Double.NEGATIVE_INFINITY);
+                break;
+            case K_MEAN:
+                row.putLong(accOffset, 0);
+                row.putLong(accOffset + 8, 0);
+                break;
+            case K_DISTINCT:
+                row.setZero(accOffset, accBytes[i]);
+                break;
+            default:
+                row.putLong(accOffset, 0);
+                break;
+        }
+    }
+}

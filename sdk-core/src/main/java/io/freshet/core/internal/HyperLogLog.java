@@ -1,0 +1,88 @@
+package io.freshet.core.internal;
+
+import io.freshet.core.spi.RowBuffer;
+
+/**
+ * The HyperLogLog estimate over one or several register arrays of a row (several tiles are merged by taking the
+ * maximum of each register). Flajolet et al. 2007 with the linear-counting small-range correction; a 64-bit hash
+ * needs no large-range correction. Allocation-free.
+ *
+ * <p>Internal: not part of the public API.
+ */
+public final class HyperLogLog {
+    private static final double[] INV_POW2 = new double[66];
+
+    static {
+        for (int i = 0; i < INV_POW2.length; i++) {
+            INV_POW2[i] = Math.scalb(1.0, -i);
+        }
+    }
+
+    private HyperLogLog() {
+    }
+
+    /**
+     * @param row the row
+     * @param firstAcc offset of the first register array
+     * @param stride bytes between arrays
+     * @param firstSlot index of the first array to merge
+     * @param count how many arrays to merge (wrapping at {@code ringSize}); 0 gives 0
+     * @param ringSize number of arrays in the ring
+     * @param p precision
+     * @return the estimated distinct count
+     */
+    public static double estimate(RowBuffer row, int firstAcc, int stride, int firstSlot, int count, int ringSize,
+        int p) {
+        if (count <= 0) {
+            return 0;
+        }
+        final int m = 1 << p;
+        double sum = 0;
+        int zeros = 0;
+        for (int j = 0; j < m; j++) {
+            int max = 0;
+            int s = firstSlot;
+            for (int c = 0; c < count; c++) {
+                int r = row.getByte(firstAcc + s * stride + j);
+                if (r > max) {
+                    max = r;
+                }
+                if (++s == ringSize) {
+                    s = 0;
+                }
+            }
+            sum += INV_POW2[max];
+            if (max == 0) {
+                zeros++;
+            }
+        }
+        double alpha;
+        switch (m) {
+            case 16:
+                alpha = 0.673;
+                break;
+            case 32:
+                alpha = 0.697;
+                break;
+            case 64:
+                alpha = 0.709;
+                break;
+            default:
+                alpha = 0.7213 / (1 + 1.079 / m);
+                break;
+        }
+        double raw = alpha * m * m / sum;
+        if (raw <= 2.5 * m && zeros > 0) {
+            return m * Math.log((double) m / zeros);
+        }
+        return raw;
+    }
+
+    /**
+     * @param p precision
+     * @return the relative standard error 1.04 / sqrt(2^p)
+     */
+    public static double relativeStandardError(int p) {
+        return 1.04 / Math.sqrt(1 << p);
+    }
+}

@@ -1,0 +1,98 @@
+package io.freshet.core.spi;
+
+/**
+ * The store SPI: one fixed-size row per entity key for one feature set, split into shards that each have a single
+ * writer, with the applied Kafka offsets of each shard kept beside the rows. Engines live in {@code sdk-store}
+ * (and {@link InMemoryRowStore} here, for tests); every engine passes the same contract test.
+ *
+ * <p>Threading: {@code readRow}, {@code shardOf}, {@code size} and {@code appliedOffset} may be called from any
+ * thread at any time and never block a writer; {@link #writer(int)} hands each shard's writer to one thread.
+ * Reads are allocation-free and never return a torn row.
+ */
+public interface RowStore extends AutoCloseable {
+    /** @return the layout the store was opened with */
+    RowLayout layout();
+
+    /** @return how the store was found at open */
+    StoreOpenState openState();
+
+    /** @return number of shards (fixed at creation) */
+    int shardCount();
+
+    /**
+     * @param key numeric key
+     * @return the shard that owns it
+     */
+    int shardOf(long key);
+
+    /**
+     * @param key text key
+     * @return the shard that owns it
+     */
+    int shardOf(CharSequence key);
+
+    /**
+     * Copies a consistent image of the key's row.
+     *
+     * @param key numeric key
+     * @param into a row of at least {@code layout().rowSizeBytes()} bytes
+     * @return false when the key has no row (nothing copied)
+     */
+    boolean readRow(long key, RowBuffer into);
+
+    /**
+     * Text-key variant of {@link #readRow(long, RowBuffer)}.
+     *
+     * @param key text key
+     * @param into target row
+     * @return false when absent (or the key is longer than the store's key length)
+     */
+    boolean readRow(CharSequence key, RowBuffer into);
+
+    /**
+     * @param shard shard index
+     * @return its writer; the caller's thread becomes its only user
+     */
+    ShardWriter writer(int shard);
+
+    /** @return number of rows */
+    long size();
+
+    /** @return maximum number of rows */
+    long capacity();
+
+    /**
+     * Returns the stable index of a topic in the store's offset table, registering it on first use.
+     *
+     * @param topic topic name
+     * @return its index
+     * @throws StoreException when the offset table is full
+     */
+    int topicIndex(String topic);
+
+    /**
+     * @param shard shard
+     * @param topicIndex topic index
+     * @param partition partition
+     * @return the shard's applied offset, or {@link ShardWriter#NO_OFFSET}
+     */
+    long appliedOffset(int shard, int topicIndex, int partition);
+
+    /**
+     * @param key metadata key (e.g. {@code kafka.cluster.id})
+     * @return the value, or null
+     */
+    String metadata(String key);
+
+    /**
+     * Stores a small string durably beside the offsets (cluster id, topic ids).
+     *
+     * @param key metadata key
+     * @param value value
+     */
+    void putMetadata(String key, String value);
+
+    /** Flushes, marks a clean shutdown and releases the files. Idempotent. */
+    @Override
+    void close();
+}

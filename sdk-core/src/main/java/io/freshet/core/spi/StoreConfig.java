@@ -1,0 +1,190 @@
+package io.freshet.core.spi;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Options for opening a store: where, how many rows, how many shards. Immutable; build with
+ * {@link #builder(RowLayout)}. Capacity and shard count are fixed at creation and checked at every later open.
+ */
+public final class StoreConfig {
+    /** Default maximum UTF-8 length of a text key. */
+    public static final int DEFAULT_MAX_KEY_BYTES = 64;
+    /** Largest supported text key. */
+    public static final int MAX_KEY_BYTES = 256;
+    /** Default number of topics the offset table holds. */
+    public static final int DEFAULT_MAX_TOPICS = 8;
+    /** Default number of partitions per topic the offset table holds. */
+    public static final int DEFAULT_MAX_PARTITIONS = 256;
+
+    private final RowLayout layout;
+    private final Path directory;
+    private final long capacity;
+    private final int shards;
+    private final int maxKeyBytes;
+    private final int maxTopics;
+    private final int maxPartitions;
+    private final boolean readOnly;
+
+    private StoreConfig(Builder b) {
+        this.layout = b.layout;
+        this.directory = b.directory;
+        this.capacity = b.capacity;
+        this.shards = b.shards;
+        this.maxKeyBytes = b.maxKeyBytes;
+        this.maxTopics = b.maxTopics;
+        this.maxPartitions = b.maxPartitions;
+        this.readOnly = b.readOnly;
+    }
+
+    /**
+     * @param layout the feature set's row layout
+     * @return a builder
+     */
+    public static Builder builder(RowLayout layout) {
+        return new Builder(Objects.requireNonNull(layout, "layout can't be null"));
+    }
+
+    /** @return the row layout */
+    public RowLayout layout() {
+        return layout;
+    }
+
+    /** @return the store's directory */
+    public Path directory() {
+        return directory;
+    }
+
+    /** @return maximum rows */
+    public long capacity() {
+        return capacity;
+    }
+
+    /** @return number of shards */
+    public int shards() {
+        return shards;
+    }
+
+    /** @return maximum UTF-8 bytes of a text key */
+    public int maxKeyBytes() {
+        return maxKeyBytes;
+    }
+
+    /** @return topics in the offset table */
+    public int maxTopics() {
+        return maxTopics;
+    }
+
+    /** @return partitions per topic in the offset table */
+    public int maxPartitions() {
+        return maxPartitions;
+    }
+
+    /** @return true to open an existing store for reading only (no writers, no lock) */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** Builds a {@link StoreConfig}; each option is checked when set. Not thread-safe. */
+    public static final class Builder {
+        private final RowLayout layout;
+        private Path directory;
+        private long capacity = -1;
+        private int shards = 1;
+        private int maxKeyBytes = DEFAULT_MAX_KEY_BYTES;
+        private int maxTopics = DEFAULT_MAX_TOPICS;
+        private int maxPartitions = DEFAULT_MAX_PARTITIONS;
+        private boolean readOnly;
+
+        private Builder(RowLayout layout) {
+            this.layout = layout;
+        }
+
+        /**
+         * @param dir directory of the store (created 0700 if absent)
+         * @return this
+         */
+        public Builder directory(Path dir) {
+            this.directory = Objects.requireNonNull(dir, "directory can't be null");
+            return this;
+        }
+
+        /**
+         * @param rows maximum number of rows, at least 1
+         * @return this
+         */
+        public Builder capacity(long rows) {
+            if (rows < 1 || rows > (1L << 40)) {
+                throw new IllegalArgumentException("capacity=" + rows + " is out of range: use 1..2^40 rows");
+            }
+            this.capacity = rows;
+            return this;
+        }
+
+        /**
+         * @param n number of shards (single writers), 1..256
+         * @return this
+         */
+        public Builder shards(int n) {
+            if (n < 1 || n > 256) {
+                throw new IllegalArgumentException("shards=" + n + " is out of range: use 1..256");
+            }
+            this.shards = n;
+            return this;
+        }
+
+        /**
+         * @param bytes maximum UTF-8 length of a text key, 1..{@value StoreConfig#MAX_KEY_BYTES}
+         * @return this
+         */
+        public Builder maxKeyBytes(int bytes) {
+            if (bytes < 1 || bytes > MAX_KEY_BYTES) {
+                throw new IllegalArgumentException("maxKeyBytes=" + bytes + " is out of range: use 1.."
+                    + MAX_KEY_BYTES);
+            }
+            this.maxKeyBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param topics topics the offset table holds, 1..64
+         * @return this
+         */
+        public Builder maxTopics(int topics) {
+            if (topics < 1 || topics > 64) {
+                throw new IllegalArgumentException("maxTopics=" + topics + " is out of range: use 1..64");
+            }
+            this.maxTopics = topics;
+            return this;
+        }
+
+        /**
+         * @param partitions partitions per topic the offset table holds, 1..4096
+         * @return this
+         */
+        public Builder maxPartitions(int partitions) {
+            if (partitions < 1 || partitions > 4096) {
+                throw new IllegalArgumentException("maxPartitions=" + partitions + " is out of range: use 1..4096");
+            }
+            this.maxPartitions = partitions;
+            return this;
+        }
+
+        /**
+         * @param readOnly open for reading only
+         * @return this
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
+        /** @return the config */
+        public StoreConfig build() {
+            if (capacity < 0) {
+                throw new IllegalArgumentException("capacity was not set: call capacity(rows)");
+            }
+            return new StoreConfig(this);
+        }
+    }
+}

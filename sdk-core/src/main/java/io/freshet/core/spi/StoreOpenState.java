@@ -1,0 +1,11 @@
+package io.freshet.core.spi;
+
+/** How a store was found when it was opened. */
+public enum StoreOpenState {
+    /** No store existed; a new empty one was created. */
+    CREATED,
+    /** The store was closed cleanly last time; no recovery was needed. */
+    CLEAN,
+    /** The last process did not close it (killed); recovery ran and rolled back at most one apply per shard. */
+    RECOVERED
+}
