@@ -184,6 +184,16 @@ public final class FeatureSet<E> {
         return canonicalForm;
     }
 
+    /**
+     * The features as declared, for tools that interpret a definition on their own (the reference model of the
+     * test kit). {@link FeatureSpec} is internal: its shape may change between releases.
+     *
+     * @return the declared features in declaration order, unmodifiable
+     */
+    public List<FeatureSpec> featureSpecs() {
+        return specs;
+    }
+
     /** @return the compiled row layout, for store engines */
     public RowLayout rowLayout() {
         return rowLayout;

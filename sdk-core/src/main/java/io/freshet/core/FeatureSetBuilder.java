@@ -164,6 +164,7 @@ public class FeatureSetBuilder<E> {
         ToLongFunction<? super E> idFn, long halfLifeMs, int param) {
         checkName("feature", name);
         Objects.requireNonNull(window, "window can't be null");
+        window.checkTiled(name);
         for (FeatureSpec f : state.features) {
             if (f.name.equals(name)) {
                 throw new FeatureDefinitionException("feature name=" + name + " is declared twice in set="

@@ -54,8 +54,9 @@ public final class Window {
      * A sliding window with the default tile granularity (see the class comment).
      *
      * @param length window length, at least 1 s, whole seconds, at most 400 days
-     * @return the window
-     * @throws FeatureDefinitionException when the length is out of range or has no default granularity
+     * @return the window; when no default granularity fits, a window that must be given one with
+     *     {@link #tiles(Duration)} before a feature uses it (declaring a feature over it throws)
+     * @throws FeatureDefinitionException when the length is out of range
      */
     public static Window sliding(Duration length) {
         Objects.requireNonNull(length, "length can't be null");
@@ -66,8 +67,23 @@ public final class Window {
                 return new Window(w, g);
             }
         }
-        throw new FeatureDefinitionException("window=" + length + " has no default tile granularity: call "
-            + ".tiles(g) with a g of at least 1s that divides it into at most " + MAX_TILES + " tiles");
+        // No default fits (e.g. 61 s, or more than 30 days): the caller must still be able to choose one with
+        // tiles(g), so the error is raised only if a feature is declared over the window without doing so.
+        return new Window(w, 0);
+    }
+
+    /**
+     * Checks that a feature can be declared over this window.
+     *
+     * @param feature the feature's name, for the message
+     * @throws FeatureDefinitionException when the window is sliding and has no tile granularity
+     */
+    void checkTiled(String feature) {
+        if (lengthMs != 0 && tileMs == 0) {
+            throw new FeatureDefinitionException("feature=" + feature + " window=" + Duration.ofMillis(lengthMs)
+                + " has no default tile granularity: call .tiles(g) with a g of at least 1s that divides it into at "
+                + "most MAX_TILES=" + MAX_TILES + " tiles");
+        }
     }
 
     /**
@@ -114,14 +130,14 @@ public final class Window {
         return lengthMs;
     }
 
-    /** @return tile granularity in milliseconds (0 for lifetime) */
+    /** @return tile granularity in milliseconds (0 for lifetime, or a sliding window with no granularity yet) */
     public long tileMs() {
         return tileMs;
     }
 
-    /** @return number of tiles (0 for lifetime) */
+    /** @return number of tiles (0 for lifetime, or a sliding window with no granularity yet) */
     public int tileCount() {
-        return lengthMs == 0 ? 0 : (int) (lengthMs / tileMs);
+        return tileMs == 0 ? 0 : (int) (lengthMs / tileMs);
     }
 
     @Override
@@ -137,6 +153,7 @@ public final class Window {
     @Override
     public String toString() {
         return lengthMs == 0 ? "lifetime"
-            : "sliding(" + Duration.ofMillis(lengthMs) + ", tile=" + Duration.ofMillis(tileMs) + ")";
+            : "sliding(" + Duration.ofMillis(lengthMs) + ", tile=" + (tileMs == 0 ? "none" : Duration.ofMillis(tileMs))
+            + ")";
     }
 }

@@ -18,6 +18,7 @@ public final class InMemoryRowStore implements RowStore {
     private final long capacity;
     private final int maxTopics;
     private final int maxPartitions;
+    private final int maxKeyBytes;
     private final List<Map<Object, long[]>> shards = new ArrayList<>();
     private final long[][] offsets;
     private final List<String> topics = new ArrayList<>();
@@ -34,6 +35,7 @@ public final class InMemoryRowStore implements RowStore {
         this.capacity = config.capacity();
         this.maxTopics = config.maxTopics();
         this.maxPartitions = config.maxPartitions();
+        this.maxKeyBytes = config.maxKeyBytes();
         this.offsets = new long[config.shards()][maxTopics * maxPartitions];
         this.writers = new Writer[config.shards()];
         for (int s = 0; s < config.shards(); s++) {
@@ -88,6 +90,9 @@ public final class InMemoryRowStore implements RowStore {
     @Override
     public boolean readRow(CharSequence key, RowBuffer into) {
         checkOpen();
+        if (Keys.encodeUtf8(key, new byte[maxKeyBytes]) < 0) {
+            return false;
+        }
         return copyOut(shards.get(shardOf(key)).get(key.toString()), into);
     }
 
@@ -187,6 +192,10 @@ public final class InMemoryRowStore implements RowStore {
 
         @Override
         public int begin(CharSequence key, int topicIndex, int partition, long offset) {
+            if (Keys.encodeUtf8(key, new byte[maxKeyBytes]) < 0) {
+                throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes="
+                    + maxKeyBytes + " in UTF-8");
+            }
             return beginKey(key.toString(), topicIndex, partition, offset);
         }
 

@@ -25,6 +25,19 @@ public final class StoreConfig {
     private final int maxTopics;
     private final int maxPartitions;
     private final boolean readOnly;
+    private final OsCrashPolicy osCrashPolicy;
+
+    /**
+     * What to do when a store was left open by a writer of an earlier OS boot: the OS crashed or lost power, so
+     * dirty pages may have been lost in any order and the undo slots prove nothing. (A writer killed in this boot
+     * left the page cache intact; that case is always recovered exactly.)
+     */
+    public enum OsCrashPolicy {
+        /** Refuse to open with {@link StoreException.Reason#OS_CRASH}; an operator decides. The default. */
+        FAIL,
+        /** Delete the rows and offsets and start empty, so the pipeline rebuilds the store by replaying Kafka. */
+        REBUILD
+    }
 
     private StoreConfig(Builder b) {
         this.layout = b.layout;
@@ -35,6 +48,7 @@ public final class StoreConfig {
         this.maxTopics = b.maxTopics;
         this.maxPartitions = b.maxPartitions;
         this.readOnly = b.readOnly;
+        this.osCrashPolicy = b.osCrashPolicy;
     }
 
     /**
@@ -85,6 +99,11 @@ public final class StoreConfig {
         return readOnly;
     }
 
+    /** @return what to do with a store left open across an OS crash */
+    public OsCrashPolicy osCrashPolicy() {
+        return osCrashPolicy;
+    }
+
     /** Builds a {@link StoreConfig}; each option is checked when set. Not thread-safe. */
     public static final class Builder {
         private final RowLayout layout;
@@ -95,6 +114,7 @@ public final class StoreConfig {
         private int maxTopics = DEFAULT_MAX_TOPICS;
         private int maxPartitions = DEFAULT_MAX_PARTITIONS;
         private boolean readOnly;
+        private OsCrashPolicy osCrashPolicy = OsCrashPolicy.FAIL;
 
         private Builder(RowLayout layout) {
             this.layout = layout;
@@ -176,6 +196,15 @@ public final class StoreConfig {
          */
         public Builder readOnly(boolean readOnly) {
             this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * @param policy what to do with a store left open across an OS crash (default FAIL)
+         * @return this
+         */
+        public Builder osCrashPolicy(OsCrashPolicy policy) {
+            this.osCrashPolicy = Objects.requireNonNull(policy, "policy can't be null");
             return this;
         }
 

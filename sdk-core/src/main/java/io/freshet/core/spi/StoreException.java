@@ -31,6 +31,14 @@ public final class StoreException extends RuntimeException {
         MISSING_JVM_FLAGS,
         /** The store was damaged while in use (e.g. truncated under the mapping). */
         DAMAGED,
+        /**
+         * The last writer did not close the store and ran in an earlier OS boot: the OS crashed or lost power, so
+         * the file may hold any mix of old and new pages. Delete the store to rebuild it from Kafka, or open it
+         * with {@code OsCrashPolicy.REBUILD}.
+         */
+        OS_CRASH,
+        /** The store is full (no room for a new key). */
+        FULL,
         /** The store is closed. */
         CLOSED,
         /** An I/O error. */
