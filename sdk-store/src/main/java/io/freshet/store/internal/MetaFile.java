@@ -42,6 +42,9 @@ import java.util.zip.CRC32C;
  * |  248 staticCrc u64 = CRC32C of bytes [0, 248)  -- everything above is written once   |
  * |  256 state u64 (1 CLEAN, 2 OPEN)   264 openGeneration u64   272 bootId u64           |
  * |  280 lastOpenMs u64                288 lastCloseMs u64                               |
+ * |  296 bodyCrc u64: CRC32C of bytes [4096, fileBytes), written at a clean close and     |
+ * |      verified at an open that finds the state CLEAN (offsets and undo slots change on |
+ * |      every apply, so they can only be checked at rest)                                |
  * +--------------------------------------------------------------------------------------+ 4096
  * | UNDO SLOTS: shards x undoSlotBytes (multiple of 64)                                  |
  * |   +0 state u64 (0 IDLE, 1 ACTIVE)  +8 topicIndex i32  +12 partition i32              |
@@ -95,6 +98,7 @@ public final class MetaFile implements AutoCloseable {
     static final int H_BOOT_ID = 272;
     static final int H_LAST_OPEN_MS = 280;
     static final int H_LAST_CLOSE_MS = 288;
+    static final int H_BODY_CRC = 296;
 
     static final int U_STATE = 0;
     static final int U_TOPIC = 8;
@@ -289,6 +293,10 @@ public final class MetaFile implements AutoCloseable {
             }
             h.flip();
             validateHeader(p, h, config, g, engineId, size);
+            if (h.getLong(H_STATE) == STATE_CLEAN && h.getLong(H_BODY_CRC) != bodyCrc(ch, g)) {
+                throw new StoreException(Reason.CORRUPT, p, "body checksum mismatch after a clean close: offsets or "
+                    + "undo slots are damaged; delete the store directory to rebuild it from Kafka");
+            }
             MappedByteBuffer m = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0,
                 g.fileBytes);
             MetaFile f = new MetaFile(p, g, readOnly, ch, m);
@@ -305,6 +313,23 @@ public final class MetaFile implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static long bodyCrc(FileChannel ch, Geometry g) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        for (long pos = HEADER_BYTES; pos < g.fileBytes;) {
+            buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), g.fileBytes - pos));
+            int n = ch.read(buf, pos);
+            if (n <= 0) {
+                break;
+            }
+            buf.flip();
+            crc.update(buf);
+            pos += n;
+        }
+        return crc.getValue();
     }
 
     private static void validateHeader(Path p, ByteBuffer h, StoreConfig c, Geometry g, int engineId, long size) {
@@ -399,6 +424,11 @@ public final class MetaFile implements AutoCloseable {
     public void markClean() {
         checkWritable();
         mapped.force();
+        ByteBuffer body = mapped.duplicate();
+        body.position(HEADER_BYTES).limit((int) g.fileBytes);
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        UNSAFE.putLong(base + H_BODY_CRC, crc.getValue());
         UNSAFE.putLong(base + H_LAST_CLOSE_MS, System.currentTimeMillis());
         UNSAFE.putLongVolatile(null, base + H_STATE, STATE_CLEAN);
         mapped.force(0, HEADER_BYTES);
