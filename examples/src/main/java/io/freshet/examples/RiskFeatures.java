@@ -1,0 +1,31 @@
+package io.freshet.examples;
+
+import io.freshet.core.FeatureSet;
+import io.freshet.core.Window;
+import java.time.Duration;
+
+/** The fraud/risk feature set the demos compute per user. */
+public final class RiskFeatures {
+    /** Per-user risk features. */
+    public static final FeatureSet<Payment> USER_RISK = FeatureSet.builder("user_risk", Payment.class)
+        .entity("user", Payment::userId)
+        .eventTime(Payment::timestampMs)
+        .latest("last_amount", Payment::amount)
+        .count("txn_5m", Window.sliding(Duration.ofMinutes(5)))
+        .count("txn_1h", Window.sliding(Duration.ofHours(1)))
+        .sum("amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(1)))
+        .max("max_amount_24h", Payment::amount, Window.sliding(Duration.ofDays(1)))
+        .mean("mean_amount", Payment::amount)
+        .count("declines_1h", Window.sliding(Duration.ofHours(1))).where(Payment::declined)
+        .decayedCount("activity", Duration.ofMinutes(30))
+        .lastN("last_merchants", Payment::merchantId, 5)
+        .distinctApprox("merchants_24h", Payment::merchantId, Window.sliding(Duration.ofDays(1)))
+        .firstSeen("first_seen")
+        .derived("decline_ratio_1h", d -> d.ratio("declines_1h", "txn_1h"))
+        .derived("since_last_payment_ms", d -> d.timeSince("last_amount"))
+        .staleAfter(Duration.ofMinutes(10))
+        .build();
+
+    private RiskFeatures() {
+    }
+}
