@@ -15,6 +15,7 @@ public final class FeatureReader {
     private final RowStore store;
     private final EpochClock clock;
     private final long staleAfterMs;
+    private final KeyType keyType;
     private volatile boolean catchingUp;
 
     /**
@@ -27,6 +28,7 @@ public final class FeatureReader {
         this.store = Objects.requireNonNull(store, "store can't be null");
         this.clock = Objects.requireNonNull(clock, "clock can't be null");
         this.staleAfterMs = set.staleAfterMs();
+        this.keyType = set.keyType();
         if (store.layout().fingerprint() != set.fingerprint()) {
             throw new IllegalArgumentException("store fingerprint=" + Long.toHexString(store.layout().fingerprint())
                 + " != set=" + set.name() + " fingerprint=" + Long.toHexString(set.fingerprint()));
@@ -37,9 +39,13 @@ public final class FeatureReader {
      * @param key numeric entity key
      * @param into the caller's vector of this set
      * @return true when the key has a row
+     * @throws IllegalArgumentException when the set has a TEXT key, or the vector is of another set
      */
     public boolean read(long key, FeatureVector into) {
         check(into);
+        if (keyType != KeyType.LONG) {
+            throw wrongKeyType();
+        }
         long now = clock.nowMs();
         if (!store.readRow(key, into.row)) {
             into.clearMissing(now);
@@ -53,9 +59,13 @@ public final class FeatureReader {
      * @param key text entity key
      * @param into the caller's vector of this set
      * @return true when the key has a row
+     * @throws IllegalArgumentException when the set has a LONG key, or the vector is of another set
      */
     public boolean read(CharSequence key, FeatureVector into) {
         check(into);
+        if (keyType != KeyType.TEXT) {
+            throw wrongKeyType();
+        }
         long now = clock.nowMs();
         if (!store.readRow(key, into.row)) {
             into.clearMissing(now);
@@ -70,6 +80,12 @@ public final class FeatureReader {
         if (catchingUp) {
             into.markCatchingUp();
         }
+    }
+
+    private IllegalArgumentException wrongKeyType() {
+        // A key of the other type can never match a row: failing beats reading MISSING forever.
+        return new IllegalArgumentException("set=" + set.name() + " has a " + keyType + " key: read it with a "
+            + (keyType == KeyType.LONG ? "long" : "CharSequence") + " key");
     }
 
     private void check(FeatureVector into) {

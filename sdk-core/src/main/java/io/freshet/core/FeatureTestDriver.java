@@ -137,6 +137,15 @@ public final class FeatureTestDriver<E> {
     }
 
     /**
+     * @param key text key
+     * @param into a caller-owned vector
+     * @return true when the key has a row
+     */
+    public boolean read(CharSequence key, FeatureVector into) {
+        return reader.read(key, into);
+    }
+
+    /**
      * Evicts rows idle longer than the set's TTL, as a store would.
      *
      * @return rows evicted

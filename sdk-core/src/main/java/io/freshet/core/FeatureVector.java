@@ -156,12 +156,15 @@ public final class FeatureVector {
     }
 
     /**
-     * @param ref a last-N feature
+     * @param ref a last-N feature (for another feature, position 0 is {@link #getLong(FeatureRef)})
      * @param position 0 for the newest
      * @return the id at that position, or {@link #MISSING_LONG} past the size
      */
     public long getLong(FeatureRef ref, int position) {
         int i = index(ref);
+        if (l.kind[i] != K_LAST_N) {
+            return position == 0 ? getLong(ref) : MISSING_LONG;
+        }
         return position >= 0 && position < sizes[i] ? bits[l.slot[i] + position] : MISSING_LONG;
     }
 

@@ -77,7 +77,7 @@ public final class RowApplier<E> {
         if (eventTimeMs < 0) {
             return REJECTED_NEGATIVE_TIME;
         }
-        if (eventTimeMs - nowMs > futureSkewMs) {
+        if (eventTimeMs - futureSkewMs > nowMs) {
             return REJECTED_FUTURE;
         }
         for (int k = 0; k < stored.length; k++) {

@@ -1,0 +1,122 @@
+package io.freshet.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.freshet.core.internal.Fingerprint;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins the fingerprint of a fixed definition: stores keep it in their header, so a change here means every existing
+ * store is refused. If this test fails, the canonical form or the hash changed: that is a file-format change, not a
+ * test to update casually.
+ */
+class FingerprintGoldenTest {
+    static final String GOLDEN_CANONICAL = "freshet.featureset.v1;name=user_risk;key=user:LONG;"
+        + "f=last_amount:LATEST:w=0/0:filter=0:hl=0:p=0;"
+        + "f=txn_1h:COUNT:w=3600000/120000:filter=0:hl=0:p=0;"
+        + "f=declines_1h:COUNT:w=3600000/120000:filter=1:hl=0:p=0;"
+        + "f=amount_5m:SUM:w=300000/10000:filter=0:hl=0:p=0;"
+        + "f=recent:LAST_N:w=0/0:filter=0:hl=0:p=5;"
+        + "f=decayed:DECAYED_SUM:w=0/0:filter=0:hl=600000:p=0;"
+        + "f=merchants_1d:DISTINCT_APPROX:w=86400000/3600000:filter=0:hl=0:p=7;"
+        + "rowBytes=4000";
+    /** Computed once, independently of the Java code, from GOLDEN_CANONICAL (see hashFunctionIsPinned). */
+    static final String GOLDEN_HEX = "6fcd8257fc6aa0a8";
+
+    private static FeatureSet<Ev> golden(UnaryOperator<FeatureSetBuilder<Ev>> extra, Window txnWindow,
+        boolean declineFilter) {
+        FeatureSetBuilder<Ev> b = FeatureSet.builder("user_risk", Ev.class)
+            .entity("user", Ev::key)
+            .eventTime(Ev::timeMs)
+            .latest("last_amount", Ev::amount)
+            .count("txn_1h", txnWindow);
+        FeatureSetBuilder.AggregateStep<Ev> declines = b.count("declines_1h", Window.sliding(Duration.ofHours(1)));
+        if (declineFilter) {
+            declines.where(Ev::flag);
+        }
+        b.sum("amount_5m", Ev::amount, Window.sliding(Duration.ofMinutes(5)))
+            .lastN("recent", Ev::id, 5)
+            .decayedSum("decayed", Ev::amount, Duration.ofMinutes(10))
+            .distinctApprox("merchants_1d", Ev::id, Window.sliding(Duration.ofDays(1)));
+        return extra.apply(b).build();
+    }
+
+    private static FeatureSet<Ev> golden() {
+        return golden(b -> b, Window.sliding(Duration.ofHours(1)), true);
+    }
+
+    @Test
+    void fixedDefinitionHasAPinnedCanonicalFormAndFingerprint() {
+        FeatureSet<Ev> s = golden();
+        assertThat(s.canonicalForm()).isEqualTo(GOLDEN_CANONICAL);
+        assertThat(Long.toHexString(s.fingerprint())).isEqualTo(GOLDEN_HEX);
+        assertThat(s.rowLayout().fingerprint()).isEqualTo(s.fingerprint());
+        assertThat(s.rowLayout().canonicalForm()).isEqualTo(GOLDEN_CANONICAL);
+    }
+
+    @Test
+    void hashFunctionIsPinned() {
+        // FNV-1a 64 then fmix64. The values were computed by an independent implementation of the two published
+        // algorithms, so they pin the algorithm, not just whatever the code returned once.
+        assertThat(Long.toHexString(Fingerprint.of(""))).isEqualTo("efd01f60ba992926");
+        assertThat(Long.toHexString(Fingerprint.of("freshet"))).isEqualTo("374c9d2f0fa209a4");
+        assertThat(Long.toHexString(Fingerprint.of("ключ"))).isEqualTo("590520d718275ed5");
+        assertThat(Fingerprint.mix64(0)).isZero();
+        assertThat(Long.toHexString(Fingerprint.mix64(1))).isEqualTo("b456bcfc34c2cb2c");
+    }
+
+    @Test
+    void whatTheStoredStateMeansChangesTheFingerprint() {
+        long base = golden().fingerprint();
+        assertThat(golden(b -> b, Window.sliding(Duration.ofHours(2)), true).fingerprint())
+            .as("window length").isNotEqualTo(base);
+        assertThat(golden(b -> b, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(1)), true)
+            .fingerprint()).as("tile granularity").isNotEqualTo(base);
+        assertThat(golden(b -> b, Window.lifetime(), true).fingerprint()).as("lifetime").isNotEqualTo(base);
+        assertThat(golden(b -> b, Window.sliding(Duration.ofHours(1)), false).fingerprint())
+            .as("filter presence").isNotEqualTo(base);
+        assertThat(golden(b -> b.count("extra"), Window.sliding(Duration.ofHours(1)), true).fingerprint())
+            .as("another stored feature").isNotEqualTo(base);
+        assertThat(variant("txn_1h", FeatureKind.SUM)).as("kind").isNotEqualTo(variant("txn_1h", FeatureKind.COUNT));
+        assertThat(variant("txn_count", FeatureKind.COUNT)).as("name")
+            .isNotEqualTo(variant("txn_1h", FeatureKind.COUNT));
+        assertThat(FeatureSet.builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs).count("c").build()
+            .fingerprint()).as("key type").isNotEqualTo(FeatureSet.builder("s", Ev.class)
+                .textEntity("user", Ev::textKey).eventTime(Ev::timeMs).count("c").build().fingerprint());
+        assertThat(FeatureSet.builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs)
+            .lastN("r", Ev::id, 5).build().fingerprint()).as("last-N size").isNotEqualTo(FeatureSet
+                .builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs).lastN("r", Ev::id, 6).build()
+                .fingerprint());
+    }
+
+    private static long variant(String name, FeatureKind kind) {
+        FeatureSetBuilder<Ev> b = FeatureSet.builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs);
+        Window w = Window.sliding(Duration.ofHours(1));
+        return (kind == FeatureKind.SUM ? b.sum(name, Ev::amount, w) : b.count(name, w)).build().fingerprint();
+    }
+
+    @Test
+    void extractorCodeDerivedFeaturesAndServingOptionsDoNotChangeTheFingerprint() {
+        long base = golden().fingerprint();
+        FeatureSet<Ev> otherCode = FeatureSet.builder("user_risk", Ev.class)
+            .entity("user", e -> e.key * 31)
+            .eventTime(e -> e.timeMs - 1)
+            .latest("last_amount", e -> -e.amount)
+            .count("txn_1h", Window.sliding(Duration.ofHours(1)))
+            .count("declines_1h", Window.sliding(Duration.ofHours(1))).where(e -> e.amount > 100)
+            .sum("amount_5m", Ev::other, Window.sliding(Duration.ofMinutes(5)))
+            .lastN("recent", e -> e.id + 1, 5)
+            .decayedSum("decayed", Ev::other, Duration.ofMinutes(10))
+            .distinctApprox("merchants_1d", e -> e.key, Window.sliding(Duration.ofDays(1)))
+            .build();
+        assertThat(otherCode.fingerprint()).as("extractor code").isEqualTo(base);
+        assertThat(golden(b -> b.derived("decline_ratio", d -> d.ratio("declines_1h", "txn_1h"))
+            .derived("since_last", d -> d.timeSince("last_amount")), Window.sliding(Duration.ofHours(1)), true)
+            .canonicalForm()).as("derived features").isEqualTo(GOLDEN_CANONICAL);
+        assertThat(golden(b -> b.staleAfter(Duration.ofSeconds(1)).ttl(Duration.ofDays(1))
+            .futureSkew(Duration.ZERO), Window.sliding(Duration.ofHours(1)), true).fingerprint())
+            .as("staleness, TTL and skew").isEqualTo(base);
+    }
+}
