@@ -270,4 +270,14 @@ class FeatureVectorTest {
         assertThat(mine.getLong(recent, 0)).isEqualTo(FeatureVector.MISSING_LONG);
         assertThat(mine.status()).isEqualTo(VectorStatus.MISSING);
     }
+
+    @Test
+    void positionalGetOnAScalarIsTheValueAtPositionZeroOnly() {
+        driver.pipe(new Ev(1, START, 12.75, 0, 9, false));
+        FeatureVector v = driver.read(1);
+        assertThat(v.getLong(lastAmount, 0)).isEqualTo(13);
+        assertThat(v.getLong(n, 0)).isEqualTo(1);
+        assertThat(v.getLong(n, 1)).isEqualTo(FeatureVector.MISSING_LONG);
+        assertThat(v.getLong(recent, 0)).isEqualTo(9);
+    }
 }
