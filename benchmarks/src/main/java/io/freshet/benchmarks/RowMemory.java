@@ -39,7 +39,8 @@ public final class RowMemory {
             return new RowMemory(null, RowBuffer.allocateHeap(lengthBytes));
         }
         if (OFF_HEAP.equals(kind)) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(lengthBytes + CACHE_LINE_BYTES).alignedSlice(CACHE_LINE_BYTES);
+            ByteBuffer buffer = ByteBuffer.allocateDirect(lengthBytes + CACHE_LINE_BYTES)
+                .alignedSlice(CACHE_LINE_BYTES);
             return new RowMemory(buffer, new RowBuffer().wrap(UnsafeAccess.addressOf(buffer), lengthBytes));
         }
         throw new IllegalArgumentException("memory=" + kind + " is unknown: use " + HEAP + " or " + OFF_HEAP);

@@ -51,6 +51,13 @@ public final class FeatureVector {
     private long rowUpdatedMs = NO_TIME;
     private long rowEventTimeMs = NO_TIME;
     private int rangeFirstSlot;
+    /** Cache of {@code floorDiv(epochReadMs, epochTileMs)} for {@link #liveTiles}. */
+    private long epochReadMs = NO_TIME;
+    private long epochTileMs;
+    private long readEpoch;
+    /** Cache of {@code Math.exp(expArg)}: decayed features of one set often share the argument. */
+    private double expArg = Double.NaN;
+    private double expValue = Double.NaN;
 
     FeatureVector(FeatureSet<?> set, CompiledLayout layout) {
         this.set = set;
@@ -280,7 +287,7 @@ public final class FeatureVector {
                     setLong(i, l.tiles[i] == 0 ? src.getLong(off + 8) : windowCount(src, i, off, r), ft);
                     break;
                 case K_SUM:
-                    setDouble(i, l.tiles[i] == 0 ? src.getDouble(off + 8) : windowSum(src, i, off, r, 0), ft);
+                    setDouble(i, l.tiles[i] == 0 ? src.getDouble(off + 8) : windowSum(src, i, off, r), ft);
                     break;
                 case K_MIN:
                 case K_MAX:
@@ -313,8 +320,7 @@ public final class FeatureVector {
                     break;
                 case K_DECAYED_COUNT:
                 case K_DECAYED_SUM:
-                    setDouble(i, ft == NO_TIME ? 0
-                        : src.getDouble(off + 8) * Math.exp(-(r - ft) * l.decayPerMs[i]), ft);
+                    setDouble(i, ft == NO_TIME ? 0 : src.getDouble(off + 8) * exp(-(r - ft) * l.decayPerMs[i]), ft);
                     break;
                 case K_DISTINCT:
                     evaluateDistinct(src, i, off, r, ft);
@@ -324,6 +330,15 @@ public final class FeatureVector {
                     break;
             }
         }
+    }
+
+    /** Math.exp, remembered for the last argument (identical result: the same function of the same value). */
+    private double exp(double arg) {
+        if (arg != expArg) {
+            expArg = arg;
+            expValue = Math.exp(arg);
+        }
+        return expValue;
     }
 
     private void setDouble(int i, double v, long t) {
@@ -348,14 +363,26 @@ public final class FeatureVector {
         sizes[i] = 0;
     }
 
-    /** Sets {@link #rangeFirstSlot} and returns how many live tiles a read at r covers. */
+    /**
+     * Sets {@link #rangeFirstSlot} and returns how many live tiles a read at r covers. The live tiles are the ring
+     * slots rangeFirstSlot, rangeFirstSlot + 1, ... wrapping at n; loops walk them as two contiguous runs (to n,
+     * then from 0) so that the JIT sees simple counted loops, in the same order as one wrapping walk.
+     */
     private int liveTiles(RowBuffer src, int i, int off, long r) {
+        // An empty range must not leave the previous feature's first slot behind: callers derive loop bounds from it.
+        rangeFirstSlot = 0;
         final long maxEpoch = src.getLong(off + 8);
         if (maxEpoch == NO_EPOCH) {
             return 0;
         }
         final int n = l.tiles[i];
-        final long readEpoch = Math.floorDiv(r, l.tileMs[i]);
+        final long tileMs = l.tileMs[i];
+        // Windows of one set often share a tile size: divide once per read and tile size.
+        if (tileMs != epochTileMs || r != epochReadMs) {
+            epochTileMs = tileMs;
+            epochReadMs = r;
+            readEpoch = Math.floorDiv(r, tileMs);
+        }
         final long lo = Math.max(readEpoch - n + 1, maxEpoch - n + 1);
         final long hi = Math.min(readEpoch, maxEpoch);
         if (hi < lo) {
@@ -367,45 +394,56 @@ public final class FeatureVector {
 
     private long windowCount(RowBuffer src, int i, int off, long r) {
         final int count = liveTiles(src, i, off, r);
-        final int n = l.tiles[i];
+        final int first = rangeFirstSlot;
+        final int end = Math.min(l.tiles[i], first + count);
         final int base = off + 16;
         long total = 0;
-        for (int c = 0, s = rangeFirstSlot; c < count; c++) {
+        for (int s = first; s < end; s++) {
             total += src.getLong(base + s * 8);
-            if (++s == n) {
-                s = 0;
-            }
+        }
+        for (int s = 0, rest = count - (end - first); s < rest; s++) {
+            total += src.getLong(base + s * 8);
         }
         return total;
     }
 
-    private double windowSum(RowBuffer src, int i, int off, long r, int field) {
+    private double windowSum(RowBuffer src, int i, int off, long r) {
         final int count = liveTiles(src, i, off, r);
-        final int n = l.tiles[i];
-        final int stride = l.accBytes[i];
-        final int base = off + 16 + field;
+        final int first = rangeFirstSlot;
+        final int end = Math.min(l.tiles[i], first + count);
+        final int base = off + 16;
         double total = 0;
-        for (int c = 0, s = rangeFirstSlot; c < count; c++) {
-            total += src.getDouble(base + s * stride);
-            if (++s == n) {
-                s = 0;
-            }
+        for (int s = first; s < end; s++) {
+            total += src.getDouble(base + s * 8);
+        }
+        for (int s = 0, rest = count - (end - first); s < rest; s++) {
+            total += src.getDouble(base + s * 8);
         }
         return total;
     }
 
     private double windowExtreme(RowBuffer src, int i, int off, long r) {
-        final boolean isMin = l.kind[i] == K_MIN;
         final int count = liveTiles(src, i, off, r);
-        final int n = l.tiles[i];
+        final int first = rangeFirstSlot;
+        final int end = Math.min(l.tiles[i], first + count);
+        final int rest = count - (end - first);
         final int base = off + 16;
-        double m = isMin ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
-        for (int c = 0, s = rangeFirstSlot; c < count; c++) {
-            double v = src.getDouble(base + s * 8);
-            m = isMin ? Math.min(m, v) : Math.max(m, v);
-            if (++s == n) {
-                s = 0;
+        if (l.kind[i] == K_MIN) {
+            double m = Double.POSITIVE_INFINITY;
+            for (int s = first; s < end; s++) {
+                m = Math.min(m, src.getDouble(base + s * 8));
             }
+            for (int s = 0; s < rest; s++) {
+                m = Math.min(m, src.getDouble(base + s * 8));
+            }
+            return m;
+        }
+        double m = Double.NEGATIVE_INFINITY;
+        for (int s = first; s < end; s++) {
+            m = Math.max(m, src.getDouble(base + s * 8));
+        }
+        for (int s = 0; s < rest; s++) {
+            m = Math.max(m, src.getDouble(base + s * 8));
         }
         return m;
     }
@@ -418,15 +456,17 @@ public final class FeatureVector {
             count = src.getLong(off + 16);
         } else {
             final int tiles = liveTiles(src, i, off, r);
-            final int n = l.tiles[i];
+            final int first = rangeFirstSlot;
+            final int end = Math.min(l.tiles[i], first + tiles);
             final int base = off + 16;
             sum = 0;
-            for (int c = 0, s = rangeFirstSlot; c < tiles; c++) {
+            for (int s = first; s < end; s++) {
                 sum += src.getDouble(base + s * 16);
                 count += src.getLong(base + s * 16 + 8);
-                if (++s == n) {
-                    s = 0;
-                }
+            }
+            for (int s = 0, rest = tiles - (end - first); s < rest; s++) {
+                sum += src.getDouble(base + s * 16);
+                count += src.getLong(base + s * 16 + 8);
             }
         }
         if (count == 0) {

@@ -53,6 +53,13 @@ public final class RowApplier<E> {
     private final double[] values;
     private final long[] ids;
     private long preparedTimeMs = NO_TIME;
+    /** Cache of {@code epochTimeMs / epochTileMs} for {@link #tileFor}: windows of a set often share a tile size. */
+    private long epochTimeMs = NO_TIME;
+    private long epochTileMs;
+    private long epoch;
+    /** Cache of {@code Math.exp(expArg)}: decayed features of a set often share the argument. */
+    private double expArg = Double.NaN;
+    private double expValue = Double.NaN;
 
     RowApplier(CompiledLayout layout, long futureSkewMs) {
         this.l = layout;
@@ -186,7 +193,13 @@ public final class RowApplier<E> {
     /** Returns the offset of the accumulator for time t, advancing the ring; -1 when t is late. */
     private int tileFor(RowBuffer row, int i, int off, long t) {
         final int n = l.tiles[i];
-        final long e = t / l.tileMs[i];
+        final long tileMs = l.tileMs[i];
+        if (t != epochTimeMs || tileMs != epochTileMs) {
+            epochTimeMs = t;
+            epochTileMs = tileMs;
+            epoch = t / tileMs;
+        }
+        final long e = epoch;
         final long maxEpoch = row.getLong(off + 8);
         final int base = off + 16;
         final int accBytes = l.accBytes[i];
@@ -240,14 +253,23 @@ public final class RowApplier<E> {
         }
     }
 
-    private static void applyDecayed(RowBuffer row, int off, double decayPerMs, long refTime, long t, double w) {
+    private void applyDecayed(RowBuffer row, int off, double decayPerMs, long refTime, long t, double w) {
         if (refTime == NO_TIME) {
             row.putDouble(off + 8, w);
         } else if (t >= refTime) {
-            row.putDouble(off + 8, row.getDouble(off + 8) * Math.exp(-(t - refTime) * decayPerMs) + w);
+            row.putDouble(off + 8, row.getDouble(off + 8) * exp(-(t - refTime) * decayPerMs) + w);
         } else {
-            row.putDouble(off + 8, row.getDouble(off + 8) + w * Math.exp(-(refTime - t) * decayPerMs));
+            row.putDouble(off + 8, row.getDouble(off + 8) + w * exp(-(refTime - t) * decayPerMs));
         }
+    }
+
+    /** Math.exp, remembered for the last argument (the same function of the same value: identical results). */
+    private double exp(double arg) {
+        if (arg != expArg) {
+            expArg = arg;
+            expValue = Math.exp(arg);
+        }
+        return expValue;
     }
 
     private static void insertLastN(RowBuffer row, int off, int n, long t, long id) {

@@ -222,7 +222,8 @@ public final class MetaFile implements AutoCloseable {
         h.putLong(H_CREATED_MS, System.currentTimeMillis());
         h.putLong(H_STATIC_CRC, staticCrc(h));
         h.putLong(H_STATE, STATE_CLEAN);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
             ch.write(h, 0);
             ByteBuffer minusOne = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
             while (minusOne.hasRemaining()) {
@@ -237,6 +238,8 @@ public final class MetaFile implements AutoCloseable {
             if (ch.size() < g.fileBytes) {
                 ch.write(ByteBuffer.allocate(1), g.fileBytes - 1);
             }
+            // The new file is CLEAN, so open() checks its body CRC: record it.
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, bodyCrc(ch, g)), H_BODY_CRC);
             ch.force(true);
         } catch (IOException e) {
             throw new StoreException(Reason.IO, tmp, "cannot write a new meta file: " + e, e);

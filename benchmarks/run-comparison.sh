@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Runs Freshet's whole peer comparison on this machine and writes benchmarks/RESULTS.md.
+#
+#   benchmarks/run-comparison.sh            # full: ~25-35 min on 2 cores (1M-key JMH suites, 5M-record ingest,
+#                                           #       60 s freshness, 10M-key restart)
+#   benchmarks/run-comparison.sh --quick    # ~10-15 min: short JMH iterations, smaller harnesses
+#
+# Options: --quick | --no-build (reuse benchmarks/target/benchmarks.jar) | --with-10m (also the store suites at 10M
+# keys; adds ~20 min) | --skip-jmh | --skip-harnesses.
+# Builds main code only (-Dmaven.test.skip=true: test sources of other modules are not needed here).
+# Needs a JDK 17+ and Maven; redis-server is optional (apt-get install redis-server): without it the Redis peer is
+# skipped and RESULTS.md says so. Intermediate files and logs: benchmarks/target/comparison/.
+# Timing is never asserted; a suite that is missing or fails is reported as such and the run goes on.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+MODE=full
+BUILD=1
+WITH_10M=0
+RUN_JMH=1
+RUN_HARNESSES=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick) MODE=quick ;;
+    --no-build) BUILD=0 ;;
+    --with-10m) WITH_10M=1 ;;
+    --skip-jmh) RUN_JMH=0 ;;
+    --skip-harnesses) RUN_HARNESSES=0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+JAVA="${JAVA:-java}"
+JAR=benchmarks/target/benchmarks.jar
+OUT=benchmarks/target/comparison
+rm -rf "$OUT"
+mkdir -p "$OUT"
+: > "$OUT/commands.txt"
+: > "$OUT/status.tsv"
+cut -d' ' -f1-3 /proc/loadavg > "$OUT/loadavg.txt" 2>/dev/null || true
+
+status() { printf '%s\t%s\n' "$1" "$2" >> "$OUT/status.tsv"; echo "== $1: $2"; }
+# Logs the exact command, runs it with its output in a log file (and a tail on the console).
+run() {
+  local log="$1"; shift
+  printf '%q ' "$@" | sed 's/ $//' >> "$OUT/commands.txt"; echo >> "$OUT/commands.txt"
+  echo "-- $*"
+  "$@" > "$OUT/$log" 2>&1
+  local rc=$?
+  tail -n 5 "$OUT/$log"
+  return $rc
+}
+
+if [ "$MODE" = quick ]; then
+  JMH_OPTS=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
+  INGEST_RECORDS=1000000; FRESH_SECONDS=15; FRESH_WARMUP=5; RESTART_KEYS=1000000
+else
+  JMH_OPTS=(-f 1 -wi 3 -w 2s -i 5 -r 2s)
+  INGEST_RECORDS=5000000; FRESH_SECONDS=60; FRESH_WARMUP=10; RESTART_KEYS=10000000
+fi
+
+if [ "$BUILD" = 1 ]; then
+  if ! run build.log mvn -q -pl benchmarks -am package -Dmaven.test.skip=true -Dfreshet.skipBenchSmoke=true; then
+    status build "failed: see $OUT/build.log"
+    exit 1
+  fi
+fi
+if [ ! -f "$JAR" ]; then
+  echo "no $JAR: build first (drop --no-build)" >&2
+  exit 1
+fi
+# Run from a private copy: someone rebuilding benchmarks.jar mid-run would otherwise change the code under the forks.
+cp "$JAR" "$OUT/benchmarks.jar"
+JAR="$OUT/benchmarks.jar"
+
+# JMH refuses to start while another JMH run holds /tmp/jmh.lock (a shared machine): wait for it rather than
+# measure two runs on top of each other.
+jmh() {
+  local log="$1"; shift
+  local tries=0
+  while :; do
+    run "$log" "$JAVA" -jar "$JAR" "$@"
+    local rc=$?
+    if grep -q 'Unable to acquire the JMH lock' "$OUT/$log" && [ $tries -lt 60 ]; then
+      tries=$((tries + 1)); echo "another JMH run holds the lock; waiting 30 s ($tries/60)"; sleep 30
+      sed -i '$d' "$OUT/commands.txt"
+      continue
+    fi
+    return $rc
+  done
+}
+
+# Harnesses first: they need no JMH lock, so they do not wait behind another JMH run on a shared machine.
+if [ "$RUN_HARNESSES" = 1 ]; then
+  H=io.freshet.benchmarks.harness
+  if run ingest.log "$JAVA" -Xmx6g -cp "$JAR" $H.IngestHarness --records "$INGEST_RECORDS" \
+      --out "$OUT/ingest.json"; then
+    status "Ingest harness" "ok ($INGEST_RECORDS records)"
+  else
+    status "Ingest harness" "failed: see $OUT/ingest.log"
+  fi
+  if run freshness.log "$JAVA" -Xmx4g -cp "$JAR" $H.FreshnessHarness --rate 20000 --seconds "$FRESH_SECONDS" \
+      --warmup-seconds "$FRESH_WARMUP" --out "$OUT/freshness.json"; then
+    status "Freshness harness" "ok (20,000 events/s, ${FRESH_SECONDS} s)"
+  else
+    status "Freshness harness" "failed: see $OUT/freshness.log"
+  fi
+  if run restart.log "$JAVA" -Xmx8g -cp "$JAR" $H.RestartHarness --keys "$RESTART_KEYS" \
+      --out "$OUT/restart.json"; then
+    status "Restart harness" "ok ($RESTART_KEYS keys)"
+  else
+    status "Restart harness" "failed: see $OUT/restart.log"
+  fi
+else
+  status Harnesses "skipped (--skip-harnesses)"
+fi
+
+if [ "$RUN_JMH" = 1 ]; then
+  LIST=$("$JAVA" -jar "$JAR" -l 2>/dev/null)
+  SUITES=()
+  for suite in CoreKernelBenchmark StoreBenchmark ChronicleStoreBenchmark PeerReadBenchmark; do
+    if grep -q "\.${suite}\." <<< "$LIST"; then
+      SUITES+=("$suite")
+    else
+      status "$suite" "not run (missing)"
+    fi
+  done
+  PEERS=chm,kafkaStreams
+  if command -v redis-server > /dev/null 2>&1; then
+    PEERS=chm,kafkaStreams,redis
+    status "Redis peer" "redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p') (Debian), started by the benchmark on 127.0.0.1:16379, persistence off"
+  else
+    echo "redis-server not installed: Redis peer skipped (apt-get install redis-server)"
+    status "Redis peer" "redis-server not installed: Redis peer skipped (apt-get install redis-server)"
+  fi
+  if [ ${#SUITES[@]} -gt 0 ]; then
+    REGEX="\\.($(IFS='|'; echo "${SUITES[*]}"))\\."
+    # One JMH run for every suite, so each ratio compares figures of the same run. -p keys applies to the suites
+    # that declare it (peers offer 1M only: 1536 B rows x 10M is beyond this machine for three peers).
+    if jmh jmh.log "$REGEX" "${JMH_OPTS[@]}" -foe false -prof gc -p keys=1000000 -p peer="$PEERS" \
+        -rf json -rff "$OUT/jmh.json"; then
+      failures=$(grep -c '<failure>' "$OUT/jmh.log")
+      if [ "$failures" -gt 0 ]; then
+        status "JMH ${SUITES[*]}" "ran; $failures benchmark(s) failed (see $OUT/jmh.log)"
+      else
+        status "JMH ${SUITES[*]}" "ok (1M keys)"
+      fi
+    else
+      status "JMH ${SUITES[*]}" "failed: see $OUT/jmh.log"
+    fi
+    if [ "$WITH_10M" = 1 ]; then
+      STORE_SUITES=()
+      for s in "${SUITES[@]}"; do
+        case "$s" in StoreBenchmark|ChronicleStoreBenchmark) STORE_SUITES+=("$s") ;; esac
+      done
+      if [ ${#STORE_SUITES[@]} -gt 0 ]; then
+        REGEX10="\\.($(IFS='|'; echo "${STORE_SUITES[*]}"))\\."
+        if jmh jmh-10m.log "$REGEX10" "${JMH_OPTS[@]}" -foe false -prof gc -p keys=10000000 \
+            -rf json -rff "$OUT/jmh-10m.json"; then
+          status "JMH ${STORE_SUITES[*]} (10M keys)" "ok"
+        else
+          status "JMH ${STORE_SUITES[*]} (10M keys)" "failed: see $OUT/jmh-10m.log"
+        fi
+      fi
+    fi
+  fi
+else
+  status JMH "skipped (--skip-jmh)"
+fi
+
+cut -d' ' -f1-3 /proc/loadavg >> "$OUT/loadavg.txt" 2>/dev/null || true
+"$JAVA" -cp "$JAR" io.freshet.benchmarks.harness.ResultsReport --dir "$OUT" --out benchmarks/RESULTS.md \
+  --mode "$MODE"

@@ -1,0 +1,277 @@
+package io.freshet.benchmarks;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * The checker of the benchmark smoke run that {@code mvn verify} makes (see benchmarks/pom.xml): reads the JMH JSON
+ * results and fails (exit status 1) when
+ * <ul>
+ *   <li>a benchmark that the run's include/exclude patterns select, in any mode or {@code @Param} combination it
+ *       declares, has no result with a finite score (it threw, or did not run), or</li>
+ *   <li>a benchmark marked {@link HotPath} reports {@code gc.alloc.rate.norm} of
+ *       {@value #MAX_HOT_PATH_ALLOC_BYTES_PER_OP} B/op or more, or reports none (run without {@code -prof gc}).</li>
+ * </ul>
+ * It asserts nothing about time: the machines are shared and timing is for people to read.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.freshet.benchmarks.SmokeCheck results.json [include [exclude
+ * [name=v1,v2 ...]]]}, with the same JMH regexes and {@code -p} overrides the run used (default: every benchmark,
+ * none excluded, no override). Single-threaded; allocates freely.
+ */
+public final class SmokeCheck {
+    /** A hot-path benchmark must allocate less than this per operation. */
+    public static final double MAX_HOT_PATH_ALLOC_BYTES_PER_OP = 1.0;
+    /** The suffix of JMH's GC profiler metric for bytes allocated per operation. */
+    static final String ALLOC_NORM_METRIC = "gc.alloc.rate.norm";
+
+    private SmokeCheck() {
+    }
+
+    /**
+     * A run the results must contain.
+     *
+     * @param benchmark full benchmark name, {@code package.Class.method}
+     * @param mode JMH mode short label, e.g. {@code avgt}
+     * @param combinations how many {@code @Param} combinations it declares (1 when none)
+     */
+    record Expected(String benchmark, String mode, int combinations) {
+    }
+
+    /**
+     * @param args results file, then optional include and exclude regexes
+     * @throws IOException when the results cannot be read
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length < 1) {
+            System.err.println("usage: SmokeCheck results.json [include-regex [exclude-regex [name=v1,v2 ...]]]");
+            System.exit(2);
+        }
+        Path results = Path.of(args[0]);
+        String include = args.length > 1 ? args[1] : ".*";
+        List<String> excludes = args.length > 2 ? List.of(args[2]) : List.of();
+        Map<String, Integer> overrides = new LinkedHashMap<>();
+        for (int a = 3; a < args.length; a++) {
+            int eq = args[a].indexOf('=');
+            if (eq <= 0) {
+                System.err.println("param override=" + args[a] + " is not name=v1,v2 (as given to JMH's -p)");
+                System.exit(2);
+            }
+            overrides.put(args[a].substring(0, eq), args[a].substring(eq + 1).split(",", -1).length);
+        }
+        List<String> failures = new ArrayList<>();
+        checkFresh(results, failures);
+        if (failures.isEmpty()) {
+            List<Map<String, Object>> runs = parseResults(Files.readString(results, StandardCharsets.UTF_8));
+            failures.addAll(check(runs, expected(include, excludes, overrides), SmokeCheck::isHotPath, System.out));
+        }
+        if (!failures.isEmpty()) {
+            System.err.println("Benchmark smoke check FAILED (" + failures.size() + "):");
+            for (String f : failures) {
+                System.err.println("  " + f);
+            }
+            System.exit(1);
+        }
+        System.out.println("Benchmark smoke check passed.");
+    }
+
+    /** Results older than the jar that holds this class come from an earlier build: refuse them. */
+    private static void checkFresh(Path results, List<String> failures) throws IOException {
+        if (!Files.isRegularFile(results)) {
+            failures.add("results=" + results + " does not exist: the smoke run did not write it");
+            return;
+        }
+        try {
+            File jar = new File(SmokeCheck.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (jar.isFile() && Files.getLastModifiedTime(results).toMillis() < jar.lastModified()) {
+                failures.add("results=" + results + " is older than jar=" + jar + ": stale results of an earlier "
+                    + "build");
+            }
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            // No code source to compare with (e.g. classes on a test class path): nothing to check.
+        }
+    }
+
+    /**
+     * @param json JMH's JSON result document
+     * @return one map per run (benchmark, mode, params combination)
+     */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> parseResults(String json) {
+        Object root = MiniJson.parse(json);
+        if (!(root instanceof List)) {
+            throw new IllegalArgumentException("JMH results are not a JSON array");
+        }
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (Object o : (List<Object>) root) {
+            if (!(o instanceof Map)) {
+                throw new IllegalArgumentException("JMH result entry is not an object: " + o);
+            }
+            runs.add((Map<String, Object>) o);
+        }
+        return runs;
+    }
+
+    /**
+     * Lists what the JMH run selected, with the same matching JMH uses, from the benchmark list of the class path.
+     *
+     * @param include include regex
+     * @param excludes exclude regexes
+     * @param overrides {@code -p} overrides of the run: param name to its number of values
+     * @return the expected runs
+     */
+    static List<Expected> expected(String include, List<String> excludes, Map<String, Integer> overrides) {
+        PrintStream silent = new PrintStream(PrintStream.nullOutputStream());
+        List<Expected> out = new ArrayList<>();
+        for (BenchmarkListEntry e : BenchmarkList.defaultList().find(
+            OutputFormatFactory.createFormatInstance(silent, VerboseMode.SILENT), List.of(include), excludes)) {
+            int combinations = 1;
+            if (e.getParams().hasValue()) {
+                for (Map.Entry<String, String[]> p : e.getParams().get().entrySet()) {
+                    combinations *= overrides.getOrDefault(p.getKey(), Math.max(1, p.getValue().length));
+                }
+            }
+            out.add(new Expected(e.getUsername(), e.getMode().shortLabel(), combinations));
+        }
+        return out;
+    }
+
+    /**
+     * The check itself, separate from I/O so that it can be tested.
+     *
+     * @param runs parsed JMH results
+     * @param expected what the run selected
+     * @param isHotPath whether a benchmark (full name) must not allocate
+     * @param report where the summary table goes
+     * @return one message per failure, empty when the smoke passes
+     */
+    @SuppressWarnings("unchecked")
+    static List<String> check(List<Map<String, Object>> runs, Collection<Expected> expected,
+        Predicate<String> isHotPath, PrintStream report) {
+        List<String> failures = new ArrayList<>();
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        report.printf("%-70s %-26s %14s %12s  %s%n", "benchmark", "params", "score", "B/op", "hot path");
+        for (Map<String, Object> run : runs) {
+            String benchmark = String.valueOf(run.get("benchmark"));
+            String mode = String.valueOf(run.get("mode"));
+            Object params = run.get("params") == null ? "" : run.get("params");
+            Map<String, Object> primary = run.get("primaryMetric") instanceof Map
+                ? (Map<String, Object>) run.get("primaryMetric") : Map.of();
+            double score = MiniJson.number(primary.get("score"));
+            double alloc = allocNorm(run.get("secondaryMetrics"));
+            boolean hot;
+            try {
+                hot = isHotPath.test(benchmark);
+            } catch (IllegalStateException e) {
+                failures.add(e.getMessage());
+                continue;
+            }
+            report.printf("%-70s %-26s %10.1f %-3s %12s  %s%n", benchmark + " (" + mode + ")", params, score,
+                unitOf(primary), Double.isNaN(alloc) ? "-" : String.format("%.3f", alloc), hot ? "yes" : "no");
+            if (Double.isNaN(score) || Double.isInfinite(score)) {
+                failures.add("benchmark=" + benchmark + " mode=" + mode + " params=" + params + " has no finite score="
+                    + primary.get("score"));
+                continue;
+            }
+            seen.merge(benchmark + " " + mode, 1, Integer::sum);
+            if (!hot) {
+                continue;
+            }
+            if (Double.isNaN(alloc)) {
+                failures.add("benchmark=" + benchmark + " mode=" + mode + " params=" + params + " is a @HotPath but has"
+                    + " no " + ALLOC_NORM_METRIC + " metric: run it with -prof gc");
+            } else if (alloc >= MAX_HOT_PATH_ALLOC_BYTES_PER_OP) {
+                failures.add("benchmark=" + benchmark + " mode=" + mode + " params=" + params + " allocates "
+                    + ALLOC_NORM_METRIC + "=" + alloc + " B/op >= limit=" + MAX_HOT_PATH_ALLOC_BYTES_PER_OP
+                    + " B/op on a @HotPath: profile it with -prof gc and remove the allocation");
+            }
+        }
+        for (Expected e : expected) {
+            int got = seen.getOrDefault(e.benchmark() + " " + e.mode(), 0);
+            if (got < e.combinations()) {
+                failures.add("benchmark=" + e.benchmark() + " mode=" + e.mode() + " produced results=" + got
+                    + " of expected=" + e.combinations() + " (one per @Param combination): it failed or did not run");
+            }
+        }
+        return failures;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double allocNorm(Object secondary) {
+        if (!(secondary instanceof Map)) {
+            return Double.NaN;
+        }
+        for (Map.Entry<String, Object> m : ((Map<String, Object>) secondary).entrySet()) {
+            // Older JMH versions prefix profiler metrics with a middle dot; match the name's end.
+            if (m.getKey().endsWith(ALLOC_NORM_METRIC) && m.getValue() instanceof Map) {
+                return MiniJson.number(((Map<String, Object>) m.getValue()).get("score"));
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static String unitOf(Map<String, Object> primary) {
+        Object unit = primary.get("scoreUnit");
+        return unit == null ? "" : unit.toString();
+    }
+
+    /**
+     * @param benchmark full benchmark name, {@code package.Class.method}
+     * @return true when the method or its class carries {@link HotPath}
+     * @throws IllegalStateException when the benchmark's class or method cannot be found
+     */
+    static boolean isHotPath(String benchmark) {
+        int dot = benchmark.lastIndexOf('.');
+        if (dot <= 0) {
+            throw new IllegalStateException("benchmark=" + benchmark + " is not a package.Class.method name");
+        }
+        String className = benchmark.substring(0, dot);
+        String methodName = benchmark.substring(dot + 1);
+        Class<?> type = load(className, benchmark);
+        if (type.isAnnotationPresent(HotPath.class)) {
+            return true;
+        }
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                if (m.getName().equals(methodName)) {
+                    return m.isAnnotationPresent(HotPath.class);
+                }
+            }
+        }
+        throw new IllegalStateException("benchmark=" + benchmark + " has no method=" + methodName + " in class="
+            + className);
+    }
+
+    private static Class<?> load(String className, String benchmark) {
+        String name = className;
+        while (true) {
+            try {
+                return Class.forName(name, false, SmokeCheck.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                // A benchmark in a nested class is named Outer.Inner.method: retry with '$' separators.
+                int dot = name.lastIndexOf('.');
+                if (dot <= 0 || !Character.isUpperCase(name.charAt(dot + 1))
+                    || !Character.isUpperCase(name.charAt(name.lastIndexOf('.', dot - 1) + 1))) {
+                    throw new IllegalStateException("benchmark=" + benchmark + " names class=" + className
+                        + " that is not on the class path", e);
+                }
+                name = name.substring(0, dot) + '$' + name.substring(dot + 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package io.freshet.benchmarks.harness;
+
+import io.freshet.benchmarks.peers.KeySequence;
+import io.freshet.core.FeatureSet;
+import io.freshet.core.RowApplier;
+import io.freshet.core.Window;
+import io.freshet.core.spi.RowBuffer;
+import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.ShardWriter;
+import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.spi.StoreEngine;
+import io.freshet.kafka.FeaturePipeline;
+import io.freshet.kafka.PipelineMetrics;
+import io.freshet.kafka.RecordDecoder;
+import io.freshet.kafka.RecordView;
+import io.freshet.kafka.Source;
+import io.freshet.store.TableStoreEngine;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+/**
+ * The Freshet side of the ingest, freshness and restart harnesses: the same features as {@link StreamsFeatures}
+ * (count and sum of the amount per user over a sliding 5 min window), a garbage-free decoder of {@link PaymentCodec}
+ * records, and the runs of {@link FeaturePipeline} and of the default store engine ({@link TableStoreEngine}) that
+ * the harnesses compare with the peers. Stores live in a fresh directory under {@code java.io.tmpdir} (the same
+ * file system as the Streams state directories) and are deleted afterwards.
+ *
+ * <p>Not measured yet: the restart after a {@code kill -9} of a writing process (needs a child JVM; the store
+ * engines' own crash batteries time their recovery).
+ */
+final class FreshetHooks {
+    private static final long TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
+
+    private FreshetHooks() {
+    }
+
+    /** A mutable payment the decoder fills in place (one per hand-off slot). Not thread-safe. */
+    static final class MutablePayment {
+        long userId;
+        long timeMs;
+        double amount;
+        long sendNanos;
+
+        long userId() {
+            return userId;
+        }
+
+        long timeMs() {
+            return timeMs;
+        }
+
+        double amount() {
+            return amount;
+        }
+    }
+
+    /** @return the feature set equal to the Streams topology's aggregate */
+    static FeatureSet<MutablePayment> featureSet() {
+        return featureSet(MutablePayment::amount);
+    }
+
+    private static FeatureSet<MutablePayment> featureSet(ToDoubleFunction<MutablePayment> amount) {
+        return FeatureSet.builder("ingest_5m", MutablePayment.class)
+            .entity("user", MutablePayment::userId)
+            .eventTime(MutablePayment::timeMs)
+            .count("txn_5m", Window.sliding(Duration.ofMinutes(5)))
+            .sum("amount_5m", amount, Window.sliding(Duration.ofMinutes(5)))
+            .build();
+    }
+
+    /** @return a decoder of {@link PaymentCodec} values into reused {@link MutablePayment}s */
+    static RecordDecoder<MutablePayment> decoder() {
+        return new RecordDecoder<>() {
+            @Override
+            public MutablePayment decode(RecordView record, MutablePayment reuse) {
+                byte[] v = record.value();
+                if (v == null || v.length != PaymentCodec.VALUE_BYTES) {
+                    return null;
+                }
+                MutablePayment p = reuse != null ? reuse : new MutablePayment();
+                p.userId = PaymentCodec.userId(v);
+                p.timeMs = PaymentCodec.timeMs(v);
+                p.amount = PaymentCodec.amount(v);
+                p.sendNanos = PaymentCodec.sendNanos(v);
+                return p;
+            }
+
+            @Override
+            public MutablePayment newReusable() {
+                return new MutablePayment();
+            }
+        };
+    }
+
+    private static Properties consumerProps(String bootstrap) {
+        Properties p = new Properties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000");
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024));
+        return p;
+    }
+
+    private static StoreConfig storeConfig(FeatureSet<?> set, Path dir, long capacity) {
+        return StoreConfig.builder(set.rowLayout()).directory(dir.resolve("store")).capacity(capacity).shards(1)
+            .build();
+    }
+
+    /**
+     * (c) of the ingest harness: the pipeline with one consumer thread and one applier thread, the bare loop's
+     * fetch tuning, a table store of {@code keys} rows. The rate is timed like the peers': from the first applied
+     * record to the moment the applied count reaches {@code records} (sampled every 10 ms).
+     *
+     * @return the result row
+     */
+    static Map<String, Object> ingest(String bootstrap, String topic, long records, int keys) throws Exception {
+        FeatureSet<MutablePayment> set = featureSet();
+        Path dir = Harness.tempDir("freshet-ingest-store-");
+        long t0 = System.nanoTime();
+        long first;
+        long last;
+        PipelineMetrics m;
+        try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
+            .register(set, new TableStoreEngine(), storeConfig(set, dir, keys), Source.of(topic, decoder()))
+            .consumerThreads(1).applierThreads(1).start()) {
+            long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+            while (applied(pipeline) == 0) {
+                check(pipeline, deadline, "no record applied");
+                Thread.sleep(1);
+            }
+            first = System.nanoTime();
+            while (applied(pipeline) < records) {
+                check(pipeline, deadline, "applied " + applied(pipeline) + " of records=" + records);
+                Thread.sleep(10);
+            }
+            last = System.nanoTime();
+            m = pipeline.metrics();
+        } finally {
+            Harness.deleteRecursively(dir);
+        }
+        double seconds = (last - first) / 1e9;
+        Map<String, Object> row = Harness.row("freshet", "ok");
+        row.put("records", m.applied());
+        row.put("late", m.set(set.name()).late());
+        row.put("badRecords", m.set(set.name()).badRecords());
+        row.put("seconds", seconds);
+        row.put("recordsPerSec", (records - 1) / seconds);
+        row.put("startSeconds", (first - t0) / 1e9);
+        row.put("threads", "1 consumer thread + 1 applier thread");
+        row.put("config", "FeaturePipeline, table engine (memory-mapped, java.io.tmpdir), 1 shard, sliding 5 min "
+            + "windows of 10 s tiles; max.poll.records=10000, 64 MiB fetches");
+        return row;
+    }
+
+    private static long applied(FeaturePipeline pipeline) {
+        return pipeline.metrics().applied();
+    }
+
+    private static void check(FeaturePipeline pipeline, long deadline, String what) {
+        if (pipeline.failure() != null) {
+            throw new IllegalStateException("Freshet pipeline failed: " + pipeline.failure(), pipeline.failure());
+        }
+        if (System.currentTimeMillis() > deadline) {
+            throw new IllegalStateException("Freshet pipeline timed out: " + what);
+        }
+    }
+
+    /**
+     * The Freshet row of the freshness harness: per event, {@code System.nanoTime() - intended send time} is
+     * recorded on the applier thread when the kernel extracts the amount — inside the apply, just before the row is
+     * committed (the apply and commit themselves take under a microsecond in the kernel and engine benchmarks).
+     *
+     * @return the result row
+     */
+    static Map<String, Object> freshness(String bootstrap, String topic, int rate, int seconds, int warmup,
+        int keys) throws Exception {
+        Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        AtomicLong recordFromNanos = new AtomicLong(Long.MAX_VALUE);
+        ToDoubleFunction<MutablePayment> timedAmount = p -> {
+            if (p.sendNanos >= recordFromNanos.get()) {
+                long micros = (System.nanoTime() - p.sendNanos) / 1_000;
+                histogram.recordValue(Math.min(Math.max(micros, 0), histogram.getHighestTrackableValue()));
+            }
+            return p.amount;
+        };
+        FeatureSet<MutablePayment> set = featureSet(timedAmount);
+        Path dir = Harness.tempDir("freshet-fresh-store-");
+        long sent;
+        long applied;
+        FreshnessHarness.Producer producer;
+        try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
+            .register(set, new TableStoreEngine(), storeConfig(set, dir, keys), Source.of(topic, decoder()))
+            .consumerThreads(1).applierThreads(1).start()) {
+            if (!pipeline.awaitCaughtUp(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("Freshet pipeline not caught up on an empty topic in 60 s");
+            }
+            producer = new FreshnessHarness.Producer(bootstrap, topic, rate, keys);
+            sent = producer.run(warmup, seconds, recordFromNanos);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (applied(pipeline) < sent && System.currentTimeMillis() < deadline) {
+                Thread.sleep(5);
+            }
+            applied = applied(pipeline);
+        } finally {
+            Harness.deleteRecursively(dir);
+        }
+        Map<String, Object> row = Harness.row("freshet", applied == sent ? "ok"
+            : "incomplete: applied " + applied + " of sent=" + sent + " within 60 s after the last send");
+        FreshnessHarness.fill(row, sent, histogram, producer);
+        row.put("config", "FeaturePipeline, 1 consumer + 1 applier thread, table engine, sliding 5 min windows");
+        return row;
+    }
+
+    /** @return the feature set of the restart comparison: lifetime aggregates only, a row of ~128 bytes */
+    static FeatureSet<MutablePayment> restartSet() {
+        return FeatureSet.builder("restart_rows", MutablePayment.class)
+            .entity("user", MutablePayment::userId)
+            .eventTime(MutablePayment::timeMs)
+            .latest("last_amount", MutablePayment::amount)
+            .count("txn_total")
+            .sum("amount_total", MutablePayment::amount)
+            .max("max_amount", MutablePayment::amount)
+            .build();
+    }
+
+    /**
+     * The Freshet rows of the restart harness: a table store of {@code keys} rows of {@link #restartSet()} (one
+     * applied event per key, written through the engine's shard writer), closed cleanly; then, in this JVM like the
+     * Streams rows, the time from {@code open} to the first read that returns the exact expected row for every probe.
+     *
+     * @param keys rows
+     * @param probeIndex key indices to check
+     * @return the result row
+     */
+    static Map<String, Object> restart(long keys, long[] probeIndex) {
+        FeatureSet<MutablePayment> set = restartSet();
+        StoreEngine engine = new TableStoreEngine();
+        RowApplier<MutablePayment> applier = set.newApplier();
+        MutablePayment event = new MutablePayment();
+        long nowMs = System.currentTimeMillis();
+        Path dir;
+        try {
+            dir = Harness.tempDir("freshet-restart-store-");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a temporary directory: " + e, e);
+        }
+        try {
+            StoreConfig config = storeConfig(set, dir, keys);
+            long t0 = System.nanoTime();
+            try (RowStore store = engine.open(config)) {
+                ShardWriter w = store.writer(0);
+                for (long i = 0; i < keys; i++) {
+                    long key = KeySequence.keyOf(i);
+                    eventFor(event, key, nowMs);
+                    if (applier.prepare(event, event.timeMs, nowMs) != RowApplier.PREPARED
+                        || w.begin(key, ShardWriter.NO_SOURCE, 0, i) != ShardWriter.BEGIN_OK) {
+                        throw new IllegalStateException("fill of key index=" + i + " refused");
+                    }
+                    applier.applyPrepared(w.row(), nowMs);
+                    w.commit();
+                }
+            }
+            double fillSeconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("Freshet table store filled: %,d keys in %.1f s%n", keys, fillSeconds);
+
+            RowBuffer expected = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
+            RowBuffer got = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
+            long start = System.nanoTime();
+            long firstRead;
+            try (RowStore store = engine.open(config)) {
+                for (long i : probeIndex) {
+                    long key = KeySequence.keyOf(i);
+                    set.rowLayout().initRow(expected);
+                    eventFor(event, key, nowMs);
+                    applier.prepare(event, event.timeMs, nowMs);
+                    applier.applyPrepared(expected, nowMs);
+                    if (!store.readRow(key, got) || !got.contentEquals(expected, expected.lengthBytes())) {
+                        throw new IllegalStateException("table store reopened without key index=" + i
+                            + " or with a different row");
+                    }
+                }
+                firstRead = System.nanoTime();
+            }
+            Map<String, Object> row = Harness.row("freshet table engine (reopen after clean close)", "ok");
+            row.put("secondsToFirstConsistentRead", (firstRead - start) / 1e9);
+            row.put("fillSeconds", fillSeconds);
+            row.put("rowBytes", set.rowLayout().rowSizeBytes());
+            row.put("note", "includes verifying every probe against a row recomputed by the kernel");
+            return row;
+        } finally {
+            Harness.deleteRecursively(dir);
+        }
+    }
+
+    private static void eventFor(MutablePayment e, long key, long nowMs) {
+        e.userId = key;
+        e.timeMs = nowMs - (key & 0xFFFF);
+        e.amount = (key & 0xFFFFF) / 100.0;
+    }
+}

@@ -1,0 +1,78 @@
+package io.freshet.benchmarks.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultsReportTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void jsonRoundTripsWhatTheHarnessesWrite() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("suite", "x\"y\n");
+        m.put("n", 5L);
+        m.put("rate", 1.5);
+        m.put("nan", Double.NaN);
+        m.put("rows", List.of(Map.of("ok", true), List.of()));
+
+        Object back = Json.parse(Json.write(m));
+
+        Map<String, Object> expected = new LinkedHashMap<>();
+        expected.put("suite", "x\"y\n");
+        expected.put("n", 5.0);
+        expected.put("rate", 1.5);
+        expected.put("nan", null);
+        expected.put("rows", List.of(Map.of("ok", true), List.of()));
+        assertThat(back).isEqualTo(expected);
+        assertThatThrownBy(() -> Json.parse("{\"a\": 1")).hasMessageContaining("offset=");
+        assertThatThrownBy(() -> Json.parse("[1] 2")).hasMessageContaining("trailing");
+    }
+
+    @Test
+    void reportsRatiosWithinEachGroupAndMissingSuitesAsSuch() throws Exception {
+        write("jmh.json", "[" + jmh("io.freshet.benchmarks.StoreBenchmark.read", "\"engine\": \"table\"", 200, 0)
+            + "," + jmh("io.freshet.benchmarks.peers.PeerReadBenchmark.read", "\"peer\": \"kafkaStreams\"", 5000,
+            3190) + "," + jmh("io.freshet.benchmarks.StoreBenchmark.apply", "\"engine\": \"table\"", 100, 0) + "]");
+        write("status.tsv", "ChronicleStoreBenchmark\tnot run (missing)\n");
+        write("commands.txt", "java -jar benchmarks.jar PeerReadBenchmark\n");
+        write("ingest.json", Json.write(Map.of("records", 10, "keys", 2, "partitions", 1, "valueBytes", 100,
+            "streamsWindow", "tumbling", "rows", List.of(
+                Map.of("system", "bare-consumer", "status", "ok", "recordsPerSec", 1000.0),
+                Map.of("system", "kafka-streams", "status", "ok", "recordsPerSec", 50.0),
+                Map.of("system", "freshet", "status", "ok", "recordsPerSec", 400.0)))));
+        Path out = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {"--dir", dir.toString(), "--out", out.toString(), "--mode", "quick"});
+
+        String md = Files.readString(out);
+        assertThat(md).contains("| ChronicleStoreBenchmark | not run (missing) |");
+        assertThat(md).contains("**1,000,000 keys, zipf**");
+        assertThat(md).containsPattern("Kafka Streams RocksDB get \\(PeerReadBenchmark.read\\) \\| 5,000 \\|.*"
+            + "\\| 3,190 \\| 25\\.00× \\|");
+        assertThat(md).containsPattern("Freshet table engine \\(StoreBenchmark.read\\) \\| 200 \\|.*\\| 1\\.00× \\|");
+        assertThat(md).containsPattern("\\| kafka-streams \\| 50 \\| 5% \\| 8\\.00× \\|");
+        assertThat(md).contains("Not run (no `freshness.json`");
+        assertThat(md).contains("java -jar benchmarks.jar PeerReadBenchmark");
+    }
+
+    private void write(String name, String text) throws Exception {
+        Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8);
+    }
+
+    private static String jmh(String benchmark, String param, double score, double alloc) {
+        return "{\"benchmark\": \"" + benchmark + "\", \"mode\": \"avgt\", \"params\": {" + param
+            + ", \"keys\": \"1000000\", \"distribution\": \"zipf\"}, \"primaryMetric\": {\"score\": " + score
+            + ", \"scoreError\": 1.0, \"scoreUnit\": \"ns/op\"}, \"secondaryMetrics\": {\"\u00b7gc.alloc.rate.norm\":"
+            + " {\"score\": " + alloc + "}}}";
+    }
+}

@@ -1,0 +1,51 @@
+package io.freshet.kafka.internal;
+
+import io.freshet.core.FeatureSet;
+import io.freshet.kafka.BadRecordPolicy;
+import io.freshet.kafka.RecordDecoder;
+import io.freshet.kafka.Source;
+
+/**
+ * One source of one feature set, compiled for the hot path: typed references erased to {@code Object} once, so the
+ * loops call the user's decoder and extractors without casts per record. Immutable after start (the topic index
+ * is set once the store is open).
+ */
+public final class Binding {
+    final int index;
+    final SetRuntime set;
+    final Source<?> source;
+    final String topic;
+    final RecordDecoder<Object> decoder;
+    final FeatureSet<Object> featureSet;
+    final BadRecordPolicy policy;
+    final int maxRecordBytes;
+    final long maxEventAgeMs;
+    final long futureSkewMs;
+    final boolean longKey;
+    int topicIndex;
+
+    @SuppressWarnings("unchecked")
+    Binding(int index, SetRuntime set, Source<?> source) {
+        this.index = index;
+        this.set = set;
+        this.source = source;
+        this.topic = source.topic();
+        this.decoder = (RecordDecoder<Object>) source.decoder();
+        this.featureSet = (FeatureSet<Object>) set.set;
+        this.policy = source.policy();
+        this.maxRecordBytes = source.maxRecordBytes();
+        this.maxEventAgeMs = source.maxEventAgeMs();
+        this.futureSkewMs = set.set.futureSkewMs();
+        this.longKey = set.longKey;
+    }
+
+    /** @return the source */
+    public Source<?> source() {
+        return source;
+    }
+
+    /** @return the feature set's runtime */
+    public SetRuntime set() {
+        return set;
+    }
+}

@@ -1,0 +1,65 @@
+package io.freshet.kafka.internal;
+
+import org.jctools.queues.SpscArrayQueue;
+
+/**
+ * A bounded single-producer single-consumer hand-off of pre-allocated {@link Slot}s from one consumer thread to one
+ * applier thread: two JCTools SPSC array queues, one of filled slots and one of free slots. The producer claims a
+ * free slot (none free: back-pressure, never a block), fills it and publishes it; the applier polls, applies and
+ * releases it. Exactly {@link #capacity()} slots exist, so publishing and releasing never fail.
+ *
+ * <p>Threading: {@link #claim}/{@link #publish} from the producer thread only, {@link #poll}/{@link #release}
+ * from the applier thread only; {@link #idle()} from any thread. Lock-free, allocation-free.
+ */
+public final class HandOffRing {
+    private final SpscArrayQueue<Slot> full;
+    private final SpscArrayQueue<Slot> free;
+    private final int capacity;
+
+    HandOffRing(int capacity, Binding[] bindings) {
+        this.capacity = capacity;
+        this.full = new SpscArrayQueue<>(capacity);
+        this.free = new SpscArrayQueue<>(capacity);
+        for (int i = 0; i < capacity; i++) {
+            if (!free.offer(new Slot(bindings))) {
+                throw new IllegalStateException("free queue refused slot " + i + " of capacity=" + capacity);
+            }
+        }
+    }
+
+    /** @return a free slot, or null when the applier is behind (back-pressure) */
+    Slot claim() {
+        return free.relaxedPoll();
+    }
+
+    /** @param slot a claimed, filled slot */
+    void publish(Slot slot) {
+        full.offer(slot);
+    }
+
+    /** @return the next filled slot, or null */
+    Slot poll() {
+        return full.relaxedPoll();
+    }
+
+    /** @param slot a polled slot the applier is done with */
+    void release(Slot slot) {
+        slot.clear();
+        free.offer(slot);
+    }
+
+    /** @return true when every slot is free: everything published has been applied */
+    boolean idle() {
+        return free.size() >= capacity;
+    }
+
+    /** @return free slots now (approximate under concurrency) */
+    int freeSlots() {
+        return free.size();
+    }
+
+    /** @return number of slots */
+    int capacity() {
+        return capacity;
+    }
+}

@@ -1,0 +1,299 @@
+package io.freshet.kafka.internal;
+
+import io.freshet.core.RowApplier;
+import io.freshet.core.spi.ShardWriter;
+import io.freshet.kafka.BadRecordException;
+import io.freshet.kafka.BadRecordPolicy;
+import io.freshet.kafka.BadRecordReason;
+import io.freshet.kafka.PipelineException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of a group of shards (shard {@code s} of every set with {@code s % appliers == index}): drains
+ * its input rings (one per consumer thread) and applies each record with the two-phase kernel:
+ * {@code RowApplier.prepare} (user extractors; a throw marks the record bad, nothing touched) →
+ * {@code ShardWriter.begin} (duplicate: skip; full: bad record) → {@code applyPrepared} → {@code commit}.
+ * Progress markers advance a shard's offset for partitions it saw no record of.
+ *
+ * <p>Threading: one thread; the only user of its shard writers and row appliers. Allocation: none per record (the
+ * bad-record path allocates). Idles by spinning briefly, then parking up to 1 ms; consumers unpark it.
+ */
+public final class ShardApplier implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ShardApplier.class);
+    private static final int BATCH = 256;
+    private static final long PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long EVICT_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+    private static final int EVICT_BUDGET = 4096;
+    /** Highest poll → applied latency tracked, µs (larger values are clamped). */
+    static final long MAX_LATENCY_US = TimeUnit.HOURS.toMicros(1);
+
+    final PipelineCore core;
+    final int index;
+    final Counters counters;
+    final SingleWriterRecorder pollToAppliedUs = new SingleWriterRecorder(MAX_LATENCY_US, 3);
+    private ShardWriter[][] writers;
+    private RowApplier<Object>[] rowAppliers;
+    private volatile boolean parked;
+    private volatile boolean stopRequested;
+    private Thread thread;
+    private long lastEvictNs;
+    private long lastSkipLogMs;
+
+    ShardApplier(PipelineCore core, int index) {
+        this.core = core;
+        this.index = index;
+        this.counters = new Counters(core.sets.size());
+    }
+
+    void start(String name) {
+        thread = new Thread(this, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void join(long timeoutMs) throws InterruptedException {
+        if (thread != null) {
+            thread.join(timeoutMs);
+            if (thread.isAlive()) {
+                LOG.warn("applier thread={} still running {} ms after stop", thread.getName(), timeoutMs);
+            }
+        }
+    }
+
+    /** @return true while the thread runs */
+    public boolean isAlive() {
+        return thread != null && thread.isAlive();
+    }
+
+    void requestStop() {
+        stopRequested = true;
+        wake();
+    }
+
+    /** Unparks the thread if it is idle (called by consumers after publishing). */
+    void wakeIfParked() {
+        if (parked) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void run() {
+        try {
+            writers = new ShardWriter[core.sets.size()][];
+            rowAppliers = (RowApplier<Object>[]) new RowApplier<?>[core.sets.size()];
+            for (SetRuntime s : core.sets) {
+                writers[s.index] = new ShardWriter[s.shards];
+                for (int shard = 0; shard < s.shards; shard++) {
+                    if (core.applierOf(shard) == index) {
+                        writers[s.index][shard] = s.store.writer(shard);
+                    }
+                }
+                rowAppliers[s.index] = (RowApplier<Object>) s.set.newApplier();
+            }
+            loop();
+        } catch (Throwable t) {
+            core.fail(new PipelineException("applier thread=" + Thread.currentThread().getName()
+                + " died: " + t + "; the store is consistent up to its last commit, restart the pipeline", t));
+        }
+    }
+
+    private void loop() {
+        final HandOffRing[][] rings = core.rings;
+        int idle = 0;
+        while (true) {
+            if (core.failure() != null) {
+                return;
+            }
+            int work = 0;
+            for (int c = 0; c < rings.length; c++) {
+                HandOffRing ring = rings[c][index];
+                int k = 0;
+                for (; k < BATCH; k++) {
+                    Slot slot = ring.poll();
+                    if (slot == null) {
+                        break;
+                    }
+                    boolean ok = slot.kind == Slot.RECORD ? apply(slot) : mark(slot);
+                    ring.release(slot);
+                    if (!ok) {
+                        return;
+                    }
+                }
+                if (k > 0) {
+                    work += k;
+                    core.loops[c].wakeIfWaiting();
+                }
+            }
+            long nowNs = System.nanoTime();
+            if (nowNs - lastEvictNs > EVICT_INTERVAL_NS) {
+                lastEvictNs = nowNs;
+                evictIdle();
+            }
+            if (work > 0) {
+                idle = 0;
+            } else if (stopRequested && core.ringsIdle()) {
+                return;
+            } else {
+                idle = idle(idle);
+            }
+        }
+    }
+
+    private int idle(int idleRounds) {
+        if (idleRounds < 64) {
+            Thread.onSpinWait();
+        } else if (idleRounds < 96) {
+            Thread.yield();
+        } else {
+            parked = true;
+            // Re-check after announcing: a consumer that published before reading `parked` is seen here.
+            if (!anyPending()) {
+                LockSupport.parkNanos(this, PARK_NS);
+            }
+            parked = false;
+        }
+        return idleRounds + 1;
+    }
+
+    private boolean anyPending() {
+        for (HandOffRing[] row : core.rings) {
+            if (!row[index].idle()) {
+                return true;
+            }
+        }
+        return stopRequested || core.failure() != null;
+    }
+
+    private boolean mark(Slot slot) {
+        Binding b = slot.binding;
+        writers[b.set.index][slot.shard].advanceOffset(b.topicIndex, slot.partition, slot.offset);
+        return true;
+    }
+
+    /** @return false when the pipeline must stop */
+    private boolean apply(Slot slot) {
+        final Binding b = slot.binding;
+        final int set = b.set.index;
+        final ShardWriter w = writers[set][slot.shard];
+        if (slot.offset <= w.appliedOffset(b.topicIndex, slot.partition)) {
+            counters.increment(set, Counters.DUPLICATES);
+            return true;
+        }
+        final RowApplier<Object> ra = rowAppliers[set];
+        final long now = core.clock.nowMs();
+        int prepared;
+        Throwable cause = null;
+        try {
+            prepared = ra.prepare(slot.event, slot.eventTimeMs, now);
+        } catch (Throwable t) {
+            prepared = Integer.MIN_VALUE;
+            cause = t;
+        }
+        if (prepared < 0) {
+            return bad(slot, w, reasonOf(prepared), cause);
+        }
+        int begin;
+        try {
+            begin = b.longKey ? w.begin(slot.longKey, b.topicIndex, slot.partition, slot.offset)
+                : w.begin(slot.textKey, b.topicIndex, slot.partition, slot.offset);
+        } catch (IllegalArgumentException e) {
+            return bad(slot, w, BadRecordReason.KEY_INVALID, e);
+        }
+        if (begin == ShardWriter.BEGIN_DUPLICATE) {
+            counters.increment(set, Counters.DUPLICATES);
+            return true;
+        }
+        if (begin == ShardWriter.BEGIN_FULL) {
+            return bad(slot, w, BadRecordReason.STORE_FULL, null);
+        }
+        int applied;
+        try {
+            applied = ra.applyPrepared(w.row(), now);
+        } catch (RuntimeException e) {
+            // No user code runs in applyPrepared: a throw is a bug or a damaged store; undo and stop.
+            w.abort();
+            throw e;
+        }
+        w.commit();
+        counters.increment(set, Counters.APPLIED);
+        if (applied == RowApplier.APPLIED_LATE) {
+            counters.increment(set, Counters.LATE);
+        }
+        long us = (System.nanoTime() - slot.pollNanos) / 1000;
+        pollToAppliedUs.recordValue(us < 0 ? 0 : Math.min(us, MAX_LATENCY_US));
+        return true;
+    }
+
+    private static BadRecordReason reasonOf(int prepared) {
+        switch (prepared) {
+            case RowApplier.REJECTED_NEGATIVE_TIME:
+                return BadRecordReason.NEGATIVE_TIME;
+            case RowApplier.REJECTED_FUTURE:
+                return BadRecordReason.FUTURE_TIME;
+            case RowApplier.REJECTED_NON_FINITE:
+                return BadRecordReason.NON_FINITE_VALUE;
+            default:
+                return BadRecordReason.EXTRACTOR_ERROR;
+        }
+    }
+
+    private boolean bad(Slot slot, ShardWriter w, BadRecordReason reason, Throwable cause) {
+        final Binding b = slot.binding;
+        final int set = b.set.index;
+        counters.bad(set, reason);
+        if (b.policy == BadRecordPolicy.FAIL) {
+            core.fail(new BadRecordException(b.set.set.name(), b.topic, slot.partition, slot.offset, reason, "",
+                cause));
+            return false;
+        }
+        if (b.policy == BadRecordPolicy.DEAD_LETTER) {
+            Exception e = core.deadLetters.publish(b.source.deadLetterTopic(), b.set.set.name(), slot.record, reason,
+                cause);
+            if (e != null) {
+                core.fail(new BadRecordException(b.set.set.name(), b.topic, slot.partition, slot.offset, reason,
+                    "deadLetterTopic=" + b.source.deadLetterTopic() + " could not be written: " + e, cause));
+                return false;
+            }
+            counters.increment(set, Counters.DEAD_LETTERED);
+        } else {
+            counters.increment(set, Counters.SKIPPED);
+            long nowMs = System.currentTimeMillis();
+            if (nowMs - lastSkipLogMs > 10_000) {
+                lastSkipLogMs = nowMs;
+                LOG.warn("skipping bad record set={} topic={} partition={} offset={} reason={} (logged at most every"
+                    + " 10 s per thread; see metrics for counts)", b.set.set.name(), b.topic, slot.partition,
+                    slot.offset, reason);
+            }
+        }
+        w.advanceOffset(b.topicIndex, slot.partition, slot.offset);
+        return true;
+    }
+
+    private void evictIdle() {
+        long now = core.clock.nowMs();
+        for (SetRuntime s : core.sets) {
+            long ttl = s.set.ttlMs();
+            if (ttl == Long.MAX_VALUE) {
+                continue;
+            }
+            for (ShardWriter w : writers[s.index]) {
+                if (w != null) {
+                    w.evictIdle(now, ttl, EVICT_BUDGET);
+                }
+            }
+        }
+    }
+}

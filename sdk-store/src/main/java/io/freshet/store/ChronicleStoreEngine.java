@@ -1,0 +1,49 @@
+package io.freshet.store;
+
+import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.spi.StoreEngine;
+import io.freshet.store.internal.chronicle.ChronicleGate;
+import io.freshet.store.internal.chronicle.ChronicleRowStore;
+import java.util.Objects;
+
+/**
+ * The store engine on Chronicle Map ({@code net.openhft:chronicle-map}): rows in a persisted Chronicle Map, updated
+ * in place under its segment locks, with Freshet's meta file (undo slots, offsets) beside it. Name:
+ * {@value #NAME}.
+ *
+ * <p>Requirements: the JVM flags {@code --add-opens=java.base/java.lang=ALL-UNNAMED
+ * --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED
+ * --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED} (plus, optionally,
+ * {@code --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED} to silence a warning) and the {@code jdk.compiler}
+ * module; {@link #open} checks them before any Chronicle class loads and fails with
+ * {@code StoreException.Reason.MISSING_JVM_FLAGS} listing exactly the missing ones. Opening a store switches off
+ * Chronicle's analytics and banner before Chronicle loads (see {@code ChronicleGate}).
+ *
+ * <p>Keys: numeric, or text of at most {@link StoreConfig#maxKeyBytes()} UTF-8 bytes (at most
+ * {@value StoreConfig#MAX_KEY_BYTES}). The first store of a JVM takes ~2 s to open (Chronicle compiles classes);
+ * later ones tens of ms plus, after a clean close, one CRC pass over the data file; after a kill, Chronicle's
+ * recovery scans the whole file (seconds for millions of keys).
+ *
+ * <p>Stateless and thread-safe; this class references no Chronicle type, so loading it loads none.
+ */
+public final class ChronicleStoreEngine implements StoreEngine {
+    /** The engine's name. */
+    public static final String NAME = "chronicle";
+
+    /** Creates the engine (stateless). */
+    public ChronicleStoreEngine() {
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public RowStore open(StoreConfig config) {
+        Objects.requireNonNull(config, "config can't be null");
+        ChronicleGate.requireReady();
+        return ChronicleRowStore.open(config);
+    }
+}

@@ -1,0 +1,175 @@
+package io.freshet.store.internal.chronicle;
+
+import io.freshet.core.spi.StoreException;
+import io.freshet.core.spi.StoreException.Reason;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Checks a Chronicle Map data file with plain file I/O before Chronicle is allowed to map it, because Chronicle
+ * trusts its file: a truncated file faults (SIGBUS) inside Chronicle and a damaged header or body yields wrong
+ * values or an endless loop. The facts checked are recorded in the meta file's metadata (keys below) when the store
+ * is created and each time it is closed cleanly.
+ *
+ * <pre>
+ * Chronicle data file (Chronicle's own format, spec/3-memory-layout.md of Chronicle Map):
+ *   0  u64  hash of the self-bootstrapping header
+ *   8  u32  header length in the low 30 bits; the top two bits are flags (0 in a complete header)
+ *  12  header text (Binary Wire): key/value classes and sizes, segments, tier sizes ... written once
+ *      then the global mutable state, segment headers, segment tiers, extra tier bulks (the file only grows)
+ * Checked here:
+ *   length &gt;= 12 + header length, and &gt;= the length recorded at the last clean close (TRUNCATED);
+ *   CRC32C of bytes [0, 12 + header length) == the one recorded at creation (CORRUPT: damaged or foreign);
+ *   after a clean close only: length == recorded length and CRC32C of the whole file == recorded (CORRUPT).
+ * </pre>
+ *
+ * <p>The whole-file CRC costs one sequential read of the file at each clean open and close (the price of refusing
+ * a flipped byte instead of serving it); after a kill the file is recovered by Chronicle instead, whose per-entry
+ * checksums find torn entries.
+ *
+ * <p>Internal. Stateless; thread-safe.
+ */
+public final class ChronicleDataFile {
+    /** Metadata key: CRC32C of the self-bootstrapping header (hex). */
+    public static final String META_HEADER_CRC = "freshet.chronicle.headerCrc";
+    /** Metadata key: length of the self-bootstrapping header including its 12-byte prefix. */
+    public static final String META_HEADER_BYTES = "freshet.chronicle.headerBytes";
+    /** Metadata key: file length at creation or the last clean close. */
+    public static final String META_FILE_BYTES = "freshet.chronicle.fileBytes";
+    /** Metadata key: CRC32C of the whole file at the last clean close (hex); absent while never closed. */
+    public static final String META_FILE_CRC = "freshet.chronicle.fileCrc";
+    /** Longest header accepted (Chronicle's are ~1.6 KB). */
+    static final int MAX_HEADER_BYTES = 1 << 16;
+    private static final int PREFIX_BYTES = 12;
+    private static final int LENGTH_MASK = 0x3FFF_FFFF;
+    private static final long CRC_CHUNK_BYTES = 64L << 20;
+
+    private ChronicleDataFile() {
+    }
+
+    /**
+     * Reads the header length a Chronicle file declares.
+     *
+     * @param file the data file
+     * @return 12 + the declared header length
+     * @throws StoreException TRUNCATED, CORRUPT or IO
+     */
+    public static int headerBytes(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = ch.size();
+            if (size < PREFIX_BYTES) {
+                throw new StoreException(Reason.TRUNCATED, file, "fileBytes=" + size + " < " + PREFIX_BYTES
+                    + ": shorter than a Chronicle Map header prefix");
+            }
+            ByteBuffer b = ByteBuffer.allocate(PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, b, 0);
+            int word = b.getInt(8);
+            int len = word & LENGTH_MASK;
+            if ((word & ~LENGTH_MASK) != 0 || len == 0 || len > MAX_HEADER_BYTES) {
+                throw new StoreException(Reason.CORRUPT, file, "Chronicle header word=0x" + Integer.toHexString(word)
+                    + " is not a complete header of 1.." + MAX_HEADER_BYTES + " bytes: damaged or not a Chronicle "
+                    + "Map file");
+            }
+            if (size < PREFIX_BYTES + (long) len) {
+                throw new StoreException(Reason.TRUNCATED, file, "fileBytes=" + size + " < headerBytes="
+                    + (PREFIX_BYTES + len));
+            }
+            return PREFIX_BYTES + len;
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, file, "cannot read the Chronicle data file: " + e, e);
+        }
+    }
+
+    /**
+     * @param file the data file
+     * @param length bytes from the start
+     * @return CRC32C of the first {@code length} bytes
+     */
+    public static long crc(Path file, long length) {
+        CRC32C crc = new CRC32C();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            if (ch.size() < length) {
+                throw new StoreException(Reason.TRUNCATED, file, "fileBytes=" + ch.size() + " < " + length);
+            }
+            for (long pos = 0; pos < length; pos += CRC_CHUNK_BYTES) {
+                // Mapped, not read: the pages are usually in the page cache already, so this is a memory scan.
+                MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(CRC_CHUNK_BYTES,
+                    length - pos));
+                crc.update(m);
+            }
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, file, "cannot read the Chronicle data file: " + e, e);
+        } catch (InternalError e) {
+            // A mapped read faulted: the file shrank while we read it.
+            throw new StoreException(Reason.TRUNCATED, file, "the file was truncated while being checked: " + e, e);
+        }
+        return crc.getValue();
+    }
+
+    /**
+     * Validates a data file against the facts recorded in the meta file, so that Chronicle is never handed a file
+     * it would crash on or misread.
+     *
+     * @param file the data file
+     * @param headerCrc recorded header CRC (hex), or null when the store's creation did not finish
+     * @param headerBytesText recorded header length
+     * @param fileBytesText recorded file length
+     * @param fileCrc recorded whole-file CRC (hex), or null when it is not to be checked
+     * @throws StoreException TRUNCATED, CORRUPT or IO
+     */
+    public static void validate(Path file, String headerCrc, String headerBytesText, String fileBytesText,
+        String fileCrc) {
+        if (headerCrc == null || headerBytesText == null || fileBytesText == null) {
+            throw new StoreException(Reason.CORRUPT, file, "the meta file does not describe the Chronicle data file "
+                + "(creation was interrupted?): delete the store directory to rebuild it from Kafka");
+        }
+        long size;
+        try {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new StoreException(Reason.TRUNCATED, file, "the Chronicle data file is missing");
+            }
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, file, "cannot stat the Chronicle data file: " + e, e);
+        }
+        long recordedBytes = Long.parseLong(fileBytesText);
+        if (size < recordedBytes) {
+            throw new StoreException(Reason.TRUNCATED, file, "fileBytes=" + size + " < recorded=" + recordedBytes);
+        }
+        int header = headerBytes(file);
+        if (header != Integer.parseInt(headerBytesText)
+            || crc(file, header) != Long.parseUnsignedLong(headerCrc, 16)) {
+            throw new StoreException(Reason.CORRUPT, file, "Chronicle header (" + header + " bytes) does not match "
+                + "the one recorded at creation (headerBytes=" + headerBytesText + "): damaged, or another store's "
+                + "file; delete the store directory to rebuild it from Kafka");
+        }
+        if (fileCrc != null) {
+            if (size != recordedBytes) {
+                throw new StoreException(Reason.CORRUPT, file, "fileBytes=" + size + " != recorded=" + recordedBytes
+                    + " at the last clean close");
+            }
+            long actual = crc(file, size);
+            if (actual != Long.parseUnsignedLong(fileCrc, 16)) {
+                throw new StoreException(Reason.CORRUPT, file, "CRC32C=" + Long.toHexString(actual) + " != recorded="
+                    + fileCrc + " at the last clean close: the file changed while the store was closed; delete the "
+                    + "store directory to rebuild it from Kafka");
+            }
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position()) < 0) {
+                throw new IOException("unexpected end of file");
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.freshet.store.internal.table;
+
+import io.freshet.core.internal.UnsafeAccess;
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * An array of fixed-size elements in a file, mapped as one or more mappings (a mapping holds at most 2 GiB) of a
+ * power-of-two number of whole elements each, so that no element crosses a mapping boundary and the address of
+ * element {@code i} is two array reads, a shift and a mask.
+ *
+ * <p>Internal. Immutable after construction; thread-safe. The mappings stay valid while this object is reachable
+ * (they are never unmapped explicitly: unmapping under a concurrent reader would crash the JVM).
+ */
+final class MappedRegion {
+    /** Default largest mapping; the system property {@value #CHUNK_PROP_NAME} lowers it (tests of the split). */
+    static final long DEFAULT_CHUNK_BYTES = 1L << 30;
+    static final String CHUNK_PROP_NAME = "freshet.table.mapChunkBytes";
+
+    private final MappedByteBuffer[] buffers;
+    private final long[] bases;
+    private final int shift;
+    private final long mask;
+    private final long elementBytes;
+    private final long elements;
+
+    private MappedRegion(MappedByteBuffer[] buffers, long[] bases, int shift, long elementBytes, long elements) {
+        this.buffers = buffers;
+        this.bases = bases;
+        this.shift = shift;
+        this.mask = (1L << shift) - 1;
+        this.elementBytes = elementBytes;
+        this.elements = elements;
+    }
+
+    static long chunkBytes() {
+        return Long.getLong(CHUNK_PROP_NAME, DEFAULT_CHUNK_BYTES);
+    }
+
+    /**
+     * @param ch the file
+     * @param mode read-only or read-write
+     * @param offset file offset of element 0
+     * @param elements number of elements
+     * @param elementBytes bytes per element
+     * @param maxChunkBytes largest mapping
+     * @return the mapped region
+     * @throws IOException when mapping fails
+     */
+    static MappedRegion map(FileChannel ch, FileChannel.MapMode mode, long offset, long elements, int elementBytes,
+        long maxChunkBytes) throws IOException {
+        long perChunk = Long.highestOneBit(Math.max(1, Math.min(Integer.MAX_VALUE, maxChunkBytes) / elementBytes));
+        int shift = Long.numberOfTrailingZeros(perChunk);
+        int chunks = (int) Math.max(1, (elements + perChunk - 1) / perChunk);
+        MappedByteBuffer[] buffers = new MappedByteBuffer[chunks];
+        long[] bases = new long[chunks];
+        for (int c = 0; c < chunks; c++) {
+            long first = c * perChunk;
+            long n = Math.min(perChunk, elements - first);
+            buffers[c] = ch.map(mode, offset + first * elementBytes, Math.max(0, n) * elementBytes);
+            bases[c] = UnsafeAccess.addressOf(buffers[c]);
+        }
+        return new MappedRegion(buffers, bases, shift, elementBytes, elements);
+    }
+
+    /**
+     * @param i element index, {@code 0 <= i < elements()}
+     * @return its address
+     */
+    long address(long i) {
+        return bases[(int) (i >>> shift)] + (i & mask) * elementBytes;
+    }
+
+    /** @return number of elements */
+    long elements() {
+        return elements;
+    }
+
+    /** @return number of mappings */
+    int chunks() {
+        return buffers.length;
+    }
+
+    /** Forces every mapping to the storage device. */
+    void force() {
+        for (MappedByteBuffer b : buffers) {
+            b.force();
+        }
+    }
+}

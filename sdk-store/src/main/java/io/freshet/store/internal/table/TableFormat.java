@@ -1,0 +1,231 @@
+package io.freshet.store.internal.table;
+
+import io.freshet.core.KeyType;
+import io.freshet.core.spi.StoreConfig;
+
+/**
+ * The data file of the table engine, {@value #FILE_NAME}, format version {@value #FORMAT_VERSION}, and the geometry
+ * every offset in it derives from. The store's {@code meta.fst} (undo slots, offsets, topics, metadata: see
+ * {@code MetaFile}) lives beside it; this file holds only the rows and their index.
+ *
+ * <pre>
+ * table.fst, little-endian; every region starts on a 4096-byte boundary
+ * +-----------------------------------------------------------------------------------------------+ 0
+ * | HEADER (4096 bytes)                                                                           |
+ * |    0 magic u64 "FRESHETT"   8 formatVersion u32   12 headerBytes u32 (4096)                   |
+ * |   16 keyType u32            20 rowSizeBytes u32   24 fingerprint u64                          |
+ * |   32 shards u32             36 maxKeyBytes u32    40 capacity u64                             |
+ * |   48 slotBytes u32          52 keyFieldBytes u32  56 slotsPerShard u64                        |
+ * |   64 indexEntriesPerShard u64                     72 controlOffset u64                        |
+ * |   80 sealOffset u64         88 sealBlocks u32     96 sealBlockBytes u64                       |
+ * |  104 indexOffset u64       112 indexBytesPerShard u64                                         |
+ * |  120 rowsOffset u64        128 rowsBytesPerShard u64                                          |
+ * |  136 fileBytes u64         144 storeId u64 (random; also in the meta file's metadata)         |
+ * |  152 createdMs u64         248 staticCrc u64 = CRC32C of [0, 248)  -- written once            |
+ * |  256 sealState u64 (1 SEALED: closed cleanly, checksums valid; 2 UNSEALED: a writer has it)   |
+ * |  264 sealCount u64         272 controlCrc u64 = CRC32C of [controlOffset, indexOffset)        |
+ * | 4088 dynamicCrc u64 = CRC32C of [256, 4088), valid while SEALED                               |
+ * +-----------------------------------------------------------------------------------------------+ 4096
+ * | SHARD CONTROL: shards x 64 bytes                                                              |
+ * |   +0 count u64 (rows)   +8 structVersion u64 (seqlock: odd while index entries move)          |
+ * |   +16 shiftHole u64 (index position + 1 of an unfinished backward-shift deletion; 0 = none)   |
+ * +-----------------------------------------------------------------------------------------------+ sealOffset
+ * | SEAL TABLE: sealBlocks x u64 CRC32C, block b covers [indexOffset + b*sealBlockBytes, +block)  |
+ * +-----------------------------------------------------------------------------------------------+ indexOffset
+ * | INDEX of shard 0 .. shards-1, indexBytesPerShard each: indexEntriesPerShard x u64 entries     |
+ * |   entry = (hash &gt;&gt;&gt; 32) &lt;&lt; 32 | (slot + 1); 0 = empty. Linear probing from the home           |
+ * |   position ((hash &gt;&gt;&gt; 32) * indexEntries) &gt;&gt;&gt; 32, backward-shift deletion, load &lt;= 0.8   |
+ * +-----------------------------------------------------------------------------------------------+ rowsOffset
+ * | ROW SLOTS of shard 0 .. shards-1, rowsBytesPerShard each: slotsPerShard x slotBytes, dense    |
+ * |   +0 version u64 (seqlock: odd while written)                                                 |
+ * |   +8 key: LONG key u64 | TEXT keyLength u32, pad u32, UTF-8 bytes (maxKeyBytes, padded to 8)  |
+ * |   +8+keyFieldBytes row (rowSizeBytes, the compiled layout's row)                              |
+ * +-----------------------------------------------------------------------------------------------+ fileBytes
+ * </pre>
+ *
+ * <p>Rules that make it safe (see {@code TableStore}): a key is present iff an index entry points at its slot, so
+ * inserting publishes with one ordered 8-byte store of the entry, after the slot is complete; free slots are not
+ * recorded in the file (the index is the truth; the free set is rebuilt at open). The file is written full of zeros
+ * at creation (no holes: a write fault on a full disk would otherwise kill the JVM with SIGBUS). At a clean close
+ * the writer computes the seal (a CRC32C per block of the index and rows, the control CRC and the dynamic CRC) and
+ * an open of a cleanly closed store verifies all of it before serving, so a flipped byte anywhere is a typed error.
+ *
+ * <p>Where to put it: tmpfs ({@code /dev/shm}) is the recommended location for the lowest apply latency (a store
+ * there survives a process crash, not a reboot; with {@code OsCrashPolicy.REBUILD} it rebuilds from Kafka after a
+ * reboot). On a disk-backed file system the first write to each clean page after writeback takes a page fault, and
+ * the kernel's writeback of a multi-GB dirty mapping competes with the applier: measured figures are in the
+ * engine's report and {@code benchmarks/RESULTS.md}.
+ *
+ * <p>Internal: not part of the public API. Immutable.
+ */
+public final class TableFormat {
+    /** File name of the data file in a store directory. */
+    public static final String FILE_NAME = "table.fst";
+    /** "FRESHETT" little-endian. */
+    public static final long MAGIC = 0x5454454853455246L;
+    /** Current format version. */
+    public static final int FORMAT_VERSION = 1;
+    /** Header size. */
+    public static final int HEADER_BYTES = 4096;
+    /** The meta file's engine id of this engine. */
+    public static final int ENGINE_ID = 2;
+    /** Maximum load factor of a shard's index when its slots are all used. */
+    public static final double MAX_LOAD_FACTOR = 0.8;
+    /** Bytes of one shard's control block. */
+    public static final int CONTROL_BYTES = 64;
+    /** Most seal blocks a file has. */
+    static final int MAX_SEAL_BLOCKS = 4096;
+    /** Smallest seal block. */
+    static final long MIN_SEAL_BLOCK_BYTES = 4L << 20;
+    /** Largest number of slots of one shard (slot + 1 must fit the 32 low bits of an index entry). */
+    public static final long MAX_SLOTS_PER_SHARD = (1L << 31) - 1;
+
+    static final int H_MAGIC = 0;
+    static final int H_VERSION = 8;
+    static final int H_HEADER_BYTES = 12;
+    static final int H_KEY_TYPE = 16;
+    static final int H_ROW_BYTES = 20;
+    static final int H_FINGERPRINT = 24;
+    static final int H_SHARDS = 32;
+    static final int H_MAX_KEY_BYTES = 36;
+    static final int H_CAPACITY = 40;
+    static final int H_SLOT_BYTES = 48;
+    static final int H_KEY_FIELD_BYTES = 52;
+    static final int H_SLOTS_PER_SHARD = 56;
+    static final int H_INDEX_ENTRIES = 64;
+    static final int H_CONTROL_OFFSET = 72;
+    static final int H_SEAL_OFFSET = 80;
+    static final int H_SEAL_BLOCKS = 88;
+    static final int H_SEAL_BLOCK_BYTES = 96;
+    static final int H_INDEX_OFFSET = 104;
+    static final int H_INDEX_BYTES_PER_SHARD = 112;
+    static final int H_ROWS_OFFSET = 120;
+    static final int H_ROWS_BYTES_PER_SHARD = 128;
+    static final int H_FILE_BYTES = 136;
+    static final int H_STORE_ID = 144;
+    static final int H_CREATED_MS = 152;
+    static final int H_STATIC_CRC = 248;
+    static final int H_SEAL_STATE = 256;
+    static final int H_SEAL_COUNT = 264;
+    static final int H_CONTROL_CRC = 272;
+    static final int H_DYNAMIC_CRC = 4088;
+
+    static final long SEALED = 1;
+    static final long UNSEALED = 2;
+
+    static final int C_COUNT = 0;
+    static final int C_STRUCT_VERSION = 8;
+    static final int C_SHIFT_HOLE = 16;
+
+    /** Slot field offsets. */
+    static final int S_VERSION = 0;
+    static final int S_KEY = 8;
+
+    /** Key type of the store. */
+    public final KeyType keyType;
+    /** Row size. */
+    public final int rowSizeBytes;
+    /** Shards. */
+    public final int shards;
+    /** Maximum text key bytes (0 for numeric keys). */
+    public final int maxKeyBytes;
+    /** Configured capacity (rows). */
+    public final long capacity;
+    /** Bytes of a slot's key field. */
+    public final int keyFieldBytes;
+    /** Bytes of one slot: version, key, row. */
+    public final int slotBytes;
+    /** Offset of the row inside a slot. */
+    public final int rowOffsetInSlot;
+    /** Row slots per shard. */
+    public final long slotsPerShard;
+    /** Index entries per shard. */
+    public final long indexEntriesPerShard;
+    /** Offset of the control blocks. */
+    public final long controlOffset;
+    /** Offset of the seal table. */
+    public final long sealOffset;
+    /** Seal blocks. */
+    public final int sealBlocks;
+    /** Bytes per seal block. */
+    public final long sealBlockBytes;
+    /** Offset of the first index. */
+    public final long indexOffset;
+    /** Bytes per shard index (aligned). */
+    public final long indexBytesPerShard;
+    /** Offset of the first row region. */
+    public final long rowsOffset;
+    /** Bytes per shard row region (aligned). */
+    public final long rowsBytesPerShard;
+    /** File size. */
+    public final long fileBytes;
+
+    TableFormat(KeyType keyType, int rowSizeBytes, int shards, int maxKeyBytes, long capacity) {
+        this.keyType = keyType;
+        this.rowSizeBytes = rowSizeBytes;
+        this.shards = shards;
+        this.maxKeyBytes = keyType == KeyType.TEXT ? maxKeyBytes : 0;
+        this.capacity = capacity;
+        this.keyFieldBytes = keyType == KeyType.TEXT ? 8 + align(this.maxKeyBytes, 8) : 8;
+        this.rowOffsetInSlot = S_KEY + keyFieldBytes;
+        this.slotBytes = rowOffsetInSlot + align(rowSizeBytes, 8);
+        this.slotsPerShard = slotsPerShard(capacity, shards);
+        this.indexEntriesPerShard = Math.max(slotsPerShard + 1, (long) Math.ceil(slotsPerShard / MAX_LOAD_FACTOR));
+        this.controlOffset = HEADER_BYTES;
+        this.indexBytesPerShard = align(indexEntriesPerShard * 8, 4096);
+        this.rowsBytesPerShard = align(slotsPerShard * slotBytes, 4096);
+        long body = shards * (indexBytesPerShard + rowsBytesPerShard);
+        long block = Math.max(MIN_SEAL_BLOCK_BYTES, align((body + MAX_SEAL_BLOCKS - 1) / MAX_SEAL_BLOCKS, 4096));
+        this.sealBlockBytes = block;
+        this.sealBlocks = (int) ((body + block - 1) / block);
+        this.sealOffset = controlOffset + (long) shards * CONTROL_BYTES;
+        this.indexOffset = align(sealOffset + (long) sealBlocks * 8, 4096);
+        this.rowsOffset = indexOffset + shards * indexBytesPerShard;
+        this.fileBytes = rowsOffset + shards * rowsBytesPerShard;
+    }
+
+    /**
+     * Slots each shard gets: its share of the capacity plus room for the imbalance of hashing (about four standard
+     * deviations of a binomial share), so that a store holds its configured capacity before any shard is full.
+     */
+    static long slotsPerShard(long capacity, int shards) {
+        if (shards == 1) {
+            return capacity;
+        }
+        long share = (capacity + shards - 1) / shards;
+        return share + (long) Math.ceil(4 * Math.sqrt(share)) + 8;
+    }
+
+    static TableFormat of(StoreConfig c) {
+        TableFormat f = new TableFormat(c.layout().keyType(), c.layout().rowSizeBytes(), c.shards(), c.maxKeyBytes(),
+            c.capacity());
+        if (f.slotsPerShard > MAX_SLOTS_PER_SHARD) {
+            throw new IllegalArgumentException("capacity=" + c.capacity() + " shards=" + c.shards() + " gives "
+                + f.slotsPerShard + " rows per shard > " + MAX_SLOTS_PER_SHARD + ": use more shards");
+        }
+        return f;
+    }
+
+    static long align(long v, long a) {
+        return (v + a - 1) / a * a;
+    }
+
+    static int align(int v, int a) {
+        return (v + a - 1) / a * a;
+    }
+
+    /** @return offset of a shard's index */
+    long indexOffset(int shard) {
+        return indexOffset + shard * indexBytesPerShard;
+    }
+
+    /** @return offset of a shard's rows */
+    long rowsOffset(int shard) {
+        return rowsOffset + shard * rowsBytesPerShard;
+    }
+
+    /** @return file bytes beyond the rows themselves per configured row, at full capacity */
+    public double overheadBytesPerRow() {
+        return (double) fileBytes / capacity - rowSizeBytes;
+    }
+}

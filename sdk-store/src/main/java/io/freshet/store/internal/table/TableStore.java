@@ -1,0 +1,537 @@
+package io.freshet.store.internal.table;
+
+import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+
+import io.freshet.core.KeyType;
+import io.freshet.core.spi.Keys;
+import io.freshet.core.spi.RowBuffer;
+import io.freshet.core.spi.RowLayout;
+import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.ShardWriter;
+import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.spi.StoreException;
+import io.freshet.core.spi.StoreException.Reason;
+import io.freshet.core.spi.StoreOpenState;
+import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.StoreDirectory;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.Map;
+
+/**
+ * The table engine's {@link RowStore}: one {@link Shard} sub-table per shard in a memory-mapped data file
+ * ({@link TableFormat}), the meta file beside it, and the open-time rules: header validation before mapping, seal
+ * verification of a cleanly closed store, the OS-crash policy, and recovery of a killed writer (finish an interrupted
+ * index shift, rebuild and check the free-slot set, then roll back each shard's in-flight apply from its undo slot).
+ *
+ * <p>Threading: reads from any thread, and from other processes that open the store read-only, are lock-free and
+ * never block a writer; each shard's writer is used by one thread. A read that keeps finding its slot odd (a writer
+ * killed mid-apply, not yet recovered) gives up after {@value #READ_STALL_PROP_NAME} ms (default
+ * {@value #DEFAULT_READ_STALL_MS}) with {@link Reason#DAMAGED} instead of spinning forever.
+ * Allocation: none on reads and applies.
+ */
+public final class TableStore implements RowStore {
+    /** Metadata key binding the meta file to its data file. */
+    public static final String STORE_ID_KEY = "freshet.table.storeId";
+    /** System property: how long a read may wait for a slot that stays odd, in ms. */
+    public static final String READ_STALL_PROP_NAME = "freshet.table.readStallMs";
+    /** Default of {@link #READ_STALL_PROP_NAME}. */
+    public static final long DEFAULT_READ_STALL_MS = 2000;
+    private static final int SPINS_BEFORE_YIELD = 128;
+
+    private final StoreConfig config;
+    private final RowLayout layout;
+    private final StoreDirectory dir;
+    private final MetaFile meta;
+    private final TableFile file;
+    private final Shard[] shards;
+    private final TableShardWriter[] writers;
+    private final StoreOpenState openState;
+    private final boolean readOnly;
+    private final int shardCount;
+    private final int rowBytes;
+    private final int maxKeyBytes;
+    private final long readStallNs;
+    private volatile boolean closed;
+
+    private TableStore(StoreConfig config, StoreDirectory dir, MetaFile meta, TableFile file, StoreOpenState state) {
+        this.config = config;
+        this.layout = config.layout();
+        this.dir = dir;
+        this.meta = meta;
+        this.file = file;
+        this.openState = state;
+        this.readOnly = config.readOnly();
+        this.shardCount = config.shards();
+        this.rowBytes = layout.rowSizeBytes();
+        this.maxKeyBytes = file.format().maxKeyBytes;
+        this.readStallNs = Long.getLong(READ_STALL_PROP_NAME, DEFAULT_READ_STALL_MS) * 1_000_000L;
+        this.shards = new Shard[shardCount];
+        for (int s = 0; s < shardCount; s++) {
+            shards[s] = new Shard(file, s);
+        }
+        this.writers = readOnly ? null : new TableShardWriter[shardCount];
+    }
+
+    /**
+     * Opens, creates or recovers a store.
+     *
+     * @param config options
+     * @return the open store
+     * @throws StoreException when refused
+     */
+    public static TableStore open(StoreConfig config) {
+        if (config.directory() == null) {
+            throw new IllegalArgumentException("directory was not set: call StoreConfig.Builder.directory(path)");
+        }
+        TableFormat.of(config);
+        StoreDirectory dir = StoreDirectory.open(config.directory(), !config.readOnly());
+        try {
+            return config.readOnly() ? openReader(config, dir) : openWriter(config, dir);
+        } catch (RuntimeException | Error e) {
+            dir.close();
+            throw e;
+        }
+    }
+
+    private static TableStore openWriter(StoreConfig config, StoreDirectory dir) {
+        dir.lockForWriting();
+        if (!MetaFile.exists(dir)) {
+            return createNew(config, dir);
+        }
+        MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, false);
+        TableFile file = null;
+        try {
+            if (meta.openGeneration() == 0) {
+                // Created but never opened by a writer: a creation was interrupted. Nothing can be lost; start over.
+                meta.close();
+                return createNew(config, dir);
+            }
+            file = TableFile.open(dir, config, false);
+            checkBinding(meta, file);
+            StoreOpenState state;
+            if (meta.wasClean()) {
+                file.verifySeal(false);
+                state = StoreOpenState.CLEAN;
+            } else if (!meta.lastWriterInThisBoot()) {
+                if (config.osCrashPolicy() == StoreConfig.OsCrashPolicy.FAIL) {
+                    throw new StoreException(Reason.OS_CRASH, dir.path(), "the last writer did not close the store "
+                        + "and ran before the last OS boot: rows and offsets may be any mix of old and new pages. "
+                        + "Delete the store directory to rebuild it from Kafka, or open with OsCrashPolicy.REBUILD");
+                }
+                file.close();
+                meta.close();
+                Files.deleteIfExists(dir.file(MetaFile.FILE_NAME));
+                return createNew(config, dir);
+            } else {
+                state = StoreOpenState.RECOVERED;
+            }
+            meta.markOpen();
+            file.unseal();
+            TableStore store = new TableStore(config, dir, meta, file, state);
+            store.prepareWriter(state == StoreOpenState.RECOVERED, state != StoreOpenState.CLEAN);
+            return store;
+        } catch (IOException e) {
+            closeQuietly(meta, file);
+            throw new StoreException(Reason.IO, dir.path(), "cannot replace the meta file: " + e, e);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(meta, file);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(MetaFile meta, TableFile file) {
+        if (file != null) {
+            file.close();
+        }
+        if (meta != null) {
+            meta.close();
+        }
+    }
+
+    private static TableStore createNew(StoreConfig config, StoreDirectory dir) {
+        long storeId = new SecureRandom().nextLong() | 1;
+        TableFile file = TableFile.create(dir, config, storeId);
+        MetaFile meta = null;
+        try {
+            meta = MetaFile.create(dir, config, TableFormat.ENGINE_ID);
+            meta.putMetadata(STORE_ID_KEY, Long.toHexString(storeId));
+            meta.markOpen();
+            TableStore store = new TableStore(config, dir, meta, file, StoreOpenState.CREATED);
+            store.prepareWriter(false, false);
+            return store;
+        } catch (RuntimeException | Error e) {
+            closeQuietly(meta, file);
+            throw e;
+        }
+    }
+
+    private static void checkBinding(MetaFile meta, TableFile file) {
+        String id = meta.metadata().get(STORE_ID_KEY);
+        if (id == null || !id.equals(Long.toHexString(file.storeId()))) {
+            throw new StoreException(Reason.CORRUPT, file.path(), "data file storeId="
+                + Long.toHexString(file.storeId()) + " != meta file " + STORE_ID_KEY + "=" + id
+                + ": the two files are not from the same store");
+        }
+    }
+
+    private static TableStore openReader(StoreConfig config, StoreDirectory dir) {
+        if (!MetaFile.exists(dir)) {
+            throw new StoreException(Reason.IO, dir.path(), "no store here (no " + MetaFile.FILE_NAME + "); a writer "
+                + "creates it");
+        }
+        MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, true);
+        TableFile file = null;
+        try {
+            if (meta.openGeneration() == 0) {
+                throw new StoreException(Reason.IO, dir.path(), "the store is being created; retry");
+            }
+            file = TableFile.open(dir, config, true);
+            checkBinding(meta, file);
+            if (meta.wasClean()) {
+                file.verifySeal(true);
+            } else if (!writerAlive(dir)) {
+                throw new StoreException(Reason.DAMAGED, dir.path(), "the last writer was killed and no writer has "
+                    + "recovered the store yet: open it for writing once (recovery runs at open), then read");
+            }
+            return new TableStore(config, dir, meta, file, StoreOpenState.CLEAN);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(meta, file);
+            throw e;
+        }
+    }
+
+    /** Whether a process holds the writer lock: a shared lock is refused while an exclusive one is held. */
+    private static boolean writerAlive(StoreDirectory dir) {
+        java.nio.file.Path lock = dir.file(StoreDirectory.LOCK_FILE);
+        if (!Files.exists(lock, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            FileLock l = ch.tryLock(0, Long.MAX_VALUE, true);
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, lock, "cannot probe the writer lock: " + e, e);
+        }
+    }
+
+    private void prepareWriter(boolean recover, boolean checkKeys) {
+        boolean text = layout.keyType() == KeyType.TEXT;
+        for (Shard s : shards) {
+            if (recover) {
+                s.finishInterruptedShift();
+            }
+            s.rebuild(text, maxKeyBytes, checkKeys);
+        }
+        if (recover) {
+            for (Shard s : shards) {
+                rollBackInFlightApply(s, text);
+            }
+        }
+        for (int s = 0; s < shardCount; s++) {
+            writers[s] = new TableShardWriter(this, shards[s], meta, layout, maxKeyBytes);
+        }
+    }
+
+    /**
+     * Undo recovery of one shard (idempotent: a kill during it re-runs it): a completed apply only clears the slot;
+     * otherwise the row goes back to the undo image, or a new row is deleted.
+     */
+    private void rollBackInFlightApply(Shard s, boolean text) {
+        if (!meta.undoActive(s.id)) {
+            return;
+        }
+        int topic = meta.undoTopic(s.id);
+        int partition = meta.undoPartition(s.id);
+        if (topic != ShardWriter.NO_SOURCE
+            && meta.appliedOffset(s.id, topic, partition) == meta.undoOffset(s.id)) {
+            meta.clearUndo(s.id);
+            return;
+        }
+        byte[] keyBytes = null;
+        int keyLength = 0;
+        long key = 0;
+        long hash;
+        long p;
+        if (text) {
+            keyBytes = new byte[Math.max(1, maxKeyBytes)];
+            keyLength = meta.undoKeyBytes(s.id, keyBytes);
+            hash = Shard.hashUtf8(keyBytes, keyLength);
+            p = s.findText(keyBytes, keyLength, hash);
+        } else {
+            key = meta.undoLongKey(s.id);
+            hash = Keys.hash(key);
+            p = s.findLong(key, hash);
+        }
+        if (meta.undoExisted(s.id)) {
+            RowBuffer image = meta.undoRowImage(s.id, new RowBuffer());
+            long slot;
+            if (p >= 0) {
+                slot = s.slotAt(p);
+            } else {
+                slot = s.allocate();
+            }
+            long a = s.slotAddress(slot);
+            long v = UNSAFE.getLong(a + TableFormat.S_VERSION) | 1;
+            UNSAFE.putLong(a + TableFormat.S_VERSION, v);
+            UNSAFE.storeFence();
+            if (p < 0) {
+                if (text) {
+                    Shard.putTextKey(a, keyBytes, keyLength);
+                } else {
+                    UNSAFE.putLong(a + TableFormat.S_KEY, key);
+                }
+            }
+            new RowBuffer().wrap(a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
+            UNSAFE.putOrderedLong(null, a + TableFormat.S_VERSION, v + 1);
+            if (p < 0) {
+                s.publish(-p - 1, Shard.entry(hash, slot));
+            }
+        } else if (p >= 0) {
+            s.deleteAt(p);
+        }
+        meta.clearUndo(s.id);
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new StoreException(Reason.CLOSED, dir.path(), "store of set=" + layout.setName() + " is closed");
+        }
+    }
+
+    @Override
+    public RowLayout layout() {
+        return layout;
+    }
+
+    @Override
+    public StoreOpenState openState() {
+        return openState;
+    }
+
+    @Override
+    public int shardCount() {
+        return shardCount;
+    }
+
+    @Override
+    public int shardOf(long key) {
+        return Keys.shardOf(Keys.hash(key), shardCount);
+    }
+
+    @Override
+    public int shardOf(CharSequence key) {
+        return Keys.shardOf(Keys.hash(key), shardCount);
+    }
+
+    @Override
+    public boolean readRow(long key, RowBuffer into) {
+        checkOpen();
+        checkTarget(into);
+        final long hash = Keys.hash(key);
+        final Shard s = shards[Keys.shardOf(hash, shardCount)];
+        long deadline = 0;
+        try {
+            for (int attempt = 0;; attempt++) {
+                long sv = s.structVersion();
+                int r = s.readLong(key, hash, into);
+                if (r == Shard.FOUND) {
+                    return true;
+                }
+                if (r == Shard.ABSENT) {
+                    UNSAFE.loadFence();
+                    if ((sv & 1) == 0 && s.structVersion() == sv) {
+                        return false;
+                    }
+                }
+                deadline = backOff(attempt, deadline);
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+    }
+
+    @Override
+    public boolean readRow(CharSequence key, RowBuffer into) {
+        checkOpen();
+        checkTarget(into);
+        int len = Utf8.length(key, maxKeyBytes);
+        if (len < 0) {
+            return false;
+        }
+        final long hash = Keys.hash(key);
+        final Shard s = shards[Keys.shardOf(hash, shardCount)];
+        long deadline = 0;
+        try {
+            for (int attempt = 0;; attempt++) {
+                long sv = s.structVersion();
+                int r = s.readText(key, len, hash, into);
+                if (r == Shard.FOUND) {
+                    return true;
+                }
+                if (r == Shard.ABSENT) {
+                    UNSAFE.loadFence();
+                    if ((sv & 1) == 0 && s.structVersion() == sv) {
+                        return false;
+                    }
+                }
+                deadline = backOff(attempt, deadline);
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+    }
+
+    private void checkTarget(RowBuffer into) {
+        if (into.lengthBytes() < rowBytes) {
+            throw new IllegalArgumentException("target row of lengthBytes=" + into.lengthBytes() + " < rowSizeBytes="
+                + rowBytes);
+        }
+    }
+
+    /** Spins, then yields; past the stall limit a read gives up with a typed error instead of hanging. */
+    private long backOff(int attempt, long deadline) {
+        if (attempt < SPINS_BEFORE_YIELD) {
+            Thread.onSpinWait();
+            return deadline;
+        }
+        long now = System.nanoTime();
+        if (deadline == 0) {
+            deadline = now + readStallNs;
+        } else if (now - deadline > 0) {
+            checkOpen();
+            throw new StoreException(Reason.DAMAGED, file.path(), "a row or the index of this key stayed locked by "
+                + "its writer for more than " + readStallNs / 1_000_000 + " ms (" + READ_STALL_PROP_NAME + "): the "
+                + "writer was killed mid-apply or is stalled; reopening the store for writing recovers it");
+        }
+        Thread.yield();
+        return deadline;
+    }
+
+    private StoreException damaged(InternalError e) {
+        return new StoreException(Reason.DAMAGED, file.path(), "a fault in a mapped access: the file was truncated "
+            + "or removed under the mapping: " + e, e);
+    }
+
+    @Override
+    public ShardWriter writer(int shard) {
+        checkOpen();
+        if (readOnly) {
+            throw new IllegalStateException("store of set=" + layout.setName() + " is open read-only: no writers");
+        }
+        if (shard < 0 || shard >= shardCount) {
+            throw new IllegalArgumentException("shard=" + shard + " outside 0.." + (shardCount - 1));
+        }
+        return writers[shard];
+    }
+
+    @Override
+    public long size() {
+        long n = 0;
+        for (Shard s : shards) {
+            n += s.publishedCount();
+        }
+        return n;
+    }
+
+    @Override
+    public long capacity() {
+        return config.capacity();
+    }
+
+    @Override
+    public int topicIndex(String topic) {
+        checkOpen();
+        return meta.topicIndex(topic);
+    }
+
+    @Override
+    public long appliedOffset(int shard, int topicIndex, int partition) {
+        checkOpen();
+        return meta.appliedOffset(shard, topicIndex, partition);
+    }
+
+    @Override
+    public String metadata(String key) {
+        checkOpen();
+        return meta.metadata().get(key);
+    }
+
+    @Override
+    public void putMetadata(String key, String value) {
+        checkOpen();
+        if (STORE_ID_KEY.equals(key)) {
+            throw new IllegalArgumentException("metadata key=" + key + " is reserved by the table engine");
+        }
+        meta.putMetadata(key, value);
+    }
+
+    /** @return all metadata entries (for the resize tool) */
+    Map<String, String> allMetadata() {
+        return meta.metadata();
+    }
+
+    /** @return registered topics by index (for the resize tool) */
+    Map<Integer, String> topics() {
+        return meta.topics();
+    }
+
+    MetaFile meta() {
+        return meta;
+    }
+
+    Shard shard(int s) {
+        return shards[s];
+    }
+
+    TableFormat format() {
+        return file.format();
+    }
+
+    /** Flushes, seals (checksums), marks a clean shutdown and releases the files. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (!readOnly) {
+                for (TableShardWriter w : writers) {
+                    if (w != null) {
+                        w.abortIfInFlight();
+                    }
+                }
+                file.seal();
+                meta.markClean();
+            }
+        } finally {
+            file.close();
+            meta.close();
+            dir.close();
+        }
+    }
+
+    /**
+     * Test support: stops using the store as a process killed at this instant would (no seal, no clean marker, lock
+     * released), so that a test can reopen it in the same JVM and exercise recovery.
+     */
+    public synchronized void abandonAsIfKilled() {
+        closed = true;
+        file.close();
+        meta.close();
+        dir.close();
+    }
+}

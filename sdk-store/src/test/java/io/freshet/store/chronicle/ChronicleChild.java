@@ -1,0 +1,116 @@
+package io.freshet.store.chronicle;
+
+import io.freshet.core.spi.RowBuffer;
+import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.ShardWriter;
+import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.spi.StoreException;
+import io.freshet.store.ChronicleStoreEngine;
+import io.freshet.store.RowStoreContractTest;
+import io.freshet.store.internal.chronicle.ChronicleRowStore;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+
+/**
+ * Child process of the Chronicle engine tests. Modes (first argument; the second is the store directory):
+ * <ul>
+ *   <li>{@code open}: open, apply to keys 0..9, close; prints {@code OK} or {@code REFUSED reason message}.</li>
+ *   <li>{@code hold-existing}: apply to keys 0..99 (offsets 0..99), then begin an apply to key 7 at offset 100,
+ *       overwrite half of its row with garbage, print {@code HOLDING} and sleep until killed (the segment's write
+ *       lock held, the entry's checksum stale, the undo slot active).</li>
+ *   <li>{@code hold-new}: as above, but the held apply creates key 1000.</li>
+ *   <li>{@code truncate-under}: apply to keys 0..999, truncate the data file to half under the open store, read
+ *       every key repeatedly; prints {@code DAMAGED} when a read reports it, {@code UNNOTICED} otherwise.</li>
+ * </ul>
+ */
+final class ChronicleChild {
+    static final int ROW_BYTES = RowStoreContractTest.SET.rowLayout().rowSizeBytes();
+
+    private ChronicleChild() {
+    }
+
+    static StoreConfig config(Path dir) {
+        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(10_000).shards(2)
+            .build();
+    }
+
+    /** Applies one counted event to a key: every lifetime counter + 1, so rows differ by how often they were hit. */
+    static void apply(RowStore store, long key, int topic, long offset) {
+        ShardWriter w = store.writer(store.shardOf(key));
+        if (w.begin(key, topic, 0, offset) != ShardWriter.BEGIN_OK) {
+            throw new IllegalStateException("begin refused key=" + key);
+        }
+        bump(w.row());
+        w.commit();
+    }
+
+    static void bump(RowBuffer row) {
+        for (int f = 0; f < 8; f++) {
+            int at = 16 + f * 16 + 8;
+            row.putLong(at, row.getLong(at) + 1);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        Path dir = Path.of(args[1]);
+        switch (mode) {
+            case "open" -> {
+                try (RowStore s = new ChronicleStoreEngine().open(config(dir))) {
+                    for (long k = 0; k < 10; k++) {
+                        apply(s, k, ShardWriter.NO_SOURCE, 0);
+                    }
+                    System.out.println("OK");
+                } catch (StoreException e) {
+                    System.out.println("REFUSED " + e.reason() + " " + e.getMessage());
+                }
+            }
+            case "hold-existing", "hold-new" -> {
+                RowStore s = new ChronicleStoreEngine().open(config(dir));
+                int topic = s.topicIndex("t");
+                for (long k = 0; k < 100; k++) {
+                    apply(s, k, topic, k);
+                }
+                long key = mode.equals("hold-new") ? 1000 : 7;
+                ShardWriter w = s.writer(s.shardOf(key));
+                // Offsets are per shard: one above anything this shard applied.
+                if (w.begin(key, topic, 0, 100) != ShardWriter.BEGIN_OK) {
+                    throw new IllegalStateException("begin refused");
+                }
+                for (int i = 0; i < ROW_BYTES / 2; i += 8) {
+                    w.row().putLong(i, 0x5A5A5A5A5A5A5A5AL);
+                }
+                System.out.println("HOLDING");
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            case "truncate-under" -> {
+                RowStore s = new ChronicleStoreEngine().open(config(dir));
+                for (long k = 0; k < 1000; k++) {
+                    apply(s, k, ShardWriter.NO_SOURCE, 0);
+                }
+                Path data = dir.resolve(ChronicleRowStore.DATA_FILE);
+                try (RandomAccessFile raf = new RandomAccessFile(data.toFile(), "rw")) {
+                    raf.setLength(raf.length() / 2);
+                }
+                RowBuffer row = RowBuffer.allocateHeap(ROW_BYTES);
+                String outcome = "UNNOTICED";
+                outer:
+                for (int pass = 0; pass < 200; pass++) {
+                    for (long k = 0; k < 1000; k++) {
+                        try {
+                            s.readRow(k, row);
+                        } catch (StoreException e) {
+                            outcome = "DAMAGED " + e.reason();
+                            break outer;
+                        }
+                    }
+                }
+                System.out.println(outcome);
+                System.out.flush();
+                Runtime.getRuntime().halt(0);
+            }
+            default -> throw new IllegalArgumentException("mode=" + mode);
+        }
+    }
+}
