@@ -3,12 +3,14 @@ package io.freshet.benchmarks.harness;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -85,10 +87,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .get(TIMEOUT_S, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
             while (true) {
-                TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames()
-                    .get(TIMEOUT_S, TimeUnit.SECONDS).get(name);
-                if (d.partitions().size() == partitions
-                    && d.partitions().stream().map(TopicPartitionInfo::leader).allMatch(l -> l != null)) {
+                if (ready(name, partitions)) {
                     return;
                 }
                 if (System.nanoTime() > deadline) {
@@ -102,6 +101,21 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new IllegalStateException("interrupted creating topic=" + name, e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topic=" + name + " partitions=" + partitions + ": " + e, e);
+        }
+    }
+
+    /** @return true when the topic is known with a leader on every partition; false while metadata propagates */
+    private boolean ready(String name, int partitions) throws Exception {
+        try {
+            TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS)
+                .get(name);
+            return d.partitions().size() == partitions
+                && d.partitions().stream().map(TopicPartitionInfo::leader).allMatch(l -> l != null);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw e;
         }
     }
 
