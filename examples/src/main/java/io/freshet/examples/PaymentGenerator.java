@@ -52,11 +52,27 @@ public final class PaymentGenerator {
      * @return the next payment
      */
     public Payment next(long nowMs) {
+        return next(nowMs, new Payment());
+    }
+
+    /**
+     * @param nowMs the producer's clock; event times trail it by up to 3 s
+     * @param into the payment to overwrite
+     * @return {@code into}, holding the next payment
+     */
+    public Payment next(long nowMs, Payment into) {
         long user = nextUser();
-        boolean risky = user % 97 == 0;
         long merchant = random.nextInt(10) < 8 ? user * 7 % 1000 + random.nextInt(3) : random.nextInt(5000);
         double amount = Math.round(Math.exp(3 + random.nextGaussian() * 0.9) * 100) / 100.0;
-        boolean declined = random.nextInt(1000) < (risky ? 300 : 30);
-        return new Payment(user, nowMs - random.nextInt(3000), amount, declined, merchant, 250 + random.nextInt(3));
+        boolean declined = random.nextInt(1000) < (isRisky(user) ? 300 : 30);
+        return into.set(user, nowMs - random.nextInt(3000), amount, declined, merchant, 250 + random.nextInt(3));
+    }
+
+    /**
+     * @param user a user id
+     * @return whether the generator gives this user ten times the usual decline rate (every 97th user)
+     */
+    public static boolean isRisky(long user) {
+        return user % 97 == 0;
     }
 }

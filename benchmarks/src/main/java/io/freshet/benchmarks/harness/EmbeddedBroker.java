@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -83,9 +84,8 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     public void createTopic(String name, int partitions, Map<String, String> configs) {
         try {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all()
-                .get(TIMEOUT_S, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+            create(name, partitions, configs, deadline);
             while (true) {
                 if (ready(name, partitions)) {
                     return;
@@ -101,6 +101,25 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new IllegalStateException("interrupted creating topic=" + name, e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topic=" + name + " partitions=" + partitions + ": " + e, e);
+        }
+    }
+
+    /** Creates the topic, retrying the transient "unknown topic" answer a freshly started broker sometimes gives. */
+    private void create(String name, int partitions, Map<String, String> configs, long deadline) throws Exception {
+        while (true) {
+            try {
+                admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all()
+                    .get(TIMEOUT_S, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof TopicExistsException) {
+                    return;
+                }
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
         }
     }
 

@@ -88,7 +88,7 @@ public final class ResultsReport {
             + " |");
         String load = read("loadavg.txt");
         if (load != null) {
-            line("| Load average (1/5/15 min) | " + load.trim().replace("\n", " → ") + " |");
+            line("| Load average (1/5/15 min) at each step | " + load.trim().replace("\n", " → ") + " |");
         }
         line("");
     }
@@ -131,11 +131,17 @@ public final class ResultsReport {
     private void reads(List<Map<String, Object>> jmh) {
         line("## Read one feature vector (JMH, one run)");
         line("");
-        line("One row per key read into caller-owned memory; rows of the benchmark feature set (1536 B), keys drawn"
-            + " Zipf (0.99) or uniform. `× Freshet` = this ns/op ÷ the Freshet table engine's ns/op in the same group"
-            + " (above 1: slower than Freshet). Peers: `ConcurrentHashMap<Long,long[]>` get + copy (on-heap"
+        line("One row per key read into caller-owned memory; keys drawn Zipf (0.99) or uniform. The store suites read"
+            + " their 8-counter row (144 B); the peers rows of `rowBytes` (shown, 144 B by default); each suite's"
+            + " header says how it copies the row out. `× Freshet` = this ns/op ÷ the Freshet table engine's"
+            + " ns/op in the same group (above 1: slower than Freshet). Peers: `ConcurrentHashMap<Long,long[]>`"
+            + " get + copy (on-heap"
             + " baseline), raw Chronicle Map `getUsing`, Kafka Streams RocksDB store `get` (KTable store built through"
             + " TopologyTestDriver), Redis `GET` over loopback through Jedis.");
+        line("");
+        line("Redis is one loopback round trip per read, so its figure follows the virtual machine's thread wake-up"
+            + " latency more than Redis itself: on this VM it has differed several-fold between a busy and an idle"
+            + " machine. Compare it by order of magnitude.");
         line("");
         table(jmh, true);
     }
@@ -191,6 +197,9 @@ public final class ResultsReport {
         String m = b.substring(b.lastIndexOf('.') + 1);
         Map<String, Object> p = params(run);
         String extra = p.containsKey("location") ? " [" + p.get("location") + "]" : "";
+        if (p.containsKey("rowBytes")) {
+            extra += " [" + p.get("rowBytes") + " B rows]";
+        }
         String where = " (" + cls + "." + m + ")";
         if (reads) {
             if (cls.equals("StoreBenchmark") && m.equals("read")) {
@@ -211,12 +220,12 @@ public final class ResultsReport {
             if (cls.equals("PeerReadBenchmark")) {
                 Object peer = p.get("peer");
                 if ("kafkaStreams".equals(peer)) {
-                    return "Kafka Streams RocksDB get" + where;
+                    return "Kafka Streams RocksDB get" + extra + where;
                 }
                 if ("redis".equals(peer)) {
-                    return "Redis GET, Jedis over loopback" + where;
+                    return "Redis GET, Jedis over loopback" + extra + where;
                 }
-                return "ConcurrentHashMap baseline" + where;
+                return "ConcurrentHashMap baseline" + extra + where;
             }
             return null;
         }
@@ -376,6 +385,8 @@ public final class ResultsReport {
 
     private void commands() throws IOException {
         line("## Exact commands");
+        line("");
+        line("In order of execution, including any re-run of a failed part (`--keep`).");
         line("");
         String c = read("commands.txt");
         line("```");

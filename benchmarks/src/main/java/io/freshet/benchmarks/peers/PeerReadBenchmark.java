@@ -50,8 +50,8 @@ import redis.clients.jedis.Pipeline;
  */
 
 /**
- * The peers' side of "read one feature vector": fetch the row of one entity key, of the same size as the
- * {@link PaymentFeatures} row (1536 B), from
+ * The peers' side of "read one feature vector": fetch the row of one entity key, by default of the same size as
+ * the store suites' row (144 B: {@code StoreBenchmark} and {@code ChronicleStoreBenchmark}), from
  * <ul>
  *   <li>{@code chm}: a {@code ConcurrentHashMap<Long, long[]>} on the heap, plus a copy of the row into a
  *       caller-owned array (every store engine copies the row out) — the on-heap baseline;</li>
@@ -66,7 +66,8 @@ import redis.clients.jedis.Pipeline;
  * Keys: {@value #DEFAULT_KEYS} rows, read in {@link KeySequence#ZIPF Zipf} or uniform order. Row bytes are
  * pseudo-random (incompressible) apart from the key in the first 8; setup checks 1000 reads against that.
  *
- * <p>10M keys are not offered: at 1536 B a row that is 15 GB per peer, beyond this 24 GiB machine with three peers.
+ * <p>10M keys are not offered by default: the Streams store takes minutes to fill through the driver and Redis
+ * ~2.5 GB of memory; {@code -p keys=10000000} works where time and memory allow.
  * Single-threaded; the peers allocate on read as their clients do (boxed keys are pre-built, results are not).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -77,8 +78,11 @@ import redis.clients.jedis.Pipeline;
 public class PeerReadBenchmark {
     /** Default key count. */
     static final String DEFAULT_KEYS = "1000000";
-    /** Row size in bytes: that of the benchmark feature set's row. */
-    static final int ROW_BYTES = PaymentFeatures.featureSet().rowLayout().rowSizeBytes();
+    /**
+     * Default row size: the row of the store suites' feature set (eight lifetime counts, 144 B), so the peers' figures
+     * sit next to the engines' in one table. {@code -p rowBytes=1536} gives the {@link PaymentFeatures} row.
+     */
+    static final String DEFAULT_ROW_BYTES = "144";
     /** {@code @Param} value of the on-heap baseline. */
     static final String CHM = "chm";
     /** {@code @Param} value of the Kafka Streams RocksDB store. */
@@ -101,6 +105,9 @@ public class PeerReadBenchmark {
         /** Key distribution of the reads. */
         @Param({KeySequence.ZIPF, KeySequence.UNIFORM})
         public String distribution;
+        /** Bytes per row, a multiple of 8. */
+        @Param({DEFAULT_ROW_BYTES})
+        public int rowBytes;
 
         Peer store;
         int position;
@@ -108,18 +115,21 @@ public class PeerReadBenchmark {
         /** Fills the peer and checks that it returns the rows written. */
         @Setup(Level.Trial)
         public void setUp() throws IOException {
+            if (rowBytes < Long.BYTES || rowBytes % Long.BYTES != 0) {
+                throw new IllegalArgumentException("rowBytes=" + rowBytes + " must be a positive multiple of 8");
+            }
             KeySequence sequence = KeySequence.of(distribution, keys, SEED);
             long t0 = System.nanoTime();
             if (CHM.equals(peer)) {
-                store = new MapPeer(keys, sequence);
+                store = new MapPeer(keys, sequence, rowBytes);
             } else if (KAFKA_STREAMS.equals(peer)) {
-                store = new StreamsPeer(keys, sequence);
+                store = new StreamsPeer(keys, sequence, rowBytes);
             } else if (REDIS.equals(peer)) {
                 Path binary = RedisServer.findBinary();
                 if (binary == null) {
                     throw new IllegalStateException(RedisServer.NOT_INSTALLED + "; drop it from -p peer=...");
                 }
-                store = new RedisPeer(binary, keys, sequence);
+                store = new RedisPeer(binary, keys, sequence, rowBytes);
             } else {
                 throw new IllegalArgumentException("peer=" + peer + " is unknown: use " + CHM + ", " + KAFKA_STREAMS
                     + " or " + REDIS);
@@ -174,9 +184,9 @@ public class PeerReadBenchmark {
         abstract void close();
     }
 
-    /** The row of key index {@code i}: the key, then pseudo-random longs. */
-    static long[] rowLongs(long key) {
-        long[] row = new long[ROW_BYTES / Long.BYTES];
+    /** The row of a key: the key, then pseudo-random longs. */
+    static long[] rowLongs(long key, int rowBytes) {
+        long[] row = new long[rowBytes / Long.BYTES];
         SplittableRandom r = new SplittableRandom(key);
         row[0] = key;
         for (int i = 1; i < row.length; i++) {
@@ -185,9 +195,9 @@ public class PeerReadBenchmark {
         return row;
     }
 
-    static byte[] rowBytes(long key) {
-        ByteBuffer b = ByteBuffer.allocate(ROW_BYTES);
-        for (long v : rowLongs(key)) {
+    static byte[] rowBytes(long key, int rowBytes) {
+        ByteBuffer b = ByteBuffer.allocate(rowBytes);
+        for (long v : rowLongs(key, rowBytes)) {
             b.putLong(v);
         }
         return b.array();
@@ -197,13 +207,14 @@ public class PeerReadBenchmark {
     static final class MapPeer extends Peer {
         private final ConcurrentHashMap<Long, long[]> map;
         private final Long[] boxed;
-        private final long[] target = new long[ROW_BYTES / Long.BYTES];
+        private final long[] target;
 
-        MapPeer(int keys, KeySequence sequence) {
+        MapPeer(int keys, KeySequence sequence, int rowBytes) {
+            target = new long[rowBytes / Long.BYTES];
             map = new ConcurrentHashMap<>(keys * 2);
             for (int i = 0; i < keys; i++) {
                 long key = KeySequence.keyOf(i);
-                map.put(key, rowLongs(key));
+                map.put(key, rowLongs(key, rowBytes));
             }
             boxed = boxAll(sequence);
         }
@@ -240,7 +251,7 @@ public class PeerReadBenchmark {
         private final KeyValueStore<Long, byte[]> store;
         private final Long[] boxed;
 
-        StreamsPeer(int keys, KeySequence sequence) throws IOException {
+        StreamsPeer(int keys, KeySequence sequence, int rowBytes) throws IOException {
             stateDir = Files.createTempDirectory("freshet-peer-streams-");
             Properties p = new Properties();
             p.put(StreamsConfig.APPLICATION_ID_CONFIG, "freshet-peer-read");
@@ -257,7 +268,7 @@ public class PeerReadBenchmark {
                 new ByteArraySerializer());
             for (int i = 0; i < keys; i++) {
                 long key = KeySequence.keyOf(i);
-                in.pipeInput(key, rowBytes(key));
+                in.pipeInput(key, rowBytes(key, rowBytes));
             }
             store = driver.getKeyValueStore(STORE);
             boxed = boxAll(sequence);
@@ -294,13 +305,13 @@ public class PeerReadBenchmark {
         private final Jedis jedis;
         private final byte[][] encoded;
 
-        RedisPeer(Path binary, int keys, KeySequence sequence) {
+        RedisPeer(Path binary, int keys, KeySequence sequence, int rowBytes) {
             server = RedisServer.start(binary, RedisServer.DEFAULT_PORT);
             jedis = new Jedis("127.0.0.1", server.port());
             Pipeline pipeline = jedis.pipelined();
             for (int i = 0; i < keys; i++) {
                 long key = KeySequence.keyOf(i);
-                pipeline.set(encode(key), rowBytes(key));
+                pipeline.set(encode(key), rowBytes(key, rowBytes));
                 if (i % PIPELINE_BATCH == PIPELINE_BATCH - 1) {
                     pipeline.sync();
                 }

@@ -27,6 +27,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -48,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * pending; once the ring is half free they are routed and the partition resumed. {@code poll()} keeps running
  * meanwhile (returning other partitions' records), so the group never times out.
  *
+ * <p>Lag: the consumer's own (its last fetch answer's end offset minus its position), except that when no fetch
+ * response at all arrived for max(5 s, 3 × {@code fetch.max.wait.ms} + 1 s) while some partition is not paused
+ * (broker down or unreachable) the lag is unknown (-1), so the set reports CATCHING_UP rather than a lag frozen at
+ * its last value; reads go on from the store meanwhile.
+ *
  * <p>Rebalance (sharded mode): revoked partitions are drained (every record routed so far applied) and
  * checkpointed (markers applied, offsets committed) before the callback returns.
  *
@@ -63,6 +70,8 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     private static final Duration PAUSED_POLL = Duration.ofMillis(1);
     private static final long BACK_PRESSURE_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
+    /** Shortest fetch silence (no fetch response at all) after which the lag counts as unknown, ms. */
+    private static final long FETCH_SILENCE_MIN_MS = 5_000;
     /** Highest event → broker and broker → poll latency tracked, ms (larger values are clamped). */
     static final long MAX_LATENCY_MS = TimeUnit.DAYS.toMillis(1);
 
@@ -89,6 +98,12 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     private long lastMarkerNs;
     private long lastLagNs;
     private long lastCommitNs;
+    /** The consumer's count of fetch responses (null until found), and when it last moved. */
+    private Metric fetchResponses;
+    private boolean fetchResponsesLookedUp;
+    private double lastFetchResponses = -1;
+    private long lastFetchResponseNs;
+    private final long fetchSilenceNs;
     private long lastRetriableLogMs;
     private long lastSkipLogMs;
     private long handledRequest;
@@ -117,6 +132,18 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
             scratch[b.index] = b.decoder.newReusable();
         }
         this.pollTimeout = Duration.ofMillis(core.pollTimeoutMs);
+        // An idle broker still answers every fetch within fetch.max.wait.ms (default 500 ms): a consumer that heard
+        // nothing for several of those cannot know its lag, whatever its last answer said.
+        long fetchWaitMs = 500;
+        Object w = core.kafka.get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG);
+        if (w != null) {
+            try {
+                fetchWaitMs = Long.parseLong(w.toString().trim());
+            } catch (NumberFormatException e) {
+                // KafkaConsumer's constructor rejects it with a clear message.
+            }
+        }
+        this.fetchSilenceNs = TimeUnit.MILLISECONDS.toNanos(Math.max(FETCH_SILENCE_MIN_MS, 3 * fetchWaitMs + 1_000));
     }
 
     void start(String name) {
@@ -521,11 +548,23 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
 
     private void refreshLag() {
         boolean all = true;
+        final boolean silent = fetchSilent(System.nanoTime());
         for (int i = 0, n = assigned.size(); i < n; i++) {
             PartitionState ps = assigned.get(i);
             OptionalLong l = consumer.currentLag(ps.tp);
-            if (l.isPresent()) {
+            if (silent && !ps.paused) {
+                // The consumer's lag is its last fetch answer's: during a broker outage it would say 0 for ever.
+                ps.lag = -1;
+            } else if (l.isPresent() && l.getAsLong() >= 0) {
                 ps.lag = l.getAsLong() + ps.pendingCount();
+            } else {
+                // Unknown locally: no fetch answer yet, or (seen after seeking to the store's offsets) an end offset
+                // cached from before the seek, which makes the lag negative. Keep the last published verdict,
+                // which awaitCaughtUp may have made fresher than anything this consumer knows.
+                Long published = core.lag.get(ps.tp);
+                if (published != null) {
+                    ps.lag = published;
+                }
             }
             if (ps.lag != 0 || ps.paused) {
                 all = false;
@@ -534,6 +573,36 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         }
         caughtUp = all;
         core.statusChanged();
+    }
+
+    /**
+     * @param nowNs now, {@link System#nanoTime()}
+     * @return true when fetching partitions got no fetch response for longer than the silence bound (broker down
+     *     or unreachable): their lag is unknown
+     */
+    private boolean fetchSilent(long nowNs) {
+        if (!fetchResponsesLookedUp) {
+            fetchResponsesLookedUp = true;
+            lastFetchResponseNs = nowNs;
+            for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
+                MetricName n = e.getKey();
+                if ("fetch-total".equals(n.name()) && "consumer-fetch-manager-metrics".equals(n.group())) {
+                    fetchResponses = e.getValue();
+                }
+            }
+        }
+        if (fetchResponses == null) {
+            return false; // a client without the metric: no verdict rather than a wrong one
+        }
+        Object v = fetchResponses.metricValue();
+        double count = v instanceof Number ? ((Number) v).doubleValue() : -1;
+        if (count != lastFetchResponses || paused.size() == assigned.size()) {
+            // Fully paused consumers do not fetch: their silence says nothing about the broker.
+            lastFetchResponses = count;
+            lastFetchResponseNs = nowNs;
+            return false;
+        }
+        return nowNs - lastFetchResponseNs > fetchSilenceNs;
     }
 
     /**

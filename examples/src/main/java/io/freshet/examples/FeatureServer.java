@@ -1,0 +1,141 @@
+package io.freshet.examples;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.freshet.core.FeatureReader;
+import io.freshet.core.FeatureVector;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Serves the features of the demo's users over HTTP on the loopback interface only, with the JDK's built-in server:
+ * {@code GET /features/{user}} (every feature, its age, the vector status) and {@code GET /score/{user}} (the
+ * {@link RiskScore} with its terms and the features it read); see {@link FeatureJson} for the documents. Each read
+ * goes through the pipeline's {@link FeatureReader} into a vector owned by the serving thread. A user the store has
+ * no row for answers 200 with {@code "status":"MISSING"} (a new user is a valid question); a path that is not a
+ * positive user id answers 400, an unknown path 404, a method other than GET 405, all with a JSON error.
+ *
+ * <p>Threading: requests run on {@value #THREADS} daemon threads; {@link #close()} from any thread.
+ */
+public final class FeatureServer implements AutoCloseable {
+    /** Request threads. */
+    public static final int THREADS = 2;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final FeatureReader reader;
+    private final RiskScore model;
+    private final ThreadLocal<FeatureVector> vectors;
+    private final AtomicLong requests = new AtomicLong();
+
+    private FeatureServer(HttpServer server, FeatureReader reader) {
+        this.server = server;
+        this.reader = reader;
+        this.model = new RiskScore(reader.featureSet());
+        this.vectors = ThreadLocal.withInitial(reader.featureSet()::newVector);
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "freshet-demo-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+    }
+
+    /**
+     * Binds 127.0.0.1 and starts serving.
+     *
+     * @param port TCP port, 0 for any free port
+     * @param reader the reader of the user-risk set
+     * @return the running server
+     * @throws BindException when the port is taken
+     * @throws IOException when the server cannot start
+     */
+    public static FeatureServer start(int port, FeatureReader reader) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        FeatureServer s = new FeatureServer(http, reader);
+        http.start();
+        return s;
+    }
+
+    /** @return the bound port */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** @return requests answered so far */
+    public long requests() {
+        return requests.get();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            requests.incrementAndGet();
+            if (!"GET".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().set("Allow", "GET");
+                reply(ex, 405, error("method=" + ex.getRequestMethod() + " is not allowed: use GET"));
+                return;
+            }
+            String path = ex.getRequestURI().getPath();
+            boolean features = path.startsWith("/features/");
+            boolean score = path.startsWith("/score/");
+            if (!features && !score) {
+                reply(ex, 404, error("path=" + path + " is unknown: use /features/{user} or /score/{user}"));
+                return;
+            }
+            String id = path.substring(features ? "/features/".length() : "/score/".length());
+            long user;
+            try {
+                user = Long.parseLong(id);
+            } catch (NumberFormatException e) {
+                user = -1;
+            }
+            if (user <= 0) {
+                reply(ex, 400, error("user=" + id + " is not a user id: use a positive integer, e.g. /features/1"));
+                return;
+            }
+            FeatureVector v = vectors.get();
+            reader.read(user, v);
+            reply(ex, 200, features ? FeatureJson.features(user, v) : FeatureJson.score(user, v, model));
+        } catch (RuntimeException e) {
+            reply(ex, 500, error("read failed: " + e));
+        }
+    }
+
+    private static String error(String message) {
+        StringBuilder b = new StringBuilder("{\"error\":");
+        FeatureJson.string(b, message);
+        return b.append('}').toString();
+    }
+
+    private static void reply(HttpExchange ex, int code, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(code, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /** Stops accepting, lets requests in flight finish (up to 1 s), and stops the request threads. */
+    @Override
+    public void close() {
+        server.stop(1);
+        executor.shutdown();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

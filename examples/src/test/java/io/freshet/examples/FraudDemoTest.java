@@ -1,0 +1,104 @@
+package io.freshet.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.freshet.core.FeatureRef;
+import io.freshet.core.VectorStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the fraud demo for a few seconds on its embedded broker with a free port, queries its endpoints while it runs,
+ * and checks the documents and the summary. No timing assertions: only that records flow and the answers are right
+ * in shape.
+ */
+class FraudDemoTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> STATUSES =
+        Stream.of(VectorStatus.values()).map(Enum::name).collect(Collectors.toSet());
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void servesValidFeatureAndScoreDocumentsWhileRunningAndSummarizesWhatItApplied() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        FraudDemo.Options options = FraudDemo.Options.parse("--duration", "5s", "--port", "0", "--rate", "2000",
+            "--users", "2000", "--partitions", "3");
+        List<String> names = new ArrayList<>();
+        for (FeatureRef r : RiskFeatures.USER_RISK.refs()) {
+            names.add(r.name());
+        }
+        try (FraudDemo demo = FraudDemo.start(options, out)) {
+            int port = demo.httpPort();
+            assertThat(port).isPositive();
+
+            // User 1 is the busiest: wait (bounded) until the pipeline has applied one of its payments.
+            JsonNode features = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                features = JSON.readTree(get(port, "/features/1", 200));
+                if (!"MISSING".equals(features.get("status").asText())) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(features.get("set").asText()).isEqualTo("user_risk");
+            assertThat(features.get("user").asLong()).isEqualTo(1);
+            assertThat(features.get("status").asText()).isIn(STATUSES).isNotEqualTo("MISSING");
+            assertThat(features.get("features").fieldNames()).toIterable().containsExactlyElementsOf(names);
+            for (String n : names) {
+                JsonNode f = features.get("features").get(n);
+                assertThat(f.has("value") && f.has("ageMs")).as("feature %s has value and ageMs", n).isTrue();
+            }
+            assertThat(features.get("features").get("txn_1h").get("value").asLong()).isPositive();
+            assertThat(features.get("features").get("txn_1h").get("ageMs").asLong()).isNotNegative();
+
+            JsonNode score = JSON.readTree(get(port, "/score/1", 200));
+            assertThat(score.get("status").asText()).isIn(STATUSES);
+            assertThat(score.get("score").asDouble()).isStrictlyBetween(0.0, 1.0);
+            assertThat(score.get("band").asText()).isIn("low", "medium", "high");
+            assertThat(score.get("terms")).hasSize(RiskScore.TERMS.size());
+            assertThat(score.get("features").fieldNames()).toIterable()
+                .containsExactlyElementsOf(RiskScore.FEATURES_USED);
+
+            JsonNode unknown = JSON.readTree(get(port, "/score/999999999", 200));
+            assertThat(unknown.get("status").asText()).isEqualTo("MISSING");
+            assertThat(JSON.readTree(get(port, "/features/abc", 400)).get("error").asText()).contains("user=abc");
+            assertThat(JSON.readTree(get(port, "/nothing", 404)).has("error")).isTrue();
+
+            FraudDemo.Summary summary = demo.runToEnd();
+            assertThat(summary.produced()).isPositive();
+            assertThat(summary.applied()).isPositive();
+            assertThat(summary.keys()).isPositive();
+            assertThat(summary.freshness().getTotalCount()).isPositive();
+            assertThat(JSON.readTree(summary.featuresJson()).get("features").fieldNames()).toIterable()
+                .containsExactlyElementsOf(names);
+            assertThat(JSON.readTree(summary.scoreJson()).get("user").asLong()).isEqualTo(97);
+        }
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("[  1s] produced").contains("Summary: produced").contains("GET /features/1");
+    }
+
+    private String get(int port, String path, int expectedStatus) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(expectedStatus);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
+            .startsWith("application/json"));
+        return r.body();
+    }
+}
