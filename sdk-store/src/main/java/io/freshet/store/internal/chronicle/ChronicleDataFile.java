@@ -63,6 +63,18 @@ public final class ChronicleDataFile {
      * @throws StoreException TRUNCATED, CORRUPT or IO
      */
     public static int headerBytes(Path file) {
+        return headerBytes(file, false);
+    }
+
+    /**
+     * Reads the header length, optionally accepting the flag bits Chronicle sets while its own recovery rewrites the
+     * header (a writer killed during {@code recoverPersistedTo} leaves them set; running recovery again clears them).
+     *
+     * @param file the data file
+     * @param recovering accept the in-progress flag bits
+     * @return 12 + the declared header length
+     */
+    static int headerBytes(Path file, boolean recovering) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = ch.size();
             if (size < PREFIX_BYTES) {
@@ -72,6 +84,9 @@ public final class ChronicleDataFile {
             ByteBuffer b = ByteBuffer.allocate(PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, b, 0);
             int word = b.getInt(8);
+            if (recovering) {
+                word &= LENGTH_MASK;
+            }
             int len = word & LENGTH_MASK;
             if ((word & ~LENGTH_MASK) != 0 || len == 0 || len > MAX_HEADER_BYTES) {
                 throw new StoreException(Reason.CORRUPT, file, "Chronicle header word=0x" + Integer.toHexString(word)
@@ -127,6 +142,23 @@ public final class ChronicleDataFile {
      */
     public static void validate(Path file, String headerCrc, String headerBytesText, String fileBytesText,
         String fileCrc) {
+        validate(file, headerCrc, headerBytesText, fileBytesText, fileCrc, false);
+    }
+
+    /**
+     * Like {@link #validate(Path, String, String, String, String)}; with {@code recovering} (a writer about to run
+     * Chronicle's recovery on a store killed in this boot) the header's in-progress flag bits are ignored, in the
+     * check and in the header CRC, because a kill during an earlier recovery leaves them set.
+     *
+     * @param file the data file
+     * @param headerCrc recorded header CRC (hex)
+     * @param headerBytesText recorded header length
+     * @param fileBytesText recorded file length
+     * @param fileCrc recorded whole-file CRC, or null
+     * @param recovering whether Chronicle's recovery runs next
+     */
+    public static void validate(Path file, String headerCrc, String headerBytesText, String fileBytesText,
+        String fileCrc, boolean recovering) {
         if (headerCrc == null || headerBytesText == null || fileBytesText == null) {
             throw new StoreException(Reason.CORRUPT, file, "the meta file does not describe the Chronicle data file "
                 + "(creation was interrupted?): delete the store directory to rebuild it from Kafka");
@@ -144,9 +176,9 @@ public final class ChronicleDataFile {
         if (size < recordedBytes) {
             throw new StoreException(Reason.TRUNCATED, file, "fileBytes=" + size + " < recorded=" + recordedBytes);
         }
-        int header = headerBytes(file);
+        int header = headerBytes(file, recovering);
         if (header != Integer.parseInt(headerBytesText)
-            || crc(file, header) != Long.parseUnsignedLong(headerCrc, 16)) {
+            || headerCrc(file, header, recovering) != Long.parseUnsignedLong(headerCrc, 16)) {
             throw new StoreException(Reason.CORRUPT, file, "Chronicle header (" + header + " bytes) does not match "
                 + "the one recorded at creation (headerBytes=" + headerBytesText + "): damaged, or another store's "
                 + "file; delete the store directory to rebuild it from Kafka");
@@ -162,6 +194,24 @@ public final class ChronicleDataFile {
                     + fileCrc + " at the last clean close: the file changed while the store was closed; delete the "
                     + "store directory to rebuild it from Kafka");
             }
+        }
+    }
+
+    /** CRC32C of the header; with {@code maskFlags}, as if the in-progress flag bits were clear. */
+    private static long headerCrc(Path file, int header, boolean maskFlags) {
+        if (!maskFlags) {
+            return crc(file, header);
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer b = ByteBuffer.allocate(header).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, b, 0);
+            b.putInt(8, b.getInt(8) & LENGTH_MASK);
+            b.flip();
+            CRC32C crc = new CRC32C();
+            crc.update(b);
+            return crc.getValue();
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, file, "cannot read the Chronicle data file: " + e, e);
         }
     }
 

@@ -218,7 +218,8 @@ public final class ChronicleRowStore implements RowStore {
             boolean checkWholeFile = state == StoreOpenState.CLEAN && !writerAlive;
             ChronicleDataFile.validate(data, md.get(ChronicleDataFile.META_HEADER_CRC),
                 md.get(ChronicleDataFile.META_HEADER_BYTES), md.get(ChronicleDataFile.META_FILE_BYTES),
-                checkWholeFile ? md.get(ChronicleDataFile.META_FILE_CRC) : null);
+                checkWholeFile ? md.get(ChronicleDataFile.META_FILE_CRC) : null,
+                state == StoreOpenState.RECOVERED && !config.readOnly());
             long reinserted = 0;
             try {
                 if (state == StoreOpenState.RECOVERED) {
