@@ -1,5 +1,6 @@
 package io.freshet.benchmarks;
 
+import io.freshet.benchmarks.harness.Json;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -113,7 +114,7 @@ public final class SmokeCheck {
      */
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> parseResults(String json) {
-        Object root = MiniJson.parse(json);
+        Object root = Json.parse(json);
         if (!(root instanceof List)) {
             throw new IllegalArgumentException("JMH results are not a JSON array");
         }
@@ -172,7 +173,7 @@ public final class SmokeCheck {
             Object params = run.get("params") == null ? "" : run.get("params");
             Map<String, Object> primary = run.get("primaryMetric") instanceof Map
                 ? (Map<String, Object>) run.get("primaryMetric") : Map.of();
-            double score = MiniJson.number(primary.get("score"));
+            double score = Json.number(primary.get("score"));
             double alloc = allocNorm(run.get("secondaryMetrics"));
             boolean hot;
             try {
@@ -219,7 +220,7 @@ public final class SmokeCheck {
         for (Map.Entry<String, Object> m : ((Map<String, Object>) secondary).entrySet()) {
             // Older JMH versions prefix profiler metrics with a middle dot; match the name's end.
             if (m.getKey().endsWith(ALLOC_NORM_METRIC) && m.getValue() instanceof Map) {
-                return MiniJson.number(((Map<String, Object>) m.getValue()).get("score"));
+                return Json.number(((Map<String, Object>) m.getValue()).get("score"));
             }
         }
         return Double.NaN;
@@ -246,15 +247,26 @@ public final class SmokeCheck {
         if (type.isAnnotationPresent(HotPath.class)) {
             return true;
         }
+        boolean groupFound = false;
+        boolean groupHot = false;
         for (Class<?> c = type; c != null; c = c.getSuperclass()) {
             for (Method m : c.getDeclaredMethods()) {
                 if (m.getName().equals(methodName)) {
                     return m.isAnnotationPresent(HotPath.class);
                 }
+                // A JMH @Group benchmark is named after its group: hot when any of its methods is.
+                org.openjdk.jmh.annotations.Group g = m.getAnnotation(org.openjdk.jmh.annotations.Group.class);
+                if (g != null && g.value().equals(methodName)) {
+                    groupFound = true;
+                    groupHot |= m.isAnnotationPresent(HotPath.class);
+                }
             }
         }
-        throw new IllegalStateException("benchmark=" + benchmark + " has no method=" + methodName + " in class="
-            + className);
+        if (groupFound) {
+            return groupHot;
+        }
+        throw new IllegalStateException("benchmark=" + benchmark + " has no method=" + methodName
+            + " (nor a @Group of that name) in class=" + className);
     }
 
     private static Class<?> load(String className, String benchmark) {

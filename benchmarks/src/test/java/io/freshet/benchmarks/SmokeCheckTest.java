@@ -122,4 +122,10 @@ class SmokeCheckTest {
         assertThat(expected).containsExactly(
             new SmokeCheck.Expected("io.freshet.benchmarks.CoreKernelBenchmark.apply", "avgt", 1));
     }
+
+    @Test
+    void aGroupBenchmarkIsHotWhenItsMethodsAre() {
+        assertThat(SmokeCheck.isHotPath("io.freshet.kafka.internal.DecodeHandOffBenchmark.handOff")).isTrue();
+        assertThat(SmokeCheck.isHotPath("io.freshet.kafka.internal.DecodeHandOffBenchmark.decode")).isTrue();
+    }
 }

@@ -2,6 +2,7 @@ package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.harness.StreamsFeatures.WindowKind;
 import io.freshet.benchmarks.peers.KeySequence;
+import io.freshet.kafka.testing.EmbeddedKafkaBroker;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,14 +72,14 @@ public final class FreshnessHarness {
         result.put("partitions", partitions);
         List<Object> rows = new ArrayList<>();
         result.put("rows", rows);
-        try (EmbeddedBroker broker = EmbeddedBroker.start()) {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startEmbedded()) {
             String topic = "payments-fresh";
-            broker.createTopic(topic, partitions, Map.of());
+            broker.createTopic(topic, partitions);
             Map<String, Object> streams = streams(broker.bootstrapServers(), topic, rate, seconds, warmup, keys);
             rows.add(streams);
             System.out.println(streams);
             String freshetTopic = "payments-fresh-freshet";
-            broker.createTopic(freshetTopic, partitions, Map.of());
+            broker.createTopic(freshetTopic, partitions);
             Map<String, Object> freshet = FreshetHooks.freshness(broker.bootstrapServers(), freshetTopic, rate,
                 seconds, warmup, keys);
             rows.add(freshet);

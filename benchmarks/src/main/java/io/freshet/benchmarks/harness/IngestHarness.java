@@ -1,6 +1,7 @@
 package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.harness.StreamsFeatures.WindowKind;
+import io.freshet.kafka.testing.EmbeddedKafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,9 +76,9 @@ public final class IngestHarness {
         result.put("streamsReps", Math.min(reps, streamsReps));
         List<Object> rows = new ArrayList<>();
         result.put("rows", rows);
-        try (EmbeddedBroker broker = EmbeddedBroker.start()) {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startEmbedded()) {
             String topic = "payments";
-            broker.createTopic(topic, partitions, Map.of());
+            broker.createTopic(topic, partitions);
             double fillRate = Harness.fill(broker.bootstrapServers(), topic, records, keys, SPAN_MS);
             System.out.printf("pre-filled %,d records at %,.0f records/s%n", records, fillRate);
             result.put("fillRecordsPerSec", fillRate);

@@ -6,13 +6,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The little JSON the comparison needs: {@link #write} of maps, lists, strings, numbers, booleans and null (the
- * harnesses' result files), and {@link #parse} of the same plus JMH's result files. Objects parse to
- * {@link LinkedHashMap}, arrays to {@link ArrayList}, numbers to {@link Double}; JMH's {@code "NaN"} strings stay
- * strings. Not a general-purpose parser: {@code \\uXXXX} escapes become one char each.
- * Stateless and thread-safe; allocates freely (reports only).
+ * The little JSON the benchmarks need, so that the shaded jar carries no JSON library: {@link #write} of maps, lists,
+ * strings, numbers, booleans and null (the harnesses' result files), and a strict {@link #parse} of the same plus
+ * JMH's {@code -rf json} result files (read by {@link io.freshet.benchmarks.SmokeCheck} and {@link ResultsReport}).
+ * Objects parse to {@link LinkedHashMap}, arrays to {@link ArrayList}, numbers to {@link Double}; JMH's
+ * {@code "NaN"} strings stay strings, which {@link #number(Object)} reads as numbers. Not a general-purpose parser:
+ * {@code \\uXXXX} escapes become one char each.
+ *
+ * <p>Stateless and thread-safe; allocates freely (reports only, never on a hot path).
  */
-final class Json {
+public final class Json {
     private final String text;
     private int pos;
 
@@ -25,7 +28,7 @@ final class Json {
      * @return its value
      * @throws IllegalArgumentException on malformed input, with the offset
      */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json p = new Json(text);
         Object v = p.value();
         p.skipSpace();
@@ -37,12 +40,30 @@ final class Json {
 
     /**
      * @param value a map, list, string, number, boolean or null
-     * @return its JSON text, indented
+     * @return its JSON text, indented; NaN and infinite numbers are written as null
      */
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         write(sb, value, "");
         return sb.append('\n').toString();
+    }
+
+    /**
+     * @param v a parsed value: a number, or a string such as JMH's "NaN" or "Infinity"
+     * @return it as a double, NaN when it is neither (null included)
+     */
+    public static double number(Object v) {
+        if (v instanceof Number) {
+            return ((Number) v).doubleValue();
+        }
+        if (v instanceof String) {
+            try {
+                return Double.parseDouble((String) v);
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+        return Double.NaN;
     }
 
     private static void write(StringBuilder sb, Object v, String indent) {
@@ -115,19 +136,24 @@ final class Json {
         if (c == '"') {
             return string();
         }
-        if (text.startsWith("true", pos)) {
-            pos += 4;
-            return Boolean.TRUE;
+        if (c == 't') {
+            return literal("true", Boolean.TRUE);
         }
-        if (text.startsWith("false", pos)) {
-            pos += 5;
-            return Boolean.FALSE;
+        if (c == 'f') {
+            return literal("false", Boolean.FALSE);
         }
-        if (text.startsWith("null", pos)) {
-            pos += 4;
-            return null;
+        if (c == 'n') {
+            return literal("null", null);
         }
         return number();
+    }
+
+    private Object literal(String word, Object v) {
+        if (!text.startsWith(word, pos)) {
+            throw error("expected " + word);
+        }
+        pos += word.length();
+        return v;
     }
 
     private Map<String, Object> object() {
@@ -140,6 +166,9 @@ final class Json {
         }
         while (true) {
             skipSpace();
+            if (peek() != '"') {
+                throw error("expected a member name");
+            }
             String k = string();
             skipSpace();
             expect(':');
@@ -226,7 +255,11 @@ final class Json {
         if (start == pos) {
             throw error("unexpected character '" + text.charAt(pos) + "'");
         }
-        return Double.valueOf(text.substring(start, pos));
+        try {
+            return Double.valueOf(text.substring(start, pos));
+        } catch (NumberFormatException e) {
+            throw error("bad number " + text.substring(start, pos));
+        }
     }
 
     private void skipSpace() {

@@ -1,12 +1,10 @@
 package io.freshet.benchmarks.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,28 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ResultsReportTest {
     @TempDir
     Path dir;
-
-    @Test
-    void jsonRoundTripsWhatTheHarnessesWrite() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("suite", "x\"y\n");
-        m.put("n", 5L);
-        m.put("rate", 1.5);
-        m.put("nan", Double.NaN);
-        m.put("rows", List.of(Map.of("ok", true), List.of()));
-
-        Object back = Json.parse(Json.write(m));
-
-        Map<String, Object> expected = new LinkedHashMap<>();
-        expected.put("suite", "x\"y\n");
-        expected.put("n", 5.0);
-        expected.put("rate", 1.5);
-        expected.put("nan", null);
-        expected.put("rows", List.of(Map.of("ok", true), List.of()));
-        assertThat(back).isEqualTo(expected);
-        assertThatThrownBy(() -> Json.parse("{\"a\": 1")).hasMessageContaining("offset=");
-        assertThatThrownBy(() -> Json.parse("[1] 2")).hasMessageContaining("trailing");
-    }
 
     @Test
     void reportsRatiosWithinEachGroupAndMissingSuitesAsSuch() throws Exception {

@@ -1,0 +1,238 @@
+package io.freshet.kafka.internal;
+
+import io.freshet.benchmarks.HotPath;
+import io.freshet.benchmarks.harness.PaymentCodec;
+import io.freshet.core.FeatureSet;
+import io.freshet.core.spi.Keys;
+import io.freshet.kafka.RecordDecoder;
+import io.freshet.kafka.RecordView;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/*
+ * Run (from the repository root, after `mvn -q -pl benchmarks -am package -DskipTests -Dfreshet.skipBenchSmoke=true`):
+ *
+ *   java -jar benchmarks/target/benchmarks.jar DecodeHandOffBenchmark -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc
+ *
+ * Goal: 0 B/op on every method (gc.alloc.rate.norm); the consumer thread's per-record work is decode + route +
+ * hand-off, so their sum bounds how many records one consumer thread can feed.
+ */
+
+/**
+ * The consumer side of the pipeline's hot path, record by record: {@code decode} wraps a polled record in the
+ * {@link RecordView} flyweight, decodes it in place into a reusable event with a {@link RecordDecoder}, extracts the
+ * entity key and event time through the feature set and routes it to a shard ({@link Keys}), as the ingest loop
+ * does; {@code handOffRoundTrip} is the {@link HandOffRing} protocol on one thread (claim a pre-allocated slot, fill,
+ * publish, poll, release); {@code handOff} runs producer and applier on two threads, as in the pipeline.
+ *
+ * <p>It sits in the runtime's internal package because the ring and its slots are not public API.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class DecodeHandOffBenchmark {
+    private static final VarHandle BIG_ENDIAN_LONG =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final int RECORDS = 4096;
+    private static final int SHARDS = 4;
+
+    /** A mutable payment that the decoder fills in place. */
+    public static final class DecodedPayment {
+        long userId;
+        long timeMs;
+        double amount;
+        long merchantId;
+
+        long userId() {
+            return userId;
+        }
+
+        long timeMs() {
+            return timeMs;
+        }
+
+        double amount() {
+            return amount;
+        }
+    }
+
+    /** Reads the harness wire format (big-endian fields) without a ByteBuffer. */
+    static final class Decoder implements RecordDecoder<DecodedPayment> {
+        @Override
+        public DecodedPayment decode(RecordView record, DecodedPayment reuse) {
+            byte[] v = record.value();
+            if (v == null || v.length != PaymentCodec.VALUE_BYTES) {
+                return null;
+            }
+            reuse.userId = (long) BIG_ENDIAN_LONG.get(v, 0);
+            reuse.timeMs = (long) BIG_ENDIAN_LONG.get(v, 8);
+            reuse.amount = Double.longBitsToDouble((long) BIG_ENDIAN_LONG.get(v, 16));
+            reuse.merchantId = (long) BIG_ENDIAN_LONG.get(v, 24);
+            return reuse;
+        }
+
+        @Override
+        public DecodedPayment newReusable() {
+            return new DecodedPayment();
+        }
+    }
+
+    /** Pre-built records (as a poll returns them), the decoder and a feature set for key and time extraction. */
+    @State(Scope.Thread)
+    public static class DecodeState {
+        final ConsumerRecord<byte[], byte[]>[] records = newRecords();
+        final RecordView view = new RecordView();
+        final Decoder decoder = new Decoder();
+        final DecodedPayment reuse = decoder.newReusable();
+        final FeatureSet<DecodedPayment> set = FeatureSet.builder("decode_bench", DecodedPayment.class)
+            .entity("user", DecodedPayment::userId)
+            .eventTime(DecodedPayment::timeMs)
+            .sum("amount", DecodedPayment::amount)
+            .build();
+        int next;
+
+        @SuppressWarnings("unchecked")
+        private static ConsumerRecord<byte[], byte[]>[] newRecords() {
+            ConsumerRecord<byte[], byte[]>[] r = new ConsumerRecord[RECORDS];
+            SplittableRandom random = new SplittableRandom(7);
+            for (int i = 0; i < RECORDS; i++) {
+                byte[] key = new byte[PaymentCodec.KEY_BYTES];
+                byte[] value = new byte[PaymentCodec.VALUE_BYTES];
+                long user = random.nextInt(1_000_000);
+                PaymentCodec.encode(key, value, user, 1_700_000_000_000L + i, random.nextInt(10_000) / 100.0,
+                    random.nextInt(5000), 0);
+                r[i] = new ConsumerRecord<>("payments", 0, i, key, value);
+            }
+            return r;
+        }
+    }
+
+    /** One ring used from one thread. */
+    @State(Scope.Thread)
+    public static class RingState {
+        HandOffRing ring;
+        long offset;
+
+        /** Builds a ring of pre-allocated slots. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            ring = new HandOffRing(256, new Binding[0]);
+        }
+    }
+
+    /** One ring shared by a producer thread and an applier thread. */
+    @State(Scope.Group)
+    public static class SharedRing {
+        HandOffRing ring;
+
+        /** Builds a ring of pre-allocated slots. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            ring = new HandOffRing(1024, new Binding[0]);
+        }
+    }
+
+    /** The producer's own counter (one thread per group). */
+    @State(Scope.Thread)
+    public static class ProducerCursor {
+        long offset;
+    }
+
+    /**
+     * Wrap, decode, extract key and time, route.
+     *
+     * @param s state
+     * @return the shard, consumed by JMH
+     */
+    @Benchmark
+    @HotPath("per-record decode on the consumer thread")
+    public int decode(DecodeState s) {
+        ConsumerRecord<byte[], byte[]> record = s.records[s.next++ & (RECORDS - 1)];
+        DecodedPayment e = s.decoder.decode(s.view.wrap(record), s.reuse);
+        long key = s.set.longKeyOf(e);
+        long time = s.set.eventTimeOf(e);
+        return Keys.shardOf(Keys.hash(key), SHARDS) ^ (int) time;
+    }
+
+    /**
+     * Claim, fill, publish, poll, release on one thread.
+     *
+     * @param s state
+     * @return the polled slot's offset
+     */
+    @Benchmark
+    @HotPath("hand-off of one record between consumer and applier")
+    public long handOffRoundTrip(RingState s) {
+        Slot slot = s.ring.claim();
+        slot.kind = Slot.RECORD;
+        slot.offset = s.offset++;
+        slot.longKey = slot.offset;
+        s.ring.publish(slot);
+        Slot polled = s.ring.poll();
+        long offset = polled.offset;
+        s.ring.release(polled);
+        return offset;
+    }
+
+    /**
+     * The consumer thread's side: claim, fill, publish (spinning when the applier is behind).
+     *
+     * @param s shared ring
+     * @param c this producer's cursor
+     * @param bh blackhole for back-pressure counts
+     */
+    @Benchmark
+    @Group("handOff")
+    @GroupThreads(1)
+    @HotPath("hand-off, producer side")
+    public void handOffProduce(SharedRing s, ProducerCursor c, Blackhole bh) {
+        Slot slot = s.ring.claim();
+        if (slot == null) {
+            bh.consume(0);
+            return;
+        }
+        slot.kind = Slot.RECORD;
+        slot.offset = c.offset++;
+        s.ring.publish(slot);
+    }
+
+    /**
+     * The applier thread's side: poll and release.
+     *
+     * @param s shared ring
+     * @return the polled offset, or -1 when nothing was there
+     */
+    @Benchmark
+    @Group("handOff")
+    @GroupThreads(1)
+    @HotPath("hand-off, applier side")
+    public long handOffConsume(SharedRing s) {
+        Slot slot = s.ring.poll();
+        if (slot == null) {
+            return -1;
+        }
+        long offset = slot.offset;
+        s.ring.release(slot);
+        return offset;
+    }
+}
