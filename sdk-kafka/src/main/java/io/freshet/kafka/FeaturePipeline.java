@@ -10,11 +10,13 @@ import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.Binding;
 import io.freshet.kafka.internal.IngestLoop;
+import io.freshet.kafka.internal.PartitionWatcher;
 import io.freshet.kafka.internal.PipelineCore;
 import io.freshet.kafka.internal.PipelineCore.CounterIds;
 import io.freshet.kafka.internal.Preflight;
 import io.freshet.kafka.internal.SetRuntime;
 import io.freshet.kafka.internal.ShardApplier;
+import io.freshet.kafka.internal.StatusTracker;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -33,6 +35,9 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
@@ -83,20 +88,27 @@ public final class FeaturePipeline implements AutoCloseable {
     private final OffsetMismatchPolicy mismatchPolicy;
     private final Properties kafka;
     private final Map<FeatureSet<?>, SetRuntime> bySet = new LinkedHashMap<>();
-    private final Map<String, Integer> partitionsByTopic = new HashMap<>();
+    /** Partitions per source topic; grows when the partition watcher sees a topic grow (replicated mode). */
+    private final Map<String, Integer> partitionsByTopic = new ConcurrentHashMap<>();
+    private final Map<SetRuntime, StatusTracker> trackers = new HashMap<>();
+    private final long partitionCheckIntervalMs;
+    private ScheduledExecutorService watcher;
     private Admin admin;
     private volatile boolean started;
     private volatile boolean closed;
-    private final Histogram eventToBroker = new Histogram(3);
-    private final Histogram brokerToPoll = new Histogram(3);
-    private final Histogram pollToApplied = new Histogram(3);
+    /** Per stage (event → broker, broker → poll, poll → applied): totals since start. Guarded by metrics(). */
+    private final Histogram[] totals = {new Histogram(3), new Histogram(3), new Histogram(3)};
+    /** Per stage: what the recorders gathered since the previous metrics() call. Guarded by metrics(). */
+    private final Histogram[] interval = {new Histogram(3), new Histogram(3), new Histogram(3)};
     private final Map<SingleWriterRecorder, Histogram> recycled = new HashMap<>();
+    private long intervalStartMs;
     private Map<TopicPartition, String> owners = Map.of();
     private long ownersAtNs;
 
     private FeaturePipeline(Builder b, String instanceId) {
         this.kafka = b.consumerProperties();
         this.mismatchPolicy = b.mismatchPolicy;
+        this.partitionCheckIntervalMs = b.partitionCheckIntervalMs;
         List<SetRuntime> sets = new ArrayList<>();
         Map<SetRuntime, List<Source<?>>> sources = new HashMap<>();
         for (Registration r : b.registrations) {
@@ -104,6 +116,8 @@ public final class FeaturePipeline implements AutoCloseable {
             sets.add(s);
             sources.put(s, r.sources);
             bySet.put(r.set, s);
+            trackers.put(s, new StatusTracker(b.runningLagToleranceRecords,
+                TimeUnit.MILLISECONDS.toNanos(b.runningLagGraceMs)));
         }
         this.core = new PipelineCore(instanceId, b.clock, b.mode, kafka, sets, sources, b.consumerThreads,
             b.applierThreads, b.queueCapacity, b.pollTimeoutMs);
@@ -173,7 +187,17 @@ public final class FeaturePipeline implements AutoCloseable {
                 s.reader().setCatchingUp(true);
             }
             core.onStatusChange(this::refreshReaders);
+            intervalStartMs = System.currentTimeMillis();
             core.startThreads();
+            if (core.mode() == ScaleMode.REPLICATED) {
+                watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "freshet-" + core.instanceId() + "-partitions");
+                    t.setDaemon(true);
+                    return t;
+                });
+                watcher.scheduleWithFixedDelay(new PartitionWatcher(core, admin, partitionsByTopic),
+                    partitionCheckIntervalMs, partitionCheckIntervalMs, TimeUnit.MILLISECONDS);
+            }
             LOG.info("pipeline instance={} started mode={} sets={} topics={} consumers={} appliers={}",
                 core.instanceId(), core.mode(), bySet.keySet().stream().map(FeatureSet::name).toList(),
                 core.topics(), core.loopsCount(), core.appliersCount());
@@ -353,8 +377,9 @@ public final class FeaturePipeline implements AutoCloseable {
                 return new SetStatus(SetStatus.State.DOWN, -1, "applier thread stopped");
             }
         }
-        if (caughtUp && lag == 0 && core.ringsAreIdle()) {
-            return new SetStatus(SetStatus.State.RUNNING, 0, null);
+        boolean fully = caughtUp && lag == 0 && core.ringsAreIdle();
+        if (trackers.get(s).observe(fully, lag, System.nanoTime())) {
+            return new SetStatus(SetStatus.State.RUNNING, lag, null);
         }
         return new SetStatus(SetStatus.State.CATCHING_UP, lag, null);
     }
@@ -406,7 +431,10 @@ public final class FeaturePipeline implements AutoCloseable {
     }
 
     /**
-     * A snapshot of counters, stage histograms (cumulative since start) and lag.
+     * A snapshot of counters, stage histograms (cumulative since start, and over the interval since the previous
+     * call) and lag. The recording threads are never blocked: each stage's recorders swap their active histogram
+     * (HdrHistogram's {@code SingleWriterRecorder}), and this call merges the swapped-out ones. Each call starts a new
+     * interval.
      *
      * @return the snapshot
      */
@@ -415,13 +443,26 @@ public final class FeaturePipeline implements AutoCloseable {
         if (core.loops() == null) {
             throw new IllegalStateException("pipeline instance=" + core.instanceId() + " did not start");
         }
+        for (Histogram h : interval) {
+            h.reset();
+        }
         for (IngestLoop l : core.loops()) {
-            drain(core.eventToBroker(l), eventToBroker);
-            drain(core.brokerToPoll(l), brokerToPoll);
+            drain(core.eventToBroker(l), 0);
+            drain(core.brokerToPoll(l), 1);
         }
         for (ShardApplier a : core.appliers()) {
-            drain(core.pollToApplied(a), pollToApplied);
+            drain(core.pollToApplied(a), 2);
         }
+        PipelineMetrics.Stage[] totalStages = new PipelineMetrics.Stage[3];
+        PipelineMetrics.Stage[] intervalStages = new PipelineMetrics.Stage[3];
+        for (int i = 0; i < 3; i++) {
+            totals[i].add(interval[i]);
+            totalStages[i] = new PipelineMetrics.Stage(totals[i]);
+            intervalStages[i] = new PipelineMetrics.Stage(interval[i]);
+        }
+        final long nowMs = System.currentTimeMillis();
+        final long fromMs = intervalStartMs;
+        intervalStartMs = nowMs;
         Map<String, PipelineMetrics.SetCounts> counts = new LinkedHashMap<>();
         for (SetRuntime s : core.sets()) {
             int i = s.index();
@@ -437,15 +478,14 @@ public final class FeaturePipeline implements AutoCloseable {
         for (IngestLoop l : core.loops()) {
             pauses += l.pauses();
         }
-        return new PipelineMetrics(System.currentTimeMillis(), counts, new PipelineMetrics.Stage(eventToBroker),
-            new PipelineMetrics.Stage(brokerToPoll), new PipelineMetrics.Stage(pollToApplied),
-            new HashMap<>(core.lag()), pauses);
+        return new PipelineMetrics(nowMs, counts, totalStages, fromMs, intervalStages, new HashMap<>(core.lag()),
+            pauses);
     }
 
-    private void drain(SingleWriterRecorder r, Histogram into) {
+    private void drain(SingleWriterRecorder r, int stage) {
         Histogram h = r.getIntervalHistogram(recycled.get(r));
         recycled.put(r, h);
-        into.add(h);
+        interval[stage].add(h);
     }
 
     /**
@@ -556,6 +596,12 @@ public final class FeaturePipeline implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        if (watcher != null) {
+            watcher.shutdownNow();
+        }
+        for (StatusTracker t : trackers.values()) {
+            t.reset();
+        }
         try {
             core.stop(STOP_TIMEOUT_MS);
         } catch (InterruptedException e) {
@@ -629,6 +675,12 @@ public final class FeaturePipeline implements AutoCloseable {
         public static final int DEFAULT_QUEUE_CAPACITY = 1024;
         /** Default poll timeout, ms. */
         public static final long DEFAULT_POLL_TIMEOUT_MS = 100;
+        /** Default lag a RUNNING set may show without leaving RUNNING, records. */
+        public static final long DEFAULT_RUNNING_LAG_TOLERANCE_RECORDS = 1_000;
+        /** Default time the lag must stay above the tolerance before a RUNNING set reports CATCHING_UP, ms. */
+        public static final long DEFAULT_RUNNING_LAG_GRACE_MS = 1_000;
+        /** Default interval of the check for partitions added to a source topic (replicated mode), ms. */
+        public static final long DEFAULT_PARTITION_CHECK_INTERVAL_MS = 10_000;
 
         private Properties kafka;
         private final List<Registration> registrations = new ArrayList<>();
@@ -638,6 +690,9 @@ public final class FeaturePipeline implements AutoCloseable {
         private int applierThreads = 1;
         private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         private long pollTimeoutMs = DEFAULT_POLL_TIMEOUT_MS;
+        private long runningLagToleranceRecords = DEFAULT_RUNNING_LAG_TOLERANCE_RECORDS;
+        private long runningLagGraceMs = DEFAULT_RUNNING_LAG_GRACE_MS;
+        private long partitionCheckIntervalMs = DEFAULT_PARTITION_CHECK_INTERVAL_MS;
         private EpochClock clock = EpochClock.system();
         private OffsetMismatchPolicy mismatchPolicy = OffsetMismatchPolicy.FAIL;
 
@@ -816,6 +871,47 @@ public final class FeaturePipeline implements AutoCloseable {
                 throw new IllegalArgumentException("pollTimeout=" + timeout + " is out of range: use 1 ms..10 s");
             }
             this.pollTimeoutMs = ms;
+            return this;
+        }
+
+        /**
+         * Hysteresis of {@link #status}: a set becomes RUNNING when it is fully caught up (lag 0 on every assigned
+         * partition, queues empty), and leaves RUNNING for CATCHING_UP only when its lag stays above
+         * {@code toleranceRecords} for at least {@code grace} (or at once when the lag becomes unknown). Without
+         * it a set under steady load would flip between the two whenever a lag refresh saw a record in flight.
+         *
+         * @param toleranceRecords lag a RUNNING set may show, 0..1e9 records (default 1,000)
+         * @param grace how long the lag must stay above the tolerance, 0..1 h (default 1 s)
+         * @return this
+         */
+        public Builder runningLagTolerance(long toleranceRecords, Duration grace) {
+            Objects.requireNonNull(grace, "grace can't be null");
+            if (toleranceRecords < 0 || toleranceRecords > 1_000_000_000L) {
+                throw new IllegalArgumentException("toleranceRecords=" + toleranceRecords
+                    + " is out of range: use 0..1000000000");
+            }
+            if (grace.isNegative() || grace.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("grace=" + grace + " is out of range: use 0..1 h");
+            }
+            this.runningLagToleranceRecords = toleranceRecords;
+            this.runningLagGraceMs = grace.toMillis();
+            return this;
+        }
+
+        /**
+         * @param interval how often replicated mode looks for partitions added to a source topic after start,
+         *     100 ms..1 h (default 10 s); new partitions are read from the log start (no effect in sharded mode,
+         *     where the consumer group assigns them)
+         * @return this
+         */
+        public Builder partitionCheckInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval can't be null");
+            long ms = interval.toMillis();
+            if (ms < 100 || ms > TimeUnit.HOURS.toMillis(1)) {
+                throw new IllegalArgumentException("partitionCheckInterval=" + interval
+                    + " is out of range: use 100 ms..1 h");
+            }
+            this.partitionCheckIntervalMs = ms;
             return this;
         }
 

@@ -10,10 +10,14 @@ import org.apache.kafka.common.TopicPartition;
  * A snapshot of a pipeline's counters, per-stage freshness histograms and lag, from
  * {@code FeaturePipeline.metrics()}. Immutable; built off the hot path (it allocates).
  *
- * <p>Stages, each measured per record since start: {@link #eventToBroker()} (event time to the record's Kafka
- * timestamp, ms), {@link #brokerToPoll()} (Kafka timestamp to the wall clock when {@code poll()} returned it, ms),
+ * <p>Stages, each measured per record: {@link #eventToBroker()} (event time to the record's Kafka timestamp, ms),
+ * {@link #brokerToPoll()} (Kafka timestamp to the wall clock when {@code poll()} returned it, ms),
  * {@link #pollToApplied()} (poll to the row's commit in the store, µs). Negative differences (clock skew between
- * producers and this host) count as 0.
+ * producers and this host) count as 0. Each stage comes twice: cumulative since start, and over the interval since
+ * the previous snapshot of the same pipeline ({@link #intervalEventToBroker()} and siblings, from
+ * {@link #intervalStartMs()} to {@link #timestampMs()}), so that a monitor polling {@code metrics()} sees the
+ * latency of now rather than an average over the whole run. Every {@code metrics()} call starts a new interval,
+ * whoever makes it: one periodic caller should own the interval figures.
  */
 public final class PipelineMetrics {
     private final long timestampMs;
@@ -21,16 +25,24 @@ public final class PipelineMetrics {
     private final Stage eventToBroker;
     private final Stage brokerToPoll;
     private final Stage pollToApplied;
+    private final long intervalStartMs;
+    private final Stage intervalEventToBroker;
+    private final Stage intervalBrokerToPoll;
+    private final Stage intervalPollToApplied;
     private final Map<TopicPartition, Long> lagByPartition;
     private final long pauses;
 
-    PipelineMetrics(long timestampMs, Map<String, SetCounts> sets, Stage eventToBroker, Stage brokerToPoll,
-        Stage pollToApplied, Map<TopicPartition, Long> lagByPartition, long pauses) {
+    PipelineMetrics(long timestampMs, Map<String, SetCounts> sets, Stage[] totals, long intervalStartMs,
+        Stage[] interval, Map<TopicPartition, Long> lagByPartition, long pauses) {
         this.timestampMs = timestampMs;
         this.sets = Collections.unmodifiableMap(sets);
-        this.eventToBroker = eventToBroker;
-        this.brokerToPoll = brokerToPoll;
-        this.pollToApplied = pollToApplied;
+        this.eventToBroker = totals[0];
+        this.brokerToPoll = totals[1];
+        this.pollToApplied = totals[2];
+        this.intervalStartMs = intervalStartMs;
+        this.intervalEventToBroker = interval[0];
+        this.intervalBrokerToPoll = interval[1];
+        this.intervalPollToApplied = interval[2];
         this.lagByPartition = Collections.unmodifiableMap(lagByPartition);
         this.pauses = pauses;
     }
@@ -59,17 +71,37 @@ public final class PipelineMetrics {
         return c;
     }
 
-    /** @return event time → broker timestamp, ms */
+    /** @return when the interval of the {@code interval…} stages began (the previous snapshot, or start), epoch ms */
+    public long intervalStartMs() {
+        return intervalStartMs;
+    }
+
+    /** @return event time → broker timestamp since the previous snapshot, ms */
+    public Stage intervalEventToBroker() {
+        return intervalEventToBroker;
+    }
+
+    /** @return broker timestamp → poll since the previous snapshot, ms */
+    public Stage intervalBrokerToPoll() {
+        return intervalBrokerToPoll;
+    }
+
+    /** @return poll → applied since the previous snapshot, µs */
+    public Stage intervalPollToApplied() {
+        return intervalPollToApplied;
+    }
+
+    /** @return event time → broker timestamp since start, ms */
     public Stage eventToBroker() {
         return eventToBroker;
     }
 
-    /** @return broker timestamp → poll, ms */
+    /** @return broker timestamp → poll since start, ms */
     public Stage brokerToPoll() {
         return brokerToPoll;
     }
 
-    /** @return poll → applied, µs */
+    /** @return poll → applied since start, µs */
     public Stage pollToApplied() {
         return pollToApplied;
     }
@@ -105,7 +137,9 @@ public final class PipelineMetrics {
     @Override
     public String toString() {
         return "PipelineMetrics{sets=" + sets + ", eventToBrokerMs=" + eventToBroker + ", brokerToPollMs="
-            + brokerToPoll + ", pollToAppliedUs=" + pollToApplied + ", lag=" + lagByPartition + ", pauses=" + pauses
+            + brokerToPoll + ", pollToAppliedUs=" + pollToApplied + ", interval{ms=" + (timestampMs - intervalStartMs)
+            + ", eventToBrokerMs=" + intervalEventToBroker + ", brokerToPollMs=" + intervalBrokerToPoll
+            + ", pollToAppliedUs=" + intervalPollToApplied + "}, lag=" + lagByPartition + ", pauses=" + pauses
             + "}";
     }
 

@@ -6,7 +6,11 @@ package io.freshet.kafka;
 public final class SetStatus {
     /** The state. */
     public enum State {
-        /** Every assigned partition has been applied up to its end (lag 0). */
+        /**
+         * Keeping up: the set was fully caught up (lag 0 on every assigned partition) and its lag has not stayed
+         * above the builder's {@code runningLagTolerance} for longer than its grace since (see
+         * {@code FeaturePipeline.Builder.runningLagTolerance}).
+         */
         RUNNING,
         /** Behind its sources by {@link #lagRecords()} records (-1 while unknown); reads carry CATCHING_UP. */
         CATCHING_UP,
@@ -29,7 +33,10 @@ public final class SetStatus {
         return state;
     }
 
-    /** @return records not yet applied over the set's assigned partitions, -1 when unknown */
+    /**
+     * @return records not yet consumed over the set's assigned partitions as of the last lag refresh (≤ 200 ms old;
+     *     may be above 0 while RUNNING, within the tolerance), -1 when unknown
+     */
     public long lagRecords() {
         return lagRecords;
     }

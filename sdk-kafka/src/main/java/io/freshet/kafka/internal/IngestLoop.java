@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.SingleWriterRecorder;
@@ -119,6 +120,9 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     volatile Map<TopicPartition, Long> answeredPositions = Map.of();
     volatile boolean answeredCaughtUp;
     private volatile List<TopicPartition> assignmentSnapshot = List.of();
+    /** Partitions added to a topic after start, handed over by the partition watcher (replicated mode). */
+    private final ConcurrentLinkedQueue<TopicPartition> added = new ConcurrentLinkedQueue<>();
+    private volatile boolean additionsPending;
 
     IngestLoop(PipelineCore core, int index, List<TopicPartition> manualAssignment) {
         this.core = core;
@@ -186,6 +190,22 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         return assignedOnce && caughtUp;
     }
 
+    /**
+     * Hands this consumer partitions that appeared after start (replicated mode); the consumer thread assigns them
+     * at its next iteration and reads them from the store's position, or from the log start.
+     *
+     * @param tps new partitions of source topics
+     */
+    void addAssignment(List<TopicPartition> tps) {
+        added.addAll(tps);
+        additionsPending = true;
+    }
+
+    /** @return partitions assigned now plus those handed over and not yet taken */
+    int assignmentSizeWithPending() {
+        return assignmentSnapshot.size() + added.size();
+    }
+
     /** @return back-pressure pauses so far */
     public long pauses() {
         return pauses;
@@ -215,6 +235,9 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
 
     private void loop() {
         while (core.running()) {
+            if (additionsPending) {
+                takeAdditions();
+            }
             if (!paused.isEmpty() && !resumeDrained()) {
                 return;
             }
@@ -709,6 +732,26 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         }
         assignmentSnapshot = List.copyOf(states.keySet());
         LOG.info("consumer={} assigned {} (from store: {}, from log start: {})", index, tps, positions, fresh);
+    }
+
+    /** Assigns the partitions the watcher handed over, keeping every current partition's position. */
+    private void takeAdditions() {
+        additionsPending = false;
+        List<TopicPartition> fresh = new ArrayList<>();
+        TopicPartition tp;
+        while ((tp = added.poll()) != null) {
+            if (!states.containsKey(tp) && !fresh.contains(tp)) {
+                fresh.add(tp);
+            }
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        List<TopicPartition> all = new ArrayList<>(states.keySet());
+        all.addAll(fresh);
+        // assign() keeps the fetch position and pause state of partitions that stay assigned.
+        consumer.assign(all);
+        addPartitions(fresh);
     }
 
     private void removePartitions(Collection<TopicPartition> tps, boolean commitSync) {

@@ -346,6 +346,35 @@ public final class PipelineCore {
         return 0;
     }
 
+    /**
+     * Hands partitions that appeared after start to the consumer threads, each to the one with the fewest.
+     *
+     * @param fresh new partitions of source topics
+     */
+    void distribute(List<TopicPartition> fresh) {
+        int[] size = new int[loops.length];
+        List<List<TopicPartition>> give = new ArrayList<>();
+        for (int i = 0; i < loops.length; i++) {
+            size[i] = loops[i].assignmentSizeWithPending();
+            give.add(new ArrayList<>());
+        }
+        for (TopicPartition tp : fresh) {
+            int best = 0;
+            for (int i = 1; i < size.length; i++) {
+                if (size[i] < size[best]) {
+                    best = i;
+                }
+            }
+            give.get(best).add(tp);
+            size[best]++;
+        }
+        for (int i = 0; i < loops.length; i++) {
+            if (!give.get(i).isEmpty()) {
+                loops[i].addAssignment(give.get(i));
+            }
+        }
+    }
+
     /** @return every partition assigned to a consumer of this pipeline now */
     public List<TopicPartition> assignment() {
         List<TopicPartition> out = new ArrayList<>();
