@@ -16,6 +16,7 @@ import io.freshet.kafka.internal.PipelineCore.CounterIds;
 import io.freshet.kafka.internal.Preflight;
 import io.freshet.kafka.internal.SetRuntime;
 import io.freshet.kafka.internal.ShardApplier;
+import io.freshet.kafka.internal.StageRecorder;
 import io.freshet.kafka.internal.StatusTracker;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -40,7 +41,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -100,7 +100,6 @@ public final class FeaturePipeline implements AutoCloseable {
     private final Histogram[] totals = {new Histogram(3), new Histogram(3), new Histogram(3)};
     /** Per stage: what the recorders gathered since the previous metrics() call. Guarded by metrics(). */
     private final Histogram[] interval = {new Histogram(3), new Histogram(3), new Histogram(3)};
-    private final Map<SingleWriterRecorder, Histogram> recycled = new HashMap<>();
     private long intervalStartMs;
     private Map<TopicPartition, String> owners = Map.of();
     private long ownersAtNs;
@@ -120,7 +119,8 @@ public final class FeaturePipeline implements AutoCloseable {
                 TimeUnit.MILLISECONDS.toNanos(b.runningLagGraceMs)));
         }
         this.core = new PipelineCore(instanceId, b.clock, b.mode, kafka, sets, sources, b.consumerThreads,
-            b.applierThreads, b.queueCapacity, b.pollTimeoutMs);
+            b.applierThreads, b.queueCapacity > 0 ? b.queueCapacity : Builder.defaultQueueCapacity(kafka),
+            b.pollTimeoutMs);
     }
 
     /** @return a new builder */
@@ -420,6 +420,22 @@ public final class FeaturePipeline implements AutoCloseable {
         return s;
     }
 
+    /**
+     * A counter read, for progress polling: unlike {@link #metrics()} it neither allocates nor starts a new metrics
+     * interval.
+     *
+     * @param set a registered feature set
+     * @return records applied to the set's rows since start (late ones included)
+     */
+    public long appliedRecords(FeatureSet<?> set) {
+        checkStarted();
+        SetRuntime s = runtime(set);
+        if (core.loops() == null) {
+            return 0;
+        }
+        return core.count(s.index(), CounterIds.APPLIED);
+    }
+
     /** @return the first failure that stopped the pipeline, or null */
     public PipelineException failure() {
         return core.failure();
@@ -433,7 +449,7 @@ public final class FeaturePipeline implements AutoCloseable {
     /**
      * A snapshot of counters, stage histograms (cumulative since start, and over the interval since the previous
      * call) and lag. The recording threads are never blocked: each stage's recorders swap their active histogram
-     * (HdrHistogram's {@code SingleWriterRecorder}), and this call merges the swapped-out ones. Each call starts a new
+     * (HdrHistogram's writer-reader phaser), and this call merges the swapped-out ones. Each call starts a new
      * interval.
      *
      * @return the snapshot
@@ -482,10 +498,8 @@ public final class FeaturePipeline implements AutoCloseable {
             pauses);
     }
 
-    private void drain(SingleWriterRecorder r, int stage) {
-        Histogram h = r.getIntervalHistogram(recycled.get(r));
-        recycled.put(r, h);
-        interval[stage].add(h);
+    private void drain(StageRecorder r, int stage) {
+        interval[stage].add(r.intervalHistogram());
     }
 
     /**
@@ -671,7 +685,10 @@ public final class FeaturePipeline implements AutoCloseable {
      * share a store).
      */
     public static final class Builder {
-        /** Default slots per hand-off queue (one queue per consumer thread and applier thread). */
+        /**
+         * Least default slots per hand-off queue (one queue per consumer thread and applier thread); the default is
+         * this or twice {@code max.poll.records}, whichever is larger, rounded up to a power of two, at most 65,536.
+         */
         public static final int DEFAULT_QUEUE_CAPACITY = 1024;
         /** Default poll timeout, ms. */
         public static final long DEFAULT_POLL_TIMEOUT_MS = 100;
@@ -688,7 +705,8 @@ public final class FeaturePipeline implements AutoCloseable {
         private String instanceId;
         private int consumerThreads = 1;
         private int applierThreads = 1;
-        private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+        /** 0: derived from max.poll.records at build, see {@link #defaultQueueCapacity}. */
+        private int queueCapacity;
         private long pollTimeoutMs = DEFAULT_POLL_TIMEOUT_MS;
         private long runningLagToleranceRecords = DEFAULT_RUNNING_LAG_TOLERANCE_RECORDS;
         private long runningLagGraceMs = DEFAULT_RUNNING_LAG_GRACE_MS;
@@ -849,8 +867,12 @@ public final class FeaturePipeline implements AutoCloseable {
         }
 
         /**
-         * @param slots pre-allocated slots per hand-off queue, 2..65536 (default 1024); a full queue pauses the
-         *     partitions feeding it
+         * @param slots pre-allocated slots per hand-off queue, 2..65536; a full queue pauses the partitions feeding
+         *     it. Default: 2 × {@code max.poll.records} (Kafka's default 500), at least
+         *     {@value #DEFAULT_QUEUE_CAPACITY}, rounded up to a power of two, at most 65,536 — room for one poll's
+         *     records while the applier works
+         *     through the previous one. A queue smaller than a poll makes the consumer pause, wait for the applier
+         *     and resume several times per poll, and the two threads take turns instead of overlapping.
          * @return this
          */
         public Builder queueCapacity(int slots) {
@@ -932,6 +954,24 @@ public final class FeaturePipeline implements AutoCloseable {
         public Builder onOffsetMismatch(OffsetMismatchPolicy policy) {
             this.mismatchPolicy = Objects.requireNonNull(policy, "policy can't be null");
             return this;
+        }
+
+        /**
+         * @param kafka consumer properties
+         * @return the default queue capacity for them (see {@link #queueCapacity})
+         */
+        static int defaultQueueCapacity(Properties kafka) {
+            int maxPoll = 500;
+            Object v = kafka.get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+            if (v != null) {
+                try {
+                    maxPoll = Integer.parseInt(v.toString().trim());
+                } catch (NumberFormatException e) {
+                    // KafkaConsumer's constructor rejects it with a clear message.
+                }
+            }
+            long want = Math.max(DEFAULT_QUEUE_CAPACITY, 2L * Math.max(1, maxPoll));
+            return (int) Math.min(65_536, Long.highestOneBit(want - 1) << 1);
         }
 
         Properties consumerProperties() {

@@ -79,6 +79,16 @@ final class FreshetHooks {
 
     /** @return a decoder of {@link PaymentCodec} values into reused {@link MutablePayment}s */
     static RecordDecoder<MutablePayment> decoder() {
+        return decoder(null, null);
+    }
+
+    /**
+     * @param decodedMicros when not null, records intended send time → decode (µs) of events whose send time is at
+     *     or after {@code recordFromNanos}; on the consumer thread (one consumer thread only)
+     * @param recordFromNanos the first measured send time
+     * @return a decoder of {@link PaymentCodec} values into reused {@link MutablePayment}s
+     */
+    static RecordDecoder<MutablePayment> decoder(Histogram decodedMicros, AtomicLong recordFromNanos) {
         return new RecordDecoder<>() {
             @Override
             public MutablePayment decode(RecordView record, MutablePayment reuse) {
@@ -91,6 +101,10 @@ final class FreshetHooks {
                 p.timeMs = PaymentCodec.timeMs(v);
                 p.amount = PaymentCodec.amount(v);
                 p.sendNanos = PaymentCodec.sendNanos(v);
+                if (decodedMicros != null && p.sendNanos >= recordFromNanos.get()) {
+                    long micros = (System.nanoTime() - p.sendNanos) / 1_000;
+                    decodedMicros.recordValue(Math.min(Math.max(micros, 0), decodedMicros.getHighestTrackableValue()));
+                }
                 return p;
             }
 
@@ -120,29 +134,41 @@ final class FreshetHooks {
      * fetch tuning, a table store of {@code keys} rows. The rate is timed like the peers': from the first applied
      * record to the moment the applied count reaches {@code records} (sampled every 10 ms).
      *
+     * @param queueCapacity hand-off slots, or 0 for the pipeline's default
      * @return the result row
      */
-    static Map<String, Object> ingest(String bootstrap, String topic, long records, int keys) throws Exception {
+    static Map<String, Object> ingest(String bootstrap, String topic, long records, int keys, int queueCapacity)
+        throws Exception {
         FeatureSet<MutablePayment> set = featureSet();
         Path dir = Harness.tempDir("freshet-ingest-store-");
         long t0 = System.nanoTime();
         long first;
         long last;
         PipelineMetrics m;
-        try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
+        long cpuFirst;
+        long cpuLast;
+        FeaturePipeline.Builder builder = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
+            .instanceId("ingest")
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys), Source.of(topic, decoder()))
-            .consumerThreads(1).applierThreads(1).start()) {
+            .consumerThreads(1).applierThreads(1);
+        if (queueCapacity > 0) {
+            builder.queueCapacity(queueCapacity);
+        }
+        try (FeaturePipeline pipeline = builder.start()) {
             long deadline = System.currentTimeMillis() + TIMEOUT_MS;
-            while (applied(pipeline) == 0) {
+            // A counter read, not metrics(): a snapshot every 10 ms would drain histograms on the main thread.
+            while (appliedCount(pipeline, set) == 0) {
                 check(pipeline, deadline, "no record applied");
                 Thread.sleep(1);
             }
             first = System.nanoTime();
-            while (applied(pipeline) < records) {
-                check(pipeline, deadline, "applied " + applied(pipeline) + " of records=" + records);
+            cpuFirst = Harness.cpuNanosOfThreads("freshet-ingest-");
+            while (appliedCount(pipeline, set) < records) {
+                check(pipeline, deadline, "applied " + appliedCount(pipeline, set) + " of records=" + records);
                 Thread.sleep(10);
             }
             last = System.nanoTime();
+            cpuLast = Harness.cpuNanosOfThreads("freshet-ingest-");
             m = pipeline.metrics();
         } finally {
             Harness.deleteRecursively(dir);
@@ -155,14 +181,27 @@ final class FreshetHooks {
         row.put("seconds", seconds);
         row.put("recordsPerSec", (records - 1) / seconds);
         row.put("startSeconds", (first - t0) / 1e9);
+        row.put("cpuNanosPerRecord", (cpuLast - cpuFirst) / (double) records);
         row.put("threads", "1 consumer thread + 1 applier thread");
+        row.put("queueCapacity", queueCapacity > 0 ? queueCapacity : "default");
         row.put("config", "FeaturePipeline, table engine (memory-mapped, java.io.tmpdir), 1 shard, sliding 5 min "
             + "windows of 10 s tiles; max.poll.records=10000, 64 MiB fetches");
         return row;
     }
 
-    private static long applied(FeaturePipeline pipeline) {
-        return pipeline.metrics().applied();
+    /** @return applied records of the set: a counter read that neither allocates nor starts a metrics interval */
+    private static long appliedCount(FeaturePipeline pipeline, FeatureSet<?> set) {
+        return pipeline.appliedRecords(set);
+    }
+
+    private static Map<String, Object> stage(PipelineMetrics.Stage s) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("n", s.count());
+        m.put("p50", s.p50());
+        m.put("p99", s.p99());
+        m.put("p999", s.p999());
+        m.put("max", s.max());
+        return m;
     }
 
     private static void check(FeaturePipeline pipeline, long deadline, String what) {
@@ -193,29 +232,42 @@ final class FreshetHooks {
             return p.amount;
         };
         FeatureSet<MutablePayment> set = featureSet(timedAmount);
+        Histogram decoded = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         Path dir = Harness.tempDir("freshet-fresh-store-");
         long sent;
         long applied;
+        PipelineMetrics stages;
         FreshnessHarness.Producer producer;
         try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
-            .register(set, new TableStoreEngine(), storeConfig(set, dir, keys), Source.of(topic, decoder()))
+            .register(set, new TableStoreEngine(), storeConfig(set, dir, keys),
+                Source.of(topic, decoder(decoded, recordFromNanos)))
             .consumerThreads(1).applierThreads(1).start()) {
             if (!pipeline.awaitCaughtUp(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("Freshet pipeline not caught up on an empty topic in 60 s");
             }
             producer = new FreshnessHarness.Producer(bootstrap, topic, rate, keys);
+            // Starts the pipeline's metrics interval when the measured events begin (the warm-up is left out).
+            producer.onMeasureStart = pipeline::metrics;
             sent = producer.run(warmup, seconds, recordFromNanos);
+            // Polling the applied count must not cut the metrics interval short: it reads a counter-only snapshot
+            // at the end instead.
             long deadline = System.currentTimeMillis() + 60_000;
-            while (applied(pipeline) < sent && System.currentTimeMillis() < deadline) {
+            while (appliedCount(pipeline, set) < sent && System.currentTimeMillis() < deadline) {
                 Thread.sleep(5);
             }
-            applied = applied(pipeline);
+            stages = pipeline.metrics();
+            applied = stages.applied();
         } finally {
             Harness.deleteRecursively(dir);
         }
         Map<String, Object> row = Harness.row("freshet", applied == sent ? "ok"
             : "incomplete: applied " + applied + " of sent=" + sent + " within 60 s after the last send");
         FreshnessHarness.fill(row, sent, histogram, producer);
+        row.put("stageDecodedMicros", FreshnessHarness.percentiles(decoded));
+        row.put("pipelineIntervalMs", stages.timestampMs() - stages.intervalStartMs());
+        row.put("pipelineEventToBrokerMs", stage(stages.intervalEventToBroker()));
+        row.put("pipelineBrokerToPollMs", stage(stages.intervalBrokerToPoll()));
+        row.put("pipelinePollToAppliedMicros", stage(stages.intervalPollToApplied()));
         row.put("config", "FeaturePipeline, 1 consumer + 1 applier thread, table engine, sliding 5 min windows");
         return row;
     }

@@ -3,10 +3,13 @@ package io.freshet.benchmarks.harness;
 import io.freshet.benchmarks.harness.StreamsFeatures.WindowKind;
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.kafka.testing.EmbeddedKafkaBroker;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -39,13 +42,26 @@ import org.apache.kafka.streams.KafkaStreams;
  * in a {@code foreach} after the windowed aggregate, which runs after the store put (caching off forwards each
  * update at once), reading the send time the aggregator copied from the event. Freshet:
  * {@link FreshetHooks#freshness}: the pipeline on the table engine, timed inside the apply. Events sent during
- * {@code --warmup-seconds} are applied but not recorded. Producer: {@code acks=1}, {@code linger.ms=0}.
+ * {@code --warmup-seconds} are applied but not recorded. Producer: {@code acks=1}, {@code linger.ms=0} (the goal is
+ * end-to-end latency, not producer throughput; Kafka 4's default of 5 ms would add up to 5 ms to every event).
  * Broker in this JVM.
  * HdrHistogram in microseconds, 3 significant digits.
+ *
+ * <p>Stages, all from the same intended send time and in the same microseconds, so that a high percentile can be
+ * pinned on the stage that adds it: {@code sendCall} (intended time → {@code send()} called: the sending thread's own
+ * lateness), {@code brokerAck} (→ the producer's acknowledgement callback: producer batching, network, broker
+ * append), {@code decoded} (Freshet only: → the pipeline's decoder ran on the consumer thread: fetch and poll),
+ * and the total (→ applied). Freshet's own stage histograms ({@code PipelineMetrics}, ms, over the measured interval
+ * only; its topic uses {@code LogAppendTime}, so "event → broker" is the intended time → broker append) and the
+ * JVM's garbage-collection count and time during the measured interval are reported beside them.
+ *
+ * <p>The sender parks until each event's intended time (no busy spin: on a 2-core machine a spinning sender takes a
+ * whole core from the broker and the consumer, which is not what a producer on another host costs); a late wake-up
+ * sends every event that is due at once, each still timed from its own intended time.
  */
 public final class FreshnessHarness {
     private static final String USAGE = "FreshnessHarness [--rate events/s] [--seconds N] [--warmup-seconds N] "
-        + "[--keys N] [--partitions N] [--out file.json]";
+        + "[--keys N] [--partitions N] [--systems streams,freshet] [--out file.json]";
 
     private FreshnessHarness() {
     }
@@ -55,7 +71,8 @@ public final class FreshnessHarness {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Args a = new Args(args, USAGE, "rate", "seconds", "warmup-seconds", "keys", "partitions", "out");
+        Args a = new Args(args, USAGE, "rate", "seconds", "warmup-seconds", "keys", "partitions", "systems", "out");
+        String systems = "," + a.string("systems", "streams,freshet") + ",";
         int rate = a.intValue("rate", 20_000);
         int seconds = a.intValue("seconds", 60);
         int warmup = a.intValue("warmup-seconds", 10);
@@ -75,11 +92,18 @@ public final class FreshnessHarness {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startEmbedded()) {
             String topic = "payments-fresh";
             broker.createTopic(topic, partitions);
-            Map<String, Object> streams = streams(broker.bootstrapServers(), topic, rate, seconds, warmup, keys);
-            rows.add(streams);
-            System.out.println(streams);
+            if (systems.contains(",streams,")) {
+                Map<String, Object> streams = streams(broker.bootstrapServers(), topic, rate, seconds, warmup, keys);
+                rows.add(streams);
+                System.out.println(streams);
+            }
+            if (!systems.contains(",freshet,")) {
+                Harness.write(out, result);
+                return;
+            }
             String freshetTopic = "payments-fresh-freshet";
-            broker.createTopic(freshetTopic, partitions);
+            // LogAppendTime: the pipeline's "event → broker" stage then shows the intended time → broker append.
+            broker.createTopic(freshetTopic, partitions, "message.timestamp.type", "LogAppendTime");
             Map<String, Object> freshet = FreshetHooks.freshness(broker.bootstrapServers(), freshetTopic, rate,
                 seconds, warmup, keys);
             rows.add(freshet);
@@ -137,6 +161,31 @@ public final class FreshnessHarness {
         row.put("maxMicros", histogram.getMaxValue());
         row.put("meanMicros", histogram.getMean());
         row.put("producerMaxBehindMicros", producer.maxBehindNanos / 1_000);
+        row.put("stageSendCallMicros", percentiles(producer.sendCallMicros));
+        row.put("stageBrokerAckMicros", percentiles(producer.ackMicros));
+        row.put("gcDuringMeasurement", producer.gcDuringMeasurement());
+    }
+
+    /** @return p50/p99/p99.9/max of a histogram, for a result row */
+    static Map<String, Object> percentiles(Histogram h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("n", h.getTotalCount());
+        m.put("p50", h.getValueAtPercentile(50));
+        m.put("p99", h.getValueAtPercentile(99));
+        m.put("p999", h.getValueAtPercentile(99.9));
+        m.put("max", h.getMaxValue());
+        return m;
+    }
+
+    /** Garbage-collection counts and times of this JVM (every collector), for differences over an interval. */
+    static long[] gcTotals() {
+        long count = 0;
+        long millis = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 
     /** Sends events on a fixed schedule from the calling thread. */
@@ -146,6 +195,14 @@ public final class FreshnessHarness {
         private final int rate;
         private final KeySequence users;
         private long maxBehindNanos;
+        /** Intended send time → send() called, µs (measured events only; the sending thread). */
+        final Histogram sendCallMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        /** Intended send time → acknowledgement callback, µs (the producer's I/O thread; read after close). */
+        final Histogram ackMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        private long[] gcAtStart;
+        private long[] gcAtEnd;
+        /** Run on another thread when the measured interval begins (e.g. to start a metrics interval), or null. */
+        Runnable onMeasureStart;
 
         Producer(String bootstrap, String topic, int rate, int keys) {
             Properties p = new Properties();
@@ -171,18 +228,25 @@ public final class FreshnessHarness {
             long start = System.nanoTime() + 50_000_000L;
             long wallStart = System.currentTimeMillis() + 50;
             recordFromNanos.set(start + warmupEvents * periodNanos);
+            final long measureFrom = start + warmupEvents * periodNanos;
             for (long i = 0; i < total; i++) {
                 long intended = start + i * periodNanos;
                 long now;
                 while ((now = System.nanoTime()) < intended) {
-                    long gap = intended - now;
-                    if (gap > 200_000) {
-                        LockSupport.parkNanos(gap - 100_000);
-                    } else {
-                        Thread.onSpinWait();
+                    LockSupport.parkNanos(intended - now);
+                }
+                if (i == warmupEvents) {
+                    gcAtStart = gcTotals();
+                    if (onMeasureStart != null) {
+                        new Thread(onMeasureStart, "measure-start").start();
                     }
                 }
                 maxBehindNanos = Math.max(maxBehindNanos, now - intended);
+                final boolean measured = intended >= measureFrom;
+                if (measured) {
+                    sendCallMicros.recordValue(Math.min((now - intended) / 1_000, sendCallMicros
+                        .getHighestTrackableValue()));
+                }
                 byte[] key = new byte[PaymentCodec.KEY_BYTES];
                 byte[] value = new byte[PaymentCodec.VALUE_BYTES];
                 long timeMs = wallStart + (intended - start) / 1_000_000;
@@ -191,16 +255,30 @@ public final class FreshnessHarness {
                 producer.send(new ProducerRecord<>(topic, null, timeMs, key, value), (md, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
+                    } else if (measured) {
+                        ackMicros.recordValue(Math.min((System.nanoTime() - intended) / 1_000,
+                            ackMicros.getHighestTrackableValue()));
                     }
                 });
             }
             producer.flush();
+            gcAtEnd = gcTotals();
             producer.close();
             if (failure.get() != null) {
                 throw new IllegalStateException("producing to topic=" + topic + " failed: " + failure.get(),
                     failure.get());
             }
             return total;
+        }
+
+        /** @return collections and their total time (ms) between the first measured event and the flush */
+        Map<String, Object> gcDuringMeasurement() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (gcAtStart != null && gcAtEnd != null) {
+                m.put("collections", gcAtEnd[0] - gcAtStart[0]);
+                m.put("millis", gcAtEnd[1] - gcAtStart[1]);
+            }
+            return m;
         }
     }
 }

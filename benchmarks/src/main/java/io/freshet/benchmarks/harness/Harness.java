@@ -2,6 +2,8 @@ package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +79,30 @@ final class Harness {
                 failure.get());
         }
         return records / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * CPU time is what a contended machine cannot fake: a run that waits on the CPU takes longer but not more of it,
+     * so CPU per record compares code paths where records per second only compare luck.
+     *
+     * @param namePrefix a thread name prefix
+     * @return the CPU time of the live threads whose names start with it, ns
+     */
+    static long cpuNanosOfThreads(String namePrefix) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(namePrefix)) {
+                long c = mx.getThreadCpuTime(t.getId());
+                sum += Math.max(0, c);
+            }
+        }
+        return sum;
+    }
+
+    /** @return this thread's CPU time, ns */
+    static long cpuNanosOfThisThread() {
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
     /** Waits until the app is RUNNING or fails. */

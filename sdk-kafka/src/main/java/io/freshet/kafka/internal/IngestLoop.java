@@ -7,6 +7,7 @@ import io.freshet.kafka.OffsetMismatchException;
 import io.freshet.kafka.PipelineException;
 import io.freshet.kafka.RecordView;
 import io.freshet.kafka.ScaleMode;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.HdrHistogram.SingleWriterRecorder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -83,13 +83,15 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     final PipelineCore core;
     final int index;
     final Counters counters;
-    final SingleWriterRecorder eventToBrokerMs = new SingleWriterRecorder(MAX_LATENCY_MS, 3);
-    final SingleWriterRecorder brokerToPollMs = new SingleWriterRecorder(MAX_LATENCY_MS, 3);
+    final StageRecorder eventToBrokerMs = new StageRecorder(MAX_LATENCY_MS);
+    final StageRecorder brokerToPollMs = new StageRecorder(MAX_LATENCY_MS);
     private final List<TopicPartition> manualAssignment;
     private final HandOffRing[] rings;
     private final ShardApplier[] appliers;
     private final Object[] scratch;
     private final RecordView view = new RecordView();
+    /** The applying clock, read once per batch of routed records (the time checks need ms, not a read per record). */
+    private long batchNowMs;
     private final Duration pollTimeout;
     private final Map<TopicPartition, PartitionState> states = new HashMap<>();
     private final ArrayList<PartitionState> assigned = new ArrayList<>();
@@ -238,7 +240,7 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
             if (additionsPending) {
                 takeAdditions();
             }
-            if (!paused.isEmpty() && !resumeDrained()) {
+            if (!paused.isEmpty() && !resumeDrainedRecorded()) {
                 return;
             }
             ConsumerRecords<byte[], byte[]> records;
@@ -261,7 +263,7 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
                 continue;
             }
-            if (!records.isEmpty() && !route(records)) {
+            if (!records.isEmpty() && !routeRecorded(records)) {
                 return;
             }
             long nowNs = System.nanoTime();
@@ -281,6 +283,46 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
                 lastCommitNs = nowNs;
                 commit(false);
             }
+        }
+    }
+
+    /** {@link #route} inside one batch of the stage recorders. */
+    private boolean routeRecorded(ConsumerRecords<byte[], byte[]> records) {
+        batchNowMs = core.clock.nowMs();
+        eventToBrokerMs.beginBatch();
+        brokerToPollMs.beginBatch();
+        try {
+            return route(records);
+        } finally {
+            brokerToPollMs.endBatch();
+            eventToBrokerMs.endBatch();
+            wakeAppliers();
+        }
+    }
+
+    /** {@link #resumeDrained} inside one batch of the stage recorders. */
+    private boolean resumeDrainedRecorded() {
+        batchNowMs = core.clock.nowMs();
+        eventToBrokerMs.beginBatch();
+        brokerToPollMs.beginBatch();
+        try {
+            return resumeDrained();
+        } finally {
+            brokerToPollMs.endBatch();
+            eventToBrokerMs.endBatch();
+            wakeAppliers();
+        }
+    }
+
+    /**
+     * After a batch: a per-record {@link ShardApplier#wakeIfParked} reads the applier's flag without a fence, so it
+     * can miss an applier that announced its park just as the record was published (store-load reordering); the
+     * fence here closes that window once per batch, so a parked applier never sleeps its full park with work queued.
+     */
+    private void wakeAppliers() {
+        VarHandle.fullFence();
+        for (ShardApplier a : appliers) {
+            a.wakeIfParked();
         }
     }
 
@@ -389,7 +431,7 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
             if (reason == null) {
                 try {
                     t = b.featureSet.eventTimeOf(event);
-                    long now = core.clock.nowMs();
+                    final long now = batchNowMs;
                     if (t < 0) {
                         reason = BadRecordReason.NEGATIVE_TIME;
                     } else if (t - now > b.futureSkewMs) {
@@ -435,14 +477,10 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         appliers[applier].wakeIfParked();
         long ts = rec.timestamp();
         if (ts >= 0) {
-            eventToBrokerMs.recordValue(clampMs(ts - t));
-            brokerToPollMs.recordValue(clampMs(pollMs - ts));
+            eventToBrokerMs.record(ts - t);
+            brokerToPollMs.record(pollMs - ts);
         }
         return OK;
-    }
-
-    private static long clampMs(long v) {
-        return v < 0 ? 0 : Math.min(v, MAX_LATENCY_MS);
     }
 
     private int bad(Binding b, ConsumerRecord<byte[], byte[]> rec, BadRecordReason reason, Throwable cause) {

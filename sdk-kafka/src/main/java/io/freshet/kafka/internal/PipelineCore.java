@@ -270,7 +270,7 @@ public final class PipelineCore {
      * @param l a consumer loop
      * @return its event → broker recorder (ms)
      */
-    public org.HdrHistogram.SingleWriterRecorder eventToBroker(IngestLoop l) {
+    public StageRecorder eventToBroker(IngestLoop l) {
         return l.eventToBrokerMs;
     }
 
@@ -278,7 +278,7 @@ public final class PipelineCore {
      * @param l a consumer loop
      * @return its broker → poll recorder (ms)
      */
-    public org.HdrHistogram.SingleWriterRecorder brokerToPoll(IngestLoop l) {
+    public StageRecorder brokerToPoll(IngestLoop l) {
         return l.brokerToPollMs;
     }
 
@@ -286,7 +286,7 @@ public final class PipelineCore {
      * @param a an applier
      * @return its poll → applied recorder (µs)
      */
-    public org.HdrHistogram.SingleWriterRecorder pollToApplied(ShardApplier a) {
+    public StageRecorder pollToApplied(ShardApplier a) {
         return a.pollToAppliedUs;
     }
 
