@@ -6,6 +6,7 @@ import static io.freshet.kafka.PipelineFixtures.USER_RISK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,24 @@ class BuilderValidationTest {
             .hasMessageContaining("no feature set registered");
         assertThatThrownBy(() -> b.queueCapacity(1)).hasMessageContaining("queueCapacity=1");
         assertThatThrownBy(() -> b.instanceId("a#b")).hasMessageContaining("instanceId=a#b");
+        assertThatThrownBy(() -> b.partitionCheckInterval(Duration.ofMillis(10)))
+            .hasMessageContaining("partitionCheckInterval=PT0.01S");
+        assertThatThrownBy(() -> b.runningLagTolerance(-1, Duration.ZERO)).hasMessageContaining("toleranceRecords=-1");
+        assertThatThrownBy(() -> b.runningLagTolerance(0, Duration.ofHours(2))).hasMessageContaining("grace=PT2H");
+    }
+
+    @Test
+    void defaultQueueHoldsTwoPollsRoundedToAPowerOfTwo() {
+        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(new Properties())).isEqualTo(1024);
+        Properties p = new Properties();
+        p.put("max.poll.records", "10000");
+        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(32_768);
+        p.put("max.poll.records", 512);
+        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(1024);
+        p.put("max.poll.records", "513");
+        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(2048);
+        p.put("max.poll.records", "1000000");
+        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(65_536);
     }
 
     @Test

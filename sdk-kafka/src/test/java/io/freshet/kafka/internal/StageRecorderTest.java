@@ -1,0 +1,63 @@
+package io.freshet.kafka.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/** Interval snapshots of a stage recorder: nothing lost or counted twice, even while the writer records. */
+class StageRecorderTest {
+    @Test
+    void intervalsHoldWhatWasRecordedSinceThePreviousOneAndClampOutOfRangeValues() {
+        StageRecorder r = new StageRecorder(1_000);
+        r.beginBatch();
+        r.record(5);
+        r.record(-3);
+        r.record(5_000);
+        r.endBatch();
+        Histogram first = r.intervalHistogram();
+        assertThat(first.getTotalCount()).isEqualTo(3);
+        assertThat(first.getMinValue()).isZero();
+        assertThat(first.getMaxValue()).isEqualTo(first.highestEquivalentValue(1_000));
+        r.beginBatch();
+        r.record(7);
+        r.endBatch();
+        Histogram second = r.intervalHistogram();
+        assertThat(second.getTotalCount()).isEqualTo(1);
+        assertThat(second.getMaxValue()).isEqualTo(7);
+        assertThat(r.intervalHistogram().getTotalCount()).isZero();
+    }
+
+    @Test
+    void concurrentIntervalsAddUpToEveryRecordedValue() throws Exception {
+        StageRecorder r = new StageRecorder(1_000_000);
+        final long batches = 20_000;
+        final int perBatch = 50;
+        AtomicBoolean done = new AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (long b = 0; b < batches; b++) {
+                r.beginBatch();
+                try {
+                    for (int i = 0; i < perBatch; i++) {
+                        r.record(b % 1_000 + i);
+                    }
+                } finally {
+                    r.endBatch();
+                }
+            }
+            done.set(true);
+        }, "stage-writer");
+        writer.start();
+        long total = 0;
+        int intervals = 0;
+        while (!done.get()) {
+            total += r.intervalHistogram().getTotalCount();
+            intervals++;
+        }
+        writer.join();
+        total += r.intervalHistogram().getTotalCount();
+        assertThat(total).isEqualTo(batches * perBatch);
+        assertThat(intervals).isPositive();
+    }
+}
