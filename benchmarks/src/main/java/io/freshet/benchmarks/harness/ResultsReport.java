@@ -327,6 +327,47 @@ public final class ResultsReport {
                 + " | " + row.get("status") + " |");
         }
         line("");
+        stages(rows);
+    }
+
+    /** Freshness by stage, when the harness recorded it: where a high percentile comes from. */
+    @SuppressWarnings("unchecked")
+    private void stages(List<Map<String, Object>> rows) {
+        boolean any = false;
+        for (Map<String, Object> row : rows) {
+            if (!(row.get("stageBrokerAckMicros") instanceof Map)) {
+                continue;
+            }
+            if (!any) {
+                any = true;
+                line("By stage, each from the same intended send time, µs (p50 / p99 / p99.9): `send()` called (the"
+                    + " sender's own lateness), broker acknowledgement (producer, network, broker append), decoded by"
+                    + " the pipeline's consumer thread (Freshet), applied. GC: collections and their total time during"
+                    + " the measured interval (one JVM for broker, clients and systems).");
+                line("");
+                line("| System | send() called | broker ack | decoded | applied | GC |");
+                line("|---|---:|---:|---:|---:|---|");
+            }
+            Map<String, Object> gc = row.get("gcDuringMeasurement") instanceof Map
+                ? (Map<String, Object>) row.get("gcDuringMeasurement") : Map.of();
+            line("| " + row.get("system") + " | " + triple(row.get("stageSendCallMicros")) + " | "
+                + triple(row.get("stageBrokerAckMicros")) + " | " + triple(row.get("stageDecodedMicros")) + " | "
+                + num(row.get("p50Micros")) + " / " + num(row.get("p99Micros")) + " / " + num(row.get("p999Micros"))
+                + " | " + (gc.isEmpty() ? "—" : num(gc.get("collections")) + " in " + num(gc.get("millis")) + " ms")
+                + " |");
+        }
+        if (any) {
+            line("");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String triple(Object stage) {
+        if (!(stage instanceof Map)) {
+            return "—";
+        }
+        Map<String, Object> m = (Map<String, Object>) stage;
+        return num(m.get("p50")) + " / " + num(m.get("p99")) + " / " + num(m.get("p999"));
     }
 
     private void restart() throws IOException {

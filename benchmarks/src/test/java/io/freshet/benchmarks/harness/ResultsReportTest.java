@@ -41,6 +41,29 @@ class ResultsReportTest {
         assertThat(md).contains("java -jar benchmarks.jar PeerReadBenchmark");
     }
 
+    @Test
+    void reportsFreshnessByStageWhenTheHarnessRecordedIt() throws Exception {
+        Map<String, Object> stage = Map.of("n", 10, "p50", 100, "p99", 900, "p999", 1500, "max", 2000);
+        write("freshness.json", Json.write(Map.of("rate", 20000, "seconds", 30, "warmupSeconds", 5, "keys", 100,
+            "rows", List.of(
+                Map.of("system", "kafka-streams", "status", "ok", "p50Micros", 9000, "p99Micros", 90000,
+                    "p999Micros", 99000, "maxMicros", 100000, "measured", 10),
+                Map.ofEntries(Map.entry("system", "freshet"), Map.entry("status", "ok"),
+                    Map.entry("p50Micros", 300), Map.entry("p99Micros", 3000), Map.entry("p999Micros", 4000),
+                    Map.entry("maxMicros", 5000), Map.entry("measured", 10), Map.entry("stageSendCallMicros", stage),
+                    Map.entry("stageBrokerAckMicros", stage), Map.entry("stageDecodedMicros", stage),
+                    Map.entry("gcDuringMeasurement", Map.of("collections", 3, "millis", 42)))))));
+        Path out = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {"--dir", dir.toString(), "--out", out.toString(), "--mode", "quick"});
+
+        String md = Files.readString(out);
+        assertThat(md).contains("| kafka-streams | 9,000 | 90,000 | 99,000 |");
+        assertThat(md).contains("| freshet | 100 / 900 / 1,500 | 100 / 900 / 1,500 | 100 / 900 / 1,500 | 300 / 3,000 /"
+            + " 4,000 | 3 in 42 ms |");
+        assertThat(md).doesNotContain("| kafka-streams | — |");
+    }
+
     private void write(String name, String text) throws Exception {
         Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8);
     }
