@@ -206,9 +206,16 @@ public final class RowApplier<E> {
         if (maxEpoch == NO_EPOCH) {
             row.putLong(off + 8, e);
         } else if (e > maxEpoch) {
-            // Tiles the ring moves over are expired: reset them now, at most n of them.
-            for (long ep = Math.max(maxEpoch + 1, e - n + 1); ep <= e; ep++) {
-                l.resetAccumulator(row, i, base + (int) (ep % n) * accBytes);
+            // Tiles the ring moves over are expired: reset them now, at most n of them. One modulo, then a wrapping
+            // index: a row idle for a whole window resets all n tiles, and a 64-bit division per tile cost more
+            // than the resets themselves.
+            final long first = Math.max(maxEpoch + 1, e - n + 1);
+            int tile = (int) (first % n);
+            for (long left = e - first; left >= 0; left--) {
+                l.resetAccumulator(row, i, base + tile * accBytes);
+                if (++tile == n) {
+                    tile = 0;
+                }
             }
             row.putLong(off + 8, e);
         } else if (e <= maxEpoch - n) {
