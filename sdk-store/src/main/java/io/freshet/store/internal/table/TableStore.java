@@ -233,12 +233,17 @@ public final class TableStore implements RowStore {
             if (recover) {
                 s.finishInterruptedShift();
             }
-            s.rebuild(text, maxKeyBytes, checkKeys);
+            s.rebuild(checkKeys);
         }
         if (recover) {
             for (Shard s : shards) {
                 rollBackInFlightApply(s, text);
             }
+        }
+        // After the rollbacks, which restore rows under their own odd/even step: a word a killed writer left odd
+        // (an insert that never got published) also guards three other rows.
+        for (Shard s : shards) {
+            s.evenOutVersions();
         }
         for (int s = 0; s < shardCount; s++) {
             writers[s] = new TableShardWriter(this, shards[s], meta, layout, maxKeyBytes);
@@ -284,8 +289,9 @@ public final class TableStore implements RowStore {
                 slot = s.allocate();
             }
             long a = s.slotAddress(slot);
-            long v = UNSAFE.getLong(a + TableFormat.S_VERSION) | 1;
-            UNSAFE.putLong(a + TableFormat.S_VERSION, v);
+            long va = s.versionAddress(slot);
+            long v = UNSAFE.getLong(va) | 1;
+            UNSAFE.putLong(va, v);
             UNSAFE.storeFence();
             if (p < 0) {
                 if (text) {
@@ -295,9 +301,9 @@ public final class TableStore implements RowStore {
                 }
             }
             new RowBuffer().wrap(a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
-            UNSAFE.putOrderedLong(null, a + TableFormat.S_VERSION, v + 1);
+            UNSAFE.putOrderedLong(null, va, v + 1);
             if (p < 0) {
-                s.publish(-p - 1, Shard.entry(hash, slot));
+                s.publish(-p - 1, s.entry(hash, slot));
             }
         } else if (p >= 0) {
             s.deleteAt(p);
