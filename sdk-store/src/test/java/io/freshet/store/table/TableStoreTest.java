@@ -194,6 +194,21 @@ class TableStoreTest {
     }
 
     @Test
+    void shardOfAgreesWithTheSpiRoutingForEveryShardCount() {
+        // The store masks instead of dividing when the count is a power of two; routing must not notice.
+        for (int shards : new int[] {1, 2, 3, 4, 6, 8}) {
+            StoreConfig c = config().shards(shards).directory(dir.resolve("shards-" + shards)).build();
+            try (RowStore s = open(c)) {
+                for (long k = -500; k < 500; k++) {
+                    long key = k * 0x9E3779B97F4A7C15L;
+                    assertThat(s.shardOf(key)).as("shards=" + shards + " key=" + key)
+                        .isEqualTo(Keys.shardOf(Keys.hash(key), shards));
+                }
+            }
+        }
+    }
+
+    @Test
     void aWriterKilledAfterCommitKeepsTheApply() {
         RowStore s = open(config().build());
         int topic = s.topicIndex("t");

@@ -10,6 +10,7 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.StoreException;
 import io.freshet.core.spi.StoreException.Reason;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
 
 /**
  * One shard's sub-table: a compact open-addressing index of 4-byte entries (a hash tag above slot + 1) in front of
@@ -55,6 +56,7 @@ final class Shard {
     private long[] used;
     private long cursor;
     private long count;
+    private long foundSlot;
 
     Shard(TableFile file, int id) {
         TableFormat f = file.format();
@@ -208,8 +210,12 @@ final class Shard {
             if (e == 0) {
                 return -(p + 1);
             }
-            if (tagMatches(e, hash) && UNSAFE.getLong(rows.address(slotOf(e)) + TableFormat.S_KEY) == key) {
-                return p;
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                if (UNSAFE.getLong(rows.address(slot) + TableFormat.S_KEY) == key) {
+                    foundSlot = slot;
+                    return p;
+                }
             }
             p = next(p);
         }
@@ -223,8 +229,12 @@ final class Shard {
             if (e == 0) {
                 return -(p + 1);
             }
-            if (tagMatches(e, hash) && textKeyEquals(rows.address(slotOf(e)), key, length)) {
-                return p;
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                if (textKeyEquals(rows.address(slot), key, length)) {
+                    foundSlot = slot;
+                    return p;
+                }
             }
             p = next(p);
         }
@@ -241,6 +251,11 @@ final class Shard {
             }
         }
         return true;
+    }
+
+    /** @return the slot of the key the last successful {@code findLong}/{@code findText} found (writer) */
+    long foundSlot() {
+        return foundSlot;
     }
 
     /** @return the slot named by the entry at index position {@code p} */
@@ -420,16 +435,21 @@ final class Shard {
 
     /**
      * Scans the whole index at open: checks every entry (slot in range, no slot named twice, the slot's key hashes
-     * to the entry's tag), builds the free-slot bitmap and the count, and publishes the count. The key check reads
-     * every used row slot, in slot order (sequential memory, not one random access per row), with the entries' tags
-     * gathered in a window of {@value #TAG_WINDOW_SLOTS} slots at a time; it is skipped after a verified seal, whose
-     * checksums already cover every byte.
+     * to the entry's tag), builds the free-slot bitmap and the count, and publishes the count. The key check is
+     * skipped after a verified seal, whose checksums already cover every byte; after a kill it is the only check of
+     * the rows, so it runs, arranged so that no pass touches the rows in random order: the index pass, which builds
+     * the bitmap, also notes each used slot's tag (one byte per slot), then the rows are read in slot order, split
+     * over the cores, and each key's hash is compared with the noted tag. Shards of more than
+     * {@value #TAG_WINDOW_SLOTS} slots note tags one window of slots at a time (one more index pass per window).
      *
      * @param checkKeys whether to check that each slot's key hashes to its entry's tag
      * @throws StoreException CORRUPT on the first broken invariant
      */
     void rebuild(boolean checkKeys) {
         used = new long[(int) ((slots + 63) >>> 6)];
+        boolean oneWindow = checkKeys && slots <= TAG_WINDOW_SLOTS;
+        // Tags have at most 8 bits (slotBits >= 24), so one byte per slot holds them.
+        byte[] tags = oneWindow ? new byte[(int) slots] : null;
         long n = 0;
         for (long p = 0; p < entries; p++) {
             int e = UNSAFE.getInt(index.address(p));
@@ -444,33 +464,40 @@ final class Shard {
                     + " is named by two index entries");
             }
             used[w] |= bit;
+            if (oneWindow) {
+                tags[(int) slot] = (byte) (e >>> slotBits);
+            }
             n++;
         }
-        if (checkKeys && n > 0) {
-            checkKeyTags();
+        if (oneWindow && n > 0) {
+            checkKeyTags(tags, 0, slots);
+        } else if (checkKeys && n > 0) {
+            tags = new byte[TAG_WINDOW_SLOTS];
+            for (long first = 0; first < slots; first += TAG_WINDOW_SLOTS) {
+                long last = Math.min(slots, first + TAG_WINDOW_SLOTS);
+                for (long p = 0; p < entries; p++) {
+                    int e = UNSAFE.getInt(index.address(p));
+                    long slot = e == 0 ? -1 : slotOf(e);
+                    if (slot >= first && slot < last) {
+                        tags[(int) (slot - first)] = (byte) (e >>> slotBits);
+                    }
+                }
+                checkKeyTags(tags, first, last);
+            }
         }
         count = n;
         cursor = 0;
         UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, n);
     }
 
-    private void checkKeyTags() {
-        int window = (int) Math.min(slots, TAG_WINDOW_SLOTS);
-        // Tags have at most 8 bits (slotBits >= 24), so one byte per slot holds them.
-        byte[] tags = new byte[window];
-        for (long first = 0; first < slots; first += window) {
-            long last = Math.min(slots, first + window);
-            for (long p = 0; p < entries; p++) {
-                int e = UNSAFE.getInt(index.address(p));
-                if (e == 0) {
-                    continue;
-                }
-                long slot = slotOf(e);
-                if (slot >= first && slot < last) {
-                    tags[(int) (slot - first)] = (byte) (e >>> slotBits);
-                }
-            }
-            for (long slot = first; slot < last; slot++) {
+    /** Checks the used slots in {@code [first, last)} against their noted tags, on all cores in slot-order chunks. */
+    private void checkKeyTags(byte[] tags, long first, long last) {
+        final long chunk = 1L << 20;
+        int chunks = (int) ((last - first + chunk - 1) / chunk);
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            long from = first + c * chunk;
+            long to = Math.min(last, from + chunk);
+            for (long slot = from; slot < to; slot++) {
                 if ((used[(int) (slot >>> 6)] & (1L << (slot & 63))) == 0) {
                     continue;
                 }
@@ -480,7 +507,7 @@ final class Shard {
                         + " holds a key whose hash does not match the tag of the index entry that names it");
                 }
             }
-        }
+        });
     }
 
     /** The same hash as {@code Keys.hash(CharSequence)}, over UTF-8 bytes already encoded in memory. */

@@ -85,7 +85,7 @@ final class TableShardWriter implements ShardWriter {
         long hash = Keys.hash(key);
         long p = shard.findLong(key, hash);
         if (p >= 0) {
-            beginExisting(p);
+            beginExisting();
             meta.recordUndo(shard.id, topicIndex, partition, offset, prev, key, null, 0, row);
             makeOdd();
         } else {
@@ -124,7 +124,7 @@ final class TableShardWriter implements ShardWriter {
         long hash = Shard.hashUtf8(keyBytes, len);
         long p = shard.findText(keyBytes, len, hash);
         if (p >= 0) {
-            beginExisting(p);
+            beginExisting();
             meta.recordUndo(shard.id, topicIndex, partition, offset, prev, 0, keyBytes, len, row);
             makeOdd();
         } else {
@@ -141,8 +141,8 @@ final class TableShardWriter implements ShardWriter {
         return BEGIN_OK;
     }
 
-    private void beginExisting(long p) {
-        slot = shard.slotAt(p);
+    private void beginExisting() {
+        slot = shard.foundSlot();
         slotAddress = shard.slotAddress(slot);
         versionAddress = shard.versionAddress(slot);
         row.wrap(slotAddress + shard.rowOffset, shard.rowBytes);

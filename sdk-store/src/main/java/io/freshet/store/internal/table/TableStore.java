@@ -55,6 +55,8 @@ public final class TableStore implements RowStore {
     private final StoreOpenState openState;
     private final boolean readOnly;
     private final int shardCount;
+    /** {@code shardCount - 1} when it is a power of two (then a mask is the modulo), else -1. */
+    private final long shardMask;
     private final int rowBytes;
     private final int maxKeyBytes;
     private final long readStallNs;
@@ -69,6 +71,7 @@ public final class TableStore implements RowStore {
         this.openState = state;
         this.readOnly = config.readOnly();
         this.shardCount = config.shards();
+        this.shardMask = Integer.bitCount(shardCount) == 1 ? shardCount - 1 : -1;
         this.rowBytes = layout.rowSizeBytes();
         this.maxKeyBytes = file.format().maxKeyBytes;
         this.readStallNs = Long.getLong(READ_STALL_PROP_NAME, DEFAULT_READ_STALL_MS) * 1_000_000L;
@@ -334,12 +337,21 @@ public final class TableStore implements RowStore {
 
     @Override
     public int shardOf(long key) {
-        return Keys.shardOf(Keys.hash(key), shardCount);
+        return shardIndex(Keys.hash(key));
     }
 
     @Override
     public int shardOf(CharSequence key) {
-        return Keys.shardOf(Keys.hash(key), shardCount);
+        return shardIndex(Keys.hash(key));
+    }
+
+    /**
+     * {@link Keys#shardOf(long, int)} without its 64-bit division when the shard count is a power of two (the
+     * dividend {@code hash >>> 1} is never negative, so the mask gives the same shard); a division costs as much as
+     * the rest of a cached read's hashing and probing.
+     */
+    private int shardIndex(long hash) {
+        return shardMask >= 0 ? (int) ((hash >>> 1) & shardMask) : Keys.shardOf(hash, shardCount);
     }
 
     @Override
@@ -347,7 +359,7 @@ public final class TableStore implements RowStore {
         checkOpen();
         checkTarget(into);
         final long hash = Keys.hash(key);
-        final Shard s = shards[Keys.shardOf(hash, shardCount)];
+        final Shard s = shards[shardIndex(hash)];
         long deadline = 0;
         try {
             for (int attempt = 0;; attempt++) {
@@ -378,7 +390,7 @@ public final class TableStore implements RowStore {
             return false;
         }
         final long hash = Keys.hash(key);
-        final Shard s = shards[Keys.shardOf(hash, shardCount)];
+        final Shard s = shards[shardIndex(hash)];
         long deadline = 0;
         try {
             for (int attempt = 0;; attempt++) {
