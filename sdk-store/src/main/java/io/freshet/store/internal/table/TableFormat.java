@@ -59,11 +59,14 @@ import io.freshet.core.spi.StoreConfig;
  * keeps in 2 MB of cache instead of a word in every row. It is 64 bits, so it never wraps in practice.
  *
  * <p>Rules that make it safe (see {@code TableStore}): a key is present iff an index entry points at its slot, so
- * inserting publishes with one ordered 8-byte store of the entry, after the slot is complete; free slots are not
+ * inserting publishes with one ordered 4-byte store of the entry, after the slot is complete; free slots are not
  * recorded in the file (the index is the truth; the free set is rebuilt at open). The file is written full of zeros
  * at creation (no holes: a write fault on a full disk would otherwise kill the JVM with SIGBUS). At a clean close
  * the writer computes the seal (a CRC32C per block of the index and rows, the control CRC and the dynamic CRC) and
  * an open of a cleanly closed store verifies all of it before serving, so a flipped byte anywhere is a typed error.
+ * After a kill there is no seal: the open checks the index (slots in range, none named twice) and that each used
+ * slot's key hashes to its entry's tag, reading the rows once in slot order (sequential, on all cores), and makes
+ * every version word even after the in-flight applies are rolled back.
  *
  * <p>Where to put it: tmpfs ({@code /dev/shm}) is the recommended location for the lowest apply latency (a store
  * there survives a process crash, not a reboot; with {@code OsCrashPolicy.REBUILD} it rebuilds from Kafka after a

@@ -28,7 +28,8 @@ import java.util.Map;
  * The table engine's {@link RowStore}: one {@link Shard} sub-table per shard in a memory-mapped data file
  * ({@link TableFormat}), the meta file beside it, and the open-time rules: header validation before mapping, seal
  * verification of a cleanly closed store, the OS-crash policy, and recovery of a killed writer (finish an interrupted
- * index shift, rebuild and check the free-slot set, then roll back each shard's in-flight apply from its undo slot).
+ * index shift, rebuild and check the free-slot set, then roll back each shard's in-flight apply from its undo slot,
+ * then make every version word a killed writer left odd even again).
  *
  * <p>Threading: reads from any thread, and from other processes that open the store read-only, are lock-free and
  * never block a writer; each shard's writer is used by one thread. A read that keeps finding its slot odd (a writer
