@@ -46,7 +46,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   sleep 5; kill -9 $!   # then reopen again
  *
  * Goals (issue 4, table engine): read <= 1.5x the ConcurrentHashMap baseline and >= 3x faster than Chronicle;
- * apply <= 150 ns/op; 0 B/op (gc.alloc.rate.norm) on both.
+ * apply <= 150 ns/op; 0 B/op (gc.alloc.rate.norm) on both; memory per key beyond the row <= 16 B (printed at setup:
+ * bytes of all the store's files / keys - row bytes, with the store created at capacity = keys, i.e. full).
+ * Table against both peers in one run (the regex keeps ChronicleStoreBenchmark's other methods out):
+ *
+ *   java -jar benchmarks/target/benchmarks.jar 'benchmarks\.StoreBenchmark|ChronicleStoreBenchmark.rawGetUsing' \
+ *       -p keys=1000000 -p engine=table,chm -prof gc -f 1 -wi 3 -w 1 -i 5 -r 1
  */
 
 /**

@@ -3,6 +3,7 @@ package io.freshet.store.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
@@ -13,10 +14,15 @@ import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.BootId;
 import io.freshet.store.internal.table.TableStore;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +109,102 @@ class TableStoreTest {
             assertThat(r.size()).isZero();
             applyOnce(r, 10, ShardWriter.NO_SOURCE, 0);
             assertThat(r.size()).as("the only slot is free again").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aWriterKilledMidInsertDoesNotBlockReadersOfTheRowsThatShareItsVersionWord() {
+        // One shard fills slots in order: keys 1..3 take slots 0..2, key 4 slot 3, all under version word 0.
+        StoreConfig c = config().capacity(16).shards(1).build();
+        RowStore s = open(c);
+        for (long k = 1; k <= 3; k++) {
+            applyOnce(s, k, ShardWriter.NO_SOURCE, 0);
+        }
+        ShardWriter w = s.writer(0);
+        assertThat(w.begin(4, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+        bump(w);
+        ((TableStore) s).abandonAsIfKilled();
+
+        System.setProperty(TableStore.READ_STALL_PROP_NAME, "200");
+        try (RowStore r = open(c)) {
+            assertThat(r.openState()).isEqualTo(StoreOpenState.RECOVERED);
+            RowBuffer row = RowBuffer.allocateHeap(ROW);
+            for (long k = 1; k <= 3; k++) {
+                assertThat(r.readRow(k, row)).as("key " + k).isTrue();
+                assertThat(c0(row)).isEqualTo(1);
+            }
+            assertThat(r.readRow(4, row)).isFalse();
+            applyOnce(r, 4, ShardWriter.NO_SOURCE, 0);
+            assertThat(r.readRow(4, row)).isTrue();
+        }
+    }
+
+    @Test
+    void aKilledWritersSlotWhoseKeyDoesNotHashToItsIndexEntryIsRefusedAtRecovery() throws Exception {
+        StoreConfig c = config().capacity(16).shards(1).build();
+        RowStore s = open(c);
+        applyOnce(s, 5, ShardWriter.NO_SOURCE, 0);
+        ((TableStore) s).abandonAsIfKilled();
+        // No seal after a kill: the open-time key check is what catches a slot whose key was overwritten. The new
+        // key's tag (bits 24..31 of the hash's low half in a shard of fewer than 2^24 slots) must differ from 5's.
+        long other = 6;
+        while (((int) Keys.hash(other) >>> 24) == ((int) Keys.hash(5) >>> 24)) {
+            other++;
+        }
+        Path file = dir.resolve("s").resolve("table.fst");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long rowsOffset = readLong(ch, 120);
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, other), rowsOffset);
+        }
+        assertThatThrownBy(() -> open(c))
+            .isInstanceOfSatisfying(StoreException.class,
+                e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CORRUPT))
+            .hasMessageContaining("slot=0");
+    }
+
+    @Test
+    void aDataFileOfTheOlderFormatVersionIsRefusedWithATypedError() throws Exception {
+        StoreConfig c = config().build();
+        try (RowStore s = open(c)) {
+            applyOnce(s, 5, ShardWriter.NO_SOURCE, 0);
+        }
+        // Rewrite the header as format 1 wrote it: formatVersion 1 at byte 8, the static CRC32C of [0, 248) at 248.
+        Path file = dir.resolve("s").resolve("table.fst");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer h = ByteBuffer.allocate(248).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(h, 0);
+            h.putInt(8, 1);
+            CRC32C crc = new CRC32C();
+            crc.update(h.array(), 0, 248);
+            ch.write(h.flip(), 0);
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, crc.getValue()), 248);
+        }
+        for (StoreConfig opening : new StoreConfig[] {c, config().readOnly(true).build()}) {
+            assertThatThrownBy(() -> open(opening))
+                .isInstanceOfSatisfying(StoreException.class,
+                    e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CONFIG_MISMATCH))
+                .hasMessageContaining("formatVersion=1 < supported=2");
+        }
+    }
+
+    private static long readLong(FileChannel ch, long position) throws java.io.IOException {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        ch.read(b, position);
+        return b.getLong(0);
+    }
+
+    @Test
+    void shardOfAgreesWithTheSpiRoutingForEveryShardCount() {
+        // The store masks instead of dividing when the count is a power of two; routing must not notice.
+        for (int shards : new int[] {1, 2, 3, 4, 6, 8}) {
+            StoreConfig c = config().shards(shards).directory(dir.resolve("shards-" + shards)).build();
+            try (RowStore s = open(c)) {
+                for (long k = -500; k < 500; k++) {
+                    long key = k * 0x9E3779B97F4A7C15L;
+                    assertThat(s.shardOf(key)).as("shards=" + shards + " key=" + key)
+                        .isEqualTo(Keys.shardOf(Keys.hash(key), shards));
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.freshet.store.internal.table;
 
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
+import io.freshet.core.KeyType;
 import io.freshet.core.internal.Fingerprint;
 import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
@@ -9,13 +10,14 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.StoreException;
 import io.freshet.core.spi.StoreException.Reason;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
 
 /**
- * One shard's sub-table: a compact open-addressing index of 8-byte entries ({@code hash >>> 32} in the high half,
- * slot + 1 in the low half) in front of dense row slots, both in the mapped data file.
+ * One shard's sub-table: a compact open-addressing index of 4-byte entries (a hash tag above slot + 1) in front of
+ * dense row slots and an array of seqlock version words, one per four slots, all in the mapped data file.
  *
- * <p>Readers (any thread, any process) probe without locks: an entry is read with acquire, a slot with the per-slot
- * seqlock (version acquire, key and row plain, load fence, version again). Entries move only during a
+ * <p>Readers (any thread, any process) probe without locks: an entry is read with acquire, a slot under the seqlock
+ * word that guards it (version acquire, key and row plain, load fence, version again). Entries move only during a
  * backward-shift deletion, which the writer brackets with the shard's structure seqlock: a reader that found nothing
  * re-checks it and retries when it changed, so a key that moved past it during its probe is never reported absent.
  * A found row needs no such check: its own seqlock and key prove it.
@@ -32,6 +34,8 @@ final class Shard {
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
+    /** Slots whose index tags the key check of {@link #rebuild} holds in memory at once. */
+    private static final int TAG_WINDOW_SLOTS = 1 << 26;
 
     final int id;
     final long control;
@@ -39,7 +43,12 @@ final class Shard {
     final long slots;
     final int rowOffset;
     final int rowBytes;
+    private final int slotBits;
+    private final int slotMask;
+    private final boolean textKeys;
+    private final int maxKeyBytes;
     private final MappedRegion index;
+    private final MappedRegion versions;
     private final MappedRegion rows;
     private final Path path;
 
@@ -47,6 +56,7 @@ final class Shard {
     private long[] used;
     private long cursor;
     private long count;
+    private long foundSlot;
 
     Shard(TableFile file, int id) {
         TableFormat f = file.format();
@@ -56,7 +66,12 @@ final class Shard {
         this.slots = f.slotsPerShard;
         this.rowOffset = f.rowOffsetInSlot;
         this.rowBytes = f.rowSizeBytes;
+        this.slotBits = f.slotBits;
+        this.slotMask = (int) ((1L << f.slotBits) - 1);
+        this.textKeys = f.keyType == KeyType.TEXT;
+        this.maxKeyBytes = f.maxKeyBytes;
         this.index = file.index(id);
+        this.versions = file.versions(id);
         this.rows = file.rows(id);
         this.path = file.path();
     }
@@ -74,14 +89,25 @@ final class Shard {
         return rows.address(slot);
     }
 
-    static long entry(long hash, long slot) {
-        return (hash >>> 32) << 32 | (slot + 1);
+    /** @return the address of the seqlock word that guards a slot */
+    long versionAddress(long slot) {
+        return versions.address(slot >>> TableFormat.SLOTS_PER_VERSION_SHIFT);
     }
 
-    private long slotOf(long e) {
-        long slot = (e & 0xFFFFFFFFL) - 1;
+    /** @return the index entry of a key of this hash in a slot */
+    int entry(long hash, long slot) {
+        return ((int) hash >>> slotBits) << slotBits | (int) (slot + 1);
+    }
+
+    /** @return whether the entry's tag is the one of this hash */
+    private boolean tagMatches(int e, long hash) {
+        return ((e ^ (int) hash) >>> slotBits) == 0;
+    }
+
+    private long slotOf(int e) {
+        long slot = (e & slotMask) - 1L;
         if (slot < 0 || slot >= slots) {
-            throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " index entry 0x" + Long.toHexString(e)
+            throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " index entry 0x" + Integer.toHexString(e)
                 + " names slot=" + slot + " outside 0.." + (slots - 1));
         }
         return slot;
@@ -109,16 +135,17 @@ final class Shard {
 
     /** One lock-free probe for a numeric key: FOUND (row copied), ABSENT, or BUSY (retry). */
     int readLong(long key, long hash, RowBuffer into) {
-        final int h32 = (int) (hash >>> 32);
-        long p = home(h32, entries);
+        long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
-            long e = UNSAFE.getLongVolatile(null, index.address(p));
+            int e = UNSAFE.getIntVolatile(null, index.address(p));
             if (e == 0) {
                 return ABSENT;
             }
-            if ((int) (e >>> 32) == h32) {
-                long a = rows.address(slotOf(e));
-                long v = UNSAFE.getLongVolatile(null, a);
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                long va = versionAddress(slot);
+                long a = rows.address(slot);
+                long v = UNSAFE.getLongVolatile(null, va);
                 if ((v & 1) != 0) {
                     return BUSY;
                 }
@@ -127,7 +154,7 @@ final class Shard {
                     copyRow(a + rowOffset, into, rowBytes);
                 }
                 UNSAFE.loadFence();
-                if (UNSAFE.getLong(a) != v) {
+                if (UNSAFE.getLong(va) != v) {
                     return BUSY;
                 }
                 if (match) {
@@ -141,16 +168,17 @@ final class Shard {
 
     /** One lock-free probe for a text key of {@code utf8Length} bytes. */
     int readText(CharSequence key, int utf8Length, long hash, RowBuffer into) {
-        final int h32 = (int) (hash >>> 32);
-        long p = home(h32, entries);
+        long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
-            long e = UNSAFE.getLongVolatile(null, index.address(p));
+            int e = UNSAFE.getIntVolatile(null, index.address(p));
             if (e == 0) {
                 return ABSENT;
             }
-            if ((int) (e >>> 32) == h32) {
-                long a = rows.address(slotOf(e));
-                long v = UNSAFE.getLongVolatile(null, a);
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                long va = versionAddress(slot);
+                long a = rows.address(slot);
+                long v = UNSAFE.getLongVolatile(null, va);
                 if ((v & 1) != 0) {
                     return BUSY;
                 }
@@ -160,7 +188,7 @@ final class Shard {
                     copyRow(a + rowOffset, into, rowBytes);
                 }
                 UNSAFE.loadFence();
-                if (UNSAFE.getLong(a) != v) {
+                if (UNSAFE.getLong(va) != v) {
                     return BUSY;
                 }
                 if (match) {
@@ -176,15 +204,18 @@ final class Shard {
 
     /** @return the index position of the key, or {@code -(emptyPosition + 1)} when absent */
     long findLong(long key, long hash) {
-        final int h32 = (int) (hash >>> 32);
-        long p = home(h32, entries);
+        long p = home((int) (hash >>> 32), entries);
         while (true) {
-            long e = UNSAFE.getLong(index.address(p));
+            int e = UNSAFE.getInt(index.address(p));
             if (e == 0) {
                 return -(p + 1);
             }
-            if ((int) (e >>> 32) == h32 && UNSAFE.getLong(rows.address(slotOf(e)) + TableFormat.S_KEY) == key) {
-                return p;
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                if (UNSAFE.getLong(rows.address(slot) + TableFormat.S_KEY) == key) {
+                    foundSlot = slot;
+                    return p;
+                }
             }
             p = next(p);
         }
@@ -192,15 +223,18 @@ final class Shard {
 
     /** @return the index position of the UTF-8 key, or {@code -(emptyPosition + 1)} when absent */
     long findText(byte[] key, int length, long hash) {
-        final int h32 = (int) (hash >>> 32);
-        long p = home(h32, entries);
+        long p = home((int) (hash >>> 32), entries);
         while (true) {
-            long e = UNSAFE.getLong(index.address(p));
+            int e = UNSAFE.getInt(index.address(p));
             if (e == 0) {
                 return -(p + 1);
             }
-            if ((int) (e >>> 32) == h32 && textKeyEquals(rows.address(slotOf(e)), key, length)) {
-                return p;
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                if (textKeyEquals(rows.address(slot), key, length)) {
+                    foundSlot = slot;
+                    return p;
+                }
             }
             p = next(p);
         }
@@ -219,24 +253,46 @@ final class Shard {
         return true;
     }
 
+    /** @return the slot of the key the last successful {@code findLong}/{@code findText} found (writer) */
+    long foundSlot() {
+        return foundSlot;
+    }
+
     /** @return the slot named by the entry at index position {@code p} */
     long slotAt(long p) {
-        return slotOf(UNSAFE.getLong(index.address(p)));
+        return slotOf(UNSAFE.getInt(index.address(p)));
     }
 
     /**
      * @param p index position
      * @return the entry there (plain: the writer's view, or a quiescent store's)
      */
-    long entryAt(long p) {
-        return UNSAFE.getLong(index.address(p));
+    int entryAt(long p) {
+        return UNSAFE.getInt(index.address(p));
     }
 
-    /** Writes a text key into a slot (writer, slot unpublished or odd). */
+    /** Writes a text key into a slot (writer, slot unpublished or its version word odd). */
     static void putTextKey(long slot, byte[] key, int length) {
         UNSAFE.putInt(slot + TableFormat.S_KEY, length);
         UNSAFE.putInt(slot + TableFormat.S_KEY + 4, 0);
         UNSAFE.copyMemory(key, UnsafeAccess.BYTE_ARRAY_BASE, null, slot + TableFormat.S_KEY + 8, length);
+    }
+
+    /**
+     * The hash of the key stored in a slot (writer or opener). Entries hold only a tag of it, so moving an entry
+     * during a deletion, and the open-time check, recompute it from the key.
+     */
+    private long hashOfSlot(long slot) {
+        long a = rows.address(slot);
+        if (!textKeys) {
+            return Keys.hash(UNSAFE.getLong(a + TableFormat.S_KEY));
+        }
+        int len = UNSAFE.getInt(a + TableFormat.S_KEY);
+        if (len < 0 || len > maxKeyBytes) {
+            throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot + " keyLength=" + len
+                + " outside 0.." + maxKeyBytes);
+        }
+        return hashUtf8(a + TableFormat.S_KEY + 8, len);
     }
 
     // ---- writer: structure ---------------------------------------------------------------------------------
@@ -278,8 +334,8 @@ final class Shard {
     }
 
     /** Publishes a complete slot under an empty index position: the one atomic store that inserts a key. */
-    void publish(long emptyPosition, long entry) {
-        UNSAFE.putOrderedLong(null, index.address(emptyPosition), entry);
+    void publish(long emptyPosition, int entry) {
+        UNSAFE.putOrderedInt(null, index.address(emptyPosition), entry);
         count++;
         UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, count);
     }
@@ -310,24 +366,24 @@ final class Shard {
         long i = hole;
         long j = next(i);
         while (true) {
-            long e = UNSAFE.getLong(index.address(j));
+            int e = UNSAFE.getInt(index.address(j));
             if (e == 0) {
                 break;
             }
-            long h = home((int) (e >>> 32), entries);
+            long h = home((int) (hashOfSlot(slotOf(e)) >>> 32), entries);
             long distJ = j >= h ? j - h : j + entries - h;
             long distHole = j >= i ? j - i : j + entries - i;
             if (distJ < distHole) {
                 break;
             }
-            UNSAFE.putLong(index.address(i), e);
+            UNSAFE.putInt(index.address(i), e);
             UNSAFE.storeFence();
             UNSAFE.putLong(control + TableFormat.C_SHIFT_HOLE, j + 1);
             UNSAFE.storeFence();
             i = j;
             j = next(j);
         }
-        UNSAFE.putLong(index.address(i), 0);
+        UNSAFE.putInt(index.address(i), 0);
         UNSAFE.storeFence();
         UNSAFE.putOrderedLong(null, control + TableFormat.C_SHIFT_HOLE, 0);
     }
@@ -357,20 +413,46 @@ final class Shard {
     }
 
     /**
-     * Scans the whole index at open: checks every entry (slot in range, no slot named twice, the slot's key hashes
-     * to the entry), builds the free-slot bitmap and the count, and publishes the count. The key check reads every
-     * row slot; it is skipped after a verified seal, whose checksums already cover every byte.
+     * Recovery, after every in-flight apply was rolled back: makes each version word that a killed writer left odd
+     * even again (a word can stay odd over a slot whose insert never got published, and it also guards three other
+     * rows, whose readers would otherwise wait forever). Sequential over 2 bytes per slot.
      *
-     * @param textKeys whether keys are text
-     * @param maxKeyBytes longest text key
-     * @param checkKeys whether to check that each slot's key hashes to its entry
+     * @return how many words were odd
+     */
+    long evenOutVersions() {
+        long odd = 0;
+        long words = versions.elements();
+        for (long w = 0; w < words; w++) {
+            long a = versions.address(w);
+            long v = UNSAFE.getLong(a);
+            if ((v & 1) != 0) {
+                UNSAFE.putOrderedLong(null, a, v + 1);
+                odd++;
+            }
+        }
+        return odd;
+    }
+
+    /**
+     * Scans the whole index at open: checks every entry (slot in range, no slot named twice, the slot's key hashes
+     * to the entry's tag), builds the free-slot bitmap and the count, and publishes the count. The key check is
+     * skipped after a verified seal, whose checksums already cover every byte; after a kill it is the only check of
+     * the rows, so it runs, arranged so that no pass touches the rows in random order: the index pass, which builds
+     * the bitmap, also notes each used slot's tag (one byte per slot), then the rows are read in slot order, split
+     * over the cores, and each key's hash is compared with the noted tag. Shards of more than
+     * {@value #TAG_WINDOW_SLOTS} slots note tags one window of slots at a time (one more index pass per window).
+     *
+     * @param checkKeys whether to check that each slot's key hashes to its entry's tag
      * @throws StoreException CORRUPT on the first broken invariant
      */
-    void rebuild(boolean textKeys, int maxKeyBytes, boolean checkKeys) {
+    void rebuild(boolean checkKeys) {
         used = new long[(int) ((slots + 63) >>> 6)];
+        boolean oneWindow = checkKeys && slots <= TAG_WINDOW_SLOTS;
+        // Tags have at most 8 bits (slotBits >= 24), so one byte per slot holds them.
+        byte[] tags = oneWindow ? new byte[(int) slots] : null;
         long n = 0;
         for (long p = 0; p < entries; p++) {
-            long e = UNSAFE.getLong(index.address(p));
+            int e = UNSAFE.getInt(index.address(p));
             if (e == 0) {
                 continue;
             }
@@ -382,30 +464,50 @@ final class Shard {
                     + " is named by two index entries");
             }
             used[w] |= bit;
+            if (oneWindow) {
+                tags[(int) slot] = (byte) (e >>> slotBits);
+            }
             n++;
-            if (!checkKeys) {
-                continue;
-            }
-            long a = rows.address(slot);
-            long hash;
-            if (textKeys) {
-                int len = UNSAFE.getInt(a + TableFormat.S_KEY);
-                if (len < 0 || len > maxKeyBytes) {
-                    throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot + " keyLength="
-                        + len + " outside 0.." + maxKeyBytes);
+        }
+        if (oneWindow && n > 0) {
+            checkKeyTags(tags, 0, slots);
+        } else if (checkKeys && n > 0) {
+            tags = new byte[TAG_WINDOW_SLOTS];
+            for (long first = 0; first < slots; first += TAG_WINDOW_SLOTS) {
+                long last = Math.min(slots, first + TAG_WINDOW_SLOTS);
+                for (long p = 0; p < entries; p++) {
+                    int e = UNSAFE.getInt(index.address(p));
+                    long slot = e == 0 ? -1 : slotOf(e);
+                    if (slot >= first && slot < last) {
+                        tags[(int) (slot - first)] = (byte) (e >>> slotBits);
+                    }
                 }
-                hash = hashUtf8(a + TableFormat.S_KEY + 8, len);
-            } else {
-                hash = Keys.hash(UNSAFE.getLong(a + TableFormat.S_KEY));
-            }
-            if ((int) (hash >>> 32) != (int) (e >>> 32)) {
-                throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot
-                    + " holds a key whose hash does not match its index entry at position=" + p);
+                checkKeyTags(tags, first, last);
             }
         }
         count = n;
         cursor = 0;
         UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, n);
+    }
+
+    /** Checks the used slots in {@code [first, last)} against their noted tags, on all cores in slot-order chunks. */
+    private void checkKeyTags(byte[] tags, long first, long last) {
+        final long chunk = 1L << 20;
+        int chunks = (int) ((last - first + chunk - 1) / chunk);
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            long from = first + c * chunk;
+            long to = Math.min(last, from + chunk);
+            for (long slot = from; slot < to; slot++) {
+                if ((used[(int) (slot >>> 6)] & (1L << (slot & 63))) == 0) {
+                    continue;
+                }
+                int tag = (int) hashOfSlot(slot) >>> slotBits;
+                if (tag != (tags[(int) (slot - first)] & 0xFF)) {
+                    throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot
+                        + " holds a key whose hash does not match the tag of the index entry that names it");
+                }
+            }
+        });
     }
 
     /** The same hash as {@code Keys.hash(CharSequence)}, over UTF-8 bytes already encoded in memory. */

@@ -36,6 +36,7 @@ final class TableFile implements AutoCloseable {
     private final MappedByteBuffer head;
     private final long headBase;
     private final MappedRegion[] index;
+    private final MappedRegion[] versions;
     private final MappedRegion[] rows;
     private final long storeId;
 
@@ -51,9 +52,12 @@ final class TableFile implements AutoCloseable {
         this.headBase = UnsafeAccess.addressOf(head);
         long chunk = MappedRegion.chunkBytes();
         this.index = new MappedRegion[f.shards];
+        this.versions = new MappedRegion[f.shards];
         this.rows = new MappedRegion[f.shards];
         for (int s = 0; s < f.shards; s++) {
-            index[s] = MappedRegion.map(channel, mode, f.indexOffset(s), f.indexEntriesPerShard, 8, chunk);
+            index[s] = MappedRegion.map(channel, mode, f.indexOffset(s), f.indexEntriesPerShard,
+                TableFormat.INDEX_ENTRY_BYTES, chunk);
+            versions[s] = MappedRegion.map(channel, mode, f.versionsOffset(s), f.versionWordsPerShard, 8, chunk);
             rows[s] = MappedRegion.map(channel, mode, f.rowsOffset(s), f.slotsPerShard, f.slotBytes, chunk);
         }
     }
@@ -94,6 +98,10 @@ final class TableFile implements AutoCloseable {
         h.putLong(TableFormat.H_FILE_BYTES, f.fileBytes);
         h.putLong(TableFormat.H_STORE_ID, storeId);
         h.putLong(TableFormat.H_CREATED_MS, System.currentTimeMillis());
+        h.putInt(TableFormat.H_SLOT_BITS, f.slotBits);
+        h.putInt(TableFormat.H_SLOTS_PER_VERSION, TableFormat.SLOTS_PER_VERSION);
+        h.putLong(TableFormat.H_VERSIONS_OFFSET, f.versionsOffset);
+        h.putLong(TableFormat.H_VERSION_BYTES_PER_SHARD, f.versionBytesPerShard);
         h.putLong(TableFormat.H_STATIC_CRC, crc(h, 0, TableFormat.H_STATIC_CRC));
         // UNSEALED until the first clean close; the meta file (created after this file) says whether one happened.
         h.putLong(TableFormat.H_SEAL_STATE, TableFormat.UNSEALED);
@@ -188,6 +196,14 @@ final class TableFile implements AutoCloseable {
             throw new StoreException(Reason.CORRUPT, p, "header checksum mismatch: the header is damaged; delete the "
                 + "store directory to rebuild it from Kafka");
         }
+        if (version < TableFormat.FORMAT_VERSION) {
+            // Format 1 (8-byte index entries, a version word per slot) has no reader here: this build cannot
+            // interpret its index, and converting in place would need the space of a second store anyway.
+            throw new StoreException(Reason.CONFIG_MISMATCH, p, "formatVersion=" + version + " < supported="
+                + TableFormat.FORMAT_VERSION + ": written by an older Freshet in a table format this version does "
+                + "not read; delete the store directory to rebuild it from Kafka, or keep running the older "
+                + "version on it");
+        }
         long fp = h.getLong(TableFormat.H_FINGERPRINT);
         if (fp != c.layout().fingerprint()) {
             throw new StoreException(Reason.FINGERPRINT_MISMATCH, p, "store fingerprint=0x" + Long.toHexString(fp)
@@ -203,6 +219,11 @@ final class TableFile implements AutoCloseable {
         geometry(p, "keyFieldBytes", h.getInt(TableFormat.H_KEY_FIELD_BYTES), f.keyFieldBytes);
         geometry(p, "slotsPerShard", h.getLong(TableFormat.H_SLOTS_PER_SHARD), f.slotsPerShard);
         geometry(p, "indexEntriesPerShard", h.getLong(TableFormat.H_INDEX_ENTRIES), f.indexEntriesPerShard);
+        geometry(p, "slotBits", h.getInt(TableFormat.H_SLOT_BITS), f.slotBits);
+        geometry(p, "slotsPerVersion", h.getInt(TableFormat.H_SLOTS_PER_VERSION), TableFormat.SLOTS_PER_VERSION);
+        geometry(p, "versionsOffset", h.getLong(TableFormat.H_VERSIONS_OFFSET), f.versionsOffset);
+        geometry(p, "versionBytesPerShard", h.getLong(TableFormat.H_VERSION_BYTES_PER_SHARD),
+            f.versionBytesPerShard);
         geometry(p, "controlOffset", h.getLong(TableFormat.H_CONTROL_OFFSET), f.controlOffset);
         geometry(p, "sealOffset", h.getLong(TableFormat.H_SEAL_OFFSET), f.sealOffset);
         geometry(p, "sealBlocks", h.getInt(TableFormat.H_SEAL_BLOCKS), f.sealBlocks);
@@ -253,6 +274,10 @@ final class TableFile implements AutoCloseable {
 
     MappedRegion index(int shard) {
         return index[shard];
+    }
+
+    MappedRegion versions(int shard) {
+        return versions[shard];
     }
 
     MappedRegion rows(int shard) {
@@ -375,6 +400,7 @@ final class TableFile implements AutoCloseable {
         }
         for (int s = 0; s < f.shards; s++) {
             index[s].force();
+            versions[s].force();
             rows[s].force();
         }
         head.force();

@@ -36,9 +36,10 @@ final class TableShardWriter implements ShardWriter {
 
     private int state = IDLE;
     private long slotAddress;
+    private long versionAddress;
     private long slot;
     private long emptyPosition;
-    private long newEntry;
+    private int newEntry;
     private long version;
     private int topicIndex;
     private int partition;
@@ -84,7 +85,7 @@ final class TableShardWriter implements ShardWriter {
         long hash = Keys.hash(key);
         long p = shard.findLong(key, hash);
         if (p >= 0) {
-            beginExisting(p);
+            beginExisting();
             meta.recordUndo(shard.id, topicIndex, partition, offset, prev, key, null, 0, row);
             makeOdd();
         } else {
@@ -123,7 +124,7 @@ final class TableShardWriter implements ShardWriter {
         long hash = Shard.hashUtf8(keyBytes, len);
         long p = shard.findText(keyBytes, len, hash);
         if (p >= 0) {
-            beginExisting(p);
+            beginExisting();
             meta.recordUndo(shard.id, topicIndex, partition, offset, prev, 0, keyBytes, len, row);
             makeOdd();
         } else {
@@ -140,9 +141,10 @@ final class TableShardWriter implements ShardWriter {
         return BEGIN_OK;
     }
 
-    private void beginExisting(long p) {
-        slot = shard.slotAt(p);
+    private void beginExisting() {
+        slot = shard.foundSlot();
         slotAddress = shard.slotAddress(slot);
+        versionAddress = shard.versionAddress(slot);
         row.wrap(slotAddress + shard.rowOffset, shard.rowBytes);
         state = EXISTING;
     }
@@ -151,16 +153,20 @@ final class TableShardWriter implements ShardWriter {
         emptyPosition = -negativePosition - 1;
         slot = shard.allocate();
         slotAddress = shard.slotAddress(slot);
-        newEntry = Shard.entry(hash, slot);
+        versionAddress = shard.versionAddress(slot);
+        newEntry = shard.entry(hash, slot);
         row.wrap(slotAddress + shard.rowOffset, shard.rowBytes);
         state = NEW;
     }
 
-    /** Version odd before any byte of the slot changes (the undo record was fenced before this). */
+    /**
+     * The slot's version word odd before any byte of the slot changes (the undo record was fenced before this). The
+     * word is even here: this writer is the only one of the shard, and recovery evens out what a killed one left.
+     */
     private void makeOdd() {
-        long v = UNSAFE.getLong(slotAddress + TableFormat.S_VERSION);
+        long v = UNSAFE.getLong(versionAddress);
         version = v | 1;
-        UNSAFE.putLong(slotAddress + TableFormat.S_VERSION, version);
+        UNSAFE.putLong(versionAddress, version);
         UNSAFE.storeFence();
     }
 
@@ -180,7 +186,7 @@ final class TableShardWriter implements ShardWriter {
         if (state == IDLE) {
             throw new IllegalStateException("shard=" + shard.id + ": commit() without a successful begin");
         }
-        UNSAFE.putOrderedLong(null, slotAddress + TableFormat.S_VERSION, version + 1);
+        UNSAFE.putOrderedLong(null, versionAddress, version + 1);
         if (state == NEW) {
             shard.publish(emptyPosition, newEntry);
         }
@@ -199,9 +205,9 @@ final class TableShardWriter implements ShardWriter {
         if (state == EXISTING) {
             meta.undoRowImage(shard.id, undoView);
             row.copyFrom(undoView, shard.rowBytes);
-            UNSAFE.putOrderedLong(null, slotAddress + TableFormat.S_VERSION, version + 1);
+            UNSAFE.putOrderedLong(null, versionAddress, version + 1);
         } else {
-            UNSAFE.putOrderedLong(null, slotAddress + TableFormat.S_VERSION, version + 1);
+            UNSAFE.putOrderedLong(null, versionAddress, version + 1);
             shard.release(slot);
         }
         meta.clearUndo(shard.id);

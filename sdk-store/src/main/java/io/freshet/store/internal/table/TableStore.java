@@ -28,7 +28,8 @@ import java.util.Map;
  * The table engine's {@link RowStore}: one {@link Shard} sub-table per shard in a memory-mapped data file
  * ({@link TableFormat}), the meta file beside it, and the open-time rules: header validation before mapping, seal
  * verification of a cleanly closed store, the OS-crash policy, and recovery of a killed writer (finish an interrupted
- * index shift, rebuild and check the free-slot set, then roll back each shard's in-flight apply from its undo slot).
+ * index shift, rebuild and check the free-slot set, then roll back each shard's in-flight apply from its undo slot,
+ * then make every version word a killed writer left odd even again).
  *
  * <p>Threading: reads from any thread, and from other processes that open the store read-only, are lock-free and
  * never block a writer; each shard's writer is used by one thread. A read that keeps finding its slot odd (a writer
@@ -55,6 +56,8 @@ public final class TableStore implements RowStore {
     private final StoreOpenState openState;
     private final boolean readOnly;
     private final int shardCount;
+    /** {@code shardCount - 1} when it is a power of two (then a mask is the modulo), else -1. */
+    private final long shardMask;
     private final int rowBytes;
     private final int maxKeyBytes;
     private final long readStallNs;
@@ -69,6 +72,7 @@ public final class TableStore implements RowStore {
         this.openState = state;
         this.readOnly = config.readOnly();
         this.shardCount = config.shards();
+        this.shardMask = Integer.bitCount(shardCount) == 1 ? shardCount - 1 : -1;
         this.rowBytes = layout.rowSizeBytes();
         this.maxKeyBytes = file.format().maxKeyBytes;
         this.readStallNs = Long.getLong(READ_STALL_PROP_NAME, DEFAULT_READ_STALL_MS) * 1_000_000L;
@@ -233,12 +237,17 @@ public final class TableStore implements RowStore {
             if (recover) {
                 s.finishInterruptedShift();
             }
-            s.rebuild(text, maxKeyBytes, checkKeys);
+            s.rebuild(checkKeys);
         }
         if (recover) {
             for (Shard s : shards) {
                 rollBackInFlightApply(s, text);
             }
+        }
+        // After the rollbacks, which restore rows under their own odd/even step: a word a killed writer left odd
+        // (an insert that never got published) also guards three other rows.
+        for (Shard s : shards) {
+            s.evenOutVersions();
         }
         for (int s = 0; s < shardCount; s++) {
             writers[s] = new TableShardWriter(this, shards[s], meta, layout, maxKeyBytes);
@@ -284,8 +293,9 @@ public final class TableStore implements RowStore {
                 slot = s.allocate();
             }
             long a = s.slotAddress(slot);
-            long v = UNSAFE.getLong(a + TableFormat.S_VERSION) | 1;
-            UNSAFE.putLong(a + TableFormat.S_VERSION, v);
+            long va = s.versionAddress(slot);
+            long v = UNSAFE.getLong(va) | 1;
+            UNSAFE.putLong(va, v);
             UNSAFE.storeFence();
             if (p < 0) {
                 if (text) {
@@ -295,9 +305,9 @@ public final class TableStore implements RowStore {
                 }
             }
             new RowBuffer().wrap(a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
-            UNSAFE.putOrderedLong(null, a + TableFormat.S_VERSION, v + 1);
+            UNSAFE.putOrderedLong(null, va, v + 1);
             if (p < 0) {
-                s.publish(-p - 1, Shard.entry(hash, slot));
+                s.publish(-p - 1, s.entry(hash, slot));
             }
         } else if (p >= 0) {
             s.deleteAt(p);
@@ -328,12 +338,21 @@ public final class TableStore implements RowStore {
 
     @Override
     public int shardOf(long key) {
-        return Keys.shardOf(Keys.hash(key), shardCount);
+        return shardIndex(Keys.hash(key));
     }
 
     @Override
     public int shardOf(CharSequence key) {
-        return Keys.shardOf(Keys.hash(key), shardCount);
+        return shardIndex(Keys.hash(key));
+    }
+
+    /**
+     * {@link Keys#shardOf(long, int)} without its 64-bit division when the shard count is a power of two (the
+     * dividend {@code hash >>> 1} is never negative, so the mask gives the same shard); a division costs as much as
+     * the rest of a cached read's hashing and probing.
+     */
+    private int shardIndex(long hash) {
+        return shardMask >= 0 ? (int) ((hash >>> 1) & shardMask) : Keys.shardOf(hash, shardCount);
     }
 
     @Override
@@ -341,7 +360,7 @@ public final class TableStore implements RowStore {
         checkOpen();
         checkTarget(into);
         final long hash = Keys.hash(key);
-        final Shard s = shards[Keys.shardOf(hash, shardCount)];
+        final Shard s = shards[shardIndex(hash)];
         long deadline = 0;
         try {
             for (int attempt = 0;; attempt++) {
@@ -372,7 +391,7 @@ public final class TableStore implements RowStore {
             return false;
         }
         final long hash = Keys.hash(key);
-        final Shard s = shards[Keys.shardOf(hash, shardCount)];
+        final Shard s = shards[shardIndex(hash)];
         long deadline = 0;
         try {
             for (int attempt = 0;; attempt++) {
