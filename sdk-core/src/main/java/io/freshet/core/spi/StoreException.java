@@ -19,6 +19,8 @@ public final class StoreException extends RuntimeException {
         CORRUPT,
         /** The file was written by a newer format version. */
         NEWER_FORMAT,
+        /** The file was written by an older format version that this version no longer reads: rebuild it. */
+        OLDER_FORMAT,
         /** The store was created for another feature set definition (fingerprint mismatch). */
         FINGERPRINT_MISMATCH,
         /** The store was created with other options (capacity, shards, key size, engine). */

@@ -182,7 +182,7 @@ class TableStoreTest {
         for (StoreConfig opening : new StoreConfig[] {c, config().readOnly(true).build()}) {
             assertThatThrownBy(() -> open(opening))
                 .isInstanceOfSatisfying(StoreException.class,
-                    e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CONFIG_MISMATCH))
+                    e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.OLDER_FORMAT))
                 .hasMessageContaining("formatVersion=1 < supported=2");
         }
     }

@@ -143,7 +143,8 @@ final class TableFile implements AutoCloseable {
      * @param config options the store must match
      * @param readOnly map read-only
      * @return the open file
-     * @throws StoreException TRUNCATED, FOREIGN, CORRUPT, NEWER_FORMAT, FINGERPRINT_MISMATCH, CONFIG_MISMATCH, IO
+     * @throws StoreException TRUNCATED, FOREIGN, CORRUPT, NEWER_FORMAT, OLDER_FORMAT, FINGERPRINT_MISMATCH,
+     *     CONFIG_MISMATCH, IO
      */
     static TableFile open(StoreDirectory dir, StoreConfig config, boolean readOnly) {
         Path p = dir.file(TableFormat.FILE_NAME);
@@ -199,7 +200,7 @@ final class TableFile implements AutoCloseable {
         if (version < TableFormat.FORMAT_VERSION) {
             // Format 1 (8-byte index entries, a version word per slot) has no reader here: this build cannot
             // interpret its index, and converting in place would need the space of a second store anyway.
-            throw new StoreException(Reason.CONFIG_MISMATCH, p, "formatVersion=" + version + " < supported="
+            throw new StoreException(Reason.OLDER_FORMAT, p, "formatVersion=" + version + " < supported="
                 + TableFormat.FORMAT_VERSION + ": written by an older Freshet in a table format this version does "
                 + "not read; delete the store directory to rebuild it from Kafka, or keep running the older "
                 + "version on it");
