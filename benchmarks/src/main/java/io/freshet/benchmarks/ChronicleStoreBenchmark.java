@@ -14,8 +14,11 @@ import java.util.Comparator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -57,6 +60,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code engineApply}: one exactly-once apply through {@link ShardWriter} (duplicate check, undo record,
  *       write lock, four counters incremented in place, checksum, unlock, offset, undo cleared);</li>
  *   <li>{@code rawGetUsing}: {@code ChronicleMap.getUsing(Long, byte[])} on a map of the same configuration;</li>
+ *   <li>{@code rawContextRead}: the same map through a query context (read lock, entry, copy of the row);</li>
  *   <li>{@code rawPut}: {@code ChronicleMap.put(Long, byte[])} of a whole value (what an apply replaces);</li>
  *   <li>{@code chmRead}/{@code chmApply}: {@code ConcurrentHashMap<Long, long[]>} get plus a copy of the row, and
  *       get plus the same four increments in place (no persistence, no crash safety).</li>
@@ -146,6 +150,7 @@ public class ChronicleStoreBenchmark {
         int position;
         long offset;
         final RowBuffer row = RowBuffer.allocateHeap(ROW_BYTES);
+        final RowBuffer view = new RowBuffer();
         final long[] heapRow = new long[ROW_LONGS];
         final byte[] value = new byte[ROW_BYTES];
 
@@ -259,6 +264,27 @@ public class ChronicleStoreBenchmark {
         return r.map.getUsing(k.boxed[c.next()], c.value);
     }
 
+    /**
+     * Chronicle's allocation-free query-context read (what the engine did before it took {@code getUsing}'s route):
+     * pre-boxed key, read lock, entry, copy of the value into the caller's row. Kept to show what the context costs
+     * against {@code getUsing} on the same map.
+     *
+     * @return the first counter of the copied row
+     */
+    @Benchmark
+    public long rawContextRead(Raw r, Keys k, Cursor c) {
+        try (ExternalMapQueryContext<Long, byte[], ?> q = r.map.queryContext(k.boxed[c.next()])) {
+            q.readLock().lock();
+            MapEntry<Long, byte[]> e = q.entry();
+            if (e == null) {
+                return -1;
+            }
+            Data<byte[]> v = e.value();
+            c.row.copyFrom(c.view.wrap(v.bytes().addressForRead(v.offset()), ROW_BYTES), ROW_BYTES);
+        }
+        return c.row.getLong(C0);
+    }
+
     /** A whole-value put, what Chronicle's plain API does per update. */
     @Benchmark
     public byte[] rawPut(Raw r, Keys k, Cursor c) {
@@ -286,21 +312,47 @@ public class ChronicleStoreBenchmark {
 
     /**
      * Reopen timing of the engine in fresh JVMs (see the run comment at the top of this file). Modes: {@code fill}
-     * creates a store of N keys and closes it; {@code reopen} opens it and reads one key, printing the open time
-     * and the open state; {@code apply} opens it and applies forever, to be killed with {@code kill -9}.
+     * creates a store of N keys and closes it; {@code reopen} opens it and reads one key, printing where the time
+     * went (JVM start to {@code main}, Chronicle's one-time start when {@code warm} is given, our validation of the
+     * data file, Chronicle's map open or recovery) and the open state, then opens it again in the same JVM;
+     * {@code apply} opens it and applies forever, to be killed with {@code kill -9}.
      */
     public static final class Reopen {
         private Reopen() {
         }
 
+        private static long ms(long nanos) {
+            return nanos / 1_000_000;
+        }
+
         /**
-         * @param args mode, directory, number of keys
+         * @param args mode ({@code fill|reopen|apply}), directory, number of keys, optionally {@code warm} (reopen:
+         *     first create and close a one-entry raw Chronicle map elsewhere, to separate Chronicle's one-time
+         *     start from the store's own open)
+         * @throws IOException when the warm-up map cannot be created
          */
-        public static void main(String[] args) {
+        public static void main(String[] args) throws IOException {
+            long mainAtMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
             String mode = args[0];
             Path dir = Path.of(args[1]);
             int n = Integer.parseInt(args[2]);
+            boolean warm = args.length > 3 && "warm".equals(args[3]);
             StoreConfig config = StoreConfig.builder(SET.rowLayout()).directory(dir).capacity(n).shards(1).build();
+            long warmNs = 0;
+            if (warm) {
+                long w0 = System.nanoTime();
+                // Through the engine's gate, so the privacy switches precede Chronicle as in a real open.
+                io.freshet.store.internal.chronicle.ChronicleGate.requireReady();
+                Path tmp = newDir("chronicle-warm");
+                try (ChronicleMap<Long, byte[]> m = ChronicleMapBuilder.of(Long.class, byte[].class).entries(16)
+                    .constantValueSizeBySample(new byte[ROW_BYTES]).checksumEntries(true)
+                    .createPersistedTo(tmp.resolve("warm.cmap").toFile())) {
+                    m.put(1L, new byte[ROW_BYTES]);
+                } finally {
+                    deleteTree(tmp);
+                }
+                warmNs = System.nanoTime() - w0;
+            }
             long t0 = System.nanoTime();
             RowStore store = new ChronicleStoreEngine().open(config);
             long openedNs = System.nanoTime() - t0;
@@ -314,26 +366,32 @@ public class ChronicleStoreBenchmark {
                     }
                     long t1 = System.nanoTime();
                     store.close();
-                    System.out.printf("fill n=%d open=%d ms fill=%d ms close=%d ms%n", n, openedNs / 1_000_000,
-                        (t1 - t0 - openedNs) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+                    System.out.printf("fill n=%d open=%d ms fill=%d ms close=%d ms%n", n, ms(openedNs),
+                        ms(t1 - t0 - openedNs), ms(System.nanoTime() - t1));
                 }
                 case "reopen" -> {
                     RowBuffer row = RowBuffer.allocateHeap(ROW_BYTES);
                     boolean found = store.readRow(KeySequence.keyOf(n / 2), row);
                     long firstReadNs = System.nanoTime() - t0;
-                    System.out.printf("reopen n=%d state=%s size=%d open=%d ms firstRead=%d ms found=%b "
-                        + "jvmUptime=%d ms%n", n, store.openState(), store.size(), openedNs / 1_000_000,
-                        firstReadNs / 1_000_000, found,
-                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
+                    io.freshet.store.internal.chronicle.ChronicleRowStore c =
+                        (io.freshet.store.internal.chronicle.ChronicleRowStore) store;
+                    long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+                    System.out.printf("reopen n=%d state=%s size=%d found=%b | jvmToMain=%d ms warm=%d ms open=%d ms "
+                        + "(validate=%d ms, chronicleOpen=%d ms, rest=%d ms) firstReadDone=%d ms | jvmUptime=%d ms%n",
+                        n, store.openState(), store.size(), found, mainAtMs, ms(warmNs), ms(openedNs),
+                        ms(c.validateNanos()), ms(c.mapOpenNanos()),
+                        ms(openedNs - c.validateNanos() - c.mapOpenNanos()), ms(firstReadNs), uptime);
                     long t1 = System.nanoTime();
                     store.close();
                     long t2 = System.nanoTime();
-                    // Again in this JVM: the size-dependent cost without Chronicle's one-time start (class
-                    // generation, javac) that the first open of a JVM pays.
+                    // Again in this JVM: the size-dependent cost without Chronicle's one-time start.
                     try (RowStore again = new ChronicleStoreEngine().open(config)) {
                         again.readRow(KeySequence.keyOf(n / 3), row);
-                        System.out.printf("close=%d ms sameJvmReopen=%d ms (state=%s)%n", (t2 - t1) / 1_000_000,
-                            (System.nanoTime() - t2) / 1_000_000, again.openState());
+                        io.freshet.store.internal.chronicle.ChronicleRowStore a =
+                            (io.freshet.store.internal.chronicle.ChronicleRowStore) again;
+                        System.out.printf("close=%d ms sameJvmReopen=%d ms (validate=%d ms, chronicleOpen=%d ms, "
+                            + "state=%s)%n", ms(t2 - t1), ms(System.nanoTime() - t2), ms(a.validateNanos()),
+                            ms(a.mapOpenNanos()), again.openState());
                     }
                 }
                 case "apply" -> {

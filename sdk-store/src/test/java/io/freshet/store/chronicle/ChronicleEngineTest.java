@@ -327,6 +327,43 @@ class ChronicleEngineTest {
     }
 
     @Test
+    @Timeout(30) // Chronicle's read lock against this thread's own write lock would wait 60 s, then throw
+    void aThreadWithAnApplyOpenReadsOtherRowsWithoutWaitingForItsOwnLock() {
+        try (RowStore s = new ChronicleStoreEngine().open(ChronicleChild.config(tmp.resolve("own")))) {
+            ShardWriter w = s.writer(0);
+            long[] keys = new long[64];
+            int n = 0;
+            for (long key = 0; n < keys.length; key++) {
+                if (s.shardOf(key) == 0) {
+                    keys[n++] = key;
+                    assertThat(w.begin(key, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+                    w.row().putLong(16, key + 1);
+                    w.commit();
+                }
+            }
+            RowBuffer row = RowBuffer.allocateHeap(ChronicleChild.ROW_BYTES);
+            assertThat(w.begin(keys[0], ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+            try {
+                w.row().putLong(16, -7);
+                // Chronicle refuses a nested context on the key this thread is applying: the writer's row() is it.
+                assertThatThrownBy(() -> s.readRow(keys[0], row)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("same key");
+                // Keys of the segment this thread has write-locked, and of other segments, read without waiting.
+                for (int i = 1; i < keys.length; i++) {
+                    assertThat(s.readRow(keys[i], row)).isTrue();
+                    assertThat(row.getLong(16)).isEqualTo(keys[i] + 1);
+                }
+            } finally {
+                w.abort(); // an apply left open would make close() wait for it
+            }
+            for (long key : keys) {
+                assertThat(s.readRow(key, row)).isTrue();
+                assertThat(row.getLong(16)).isEqualTo(key + 1);
+            }
+        }
+    }
+
+    @Test
     void aKeyOfAnotherShardIsRefusedByAWriter() {
         try (RowStore s = new ChronicleStoreEngine().open(ChronicleChild.config(tmp.resolve("shards")))) {
             long key = 0;

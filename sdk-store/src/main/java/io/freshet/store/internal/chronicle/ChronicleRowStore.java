@@ -39,6 +39,7 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 import net.openhft.chronicle.map.MapSegmentContext;
+import net.openhft.chronicle.map.VanillaChronicleMap;
 
 /**
  * A {@link RowStore} on a persisted Chronicle Map: one map file ({@value #DATA_FILE}) holds a fixed-size value of
@@ -50,9 +51,13 @@ import net.openhft.chronicle.map.MapSegmentContext;
  * {@value StoreConfig#MAX_KEY_BYTES}. Queries pass the key bytes from a per-thread array
  * ({@code queryContext(BytesStore, offset, size)}), so no key object is boxed or allocated.
  *
- * <p><b>Reads</b> ({@code readRow}, any thread): query context, segment read lock, one copy of the value bytes into
- * the caller's row, unlock: never torn (a writer holds the segment's write lock while it mutates a row), no
- * allocation (a per-thread {@link ReaderContext} from a {@code ThreadLocal}). A reader of a segment waits while its
+ * <p><b>Reads</b> ({@code readRow}, any thread): the segment's read lock, a walk of the segment's hash slots to the
+ * entry, one copy of the value bytes into the caller's row, unlock ({@link TierLookup}: the route of Chronicle's own
+ * {@code getUsing}, at its cost; a query context costs 2-3x that). Never torn (a writer holds the segment's write
+ * lock while it mutates a row), no allocation (a per-thread {@link ReaderContext} from a {@code ThreadLocal}). A
+ * thread that has an apply open on the store reads through a query context instead, which Chronicle lets past the
+ * write lock its own thread holds (but not to the key being applied: Chronicle refuses that with an
+ * {@code IllegalStateException}; the writer's {@code row()} is that row). A reader of a segment waits while its
  * writer applies one record to a row of that segment (Chronicle's locks; the table engine's seqlock avoids this).
  *
  * <p><b>Writes</b> ({@link ShardWriter}, one thread per shard): {@code begin} takes the segment's write lock and
@@ -121,12 +126,15 @@ public final class ChronicleRowStore implements RowStore {
     private final AtomicLong rows;
     private final AtomicLong fullRefusals = new AtomicLong();
     private final long recoveryReinserted;
+    private final long validateNanos;
+    private final long mapOpenNanos;
     private final CopyOnWriteArrayList<ReaderContext> readerContexts = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ReaderContext> readers = ThreadLocal.withInitial(this::newReaderContext);
     private volatile boolean closed;
 
     private ChronicleRowStore(StoreConfig config, StoreDirectory dir, MetaFile meta, Path dataFile,
-        ChronicleMap<Object, byte[]> map, StoreOpenState openState, long recoveryReinserted) {
+        ChronicleMap<Object, byte[]> map, StoreOpenState openState, long recoveryReinserted, long validateNanos,
+        long mapOpenNanos) {
         this.config = config;
         this.layout = config.layout();
         this.rowBytes = layout.rowSizeBytes();
@@ -139,6 +147,8 @@ public final class ChronicleRowStore implements RowStore {
         this.map = map;
         this.openState = openState;
         this.recoveryReinserted = recoveryReinserted;
+        this.validateNanos = validateNanos;
+        this.mapOpenNanos = mapOpenNanos;
         this.rows = new AtomicLong(map.longSize());
         this.writers = new Writer[config.readOnly() ? 0 : shards];
         for (int s = 0; s < writers.length; s++) {
@@ -216,10 +226,12 @@ public final class ChronicleRowStore implements RowStore {
             }
             java.util.Map<String, String> md = meta.metadata();
             boolean checkWholeFile = state == StoreOpenState.CLEAN && !writerAlive;
+            long t0 = System.nanoTime();
             ChronicleDataFile.validate(data, md.get(ChronicleDataFile.META_HEADER_CRC),
                 md.get(ChronicleDataFile.META_HEADER_BYTES), md.get(ChronicleDataFile.META_FILE_BYTES),
                 checkWholeFile ? md.get(ChronicleDataFile.META_FILE_CRC) : null,
                 state == StoreOpenState.RECOVERED && !config.readOnly());
+            long t1 = System.nanoTime();
             long reinserted = 0;
             try {
                 if (state == StoreOpenState.RECOVERED) {
@@ -238,7 +250,8 @@ public final class ChronicleRowStore implements RowStore {
             if (!config.readOnly()) {
                 meta.markOpen();
             }
-            ChronicleRowStore store = new ChronicleRowStore(config, dir, meta, data, map, state, reinserted);
+            ChronicleRowStore store = new ChronicleRowStore(config, dir, meta, data, map, state, reinserted, t1 - t0,
+                System.nanoTime() - t1);
             opened = true;
             return store;
         } catch (IOException e) {
@@ -379,21 +392,30 @@ public final class ChronicleRowStore implements RowStore {
 
     // ---- reads -----------------------------------------------------------------------------------------------
 
-    /** Per reader thread: key bytes, a row view, and the "in read" flag {@link #close()} waits on. */
+    /**
+     * Per reader thread: key bytes, the direct look-up, a row view, the number of applies this thread has open on
+     * the store (then reads take the query-context route, see {@link TierLookup}), and the "in read" flag
+     * {@link #close()} waits on.
+     */
     static final class ReaderContext {
         final byte[] key;
         final BytesStore<?, byte[]> keyStore;
+        final TierLookup lookup;
         final RowBuffer view = new RowBuffer();
+        final Thread thread = Thread.currentThread();
+        int applying;
         volatile int active;
 
-        ReaderContext(int keyBytes) {
+        ReaderContext(int keyBytes, TierLookup lookup) {
             this.key = new byte[keyBytes];
             this.keyStore = BytesStore.wrap(key);
+            this.lookup = lookup;
         }
     }
 
     private ReaderContext newReaderContext() {
-        ReaderContext rc = new ReaderContext(keyBytes);
+        ReaderContext rc = new ReaderContext(keyBytes, map instanceof VanillaChronicleMap<?, ?, ?> v
+            ? new TierLookup(v, rowBytes) : null);
         readerContexts.add(rc);
         return rc;
     }
@@ -411,7 +433,7 @@ public final class ChronicleRowStore implements RowStore {
         }
         ReaderContext rc = readers.get();
         UNSAFE.putLong(rc.key, BYTE_ARRAY_BASE, key);
-        return read(rc, 8, into);
+        return read(rc, TierLookup.hash(key), 8, into);
     }
 
     @Override
@@ -421,13 +443,23 @@ public final class ChronicleRowStore implements RowStore {
         }
         ReaderContext rc = readers.get();
         int len = Keys.encodeUtf8(key, rc.key);
-        return len >= 0 && read(rc, len, into);
+        return len >= 0 && read(rc, TierLookup.hash(rc.key, len), len, into);
     }
 
-    private boolean read(ReaderContext rc, int keyLength, RowBuffer into) {
+    private boolean read(ReaderContext rc, long hash, int keyLength, RowBuffer into) {
         rc.active = 1; // volatile store, then the volatile load of closed: close() sees this flag or we see closed
         try {
             checkOpen();
+            if (rc.applying == 0 && rc.lookup != null) {
+                try {
+                    return rc.lookup.read(hash, rc.key, keyLength, into);
+                } catch (IllegalStateException e) {
+                    throw new StoreException(Reason.DAMAGED, dataFile, "the data file's structures are "
+                        + "inconsistent: " + e + "; delete the store directory to rebuild it from Kafka", e);
+                }
+            }
+            // This thread holds a segment's write lock (an apply is open): Chronicle's context chain knows it and
+            // lets the read through where a bare read lock would wait for ever.
             try (ExternalMapQueryContext<Object, byte[], ?> c = map.queryContext(rc.keyStore, 0, keyLength)) {
                 c.readLock().lock();
                 MapEntry<Object, byte[]> e = c.entry();
@@ -534,6 +566,16 @@ public final class ChronicleRowStore implements RowStore {
         return recoveryReinserted;
     }
 
+    /** @return time this open spent checking the data file against the meta file (length, header, whole-file CRC) */
+    public long validateNanos() {
+        return validateNanos;
+    }
+
+    /** @return time this open spent in Chronicle's map open (or its recovery) plus the undo roll-back */
+    public long mapOpenNanos() {
+        return mapOpenNanos;
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -594,6 +636,8 @@ public final class ChronicleRowStore implements RowStore {
         private final RowBuffer view = new RowBuffer();
         private ExternalMapQueryContext<Object, byte[], ?> ctx;
         private MapEntry<Object, byte[]> entry;
+        /** The reader context of the thread that has the apply open (its reads must not take a bare read lock). */
+        private ReaderContext applier;
         private boolean isNew;
         private int topicIndex;
         private int partition;
@@ -689,6 +733,12 @@ public final class ChronicleRowStore implements RowStore {
                 }
                 this.ctx = c;
                 this.entry = e;
+                ReaderContext rc = applier;
+                if (rc == null || rc.thread != Thread.currentThread()) {
+                    rc = readers.get();
+                    applier = rc;
+                }
+                rc.applying++;
                 this.topicIndex = topicIndex;
                 this.partition = partition;
                 this.offset = offset;
@@ -728,6 +778,7 @@ public final class ChronicleRowStore implements RowStore {
             } finally {
                 ctx = null;
                 entry = null;
+                applier.applying--;
             }
             if (topicIndex != NO_SOURCE) {
                 meta.putAppliedOffset(shard, topicIndex, partition, offset);
@@ -753,6 +804,7 @@ public final class ChronicleRowStore implements RowStore {
             } finally {
                 ctx = null;
                 entry = null;
+                applier.applying--;
             }
             meta.clearUndo(shard);
             active = false;
