@@ -74,6 +74,20 @@ public interface ShardWriter {
     void advanceOffset(int topicIndex, int partition, long offset);
 
     /**
+     * Reads, without changing anything, the memory that {@link #begin(long, int, int, long)} of this key will read
+     * first (e.g. its index entry and row), so that a caller applying a batch can call it for several keys before
+     * applying any and let their cache misses overlap. Purely a performance hint: correct code never depends on it.
+     * Writer thread only; allocates nothing. An engine without such a hint returns 0.
+     *
+     * @param key a numeric key of this shard
+     * @return a value of the memory read: the caller must consume it (e.g. fold it into a field) so that the JIT
+     *     keeps the reads
+     */
+    default long touch(long key) {
+        return 0;
+    }
+
+    /**
      * Evicts rows of this shard whose last update is older than {@code nowMs - ttlMs}, scanning at most
      * {@code maxSlots} slots from where the last call stopped (so that eviction is incremental).
      *

@@ -74,6 +74,40 @@ class TableStoreTest {
     }
 
     @Test
+    void touchReadsAheadWithoutChangingRowsOffsetsOrTheWritersState() {
+        RowStore s = open(config().build());
+        int topic = s.topicIndex("t");
+        for (long k = 0; k < 100; k++) {
+            applyOnce(s, k, topic, k);
+        }
+        long[] before = new long[200];
+        RowBuffer row = RowBuffer.allocateHeap(ROW);
+        for (int k = 0; k < 200; k++) {
+            before[k] = s.readRow(k, row) ? c0(row) : -1;
+        }
+        long[] offsets = new long[s.shardCount()];
+        for (int sh = 0; sh < offsets.length; sh++) {
+            offsets[sh] = s.writer(sh).appliedOffset(topic, 0);
+        }
+        for (int round = 0; round < 3; round++) {
+            for (long k = 0; k < 200; k++) {
+                s.writer(s.shardOf(k)).touch(k);
+            }
+        }
+        for (int k = 0; k < 200; k++) {
+            assertThat(s.readRow(k, row) ? c0(row) : -1).as("key=%d", k).isEqualTo(before[k]);
+        }
+        for (int sh = 0; sh < offsets.length; sh++) {
+            assertThat(s.writer(sh).appliedOffset(topic, 0)).as("shard=%d", sh).isEqualTo(offsets[sh]);
+        }
+        // The writer has no apply in flight after touching: the next apply, of a touched absent key, goes through.
+        applyOnce(s, 150, topic, 100);
+        assertThat(s.readRow(150, row)).isTrue();
+        assertThat(c0(row)).isEqualTo(1);
+        s.close();
+    }
+
+    @Test
     void aWriterKilledMidApplyOnAnExistingKeyIsRolledBack() {
         RowStore s = open(config().build());
         int topic = s.topicIndex("t");

@@ -221,6 +221,31 @@ final class Shard {
         }
     }
 
+    /**
+     * Reads what a look-up of a key of this hash reads first: its home index entry, and when that entry carries the
+     * hash's tag, the slot's version word and every cache line of the slot. Changes nothing and never throws (a
+     * damaged entry is left for the look-up to report). An applier calls it for each key of a batch before applying
+     * any, so that the batch's cache misses overlap instead of following one another.
+     *
+     * @param hash the key's hash
+     * @return a value of the memory read, which the caller must consume so that the reads are kept
+     */
+    long touch(long hash) {
+        int e = UNSAFE.getInt(index.address(home((int) (hash >>> 32), entries)));
+        long slot = (e & slotMask) - 1L;
+        if (e == 0 || !tagMatches(e, hash) || slot < 0 || slot >= slots) {
+            return e;
+        }
+        long v = UNSAFE.getLong(versionAddress(slot));
+        long a = rows.address(slot);
+        long end = a + rowOffset + rowBytes;
+        // Whole lines from the one holding the slot's first byte: that line lies in the same mapped page range.
+        for (long line = a & ~63L; line < end; line += 64) {
+            v += UNSAFE.getLong(line);
+        }
+        return v;
+    }
+
     /** @return the index position of the UTF-8 key, or {@code -(emptyPosition + 1)} when absent */
     long findText(byte[] key, int length, long hash) {
         long p = home((int) (hash >>> 32), entries);

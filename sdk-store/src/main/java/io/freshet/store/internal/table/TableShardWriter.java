@@ -103,6 +103,11 @@ final class TableShardWriter implements ShardWriter {
     }
 
     @Override
+    public long touch(long key) {
+        return textKeys ? 0 : shard.touch(Keys.hash(key));
+    }
+
+    @Override
     public int begin(CharSequence key, int topicIndex, int partition, long offset) {
         store.checkOpen();
         checkIdle();
