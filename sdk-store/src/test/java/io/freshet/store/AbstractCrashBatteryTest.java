@@ -34,6 +34,12 @@ public abstract class AbstractCrashBatteryTest {
     static final int KEYS = 3_000;
     static final int SHARDS = 2;
     static final long CAPACITY = 10_000;
+    /**
+     * Records per partition of the battery's stream: far more than any battery applies, so that every child is
+     * killed mid-stream (a stream that ran out would let the last children close cleanly, and the battery would
+     * test nothing after that).
+     */
+    static final long RECORDS_PER_PARTITION = 1L << 40;
 
     @TempDir
     Path dir;
@@ -59,7 +65,7 @@ public abstract class AbstractCrashBatteryTest {
 
     private void runBattery(int cycles, long seed) throws Exception {
         Path store = dir.resolve("store");
-        CrashStream stream = new CrashStream(seed, PARTITIONS, KEYS, 50_000_000L);
+        CrashStream stream = new CrashStream(seed, PARTITIONS, KEYS, RECORDS_PER_PARTITION);
         SplittableRandom random = new SplittableRandom(seed);
         int killedDuringRecovery = 0;
         int recoveredOpens = 0;
@@ -136,7 +142,7 @@ public abstract class AbstractCrashBatteryTest {
         cmd.add(Long.toString(seed));
         cmd.add(Integer.toString(PARTITIONS));
         cmd.add(Integer.toString(KEYS));
-        cmd.add(Long.toString(50_000_000L));
+        cmd.add(Long.toString(RECORDS_PER_PARTITION));
         cmd.add(Integer.toString(SHARDS));
         cmd.add(Long.toString(CAPACITY));
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -69,16 +69,18 @@ final class CrashStream {
     long run(RowStore store, long maxRecords) {
         int topic = store.topicIndex(TOPIC);
         long[] resume = new long[partitions];
+        long first = Long.MAX_VALUE;
         for (int p = 0; p < partitions; p++) {
             long min = Long.MAX_VALUE;
             for (int s = 0; s < store.shardCount(); s++) {
                 min = Math.min(min, store.appliedOffset(s, topic, p));
             }
             resume[p] = min + 1;
+            first = Math.min(first, resume[p]);
         }
         RowApplier<Ev> applier = SET.newApplier();
         long applied = 0;
-        for (long i = 0; i < recordsPerPartition && applied < maxRecords; i++) {
+        for (long i = first; i < recordsPerPartition && applied < maxRecords; i++) {
             for (int p = 0; p < partitions; p++) {
                 if (i < resume[p]) {
                     continue;
