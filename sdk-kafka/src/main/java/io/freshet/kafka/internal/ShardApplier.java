@@ -50,6 +50,7 @@ public final class ShardApplier implements Runnable {
     private Thread thread;
     private long lastEvictNs;
     private long lastSkipLogMs;
+    /** The read-ahead group being applied; stale entries are harmless (slots are pooled for the ring's life). */
     private final Slot[] group = new Slot[GROUP];
     /** Sum of what {@link #touch} read: written so that the JIT keeps those reads. */
     private long touched;
@@ -152,7 +153,6 @@ public final class ShardApplier implements Runnable {
                         touch(n);
                         for (int i = 0; i < n; i++) {
                             Slot s = group[i];
-                            group[i] = null;
                             ok = s.kind == Slot.RECORD ? apply(s) : mark(s);
                             ring.release(s);
                             k++;
