@@ -50,6 +50,15 @@ final class Shard {
     private final MappedRegion index;
     private final MappedRegion versions;
     private final MappedRegion rows;
+    /*
+     * Base addresses of the regions when each is a single mapping (-1 otherwise: a region over 1 GiB): an address is
+     * then one field load and a multiply-add, instead of a walk through the region's table of mappings, which on a
+     * cached look-up cost as much as the probe itself.
+     */
+    private final long indexBase;
+    private final long versionBase;
+    private final long rowBase;
+    private final long slotBytes;
     private final Path path;
 
     // Writer-side state, owned by the shard's writer thread.
@@ -73,7 +82,19 @@ final class Shard {
         this.index = file.index(id);
         this.versions = file.versions(id);
         this.rows = file.rows(id);
+        this.indexBase = singleBase(index);
+        this.versionBase = singleBase(versions);
+        this.rowBase = singleBase(rows);
+        this.slotBytes = f.slotBytes;
         this.path = file.path();
+    }
+
+    private static long singleBase(MappedRegion r) {
+        return r.chunks() == 1 ? r.address(0) : -1;
+    }
+
+    private long indexAddress(long p) {
+        return indexBase >= 0 ? indexBase + (p << 2) : index.address(p);
     }
 
     static long home(int h32, long entries) {
@@ -86,12 +107,13 @@ final class Shard {
     }
 
     long slotAddress(long slot) {
-        return rows.address(slot);
+        return rowBase >= 0 ? rowBase + slot * slotBytes : rows.address(slot);
     }
 
     /** @return the address of the seqlock word that guards a slot */
     long versionAddress(long slot) {
-        return versions.address(slot >>> TableFormat.SLOTS_PER_VERSION_SHIFT);
+        long w = slot >>> TableFormat.SLOTS_PER_VERSION_SHIFT;
+        return versionBase >= 0 ? versionBase + (w << 3) : versions.address(w);
     }
 
     /** @return the index entry of a key of this hash in a slot */
@@ -137,14 +159,14 @@ final class Shard {
     int readLong(long key, long hash, RowBuffer into) {
         long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
-            int e = UNSAFE.getIntVolatile(null, index.address(p));
+            int e = UNSAFE.getIntVolatile(null, indexAddress(p));
             if (e == 0) {
                 return ABSENT;
             }
             if (tagMatches(e, hash)) {
                 long slot = slotOf(e);
                 long va = versionAddress(slot);
-                long a = rows.address(slot);
+                long a = slotAddress(slot);
                 long v = UNSAFE.getLongVolatile(null, va);
                 if ((v & 1) != 0) {
                     return BUSY;
@@ -170,14 +192,14 @@ final class Shard {
     int readText(CharSequence key, int utf8Length, long hash, RowBuffer into) {
         long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
-            int e = UNSAFE.getIntVolatile(null, index.address(p));
+            int e = UNSAFE.getIntVolatile(null, indexAddress(p));
             if (e == 0) {
                 return ABSENT;
             }
             if (tagMatches(e, hash)) {
                 long slot = slotOf(e);
                 long va = versionAddress(slot);
-                long a = rows.address(slot);
+                long a = slotAddress(slot);
                 long v = UNSAFE.getLongVolatile(null, va);
                 if ((v & 1) != 0) {
                     return BUSY;
@@ -206,13 +228,13 @@ final class Shard {
     long findLong(long key, long hash) {
         long p = home((int) (hash >>> 32), entries);
         while (true) {
-            int e = UNSAFE.getInt(index.address(p));
+            int e = UNSAFE.getInt(indexAddress(p));
             if (e == 0) {
                 return -(p + 1);
             }
             if (tagMatches(e, hash)) {
                 long slot = slotOf(e);
-                if (UNSAFE.getLong(rows.address(slot) + TableFormat.S_KEY) == key) {
+                if (UNSAFE.getLong(slotAddress(slot) + TableFormat.S_KEY) == key) {
                     foundSlot = slot;
                     return p;
                 }
@@ -231,13 +253,13 @@ final class Shard {
      * @return a value of the memory read, which the caller must consume so that the reads are kept
      */
     long touch(long hash) {
-        int e = UNSAFE.getInt(index.address(home((int) (hash >>> 32), entries)));
+        int e = UNSAFE.getInt(indexAddress(home((int) (hash >>> 32), entries)));
         long slot = (e & slotMask) - 1L;
         if (e == 0 || !tagMatches(e, hash) || slot < 0 || slot >= slots) {
             return e;
         }
         long v = UNSAFE.getLong(versionAddress(slot));
-        long a = rows.address(slot);
+        long a = slotAddress(slot);
         long end = a + rowOffset + rowBytes;
         // Whole lines from the one holding the slot's first byte: that line lies in the same mapped page range.
         for (long line = a & ~63L; line < end; line += 64) {
@@ -250,13 +272,13 @@ final class Shard {
     long findText(byte[] key, int length, long hash) {
         long p = home((int) (hash >>> 32), entries);
         while (true) {
-            int e = UNSAFE.getInt(index.address(p));
+            int e = UNSAFE.getInt(indexAddress(p));
             if (e == 0) {
                 return -(p + 1);
             }
             if (tagMatches(e, hash)) {
                 long slot = slotOf(e);
-                if (textKeyEquals(rows.address(slot), key, length)) {
+                if (textKeyEquals(slotAddress(slot), key, length)) {
                     foundSlot = slot;
                     return p;
                 }
@@ -285,7 +307,7 @@ final class Shard {
 
     /** @return the slot named by the entry at index position {@code p} */
     long slotAt(long p) {
-        return slotOf(UNSAFE.getInt(index.address(p)));
+        return slotOf(UNSAFE.getInt(indexAddress(p)));
     }
 
     /**
@@ -293,7 +315,7 @@ final class Shard {
      * @return the entry there (plain: the writer's view, or a quiescent store's)
      */
     int entryAt(long p) {
-        return UNSAFE.getInt(index.address(p));
+        return UNSAFE.getInt(indexAddress(p));
     }
 
     /** Writes a text key into a slot (writer, slot unpublished or its version word odd). */
@@ -308,7 +330,7 @@ final class Shard {
      * during a deletion, and the open-time check, recompute it from the key.
      */
     private long hashOfSlot(long slot) {
-        long a = rows.address(slot);
+        long a = slotAddress(slot);
         if (!textKeys) {
             return Keys.hash(UNSAFE.getLong(a + TableFormat.S_KEY));
         }
@@ -360,7 +382,7 @@ final class Shard {
 
     /** Publishes a complete slot under an empty index position: the one atomic store that inserts a key. */
     void publish(long emptyPosition, int entry) {
-        UNSAFE.putOrderedInt(null, index.address(emptyPosition), entry);
+        UNSAFE.putOrderedInt(null, indexAddress(emptyPosition), entry);
         count++;
         UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, count);
     }
@@ -391,7 +413,7 @@ final class Shard {
         long i = hole;
         long j = next(i);
         while (true) {
-            int e = UNSAFE.getInt(index.address(j));
+            int e = UNSAFE.getInt(indexAddress(j));
             if (e == 0) {
                 break;
             }
@@ -401,14 +423,14 @@ final class Shard {
             if (distJ < distHole) {
                 break;
             }
-            UNSAFE.putInt(index.address(i), e);
+            UNSAFE.putInt(indexAddress(i), e);
             UNSAFE.storeFence();
             UNSAFE.putLong(control + TableFormat.C_SHIFT_HOLE, j + 1);
             UNSAFE.storeFence();
             i = j;
             j = next(j);
         }
-        UNSAFE.putInt(index.address(i), 0);
+        UNSAFE.putInt(indexAddress(i), 0);
         UNSAFE.storeFence();
         UNSAFE.putOrderedLong(null, control + TableFormat.C_SHIFT_HOLE, 0);
     }
@@ -477,7 +499,7 @@ final class Shard {
         byte[] tags = oneWindow ? new byte[(int) slots] : null;
         long n = 0;
         for (long p = 0; p < entries; p++) {
-            int e = UNSAFE.getInt(index.address(p));
+            int e = UNSAFE.getInt(indexAddress(p));
             if (e == 0) {
                 continue;
             }
@@ -501,7 +523,7 @@ final class Shard {
             for (long first = 0; first < slots; first += TAG_WINDOW_SLOTS) {
                 long last = Math.min(slots, first + TAG_WINDOW_SLOTS);
                 for (long p = 0; p < entries; p++) {
-                    int e = UNSAFE.getInt(index.address(p));
+                    int e = UNSAFE.getInt(indexAddress(p));
                     long slot = e == 0 ? -1 : slotOf(e);
                     if (slot >= first && slot < last) {
                         tags[(int) (slot - first)] = (byte) (e >>> slotBits);
