@@ -1,0 +1,81 @@
+package io.freshet.store.chronicle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.freshet.store.internal.chronicle.ChroniclePrebuilt;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fresh JVM opening a Chronicle store must not run javac: {@link ChroniclePrebuilt} defines the class Chronicle
+ * would otherwise generate and compile. The evidence comes from the JVM's own class-load log of the child, not from
+ * our bookkeeping: javac's compiler driver ({@value #JAVAC_DRIVER}) is loaded only when a compilation runs, and a
+ * class defined through a lookup is logged with source {@value #LOOKUP_DEFINED} while Chronicle's compiler defines
+ * its classes through {@code ClassLoader.defineClass} ({@value #CLASSLOADER_DEFINED}). The control run with the
+ * pre-built classes switched off shows both signals flip, so the first assertions can fail.
+ */
+class ChroniclePrebuiltTest {
+    static final String JAVAC_DRIVER = "com.sun.tools.javac.main.JavaCompiler";
+    static final String LOOKUP_DEFINED = "__JVM_LookupDefineClass__";
+    static final String CLASSLOADER_DEFINED = "__JVM_DefineClass__";
+    static final String NATIVE = ChronicleChild.GLOBAL_STATE + "$$Native";
+
+    @TempDir
+    Path tmp;
+
+    /** Child output and its class-load log. */
+    record Run(List<String> out, List<String> classLoads) {
+        String line(String prefix) {
+            return out.stream().filter(l -> l.startsWith(prefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + prefix + " line in " + out));
+        }
+
+        boolean loaded(String className) {
+            return classLoads.stream().anyMatch(l -> l.contains(" " + className + " source: "));
+        }
+
+        String loadOf(String className) {
+            return classLoads.stream().filter(l -> l.contains(" " + className + " source: ")).findFirst()
+                .orElseThrow(() -> new AssertionError(className + " never loaded"));
+        }
+    }
+
+    private Run startup(String name, String... extraFlags) throws Exception {
+        Path log = tmp.resolve(name + "-classes.log");
+        List<String> flags = new ArrayList<>(ChildJvm.allFlags());
+        flags.add("-Xlog:class+load=info:file=" + log);
+        flags.addAll(List.of(extraFlags));
+        ChildJvm c = ChildJvm.start(flags, Map.of(), tmp.resolve(name + "-stderr.txt"), "startup",
+            tmp.resolve(name).toString());
+        List<String> out = new ArrayList<>();
+        String line;
+        while ((line = c.readLine()) != null) {
+            out.add(line);
+        }
+        assertThat(c.waitForExit()).as(c.stderrText()).isZero();
+        return new Run(out, Files.readAllLines(log));
+    }
+
+    @Test
+    void aFreshJvmOpensAStoreWithoutCompilingAnything() throws Exception {
+        Run r = startup("prebuilt");
+        assertThat(r.line("PREBUILT ")).isEqualTo("PREBUILT " + ChroniclePrebuilt.Outcome.DEFINED + " ");
+        assertThat(r.loaded(JAVAC_DRIVER)).as("javac ran in the child").isFalse();
+        assertThat(r.loadOf(NATIVE)).contains("source: " + LOOKUP_DEFINED);
+        assertThat(r.line("NATIVE ")).endsWith("sameLoaderAsInterface=true");
+    }
+
+    @Test
+    void switchedOffChronicleCompilesTheClassItself() throws Exception {
+        Run r = startup("compiled", "-D" + ChroniclePrebuilt.ENABLED_PROP_NAME + "=false");
+        assertThat(r.line("PREBUILT ")).startsWith("PREBUILT " + ChroniclePrebuilt.Outcome.DISABLED);
+        assertThat(r.loaded(JAVAC_DRIVER)).as("javac ran in the child").isTrue();
+        assertThat(r.loadOf(NATIVE)).contains("source: " + CLASSLOADER_DEFINED);
+        assertThat(r.line("NATIVE ")).endsWith("sameLoaderAsInterface=true");
+    }
+}
