@@ -16,7 +16,8 @@ import java.nio.file.Path;
  * Child process of the Chronicle engine tests. Modes (first argument; the second is the store directory):
  * <ul>
  *   <li>{@code open}: open, apply to keys 0..9, close; prints {@code OK} or {@code REFUSED reason message}.</li>
- *   <li>{@code startup}: as {@code open}, then prints {@code PREBUILT outcome detail} ({@link ChroniclePrebuilt})
+ *   <li>{@code startup}: as {@code open} (printing {@code STATE} and the open state first), then prints
+ *       {@code PREBUILT outcome detail} ({@link ChroniclePrebuilt})
  *       and {@code NATIVE} with the class loader of Chronicle's global-state implementation and whether it is the
  *       class loader of its interface.</li>
  *   <li>{@code hold-existing}: apply to keys 0..99 (offsets 0..99), then begin an apply to key 7 at offset 100,
@@ -73,6 +74,7 @@ final class ChronicleChild {
             }
             case "startup" -> {
                 try (RowStore s = new ChronicleStoreEngine().open(config(dir))) {
+                    System.out.println("STATE " + s.openState());
                     for (long k = 0; k < 10; k++) {
                         apply(s, k, ShardWriter.NO_SOURCE, 0);
                     }

@@ -2,6 +2,7 @@ package io.freshet.store.chronicle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.spi.StoreOpenState;
 import io.freshet.store.internal.chronicle.ChroniclePrebuilt;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * our bookkeeping: javac's compiler driver ({@value #JAVAC_DRIVER}) is loaded only when a compilation runs, and a
  * class defined through a lookup is logged with source {@value #LOOKUP_DEFINED} while Chronicle's compiler defines
  * its classes through {@code ClassLoader.defineClass} ({@value #CLASSLOADER_DEFINED}). The control run with the
- * pre-built classes switched off shows both signals flip, so the first assertions can fail.
+ * pre-built classes switched off shows both signals flip, so the first assertions can fail. Covered: a clean open
+ * and Chronicle's recovery of a store whose writer was killed holding a segment's write lock.
  */
 class ChroniclePrebuiltTest {
     static final String JAVAC_DRIVER = "com.sun.tools.javac.main.JavaCompiler";
@@ -45,7 +47,21 @@ class ChroniclePrebuiltTest {
         }
     }
 
+    @Test
+    void aFreshJvmRecoversAKilledWritersStoreWithoutCompilingAnything() throws Exception {
+        Path store = tmp.resolve("recover");
+        ChildJvm holder = ChildJvm.start(ChildJvm.allFlags(), Map.of(), tmp.resolve("holder-stderr.txt"),
+            "hold-existing", store.toString());
+        assertThat(holder.readLine()).as(holder.stderrText()).isEqualTo("HOLDING");
+        holder.kill();
+        Run r = startup("recover");
+        assertThat(r.line("STATE ")).isEqualTo("STATE " + StoreOpenState.RECOVERED);
+        assertThat(r.line("PREBUILT ")).isEqualTo("PREBUILT " + ChroniclePrebuilt.Outcome.DEFINED + " ");
+        assertThat(r.loaded(JAVAC_DRIVER)).as("javac ran in the child").isFalse();
+    }
+
     private Run startup(String name, String... extraFlags) throws Exception {
+        // The store directory is tmp/name: a test may have left a killed writer's store there to recover.
         Path log = tmp.resolve(name + "-classes.log");
         List<String> flags = new ArrayList<>(ChildJvm.allFlags());
         flags.add("-Xlog:class+load=info:file=" + log);

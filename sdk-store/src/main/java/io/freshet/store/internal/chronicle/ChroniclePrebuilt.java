@@ -89,7 +89,8 @@ public final class ChroniclePrebuilt {
         if (outcome == Outcome.NOT_RUN) {
             try {
                 outcome = doInstall(loader);
-            } catch (IOException | ReflectiveOperationException | RuntimeException e) {
+            } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
+                // Whatever went wrong, Chronicle is left to do what it does without us (compile the class).
                 outcome = Outcome.UNAVAILABLE;
                 detail = e.toString();
             }
