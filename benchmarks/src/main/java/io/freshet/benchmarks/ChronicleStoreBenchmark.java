@@ -48,6 +48,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *   java $FLAGS -cp ... ChronicleStoreBenchmark\$Reopen reopen DIR N     # after a clean close
  *   java $FLAGS -cp ... ChronicleStoreBenchmark\$Reopen apply  DIR N &  sleep 5; kill -9 $!
  *   java $FLAGS -cp ... ChronicleStoreBenchmark\$Reopen reopen DIR N     # after kill -9 (Chronicle recovery + undo)
+ * Add -Dfreshet.chronicle.prebuilt=false to a reopen for the start-up Chronicle has without Freshet's pre-built class
+ * (it then generates and compiles VanillaGlobalMutableState$$Native with javac): alternate both in one session.
  *
  * Goals (issue 3): engine read <= 1.2x raw Chronicle getUsing; engine apply no slower than raw put; 0 B/op on both
  * (gc.alloc.rate.norm). Reopen of 10M keys after a clean close <= 1 s.

@@ -21,11 +21,13 @@ import java.util.Objects;
  * Chronicle's analytics and banner before Chronicle loads (see {@code ChronicleGate}).
  *
  * <p>Keys: numeric, or text of at most {@link StoreConfig#maxKeyBytes()} UTF-8 bytes (at most
- * {@value StoreConfig#MAX_KEY_BYTES}). The first store of a JVM takes ~2.5-3 s to open whatever its size: Chronicle
- * Values compiles the native class of the map's global state ({@code VanillaGlobalMutableState$$Native}) with javac
- * at the first map open of every JVM (~1.7 s of it, over a thousand javac classes loaded). Later opens take tens of
- * ms plus, after a clean close, one CRC pass over the data file (~0.25-0.55 s for 10M keys, 1.7 GB, on tmpfs); after
- * a kill, Chronicle's recovery scans the whole file (~12 s for 10M keys).
+ * {@value StoreConfig#MAX_KEY_BYTES}). Opening the first store of a fresh JVM costs ~0.4 s whatever its size
+ * (Chronicle's own start: native libraries, its header); without Freshet's pre-built class
+ * ({@code ChroniclePrebuilt}, switched off by {@code -Dfreshet.chronicle.prebuilt=false} or when the Chronicle version
+ * differs from the one it was built for) Chronicle Values also generates the native class of the map's global state
+ * ({@code VanillaGlobalMutableState$$Native}) and compiles it with javac, ~0.6-2 s more. Later opens take
+ * milliseconds plus, after a clean close, one CRC pass over the data file split over the cores (~0.12 s for 10M keys,
+ * 1.7 GB, on tmpfs with 2 cores); after a kill, Chronicle's recovery scans the whole file (~12 s for 10M keys).
  *
  * <p>Stateless and thread-safe; this class references no Chronicle type, so loading it loads none.
  */

@@ -7,6 +7,7 @@ import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreException;
 import io.freshet.store.ChronicleStoreEngine;
 import io.freshet.store.RowStoreContractTest;
+import io.freshet.store.internal.chronicle.ChroniclePrebuilt;
 import io.freshet.store.internal.chronicle.ChronicleRowStore;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
@@ -15,6 +16,10 @@ import java.nio.file.Path;
  * Child process of the Chronicle engine tests. Modes (first argument; the second is the store directory):
  * <ul>
  *   <li>{@code open}: open, apply to keys 0..9, close; prints {@code OK} or {@code REFUSED reason message}.</li>
+ *   <li>{@code startup}: as {@code open} (printing {@code STATE} and the open state first), then prints
+ *       {@code PREBUILT outcome detail} ({@link ChroniclePrebuilt})
+ *       and {@code NATIVE} with the class loader of Chronicle's global-state implementation and whether it is the
+ *       class loader of its interface.</li>
  *   <li>{@code hold-existing}: apply to keys 0..99 (offsets 0..99), then begin an apply to key 7 at offset 100,
  *       overwrite half of its row with garbage, print {@code HOLDING} and sleep until killed (the segment's write
  *       lock held, the entry's checksum stale, the undo slot active).</li>
@@ -25,6 +30,8 @@ import java.nio.file.Path;
  */
 final class ChronicleChild {
     static final int ROW_BYTES = RowStoreContractTest.SET.rowLayout().rowSizeBytes();
+    /** Chronicle Map's global mutable state interface, whose {@code $$Native} implementation Chronicle Values makes. */
+    static final String GLOBAL_STATE = "net.openhft.chronicle.hash.VanillaGlobalMutableState";
 
     private ChronicleChild() {
     }
@@ -64,6 +71,20 @@ final class ChronicleChild {
                 } catch (StoreException e) {
                     System.out.println("REFUSED " + e.reason() + " " + e.getMessage());
                 }
+            }
+            case "startup" -> {
+                try (RowStore s = new ChronicleStoreEngine().open(config(dir))) {
+                    System.out.println("STATE " + s.openState());
+                    for (long k = 0; k < 10; k++) {
+                        apply(s, k, ShardWriter.NO_SOURCE, 0);
+                    }
+                }
+                System.out.println("PREBUILT " + ChroniclePrebuilt.outcome() + " " + ChroniclePrebuilt.detail());
+                // Loads nothing new: the open above made Chronicle resolve this class (defined or compiled).
+                Class<?> impl = Class.forName(GLOBAL_STATE + "$$Native", false, ChronicleChild.class.getClassLoader());
+                Class<?> iface = Class.forName(GLOBAL_STATE, false, ChronicleChild.class.getClassLoader());
+                System.out.println("NATIVE " + impl.getClassLoader() + " sameLoaderAsInterface="
+                    + (impl.getClassLoader() == iface.getClassLoader()));
             }
             case "hold-existing", "hold-new" -> {
                 RowStore s = new ChronicleStoreEngine().open(config(dir));

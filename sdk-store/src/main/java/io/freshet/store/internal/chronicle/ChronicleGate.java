@@ -15,7 +15,12 @@ import java.util.Optional;
  * purpose: the SDK never lets a dependency reach the network on its own.
  *
  * <p>It also checks, once per JVM, that the JVM has the module flags Chronicle Map needs on JDK 17+ and the
- * {@code jdk.compiler} module (Chronicle compiles generated classes with javac at run time). A missing flag would
+ * {@code jdk.compiler} module. Chronicle compiles generated classes with javac at run time; {@link ChroniclePrebuilt}
+ * (installed from here once the check passes) spares it the one it needs to open a map, but both stay required: the
+ * compiler module because Chronicle Values initialises its compiler holder for every value interface it models,
+ * whether or not it compiles (without a system compiler that initialiser throws), and the {@code javac.file} export
+ * for the fallback (Chronicle compiling when the pre-built classes do not match its version) and for any class
+ * Chronicle generates on paths not covered by the pre-built ones. A missing flag would
  * otherwise surface as an {@code IllegalAccessError} deep inside Chronicle; here it is a
  * {@link Reason#MISSING_JVM_FLAGS} naming exactly the missing flags. Chronicle also runs {@code /sbin/ldconfig -p}
  * at start (jnr-ffi locating libc); that spawns a local process and reaches no network. JNA's temporary directory
@@ -51,6 +56,11 @@ public final class ChronicleGate {
         }
         List<String> missing = missingFlags(ChronicleGate.class.getClassLoader().getUnnamedModule());
         MISSING = missing.isEmpty() ? null : String.join(" ", missing);
+        if (MISSING == null) {
+            // After the switches above, before any Chronicle class is initialised: Chronicle must find these classes
+            // already defined when it first looks for them, or it compiles its own.
+            ChroniclePrebuilt.install(ChronicleGate.class.getClassLoader());
+        }
     }
 
     private ChronicleGate() {

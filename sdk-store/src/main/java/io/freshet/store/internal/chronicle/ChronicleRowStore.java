@@ -630,6 +630,7 @@ public final class ChronicleRowStore implements RowStore {
         private final int shard;
         private final byte[] key = new byte[keyBytes];
         private final BytesStore<?, byte[]> keyStore = BytesStore.wrap(key);
+        private final KeyData keyData = new KeyData(key, keyStore, !textKeys);
         private final byte[] blank = new byte[rowBytes];
         private final BytesStore<?, byte[]> blankStore = BytesStore.wrap(blank);
         private final RowBuffer row = new RowBuffer();
@@ -667,7 +668,7 @@ public final class ChronicleRowStore implements RowStore {
                     + Keys.shardOf(Keys.hash(key), shards) + ", not to this writer's shard=" + shard);
             }
             UNSAFE.putLong(this.key, BYTE_ARRAY_BASE, key);
-            return beginKey(8, key, topicIndex, partition, offset);
+            return beginKey(keyData.numericKey(key), key, topicIndex, partition, offset);
         }
 
         @Override
@@ -684,10 +685,10 @@ public final class ChronicleRowStore implements RowStore {
                 throw new IllegalArgumentException("key belongs to shard=" + Keys.shardOf(Keys.hash(key), shards)
                     + ", not to this writer's shard=" + shard);
             }
-            return beginKey(len, 0, topicIndex, partition, offset);
+            return beginKey(keyData.textKey(len), 0, topicIndex, partition, offset);
         }
 
-        private int beginKey(int keyLength, long longKey, int topicIndex, int partition, long offset) {
+        private int beginKey(KeyData k, long longKey, int topicIndex, int partition, long offset) {
             if (ctx != null) {
                 throw new IllegalStateException("begin while an apply is open on shard=" + shard
                     + ": call commit() or abort() first");
@@ -705,7 +706,8 @@ public final class ChronicleRowStore implements RowStore {
                 checkOpen();
             }
             try {
-                ExternalMapQueryContext<Object, byte[], ?> c = map.queryContext(keyStore, 0, keyLength);
+                ExternalMapQueryContext<Object, byte[], ?> c = map.queryContext(k);
+                int keyLength = (int) k.size();
                 c.writeLock().lock();
                 MapEntry<Object, byte[]> e = c.entry();
                 byte[] keyBytesOrNull = textKeys ? key : null;
