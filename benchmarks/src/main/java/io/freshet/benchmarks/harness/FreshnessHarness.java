@@ -36,7 +36,7 @@ import org.apache.kafka.streams.KafkaStreams;
  *       io.freshet.benchmarks.harness.FreshnessHarness --rate 20000 --seconds 60 \
  *       --out benchmarks/target/comparison/freshness.json
  *
- * The old set-up (broker and producer in this JVM): add `--broker in-jvm --producer in-jvm`.
+ * Broker and producer in child JVMs of their own: add `--broker child --producer child`.
  */
 
 /**
@@ -53,15 +53,18 @@ import org.apache.kafka.streams.KafkaStreams;
  * end-to-end latency, not producer throughput; Kafka 4's default of 5 ms would add up to 5 ms to every event).
  * HdrHistogram in microseconds, 3 significant digits.
  *
- * <p>Where things run: in production the broker runs on another host, and so does the producer. By default
- * ({@code --broker child --producer child}) each runs in a child JVM of its own ({@link BrokerMain},
- * {@link ProducerMain}, started from this class path by {@link ChildJvm}, which cannot outlive this one), so their
- * allocation and collections are not charged to the system under test: with all three in one JVM the measured
- * interval saw ~30 collections of that JVM (~0.3–0.7 s of pauses in 30–60 s), with children 3–6 of the harness
- * JVM (~10–30 ms). They still share this machine's cores; {@code --child-cpus LIST} pins the children with
- * {@code taskset} (pin this JVM the same way to give each side its own cores). The broker child uses Kafka's own
- * start-script JVM options by default ({@value #BROKER_JVM_ARGS}). The producer child's {@link System#nanoTime()}
- * is the same clock as this JVM's (CLOCK_MONOTONIC on Linux), so latencies from its intended send times stay exact.
+ * <p>Where things run: {@code --broker in-jvm|child} and {@code --producer in-jvm|child} (default
+ * {@value #DEFAULT_PLACEMENT}). As children ({@link BrokerMain}, {@link ProducerMain}, started from this class path by
+ * {@link ChildJvm}, which cannot outlive this JVM) they have heaps and collectors of their own, as on other hosts:
+ * the system's JVM then saw 5–7 collections (17–35 ms) in a 30 s measured interval instead of 25–37 (209–345 ms).
+ * But they still share this machine's cores, now as three JVMs with their own GC and compiler threads, and on 2
+ * cores (Freshet, 20,000 events/s, 30 s, 3 runs each, same session) the broker acknowledgement tail grew: ack p99
+ * 5.7–11 ms with children vs 4.0–7.8 ms in one JVM, end to end p99 7.1–13.4 ms vs 4.7–9.0 ms. Hence in this JVM by
+ * default. The broker child uses Kafka's own start-script JVM options unless {@code --broker-jvm-args} says
+ * otherwise ({@value #BROKER_JVM_ARGS}); {@code --child-cpus LIST} pins the children with {@code taskset} (pin this
+ * JVM likewise to give each side its own cores: measured, the broker on one core then became the bottleneck). The
+ * producer child's {@link System#nanoTime()} is the same clock as this JVM's (CLOCK_MONOTONIC on Linux), so
+ * latencies from its intended send times stay exact.
  *
  * <p>Stages, all from the same intended send time and in the same microseconds, so that a high percentile can be
  * pinned on the stage that adds it: {@code sendCall} (intended time → {@code send()} called: the sending thread's own
@@ -92,6 +95,13 @@ public final class FreshnessHarness {
         + "[--keys N] [--partitions N] [--systems streams,freshet] [--out file.json] [--broker child|in-jvm] "
         + "[--broker-jvm-args '" + BROKER_JVM_ARGS + "'] [--producer child|in-jvm] "
         + "[--producer-jvm-args '" + PRODUCER_JVM_ARGS + "'] [--child-cpus taskset-list]";
+
+    /**
+     * Where the broker and the producer run unless told: in this JVM. Children isolate the system's JVM from their
+     * collections but, on the 2-core machine these figures come from, measured worse end to end (see the class
+     * comment), so they are an option, not the default.
+     */
+    static final String DEFAULT_PLACEMENT = "in-jvm";
 
     /** Shortest park of the sender, ns: it sends in bursts of the events due within about this long. */
     static final long SEND_QUANTUM_NANOS = 500_000;
@@ -159,7 +169,7 @@ public final class FreshnessHarness {
     }
 
     private static boolean childMode(Args a, String name) {
-        String v = a.string(name, "child");
+        String v = a.string(name, DEFAULT_PLACEMENT);
         if (!v.equals("child") && !v.equals("in-jvm")) {
             throw new IllegalArgumentException("--" + name + "=" + v + " is unknown: use child or in-jvm");
         }
