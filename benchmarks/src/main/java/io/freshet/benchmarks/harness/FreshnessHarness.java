@@ -61,7 +61,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * cores (Freshet, 20,000 events/s, 30 s, 3 runs each, same session) the broker acknowledgement tail grew: ack p99
  * 5.7–11 ms with children vs 4.0–7.8 ms in one JVM, end to end p99 7.1–13.4 ms vs 4.7–9.0 ms. Hence in this JVM by
  * default. The broker child uses Kafka's own start-script JVM options unless {@code --broker-jvm-args} says
- * otherwise ({@value #BROKER_JVM_ARGS}); {@code --child-cpus LIST} pins the children with {@code taskset} (pin this
+ * otherwise ({@value #BROKER_JVM_ARGS}; with ZGC instead, whose concurrent threads compete for the 2 cores, end to
+ * end p99 was 6.7–25.7 ms in 3 runs); {@code --child-cpus LIST} pins the children with {@code taskset} (pin this
  * JVM likewise to give each side its own cores: measured, the broker on one core then became the bottleneck). The
  * producer child's {@link System#nanoTime()} is the same clock as this JVM's (CLOCK_MONOTONIC on Linux), so
  * latencies from its intended send times stay exact.
