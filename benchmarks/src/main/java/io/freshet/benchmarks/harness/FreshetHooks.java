@@ -220,8 +220,8 @@ final class FreshetHooks {
      *
      * @return the result row
      */
-    static Map<String, Object> freshness(String bootstrap, String topic, int rate, int seconds, int warmup,
-        int keys) throws Exception {
+    static Map<String, Object> freshness(FreshnessHarness.Setup setup, String bootstrap, String topic, int rate,
+        int seconds, int warmup, int keys) throws Exception {
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         AtomicLong recordFromNanos = new AtomicLong(Long.MAX_VALUE);
         ToDoubleFunction<MutablePayment> timedAmount = p -> {
@@ -234,10 +234,10 @@ final class FreshetHooks {
         FeatureSet<MutablePayment> set = featureSet(timedAmount);
         Histogram decoded = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         Path dir = Harness.tempDir("freshet-fresh-store-");
-        long sent;
         long applied;
         PipelineMetrics stages;
-        FreshnessHarness.Producer producer;
+        FreshnessHarness.SendStats sent;
+        Map<String, Object> gc = new java.util.LinkedHashMap<>();
         try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys),
                 Source.of(topic, decoder(decoded, recordFromNanos)))
@@ -245,14 +245,12 @@ final class FreshetHooks {
             if (!pipeline.awaitCaughtUp(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("Freshet pipeline not caught up on an empty topic in 60 s");
             }
-            producer = new FreshnessHarness.Producer(bootstrap, topic, rate, keys);
             // Starts the pipeline's metrics interval when the measured events begin (the warm-up is left out).
-            producer.onMeasureStart = pipeline::metrics;
-            sent = producer.run(warmup, seconds, recordFromNanos);
+            sent = setup.send(bootstrap, topic, rate, warmup, seconds, keys, recordFromNanos, pipeline::metrics, gc);
             // Polling the applied count must not cut the metrics interval short: it reads a counter-only snapshot
             // at the end instead.
             long deadline = System.currentTimeMillis() + 60_000;
-            while (appliedCount(pipeline, set) < sent && System.currentTimeMillis() < deadline) {
+            while (appliedCount(pipeline, set) < sent.sent && System.currentTimeMillis() < deadline) {
                 Thread.sleep(5);
             }
             stages = pipeline.metrics();
@@ -260,9 +258,10 @@ final class FreshetHooks {
         } finally {
             Harness.deleteRecursively(dir);
         }
-        Map<String, Object> row = Harness.row("freshet", applied == sent ? "ok"
-            : "incomplete: applied " + applied + " of sent=" + sent + " within 60 s after the last send");
-        FreshnessHarness.fill(row, sent, histogram, producer);
+        Map<String, Object> row = Harness.row("freshet", applied == sent.sent ? "ok"
+            : "incomplete: applied " + applied + " of sent=" + sent.sent + " within 60 s after the last send");
+        FreshnessHarness.fill(row, histogram, sent);
+        row.putAll(gc);
         row.put("stageDecodedMicros", FreshnessHarness.percentiles(decoded));
         row.put("pipelineIntervalMs", stages.timestampMs() - stages.intervalStartMs());
         row.put("pipelineEventToBrokerMs", stage(stages.intervalEventToBroker()));

@@ -327,12 +327,12 @@ public final class ResultsReport {
                 + " | " + row.get("status") + " |");
         }
         line("");
-        stages(rows);
+        stages(r, rows);
     }
 
     /** Freshness by stage, when the harness recorded it: where a high percentile comes from. */
     @SuppressWarnings("unchecked")
-    private void stages(List<Map<String, Object>> rows) {
+    private void stages(Map<String, Object> result, List<Map<String, Object>> rows) {
         boolean any = false;
         for (Map<String, Object> row : rows) {
             if (!(row.get("stageBrokerAckMicros") instanceof Map)) {
@@ -340,25 +340,44 @@ public final class ResultsReport {
             }
             if (!any) {
                 any = true;
+                Map<String, Object> setup = result.get("setup") instanceof Map
+                    ? (Map<String, Object>) result.get("setup") : Map.of();
                 line("By stage, each from the same intended send time, µs (p50 / p99 / p99.9): `send()` called (the"
                     + " sender's own lateness), broker acknowledgement (producer, network, broker append), decoded by"
                     + " the pipeline's consumer thread (Freshet), applied. GC: collections and their total time during"
-                    + " the measured interval (one JVM for broker, clients and systems).");
+                    + " the measured interval, per JVM. Broker: " + setup.getOrDefault("broker", "this JVM")
+                    + "; producer: " + setup.getOrDefault("producer", "this JVM") + ".");
                 line("");
-                line("| System | send() called | broker ack | decoded | applied | GC |");
-                line("|---|---:|---:|---:|---:|---|");
+                line("| System | send() called | broker ack | decoded | applied | GC (system's JVM) | GC broker JVM"
+                    + " | GC producer JVM |");
+                line("|---|---:|---:|---:|---:|---|---|---|");
             }
-            Map<String, Object> gc = row.get("gcDuringMeasurement") instanceof Map
-                ? (Map<String, Object>) row.get("gcDuringMeasurement") : Map.of();
             line("| " + row.get("system") + " | " + triple(row.get("stageSendCallMicros")) + " | "
                 + triple(row.get("stageBrokerAckMicros")) + " | " + triple(row.get("stageDecodedMicros")) + " | "
                 + num(row.get("p50Micros")) + " / " + num(row.get("p99Micros")) + " / " + num(row.get("p999Micros"))
-                + " | " + (gc.isEmpty() ? "—" : num(gc.get("collections")) + " in " + num(gc.get("millis")) + " ms")
-                + " |");
+                + " | " + gc(row.get("gcDuringMeasurement")) + " | " + gc(row.get("gcBrokerJvm")) + " | "
+                + gc(row.get("gcProducerJvm")) + " |");
         }
         if (any) {
             line("");
         }
+        for (Map<String, Object> row : rows) {
+            if (row.get("pipelinePollToAppliedMicros") instanceof Map) {
+                line("Freshet's own stage histograms (p50 / p99 / p99.9): broker append → poll "
+                    + triple(row.get("pipelineBrokerToPollMs")) + " ms, poll → applied "
+                    + triple(row.get("pipelinePollToAppliedMicros")) + " µs.");
+                line("");
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String gc(Object gc) {
+        if (!(gc instanceof Map) || ((Map<String, Object>) gc).isEmpty()) {
+            return "—";
+        }
+        Map<String, Object> m = (Map<String, Object>) gc;
+        return num(m.get("collections")) + " in " + num(m.get("millis")) + " ms";
     }
 
     @SuppressWarnings("unchecked")

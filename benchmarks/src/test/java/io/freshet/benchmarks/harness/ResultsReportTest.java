@@ -45,14 +45,16 @@ class ResultsReportTest {
     void reportsFreshnessByStageWhenTheHarnessRecordedIt() throws Exception {
         Map<String, Object> stage = Map.of("n", 10, "p50", 100, "p99", 900, "p999", 1500, "max", 2000);
         write("freshness.json", Json.write(Map.of("rate", 20000, "seconds", 30, "warmupSeconds", 5, "keys", 100,
-            "rows", List.of(
+            "setup", Map.of("broker", "child JVM -Xmx1g", "producer", "child JVM -Xmx256m"), "rows", List.of(
                 Map.of("system", "kafka-streams", "status", "ok", "p50Micros", 9000, "p99Micros", 90000,
                     "p999Micros", 99000, "maxMicros", 100000, "measured", 10),
                 Map.ofEntries(Map.entry("system", "freshet"), Map.entry("status", "ok"),
                     Map.entry("p50Micros", 300), Map.entry("p99Micros", 3000), Map.entry("p999Micros", 4000),
                     Map.entry("maxMicros", 5000), Map.entry("measured", 10), Map.entry("stageSendCallMicros", stage),
                     Map.entry("stageBrokerAckMicros", stage), Map.entry("stageDecodedMicros", stage),
-                    Map.entry("gcDuringMeasurement", Map.of("collections", 3, "millis", 42)))))));
+                    Map.entry("gcDuringMeasurement", Map.of("collections", 3, "millis", 42)),
+                    Map.entry("gcBrokerJvm", Map.of("collections", 5, "millis", 70)),
+                    Map.entry("pipelineBrokerToPollMs", stage), Map.entry("pipelinePollToAppliedMicros", stage))))));
         Path out = dir.resolve("RESULTS.md");
 
         ResultsReport.main(new String[] {"--dir", dir.toString(), "--out", out.toString(), "--mode", "quick"});
@@ -60,7 +62,9 @@ class ResultsReportTest {
         String md = Files.readString(out);
         assertThat(md).contains("| kafka-streams | 9,000 | 90,000 | 99,000 |");
         assertThat(md).contains("| freshet | 100 / 900 / 1,500 | 100 / 900 / 1,500 | 100 / 900 / 1,500 | 300 / 3,000 /"
-            + " 4,000 | 3 in 42 ms |");
+            + " 4,000 | 3 in 42 ms | 5 in 70 ms | — |");
+        assertThat(md).contains("Broker: child JVM -Xmx1g; producer: child JVM -Xmx256m.");
+        assertThat(md).contains("broker append → poll 100 / 900 / 1,500 ms, poll → applied 100 / 900 / 1,500 µs.");
         assertThat(md).doesNotContain("| kafka-streams | — |");
     }
 

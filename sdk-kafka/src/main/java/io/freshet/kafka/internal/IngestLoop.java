@@ -76,6 +76,14 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     /** Highest event → broker and broker → poll latency tracked, ms (larger values are clamped). */
     static final long MAX_LATENCY_MS = TimeUnit.DAYS.toMillis(1);
 
+    /**
+     * Records published to one applier within a poll batch between two wake-ups of it: a large batch (catch-up) is
+     * applied while it is still being routed, but a parked applier is not woken for each record of a small one.
+     * Woken per record, it preempted the consumer on its core, applied that one record, parked again and was woken
+     * by the next: the consumer's routing of a batch took p99 0.9 ms instead of 0.1 ms (freshness harness, 2 cores).
+     */
+    static final int WAKE_EVERY_RECORDS = 64;
+
     private static final int OK = 0;
     private static final int BLOCKED = 1;
     private static final int FAILED = 2;
@@ -88,6 +96,8 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     private final List<TopicPartition> manualAssignment;
     private final HandOffRing[] rings;
     private final ShardApplier[] appliers;
+    /** Per applier: records published to it since it was last woken (consumer thread only). */
+    private final int[] publishedSinceWake;
     private final Object[] scratch;
     private final RecordView view = new RecordView();
     /** The applying clock, read once per batch of routed records (the time checks need ms, not a read per record). */
@@ -133,6 +143,7 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         this.manualAssignment = manualAssignment;
         this.rings = core.rings[index];
         this.appliers = core.appliers;
+        this.publishedSinceWake = new int[core.appliers.length];
         this.scratch = new Object[core.bindings.length];
         for (Binding b : core.bindings) {
             scratch[b.index] = b.decoder.newReusable();
@@ -315,14 +326,16 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
-     * After a batch: a per-record {@link ShardApplier#wakeIfParked} reads the applier's flag without a fence, so it
-     * can miss an applier that announced its park just as the record was published (store-load reordering); the
-     * fence here closes that window once per batch, so a parked applier never sleeps its full park with work queued.
+     * After a batch: wakes every parked applier once. The in-batch {@link ShardApplier#wakeIfParked} (every
+     * {@value #WAKE_EVERY_RECORDS} records) reads the applier's flag without a fence, so it can miss an applier that
+     * announced its park just as a record was published (store-load reordering); the fence here closes that window
+     * once per batch, so a parked applier never sleeps its full park with work queued.
      */
     private void wakeAppliers() {
         VarHandle.fullFence();
-        for (ShardApplier a : appliers) {
-            a.wakeIfParked();
+        for (int i = 0; i < appliers.length; i++) {
+            publishedSinceWake[i] = 0;
+            appliers[i].wakeIfParked();
         }
     }
 
@@ -474,7 +487,10 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         }
         slot.event = event;
         ring.publish(slot);
-        appliers[applier].wakeIfParked();
+        if (++publishedSinceWake[applier] >= WAKE_EVERY_RECORDS) {
+            publishedSinceWake[applier] = 0;
+            appliers[applier].wakeIfParked();
+        }
         long ts = rec.timestamp();
         if (ts >= 0) {
             eventToBrokerMs.record(ts - t);

@@ -19,11 +19,17 @@ import org.slf4j.LoggerFactory;
  * Progress markers advance a shard's offset for partitions it saw no record of.
  *
  * <p>Threading: one thread; the only user of its shard writers and row appliers. Allocation: none per record (the
- * bad-record path allocates). Idles by spinning (64 rounds), then yielding (32), then parking up to 1 ms at a time:
- * parked, it costs no CPU, and it does not sleep out the millisecond with work queued — consumers unpark it after
- * each publish, and again after a full fence at the end of each poll batch, which closes the window where the
- * per-record check raced with the applier announcing its park (see {@code IngestLoop.wakeAppliers}). The 1 ms park
- * bound is thus a fallback, not a latency.
+ * bad-record path allocates). Idles by spinning ({@value #SPIN_ROUNDS} rounds of {@link Thread#onSpinWait}, a few
+ * microseconds), then parking up to 1 ms at a time: parked, it costs no CPU, and it does not sleep out the
+ * millisecond with work queued — consumers unpark it after a full fence at the end of each poll batch, and every
+ * {@code IngestLoop.WAKE_EVERY_RECORDS} records within a large one (see {@code IngestLoop.wakeAppliers}). The 1 ms
+ * park bound is thus a fallback, not a latency.
+ *
+ * <p>No {@link Thread#yield} phase between spinning and parking: a yielding thread stays runnable, so consumers see
+ * it awake and do not unpark it, while on a busy machine each yield puts it behind every runnable thread of its CPU
+ * for up to a scheduler slice. Measured with the freshness harness on 2 shared cores (20,000 events/s, broker and
+ * producer in other JVMs): spin → yield → park gave poll → applied p99 3.2–6.1 ms; spin → park 1.3 ms. An unpark
+ * reaches a parked applier in ~10 µs at the median and ~0.2 ms at p99 there.
  */
 public final class ShardApplier implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ShardApplier.class);
@@ -34,6 +40,8 @@ public final class ShardApplier implements Runnable {
      */
     private static final int GROUP = 8;
     private static final long PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Idle rounds of {@link Thread#onSpinWait} before the applier parks. */
+    static final int SPIN_ROUNDS = 64;
     private static final long EVICT_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
     private static final int EVICT_BUDGET = 4096;
     /** Highest poll → applied latency tracked, µs (larger values are clamped). */
@@ -86,7 +94,7 @@ public final class ShardApplier implements Runnable {
         wake();
     }
 
-    /** Unparks the thread if it is idle (called by consumers after publishing). */
+    /** Unparks the thread if it is idle (called by consumers after publishing; see {@code IngestLoop}). */
     void wakeIfParked() {
         if (parked) {
             LockSupport.unpark(thread);
@@ -191,10 +199,8 @@ public final class ShardApplier implements Runnable {
     }
 
     private int idle(int idleRounds) {
-        if (idleRounds < 64) {
+        if (idleRounds < SPIN_ROUNDS) {
             Thread.onSpinWait();
-        } else if (idleRounds < 96) {
-            Thread.yield();
         } else {
             parked = true;
             // Re-check after announcing: a consumer that published before reading `parked` is seen here.

@@ -59,9 +59,23 @@ public final class EmbeddedKafkaBroker implements KafkaBroker, AutoCloseable {
         String external = System.getProperty(BOOTSTRAP_PROP_NAME, "").trim();
         if (!external.isEmpty()) {
             LOG.info("using external Kafka cluster bootstrap={}", external);
-            return new EmbeddedKafkaBroker(null, external);
+            return external(external);
         }
         return startEmbedded();
+    }
+
+    /**
+     * A handle on a running cluster this JVM did not start (e.g. a broker in a child JVM): topics and admin only;
+     * {@link #close()} closes the admin client and leaves the cluster running.
+     *
+     * @param bootstrap {@code host:port[,host:port]}
+     * @return a handle with {@link #embedded()} false
+     */
+    public static EmbeddedKafkaBroker external(String bootstrap) {
+        if (bootstrap == null || bootstrap.isBlank()) {
+            throw new IllegalArgumentException("bootstrap=" + bootstrap + " is empty: give host:port");
+        }
+        return new EmbeddedKafkaBroker(null, bootstrap.trim());
     }
 
     /** @return a new in-JVM single-node KRaft cluster, ignoring {@value #BOOTSTRAP_PROP_NAME} */
