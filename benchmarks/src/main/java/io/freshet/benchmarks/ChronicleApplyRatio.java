@@ -4,13 +4,9 @@ import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.store.ChronicleStoreEngine;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /*
  * Run (flags as in ChronicleStoreBenchmark's @Fork, under the benchmark lock):
@@ -42,29 +38,15 @@ public final class ChronicleApplyRatio {
      */
     public static void main(String[] args) throws IOException {
         int keys = Integer.parseInt(args[0]);
-        KeySequence seq = KeySequence.of(args[1], keys, 42);
         int rounds = Integer.parseInt(args[2]);
-        Long[] boxed = new Long[seq.length()];
-        for (int i = 0; i < boxed.length; i++) {
-            boxed[i] = seq.key(i);
-        }
-        Path engineDir = ChronicleStoreBenchmark.newDir("chron-aratio-engine");
-        Path rawDir = ChronicleStoreBenchmark.newDir("chron-aratio-raw");
-        int rowBytes = ChronicleStoreBenchmark.ROW_BYTES;
-        try (RowStore store = new ChronicleStoreEngine().open(StoreConfig.builder(
-                ChronicleStoreBenchmark.SET.rowLayout()).directory(engineDir.resolve("s")).capacity(keys).shards(1)
-                .build());
-            ChronicleMap<Long, byte[]> raw = ChronicleMapBuilder.of(Long.class, byte[].class).entries(keys)
-                .maxBloatFactor(4.0).constantValueSizeBySample(new byte[rowBytes]).checksumEntries(true)
-                .createPersistedTo(rawDir.resolve("raw.cmap").toFile())) {
-            ShardWriter w = store.writer(0);
+        try (ChronicleRatioFixture f = new ChronicleRatioFixture("chron-aratio", keys, args[1])) {
+            KeySequence seq = f.sequence;
+            Long[] boxed = f.boxed;
+            RowStore store = f.store;
+            ShardWriter w = f.writer;
+            ChronicleMap<Long, byte[]> raw = f.raw;
+            byte[] v = f.value;
             int topic = store.topicIndex("bench");
-            byte[] v = new byte[rowBytes];
-            for (long i = 0; i < keys; i++) {
-                w.begin(KeySequence.keyOf(i), ShardWriter.NO_SOURCE, 0, 0);
-                w.commit();
-                raw.put(KeySequence.keyOf(i), v);
-            }
             double[] ratios = new double[rounds];
             double[] engineNs = new double[rounds];
             double[] rawNs = new double[rounds];
@@ -117,9 +99,6 @@ public final class ChronicleApplyRatio {
                 + "max=%.2f); median engineApply=%.0f ns rawPut=%.0f ns (sink %d)%n", keys, args[1], rounds,
                 ratios[rounds / 2], ratios[rounds / 4], ratios[rounds * 3 / 4], ratios[0], ratios[rounds - 1],
                 engineNs[rounds / 2], rawNs[rounds / 2], sink & 1);
-        } finally {
-            ChronicleStoreBenchmark.deleteTree(engineDir);
-            ChronicleStoreBenchmark.deleteTree(rawDir);
         }
     }
 }
