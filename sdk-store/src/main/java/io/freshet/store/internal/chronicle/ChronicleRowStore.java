@@ -667,7 +667,6 @@ public final class ChronicleRowStore implements RowStore {
                 throw new IllegalArgumentException("key=" + key + " belongs to shard="
                     + Keys.shardOf(Keys.hash(key), shards) + ", not to this writer's shard=" + shard);
             }
-            UNSAFE.putLong(this.key, BYTE_ARRAY_BASE, key);
             return beginKey(keyData.numericKey(key), key, topicIndex, partition, offset);
         }
 

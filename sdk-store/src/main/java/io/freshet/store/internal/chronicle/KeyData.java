@@ -28,8 +28,6 @@ import net.openhft.chronicle.hash.Data;
  * which Chronicle's query and insert paths do not call.
  */
 final class KeyData extends AbstractData<Object> {
-    /** The map's key hash ({@code CompiledMapQueryContext.initKeyHash} asks for exactly this instance). */
-    private static final LongHashFunction MAP_HASH = LongHashFunction.xx_r39();
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final byte[] key;
@@ -49,8 +47,9 @@ final class KeyData extends AbstractData<Object> {
         this.numeric = numeric;
     }
 
-    /** Points this at the numeric key just written to the buffer. */
+    /** Writes a numeric key to the buffer (native order) and points this at it. */
     KeyData numericKey(long value) {
+        UNSAFE.putLong(key, BYTE_ARRAY_BASE, value);
         length = 8;
         hash = TierLookup.hash(value);
         return this;
@@ -80,7 +79,7 @@ final class KeyData extends AbstractData<Object> {
 
     @Override
     public long hash(LongHashFunction f) {
-        return f == MAP_HASH ? hash : f.hashBytes(key, 0, length);
+        return f == TierLookup.HASH ? hash : f.hashBytes(key, 0, length);
     }
 
     @Override

@@ -39,7 +39,8 @@ import net.openhft.chronicle.map.VanillaChronicleMap;
  * Allocation: none per look-up.
  */
 final class TierLookup {
-    private static final LongHashFunction HASH = LongHashFunction.xx_r39();
+    /** Chronicle Map's key hash function (the instance its query contexts ask a key {@code Data} for). */
+    static final LongHashFunction HASH = LongHashFunction.xx_r39();
 
     private final VanillaChronicleMap<?, ?, ?> map;
     private final HashSplitting split;
