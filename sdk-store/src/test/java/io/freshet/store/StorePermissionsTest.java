@@ -1,0 +1,89 @@
+package io.freshet.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.spi.StoreEngine;
+import io.freshet.core.spi.StoreException;
+import io.freshet.core.spi.StoreException.Reason;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The store-directory rules, through each engine: 0700 directory, 0600 files, links and shared-writable refused. */
+class StorePermissionsTest {
+    @TempDir
+    Path tmp;
+
+    static List<StoreEngine> engines() {
+        return List.of(StoreEngines.byName("table"), StoreEngines.byName("chronicle"));
+    }
+
+    private StoreConfig config(Path dir) {
+        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(100).shards(1)
+            .build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aNewStoreIsPrivateToItsOwner(StoreEngine engine) throws Exception {
+        Path dir = tmp.resolve("store");
+        try (RowStore s = engine.open(config(dir))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+            List<Path> files;
+            try (Stream<Path> list = Files.list(dir)) {
+                files = list.toList();
+            }
+            assertThat(files).isNotEmpty();
+            for (Path f : files) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS)))
+                    .as(f.toString()).isEqualTo("rw-------");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aSymbolicLinkedStoreDirectoryIsRefused(StoreEngine engine) throws Exception {
+        Path real = tmp.resolve("real");
+        engine.open(config(real)).close();
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        assertThatThrownBy(() -> engine.open(config(link))).isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS))
+            .hasMessageContaining("symbolic link");
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aStoreDirectoryWritableByOthersIsRefused(StoreEngine engine) throws Exception {
+        Path dir = tmp.resolve("store");
+        engine.open(config(dir)).close();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwx---"));
+        assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS))
+            .hasMessageContaining("writable by group or others");
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aStoreFileReplacedByASymbolicLinkIsRefused(StoreEngine engine) throws Exception {
+        Path dir = tmp.resolve("store");
+        engine.open(config(dir)).close();
+        Path victim;
+        try (Stream<Path> list = Files.list(dir)) {
+            victim = list.filter(p -> !p.getFileName().toString().equals("writer.lock")).findFirst().orElseThrow();
+        }
+        Path moved = Files.move(victim, tmp.resolve("elsewhere"));
+        Files.createSymbolicLink(victim, moved);
+        assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS));
+    }
+}
