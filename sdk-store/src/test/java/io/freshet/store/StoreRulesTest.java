@@ -8,18 +8,29 @@ import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.spi.StoreException;
 import io.freshet.core.spi.StoreException.Reason;
+import io.freshet.core.spi.ShardWriter;
+import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.chronicle.ChronicleRowStore;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The store-directory rules, through each engine: 0700 directory, 0600 files, links and shared-writable refused. */
-class StorePermissionsTest {
+/**
+ * The store-directory and header rules, through each engine: 0700 directory, 0600 files, links and shared-writable
+ * paths refused, a newer format refused by name; and the Chronicle engine's full-store metric.
+ */
+class StoreRulesTest {
     @TempDir
     Path tmp;
 
@@ -85,5 +96,39 @@ class StorePermissionsTest {
         Files.createSymbolicLink(victim, moved);
         assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
             .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS));
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aStoreOfANewerFormatIsRefusedByName(StoreEngine engine) throws Exception {
+        Path dir = tmp.resolve("store");
+        engine.open(config(dir)).close();
+        Path meta = dir.resolve(MetaFile.FILE_NAME);
+        try (FileChannel ch = FileChannel.open(meta, StandardOpenOption.WRITE)) {
+            // The format version: a little-endian int at byte 8 of the header, checked before anything it governs.
+            ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MetaFile.FORMAT_VERSION + 1), 8);
+        }
+        assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.NEWER_FORMAT))
+            .hasMessageContaining(MetaFile.FILE_NAME).hasMessageContaining("formatVersion=" + (MetaFile.FORMAT_VERSION
+                + 1));
+    }
+
+    @Test
+    void aFullChronicleStoreCountsItsRefusals() {
+        try (RowStore s = StoreEngines.byName("chronicle").open(StoreConfig.builder(
+            RowStoreContractTest.SET.rowLayout()).directory(tmp.resolve("full")).capacity(64).shards(1).build())) {
+            ShardWriter w = s.writer(0);
+            int refused = 0;
+            for (long k = 0; k < 10_000 && refused < 3; k++) {
+                if (w.begin(k, ShardWriter.NO_SOURCE, 0, 0) == ShardWriter.BEGIN_FULL) {
+                    refused++;
+                } else {
+                    w.commit();
+                }
+            }
+            assertThat(refused).isEqualTo(3);
+            assertThat(((ChronicleRowStore) s).fullRefusals()).isEqualTo(3);
+        }
     }
 }
