@@ -24,6 +24,12 @@ import java.nio.file.Path;
  *       overwrite half of its row with garbage, print {@code HOLDING} and sleep until killed (the segment's write
  *       lock held, the entry's checksum stale, the undo slot active).</li>
  *   <li>{@code hold-new}: as above, but the held apply creates key 1000.</li>
+ *   <li>{@code hold-many n}: as {@code hold-existing} over keys 0..n-1 (offsets 0..n-1, the held apply at offset n)
+ *       in a store of {@link #configFor(Path, long) capacity} n + 1000.</li>
+ *   <li>{@code halt-in n method hits}: opens (and so recovers) that store while a watcher thread samples the main
+ *       thread's stack and halts the JVM (as a kill -9 would: no shutdown hooks, no close) at the {@code hits}-th
+ *       sample that finds {@code method} on it; prints {@code HALTING} first. A recovery that ends before that
+ *       prints {@code OPENED} and halts too, so that the next open recovers again.</li>
  *   <li>{@code truncate-under}: apply to keys 0..999, truncate the data file to half under the open store, read
  *       every key repeatedly; prints {@code DAMAGED} when a read reports it, {@code UNNOTICED} otherwise.</li>
  * </ul>
@@ -39,6 +45,12 @@ final class ChronicleChild {
     static StoreConfig config(Path dir) {
         return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(10_000).shards(2)
             .build();
+    }
+
+    /** The store of the {@code hold-many} and {@code halt-in} modes: room for {@code keys} keys and more. */
+    static StoreConfig configFor(Path dir, long keys) {
+        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(keys + 1000)
+            .shards(2).build();
     }
 
     /** Applies one counted event to a key: every lifetime counter + 1, so rows differ by how often they were hit. */
@@ -86,16 +98,18 @@ final class ChronicleChild {
                 System.out.println("NATIVE " + impl.getClassLoader() + " sameLoaderAsInterface="
                     + (impl.getClassLoader() == iface.getClassLoader()));
             }
-            case "hold-existing", "hold-new" -> {
-                RowStore s = new ChronicleStoreEngine().open(config(dir));
+            case "hold-existing", "hold-new", "hold-many" -> {
+                boolean many = mode.equals("hold-many");
+                long keys = many ? Long.parseLong(args[2]) : 100;
+                RowStore s = new ChronicleStoreEngine().open(many ? configFor(dir, keys) : config(dir));
                 int topic = s.topicIndex("t");
-                for (long k = 0; k < 100; k++) {
+                for (long k = 0; k < keys; k++) {
                     apply(s, k, topic, k);
                 }
                 long key = mode.equals("hold-new") ? 1000 : 7;
                 ShardWriter w = s.writer(s.shardOf(key));
                 // Offsets are per shard: one above anything this shard applied.
-                if (w.begin(key, topic, 0, 100) != ShardWriter.BEGIN_OK) {
+                if (w.begin(key, topic, 0, keys) != ShardWriter.BEGIN_OK) {
                     throw new IllegalStateException("begin refused");
                 }
                 for (int i = 0; i < ROW_BYTES / 2; i += 8) {
@@ -104,6 +118,35 @@ final class ChronicleChild {
                 System.out.println("HOLDING");
                 System.out.flush();
                 Thread.sleep(Long.MAX_VALUE);
+            }
+            case "halt-in" -> {
+                Thread main = Thread.currentThread();
+                String method = args[3];
+                int hits = Integer.parseInt(args[4]);
+                Thread watcher = new Thread(() -> {
+                    int seen = 0;
+                    while (true) {
+                        for (StackTraceElement f : main.getStackTrace()) {
+                            if (f.getMethodName().equals(method)) {
+                                if (++seen == hits) {
+                                    System.out.println("HALTING");
+                                    System.out.flush();
+                                    Runtime.getRuntime().halt(137);
+                                }
+                                break;
+                            }
+                        }
+                        // Each sample stops the main thread briefly: sample often enough to land anywhere in a
+                        // phase, rarely enough to let it run.
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                    }
+                }, "halt-watcher");
+                watcher.setDaemon(true);
+                watcher.start();
+                new ChronicleStoreEngine().open(configFor(dir, Long.parseLong(args[2])));
+                System.out.println("OPENED");
+                System.out.flush();
+                Runtime.getRuntime().halt(0);
             }
             case "truncate-under" -> {
                 RowStore s = new ChronicleStoreEngine().open(config(dir));

@@ -110,6 +110,34 @@ public final class ChronicleDataFile {
     }
 
     /**
+     * Clears the in-progress flag bits a kill during Chronicle's recovery left on the header (stores written before
+     * recovery kept a pre-recovery copy). Chronicle reads them as another process still creating the file and
+     * waits 60 s for it; the caller holds the writer lock and has checked the header against its CRC, so nobody is.
+     *
+     * @param file the data file
+     * @return whether the flags were set
+     */
+    static boolean markHeaderReady(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, b, 8);
+            int word = b.getInt(0);
+            if ((word & ~LENGTH_MASK) == 0) {
+                return false;
+            }
+            b.putInt(0, word & LENGTH_MASK);
+            b.rewind();
+            while (b.hasRemaining()) {
+                ch.write(b, 8 + b.position());
+            }
+            return true;
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, file, "cannot write the Chronicle data file: " + e, e);
+        }
+    }
+
+    /**
      * CRC32C of a file's first {@code length} bytes. A long file is split into one part per core, each part's CRC
      * computed on its own thread (the common fork-join pool plus the caller) and the parts' CRCs combined
      * ({@link #combine}), so a clean open or close of a large store scans it at the speed of every core instead of

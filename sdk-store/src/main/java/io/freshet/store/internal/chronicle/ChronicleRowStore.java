@@ -77,10 +77,14 @@ import net.openhft.chronicle.map.VanillaChronicleMap;
  * served, with its last-update time.
  *
  * <p><b>Open and crash recovery.</b> Writer open: lock; validate the meta file and the data file; if the last
- * writer was killed in this boot, {@code recoverPersistedTo} (clears segment locks held by the dead process,
- * removes entries whose checksum does not match, e.g. the row being mutated at the kill) then roll back each shard's
- * undo slot (re-inserting the row if Chronicle dropped it); if it ran in another boot, apply
- * {@link StoreConfig#osCrashPolicy()}. A read-only open never recovers: it refuses a store whose writer died.
+ * writer was killed in this boot: copy the data file to {@value #PRE_RECOVERY_FILE}, {@code recoverPersistedTo}
+ * (clears segment locks held by the dead process, removes entries whose checksum does not match, e.g. the row being
+ * mutated at the kill), roll back each shard's in-flight row from its undo slot (re-inserting it if Chronicle dropped
+ * it), delete the copy, then clear the undo slots. Chronicle's recovery is not crash-safe (a kill during its tier
+ * scan loses rows), so a writer that finds the copy puts it back over the data file first and recovers again; the
+ * copy needs free space of one data file (refused with {@link Reason#IO} when missing). If the last writer ran in
+ * another boot, apply {@link StoreConfig#osCrashPolicy()}. A read-only open never recovers: it refuses a store whose
+ * writer died.
  * {@code recoverPersistedTo} needs exclusive access to the file: reader processes attached to the store when its
  * writer dies must be restarted after the writer has reopened it (a reader that meets a lock the dead writer held
  * gets {@link Reason#DAMAGED} after Chronicle's lock timeout, 60 s by default, instead of waiting forever).
@@ -98,7 +102,15 @@ public final class ChronicleRowStore implements RowStore {
     public static final int ENGINE_ID = 1;
     /** Chronicle may allocate up to this many times its base tiers when keys cluster in a few segments. */
     static final double BLOAT_FACTOR = 4.0;
+    /**
+     * The copy of the data file a writer keeps while Chronicle's recovery runs on the original: that recovery is not
+     * itself crash-safe (it clears each hash-lookup slot of a tier and writes it back after checking the entry, so a
+     * kill between the two loses a committed row), so a kill during it must find the file as the dead writer left it.
+     */
+    public static final String PRE_RECOVERY_FILE = DATA_FILE + ".pre-recovery";
     private static final String TMP_SUFFIX = ".tmp";
+    /** Free space kept beyond the pre-recovery copy, so that the copy never fills the disk to the last block. */
+    private static final long RECOVERY_SPACE_MARGIN = 64L << 20;
     private static final VarHandle ACTIVE;
 
     static {
@@ -178,6 +190,9 @@ public final class ChronicleRowStore implements RowStore {
                 dir.lockForWriting();
             }
             Path data = dir.file(DATA_FILE);
+            if (!config.readOnly()) {
+                restorePreRecoveryCopy(dir, data);
+            }
             StoreOpenState state;
             if (!MetaFile.exists(dir)) {
                 if (config.readOnly()) {
@@ -235,8 +250,13 @@ public final class ChronicleRowStore implements RowStore {
             long reinserted = 0;
             try {
                 if (state == StoreOpenState.RECOVERED) {
+                    Path copy = keepPreRecoveryCopy(dir, data);
+                    ChronicleDataFile.markHeaderReady(data);
                     map = builder(config).recoverPersistedTo(data.toFile(), true);
                     reinserted = rollBack(config, meta, map);
+                    // The rows are as the last completed apply left them: only now may a kill keep this recovery.
+                    Files.delete(copy);
+                    clearUndo(config, meta);
                 } else {
                     map = builder(config).createPersistedTo(data.toFile());
                 }
@@ -331,8 +351,9 @@ public final class ChronicleRowStore implements RowStore {
     }
 
     /**
-     * Rolls back the apply each shard had in flight when its writer was killed (DESIGN.md "Crash safety"); runs
-     * after Chronicle's own recovery. Idempotent: a crash during it re-runs it.
+     * Rolls back the row of the apply each shard had in flight when its writer was killed (DESIGN.md "Crash
+     * safety"); runs after Chronicle's own recovery and leaves the undo slots active ({@link #clearUndo} ends them
+     * once the pre-recovery copy is gone). Idempotent: a crash during it re-runs it on the restored copy.
      *
      * @return the number of rows re-inserted because Chronicle's recovery had dropped them
      */
@@ -379,10 +400,50 @@ public final class ChronicleRowStore implements RowStore {
                     }
                 }
             }
+        }
+        return reinserted;
+    }
+
+    private static void clearUndo(StoreConfig config, MetaFile meta) {
+        for (int shard = 0; shard < config.shards(); shard++) {
             meta.clearUndo(shard);
         }
         meta.force();
-        return reinserted;
+    }
+
+    /**
+     * A writer that finds a pre-recovery copy was killed while recovering: the copy is the data file as the dead
+     * writer left it, so it replaces the half-recovered one (one atomic rename) and recovery starts over.
+     */
+    private static void restorePreRecoveryCopy(StoreDirectory dir, Path data) throws IOException {
+        Files.deleteIfExists(dir.file(PRE_RECOVERY_FILE + TMP_SUFFIX));
+        Path copy = dir.file(PRE_RECOVERY_FILE);
+        if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(copy, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Copies the data file under a temporary name, then renames it, so that a copy that exists is complete. */
+    private static Path keepPreRecoveryCopy(StoreDirectory dir, Path data) throws IOException {
+        long size = Files.size(data);
+        long usable = Files.getFileStore(dir.path()).getUsableSpace();
+        if (usable < size + RECOVERY_SPACE_MARGIN) {
+            throw new StoreException(Reason.IO, data, "recovering this store after its writer was killed needs "
+                + ((size + RECOVERY_SPACE_MARGIN) >> 20) + " MiB free for a copy of the data file (Chronicle's "
+                + "recovery is not crash-safe without it), and " + (usable >> 20) + " MiB are free: free space and "
+                + "open again, or delete the store directory to rebuild it from Kafka");
+        }
+        Path tmp = dir.createFile(PRE_RECOVERY_FILE + TMP_SUFFIX);
+        try (FileChannel in = FileChannel.open(data, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+             FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            long done = 0;
+            while (done < size) {
+                done += in.transferTo(done, size - done, out);
+            }
+        }
+        Path copy = dir.file(PRE_RECOVERY_FILE);
+        Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return copy;
     }
 
     static long valueAddress(MapEntry<Object, byte[]> e) {
