@@ -379,9 +379,10 @@ public class ChronicleStoreBenchmark {
                         (io.freshet.store.internal.chronicle.ChronicleRowStore) store;
                     long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
                     System.out.printf("reopen n=%d state=%s size=%d found=%b | jvmToMain=%d ms warm=%d ms open=%d ms "
-                        + "(validate=%d ms, chronicleOpen=%d ms, rest=%d ms) firstReadDone=%d ms | jvmUptime=%d ms%n",
+                        + "(validate=%d ms, chronicleOpen=%d ms of which preRecoveryCopy=%d ms, rest=%d ms) "
+                        + "firstReadDone=%d ms | jvmUptime=%d ms%n",
                         n, store.openState(), store.size(), found, mainAtMs, ms(warmNs), ms(openedNs),
-                        ms(c.validateNanos()), ms(c.mapOpenNanos()),
+                        ms(c.validateNanos()), ms(c.mapOpenNanos()), ms(c.preRecoveryCopyNanos()),
                         ms(openedNs - c.validateNanos() - c.mapOpenNanos()), ms(firstReadNs), uptime);
                     long t1 = System.nanoTime();
                     store.close();

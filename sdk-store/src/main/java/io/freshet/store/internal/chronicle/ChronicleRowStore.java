@@ -140,13 +140,14 @@ public final class ChronicleRowStore implements RowStore {
     private final long recoveryReinserted;
     private final long validateNanos;
     private final long mapOpenNanos;
+    private final long copyNanos;
     private final CopyOnWriteArrayList<ReaderContext> readerContexts = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ReaderContext> readers = ThreadLocal.withInitial(this::newReaderContext);
     private volatile boolean closed;
 
     private ChronicleRowStore(StoreConfig config, StoreDirectory dir, MetaFile meta, Path dataFile,
         ChronicleMap<Object, byte[]> map, StoreOpenState openState, long recoveryReinserted, long validateNanos,
-        long mapOpenNanos) {
+        long mapOpenNanos, long copyNanos) {
         this.config = config;
         this.layout = config.layout();
         this.rowBytes = layout.rowSizeBytes();
@@ -161,6 +162,7 @@ public final class ChronicleRowStore implements RowStore {
         this.recoveryReinserted = recoveryReinserted;
         this.validateNanos = validateNanos;
         this.mapOpenNanos = mapOpenNanos;
+        this.copyNanos = copyNanos;
         this.rows = new AtomicLong(map.longSize());
         this.writers = new Writer[config.readOnly() ? 0 : shards];
         for (int s = 0; s < writers.length; s++) {
@@ -248,9 +250,12 @@ public final class ChronicleRowStore implements RowStore {
                 state == StoreOpenState.RECOVERED && !config.readOnly());
             long t1 = System.nanoTime();
             long reinserted = 0;
+            long copyNanos = 0;
             try {
                 if (state == StoreOpenState.RECOVERED) {
+                    long c0 = System.nanoTime();
                     Path copy = keepPreRecoveryCopy(dir, data);
+                    copyNanos = System.nanoTime() - c0;
                     ChronicleDataFile.markHeaderReady(data);
                     map = builder(config).recoverPersistedTo(data.toFile(), true);
                     reinserted = rollBack(config, meta, map);
@@ -271,7 +276,7 @@ public final class ChronicleRowStore implements RowStore {
                 meta.markOpen();
             }
             ChronicleRowStore store = new ChronicleRowStore(config, dir, meta, data, map, state, reinserted, t1 - t0,
-                System.nanoTime() - t1);
+                System.nanoTime() - t1, copyNanos);
             opened = true;
             return store;
         } catch (IOException e) {
@@ -632,9 +637,17 @@ public final class ChronicleRowStore implements RowStore {
         return validateNanos;
     }
 
-    /** @return time this open spent in Chronicle's map open (or its recovery) plus the undo roll-back */
+    /**
+     * @return time this open spent in Chronicle's map open, or in the recovery after a kill (the pre-recovery copy,
+     *     Chronicle's recovery and the undo roll-back)
+     */
     public long mapOpenNanos() {
         return mapOpenNanos;
+    }
+
+    /** @return time this open spent copying the data file before recovering it (0 when it did not recover) */
+    public long preRecoveryCopyNanos() {
+        return copyNanos;
     }
 
     @Override
