@@ -405,9 +405,13 @@ final class Shard {
     }
 
     /**
-     * Moves the hole at {@code hole} forward until an empty entry or an entry at its home ends the cluster. Each step
-     * copies the next entry into the hole before the logged hole moves on, so re-running from the logged hole after a
-     * kill repeats at most one copy of the same entry.
+     * Moves the hole at {@code hole} forward to the end of its cluster (Knuth's algorithm R for linear probing). An
+     * entry after the hole whose home is cyclically in {@code (hole, its position]} stays where it is: in the hole it
+     * would sit before its home. The scan goes on past it, because an entry further on may still have its home at or
+     * before the hole, and would be cut off from its home by the empty entry if the shift ended early. Any other entry
+     * moves into the hole, and the hole to where it was. Each move copies the entry into the hole before the logged
+     * hole moves on, so re-running from the logged hole after a kill skips the same entries again and repeats at most
+     * one copy of the same entry.
      */
     private void shiftFrom(long hole) {
         long i = hole;
@@ -420,14 +424,13 @@ final class Shard {
             long h = home((int) (hashOfSlot(slotOf(e)) >>> 32), entries);
             long distJ = j >= h ? j - h : j + entries - h;
             long distHole = j >= i ? j - i : j + entries - i;
-            if (distJ < distHole) {
-                break;
+            if (distJ >= distHole) {
+                UNSAFE.putInt(indexAddress(i), e);
+                UNSAFE.storeFence();
+                UNSAFE.putLong(control + TableFormat.C_SHIFT_HOLE, j + 1);
+                UNSAFE.storeFence();
+                i = j;
             }
-            UNSAFE.putInt(indexAddress(i), e);
-            UNSAFE.storeFence();
-            UNSAFE.putLong(control + TableFormat.C_SHIFT_HOLE, j + 1);
-            UNSAFE.storeFence();
-            i = j;
             j = next(j);
         }
         UNSAFE.putInt(indexAddress(i), 0);

@@ -53,10 +53,11 @@ import io.freshet.core.spi.StoreConfig;
  * words and 8 of key, 15 in all. The 4-byte index entry keeps a 1.25M-key index in 5 MB, so it stays in the CPU
  * caches where the 8-byte one did not; a tag of at least one bit (eight when a shard has fewer than 2^24 slots)
  * filters almost every probe that is not the key before its row is touched. Because the entry no longer holds the
- * hash's high half, a backward-shift deletion rehashes the moving slots' keys to find their home positions (the
- * writer's rare path). A version word guards four adjacent slots: a reader retries when the writer changes any of
- * the four (a window of tens of ns per apply), in exchange for a version array of 2 bytes per key that a 1M-key store
- * keeps in 2 MB of cache instead of a word in every row. It is 64 bits, so it never wraps in practice.
+ * hash's high half, a backward-shift deletion rehashes the keys of the entries after the hole, to the end of the
+ * cluster, to find their home positions (the writer's rare path). A version word guards four adjacent slots: a reader
+ * retries when the writer changes any of the four (a window of tens of ns per apply), in exchange for a version array
+ * of 2 bytes per key that a 1M-key store keeps in 2 MB of cache instead of a word in every row. It is 64 bits, so it
+ * never wraps in practice.
  *
  * <p>Rules that make it safe (see {@code TableStore}): a key is present iff an index entry points at its slot, so
  * inserting publishes with one ordered 4-byte store of the entry, after the slot is complete; free slots are not
