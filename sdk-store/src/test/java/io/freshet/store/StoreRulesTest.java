@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,9 +68,7 @@ class StoreRulesTest {
         Path real = tmp.resolve("real");
         engine.open(config(real)).close();
         Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
-        assertThatThrownBy(() -> engine.open(config(link))).isInstanceOf(StoreException.class)
-            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS))
-            .hasMessageContaining("symbolic link");
+        assertRefused(engine, link, Reason.PERMISSIONS).hasMessageContaining("symbolic link");
     }
 
     @ParameterizedTest
@@ -78,9 +77,7 @@ class StoreRulesTest {
         Path dir = tmp.resolve("store");
         engine.open(config(dir)).close();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwx---"));
-        assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
-            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS))
-            .hasMessageContaining("writable by group or others");
+        assertRefused(engine, dir, Reason.PERMISSIONS).hasMessageContaining("writable by group or others");
     }
 
     @ParameterizedTest
@@ -94,8 +91,7 @@ class StoreRulesTest {
         }
         Path moved = Files.move(victim, tmp.resolve("elsewhere"));
         Files.createSymbolicLink(victim, moved);
-        assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
-            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS));
+        assertRefused(engine, dir, Reason.PERMISSIONS);
     }
 
     @ParameterizedTest
@@ -108,10 +104,14 @@ class StoreRulesTest {
             // The format version: a little-endian int at byte 8 of the header, checked before anything it governs.
             ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MetaFile.FORMAT_VERSION + 1), 8);
         }
-        assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
-            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.NEWER_FORMAT))
-            .hasMessageContaining(MetaFile.FILE_NAME).hasMessageContaining("formatVersion=" + (MetaFile.FORMAT_VERSION
-                + 1));
+        assertRefused(engine, dir, Reason.NEWER_FORMAT).hasMessageContaining(MetaFile.FILE_NAME)
+            .hasMessageContaining("formatVersion=" + (MetaFile.FORMAT_VERSION + 1));
+    }
+
+    private AbstractThrowableAssert<?, ? extends Throwable> assertRefused(StoreEngine engine, Path dir,
+        Reason reason) {
+        return assertThatThrownBy(() -> engine.open(config(dir))).isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(reason));
     }
 
     @Test
