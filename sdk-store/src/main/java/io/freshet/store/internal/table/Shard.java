@@ -147,12 +147,11 @@ final class Shard {
 
     // ---- readers ---------------------------------------------------------------------------------------------
 
+    // One bulk copy (a C2 intrinsic) instead of a loop of 8-byte moves: fewer instructions per read leave the CPU room
+    // to overlap the cache misses of successive reads (measured by TableReadFloor: about 5% on uniform reads). Its
+    // moves need not be atomic: the seqlock re-check after it discards a copy the writer changed.
     private static void copyRow(long src, RowBuffer into, int rowBytes) {
-        Object base = into.base();
-        long dst = into.address();
-        for (int i = 0; i < rowBytes; i += 8) {
-            UNSAFE.putLong(base, dst + i, UNSAFE.getLong(src + i));
-        }
+        UNSAFE.copyMemory(null, src, into.base(), into.address(), rowBytes);
     }
 
     /** One lock-free probe for a numeric key: FOUND (row copied), ABSENT, or BUSY (retry). */
