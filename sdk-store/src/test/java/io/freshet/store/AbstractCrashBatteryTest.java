@@ -124,28 +124,18 @@ public abstract class AbstractCrashBatteryTest {
     }
 
     private Process startChild(Path store, long seed) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> options = new ArrayList<>();
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle.") || arg.startsWith("-Dfreshet.")) {
-                cmd.add(arg);
+                options.add(arg);
             }
         }
-        cmd.addAll(childJvmOptions());
-        cmd.add("-Xmx256m");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(CrashChild.class.getName());
-        cmd.add(engineClass().getName());
-        cmd.add(store.toString());
-        cmd.add(Long.toString(seed));
-        cmd.add(Integer.toString(PARTITIONS));
-        cmd.add(Integer.toString(KEYS));
-        cmd.add(Long.toString(RECORDS_PER_PARTITION));
-        cmd.add(Integer.toString(SHARDS));
-        cmd.add(Long.toString(CAPACITY));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        options.addAll(childJvmOptions());
+        options.add("-Xmx256m");
+        options.add("-XX:+UseSerialGC");
+        ProcessBuilder pb = new ProcessBuilder(ChildCommand.of(options, CrashChild.class, engineClass().getName(),
+            store.toString(), Long.toString(seed), Integer.toString(PARTITIONS), Integer.toString(KEYS),
+            Long.toString(RECORDS_PER_PARTITION), Integer.toString(SHARDS), Long.toString(CAPACITY)));
         pb.redirectError(dir.resolve("child-stderr.txt").toFile());
         return pb.start();
     }

@@ -1,5 +1,6 @@
 package io.freshet.store.chronicle;
 
+import io.freshet.store.ChildCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -48,16 +49,10 @@ final class ChildJvm {
 
     static ChildJvm start(List<String> jvmOptions, Map<String, String> env, Path stderr, String... args)
         throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        cmd.add("-Xmx256m");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ChronicleChild.class.getName());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.add("-Xmx256m");
+        options.add("-XX:+UseSerialGC");
+        ProcessBuilder pb = new ProcessBuilder(ChildCommand.of(options, ChronicleChild.class, args));
         pb.environment().putAll(env);
         pb.redirectError(stderr.toFile());
         return new ChildJvm(pb.start(), stderr);

@@ -7,6 +7,7 @@ import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreException;
+import io.freshet.store.ChildCommand;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.table.TableFormat;
@@ -47,14 +48,8 @@ class TableTruncatedUnderReadTest {
 
     @Test
     void aRowCopyThatRunsOffATruncatedFileIsReportedAsDamageAndTheJvmLives() throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx128m");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(TruncatingChild.class.getName());
-        cmd.add(dir.resolve("store").toString());
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(ChildCommand.of(List.of("-Xmx128m"), TruncatingChild.class,
+            dir.resolve("store").toString())).redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
             StandardCharsets.UTF_8))) {

@@ -6,13 +6,13 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreConfig;
+import io.freshet.store.ChildCommand;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,14 +41,8 @@ class TableTwoProcessTest {
             for (long k = 0; k < KEYS; k++) {
                 apply(s, k);
             }
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-Xmx128m");
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(ReaderChild.class.getName());
-            cmd.add(store.toString());
-            Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Process child = new ProcessBuilder(ChildCommand.of(List.of("-Xmx128m"), ReaderChild.class,
+                store.toString())).redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                 StandardCharsets.UTF_8));
             String ready = out.readLine();
