@@ -43,15 +43,6 @@ import java.util.Arrays;
  */
 public final class TableReadFloor {
     private static final int OPS_PER_ROUND = 1 << 19;
-    // Header offsets of TableFormat (format 2), checked against the file's magic and version at start.
-    private static final int FORMAT_VERSION_OFFSET = 8;
-    private static final int SLOT_BITS_OFFSET = 160;
-    private static final int SLOT_BYTES_OFFSET = 48;
-    private static final int INDEX_ENTRIES_OFFSET = 64;
-    private static final int INDEX_OFFSET = 104;
-    private static final int ROWS_OFFSET = 120;
-    private static final int VERSIONS_OFFSET = 168;
-    private static final int KEY_BYTES = 8;
 
     private final long entries;
     private final int slotBits;
@@ -59,22 +50,22 @@ public final class TableReadFloor {
     private final long indexBase;
     private final long versionBase;
     private final long rowBase;
+    private final int rowOffset;
     private final int rowBytes;
 
-    private TableReadFloor(long fileBase, int rowBytes) {
-        if (UNSAFE.getLong(fileBase) != TableFormat.MAGIC
-            || UNSAFE.getInt(fileBase + FORMAT_VERSION_OFFSET) != TableFormat.FORMAT_VERSION
-            || UNSAFE.getInt(fileBase + SLOT_BYTES_OFFSET) != KEY_BYTES + rowBytes) {
-            throw new IllegalStateException("the table file's format is not the one this harness reads (format "
-                + TableFormat.FORMAT_VERSION + ", long keys): update the header offsets from TableFormat");
+    /** Shard 0 of a one-shard store of this geometry, mapped at {@code fileBase}. */
+    private TableReadFloor(long fileBase, TableFormat f) {
+        if (UNSAFE.getLong(fileBase) != TableFormat.MAGIC) {
+            throw new IllegalStateException("not a table data file: no magic at its start");
         }
-        this.entries = UNSAFE.getLong(fileBase + INDEX_ENTRIES_OFFSET);
-        this.slotBits = UNSAFE.getInt(fileBase + SLOT_BITS_OFFSET);
-        this.slotBytes = UNSAFE.getInt(fileBase + SLOT_BYTES_OFFSET);
-        this.indexBase = fileBase + UNSAFE.getLong(fileBase + INDEX_OFFSET);
-        this.versionBase = fileBase + UNSAFE.getLong(fileBase + VERSIONS_OFFSET);
-        this.rowBase = fileBase + UNSAFE.getLong(fileBase + ROWS_OFFSET);
-        this.rowBytes = rowBytes;
+        this.entries = f.indexEntriesPerShard;
+        this.slotBits = f.slotBits;
+        this.slotBytes = f.slotBytes;
+        this.indexBase = fileBase + f.indexOffset;
+        this.versionBase = fileBase + f.versionsOffset;
+        this.rowBase = fileBase + f.rowsOffset;
+        this.rowOffset = f.rowOffsetInSlot;
+        this.rowBytes = f.rowSizeBytes;
     }
 
     /**
@@ -96,7 +87,7 @@ public final class TableReadFloor {
             try (RandomAccessFile f = new RandomAccessFile(dir.resolve("table.fst").toFile(), "r")) {
                 file = f.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, f.length());
             }
-            TableReadFloor floor = new TableReadFloor(UnsafeAccess.addressOf(file), StoreBenchmark.ROW_BYTES);
+            TableReadFloor floor = new TableReadFloor(UnsafeAccess.addressOf(file), TableFormat.of(config));
             run(floor, table, chronicle, keys, distribution, rounds);
         } finally {
             StoreBenchmark.deleteRecursively(dir);
@@ -177,7 +168,7 @@ public final class TableReadFloor {
                 long v = UNSAFE.getLongVolatile(null, va);
                 boolean match = (v & 1) == 0 && UNSAFE.getLong(a) == key;
                 if (match) {
-                    copy(a + KEY_BYTES, into);
+                    copy(a + rowOffset, into);
                 }
                 UNSAFE.loadFence();
                 if (match && UNSAFE.getLong(va) == v) {
@@ -190,7 +181,7 @@ public final class TableReadFloor {
     /** One index entry, then a copy of the row it names. */
     private long indexRow(int home, RowBuffer into) {
         int e = UNSAFE.getInt(indexBase + ((long) home << 2));
-        copy(rowBase + ((e & ((1 << slotBits) - 1)) - 1L) * slotBytes + KEY_BYTES, into);
+        copy(rowBase + ((e & ((1 << slotBits) - 1)) - 1L) * slotBytes + rowOffset, into);
         return into.getLong(ChronicleStoreBenchmark.C0);
     }
 

@@ -14,8 +14,6 @@ import io.freshet.store.internal.table.TableFormat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,9 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the test JVM.
  */
 class TableTruncatedUnderReadTest {
-    /** Header offsets of the fields the child needs (see {@link TableFormat}'s diagram). */
-    private static final int H_SLOT_BYTES = 48;
-    private static final int H_ROWS_OFFSET = 120;
     private static final int PAGE = 4096;
 
     @TempDir
@@ -93,19 +88,13 @@ class TableTruncatedUnderReadTest {
                 }
             }
             Path file = store.resolve(TableFormat.FILE_NAME);
-            long cut;
-            long straddling;
+            TableFormat f = TableFormat.of(config(store));
+            long straddling = PAGE / f.slotBytes; // slots fill in insertion order: slot i holds key i
+            if (straddling * f.slotBytes + f.slotBytes <= PAGE || straddling * f.slotBytes + f.rowOffsetInSlot > PAGE) {
+                throw new IllegalStateException("no slot straddles the first page's end: slotBytes=" + f.slotBytes);
+            }
+            long cut = f.rowsOffset + PAGE;
             try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-                ByteBuffer h = ByteBuffer.allocate(PAGE).order(ByteOrder.LITTLE_ENDIAN);
-                raf.getChannel().read(h, 0);
-                long rowsOffset = h.getLong(H_ROWS_OFFSET);
-                int slotBytes = h.getInt(H_SLOT_BYTES);
-                straddling = PAGE / slotBytes; // slots fill in insertion order: slot i holds key i
-                if (straddling * slotBytes + slotBytes <= PAGE || straddling * slotBytes + 8 > PAGE) {
-                    throw new IllegalStateException("no slot straddles the first page's end: slotBytes="
-                        + slotBytes);
-                }
-                cut = rowsOffset + PAGE;
                 raf.setLength(cut);
             }
             String outcome = "UNNOTICED";

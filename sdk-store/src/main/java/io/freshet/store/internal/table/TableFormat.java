@@ -238,7 +238,12 @@ public final class TableFormat {
         return share + (long) Math.ceil(4 * Math.sqrt(share)) + 8;
     }
 
-    static TableFormat of(StoreConfig c) {
+    /**
+     * @param c a store's configuration
+     * @return the geometry of that store's data file (what its header records)
+     * @throws IllegalArgumentException when a shard would hold more than {@link #MAX_SLOTS_PER_SHARD} rows
+     */
+    public static TableFormat of(StoreConfig c) {
         TableFormat f = new TableFormat(c.layout().keyType(), c.layout().rowSizeBytes(), c.shards(), c.maxKeyBytes(),
             c.capacity());
         if (f.slotsPerShard > MAX_SLOTS_PER_SHARD) {
