@@ -1,8 +1,9 @@
 package io.freshet.core;
 
-import io.freshet.core.internal.CompiledLayout;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.FeatureSpec;
 import io.freshet.core.internal.Fingerprint;
+import io.freshet.core.internal.kernel.CompiledLayout;
 import io.freshet.core.spi.RowLayout;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,6 +36,10 @@ import java.util.function.ToLongFunction;
  * @param <E> the event type
  */
 public final class FeatureSet<E> {
+    static {
+        CoreInternals.register(new CoreAccess());
+    }
+
     private final String name;
     private final Class<E> eventType;
     private final String entityName;
@@ -65,7 +70,7 @@ public final class FeatureSet<E> {
         this.staleAfterMs = s.staleAfterMs;
         this.ttlMs = s.ttlMs;
         this.futureSkewMs = s.futureSkewMs;
-        this.layout = new CompiledLayout(specs, name);
+        this.layout = CompiledLayout.compile(specs, name);
         StringBuilder c = new StringBuilder("freshet.featureset.v1;name=").append(name).append(";key=")
             .append(entityName).append(':').append(keyType).append(';');
         for (FeatureSpec f : specs) {
@@ -184,14 +189,14 @@ public final class FeatureSet<E> {
         return canonicalForm;
     }
 
-    /**
-     * The features as declared, for tools that interpret a definition on their own (the reference model of the
-     * test kit). {@link FeatureSpec} is internal: its shape may change between releases.
-     *
-     * @return the declared features in declaration order, unmodifiable
-     */
-    public List<FeatureSpec> featureSpecs() {
+    /** @return the declared features in declaration order, unmodifiable (internal: see {@link CoreInternals}) */
+    List<FeatureSpec> specs() {
         return specs;
+    }
+
+    /** @return the compiled layout (internal: see {@link CoreInternals}) */
+    CompiledLayout compiledLayout() {
+        return layout;
     }
 
     /** @return the compiled row layout, for store engines */
@@ -222,11 +227,6 @@ public final class FeatureSet<E> {
     /** @return a new caller-owned vector for reads of this set */
     public FeatureVector newVector() {
         return new FeatureVector(this, layout);
-    }
-
-    /** @return a new applier, to be owned by one writer thread */
-    public RowApplier<E> newApplier() {
-        return new RowApplier<>(layout, futureSkewMs);
     }
 
     @Override

@@ -1,5 +1,9 @@
 package io.freshet.core;
 
+import io.freshet.core.internal.kernel.EventPreparer;
+import io.freshet.core.internal.kernel.Kernels;
+import io.freshet.core.internal.kernel.PreparedEvent;
+import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
@@ -25,11 +29,24 @@ import java.util.Objects;
  * @param <E> the event type
  */
 public final class FeatureTestDriver<E> {
+    /** {@link #pipe} result: the event was applied to every feature it passed the filter of. */
+    public static final int APPLIED = RowWriteKernel.APPLIED;
+    /** {@link #pipe} result: applied, but a windowed feature dropped it as late (older than its oldest live tile). */
+    public static final int APPLIED_LATE = RowWriteKernel.APPLIED_LATE;
+    /** {@link #pipe} result: rejected, the event time is negative. */
+    public static final int REJECTED_NEGATIVE_TIME = EventPreparer.REJECTED_NEGATIVE_TIME;
+    /** {@link #pipe} result: rejected, the event time is further ahead of the clock than the set's future skew. */
+    public static final int REJECTED_FUTURE = EventPreparer.REJECTED_FUTURE;
+    /** {@link #pipe} result: rejected, a value extractor returned NaN or an infinity. */
+    public static final int REJECTED_NON_FINITE = EventPreparer.REJECTED_NON_FINITE;
+
     private final FeatureSet<E> set;
     private final ManualClock clock;
     private final RowStore store;
     private final ShardWriter writer;
-    private final RowApplier<E> applier;
+    private final EventPreparer<E> preparer;
+    private final RowWriteKernel kernel;
+    private final PreparedEvent prepared;
     private final FeatureReader reader;
     private final FeatureVector vector;
     private long applied;
@@ -41,7 +58,9 @@ public final class FeatureTestDriver<E> {
         this.clock = new ManualClock(startMs);
         this.store = new InMemoryRowStore(StoreConfig.builder(set.rowLayout()).capacity(1L << 40).build());
         this.writer = store.writer(0);
-        this.applier = set.newApplier();
+        this.preparer = Kernels.newPreparer(set);
+        this.kernel = Kernels.newWriteKernel(set);
+        this.prepared = new PreparedEvent(Kernels.preparedCapacity(set));
         this.reader = new FeatureReader(set, store, clock);
         this.vector = set.newVector();
     }
@@ -57,15 +76,15 @@ public final class FeatureTestDriver<E> {
     }
 
     /**
-     * Applies an event at the current clock.
+     * Applies an event at the current clock, as the pipeline does: prepare (user code), then apply to the row.
      *
      * @param event the event
-     * @return a {@link RowApplier} code: {@code APPLIED}, {@code APPLIED_LATE} or a negative {@code REJECTED_}
+     * @return {@link #APPLIED}, {@link #APPLIED_LATE} or a negative {@code REJECTED_} code
      */
     public int pipe(E event) {
         long t = set.eventTimeOf(event);
         long now = clock.nowMs();
-        int r = applier.prepare(event, t, now);
+        int r = preparer.prepare(event, t, now, prepared);
         if (r < 0) {
             rejected++;
             return r;
@@ -77,10 +96,10 @@ public final class FeatureTestDriver<E> {
         if (begin != ShardWriter.BEGIN_OK) {
             throw new IllegalStateException("in-memory store refused the row: code=" + begin);
         }
-        r = applier.applyPrepared(writer.row(), now);
+        r = kernel.apply(prepared, writer.row(), now);
         writer.commit();
         applied++;
-        if (r == RowApplier.APPLIED_LATE) {
+        if (r == APPLIED_LATE) {
             late++;
         }
         return r;

@@ -1,26 +1,11 @@
 package io.freshet.core;
 
-import static io.freshet.core.internal.CompiledLayout.K_COUNT;
-import static io.freshet.core.internal.CompiledLayout.K_DECAYED_COUNT;
-import static io.freshet.core.internal.CompiledLayout.K_DECAYED_SUM;
-import static io.freshet.core.internal.CompiledLayout.K_DIFFERENCE;
-import static io.freshet.core.internal.CompiledLayout.K_DISTINCT;
-import static io.freshet.core.internal.CompiledLayout.K_FIRST_SEEN;
-import static io.freshet.core.internal.CompiledLayout.K_LAST_N;
-import static io.freshet.core.internal.CompiledLayout.K_LAST_SEEN;
-import static io.freshet.core.internal.CompiledLayout.K_LATEST;
-import static io.freshet.core.internal.CompiledLayout.K_MAX;
-import static io.freshet.core.internal.CompiledLayout.K_MEAN;
-import static io.freshet.core.internal.CompiledLayout.K_MIN;
-import static io.freshet.core.internal.CompiledLayout.K_RATIO;
-import static io.freshet.core.internal.CompiledLayout.K_SUM;
-import static io.freshet.core.internal.CompiledLayout.K_TIME_SINCE;
-import static io.freshet.core.internal.CompiledLayout.NO_EPOCH;
-import static io.freshet.core.internal.CompiledLayout.ROW_LAST_APPLY_MS;
-import static io.freshet.core.internal.CompiledLayout.ROW_MAX_EVENT_TIME_MS;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
+import static io.freshet.core.internal.kernel.CompiledLayout.ROW_LAST_APPLY_MS;
+import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_MS;
 
-import io.freshet.core.internal.CompiledLayout;
-import io.freshet.core.internal.HyperLogLog;
+import io.freshet.core.internal.kernel.CompiledLayout;
+import io.freshet.core.internal.kernel.RowReadKernel;
 import io.freshet.core.spi.RowBuffer;
 
 /**
@@ -36,7 +21,7 @@ import io.freshet.core.spi.RowBuffer;
  */
 public final class FeatureVector {
     /** {@link #getLong} of a missing value. */
-    public static final long MISSING_LONG = Long.MIN_VALUE;
+    public static final long MISSING_LONG = CompiledLayout.MISSING_LONG;
     /** {@link #eventTimeMs} of a value that no event contributed to. */
     public static final long NO_TIME = CompiledLayout.NO_TIME;
 
@@ -50,14 +35,8 @@ public final class FeatureVector {
     private long readTimeMs;
     private long rowUpdatedMs = NO_TIME;
     private long rowEventTimeMs = NO_TIME;
-    private int rangeFirstSlot;
-    /** Cache of {@code floorDiv(epochReadMs, epochTileMs)} for {@link #liveTiles}. */
-    private long epochReadMs = NO_TIME;
-    private long epochTileMs;
-    private long readEpoch;
-    /** Cache of {@code Math.exp(expArg)}: decayed features of one set often share the argument. */
-    private double expArg = Double.NaN;
-    private double expValue = Double.NaN;
+    /** Fills bits, timesMs and sizes from a row: the evaluation lives there, this class only reads the results. */
+    private final RowReadKernel kernel;
 
     FeatureVector(FeatureSet<?> set, CompiledLayout layout) {
         this.set = set;
@@ -66,6 +45,7 @@ public final class FeatureVector {
         this.timesMs = new long[layout.vectorWidth];
         this.sizes = new int[layout.featureCount];
         this.row = RowBuffer.allocateHeap(layout.rowSizeBytes);
+        this.kernel = new RowReadKernel(layout, bits, timesMs, sizes);
         clearMissing(0);
     }
 
@@ -119,8 +99,7 @@ public final class FeatureVector {
     }
 
     private double doubleAt(int i, int s) {
-        return l.kinds[i].valueType() == FeatureKind.ValueType.LONG
-            ? (double) bits[s] : Double.longBitsToDouble(bits[s]);
+        return RowReadKernel.doubleAt(l, bits, i, s);
     }
 
     /**
@@ -257,13 +236,7 @@ public final class FeatureVector {
         this.status = VectorStatus.MISSING;
         this.rowUpdatedMs = NO_TIME;
         this.rowEventTimeMs = NO_TIME;
-        for (int i = 0; i < l.featureCount; i++) {
-            sizes[i] = 0;
-        }
-        for (int s = 0; s < bits.length; s++) {
-            bits[s] = Double.doubleToRawLongBits(Double.NaN);
-            timesMs[s] = NO_TIME;
-        }
+        kernel.clear();
     }
 
     /** Evaluates {@code src} (a consistent row image) at read time {@code r}. */
@@ -272,270 +245,7 @@ public final class FeatureVector {
         rowUpdatedMs = src.getLong(ROW_LAST_APPLY_MS);
         rowEventTimeMs = src.getLong(ROW_MAX_EVENT_TIME_MS);
         status = r - rowUpdatedMs > staleAfterMs ? VectorStatus.STALE : VectorStatus.FRESH;
-        for (int i = 0; i < l.featureCount; i++) {
-            final int off = l.offset[i];
-            final long ft = off >= 0 ? src.getLong(off) : NO_TIME;
-            switch (l.kind[i]) {
-                case K_LATEST:
-                    if (ft == NO_TIME) {
-                        missing(i);
-                    } else {
-                        setDouble(i, src.getDouble(off + 8), ft);
-                    }
-                    break;
-                case K_COUNT:
-                    setLong(i, l.tiles[i] == 0 ? src.getLong(off + 8) : windowCount(src, i, off, r), ft);
-                    break;
-                case K_SUM:
-                    setDouble(i, l.tiles[i] == 0 ? src.getDouble(off + 8) : windowSum(src, i, off, r), ft);
-                    break;
-                case K_MIN:
-                case K_MAX:
-                    double m = l.tiles[i] == 0 ? src.getDouble(off + 8) : windowExtreme(src, i, off, r);
-                    if (Double.isInfinite(m)) {
-                        missing(i);
-                    } else {
-                        setDouble(i, m, ft);
-                    }
-                    break;
-                case K_MEAN:
-                    evaluateMean(src, i, off, r, ft);
-                    break;
-                case K_FIRST_SEEN:
-                    if (ft == NO_TIME) {
-                        missing(i);
-                    } else {
-                        setLong(i, src.getLong(off + 8), ft);
-                    }
-                    break;
-                case K_LAST_SEEN:
-                    if (ft == NO_TIME) {
-                        missing(i);
-                    } else {
-                        setLong(i, ft, ft);
-                    }
-                    break;
-                case K_LAST_N:
-                    evaluateLastN(src, i, off);
-                    break;
-                case K_DECAYED_COUNT:
-                case K_DECAYED_SUM:
-                    setDouble(i, ft == NO_TIME ? 0 : src.getDouble(off + 8) * exp(-(r - ft) * l.decayPerMs[i]), ft);
-                    break;
-                case K_DISTINCT:
-                    evaluateDistinct(src, i, off, r, ft);
-                    break;
-                default:
-                    evaluateDerived(i, r);
-                    break;
-            }
-        }
-    }
-
-    /** Math.exp, remembered for the last argument (identical result: the same function of the same value). */
-    private double exp(double arg) {
-        if (arg != expArg) {
-            expArg = arg;
-            expValue = Math.exp(arg);
-        }
-        return expValue;
-    }
-
-    private void setDouble(int i, double v, long t) {
-        int s = l.slot[i];
-        bits[s] = Double.doubleToRawLongBits(v);
-        timesMs[s] = t;
-        sizes[i] = 1;
-    }
-
-    private void setLong(int i, long v, long t) {
-        int s = l.slot[i];
-        bits[s] = v;
-        timesMs[s] = t;
-        sizes[i] = 1;
-    }
-
-    private void missing(int i) {
-        int s = l.slot[i];
-        bits[s] = l.kinds[i].valueType() == FeatureKind.ValueType.LONG ? MISSING_LONG
-            : Double.doubleToRawLongBits(Double.NaN);
-        timesMs[s] = NO_TIME;
-        sizes[i] = 0;
-    }
-
-    /**
-     * Sets {@link #rangeFirstSlot} and returns how many live tiles a read at r covers. The live tiles are the ring
-     * slots rangeFirstSlot, rangeFirstSlot + 1, ... wrapping at n; loops walk them as two contiguous runs (to n,
-     * then from 0) so that the JIT sees simple counted loops, in the same order as one wrapping walk.
-     */
-    private int liveTiles(RowBuffer src, int i, int off, long r) {
-        // An empty range must not leave the previous feature's first slot behind: callers derive loop bounds from it.
-        rangeFirstSlot = 0;
-        final long maxEpoch = src.getLong(off + 8);
-        if (maxEpoch == NO_EPOCH) {
-            return 0;
-        }
-        final int n = l.tiles[i];
-        final long tileMs = l.tileMs[i];
-        // Windows of one set often share a tile size: divide once per read and tile size.
-        if (tileMs != epochTileMs || r != epochReadMs) {
-            epochTileMs = tileMs;
-            epochReadMs = r;
-            readEpoch = Math.floorDiv(r, tileMs);
-        }
-        final long lo = Math.max(readEpoch - n + 1, maxEpoch - n + 1);
-        final long hi = Math.min(readEpoch, maxEpoch);
-        if (hi < lo) {
-            return 0;
-        }
-        rangeFirstSlot = (int) Math.floorMod(lo, (long) n);
-        return (int) (hi - lo + 1);
-    }
-
-    private long windowCount(RowBuffer src, int i, int off, long r) {
-        final int count = liveTiles(src, i, off, r);
-        final int first = rangeFirstSlot;
-        final int end = Math.min(l.tiles[i], first + count);
-        final int base = off + 16;
-        long total = 0;
-        for (int s = first; s < end; s++) {
-            total += src.getLong(base + s * 8);
-        }
-        for (int s = 0, rest = count - (end - first); s < rest; s++) {
-            total += src.getLong(base + s * 8);
-        }
-        return total;
-    }
-
-    private double windowSum(RowBuffer src, int i, int off, long r) {
-        final int count = liveTiles(src, i, off, r);
-        final int first = rangeFirstSlot;
-        final int end = Math.min(l.tiles[i], first + count);
-        final int base = off + 16;
-        double total = 0;
-        for (int s = first; s < end; s++) {
-            total += src.getDouble(base + s * 8);
-        }
-        for (int s = 0, rest = count - (end - first); s < rest; s++) {
-            total += src.getDouble(base + s * 8);
-        }
-        return total;
-    }
-
-    private double windowExtreme(RowBuffer src, int i, int off, long r) {
-        final int count = liveTiles(src, i, off, r);
-        final int first = rangeFirstSlot;
-        final int end = Math.min(l.tiles[i], first + count);
-        final int rest = count - (end - first);
-        final int base = off + 16;
-        if (l.kind[i] == K_MIN) {
-            double m = Double.POSITIVE_INFINITY;
-            for (int s = first; s < end; s++) {
-                m = Math.min(m, src.getDouble(base + s * 8));
-            }
-            for (int s = 0; s < rest; s++) {
-                m = Math.min(m, src.getDouble(base + s * 8));
-            }
-            return m;
-        }
-        double m = Double.NEGATIVE_INFINITY;
-        for (int s = first; s < end; s++) {
-            m = Math.max(m, src.getDouble(base + s * 8));
-        }
-        for (int s = 0; s < rest; s++) {
-            m = Math.max(m, src.getDouble(base + s * 8));
-        }
-        return m;
-    }
-
-    private void evaluateMean(RowBuffer src, int i, int off, long r, long ft) {
-        double sum;
-        long count = 0;
-        if (l.tiles[i] == 0) {
-            sum = src.getDouble(off + 8);
-            count = src.getLong(off + 16);
-        } else {
-            final int tiles = liveTiles(src, i, off, r);
-            final int first = rangeFirstSlot;
-            final int end = Math.min(l.tiles[i], first + tiles);
-            final int base = off + 16;
-            sum = 0;
-            for (int s = first; s < end; s++) {
-                sum += src.getDouble(base + s * 16);
-                count += src.getLong(base + s * 16 + 8);
-            }
-            for (int s = 0, rest = tiles - (end - first); s < rest; s++) {
-                sum += src.getDouble(base + s * 16);
-                count += src.getLong(base + s * 16 + 8);
-            }
-        }
-        if (count == 0) {
-            missing(i);
-        } else {
-            setDouble(i, sum / count, ft);
-        }
-    }
-
-    private void evaluateDistinct(RowBuffer src, int i, int off, long r, long ft) {
-        double estimate;
-        if (l.tiles[i] == 0) {
-            estimate = HyperLogLog.estimate(src, off + 8, 0, 0, 1, 1, l.param[i]);
-        } else {
-            int count = liveTiles(src, i, off, r);
-            estimate = HyperLogLog.estimate(src, off + 16, l.accBytes[i], rangeFirstSlot, count, l.tiles[i],
-                l.param[i]);
-        }
-        setDouble(i, estimate, ft);
-    }
-
-    private void evaluateLastN(RowBuffer src, int i, int off) {
-        final int n = l.param[i];
-        final int size = (int) Math.max(0, Math.min(n, src.getLong(off + 8)));
-        final int s = l.slot[i];
-        for (int j = 0; j < n; j++) {
-            if (j < size) {
-                timesMs[s + j] = src.getLong(off + 16 + j * 16);
-                bits[s + j] = src.getLong(off + 16 + j * 16 + 8);
-            } else {
-                timesMs[s + j] = NO_TIME;
-                bits[s + j] = MISSING_LONG;
-            }
-        }
-        sizes[i] = size;
-    }
-
-    private void evaluateDerived(int i, long r) {
-        final int a = l.inputA[i];
-        final int b = l.inputB[i];
-        final long ta = timesMs[l.slot[a]];
-        switch (l.kind[i]) {
-            case K_TIME_SINCE:
-                if (ta == NO_TIME) {
-                    missing(i);
-                } else {
-                    setDouble(i, (double) (r - ta), ta);
-                }
-                return;
-            case K_RATIO:
-            case K_DIFFERENCE:
-                if (sizes[a] == 0 || sizes[b] == 0) {
-                    missing(i);
-                    return;
-                }
-                double va = doubleAt(a, l.slot[a]);
-                double vb = doubleAt(b, l.slot[b]);
-                long t = Math.max(ta, timesMs[l.slot[b]]);
-                if (l.kind[i] == K_DIFFERENCE) {
-                    setDouble(i, va - vb, t);
-                } else if (vb == 0) {
-                    missing(i);
-                } else {
-                    setDouble(i, va / vb, t);
-                }
-                return;
-            default:
-                throw new IllegalStateException("unknown kind " + l.kinds[i]);
-        }
+        kernel.evaluate(src, r);
     }
 
     /** @return a readable dump of every feature; allocates, so keep it off hot paths */

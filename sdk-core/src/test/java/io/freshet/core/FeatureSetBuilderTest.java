@@ -3,7 +3,7 @@ package io.freshet.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.freshet.core.internal.CompiledLayout;
+import io.freshet.core.internal.kernel.CompiledLayout;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;

@@ -362,13 +362,13 @@ class KernelPropertyTest {
 
     private static String codeName(int code) {
         switch (code) {
-            case RowApplier.APPLIED:
+            case FeatureTestDriver.APPLIED:
                 return "APPLIED";
-            case RowApplier.APPLIED_LATE:
+            case FeatureTestDriver.APPLIED_LATE:
                 return "APPLIED_LATE";
-            case RowApplier.REJECTED_NEGATIVE_TIME:
+            case FeatureTestDriver.REJECTED_NEGATIVE_TIME:
                 return "REJECTED_NEGATIVE_TIME";
-            case RowApplier.REJECTED_FUTURE:
+            case FeatureTestDriver.REJECTED_FUTURE:
                 return "REJECTED_FUTURE";
             default:
                 return "REJECTED_NON_FINITE";

@@ -80,8 +80,8 @@ class KernelSemanticsTest {
             .count("all").build(), 10_000);
         b.pipe(new Ev(1, 10_000, 0, 0, 0, false));
         // Epoch 7 <= 10 - 3: late for n3; n3_flag has seen nothing, so it accepts; n10 keeps 10 tiles.
-        assertThat(b.pipe(new Ev(1, 7_999, 0, 0, 0, true))).isEqualTo(RowApplier.APPLIED_LATE);
-        assertThat(b.pipe(new Ev(1, 8_000, 0, 0, 0, false))).as("epoch 8 > 7").isEqualTo(RowApplier.APPLIED);
+        assertThat(b.pipe(new Ev(1, 7_999, 0, 0, 0, true))).isEqualTo(FeatureTestDriver.APPLIED_LATE);
+        assertThat(b.pipe(new Ev(1, 8_000, 0, 0, 0, false))).as("epoch 8 > 7").isEqualTo(FeatureTestDriver.APPLIED);
         FeatureVector v = b.readAt(1, 10_000);
         assertThat(v.getLong(b.ref("n3"))).isEqualTo(2);
         assertThat(v.getLong(b.ref("n3_flag"))).as("epoch 7 is outside [8, 10]").isEqualTo(0);
@@ -148,17 +148,17 @@ class KernelSemanticsTest {
     void rejectionsFollowTheDocumentedOrder() {
         Both b = new Both(builder("reject").sum("s", Ev::amount).sum("o", Ev::other).where(Ev::flag)
             .futureSkew(Duration.ofSeconds(1)).build(), 10_000);
-        assertThat(b.pipe(new Ev(1, 11_000, 1))).as("at the skew").isEqualTo(RowApplier.APPLIED);
-        assertThat(b.pipe(new Ev(1, 11_001, 1))).isEqualTo(RowApplier.REJECTED_FUTURE);
-        assertThat(b.pipe(new Ev(1, -1, 1))).isEqualTo(RowApplier.REJECTED_NEGATIVE_TIME);
-        assertThat(b.pipe(new Ev(1, 0, 1))).as("time 0 is valid").isEqualTo(RowApplier.APPLIED);
+        assertThat(b.pipe(new Ev(1, 11_000, 1))).as("at the skew").isEqualTo(FeatureTestDriver.APPLIED);
+        assertThat(b.pipe(new Ev(1, 11_001, 1))).isEqualTo(FeatureTestDriver.REJECTED_FUTURE);
+        assertThat(b.pipe(new Ev(1, -1, 1))).isEqualTo(FeatureTestDriver.REJECTED_NEGATIVE_TIME);
+        assertThat(b.pipe(new Ev(1, 0, 1))).as("time 0 is valid").isEqualTo(FeatureTestDriver.APPLIED);
         assertThat(b.pipe(new Ev(1, 11_001, Double.NaN))).as("future before non-finite")
-            .isEqualTo(RowApplier.REJECTED_FUTURE);
-        assertThat(b.pipe(new Ev(1, 5_000, Double.NEGATIVE_INFINITY))).isEqualTo(RowApplier.REJECTED_NON_FINITE);
+            .isEqualTo(FeatureTestDriver.REJECTED_FUTURE);
+        assertThat(b.pipe(new Ev(1, 5_000, Double.NEGATIVE_INFINITY))).isEqualTo(FeatureTestDriver.REJECTED_NON_FINITE);
         assertThat(b.pipe(new Ev(1, 5_000, 1, Double.NaN, 0, false))).as("filter fails: value not used")
-            .isEqualTo(RowApplier.APPLIED);
-        assertThat(b.pipe(new Ev(1, 5_000, 1, Double.NaN, 0, true))).isEqualTo(RowApplier.REJECTED_NON_FINITE);
-        assertThat(b.pipe(new Ev(2, -5, 1))).isEqualTo(RowApplier.REJECTED_NEGATIVE_TIME);
+            .isEqualTo(FeatureTestDriver.APPLIED);
+        assertThat(b.pipe(new Ev(1, 5_000, 1, Double.NaN, 0, true))).isEqualTo(FeatureTestDriver.REJECTED_NON_FINITE);
+        assertThat(b.pipe(new Ev(2, -5, 1))).isEqualTo(FeatureTestDriver.REJECTED_NEGATIVE_TIME);
         FeatureVector v = b.readAt(1, 10_000);
         assertThat(v.getDouble(b.ref("s"))).isEqualTo(3.0);
         assertThat(v.getDouble(b.ref("o"))).isEqualTo(0.0);

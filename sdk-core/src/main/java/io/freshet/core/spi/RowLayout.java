@@ -1,7 +1,8 @@
 package io.freshet.core.spi;
 
 import io.freshet.core.KeyType;
-import io.freshet.core.internal.CompiledLayout;
+import io.freshet.core.internal.kernel.Accumulators;
+import io.freshet.core.internal.kernel.CompiledLayout;
 
 /**
  * What a store engine needs to know of a feature set: the fixed row size, how to initialise a row, the key type,
@@ -72,7 +73,7 @@ public final class RowLayout {
      * @param row a row of {@link #rowSizeBytes()} bytes
      */
     public void initRow(RowBuffer row) {
-        layout.initRow(row);
+        Accumulators.initRow(layout, row);
     }
 
     /**

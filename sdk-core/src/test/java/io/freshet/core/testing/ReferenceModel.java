@@ -5,9 +5,11 @@ import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.KeyType;
-import io.freshet.core.RowApplier;
 import io.freshet.core.VectorStatus;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.FeatureSpec;
+import io.freshet.core.internal.kernel.EventPreparer;
+import io.freshet.core.internal.kernel.RowWriteKernel;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -47,7 +49,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * ReferenceModel<Payment> model = new ReferenceModel<>(userRisk);
- * int code = model.apply(event, nowMs);         // the code RowApplier must return for the same event and clock
+ * int code = model.apply(event, nowMs);         // the code the kernels must return for the same event and clock
  * reader.read(42, vector);                       // the system under test, at its clock
  * model.assertMatches(42, vector);               // expected at vector.readTimeMs(): status, row times, values
  * model.expected(42, vector.readTimeMs()).assertValuesMatch(vector);   // values only (a live pipeline)
@@ -77,7 +79,7 @@ public final class ReferenceModel<E> {
      */
     public ReferenceModel(FeatureSet<E> set) {
         this.set = Objects.requireNonNull(set, "set can't be null");
-        this.specs = set.featureSpecs();
+        this.specs = CoreInternals.specsOf(set);
     }
 
     /** @return the modelled set */
@@ -86,21 +88,21 @@ public final class ReferenceModel<E> {
     }
 
     /**
-     * Applies one event as {@link RowApplier#apply} followed by a commit would.
+     * Applies one event as {@code EventPreparer.prepare}, then {@code RowWriteKernel.apply} and a commit would.
      *
      * @param event the event
      * @param nowMs the applying clock
-     * @return the {@link RowApplier} code the kernel must return
+     * @return the code the kernels must return ({@code EventPreparer} rejection or {@code RowWriteKernel} result)
      */
     public int apply(E event, long nowMs) {
         final long t = set.eventTimeOf(event);
         if (t < 0) {
             rejected++;
-            return RowApplier.REJECTED_NEGATIVE_TIME;
+            return EventPreparer.REJECTED_NEGATIVE_TIME;
         }
         if (t - nowMs > set.futureSkewMs()) {
             rejected++;
-            return RowApplier.REJECTED_FUTURE;
+            return EventPreparer.REJECTED_FUTURE;
         }
         final int n = specs.size();
         final boolean[] pass = new boolean[n];
@@ -119,7 +121,7 @@ public final class ReferenceModel<E> {
                 values[i] = f.valueFn.applyAsDouble(event);
                 if (!Double.isFinite(values[i])) {
                     rejected++;
-                    return RowApplier.REJECTED_NON_FINITE;
+                    return EventPreparer.REJECTED_NON_FINITE;
                 }
             }
             if (f.idFn != null) {
@@ -131,7 +133,7 @@ public final class ReferenceModel<E> {
         ks.lastApplyMs = nowMs;
         ks.maxEventTimeMs = Math.max(ks.maxEventTimeMs, t);
         final long arrival = arrivals++;
-        int result = RowApplier.APPLIED;
+        int result = RowWriteKernel.APPLIED;
         for (int i = 0; i < n; i++) {
             if (!pass[i]) {
                 continue;
@@ -141,7 +143,7 @@ public final class ReferenceModel<E> {
             if (!f.window.isLifetime()) {
                 long e = Math.floorDiv(t, f.window.tileMs());
                 if (log.hasEpoch && e <= log.maxEpoch - f.window.tileCount()) {
-                    result = RowApplier.APPLIED_LATE;
+                    result = RowWriteKernel.APPLIED_LATE;
                     continue;
                 }
                 log.maxEpoch = log.hasEpoch ? Math.max(log.maxEpoch, e) : e;
@@ -150,7 +152,7 @@ public final class ReferenceModel<E> {
             log.events.add(new Accepted(t, arrival, values[i], ids[i]));
         }
         applied++;
-        if (result == RowApplier.APPLIED_LATE) {
+        if (result == RowWriteKernel.APPLIED_LATE) {
             late++;
         }
         return result;

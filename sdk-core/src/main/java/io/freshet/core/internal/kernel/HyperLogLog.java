@@ -1,10 +1,12 @@
-package io.freshet.core.internal;
+package io.freshet.core.internal.kernel;
 
+import io.freshet.core.internal.Fingerprint;
 import io.freshet.core.spi.RowBuffer;
 
 /**
- * The HyperLogLog estimate over one or several register arrays of a row (several tiles are merged by taking the
- * maximum of each register). Flajolet et al. 2007 with the linear-counting small-range correction; a 64-bit hash
+ * HyperLogLog on a row's register arrays: the register update of the write kernel ({@link #add}) and the estimate
+ * of the read kernel over one or several arrays ({@link #estimate}; several tiles are merged by taking the maximum of
+ * each register). Flajolet et al. 2007 with the linear-counting small-range correction; a 64-bit hash
  * needs no large-range correction. Allocation-free.
  *
  * <p>Internal: not part of the public API.
@@ -22,6 +24,23 @@ public final class HyperLogLog {
     }
 
     /**
+     * Adds one id to a register array: the register the hash's top p bits name keeps the largest rank seen.
+     *
+     * @param row the row
+     * @param acc offset of the register array
+     * @param p precision
+     * @param id the id
+     */
+    static void add(RowBuffer row, int acc, int p, long id) {
+        final long h = Fingerprint.mix64(id);
+        final int register = (int) (h >>> (64 - p));
+        final byte rank = (byte) (Long.numberOfLeadingZeros((h << p) | (1L << (p - 1))) + 1);
+        if (rank > row.getByte(acc + register)) {
+            row.putByte(acc + register, rank);
+        }
+    }
+
+    /**
      * @param row the row
      * @param firstAcc offset of the first register array
      * @param stride bytes between arrays
@@ -31,7 +50,7 @@ public final class HyperLogLog {
      * @param p precision
      * @return the estimated distinct count
      */
-    public static double estimate(RowBuffer row, int firstAcc, int stride, int firstSlot, int count, int ringSize,
+    static double estimate(RowBuffer row, int firstAcc, int stride, int firstSlot, int count, int ringSize,
         int p) {
         if (count <= 0) {
             return 0;
@@ -76,13 +95,5 @@ public final class HyperLogLog {
             return m * Math.log((double) m / zeros);
         }
         return raw;
-    }
-
-    /**
-     * @param p precision
-     * @return the relative standard error 1.04 / sqrt(2^p)
-     */
-    public static double relativeStandardError(int p) {
-        return 1.04 / Math.sqrt(1 << p);
     }
 }

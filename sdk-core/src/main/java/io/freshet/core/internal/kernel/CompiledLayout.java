@@ -1,14 +1,17 @@
-package io.freshet.core.internal;
+package io.freshet.core.internal.kernel;
 
+import io.freshet.core.FeatureDefinitionException;
 import io.freshet.core.FeatureKind;
+import io.freshet.core.internal.FeatureSpec;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
 /**
- * A feature set compiled once into plain arrays: byte offsets into the row, int ids, kernel parameters. The hot
- * paths index these arrays; they never look up a name or iterate a collection.
+ * The descriptor of a compiled feature set: plain arrays of byte offsets into the row, int kind ids and kernel
+ * parameters, computed once by {@link #compile}. The kernels that run on it ({@link RowWriteKernel},
+ * {@link RowReadKernel}, {@link Accumulators}) index these arrays; they never look up a name or iterate a collection.
  *
  * <pre>
  * Row (all offsets in bytes, little-endian, 8-byte aligned):
@@ -28,11 +31,16 @@ import java.util.function.ToLongFunction;
  *                    | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
  * </pre>
  *
+ * <p>Kind ids: {@link #kind} holds {@link #kindId}, which is {@code FeatureKind.ordinal()} for every kind that has
+ * a kernel (a test pins it): the int constants exist only because a {@code switch} needs compile-time constants.
+ *
  * <p>Internal: not part of the public API. Immutable after construction.
  */
 public final class CompiledLayout {
     public static final long NO_TIME = Long.MIN_VALUE;
     public static final long NO_EPOCH = Long.MIN_VALUE;
+    /** A missing long value, as a read reports it. */
+    public static final long MISSING_LONG = Long.MIN_VALUE;
     public static final int ROW_LAST_APPLY_MS = 0;
     public static final int ROW_MAX_EVENT_TIME_MS = 8;
     public static final int ROW_HEADER_BYTES = 16;
@@ -58,7 +66,7 @@ public final class CompiledLayout {
     public final int featureCount;
     public final String[] names;
     public final FeatureKind[] kinds;
-    /** Kind as a dense int (the K_ constants) for switches. */
+    /** Kind as a dense int (the K_ constants, see {@link #kindId}) for switches. */
     public final int[] kind;
     /** Offset of the feature block, -1 for derived. */
     public final int[] offset;
@@ -86,11 +94,65 @@ public final class CompiledLayout {
     public final int rowSizeBytes;
 
     /**
+     * Compiles a set's features: assigns each stored feature its byte offset and state size, and each feature its
+     * vector slots.
+     *
      * @param features the declared features
      * @param setName the set's name, for messages
+     * @return the layout
+     * @throws FeatureDefinitionException when the row would exceed {@link #MAX_ROW_BYTES}
      */
+    public static CompiledLayout compile(List<FeatureSpec> features, String setName) {
+        return new CompiledLayout(features, setName);
+    }
+
+    /**
+     * The kernels' int id of a kind: its ordinal, spelled out so that a new {@link FeatureKind} without a kernel
+     * fails here (and in the test that walks every kind) instead of being dispatched to another kind's code.
+     *
+     * @param k a kind
+     * @return its K_ constant
+     * @throws IllegalArgumentException for a kind no kernel handles
+     */
+    public static int kindId(FeatureKind k) {
+        switch (k) {
+            case LATEST:
+                return K_LATEST;
+            case COUNT:
+                return K_COUNT;
+            case SUM:
+                return K_SUM;
+            case MIN:
+                return K_MIN;
+            case MAX:
+                return K_MAX;
+            case MEAN:
+                return K_MEAN;
+            case FIRST_SEEN:
+                return K_FIRST_SEEN;
+            case LAST_SEEN:
+                return K_LAST_SEEN;
+            case LAST_N:
+                return K_LAST_N;
+            case DECAYED_COUNT:
+                return K_DECAYED_COUNT;
+            case DECAYED_SUM:
+                return K_DECAYED_SUM;
+            case DISTINCT_APPROX:
+                return K_DISTINCT;
+            case RATIO:
+                return K_RATIO;
+            case DIFFERENCE:
+                return K_DIFFERENCE;
+            case TIME_SINCE:
+                return K_TIME_SINCE;
+            default:
+                throw new IllegalArgumentException("kind=" + k + " has no kernel: add a K_ constant and its cases");
+        }
+    }
+
     @SuppressWarnings("unchecked")
-    public CompiledLayout(List<FeatureSpec> features, String setName) {
+    private CompiledLayout(List<FeatureSpec> features, String setName) {
         int n = features.size();
         featureCount = n;
         names = new String[n];
@@ -116,7 +178,7 @@ public final class CompiledLayout {
             FeatureSpec f = features.get(i);
             names[i] = f.name;
             kinds[i] = f.kind;
-            kind[i] = f.kind.ordinal();
+            kind[i] = kindId(f.kind);
             tiles[i] = f.window.tileCount();
             tileMs[i] = f.window.tileMs();
             param[i] = f.param;
@@ -139,7 +201,7 @@ public final class CompiledLayout {
             off += 8 + stateBytes(i);
         }
         if (off > MAX_ROW_BYTES) {
-            throw new io.freshet.core.FeatureDefinitionException("set=" + setName + " compiles to rowBytes=" + off
+            throw new FeatureDefinitionException("set=" + setName + " compiles to rowBytes=" + off
                 + " > MAX_ROW_BYTES=" + MAX_ROW_BYTES + ": use fewer or coarser tiles, a lower distinct precision, "
                 + "or split the set");
         }
@@ -186,70 +248,6 @@ public final class CompiledLayout {
                 return 8 + 16L * param[i];
             default:
                 return tiles[i] == 0 ? accBytes[i] : 8 + (long) tiles[i] * accBytes[i];
-        }
-    }
-
-    /**
-     * Writes the empty state of every feature into a zeroed or recycled row.
-     *
-     * @param row the row
-     */
-    public void initRow(io.freshet.core.spi.RowBuffer row) {
-        row.setZero(0, rowSizeBytes);
-        row.putLong(ROW_MAX_EVENT_TIME_MS, NO_TIME);
-        for (int i : stored) {
-            int off = offset[i];
-            row.putLong(off, NO_TIME);
-            switch (kind[i]) {
-                case K_FIRST_SEEN:
-                    row.putLong(off + 8, Long.MAX_VALUE);
-                    break;
-                case K_COUNT:
-                case K_SUM:
-                case K_MIN:
-                case K_MAX:
-                case K_MEAN:
-                case K_DISTINCT:
-                    if (tiles[i] == 0) {
-                        resetAccumulator(row, i, off + 8);
-                    } else {
-                        row.putLong(off + 8, NO_EPOCH);
-                        for (int t = 0; t < tiles[i]; t++) {
-                            resetAccumulator(row, i, off + 16 + t * accBytes[i]);
-                        }
-                    }
-                    break;
-                default:
-                    break;
-            }
-        }
-    }
-
-    /**
-     * Sets one accumulator to its identity.
-     *
-     * @param row the row
-     * @param i feature index
-     * @param accOffset accumulator offset
-     */
-    public void resetAccumulator(io.freshet.core.spi.RowBuffer row, int i, int accOffset) {
-        switch (kind[i]) {
-            case K_MIN:
-                row.putDouble(accOffset, Double.POSITIVE_INFINITY);
-                break;
-            case K_MAX:
-                row.putDouble(accOffset, Double.NEGATIVE_INFINITY);
-                break;
-            case K_MEAN:
-                row.putLong(accOffset, 0);
-                row.putLong(accOffset + 8, 0);
-                break;
-            case K_DISTINCT:
-                row.setZero(accOffset, accBytes[i]);
-                break;
-            default:
-                row.putLong(accOffset, 0);
-                break;
         }
     }
 }

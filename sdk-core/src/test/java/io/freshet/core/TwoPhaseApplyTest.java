@@ -3,6 +3,10 @@ package io.freshet.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.freshet.core.internal.kernel.EventPreparer;
+import io.freshet.core.internal.kernel.Kernels;
+import io.freshet.core.internal.kernel.PreparedEvent;
+import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.testing.ReferenceModel;
 import java.time.Duration;
@@ -13,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The two-phase apply: user code runs in prepare() only, so a throwing extractor or filter, or a rejected event,
  * leaves the row byte-for-byte as it was; and text keys end to end through the test driver.
  */
-class RowApplierTest {
+class TwoPhaseApplyTest {
     private static final long NOW = 5_000_000;
 
     /** Thrown by the test's extractors on purpose. */
@@ -22,6 +26,36 @@ class RowApplierTest {
 
         Boom(String message) {
             super(message);
+        }
+    }
+
+    /** A preparer, a write kernel and the prepared event between them, on one thread (as the driver runs them). */
+    private static final class TwoPhase<E> {
+        final EventPreparer<E> preparer;
+        final RowWriteKernel kernel;
+        final PreparedEvent prepared;
+
+        TwoPhase(FeatureSet<E> set) {
+            preparer = Kernels.newPreparer(set);
+            kernel = Kernels.newWriteKernel(set);
+            prepared = new PreparedEvent(Kernels.preparedCapacity(set));
+        }
+
+        int prepare(E event, long eventTimeMs, long nowMs) {
+            return preparer.prepare(event, eventTimeMs, nowMs, prepared);
+        }
+
+        int applyPrepared(RowBuffer row, long nowMs) {
+            return kernel.apply(prepared, row, nowMs);
+        }
+
+        int apply(E event, long eventTimeMs, RowBuffer row, long nowMs) {
+            int r = prepare(event, eventTimeMs, nowMs);
+            return r < 0 ? r : applyPrepared(row, nowMs);
+        }
+
+        long preparedEventTimeMs() {
+            return prepared.eventTimeMs();
         }
     }
 
@@ -58,7 +92,7 @@ class RowApplierTest {
             .build();
     }
 
-    private static RowBuffer populatedRow(FeatureSet<Ev> set, RowApplier<Ev> applier) {
+    private static RowBuffer populatedRow(FeatureSet<Ev> set, TwoPhase<Ev> applier) {
         RowBuffer row = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
         set.rowLayout().initRow(row);
         for (int i = 0; i < 20; i++) {
@@ -77,7 +111,7 @@ class RowApplierTest {
     @Test
     void throwingValueExtractorLeavesTheRowUntouched() {
         FeatureSet<Ev> set = richSet();
-        RowApplier<Ev> applier = set.newApplier();
+        TwoPhase<Ev> applier = new TwoPhase<>(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
 
@@ -93,7 +127,7 @@ class RowApplierTest {
     @Test
     void throwingFilterLeavesTheRowUntouched() {
         FeatureSet<Ev> set = richSet();
-        RowApplier<Ev> applier = set.newApplier();
+        TwoPhase<Ev> applier = new TwoPhase<>(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
 
@@ -106,12 +140,12 @@ class RowApplierTest {
     @Test
     void aFailedPrepareDiscardsTheEventPreparedBefore() {
         FeatureSet<Ev> set = richSet();
-        RowApplier<Ev> applier = set.newApplier();
+        TwoPhase<Ev> applier = new TwoPhase<>(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
 
         Ev good = new Ev(1, NOW - 50, 2, 2, 1, false);
-        assertThat(applier.prepare(good, good.timeMs, NOW)).isEqualTo(RowApplier.PREPARED);
+        assertThat(applier.prepare(good, good.timeMs, NOW)).isEqualTo(EventPreparer.PREPARED);
         assertThat(applier.preparedEventTimeMs()).isEqualTo(NOW - 50);
         Ev bad = new Ev(1, NOW - 100, 1, -1, 3, true);
         assertThatThrownBy(() -> applier.prepare(bad, bad.timeMs, NOW)).isInstanceOf(Boom.class);
@@ -124,7 +158,7 @@ class RowApplierTest {
     @Test
     void rejectedEventsLeaveTheRowUntouchedAndNothingPrepared() {
         FeatureSet<Ev> set = richSet();
-        RowApplier<Ev> applier = set.newApplier();
+        TwoPhase<Ev> applier = new TwoPhase<>(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
         long skew = set.futureSkewMs();
@@ -136,8 +170,9 @@ class RowApplierTest {
             new Ev(1, NOW, Double.POSITIVE_INFINITY, 1, 1, false),
             new Ev(1, NOW, 1, Double.POSITIVE_INFINITY, 1, false),
         };
-        int[] codes = {RowApplier.REJECTED_NEGATIVE_TIME, RowApplier.REJECTED_FUTURE, RowApplier.REJECTED_NON_FINITE,
-            RowApplier.REJECTED_NON_FINITE, RowApplier.REJECTED_NON_FINITE};
+        int[] codes = {EventPreparer.REJECTED_NEGATIVE_TIME, EventPreparer.REJECTED_FUTURE,
+            EventPreparer.REJECTED_NON_FINITE,
+            EventPreparer.REJECTED_NON_FINITE, EventPreparer.REJECTED_NON_FINITE};
         for (int i = 0; i < rejected.length; i++) {
             Ev e = rejected[i];
             assertThat(applier.apply(e, e.timeMs, row, NOW)).as(e.toString()).isEqualTo(codes[i]);
@@ -146,20 +181,20 @@ class RowApplierTest {
         }
         // Exactly at the skew is accepted.
         Ev edge = new Ev(1, NOW + skew, 1, 1, 1, false);
-        assertThat(applier.apply(edge, edge.timeMs, row, NOW)).isEqualTo(RowApplier.APPLIED);
+        assertThat(applier.apply(edge, edge.timeMs, row, NOW)).isEqualTo(RowWriteKernel.APPLIED);
         assertThat(row.contentEquals(before, row.lengthBytes())).isFalse();
     }
 
     @Test
     void applyPreparedNeedsAPreparedEventEachTime() {
         FeatureSet<Ev> set = richSet();
-        RowApplier<Ev> applier = set.newApplier();
+        TwoPhase<Ev> applier = new TwoPhase<>(set);
         RowBuffer row = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
         set.rowLayout().initRow(row);
         assertThatThrownBy(() -> applier.applyPrepared(row, NOW)).isInstanceOf(IllegalStateException.class);
         Ev e = new Ev(1, NOW, 1, 1, 1, false);
-        assertThat(applier.prepare(e, e.timeMs, NOW)).isEqualTo(RowApplier.PREPARED);
-        assertThat(applier.applyPrepared(row, NOW)).isEqualTo(RowApplier.APPLIED);
+        assertThat(applier.prepare(e, e.timeMs, NOW)).isEqualTo(EventPreparer.PREPARED);
+        assertThat(applier.applyPrepared(row, NOW)).isEqualTo(RowWriteKernel.APPLIED);
         assertThatThrownBy(() -> applier.applyPrepared(row, NOW)).as("not twice").isInstanceOf(
             IllegalStateException.class);
     }
@@ -196,7 +231,7 @@ class RowApplierTest {
         long[][] events = {{0, 1}, {1, 2}, {1, 3}, {2, 4}, {3, 5}, {4, 6}, {4, 7}, {1, 8}};
         for (long[] ev : events) {
             Ev e = new Ev(ev[1], NOW - 100 + ev[1], ev[1] * 10, 0, ev[0], false);
-            assertThat(driver.pipe(e)).isEqualTo(model.apply(e, NOW)).isEqualTo(RowApplier.APPLIED);
+            assertThat(driver.pipe(e)).isEqualTo(model.apply(e, NOW)).isEqualTo(RowWriteKernel.APPLIED);
         }
         assertThat(driver.keyCount()).isEqualTo(6);
         FeatureRef n = set.ref("n");
@@ -229,7 +264,7 @@ class RowApplierTest {
         assertThatThrownBy(() -> driver.pipe(new Ev(1, NOW, 1, 0, 0, true))).isInstanceOf(NullPointerException.class)
             .hasMessage("text key extractor returned null");
         assertThat(driver.keyCount()).isZero();
-        assertThat(driver.pipe(new Ev(1, NOW, 1, 0, 0, false))).isEqualTo(RowApplier.APPLIED);
+        assertThat(driver.pipe(new Ev(1, NOW, 1, 0, 0, false))).isEqualTo(RowWriteKernel.APPLIED);
         assertThat(driver.read("k").getLong(set.ref("n"))).isEqualTo(1);
     }
 }

@@ -1,0 +1,187 @@
+package io.freshet.core.internal.kernel;
+
+import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_COUNT;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_SEEN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
+import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
+import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
+import static io.freshet.core.internal.kernel.CompiledLayout.ROW_LAST_APPLY_MS;
+import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_MS;
+
+import io.freshet.core.spi.RowBuffer;
+
+/**
+ * Applies a prepared event to a row: no user code, no allocation; one instance per writer thread per set. The second
+ * half of an apply ({@link EventPreparer} is the first): it only mutates, so a row is never left half-updated by a
+ * throwing extractor.
+ *
+ * <p>Threading: one instance per writer thread (it caches the last tile epoch and the last {@code Math.exp}). No
+ * locks. Obtain one from {@link Kernels#newWriteKernel}.
+ */
+public final class RowWriteKernel {
+    /** The event was applied to every feature it passed the filter of. */
+    public static final int APPLIED = 0;
+    /** Applied, but at least one windowed feature dropped it as late (older than its oldest live tile). */
+    public static final int APPLIED_LATE = 1;
+
+    private final CompiledLayout l;
+    private final int[] stored;
+    /** Cache of the epoch of {@code epochTimeMs} in tiles of {@code epochTileMs}: windows often share a tile size. */
+    private long epochTimeMs = NO_TIME;
+    private long epochTileMs;
+    private long epoch;
+    /** Cache of {@code Math.exp(expArg)}: decayed features of a set often share the argument. */
+    private double expArg = Double.NaN;
+    private double expValue = Double.NaN;
+
+    RowWriteKernel(CompiledLayout layout) {
+        this.l = layout;
+        this.stored = layout.stored;
+    }
+
+    /**
+     * Applies the prepared event to a row (existing, or initialised by the store) and consumes it: the event reads
+     * as not prepared afterwards, so applying it twice fails instead of counting it twice.
+     *
+     * @param event an event prepared by this set's {@link EventPreparer}
+     * @param row the row to mutate
+     * @param nowMs the applying clock, epoch ms
+     * @return {@link #APPLIED} or {@link #APPLIED_LATE}
+     * @throws IllegalStateException when the event is not prepared
+     */
+    public int apply(PreparedEvent event, RowBuffer row, long nowMs) {
+        final long t = event.eventTimeMs;
+        if (t == NO_TIME) {
+            throw new IllegalStateException("no event prepared: call prepare() and check it returned PREPARED");
+        }
+        event.eventTimeMs = NO_TIME;
+        final boolean[] pass = event.pass;
+        final double[] values = event.values;
+        final long[] ids = event.ids;
+        row.putLong(ROW_LAST_APPLY_MS, nowMs);
+        if (t > row.getLong(ROW_MAX_EVENT_TIME_MS)) {
+            row.putLong(ROW_MAX_EVENT_TIME_MS, t);
+        }
+        int result = APPLIED;
+        for (int k = 0; k < stored.length; k++) {
+            if (!pass[k]) {
+                continue;
+            }
+            int i = stored[k];
+            int off = l.offset[i];
+            long featureTime = row.getLong(off);
+            switch (l.kind[i]) {
+                case K_LATEST:
+                    if (t >= featureTime) {
+                        row.putDouble(off + 8, values[k]);
+                    }
+                    break;
+                case K_FIRST_SEEN:
+                    if (t < row.getLong(off + 8)) {
+                        row.putLong(off + 8, t);
+                    }
+                    break;
+                case K_LAST_SEEN:
+                    break;
+                case K_LAST_N:
+                    insertLastN(row, off, l.param[i], t, ids[k]);
+                    break;
+                case K_DECAYED_COUNT:
+                case K_DECAYED_SUM:
+                    applyDecayed(row, off, l.decayPerMs[i], featureTime, t,
+                        l.kind[i] == K_DECAYED_COUNT ? 1 : values[k]);
+                    break;
+                default:
+                    int acc = l.tiles[i] == 0 ? off + 8 : tileFor(row, i, off, t);
+                    if (acc < 0) {
+                        result = APPLIED_LATE;
+                        continue;
+                    }
+                    Accumulators.accumulate(l, row, i, acc, values[k], ids[k]);
+                    break;
+            }
+            if (t > featureTime) {
+                row.putLong(off, t);
+            }
+        }
+        return result;
+    }
+
+    /** Returns the offset of the accumulator for time t (validated non-negative), advancing the ring; -1 when late. */
+    private int tileFor(RowBuffer row, int i, int off, long t) {
+        final int n = l.tiles[i];
+        final long tileMs = l.tileMs[i];
+        if (t != epochTimeMs || tileMs != epochTileMs) {
+            epochTimeMs = t;
+            epochTileMs = tileMs;
+            epoch = TileRing.epochOf(t, tileMs);
+        }
+        final long e = epoch;
+        final long maxEpoch = row.getLong(off + 8);
+        final int base = off + 16;
+        final int accBytes = l.accBytes[i];
+        if (maxEpoch == NO_EPOCH) {
+            row.putLong(off + 8, e);
+        } else if (e > maxEpoch) {
+            // Tiles the ring moves over are expired: reset them now, at most n of them. One modulo, then a wrapping
+            // index: a row idle for a whole window resets all n tiles, and a 64-bit division per tile cost more
+            // than the resets themselves.
+            final long first = Math.max(maxEpoch + 1, e - n + 1);
+            int tile = (int) (first % n);
+            for (long left = e - first; left >= 0; left--) {
+                Accumulators.reset(l, row, i, base + tile * accBytes);
+                if (++tile == n) {
+                    tile = 0;
+                }
+            }
+            row.putLong(off + 8, e);
+        } else if (e <= maxEpoch - n) {
+            return -1;
+        }
+        // e >= 0 here (event times are validated non-negative), so % is the ring's mod.
+        return base + (int) (e % n) * accBytes;
+    }
+
+    private void applyDecayed(RowBuffer row, int off, double decayPerMs, long refTime, long t, double w) {
+        if (refTime == NO_TIME) {
+            row.putDouble(off + 8, w);
+        } else if (t >= refTime) {
+            row.putDouble(off + 8, row.getDouble(off + 8) * exp(-(t - refTime) * decayPerMs) + w);
+        } else {
+            row.putDouble(off + 8, row.getDouble(off + 8) + w * exp(-(refTime - t) * decayPerMs));
+        }
+    }
+
+    /** Math.exp, remembered for the last argument (the same function of the same value: identical results). */
+    private double exp(double arg) {
+        if (arg != expArg) {
+            expArg = arg;
+            expValue = Math.exp(arg);
+        }
+        return expValue;
+    }
+
+    private static void insertLastN(RowBuffer row, int off, int n, long t, long id) {
+        final int size = (int) row.getLong(off + 8);
+        final int entries = off + 16;
+        int pos = 0;
+        while (pos < size && row.getLong(entries + pos * 16) > t) {
+            pos++;
+        }
+        if (pos >= n) {
+            return;
+        }
+        for (int j = Math.min(size, n - 1) - 1; j >= pos; j--) {
+            row.putLong(entries + (j + 1) * 16, row.getLong(entries + j * 16));
+            row.putLong(entries + (j + 1) * 16 + 8, row.getLong(entries + j * 16 + 8));
+        }
+        row.putLong(entries + pos * 16, t);
+        row.putLong(entries + pos * 16 + 8, id);
+        if (size < n) {
+            row.putLong(off + 8, size + 1);
+        }
+    }
+}
