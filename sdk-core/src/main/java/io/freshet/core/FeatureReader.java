@@ -18,12 +18,8 @@ public final class FeatureReader {
     private final KeyType keyType;
     private volatile boolean catchingUp;
 
-    /**
-     * @param set the feature set
-     * @param store a store opened with {@code set.rowLayout()}
-     * @param clock read-time clock
-     */
-    public FeatureReader(FeatureSet<?> set, RowStore store, EpochClock clock) {
+    /** Readers come from the pipeline ({@code FeaturePipeline.reader(set)}) or {@link FeatureTestDriver}. */
+    FeatureReader(FeatureSet<?> set, RowStore store, EpochClock clock) {
         this.set = Objects.requireNonNull(set, "set can't be null");
         this.store = Objects.requireNonNull(store, "store can't be null");
         this.clock = Objects.requireNonNull(clock, "clock can't be null");
@@ -100,7 +96,7 @@ public final class FeatureReader {
      *
      * @param catchingUp whether the feed is behind its sources
      */
-    public void setCatchingUp(boolean catchingUp) {
+    void setCatchingUp(boolean catchingUp) {
         this.catchingUp = catchingUp;
     }
 
@@ -109,8 +105,8 @@ public final class FeatureReader {
         return set;
     }
 
-    /** @return the store it reads */
-    public RowStore store() {
+    /** @return the store it reads (internal: see {@code CoreInternals}) */
+    RowStore store() {
         return store;
     }
 }

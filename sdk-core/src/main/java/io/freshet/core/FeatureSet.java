@@ -81,7 +81,7 @@ public final class FeatureSet<E> {
         c.append("rowBytes=").append(layout.rowSizeBytes);
         this.canonicalForm = c.toString();
         this.fingerprint = Fingerprint.of(canonicalForm);
-        this.rowLayout = new RowLayout(layout, name, keyType, fingerprint, canonicalForm, ttlMs);
+        this.rowLayout = CoreInternals.newRowLayout(layout, name, keyType, fingerprint, canonicalForm, ttlMs);
         List<FeatureRef> r = new ArrayList<>(specs.size());
         Map<String, FeatureRef> byName = new HashMap<>();
         for (int i = 0; i < specs.size(); i++) {
@@ -199,8 +199,8 @@ public final class FeatureSet<E> {
         return layout;
     }
 
-    /** @return the compiled row layout, for store engines */
-    public RowLayout rowLayout() {
+    /** @return the row layout store engines work with (internal: see {@link CoreInternals}) */
+    RowLayout rowLayout() {
         return rowLayout;
     }
 

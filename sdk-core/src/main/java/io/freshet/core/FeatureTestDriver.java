@@ -7,7 +7,6 @@ import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -56,7 +55,7 @@ public final class FeatureTestDriver<E> {
     private FeatureTestDriver(FeatureSet<E> set, long startMs) {
         this.set = set;
         this.clock = new ManualClock(startMs);
-        this.store = new InMemoryRowStore(StoreConfig.builder(set.rowLayout()).capacity(1L << 40).build());
+        this.store = new InMemoryRowStore(StoreConfig.builder(set).capacity(1L << 40).build());
         this.writer = store.writer(0);
         this.preparer = Kernels.newPreparer(set);
         this.kernel = Kernels.newWriteKernel(set);

@@ -1,19 +1,27 @@
 package io.freshet.core.internal;
 
+import io.freshet.core.EpochClock;
+import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
+import io.freshet.core.KeyType;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.internal.kernel.CompiledLayout;
+import io.freshet.core.spi.RowLayout;
+import io.freshet.core.spi.RowStore;
 import java.util.List;
 
 /**
  * The one door from the SDK's other modules (pipeline, store engines, benchmarks, the test kit) into what the public
- * API classes keep to themselves: a set's compiled layout, a reader's store. The API classes register an
- * {@link Access} from their static initialisers (the JDK's SharedSecrets pattern), so they need no public method for
- * it and users see none.
+ * API classes keep to themselves: a set's layouts and declared features, how readers are made and told that their
+ * pipeline is catching up. The API classes register their side from static initialisers (the JDK's SharedSecrets
+ * pattern: {@link Access} by {@code FeatureSet}, {@link RowLayoutFactory} by {@code RowLayout}), so they need no
+ * public method for it and users see none.
  *
  * <p>Internal: not part of the public API. Thread-safe.
  */
 public final class CoreInternals {
     private static volatile Access access;
+    private static volatile RowLayoutFactory rowLayoutFactory;
 
     private CoreInternals() {
     }
@@ -31,10 +39,58 @@ public final class CoreInternals {
          * @return its declared features, in declaration order, unmodifiable
          */
         List<FeatureSpec> specsOf(FeatureSet<?> set);
+
+        /**
+         * @param set a feature set
+         * @return its row layout
+         */
+        RowLayout layoutOf(FeatureSet<?> set);
+
+        /**
+         * @param set the feature set
+         * @param store a store of that set
+         * @param clock the read clock
+         * @return a reader
+         */
+        FeatureReader newReader(FeatureSet<?> set, RowStore store, EpochClock clock);
+
+        /**
+         * @param reader a reader
+         * @param catchingUp whether its feed is behind its sources
+         */
+        void setCatchingUp(FeatureReader reader, boolean catchingUp);
+
+        /**
+         * @param reader a reader
+         * @return the store it reads
+         */
+        RowStore storeOf(FeatureReader reader);
+
+        /**
+         * @param layout a row layout
+         * @return a store config builder for it
+         */
+        StoreConfig.Builder storeConfigBuilder(RowLayout layout);
+    }
+
+    /** Creates row layouts: {@code RowLayout}'s private constructor, registered by its static initialiser. */
+    @FunctionalInterface
+    public interface RowLayoutFactory {
+        /**
+         * @param layout compiled layout
+         * @param setName set name
+         * @param keyType key type
+         * @param fingerprint fingerprint
+         * @param canonicalForm canonical form
+         * @param ttlMs time to live, {@code Long.MAX_VALUE} for none
+         * @return the row layout
+         */
+        RowLayout newRowLayout(CompiledLayout layout, String setName, KeyType keyType, long fingerprint,
+            String canonicalForm, long ttlMs);
     }
 
     /**
-     * Called once, by {@code io.freshet.core}'s static initialiser.
+     * Called once, by {@code FeatureSet}'s static initialiser.
      *
      * @param a the accessor
      */
@@ -45,17 +101,33 @@ public final class CoreInternals {
         access = a;
     }
 
+    /**
+     * Called once, by {@code RowLayout}'s static initialiser.
+     *
+     * @param f the factory
+     */
+    public static void registerRowLayoutFactory(RowLayoutFactory f) {
+        if (rowLayoutFactory != null) {
+            throw new IllegalStateException("row layout factory registered twice");
+        }
+        rowLayoutFactory = f;
+    }
+
     private static Access access() {
         Access a = access;
         if (a == null) {
-            try {
-                Class.forName(FeatureSet.class.getName(), true, FeatureSet.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException(e);
-            }
+            initialize(FeatureSet.class);
             a = access;
         }
         return a;
+    }
+
+    private static void initialize(Class<?> c) {
+        try {
+            Class.forName(c.getName(), true, c.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -74,5 +146,73 @@ public final class CoreInternals {
      */
     public static List<FeatureSpec> specsOf(FeatureSet<?> set) {
         return access().specsOf(set);
+    }
+
+    /**
+     * @param set a feature set
+     * @return the row layout store engines work with (also {@code StoreConfig.layout()})
+     */
+    public static RowLayout layoutOf(FeatureSet<?> set) {
+        return access().layoutOf(set);
+    }
+
+    /**
+     * @param set the feature set
+     * @param store a store of that set (fingerprints must match)
+     * @param clock the read clock
+     * @return a reader of the set from the store
+     * @throws IllegalArgumentException when the store holds another set
+     */
+    public static FeatureReader newReader(FeatureSet<?> set, RowStore store, EpochClock clock) {
+        return access().newReader(set, store, clock);
+    }
+
+    /**
+     * Set by the pipeline that feeds the reader's store: while true, existing rows read as CATCHING_UP.
+     *
+     * @param reader a reader
+     * @param catchingUp whether the feed is behind its sources
+     */
+    public static void setCatchingUp(FeatureReader reader, boolean catchingUp) {
+        access().setCatchingUp(reader, catchingUp);
+    }
+
+    /**
+     * @param reader a reader
+     * @return the store it reads
+     */
+    public static RowStore storeOf(FeatureReader reader) {
+        return access().storeOf(reader);
+    }
+
+    /**
+     * For engines that derive a store from another one (a resize copies the layout of its source).
+     *
+     * @param layout a row layout
+     * @return a store config builder for that layout
+     */
+    public static StoreConfig.Builder storeConfigBuilder(RowLayout layout) {
+        return access().storeConfigBuilder(layout);
+    }
+
+    /**
+     * For {@code FeatureSet}: the row layout of a compiled set.
+     *
+     * @param layout compiled layout
+     * @param setName set name
+     * @param keyType key type
+     * @param fingerprint fingerprint
+     * @param canonicalForm canonical form
+     * @param ttlMs time to live, {@code Long.MAX_VALUE} for none
+     * @return the row layout
+     */
+    public static RowLayout newRowLayout(CompiledLayout layout, String setName, KeyType keyType, long fingerprint,
+        String canonicalForm, long ttlMs) {
+        RowLayoutFactory f = rowLayoutFactory;
+        if (f == null) {
+            initialize(RowLayout.class);
+            f = rowLayoutFactory;
+        }
+        return f.newRowLayout(layout, setName, keyType, fingerprint, canonicalForm, ttlMs);
     }
 }

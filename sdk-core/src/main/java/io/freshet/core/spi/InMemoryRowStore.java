@@ -1,5 +1,8 @@
 package io.freshet.core.spi;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreOpenState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;

@@ -1,15 +1,21 @@
 package io.freshet.core.spi;
 
 import io.freshet.core.KeyType;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.kernel.Accumulators;
 import io.freshet.core.internal.kernel.CompiledLayout;
 
 /**
  * What a store engine needs to know of a feature set: the fixed row size, how to initialise a row, the key type,
  * the fingerprint it must keep in its header, and where the row's last-update time lives (for TTL). Obtained from
- * {@code FeatureSet.rowLayout()}. Immutable and thread-safe.
+ * {@code StoreConfig.layout()}; only the SDK creates one ({@code CoreInternals.newRowLayout}). Immutable and
+ * thread-safe.
  */
 public final class RowLayout {
+    static {
+        CoreInternals.registerRowLayoutFactory(RowLayout::new);
+    }
+
     private final CompiledLayout layout;
     private final String setName;
     private final KeyType keyType;
@@ -18,7 +24,7 @@ public final class RowLayout {
     private final long ttlMs;
 
     /**
-     * Created by {@code FeatureSet}; engines receive it, they do not build it.
+     * Created for {@code FeatureSet}; engines receive it, they do not build it.
      *
      * @param layout compiled layout
      * @param setName set name
@@ -27,7 +33,7 @@ public final class RowLayout {
      * @param canonicalForm canonical form
      * @param ttlMs time to live, {@code Long.MAX_VALUE} for none
      */
-    public RowLayout(CompiledLayout layout, String setName, KeyType keyType, long fingerprint, String canonicalForm,
+    private RowLayout(CompiledLayout layout, String setName, KeyType keyType, long fingerprint, String canonicalForm,
         long ttlMs) {
         this.layout = layout;
         this.setName = setName;

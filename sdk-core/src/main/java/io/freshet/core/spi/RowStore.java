@@ -1,5 +1,8 @@
 package io.freshet.core.spi;
 
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreOpenState;
+
 /**
  * The store SPI: one fixed-size row per entity key for one feature set, split into shards that each have a single
  * writer, with the applied Kafka offsets of each shard kept beside the rows. Engines live in {@code sdk-store}

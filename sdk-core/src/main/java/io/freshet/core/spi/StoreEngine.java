@@ -1,5 +1,8 @@
 package io.freshet.core.spi;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+
 /**
  * Opens or creates stores of one kind. Engines are stateless and thread-safe.
  */

@@ -1,4 +1,4 @@
-package io.freshet.core.spi;
+package io.freshet.core;
 
 /** How a store was found when it was opened. */
 public enum StoreOpenState {

@@ -1,4 +1,4 @@
-package io.freshet.core.spi;
+package io.freshet.core;
 
 import java.nio.file.Path;
 

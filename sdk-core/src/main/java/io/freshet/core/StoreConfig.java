@@ -1,11 +1,13 @@
-package io.freshet.core.spi;
+package io.freshet.core;
 
+import io.freshet.core.spi.RowLayout;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Options for opening a store: where, how many rows, how many shards. Immutable; build with
- * {@link #builder(RowLayout)}. Capacity and shard count are fixed at creation and checked at every later open.
+ * Options for opening a store of one feature set: where, how many rows, how many shards. Immutable; build with
+ * {@link #builder(FeatureSet)}. Capacity and shard count are fixed at creation and checked at every later open.
+ * Store engines read the set's row layout from {@link #layout()}.
  */
 public final class StoreConfig {
     /** Default maximum UTF-8 length of a text key. */
@@ -52,14 +54,19 @@ public final class StoreConfig {
     }
 
     /**
-     * @param layout the feature set's row layout
+     * @param set the feature set whose rows the store holds
      * @return a builder
      */
-    public static Builder builder(RowLayout layout) {
+    public static Builder builder(FeatureSet<?> set) {
+        return new Builder(Objects.requireNonNull(set, "set can't be null").rowLayout());
+    }
+
+    /** For engines that derive a store from another one's layout: reached through {@code CoreInternals}. */
+    static Builder builder(RowLayout layout) {
         return new Builder(Objects.requireNonNull(layout, "layout can't be null"));
     }
 
-    /** @return the row layout */
+    /** @return the row layout of the set, for store engines */
     public RowLayout layout() {
         return layout;
     }
