@@ -38,17 +38,9 @@ public final class FeatureReader {
      * @throws IllegalArgumentException when the set has a TEXT key, or the vector is of another set
      */
     public boolean read(long key, FeatureVector into) {
-        check(into);
-        if (keyType != KeyType.LONG) {
-            throw wrongKeyType();
-        }
+        check(into, KeyType.LONG);
         long now = clock.nowMs();
-        if (!store.readRow(key, into.row)) {
-            into.clearMissing(now);
-            return false;
-        }
-        finish(into, now);
-        return true;
+        return finish(into, store.readRow(key, into.row), now);
     }
 
     /**
@@ -58,24 +50,22 @@ public final class FeatureReader {
      * @throws IllegalArgumentException when the set has a LONG key, or the vector is of another set
      */
     public boolean read(CharSequence key, FeatureVector into) {
-        check(into);
-        if (keyType != KeyType.TEXT) {
-            throw wrongKeyType();
-        }
+        check(into, KeyType.TEXT);
         long now = clock.nowMs();
-        if (!store.readRow(key, into.row)) {
+        return finish(into, store.readRow(key, into.row), now);
+    }
+
+    /** Evaluates the row the store copied into the vector, or marks the vector missing when there was none. */
+    private boolean finish(FeatureVector into, boolean found, long now) {
+        if (!found) {
             into.clearMissing(now);
             return false;
         }
-        finish(into, now);
-        return true;
-    }
-
-    private void finish(FeatureVector into, long now) {
         into.evaluate(into.row, now, staleAfterMs);
         if (catchingUp) {
             into.markCatchingUp();
         }
+        return true;
     }
 
     private IllegalArgumentException wrongKeyType() {
@@ -84,10 +74,13 @@ public final class FeatureReader {
             + (keyType == KeyType.LONG ? "long" : "CharSequence") + " key");
     }
 
-    private void check(FeatureVector into) {
+    private void check(FeatureVector into, KeyType keyTypeOfCall) {
         if (into.featureSet() != set) {
             throw new IllegalArgumentException("vector of set=" + into.featureSet().name() + " passed to reader of set="
                 + set.name());
+        }
+        if (keyType != keyTypeOfCall) {
+            throw wrongKeyType();
         }
     }
 

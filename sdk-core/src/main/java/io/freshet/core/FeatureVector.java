@@ -177,15 +177,19 @@ public final class FeatureVector {
      * @param offset first position to write
      */
     public void copyTo(double[] out, int offset) {
-        if (out.length - offset < l.vectorWidth || offset < 0) {
-            throw new IndexOutOfBoundsException("out.length=" + out.length + " offset=" + offset + " width="
-                + l.vectorWidth);
-        }
+        checkTarget(out.length, offset);
         for (int i = 0; i < l.featureCount; i++) {
             int s = l.slot[i];
             for (int j = 0; j < l.width[i]; j++) {
                 out[offset + s + j] = j < sizes[i] ? doubleAt(i, s + j) : Double.NaN;
             }
+        }
+    }
+
+    private void checkTarget(int length, int offset) {
+        if (length - offset < l.vectorWidth || offset < 0) {
+            throw new IndexOutOfBoundsException("out.length=" + length + " offset=" + offset + " width="
+                + l.vectorWidth);
         }
     }
 
@@ -204,10 +208,7 @@ public final class FeatureVector {
      * @param offset first position to write
      */
     public void copyTo(float[] out, int offset) {
-        if (out.length - offset < l.vectorWidth || offset < 0) {
-            throw new IndexOutOfBoundsException("out.length=" + out.length + " offset=" + offset + " width="
-                + l.vectorWidth);
-        }
+        checkTarget(out.length, offset);
         for (int i = 0; i < l.featureCount; i++) {
             int s = l.slot[i];
             for (int j = 0; j < l.width[i]; j++) {

@@ -30,11 +30,9 @@ public final class Keys {
         long h = FNV_OFFSET;
         final int n = key.length();
         for (int i = 0; i < n; i++) {
-            int cp = key.charAt(i);
-            if (Character.isHighSurrogate((char) cp) && i + 1 < n && Character.isLowSurrogate(key.charAt(i + 1))) {
-                cp = Character.toCodePoint((char) cp, key.charAt(++i));
-            } else if (Character.isSurrogate((char) cp)) {
-                cp = 0xFFFD;
+            final int cp = codePointAt(key, i, n);
+            if (cp >= 0x10000) {
+                i++;
             }
             if (cp < 0x80) {
                 h = (h ^ cp) * FNV_PRIME;
@@ -53,6 +51,18 @@ public final class Keys {
             }
         }
         return Fingerprint.mix64(h);
+    }
+
+    /**
+     * The code point at {@code i}: a surrogate pair is one code point (at least 0x10000, so the caller skips its second
+     * char), a lone surrogate is U+FFFD.
+     */
+    private static int codePointAt(CharSequence key, int i, int n) {
+        final char c = key.charAt(i);
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(key.charAt(i + 1))) {
+            return Character.toCodePoint(c, key.charAt(i + 1));
+        }
+        return Character.isSurrogate(c) ? 0xFFFD : c;
     }
 
     /**
@@ -75,11 +85,9 @@ public final class Keys {
         int p = 0;
         final int n = key.length();
         for (int i = 0; i < n; i++) {
-            int cp = key.charAt(i);
-            if (Character.isHighSurrogate((char) cp) && i + 1 < n && Character.isLowSurrogate(key.charAt(i + 1))) {
-                cp = Character.toCodePoint((char) cp, key.charAt(++i));
-            } else if (Character.isSurrogate((char) cp)) {
-                cp = 0xFFFD;
+            final int cp = codePointAt(key, i, n);
+            if (cp >= 0x10000) {
+                i++;
             }
             int len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
             if (p + len > dst.length) {

@@ -42,13 +42,8 @@ public final class RowReadKernel {
     private final long[] timesMs;
     private final int[] sizes;
     private int rangeFirstSlot;
-    /** Cache of {@code TileRing.epochOf(epochReadMs, epochTileMs)} for {@link #liveTiles}. */
-    private long epochReadMs = NO_TIME;
-    private long epochTileMs;
-    private long readEpoch;
-    /** Cache of {@code Math.exp(expArg)}: decayed features of one set often share the argument. */
-    private double expArg = Double.NaN;
-    private double expValue = Double.NaN;
+    private final TileRing ring = new TileRing();
+    private final ExpCache expCache = new ExpCache();
 
     /**
      * @param layout the set's layout
@@ -142,7 +137,8 @@ public final class RowReadKernel {
                     break;
                 case K_DECAYED_COUNT:
                 case K_DECAYED_SUM:
-                    setDouble(i, ft == NO_TIME ? 0 : src.getDouble(off + 8) * exp(-(r - ft) * l.decayPerMs[i]), ft);
+                    setDouble(i, ft == NO_TIME ? 0
+                        : src.getDouble(off + 8) * expCache.exp(-(r - ft) * l.decayPerMs[i]), ft);
                     break;
                 case K_DISTINCT:
                     evaluateDistinct(src, i, off, r, ft);
@@ -152,15 +148,6 @@ public final class RowReadKernel {
                     break;
             }
         }
-    }
-
-    /** Math.exp, remembered for the last argument (identical result: the same function of the same value). */
-    private double exp(double arg) {
-        if (arg != expArg) {
-            expArg = arg;
-            expValue = Math.exp(arg);
-        }
-        return expValue;
     }
 
     private void setDouble(int i, double v, long t) {
@@ -199,12 +186,7 @@ public final class RowReadKernel {
         }
         final int n = l.tiles[i];
         final long tileMs = l.tileMs[i];
-        // Windows of one set often share a tile size: divide once per read and tile size.
-        if (tileMs != epochTileMs || r != epochReadMs) {
-            epochTileMs = tileMs;
-            epochReadMs = r;
-            readEpoch = TileRing.epochOf(r, tileMs);
-        }
+        final long readEpoch = ring.cachedEpochOf(r, tileMs);
         final long lo = Math.max(readEpoch - n + 1, maxEpoch - n + 1);
         final long hi = Math.min(readEpoch, maxEpoch);
         if (hi < lo) {

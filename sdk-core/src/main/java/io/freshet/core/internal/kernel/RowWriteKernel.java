@@ -29,13 +29,8 @@ public final class RowWriteKernel {
 
     private final CompiledLayout l;
     private final int[] stored;
-    /** Cache of the epoch of {@code epochTimeMs} in tiles of {@code epochTileMs}: windows often share a tile size. */
-    private long epochTimeMs = NO_TIME;
-    private long epochTileMs;
-    private long epoch;
-    /** Cache of {@code Math.exp(expArg)}: decayed features of a set often share the argument. */
-    private double expArg = Double.NaN;
-    private double expValue = Double.NaN;
+    private final TileRing ring = new TileRing();
+    private final ExpCache expCache = new ExpCache();
 
     RowWriteKernel(CompiledLayout layout) {
         this.l = layout;
@@ -114,12 +109,7 @@ public final class RowWriteKernel {
     private int tileFor(RowBuffer row, int i, int off, long t) {
         final int n = l.tiles[i];
         final long tileMs = l.tileMs[i];
-        if (t != epochTimeMs || tileMs != epochTileMs) {
-            epochTimeMs = t;
-            epochTileMs = tileMs;
-            epoch = TileRing.epochOf(t, tileMs);
-        }
-        final long e = epoch;
+        final long e = ring.cachedEpochOf(t, tileMs);
         final long maxEpoch = row.getLong(off + 8);
         final int base = off + 16;
         final int accBytes = l.accBytes[i];
@@ -149,19 +139,10 @@ public final class RowWriteKernel {
         if (refTime == NO_TIME) {
             row.putDouble(off + 8, w);
         } else if (t >= refTime) {
-            row.putDouble(off + 8, row.getDouble(off + 8) * exp(-(t - refTime) * decayPerMs) + w);
+            row.putDouble(off + 8, row.getDouble(off + 8) * expCache.exp(-(t - refTime) * decayPerMs) + w);
         } else {
-            row.putDouble(off + 8, row.getDouble(off + 8) + w * exp(-(refTime - t) * decayPerMs));
+            row.putDouble(off + 8, row.getDouble(off + 8) + w * expCache.exp(-(refTime - t) * decayPerMs));
         }
-    }
-
-    /** Math.exp, remembered for the last argument (the same function of the same value: identical results). */
-    private double exp(double arg) {
-        if (arg != expArg) {
-            expArg = arg;
-            expValue = Math.exp(arg);
-        }
-        return expValue;
     }
 
     private static void insertLastN(RowBuffer row, int off, int n, long t, long id) {
