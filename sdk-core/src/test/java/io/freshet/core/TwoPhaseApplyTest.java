@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.internal.kernel.EventPreparer;
-import io.freshet.core.internal.kernel.Kernels;
-import io.freshet.core.internal.kernel.PreparedEvent;
 import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.testing.ReferenceModel;
+import io.freshet.core.testing.TestApplier;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,36 +25,6 @@ class TwoPhaseApplyTest {
 
         Boom(String message) {
             super(message);
-        }
-    }
-
-    /** A preparer, a write kernel and the prepared event between them, on one thread (as the driver runs them). */
-    private static final class TwoPhase<E> {
-        final EventPreparer<E> preparer;
-        final RowWriteKernel kernel;
-        final PreparedEvent prepared;
-
-        TwoPhase(FeatureSet<E> set) {
-            preparer = Kernels.newPreparer(set);
-            kernel = Kernels.newWriteKernel(set);
-            prepared = new PreparedEvent(Kernels.preparedCapacity(set));
-        }
-
-        int prepare(E event, long eventTimeMs, long nowMs) {
-            return preparer.prepare(event, eventTimeMs, nowMs, prepared);
-        }
-
-        int applyPrepared(RowBuffer row, long nowMs) {
-            return kernel.apply(prepared, row, nowMs);
-        }
-
-        int apply(E event, long eventTimeMs, RowBuffer row, long nowMs) {
-            int r = prepare(event, eventTimeMs, nowMs);
-            return r < 0 ? r : applyPrepared(row, nowMs);
-        }
-
-        long preparedEventTimeMs() {
-            return prepared.eventTimeMs();
         }
     }
 
@@ -92,7 +61,7 @@ class TwoPhaseApplyTest {
             .build();
     }
 
-    private static RowBuffer populatedRow(FeatureSet<Ev> set, TwoPhase<Ev> applier) {
+    private static RowBuffer populatedRow(FeatureSet<Ev> set, TestApplier<Ev> applier) {
         RowBuffer row = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
         set.rowLayout().initRow(row);
         for (int i = 0; i < 20; i++) {
@@ -111,7 +80,7 @@ class TwoPhaseApplyTest {
     @Test
     void throwingValueExtractorLeavesTheRowUntouched() {
         FeatureSet<Ev> set = richSet();
-        TwoPhase<Ev> applier = new TwoPhase<>(set);
+        TestApplier<Ev> applier = TestApplier.of(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
 
@@ -127,7 +96,7 @@ class TwoPhaseApplyTest {
     @Test
     void throwingFilterLeavesTheRowUntouched() {
         FeatureSet<Ev> set = richSet();
-        TwoPhase<Ev> applier = new TwoPhase<>(set);
+        TestApplier<Ev> applier = TestApplier.of(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
 
@@ -140,7 +109,7 @@ class TwoPhaseApplyTest {
     @Test
     void aFailedPrepareDiscardsTheEventPreparedBefore() {
         FeatureSet<Ev> set = richSet();
-        TwoPhase<Ev> applier = new TwoPhase<>(set);
+        TestApplier<Ev> applier = TestApplier.of(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
 
@@ -158,7 +127,7 @@ class TwoPhaseApplyTest {
     @Test
     void rejectedEventsLeaveTheRowUntouchedAndNothingPrepared() {
         FeatureSet<Ev> set = richSet();
-        TwoPhase<Ev> applier = new TwoPhase<>(set);
+        TestApplier<Ev> applier = TestApplier.of(set);
         RowBuffer row = populatedRow(set, applier);
         RowBuffer before = copyOf(row);
         long skew = set.futureSkewMs();
@@ -188,7 +157,7 @@ class TwoPhaseApplyTest {
     @Test
     void applyPreparedNeedsAPreparedEventEachTime() {
         FeatureSet<Ev> set = richSet();
-        TwoPhase<Ev> applier = new TwoPhase<>(set);
+        TestApplier<Ev> applier = TestApplier.of(set);
         RowBuffer row = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
         set.rowLayout().initRow(row);
         assertThatThrownBy(() -> applier.applyPrepared(row, NOW)).isInstanceOf(IllegalStateException.class);
