@@ -204,6 +204,11 @@ public final class FeatureSet<E> {
         return rowLayout;
     }
 
+    /** @return the fixed size of one key's row in a store, bytes (for sizing a store: capacity times this) */
+    public int rowSizeBytes() {
+        return layout.rowSizeBytes;
+    }
+
     /** @return width of {@link FeatureVector#copyTo(double[])} output */
     public int vectorWidth() {
         return layout.vectorWidth;

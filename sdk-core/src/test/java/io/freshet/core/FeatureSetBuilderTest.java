@@ -248,6 +248,7 @@ class FeatureSetBuilderTest {
             .distinctApprox("d", Ev::id, Window.sliding(Duration.ofSeconds(3)).tiles(Duration.ofSeconds(1)), 12)
             .build();
         assertThat(ok.rowLayout().rowSizeBytes()).isEqualTo(12_320);
+        assertThat(ok.rowSizeBytes()).isEqualTo(12_320);
     }
 
     @Test
