@@ -1,9 +1,9 @@
 package io.freshet.benchmarks;
 
 import io.freshet.benchmarks.peers.KeySequence;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.store.ChronicleStoreEngine;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ final class ChronicleRatioFixture implements AutoCloseable {
         }
         engineDir = ChronicleStoreBenchmark.newDir(name + "-engine");
         rawDir = ChronicleStoreBenchmark.newDir(name + "-raw");
-        store = new ChronicleStoreEngine().open(StoreConfig.builder(ChronicleStoreBenchmark.SET.rowLayout())
+        store = new ChronicleStoreEngine().open(StoreConfig.builder(ChronicleStoreBenchmark.SET)
             .directory(engineDir.resolve("s")).capacity(keys).shards(1).build());
         raw = ChronicleMapBuilder.of(Long.class, byte[].class).entries(keys).maxBloatFactor(4.0)
             .constantValueSizeBySample(new byte[ChronicleStoreBenchmark.ROW_BYTES]).checksumEntries(true)

@@ -2,10 +2,10 @@ package io.freshet.benchmarks;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.FeatureSet;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.store.ChronicleStoreEngine;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,7 +96,7 @@ public class ChronicleStoreBenchmark {
         .count("c0").count("c1").count("c2").count("c3").count("c4").count("c5").count("c6").count("c7")
         .build();
 
-    static final int ROW_BYTES = SET.rowLayout().rowSizeBytes();
+    static final int ROW_BYTES = SET.rowSizeBytes();
     static final int ROW_LONGS = ROW_BYTES / 8;
     /** Byte offsets of the four counters an apply increments. */
     static final int C0 = 24;
@@ -173,7 +173,7 @@ public class ChronicleStoreBenchmark {
         @Setup(Level.Trial)
         public void setUp(Keys k) throws IOException {
             dir = newDir("chronicle-engine");
-            store = new ChronicleStoreEngine().open(StoreConfig.builder(SET.rowLayout()).directory(dir.resolve("s"))
+            store = new ChronicleStoreEngine().open(StoreConfig.builder(SET).directory(dir.resolve("s"))
                 .capacity(k.keys).shards(1).build());
             writer = store.writer(0);
             topic = store.topicIndex("bench");
@@ -339,7 +339,7 @@ public class ChronicleStoreBenchmark {
             Path dir = Path.of(args[1]);
             int n = Integer.parseInt(args[2]);
             boolean warm = args.length > 3 && "warm".equals(args[3]);
-            StoreConfig config = StoreConfig.builder(SET.rowLayout()).directory(dir).capacity(n).shards(1).build();
+            StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(n).shards(1).build();
             long warmNs = 0;
             if (warm) {
                 long w0 = System.nanoTime();

@@ -5,7 +5,11 @@ import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.ManualClock;
-import io.freshet.core.RowApplier;
+import io.freshet.core.internal.CoreInternals;
+import io.freshet.core.internal.kernel.EventPreparer;
+import io.freshet.core.internal.kernel.Kernels;
+import io.freshet.core.internal.kernel.PreparedEvent;
+import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.RowBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +37,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The core kernels on one row of the 16-feature {@link PaymentFeatures} set, with no store engine in the way:
- * {@code apply} is {@link RowApplier#apply} of one event (extractors, filters, tile rotation, every kernel), and
+ * {@code apply} is {@link EventPreparer#prepare} then {@link RowWriteKernel#apply} of one event (extractors,
+ * filters, tile rotation, every kernel), and
  * {@code read} is {@link FeatureReader#read} of the row (one row-image copy, as every engine makes, then the
  * evaluation of all 16 features at the read clock). Each runs on a heap row and on an off-heap row. A
  * {@code ConcurrentHashMap<Long, long[]>} get plus a copy of a row of the same size runs beside them, for scale.
@@ -58,7 +63,9 @@ public class CoreKernelBenchmark {
         @Param({RowMemory.HEAP, RowMemory.OFF_HEAP})
         public String memory;
 
-        RowApplier<Payment> applier;
+        EventPreparer<Payment> preparer;
+        RowWriteKernel kernel;
+        PreparedEvent prepared;
         PaymentStream stream;
         RowMemory rowMemory;
         RowBuffer row;
@@ -67,11 +74,13 @@ public class CoreKernelBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             FeatureSet<Payment> set = PaymentFeatures.featureSet();
-            applier = set.newApplier();
+            preparer = Kernels.newPreparer(set);
+            kernel = Kernels.newWriteKernel(set);
+            prepared = new PreparedEvent(Kernels.preparedCapacity(set));
             stream = new PaymentStream(KEY, 7);
-            rowMemory = RowMemory.allocate(memory, set.rowLayout().rowSizeBytes());
+            rowMemory = RowMemory.allocate(memory, set.rowSizeBytes());
             row = rowMemory.row();
-            set.rowLayout().initRow(row);
+            CoreInternals.layoutOf(set).initRow(row);
             for (int i = 0; i < FILL_EVENTS; i++) {
                 applyNext();
             }
@@ -79,7 +88,8 @@ public class CoreKernelBenchmark {
 
         int applyNext() {
             stream.advance();
-            return applier.apply(stream.event(), stream.eventTimeMs(), row, stream.nowMs());
+            int r = preparer.prepare(stream.event(), stream.eventTimeMs(), stream.nowMs(), prepared);
+            return r < 0 ? r : kernel.apply(prepared, row, stream.nowMs());
         }
     }
 
@@ -98,14 +108,18 @@ public class CoreKernelBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             FeatureSet<Payment> set = PaymentFeatures.featureSet();
-            SingleRowStore store = new SingleRowStore(set.rowLayout(), KEY, memory);
-            RowApplier<Payment> applier = set.newApplier();
+            SingleRowStore store = new SingleRowStore(CoreInternals.layoutOf(set), KEY, memory);
+            EventPreparer<Payment> preparer = Kernels.newPreparer(set);
+            RowWriteKernel kernel = Kernels.newWriteKernel(set);
+            PreparedEvent prepared = new PreparedEvent(Kernels.preparedCapacity(set));
             PaymentStream stream = new PaymentStream(KEY, 11);
             for (int i = 0; i < FILL_EVENTS; i++) {
                 stream.advance();
-                applier.apply(stream.event(), stream.eventTimeMs(), store.row(), stream.nowMs());
+                if (preparer.prepare(stream.event(), stream.eventTimeMs(), stream.nowMs(), prepared) >= 0) {
+                    kernel.apply(prepared, store.row(), stream.nowMs());
+                }
             }
-            reader = new FeatureReader(set, store, new ManualClock(stream.nowMs() + 500));
+            reader = CoreInternals.newReader(set, store, new ManualClock(stream.nowMs() + 500));
             vector = set.newVector();
             ratio = set.ref("amount_vs_mean_1h");
             if (!reader.read(KEY, vector) || !vector.isPresent(ratio)
@@ -127,7 +141,7 @@ public class CoreKernelBenchmark {
         /** Fills the map. */
         @Setup(Level.Trial)
         public void setUp() {
-            int rowLongs = PaymentFeatures.featureSet().rowLayout().rowSizeBytes() / Long.BYTES;
+            int rowLongs = PaymentFeatures.featureSet().rowSizeBytes() / Long.BYTES;
             map = new ConcurrentHashMap<>();
             for (long k = 0; k < KEYS; k++) {
                 long[] row = new long[rowLongs];

@@ -1,10 +1,10 @@
 package io.freshet.benchmarks;
 
+import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowLayout;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreOpenState;
 
 /**
  * A read-only {@link RowStore} of exactly one preloaded row, so that a benchmark of {@code FeatureReader.read}

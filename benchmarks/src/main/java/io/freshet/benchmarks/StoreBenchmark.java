@@ -2,12 +2,12 @@ package io.freshet.benchmarks;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.FeatureSet;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.core.spi.StoreOpenState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +93,7 @@ public class StoreBenchmark {
         .count("c0").count("c1").count("c2").count("c3").count("c4").count("c5").count("c6").count("c7")
         .build();
 
-    static final int ROW_BYTES = SET.rowLayout().rowSizeBytes();
+    static final int ROW_BYTES = SET.rowSizeBytes();
     static final int ROW_LONGS = ROW_BYTES / 8;
     /** Byte offsets of the four counters an apply increments (count accumulators of c0..c3). */
     static final int[] APPLY_OFFSETS = {24, 40, 56, 72};
@@ -227,7 +227,7 @@ public class StoreBenchmark {
             } else {
                 dir = baseDir().resolve("freshet-storebench-" + engine + "-" + ProcessHandle.current().pid());
                 deleteRecursively(dir);
-                StoreConfig config = StoreConfig.builder(SET.rowLayout()).directory(dir).capacity(keys).shards(1)
+                StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(keys).shards(1)
                     .build();
                 RowStore s = engineNamed(engine).open(config);
                 fill(s, keys);
@@ -422,7 +422,7 @@ public class StoreBenchmark {
             String step = args[0];
             Path dir = Path.of(args[1]);
             int keys = Integer.parseInt(args[2]);
-            StoreConfig config = StoreConfig.builder(SET.rowLayout()).directory(dir).capacity(keys).shards(1).build();
+            StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(keys).shards(1).build();
             StoreEngine engine = engineNamed(args.length > 3 ? args[3] : "table");
             long t0 = System.nanoTime();
             switch (step) {

@@ -3,11 +3,11 @@ package io.freshet.benchmarks;
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.benchmarks.peers.KeySequence;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.store.internal.table.TableFormat;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -78,7 +78,7 @@ public final class TableReadFloor {
         int rounds = Integer.parseInt(args[2]);
         Path dir = Path.of("/dev/shm", "freshet-readfloor-" + ProcessHandle.current().pid());
         StoreBenchmark.deleteRecursively(dir);
-        StoreConfig config = StoreConfig.builder(StoreBenchmark.SET.rowLayout()).directory(dir).capacity(keys)
+        StoreConfig config = StoreConfig.builder(StoreBenchmark.SET).directory(dir).capacity(keys)
             .shards(1).build();
         try (ChronicleRatioFixture chronicle = new ChronicleRatioFixture("readfloor", keys, distribution);
             RowStore table = StoreBenchmark.engineNamed("table").open(config)) {

@@ -3,7 +3,6 @@ package io.freshet.examples;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureTestDriver;
 import io.freshet.core.FeatureVector;
-import io.freshet.core.RowApplier;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -50,7 +49,7 @@ public final class CoreDemo {
         for (long i = 0; i < events; i++) {
             long now = startMs + i * spanMs / events;
             driver.setTime(now);
-            if (driver.pipe(gen.next(now)) == RowApplier.APPLIED_LATE) {
+            if (driver.pipe(gen.next(now)) == FeatureTestDriver.APPLIED_LATE) {
                 late++;
             }
         }

@@ -3,7 +3,7 @@ package io.freshet.examples;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureVector;
-import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.StoreConfig;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.FeaturePipeline;
 import io.freshet.kafka.OffsetMismatchException;
@@ -198,7 +198,7 @@ public final class FraudDemo implements AutoCloseable {
         } else {
             storeDir = o.storeDir;
         }
-        StoreConfig storeConfig = StoreConfig.builder(RiskFeatures.USER_RISK.rowLayout()).directory(storeDir)
+        StoreConfig storeConfig = StoreConfig.builder(RiskFeatures.USER_RISK).directory(storeDir)
             .capacity(capacity).shards(4).build();
         pipeline = FeaturePipeline.builder()
             .kafka(kafka)
@@ -207,7 +207,7 @@ public final class FraudDemo implements AutoCloseable {
                 Source.of(o.topic, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP))
             .start();
         out.printf("store: table engine at %s, %,d rows of %,d bytes, 4 shards (%s)%n", storeDir, capacity,
-            RiskFeatures.USER_RISK.rowLayout().rowSizeBytes(), pipeline.store(RiskFeatures.USER_RISK).openState());
+            RiskFeatures.USER_RISK.rowSizeBytes(), pipeline.store(RiskFeatures.USER_RISK).openState());
 
         // Produce only once the consumers hold their positions: records produced before would wait for the
         // assignment and count as stale. With an existing topic this also applies what it already holds.
@@ -241,7 +241,7 @@ public final class FraudDemo implements AutoCloseable {
      */
     private static Path tempRoot(long capacity) {
         Path shm = Paths.get("/dev/shm");
-        long estimateBytes = capacity * (RiskFeatures.USER_RISK.rowLayout().rowSizeBytes() + 64L);
+        long estimateBytes = capacity * (RiskFeatures.USER_RISK.rowSizeBytes() + 64L);
         try {
             if (Files.isDirectory(shm) && Files.isWritable(shm)
                 && Files.getFileStore(shm).getUsableSpace() > 2 * estimateBytes) {

@@ -4,9 +4,10 @@ import io.freshet.core.EpochClock;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.KeyType;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowStore;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.Binding;
 import io.freshet.kafka.internal.IngestLoop;
@@ -183,8 +184,8 @@ public final class FeaturePipeline implements AutoCloseable {
             }
             core.wire(assignment);
             for (SetRuntime s : core.sets()) {
-                s.setReader(new FeatureReader(s.featureSet(), s.store(), core.clock()));
-                s.reader().setCatchingUp(true);
+                s.setReader(CoreInternals.newReader(s.featureSet(), s.store(), core.clock()));
+                CoreInternals.setCatchingUp(s.reader(), true);
             }
             core.onStatusChange(this::refreshReaders);
             intervalStartMs = System.currentTimeMillis();
@@ -212,7 +213,7 @@ public final class FeaturePipeline implements AutoCloseable {
         if (store.layout().fingerprint() != set.fingerprint()) {
             throw new PipelineException("set=" + set.name() + ": store was created for fingerprint="
                 + Long.toHexString(store.layout().fingerprint()) + " but the set has fingerprint="
-                + Long.toHexString(set.fingerprint()) + "; open the store with set.rowLayout()", null);
+                + Long.toHexString(set.fingerprint()) + "; open the store with StoreConfig.builder(set)", null);
         }
     }
 
@@ -388,7 +389,7 @@ public final class FeaturePipeline implements AutoCloseable {
         for (SetRuntime s : core.sets()) {
             FeatureReader r = s.reader();
             if (r != null) {
-                r.setCatchingUp(status(s.featureSet()).state() != SetStatus.State.RUNNING);
+                CoreInternals.setCatchingUp(r, status(s.featureSet()).state() != SetStatus.State.RUNNING);
             }
         }
     }
@@ -626,7 +627,7 @@ public final class FeaturePipeline implements AutoCloseable {
         for (SetRuntime s : core.sets()) {
             FeatureReader r = s.reader();
             if (r != null) {
-                r.setCatchingUp(true);
+                CoreInternals.setCatchingUp(r, true);
             }
             if (s.ownsStore() && s.store() != null) {
                 try {
@@ -748,7 +749,7 @@ public final class FeaturePipeline implements AutoCloseable {
          * Registers a feature set whose store the caller opened (and closes, after the pipeline).
          *
          * @param set the feature set
-         * @param store a store opened with {@code set.rowLayout()}
+         * @param store a store opened with {@code StoreConfig.builder(set)}
          * @param sources its sources, at least one
          * @param <E> event type
          * @return this
@@ -770,7 +771,7 @@ public final class FeaturePipeline implements AutoCloseable {
          *
          * @param set the feature set
          * @param engine the store engine
-         * @param config store options built from {@code set.rowLayout()}
+         * @param config store options built from {@code StoreConfig.builder(set)}
          * @param sources its sources, at least one
          * @param <E> event type
          * @return this
@@ -783,7 +784,7 @@ public final class FeaturePipeline implements AutoCloseable {
             Objects.requireNonNull(sources, "sources can't be null");
             if (config.layout().fingerprint() != set.fingerprint()) {
                 throw new IllegalArgumentException("set=" + set.name() + ": the StoreConfig was built for layout of"
-                    + " set=" + config.layout().setName() + "; use StoreConfig.builder(set.rowLayout())");
+                    + " set=" + config.layout().setName() + "; use StoreConfig.builder(set)");
             }
             List<Source<?>> list = new ArrayList<>();
             for (Source<E> src : sources) {

@@ -5,7 +5,7 @@ import static io.freshet.kafka.PipelineFixtures.USER_RISK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
-import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.StoreConfig;
 import io.freshet.kafka.testing.KafkaBroker;
 import io.freshet.kafka.testing.KafkaBrokerExtension;
 import io.freshet.store.TableStoreEngine;
@@ -29,7 +29,7 @@ class ApplierAllocationTest {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         String topic = broker.uniqueName("alloc");
         broker.createTopic(topic, 2);
-        StoreConfig cfg = StoreConfig.builder(USER_RISK.rowLayout()).directory(dir.resolve("s")).capacity(10_000)
+        StoreConfig cfg = StoreConfig.builder(USER_RISK).directory(dir.resolve("s")).capacity(10_000)
             .shards(2).build();
         List<Payment> warm = PipelineFixtures.stream(71, 30_000, 500);
         List<Payment> measured = PipelineFixtures.stream(72, 30_000, 500);

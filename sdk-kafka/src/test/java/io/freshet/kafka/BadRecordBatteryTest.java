@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.FeatureSet;
 import io.freshet.core.ManualClock;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.testing.ReferenceModel;
 import io.freshet.kafka.internal.DeadLetterPublisher;
@@ -281,7 +282,7 @@ class BadRecordBatteryTest {
         }
         // What was applied is exactly a prefix of the good records before the bad one.
         io.freshet.core.FeatureVector v = SET.newVector();
-        io.freshet.core.FeatureReader r = new io.freshet.core.FeatureReader(SET, store, new ManualClock(NOW));
+        io.freshet.core.FeatureReader r = CoreInternals.newReader(SET, store, new ManualClock(NOW));
         long applied = 0;
         for (String m : PipelineFixtures.MERCHANTS) {
             if (r.read(m, v)) {

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.ManualClock;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.VectorStatus;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.testing.ReferenceModel;
 import io.freshet.store.TableStoreEngine;
 import java.io.IOException;
@@ -109,7 +109,7 @@ class BrokerOutageTest {
             kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
             kafka.put("max.poll.records", "2000");
             kafka.put("reconnect.backoff.max.ms", "1000");
-            StoreConfig cfg = StoreConfig.builder(USER_RISK.rowLayout()).directory(dir.resolve("user_risk"))
+            StoreConfig cfg = StoreConfig.builder(USER_RISK).directory(dir.resolve("user_risk"))
                 .capacity(10_000).shards(4).build();
 
             try (KafkaProducer<Long, byte[]> producer = new KafkaProducer<>(pp, new LongSerializer(),

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.ManualClock;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.Preflight;
 import io.freshet.kafka.testing.KafkaBroker;

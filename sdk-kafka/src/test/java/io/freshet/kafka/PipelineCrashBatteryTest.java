@@ -5,9 +5,9 @@ import static io.freshet.kafka.PipelineFixtures.USER_RISK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
-import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.core.spi.StoreOpenState;
 import io.freshet.core.testing.ReferenceModel;
 import io.freshet.kafka.testing.KafkaBroker;
 import io.freshet.kafka.testing.KafkaBrokerExtension;
@@ -179,7 +179,7 @@ class PipelineCrashBatteryTest {
     }
 
     private static StoreConfig config(Path store) {
-        return StoreConfig.builder(USER_RISK.rowLayout()).directory(store).shards(SHARDS).capacity(CAPACITY).build();
+        return StoreConfig.builder(USER_RISK).directory(store).shards(SHARDS).capacity(CAPACITY).build();
     }
 
     /** Sends a slice in chunks with short pauses, so records keep arriving while the child runs and dies. */

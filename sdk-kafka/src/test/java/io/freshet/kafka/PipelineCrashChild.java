@@ -1,7 +1,7 @@
 package io.freshet.kafka;
 
 import io.freshet.core.ManualClock;
-import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +32,7 @@ final class PipelineCrashChild {
         kafka.put("max.poll.records", "2000");
         String topic = args[1];
         StoreEngine engine = (StoreEngine) Class.forName(args[3]).getDeclaredConstructor().newInstance();
-        StoreConfig cfg = StoreConfig.builder(PipelineFixtures.USER_RISK.rowLayout()).directory(Path.of(args[2]))
+        StoreConfig cfg = StoreConfig.builder(PipelineFixtures.USER_RISK).directory(Path.of(args[2]))
             .shards(Integer.parseInt(args[4])).capacity(Long.parseLong(args[5])).build();
         FeaturePipeline p = FeaturePipeline.builder()
             .kafka(kafka)

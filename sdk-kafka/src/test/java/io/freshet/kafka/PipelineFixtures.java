@@ -6,10 +6,10 @@ import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.KeyType;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.Window;
 import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.testing.ReferenceModel;
 import io.freshet.kafka.testing.KafkaBroker;
@@ -88,7 +88,7 @@ final class PipelineFixtures {
     }
 
     static StoreConfig storeConfig(FeatureSet<?> set, int shards) {
-        return StoreConfig.builder(set.rowLayout()).capacity(1_000_000).shards(shards).build();
+        return StoreConfig.builder(set).capacity(1_000_000).shards(shards).build();
     }
 
     static RowStore memoryStore(FeatureSet<?> set, int shards) {

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.ManualClock;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreOpenState;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreOpenState;
 import io.freshet.kafka.testing.KafkaBroker;
 import io.freshet.kafka.testing.KafkaBrokerExtension;
 import io.freshet.store.TableStoreEngine;
@@ -44,7 +44,7 @@ class TableEnginePipelineTest {
         throws Exception {
         String topic = broker.uniqueName("table");
         broker.createTopic(topic, 3);
-        StoreConfig cfg = StoreConfig.builder(USER_RISK.rowLayout()).directory(dir.resolve("user_risk"))
+        StoreConfig cfg = StoreConfig.builder(USER_RISK).directory(dir.resolve("user_risk"))
             .capacity(10_000).shards(4).build();
         List<Payment> first = PipelineFixtures.stream(61, 4_000, 150);
         List<Payment> second = PipelineFixtures.stream(62, 4_000, 150);

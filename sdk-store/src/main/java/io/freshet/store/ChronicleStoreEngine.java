@@ -1,7 +1,7 @@
 package io.freshet.store;
 
+import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.store.internal.chronicle.ChronicleGate;
 import io.freshet.store.internal.chronicle.ChronicleRowStore;

@@ -2,12 +2,12 @@ package io.freshet.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.core.spi.StoreOpenState;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -101,7 +101,7 @@ public abstract class AbstractCrashBatteryTest {
             stream.replayAppliedPrefix(recovered, reference);
             assertThat(reference.size()).as("some records were applied").isPositive();
             assertThat(recovered.size()).isEqualTo(reference.size());
-            int rowBytes = CrashStream.SET.rowLayout().rowSizeBytes();
+            int rowBytes = CrashStream.SET.rowSizeBytes();
             RowBuffer a = RowBuffer.allocateHeap(rowBytes);
             RowBuffer b = RowBuffer.allocateHeap(rowBytes);
             int compared = 0;
@@ -119,7 +119,7 @@ public abstract class AbstractCrashBatteryTest {
     }
 
     private StoreConfig config(Path store) {
-        return StoreConfig.builder(CrashStream.SET.rowLayout()).directory(store).shards(SHARDS).capacity(CAPACITY)
+        return StoreConfig.builder(CrashStream.SET).directory(store).shards(SHARDS).capacity(CAPACITY)
             .build();
     }
 

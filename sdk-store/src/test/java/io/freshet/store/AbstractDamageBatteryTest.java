@@ -3,14 +3,14 @@ package io.freshet.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.freshet.core.RowApplier;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
 import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.core.spi.StoreException;
+import io.freshet.core.testing.TestApplier;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ public abstract class AbstractDamageBatteryTest {
     }
 
     private StoreConfig config(Path store, io.freshet.core.FeatureSet<?> set) {
-        return StoreConfig.builder(set.rowLayout()).directory(store).shards(2).capacity(1000).build();
+        return StoreConfig.builder(set).directory(store).shards(2).capacity(1000).build();
     }
 
     @BeforeEach
@@ -145,7 +145,7 @@ public abstract class AbstractDamageBatteryTest {
     void anotherDefinitionsStoreIsRefused() throws IOException {
         Path other = dir.resolve("other");
         try (RowStore store = engine().open(config(other, RowStoreContractTest.OTHER_SET))) {
-            RowApplier<RowStoreContractTest.Ev> a = RowStoreContractTest.OTHER_SET.newApplier();
+            TestApplier<RowStoreContractTest.Ev> a = TestApplier.of(RowStoreContractTest.OTHER_SET);
             ShardWriter w = store.writer(store.shardOf(1L));
             a.prepare(new RowStoreContractTest.Ev(1, null, 1000, 1), 1000, 1000);
             w.begin(1L, ShardWriter.NO_SOURCE, 0, 0);
@@ -181,7 +181,7 @@ public abstract class AbstractDamageBatteryTest {
             throw new AssertionError("untyped error for " + what + ": " + e, e);
         }
         try (s) {
-            int rowBytes = CrashStream.SET.rowLayout().rowSizeBytes();
+            int rowBytes = CrashStream.SET.rowSizeBytes();
             RowBuffer a = RowBuffer.allocateHeap(rowBytes);
             RowBuffer b = RowBuffer.allocateHeap(rowBytes);
             List<String> wrong = new ArrayList<>();

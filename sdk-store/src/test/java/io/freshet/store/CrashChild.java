@@ -1,8 +1,8 @@
 package io.freshet.store;
 
+import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.core.spi.StoreConfig;
 import java.nio.file.Path;
 
 /**
@@ -22,7 +22,7 @@ public final class CrashChild {
         StoreEngine engine = (StoreEngine) Class.forName(args[0]).getDeclaredConstructor().newInstance();
         CrashStream stream = new CrashStream(Long.parseLong(args[2]), Integer.parseInt(args[3]),
             Integer.parseInt(args[4]), Long.parseLong(args[5]));
-        StoreConfig config = StoreConfig.builder(CrashStream.SET.rowLayout()).directory(Path.of(args[1]))
+        StoreConfig config = StoreConfig.builder(CrashStream.SET).directory(Path.of(args[1]))
             .shards(Integer.parseInt(args[6])).capacity(Long.parseLong(args[7])).build();
         try (RowStore store = engine.open(config)) {
             System.out.println("READY " + store.openState());

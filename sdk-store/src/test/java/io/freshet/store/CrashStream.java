@@ -1,11 +1,11 @@
 package io.freshet.store;
 
 import io.freshet.core.FeatureSet;
-import io.freshet.core.RowApplier;
 import io.freshet.core.Window;
 import io.freshet.core.internal.Fingerprint;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
+import io.freshet.core.testing.TestApplier;
 import java.time.Duration;
 import java.util.SplittableRandom;
 
@@ -78,7 +78,7 @@ final class CrashStream {
             resume[p] = min + 1;
             first = Math.min(first, resume[p]);
         }
-        RowApplier<Ev> applier = SET.newApplier();
+        TestApplier<Ev> applier = TestApplier.of(SET);
         long applied = 0;
         for (long i = first; i < recordsPerPartition && applied < maxRecords; i++) {
             for (int p = 0; p < partitions; p++) {
@@ -121,7 +121,7 @@ final class CrashStream {
                 maxApplied = Math.max(maxApplied, applied[s][p]);
             }
         }
-        RowApplier<Ev> applier = SET.newApplier();
+        TestApplier<Ev> applier = TestApplier.of(SET);
         for (long i = 0; i <= maxApplied; i++) {
             for (int p = 0; p < partitions; p++) {
                 Ev e = record(p, i);

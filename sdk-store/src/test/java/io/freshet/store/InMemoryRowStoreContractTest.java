@@ -14,7 +14,7 @@ class InMemoryRowStoreContractTest extends RowStoreContractTest {
             }
 
             @Override
-            public io.freshet.core.spi.RowStore open(io.freshet.core.spi.StoreConfig config) {
+            public io.freshet.core.spi.RowStore open(io.freshet.core.StoreConfig config) {
                 return new InMemoryRowStore(config);
             }
         };

@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.freshet.core.FeatureSet;
-import io.freshet.core.RowApplier;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreOpenState;
 import io.freshet.core.Window;
+import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreOpenState;
+import io.freshet.core.testing.TestApplier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ public abstract class RowStoreContractTest {
     }
 
     protected StoreConfig.Builder config(FeatureSet<?> set) {
-        return StoreConfig.builder(set.rowLayout()).directory(dir.resolve("store")).capacity(1000).shards(2);
+        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(1000).shards(2);
     }
 
     protected RowStore open(StoreConfig config) {
@@ -94,10 +95,10 @@ public abstract class RowStoreContractTest {
     }
 
     /** Applies one event through the full writer protocol. */
-    protected static int apply(RowStore store, RowApplier<Ev> applier, Ev e, int topic, int partition, long offset) {
+    protected static int apply(RowStore store, TestApplier<Ev> applier, Ev e, int topic, int partition, long offset) {
         ShardWriter w = store.writer(store.shardOf(e.key()));
         int r = applier.prepare(e, e.timeMs(), T0 + 1000);
-        assertThat(r).isEqualTo(RowApplier.PREPARED);
+        assertThat(r).isEqualTo(EventPreparer.PREPARED);
         int b = w.begin(e.key(), topic, partition, offset);
         if (b != ShardWriter.BEGIN_OK) {
             return b;
@@ -119,18 +120,18 @@ public abstract class RowStoreContractTest {
         assertThat(s.size()).isZero();
         assertThat(s.shardCount()).isEqualTo(2);
         assertThat(s.layout().fingerprint()).isEqualTo(SET.fingerprint());
-        assertThat(s.readRow(42, RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes()))).isFalse();
+        assertThat(s.readRow(42, RowBuffer.allocateHeap(SET.rowSizeBytes()))).isFalse();
     }
 
     @Test
     void readReturnsWhatTheWriterCommitted() {
         RowStore s = open(SET);
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         int topic = s.topicIndex("events");
         for (int i = 0; i < 5; i++) {
             assertThat(apply(s, a, new Ev(7, null, T0 + i, 2.5), topic, 0, i)).isEqualTo(ShardWriter.BEGIN_OK);
         }
-        RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
         assertThat(s.readRow(7, row)).isTrue();
         assertThat(count(row, 0)).isEqualTo(5);
         assertThat(count(row, 7)).isEqualTo(5);
@@ -141,7 +142,7 @@ public abstract class RowStoreContractTest {
     @Test
     void recordsAtOrBelowTheAppliedOffsetAreDuplicates() {
         RowStore s = open(SET);
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         int topic = s.topicIndex("events");
         assertThat(apply(s, a, new Ev(1, null, T0, 1), topic, 3, 10)).isEqualTo(ShardWriter.BEGIN_OK);
         ShardWriter w = s.writer(s.shardOf(1));
@@ -171,10 +172,10 @@ public abstract class RowStoreContractTest {
     @Test
     void abortRestoresAnExistingRowAndForgetsANewOne() {
         RowStore s = open(SET);
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         int topic = s.topicIndex("events");
         apply(s, a, new Ev(5, null, T0, 1), topic, 0, 0);
-        RowBuffer before = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer before = RowBuffer.allocateHeap(SET.rowSizeBytes());
         s.readRow(5, before);
 
         ShardWriter w = s.writer(s.shardOf(5));
@@ -182,9 +183,9 @@ public abstract class RowStoreContractTest {
         assertThat(w.begin(5, topic, 0, 1)).isEqualTo(ShardWriter.BEGIN_OK);
         a.applyPrepared(w.row(), T0 + 1000);
         w.abort();
-        RowBuffer after = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer after = RowBuffer.allocateHeap(SET.rowSizeBytes());
         assertThat(s.readRow(5, after)).isTrue();
-        assertThat(after.contentEquals(before, SET.rowLayout().rowSizeBytes())).isTrue();
+        assertThat(after.contentEquals(before, SET.rowSizeBytes())).isTrue();
         assertThat(s.appliedOffset(s.shardOf(5), topic, 0)).isEqualTo(0);
 
         ShardWriter w6 = s.writer(s.shardOf(6));
@@ -199,7 +200,7 @@ public abstract class RowStoreContractTest {
     @Test
     void aFullStoreRefusesNewKeysAndStillUpdatesExistingOnes() {
         RowStore s = open(config(SET).capacity(64).build());
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         int inserted = 0;
         int full = 0;
         for (long k = 0; k < 1000 && full == 0; k++) {
@@ -215,7 +216,7 @@ public abstract class RowStoreContractTest {
         assertThat(full).as("a full store says so").isEqualTo(1);
         assertThat(s.size()).isEqualTo(inserted);
         assertThat(apply(s, a, new Ev(0, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
-        RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
         assertThat(s.readRow(0, row)).isTrue();
         assertThat(count(row, 0)).isEqualTo(2);
     }
@@ -223,7 +224,7 @@ public abstract class RowStoreContractTest {
     @Test
     void textKeysRoundTripAndOverlongKeysAreRefused() {
         RowStore s = open(config(TEXT_SET).maxKeyBytes(16).build());
-        RowApplier<Ev> a = TEXT_SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(TEXT_SET);
         String[] keys = {"alice", "bob", "zoë", "日本語キー", ""};
         for (String k : keys) {
             ShardWriter w = s.writer(s.shardOf(k));
@@ -232,7 +233,7 @@ public abstract class RowStoreContractTest {
             a.applyPrepared(w.row(), T0);
             w.commit();
         }
-        RowBuffer row = RowBuffer.allocateHeap(TEXT_SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(TEXT_SET.rowSizeBytes());
         for (String k : keys) {
             assertThat(s.readRow(new StringBuilder(k), row)).as(k).isTrue();
             assertThat(count(row, 0)).isEqualTo(1);
@@ -248,7 +249,7 @@ public abstract class RowStoreContractTest {
     @Test
     void idleRowsAreEvicted() {
         RowStore s = open(SET);
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         for (long k = 0; k < 20; k++) {
             ShardWriter w = s.writer(s.shardOf(k));
             a.prepare(new Ev(k, null, T0, 1), T0, T0);
@@ -267,7 +268,7 @@ public abstract class RowStoreContractTest {
             }
         }
         assertThat(evicted).isEqualTo(10);
-        RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
         for (long k = 0; k < 20; k++) {
             assertThat(s.readRow(k, row)).as("key " + k).isEqualTo(k >= 10);
         }
@@ -276,13 +277,13 @@ public abstract class RowStoreContractTest {
     @Test
     void readersNeverSeeATornRow() throws Exception {
         RowStore s = open(SET);
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<String> torn = new AtomicReference<>();
         AtomicLong reads = new AtomicLong();
         apply(s, a, new Ev(3, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0);
         Thread reader = new Thread(() -> {
-            RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+            RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
             while (!stop.get() && torn.get() == null) {
                 if (s.readRow(3, row)) {
                     long c0 = count(row, 0);
@@ -306,7 +307,7 @@ public abstract class RowStoreContractTest {
         reader.join();
         assertThat(torn.get()).isNull();
         assertThat(reads.get()).isPositive();
-        RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
         s.readRow(3, row);
         assertThat(count(row, 0)).isEqualTo(applied);
     }
@@ -318,7 +319,7 @@ public abstract class RowStoreContractTest {
         for (int shard = 0; shard < 4; shard++) {
             final int sh = shard;
             writers[shard] = new Thread(() -> {
-                RowApplier<Ev> a = SET.newApplier();
+                TestApplier<Ev> a = TestApplier.of(SET);
                 for (long k = 0; k < 2000; k++) {
                     if (s.shardOf(k) == sh) {
                         for (int rep = 0; rep < 3; rep++) {
@@ -333,7 +334,7 @@ public abstract class RowStoreContractTest {
             t.join();
         }
         assertThat(s.size()).isEqualTo(2000);
-        RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
         for (long k = 0; k < 2000; k++) {
             assertThat(s.readRow(k, row)).isTrue();
             assertThat(count(row, 0)).as("key " + k).isEqualTo(3);
@@ -344,7 +345,7 @@ public abstract class RowStoreContractTest {
     void rowsOffsetsTopicsAndMetadataSurviveACleanReopen() {
         assumeTrue(persistent());
         RowStore s = open(SET);
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         int topic = s.topicIndex("events");
         for (long k = 0; k < 100; k++) {
             apply(s, a, new Ev(k, null, T0, k), topic, (int) (k % 3), k);
@@ -363,7 +364,7 @@ public abstract class RowStoreContractTest {
         for (int p = 0; p < 3; p++) {
             assertThat(r.appliedOffset(r.shardOf(99), topic, p)).isEqualTo(offsets[p]);
         }
-        RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
         for (long k = 0; k < 100; k++) {
             assertThat(r.readRow(k, row)).isTrue();
             assertThat(count(row, 0)).isEqualTo(1);
@@ -394,13 +395,13 @@ public abstract class RowStoreContractTest {
     void aSecondWriterIsRefusedAndAReaderIsNot() {
         assumeTrue(persistent());
         RowStore w = open(SET);
-        RowApplier<Ev> a = SET.newApplier();
+        TestApplier<Ev> a = TestApplier.of(SET);
         apply(w, a, new Ev(1, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0);
         assertThatThrownBy(() -> open(SET))
             .isInstanceOfSatisfying(StoreException.class,
                 e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.LOCKED));
         RowStore r = open(config(SET).readOnly(true).build());
-        RowBuffer row = RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
         assertThat(r.readRow(1, row)).isTrue();
         assertThat(count(row, 0)).isEqualTo(1);
         apply(w, a, new Ev(1, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0);
@@ -412,7 +413,7 @@ public abstract class RowStoreContractTest {
     void aClosedStoreRefusesReads() {
         RowStore s = open(SET);
         s.close();
-        assertThatThrownBy(() -> s.readRow(1, RowBuffer.allocateHeap(SET.rowLayout().rowSizeBytes())))
+        assertThatThrownBy(() -> s.readRow(1, RowBuffer.allocateHeap(SET.rowSizeBytes())))
             .isInstanceOfSatisfying(StoreException.class,
                 e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CLOSED));
     }

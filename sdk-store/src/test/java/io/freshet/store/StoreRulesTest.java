@@ -3,21 +3,21 @@ package io.freshet.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
 import io.freshet.core.spi.RowStore;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreEngine;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
 import io.freshet.core.spi.ShardWriter;
+import io.freshet.core.spi.StoreEngine;
 import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.chronicle.ChronicleRowStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
@@ -40,7 +40,7 @@ class StoreRulesTest {
     }
 
     private StoreConfig config(Path dir) {
-        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(100).shards(1)
+        return StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(100).shards(1)
             .build();
     }
 
@@ -117,7 +117,7 @@ class StoreRulesTest {
     @Test
     void aFullChronicleStoreCountsItsRefusals() {
         try (RowStore s = StoreEngines.byName("chronicle").open(StoreConfig.builder(
-            RowStoreContractTest.SET.rowLayout()).directory(tmp.resolve("full")).capacity(64).shards(1).build())) {
+            RowStoreContractTest.SET).directory(tmp.resolve("full")).capacity(64).shards(1).build())) {
             ShardWriter w = s.writer(0);
             int refused = 0;
             for (long k = 0; k < 10_000 && refused < 3; k++) {

@@ -2,12 +2,16 @@ package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.FeatureSet;
-import io.freshet.core.RowApplier;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.Window;
+import io.freshet.core.internal.CoreInternals;
+import io.freshet.core.internal.kernel.EventPreparer;
+import io.freshet.core.internal.kernel.Kernels;
+import io.freshet.core.internal.kernel.PreparedEvent;
+import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.FeaturePipeline;
 import io.freshet.kafka.PipelineMetrics;
@@ -125,7 +129,7 @@ final class FreshetHooks {
     }
 
     private static StoreConfig storeConfig(FeatureSet<?> set, Path dir, long capacity) {
-        return StoreConfig.builder(set.rowLayout()).directory(dir.resolve("store")).capacity(capacity).shards(1)
+        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(capacity).shards(1)
             .build();
     }
 
@@ -295,7 +299,9 @@ final class FreshetHooks {
     static Map<String, Object> restart(long keys, long[] probeIndex) {
         FeatureSet<MutablePayment> set = restartSet();
         StoreEngine engine = new TableStoreEngine();
-        RowApplier<MutablePayment> applier = set.newApplier();
+        EventPreparer<MutablePayment> preparer = Kernels.newPreparer(set);
+        RowWriteKernel kernel = Kernels.newWriteKernel(set);
+        PreparedEvent prepared = new PreparedEvent(Kernels.preparedCapacity(set));
         MutablePayment event = new MutablePayment();
         long nowMs = System.currentTimeMillis();
         Path dir;
@@ -312,28 +318,28 @@ final class FreshetHooks {
                 for (long i = 0; i < keys; i++) {
                     long key = KeySequence.keyOf(i);
                     eventFor(event, key, nowMs);
-                    if (applier.prepare(event, event.timeMs, nowMs) != RowApplier.PREPARED
+                    if (preparer.prepare(event, event.timeMs, nowMs, prepared) != EventPreparer.PREPARED
                         || w.begin(key, ShardWriter.NO_SOURCE, 0, i) != ShardWriter.BEGIN_OK) {
                         throw new IllegalStateException("fill of key index=" + i + " refused");
                     }
-                    applier.applyPrepared(w.row(), nowMs);
+                    kernel.apply(prepared, w.row(), nowMs);
                     w.commit();
                 }
             }
             double fillSeconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf("Freshet table store filled: %,d keys in %.1f s%n", keys, fillSeconds);
 
-            RowBuffer expected = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
-            RowBuffer got = RowBuffer.allocateHeap(set.rowLayout().rowSizeBytes());
+            RowBuffer expected = RowBuffer.allocateHeap(set.rowSizeBytes());
+            RowBuffer got = RowBuffer.allocateHeap(set.rowSizeBytes());
             long start = System.nanoTime();
             long firstRead;
             try (RowStore store = engine.open(config)) {
                 for (long i : probeIndex) {
                     long key = KeySequence.keyOf(i);
-                    set.rowLayout().initRow(expected);
+                    CoreInternals.layoutOf(set).initRow(expected);
                     eventFor(event, key, nowMs);
-                    applier.prepare(event, event.timeMs, nowMs);
-                    applier.applyPrepared(expected, nowMs);
+                    preparer.prepare(event, event.timeMs, nowMs, prepared);
+                    kernel.apply(prepared, expected, nowMs);
                     if (!store.readRow(key, got) || !got.contentEquals(expected, expected.lengthBytes())) {
                         throw new IllegalStateException("table store reopened without key index=" + i
                             + " or with a different row");
@@ -344,7 +350,7 @@ final class FreshetHooks {
             Map<String, Object> row = Harness.row("freshet table engine (reopen after clean close)", "ok");
             row.put("secondsToFirstConsistentRead", (firstRead - start) / 1e9);
             row.put("fillSeconds", fillSeconds);
-            row.put("rowBytes", set.rowLayout().rowSizeBytes());
+            row.put("rowBytes", set.rowSizeBytes());
             row.put("note", "includes verifying every probe against a row recomputed by the kernel");
             return row;
         } finally {

@@ -72,7 +72,7 @@ public final class RestartHarness {
     public static void main(String[] args) throws Exception {
         Args a = new Args(args, USAGE, "keys", "value-bytes", "partitions", "probes", "out");
         long keys = a.longValue("keys", 10_000_000);
-        int valueBytes = a.intValue("value-bytes", FreshetHooks.restartSet().rowLayout().rowSizeBytes());
+        int valueBytes = a.intValue("value-bytes", FreshetHooks.restartSet().rowSizeBytes());
         int partitions = a.intValue("partitions", 4);
         int probes = a.intValue("probes", 1_000);
         Path out = Path.of(a.string("out", "benchmarks/target/comparison/restart.json"));

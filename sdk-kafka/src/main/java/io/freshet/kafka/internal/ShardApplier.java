@@ -1,6 +1,9 @@
 package io.freshet.kafka.internal;
 
-import io.freshet.core.RowApplier;
+import io.freshet.core.internal.kernel.EventPreparer;
+import io.freshet.core.internal.kernel.Kernels;
+import io.freshet.core.internal.kernel.PreparedEvent;
+import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.kafka.BadRecordException;
 import io.freshet.kafka.BadRecordPolicy;
@@ -14,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The single writer of a group of shards (shard {@code s} of every set with {@code s % appliers == index}): drains
  * its input rings (one per consumer thread) and applies each record with the two-phase kernel:
- * {@code RowApplier.prepare} (user extractors; a throw marks the record bad, nothing touched) →
- * {@code ShardWriter.begin} (duplicate: skip; full: bad record) → {@code applyPrepared} → {@code commit}.
+ * {@code EventPreparer.prepare} (user extractors; a throw marks the record bad, nothing touched) →
+ * {@code ShardWriter.begin} (duplicate: skip; full: bad record) → {@code RowWriteKernel.apply} → {@code commit}.
  * Progress markers advance a shard's offset for partitions it saw no record of.
  *
  * <p>Threading: one thread; the only user of its shard writers and row appliers. Allocation: none per record (the
@@ -52,7 +55,9 @@ public final class ShardApplier implements Runnable {
     final Counters counters;
     final StageRecorder pollToAppliedUs = new StageRecorder(MAX_LATENCY_US);
     private ShardWriter[][] writers;
-    private RowApplier<Object>[] rowAppliers;
+    private EventPreparer<Object>[] preparers;
+    private RowWriteKernel[] writeKernels;
+    private PreparedEvent prepared;
     private volatile boolean parked;
     private volatile boolean stopRequested;
     private Thread thread;
@@ -113,7 +118,9 @@ public final class ShardApplier implements Runnable {
     public void run() {
         try {
             writers = new ShardWriter[core.sets.size()][];
-            rowAppliers = (RowApplier<Object>[]) new RowApplier<?>[core.sets.size()];
+            preparers = (EventPreparer<Object>[]) new EventPreparer<?>[core.sets.size()];
+            writeKernels = new RowWriteKernel[core.sets.size()];
+            int capacity = 0;
             for (SetRuntime s : core.sets) {
                 writers[s.index] = new ShardWriter[s.shards];
                 for (int shard = 0; shard < s.shards; shard++) {
@@ -121,8 +128,11 @@ public final class ShardApplier implements Runnable {
                         writers[s.index][shard] = s.store.writer(shard);
                     }
                 }
-                rowAppliers[s.index] = (RowApplier<Object>) s.set.newApplier();
+                preparers[s.index] = (EventPreparer<Object>) Kernels.newPreparer(s.set);
+                writeKernels[s.index] = Kernels.newWriteKernel(s.set);
+                capacity = Math.max(capacity, Kernels.preparedCapacity(s.set));
             }
+            prepared = new PreparedEvent(capacity);
             loop();
         } catch (Throwable t) {
             core.fail(new PipelineException("applier thread=" + Thread.currentThread().getName()
@@ -249,12 +259,12 @@ public final class ShardApplier implements Runnable {
             counters.increment(set, Counters.DUPLICATES);
             return true;
         }
-        final RowApplier<Object> ra = rowAppliers[set];
+        final EventPreparer<Object> preparer = preparers[set];
         final long now = core.clock.nowMs();
         int prepared;
         Throwable cause = null;
         try {
-            prepared = ra.prepare(slot.event, slot.eventTimeMs, now);
+            prepared = preparer.prepare(slot.event, slot.eventTimeMs, now, this.prepared);
         } catch (Throwable t) {
             prepared = Integer.MIN_VALUE;
             cause = t;
@@ -278,15 +288,15 @@ public final class ShardApplier implements Runnable {
         }
         int applied;
         try {
-            applied = ra.applyPrepared(w.row(), now);
+            applied = writeKernels[set].apply(this.prepared, w.row(), now);
         } catch (RuntimeException e) {
-            // No user code runs in applyPrepared: a throw is a bug or a damaged store; undo and stop.
+            // No user code runs in RowWriteKernel.apply: a throw is a bug or a damaged store; undo and stop.
             w.abort();
             throw e;
         }
         w.commit();
         counters.increment(set, Counters.APPLIED);
-        if (applied == RowApplier.APPLIED_LATE) {
+        if (applied == RowWriteKernel.APPLIED_LATE) {
             counters.increment(set, Counters.LATE);
         }
         pollToAppliedUs.record((System.nanoTime() - slot.pollNanos) / 1000);
@@ -295,11 +305,11 @@ public final class ShardApplier implements Runnable {
 
     private static BadRecordReason reasonOf(int prepared) {
         switch (prepared) {
-            case RowApplier.REJECTED_NEGATIVE_TIME:
+            case EventPreparer.REJECTED_NEGATIVE_TIME:
                 return BadRecordReason.NEGATIVE_TIME;
-            case RowApplier.REJECTED_FUTURE:
+            case EventPreparer.REJECTED_FUTURE:
                 return BadRecordReason.FUTURE_TIME;
-            case RowApplier.REJECTED_NON_FINITE:
+            case EventPreparer.REJECTED_NON_FINITE:
                 return BadRecordReason.NON_FINITE_VALUE;
             default:
                 return BadRecordReason.EXTRACTOR_ERROR;

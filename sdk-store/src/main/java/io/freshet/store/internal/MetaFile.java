@@ -3,12 +3,12 @@ package io.freshet.store.internal;
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.core.KeyType;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
 import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,10 +1,10 @@
 package io.freshet.store.chronicle;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreException;
 import io.freshet.store.ChronicleStoreEngine;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.internal.chronicle.ChroniclePrebuilt;
@@ -35,7 +35,7 @@ import java.nio.file.Path;
  * </ul>
  */
 final class ChronicleChild {
-    static final int ROW_BYTES = RowStoreContractTest.SET.rowLayout().rowSizeBytes();
+    static final int ROW_BYTES = RowStoreContractTest.SET.rowSizeBytes();
     /** Chronicle Map's global mutable state interface, whose {@code $$Native} implementation Chronicle Values makes. */
     static final String GLOBAL_STATE = "net.openhft.chronicle.hash.VanillaGlobalMutableState";
 
@@ -43,13 +43,13 @@ final class ChronicleChild {
     }
 
     static StoreConfig config(Path dir) {
-        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(10_000).shards(2)
+        return StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(10_000).shards(2)
             .build();
     }
 
     /** The store of the {@code hold-many} and {@code halt-in} modes: room for {@code keys} keys and more. */
     static StoreConfig configFor(Path dir, long keys) {
-        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(keys + 1000)
+        return StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(keys + 1000)
             .shards(2).build();
     }
 

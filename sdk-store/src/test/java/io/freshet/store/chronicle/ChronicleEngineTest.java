@@ -3,14 +3,15 @@ package io.freshet.store.chronicle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
+import io.freshet.core.StoreOpenState;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
-import io.freshet.core.spi.StoreOpenState;
 import io.freshet.store.ChronicleStoreEngine;
 import io.freshet.store.internal.BootId;
 import io.freshet.store.internal.chronicle.ChronicleRowStore;
@@ -125,7 +126,7 @@ class ChronicleEngineTest {
 
     private static RowBuffer expectedRow(long hits) {
         RowBuffer row = RowBuffer.allocateHeap(ChronicleChild.ROW_BYTES);
-        io.freshet.store.RowStoreContractTest.SET.rowLayout().initRow(row);
+        CoreInternals.layoutOf(io.freshet.store.RowStoreContractTest.SET).initRow(row);
         for (long i = 0; i < hits; i++) {
             ChronicleChild.bump(row);
         }
@@ -265,7 +266,7 @@ class ChronicleEngineTest {
     @Timeout(120)
     void aReaderRefusesADeadWritersStoreUntilAWriterRecoversIt() throws Exception {
         Path store = killWhileHolding("hold-existing");
-        StoreConfig readOnly = StoreConfig.builder(io.freshet.store.RowStoreContractTest.SET.rowLayout())
+        StoreConfig readOnly = StoreConfig.builder(io.freshet.store.RowStoreContractTest.SET)
             .directory(store).capacity(10_000).shards(2).readOnly(true).build();
         assertThatThrownBy(() -> new ChronicleStoreEngine().open(readOnly))
             .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DAMAGED))
@@ -286,7 +287,7 @@ class ChronicleEngineTest {
         try {
             assertThatThrownBy(() -> new ChronicleStoreEngine().open(ChronicleChild.config(store)))
                 .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.reason()).isEqualTo(Reason.OS_CRASH));
-            StoreConfig rebuild = StoreConfig.builder(io.freshet.store.RowStoreContractTest.SET.rowLayout())
+            StoreConfig rebuild = StoreConfig.builder(io.freshet.store.RowStoreContractTest.SET)
                 .directory(store).capacity(10_000).shards(2).osCrashPolicy(StoreConfig.OsCrashPolicy.REBUILD).build();
             try (RowStore s = new ChronicleStoreEngine().open(rebuild)) {
                 assertThat(s.openState()).isEqualTo(StoreOpenState.CREATED);
@@ -355,7 +356,7 @@ class ChronicleEngineTest {
 
     @Test
     void textKeysAreEvictedOnlyByTheirOwnShard() {
-        StoreConfig cfg = StoreConfig.builder(io.freshet.store.RowStoreContractTest.TEXT_SET.rowLayout())
+        StoreConfig cfg = StoreConfig.builder(io.freshet.store.RowStoreContractTest.TEXT_SET)
             .directory(tmp.resolve("text")).capacity(1000).shards(3).build();
         try (RowStore s = new ChronicleStoreEngine().open(cfg)) {
             String[] keys = {"a", "bé", "日本", "😀x", "longer-key-42", ""};

@@ -2,7 +2,7 @@ package io.freshet.store.chronicle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.freshet.core.spi.StoreOpenState;
+import io.freshet.core.StoreOpenState;
 import io.freshet.store.internal.chronicle.ChroniclePrebuilt;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,12 @@
 package io.freshet.store.table;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreOpenState;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreOpenState;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.table.TableFormat;
@@ -56,7 +57,7 @@ import java.util.stream.Stream;
  */
 final class TableChild {
     static final int SHARDS = 4;
-    static final int ROW_BYTES = RowStoreContractTest.SET.rowLayout().rowSizeBytes();
+    static final int ROW_BYTES = RowStoreContractTest.SET.rowSizeBytes();
     static final long HELD_KEY = 7;
     static final String TOPIC = "t";
     static final String COMMIT_THREAD = "held-commit";
@@ -73,7 +74,7 @@ final class TableChild {
     }
 
     static StoreConfig config(Path dir, long keys) {
-        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir).capacity(keys + 1000)
+        return StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(keys + 1000)
             .shards(SHARDS).build();
     }
 
@@ -88,7 +89,7 @@ final class TableChild {
     /** @return the row of a key applied to {@code hits} times */
     static RowBuffer expectedRow(long hits) {
         RowBuffer row = RowBuffer.allocateHeap(ROW_BYTES);
-        RowStoreContractTest.SET.rowLayout().initRow(row);
+        CoreInternals.layoutOf(RowStoreContractTest.SET).initRow(row);
         for (long i = 0; i < hits; i++) {
             bump(row);
         }

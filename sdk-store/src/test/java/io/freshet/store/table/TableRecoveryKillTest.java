@@ -2,10 +2,10 @@ package io.freshet.store.table;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreOpenState;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.table.TableStore;
 import java.io.IOException;

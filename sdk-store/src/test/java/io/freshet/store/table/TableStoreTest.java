@@ -3,13 +3,13 @@ package io.freshet.store.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreOpenState;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.BootId;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * split into many chunks, eviction under concurrent readers, and the offline resize tool.
  */
 class TableStoreTest {
-    static final int ROW = RowStoreContractTest.SET.rowLayout().rowSizeBytes();
+    static final int ROW = RowStoreContractTest.SET.rowSizeBytes();
 
     @TempDir
     Path dir;
@@ -48,7 +48,7 @@ class TableStoreTest {
     }
 
     private StoreConfig.Builder config() {
-        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir.resolve("s")).capacity(1000)
+        return StoreConfig.builder(RowStoreContractTest.SET).directory(dir.resolve("s")).capacity(1000)
             .shards(2);
     }
 
@@ -433,7 +433,7 @@ class TableStoreTest {
         assertThat(inserted).isGreaterThanOrEqualTo(64);
         Path bigger = dir.resolve("bigger");
         assertThat(TableStoreEngine.resize(small, bigger, 1000)).isEqualTo(inserted);
-        StoreConfig big = StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(bigger).capacity(1000)
+        StoreConfig big = StoreConfig.builder(RowStoreContractTest.SET).directory(bigger).capacity(1000)
             .shards(2).build();
         try (RowStore src = open(small); RowStore r = open(big)) {
             assertThat(r.size()).isEqualTo(inserted);

@@ -2,11 +2,11 @@ package io.freshet.store.table;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreException;
 import io.freshet.store.ChildCommand;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
@@ -37,7 +37,7 @@ class TableTruncatedUnderReadTest {
     Path dir;
 
     static StoreConfig config(Path store) {
-        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(store).capacity(1000).shards(1)
+        return StoreConfig.builder(RowStoreContractTest.SET).directory(store).capacity(1000).shards(1)
             .build();
     }
 

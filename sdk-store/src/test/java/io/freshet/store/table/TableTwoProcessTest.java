@@ -2,10 +2,10 @@ package io.freshet.store.table;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
 import io.freshet.store.ChildCommand;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
@@ -30,7 +30,7 @@ class TableTwoProcessTest {
     Path dir;
 
     static StoreConfig config(Path store, boolean readOnly) {
-        return StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(store).capacity(1000).shards(2)
+        return StoreConfig.builder(RowStoreContractTest.SET).directory(store).capacity(1000).shards(2)
             .readOnly(readOnly).build();
     }
 

@@ -1,7 +1,7 @@
 package io.freshet.store.internal.chronicle;
 
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

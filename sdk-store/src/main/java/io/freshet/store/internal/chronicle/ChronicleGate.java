@@ -1,7 +1,7 @@
 package io.freshet.store.internal.chronicle;
 
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -3,12 +3,12 @@ package io.freshet.store.internal.table;
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.core.KeyType;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
 import io.freshet.core.internal.Fingerprint;
 import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
 import java.nio.file.Path;
 import java.util.stream.IntStream;
 

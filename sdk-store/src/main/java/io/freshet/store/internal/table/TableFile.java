@@ -3,10 +3,10 @@ package io.freshet.store.internal.table;
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 import static io.freshet.store.internal.table.TableFormat.HEADER_BYTES;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
 import io.freshet.core.internal.UnsafeAccess;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
 import io.freshet.store.internal.StoreDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package io.freshet.store.internal.table;
 
 import io.freshet.core.KeyType;
-import io.freshet.core.spi.StoreConfig;
+import io.freshet.core.StoreConfig;
 
 /**
  * The data file of the table engine, {@value #FILE_NAME}, format version {@value #FORMAT_VERSION}, and the geometry

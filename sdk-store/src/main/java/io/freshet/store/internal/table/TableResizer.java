@@ -3,11 +3,12 @@ package io.freshet.store.internal.table;
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.core.KeyType;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.core.spi.StoreConfig;
-import io.freshet.core.spi.StoreException;
-import io.freshet.core.spi.StoreException.Reason;
 import io.freshet.store.internal.MetaFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +39,8 @@ public final class TableResizer {
             throw new StoreException(Reason.IO, target, "the target directory already holds a store; resize into a "
                 + "new directory");
         }
-        StoreConfig dstConfig = StoreConfig.builder(source.layout()).directory(target).capacity(newCapacity)
+        StoreConfig dstConfig = CoreInternals.storeConfigBuilder(source.layout()).directory(target)
+            .capacity(newCapacity)
             .shards(source.shards()).maxKeyBytes(source.maxKeyBytes()).maxTopics(source.maxTopics())
             .maxPartitions(source.maxPartitions()).build();
         long copied = 0;

@@ -3,7 +3,7 @@ package io.freshet.store.internal.table;
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.core.KeyType;
-import io.freshet.core.internal.CompiledLayout;
+import io.freshet.core.internal.kernel.CompiledLayout;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowLayout;
