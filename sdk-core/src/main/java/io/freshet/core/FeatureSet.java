@@ -4,6 +4,7 @@ import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.FeatureSpec;
 import io.freshet.core.internal.Fingerprint;
 import io.freshet.core.internal.kernel.CompiledLayout;
+import io.freshet.core.internal.kernel.LayoutCompiler;
 import io.freshet.core.spi.RowLayout;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,7 +71,7 @@ public final class FeatureSet<E> {
         this.staleAfterMs = s.staleAfterMs;
         this.ttlMs = s.ttlMs;
         this.futureSkewMs = s.futureSkewMs;
-        this.layout = CompiledLayout.compile(specs, name);
+        this.layout = LayoutCompiler.compile(specs, name);
         StringBuilder c = new StringBuilder("freshet.featureset.v1;name=").append(name).append(";key=")
             .append(entityName).append(':').append(keyType).append(';');
         for (FeatureSpec f : specs) {
