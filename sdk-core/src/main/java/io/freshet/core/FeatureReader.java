@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * <p>Threading: thread-safe; any number of threads may read at once, each into its own vector, and never block the
  * store's writers. Allocation: none per read. The status a read reports is FRESH, STALE (older than the set's
- * {@code staleAfter}), CATCHING_UP (while the feeding pipeline says so) or MISSING.
+ * {@code staleAfter}), CATCHING_UP (while the feeding pipeline says so) or MISSING. Obtain one from
+ * {@code FeaturePipeline.reader(set)} or use {@link FeatureTestDriver}'s.
  */
 public final class FeatureReader {
     private final FeatureSet<?> set;
