@@ -72,7 +72,7 @@ final class TableFile implements AutoCloseable {
      */
     static TableFile create(StoreDirectory dir, StoreConfig config, long storeId) {
         TableFormat f = TableFormat.of(config);
-        Path tmp = dir.createFile(TableFormat.FILE_NAME + ".tmp");
+        Path tmp = dir.createFile(TableFormat.FILE_NAME + StoreDirectory.TMP_SUFFIX);
         ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         h.putLong(TableFormat.H_MAGIC, TableFormat.MAGIC);
         h.putInt(TableFormat.H_VERSION, TableFormat.FORMAT_VERSION);

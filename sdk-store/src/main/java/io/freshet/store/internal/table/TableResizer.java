@@ -8,7 +8,7 @@ import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreException;
 import io.freshet.core.spi.StoreException.Reason;
-import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.MetaFileDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -34,7 +34,7 @@ public final class TableResizer {
      * @throws StoreException FULL when the rows do not fit, IO when the target already holds a store
      */
     public static long resize(StoreConfig source, Path target, long newCapacity) {
-        if (Files.exists(target.resolve(MetaFile.FILE_NAME), LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(target.resolve(MetaFileDescriptor.FILE_NAME), LinkOption.NOFOLLOW_LINKS)) {
             throw new StoreException(Reason.IO, target, "the target directory already holds a store; resize into a "
                 + "new directory");
         }
@@ -87,7 +87,7 @@ public final class TableResizer {
                 }
                 for (int t = 0; t < source.maxTopics(); t++) {
                     for (int part = 0; part < source.maxPartitions(); part++) {
-                        long off = src.meta().appliedOffset(s, t, part);
+                        long off = src.meta().offsets().get(s, t, part);
                         if (off != ShardWriter.NO_OFFSET) {
                             w.advanceOffset(t, part, off);
                         }

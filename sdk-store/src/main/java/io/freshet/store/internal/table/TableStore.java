@@ -13,14 +13,10 @@ import io.freshet.core.spi.StoreException;
 import io.freshet.core.spi.StoreException.Reason;
 import io.freshet.core.spi.StoreOpenState;
 import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.MetaFileDescriptor;
 import io.freshet.store.internal.StoreDirectory;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Map;
 
@@ -131,7 +127,7 @@ public final class TableStore implements RowStore {
                 }
                 file.close();
                 meta.close();
-                Files.deleteIfExists(dir.file(MetaFile.FILE_NAME));
+                Files.deleteIfExists(dir.file(MetaFileDescriptor.FILE_NAME));
                 return createNew(config, dir);
             } else {
                 state = StoreOpenState.RECOVERED;
@@ -165,7 +161,7 @@ public final class TableStore implements RowStore {
         MetaFile meta = null;
         try {
             meta = MetaFile.create(dir, config, TableFormat.ENGINE_ID);
-            meta.putMetadata(STORE_ID_KEY, Long.toHexString(storeId));
+            meta.metadata().put(STORE_ID_KEY, Long.toHexString(storeId));
             meta.markOpen();
             TableStore store = new TableStore(config, dir, meta, file, StoreOpenState.CREATED);
             store.prepareWriter(false, false);
@@ -187,8 +183,8 @@ public final class TableStore implements RowStore {
 
     private static TableStore openReader(StoreConfig config, StoreDirectory dir) {
         if (!MetaFile.exists(dir)) {
-            throw new StoreException(Reason.IO, dir.path(), "no store here (no " + MetaFile.FILE_NAME + "); a writer "
-                + "creates it");
+            throw new StoreException(Reason.IO, dir.path(), "no store here (no " + MetaFileDescriptor.FILE_NAME
+                + "); a writer creates it");
         }
         MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, true);
         TableFile file = null;
@@ -200,7 +196,7 @@ public final class TableStore implements RowStore {
             checkBinding(meta, file);
             if (meta.wasClean()) {
                 file.verifySeal(true);
-            } else if (!writerAlive(dir)) {
+            } else if (!dir.writerAlive()) {
                 throw new StoreException(Reason.DAMAGED, dir.path(), "the last writer was killed and no writer has "
                     + "recovered the store yet: open it for writing once (recovery runs at open), then read");
             }
@@ -211,28 +207,7 @@ public final class TableStore implements RowStore {
         }
     }
 
-    /** Whether a process holds the writer lock: a shared lock is refused while an exclusive one is held. */
-    private static boolean writerAlive(StoreDirectory dir) {
-        java.nio.file.Path lock = dir.file(StoreDirectory.LOCK_FILE);
-        if (!Files.exists(lock, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            FileLock l = ch.tryLock(0, Long.MAX_VALUE, true);
-            if (l == null) {
-                return true;
-            }
-            l.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true;
-        } catch (IOException e) {
-            throw new StoreException(Reason.IO, lock, "cannot probe the writer lock: " + e, e);
-        }
-    }
-
     private void prepareWriter(boolean recover, boolean checkKeys) {
-        boolean text = layout.keyType() == KeyType.TEXT;
         for (Shard s : shards) {
             if (recover) {
                 s.finishInterruptedShift();
@@ -240,8 +215,9 @@ public final class TableStore implements RowStore {
             s.rebuild(checkKeys);
         }
         if (recover) {
+            TableRecovery recovery = new TableRecovery(shards, meta, layout.keyType() == KeyType.TEXT, rowBytes);
             for (Shard s : shards) {
-                rollBackInFlightApply(s, text);
+                recovery.rollBackInFlightApply(s);
             }
         }
         // After the rollbacks, which restore rows under their own odd/even step: a word a killed writer left odd
@@ -252,67 +228,6 @@ public final class TableStore implements RowStore {
         for (int s = 0; s < shardCount; s++) {
             writers[s] = new TableShardWriter(this, shards[s], meta, layout, maxKeyBytes);
         }
-    }
-
-    /**
-     * Undo recovery of one shard (idempotent: a kill during it re-runs it): a completed apply only clears the slot;
-     * otherwise the row goes back to the undo image, or a new row is deleted.
-     */
-    private void rollBackInFlightApply(Shard s, boolean text) {
-        if (!meta.undoActive(s.id)) {
-            return;
-        }
-        int topic = meta.undoTopic(s.id);
-        int partition = meta.undoPartition(s.id);
-        if (topic != ShardWriter.NO_SOURCE
-            && meta.appliedOffset(s.id, topic, partition) == meta.undoOffset(s.id)) {
-            meta.clearUndo(s.id);
-            return;
-        }
-        byte[] keyBytes = null;
-        int keyLength = 0;
-        long key = 0;
-        long hash;
-        long p;
-        if (text) {
-            keyBytes = new byte[Math.max(1, maxKeyBytes)];
-            keyLength = meta.undoKeyBytes(s.id, keyBytes);
-            hash = Shard.hashUtf8(keyBytes, keyLength);
-            p = s.findText(keyBytes, keyLength, hash);
-        } else {
-            key = meta.undoLongKey(s.id);
-            hash = Keys.hash(key);
-            p = s.findLong(key, hash);
-        }
-        if (meta.undoExisted(s.id)) {
-            RowBuffer image = meta.undoRowImage(s.id, new RowBuffer());
-            long slot;
-            if (p >= 0) {
-                slot = s.slotAt(p);
-            } else {
-                slot = s.allocate();
-            }
-            long a = s.slotAddress(slot);
-            long va = s.versionAddress(slot);
-            long v = UNSAFE.getLong(va) | 1;
-            UNSAFE.putLong(va, v);
-            UNSAFE.storeFence();
-            if (p < 0) {
-                if (text) {
-                    Shard.putTextKey(a, keyBytes, keyLength);
-                } else {
-                    UNSAFE.putLong(a + TableFormat.S_KEY, key);
-                }
-            }
-            new RowBuffer().wrap(a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
-            UNSAFE.putOrderedLong(null, va, v + 1);
-            if (p < 0) {
-                s.publish(-p - 1, s.entry(hash, slot));
-            }
-        } else if (p >= 0) {
-            s.deleteAt(p);
-        }
-        meta.clearUndo(s.id);
     }
 
     void checkOpen() {
@@ -473,13 +388,13 @@ public final class TableStore implements RowStore {
     @Override
     public int topicIndex(String topic) {
         checkOpen();
-        return meta.topicIndex(topic);
+        return meta.metadata().topicIndex(topic);
     }
 
     @Override
     public long appliedOffset(int shard, int topicIndex, int partition) {
         checkOpen();
-        return meta.appliedOffset(shard, topicIndex, partition);
+        return meta.offsets().get(shard, topicIndex, partition);
     }
 
     @Override
@@ -494,17 +409,17 @@ public final class TableStore implements RowStore {
         if (STORE_ID_KEY.equals(key)) {
             throw new IllegalArgumentException("metadata key=" + key + " is reserved by the table engine");
         }
-        meta.putMetadata(key, value);
+        meta.metadata().put(key, value);
     }
 
     /** @return all metadata entries (for the resize tool) */
     Map<String, String> allMetadata() {
-        return meta.metadata();
+        return meta.metadata().all();
     }
 
     /** @return registered topics by index (for the resize tool) */
     Map<Integer, String> topics() {
-        return meta.topics();
+        return meta.metadata().topics();
     }
 
     MetaFile meta() {
@@ -513,6 +428,14 @@ public final class TableStore implements RowStore {
 
     Shard shard(int s) {
         return shards[s];
+    }
+
+    TableFile file() {
+        return file;
+    }
+
+    StoreDirectory directory() {
+        return dir;
     }
 
     TableFormat format() {
@@ -541,16 +464,5 @@ public final class TableStore implements RowStore {
             meta.close();
             dir.close();
         }
-    }
-
-    /**
-     * Test support: stops using the store as a process killed at this instant would (no seal, no clean marker, lock
-     * released), so that a test can reopen it in the same JVM and exercise recovery.
-     */
-    public synchronized void abandonAsIfKilled() {
-        closed = true;
-        file.close();
-        meta.close();
-        dir.close();
     }
 }
