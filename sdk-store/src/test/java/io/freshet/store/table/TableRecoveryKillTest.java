@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * garbled row, a backward-shift eviction killed halfway, an insert never published, an insert published but not
  * committed). Then, round after round on a copy of that state, children open (= recover) the store under a debugger
  * that SIGKILLs each at the k-th line it executes inside one phase of the recovery ({@code TableStore.prepareWriter}):
- * {@code Shard.finishInterruptedShift} (with the {@code shiftFrom} it finishes), {@code Shard.rebuild},
+ * {@code Shard.finishInterruptedShift} (with the {@code shiftFrom} it finishes), {@code Shard.rebuild} (with its
+ * {@code ShardIndexScan}),
  * {@code TableRecovery.rollBackInFlightApply} (with the {@code UndoRecovery.rollBack} decision, the row work it
  * calls back, the {@code deleteAt}, {@code shiftFrom}, {@code allocate}, {@code publish} and
  * {@code UndoSlots.clear}), {@code Shard.evenOutVersions}, or anywhere in
@@ -53,6 +54,7 @@ class TableRecoveryKillTest {
     static final long SEED = 0x7AB1EL;
     static final String TABLE_STORE = "io.freshet.store.internal.table.TableStore";
     static final String SHARD = "io.freshet.store.internal.table.Shard";
+    static final String SCAN = "io.freshet.store.internal.table.ShardIndexScan";
     static final String RECOVERY = "io.freshet.store.internal.table.TableRecovery";
     static final String UNDO_RECOVERY = "io.freshet.store.internal.UndoRecovery";
     static final String UNDO = "io.freshet.store.internal.UndoSlots";
@@ -67,7 +69,8 @@ class TableRecoveryKillTest {
     static final String[] ROLL_BACK_METHODS = {"rollBackInFlightApply", "restore", "delete", "hash", "find"};
     static final Phase FINISH_SHIFT = new Phase("finishInterruptedShift",
         Map.of(SHARD, new String[] {"finishInterruptedShift", "shiftFrom"}));
-    static final Phase REBUILD = new Phase("rebuild", Map.of(SHARD, new String[] {"rebuild"}));
+    static final Phase REBUILD = new Phase("rebuild", Map.of(SHARD, new String[] {"rebuild"},
+        SCAN, new String[] {"run", "checkKeyTags"}));
     static final Phase ROLL_BACK = new Phase("rollBackInFlightApply", Map.of(RECOVERY, ROLL_BACK_METHODS,
         UNDO_RECOVERY, new String[] {"rollBack"}, SHARD, new String[] {"deleteAt", "shiftFrom", "allocate", "publish"},
         UNDO, new String[] {"clear"}));
@@ -76,7 +79,7 @@ class TableRecoveryKillTest {
         RECOVERY, ROLL_BACK_METHODS, UNDO_RECOVERY, new String[] {"rollBack"},
         SHARD, new String[] {"finishInterruptedShift", "shiftFrom", "rebuild", "deleteAt", "allocate", "publish",
             "evenOutVersions"},
-        UNDO, new String[] {"clear"}));
+        SCAN, new String[] {"run", "checkKeyTags"}, UNDO, new String[] {"clear"}));
 
     @TempDir
     Path tmp;

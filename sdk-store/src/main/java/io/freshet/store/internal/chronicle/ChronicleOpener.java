@@ -76,11 +76,7 @@ public final class ChronicleOpener {
                     && meta.metadata().get(ChronicleDataFile.META_HEADER_CRC) == null) {
                     // Killed while creating the store (before its data file was recorded): nothing was ever
                     // applied, so create it again.
-                    meta.close();
-                    meta = null;
-                    Files.deleteIfExists(dir.file(MetaFileDescriptor.FILE_NAME));
-                    Files.deleteIfExists(data);
-                    meta = create(dir, config, data);
+                    meta = recreate(dir, config, data, meta);
                     state = StoreOpenState.CREATED;
                 }
             }
@@ -100,11 +96,7 @@ public final class ChronicleOpener {
                         + "store and ran before the last OS boot: its pages may be lost in any order; delete the "
                         + "store directory (or open with OsCrashPolicy.REBUILD) to rebuild it from Kafka");
                 }
-                meta.close();
-                meta = null;
-                Files.deleteIfExists(dir.file(MetaFileDescriptor.FILE_NAME));
-                Files.deleteIfExists(data);
-                meta = create(dir, config, data);
+                meta = recreate(dir, config, data, meta);
                 state = StoreOpenState.CREATED;
             }
             Map<String, String> md = meta.metadata().all();
@@ -175,6 +167,15 @@ public final class ChronicleOpener {
             .maxBloatFactor(ChronicleRowStore.BLOAT_FACTOR)
             .constantValueSizeBySample(new byte[layout.rowSizeBytes()])
             .checksumEntries(true);
+    }
+
+    /** Closes and deletes both files of a store that holds nothing to keep, and creates the store again. */
+    private static MetaFile recreate(StoreDirectory dir, StoreConfig config, Path data, MetaFile meta)
+        throws IOException {
+        meta.close();
+        Files.deleteIfExists(dir.file(MetaFileDescriptor.FILE_NAME));
+        Files.deleteIfExists(data);
+        return create(dir, config, data);
     }
 
     /** Creates the data file under a temporary name, renames it into place, then creates the meta file. */

@@ -37,7 +37,7 @@ final class TableRecovery implements UndoRecovery.Rows {
     }
 
     private static long hash(long longKey, byte[] textKey, int textKeyLength) {
-        return textKey != null ? Shard.hashUtf8(textKey, textKeyLength) : Keys.hash(longKey);
+        return textKey != null ? Utf8.hash(textKey, textKeyLength) : Keys.hash(longKey);
     }
 
     private static long find(Shard s, long longKey, byte[] textKey, int textKeyLength, long hash) {

@@ -130,7 +130,7 @@ final class TableShardWriter implements ShardWriter {
                 return BEGIN_DUPLICATE;
             }
         }
-        long hash = Shard.hashUtf8(keyBytes, len);
+        long hash = Utf8.hash(keyBytes, len);
         long p = shard.findText(keyBytes, len, hash);
         if (p >= 0) {
             beginExisting();
