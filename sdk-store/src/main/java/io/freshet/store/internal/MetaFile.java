@@ -194,16 +194,9 @@ public final class MetaFile implements AutoCloseable {
         Geometry g = Geometry.of(config);
         FileChannel ch = null;
         try {
-            ch = readOnly ? FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
-                : FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            ch = StoreFiles.open(p, readOnly);
             long size = ch.size();
-            if (size < HEADER_BYTES) {
-                throw new StoreException(Reason.TRUNCATED, p, "fileBytes=" + size + " < headerBytes=" + HEADER_BYTES);
-            }
-            ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            while (h.hasRemaining() && ch.read(h, h.position()) > 0) {
-                // read the header fully
-            }
+            ByteBuffer h = StoreFiles.readHeader(ch, p, HEADER_BYTES);
             h.flip();
             validateHeader(p, h, config, g, engineId, size);
             if (h.getLong(H_STATE) == STATE_CLEAN && h.getLong(H_BODY_CRC) != bodyCrc(ch, g)) {
@@ -218,13 +211,7 @@ public final class MetaFile implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException(Reason.IO, p, "cannot read the meta file: " + e, e);
         } finally {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // Already failing; the original error matters.
-                }
-            }
+            StoreFiles.closeQuietly(ch);
         }
     }
 

@@ -6,13 +6,13 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 import io.freshet.core.KeyType;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
-import io.freshet.core.spi.RowLayout;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreException;
 import io.freshet.core.spi.StoreException.Reason;
 import io.freshet.core.spi.StoreOpenState;
+import io.freshet.store.internal.MetaBackedStore;
 import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.StoreDirectory;
 import java.io.IOException;
@@ -79,7 +79,7 @@ import net.openhft.chronicle.map.VanillaChronicleMap;
  *
  * <p>Internal. Thread-safety as {@link RowStore}. Allocation: none on read and apply after a thread's first call.
  */
-public final class ChronicleRowStore implements RowStore {
+public final class ChronicleRowStore extends MetaBackedStore {
     /** The Chronicle data file's name in the store directory. */
     public static final String DATA_FILE = "rows.cmap";
     /** The meta file's engine id for Chronicle Map. */
@@ -104,17 +104,12 @@ public final class ChronicleRowStore implements RowStore {
         }
     }
 
-    private final StoreConfig config;
-    private final RowLayout layout;
     private final int rowBytes;
     private final boolean textKeys;
     private final int keyBytes;
     private final int shards;
-    private final StoreDirectory dir;
-    private final MetaFile meta;
     private final Path dataFile;
     private final ChronicleMap<Object, byte[]> map;
-    private final StoreOpenState openState;
     private final ChronicleShardWriter[] writers;
     private final AtomicLong rows;
     private final AtomicLong fullRefusals = new AtomicLong();
@@ -124,23 +119,17 @@ public final class ChronicleRowStore implements RowStore {
     private final long copyNanos;
     private final CopyOnWriteArrayList<ReaderContext> readerContexts = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ReaderContext> readers = ThreadLocal.withInitial(this::newReaderContext);
-    /** Set once by {@link #close()}; writers and readers check it (volatile) before touching the map. */
-    volatile boolean closed;
 
     ChronicleRowStore(StoreConfig config, StoreDirectory dir, MetaFile meta, Path dataFile,
         ChronicleMap<Object, byte[]> map, StoreOpenState openState, long recoveryReinserted, long validateNanos,
         long mapOpenNanos, long copyNanos) {
-        this.config = config;
-        this.layout = config.layout();
+        super(config, dir, meta, openState);
         this.rowBytes = layout.rowSizeBytes();
         this.textKeys = layout.keyType() == KeyType.TEXT;
         this.keyBytes = textKeys ? config.maxKeyBytes() : 8;
         this.shards = config.shards();
-        this.dir = dir;
-        this.meta = meta;
         this.dataFile = dataFile;
         this.map = map;
-        this.openState = openState;
         this.recoveryReinserted = recoveryReinserted;
         this.validateNanos = validateNanos;
         this.mapOpenNanos = mapOpenNanos;
@@ -190,12 +179,6 @@ public final class ChronicleRowStore implements RowStore {
     /** @return this thread's reader context (created at its first call) */
     ReaderContext readerContext() {
         return readers.get();
-    }
-
-    void checkOpen() {
-        if (closed) {
-            throw new StoreException(Reason.CLOSED, dir.path(), "store of set=" + layout.setName() + " is closed");
-        }
     }
 
     @Override
@@ -260,16 +243,6 @@ public final class ChronicleRowStore implements RowStore {
     // ---- RowStore --------------------------------------------------------------------------------------------
 
     @Override
-    public RowLayout layout() {
-        return layout;
-    }
-
-    @Override
-    public StoreOpenState openState() {
-        return openState;
-    }
-
-    @Override
     public int shardCount() {
         return shards;
     }
@@ -297,35 +270,6 @@ public final class ChronicleRowStore implements RowStore {
     public long size() {
         checkOpen();
         return config.readOnly() ? map.longSize() : rows.get();
-    }
-
-    @Override
-    public long capacity() {
-        return config.capacity();
-    }
-
-    @Override
-    public int topicIndex(String topic) {
-        checkOpen();
-        return meta.metadata().topicIndex(topic);
-    }
-
-    @Override
-    public long appliedOffset(int shard, int topicIndex, int partition) {
-        checkOpen();
-        return meta.offsets().get(shard, topicIndex, partition);
-    }
-
-    @Override
-    public String metadata(String key) {
-        checkOpen();
-        return meta.metadata().get(key);
-    }
-
-    @Override
-    public void putMetadata(String key, String value) {
-        checkOpen();
-        meta.metadata().put(key, value);
     }
 
     /** @return how many new keys were refused because the store was full */
@@ -358,10 +302,10 @@ public final class ChronicleRowStore implements RowStore {
 
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (isClosed()) {
             return;
         }
-        closed = true;
+        markClosed();
         for (ReaderContext rc : readerContexts) {
             while ((int) ACTIVE.getVolatile(rc) != 0) {
                 Thread.onSpinWait();

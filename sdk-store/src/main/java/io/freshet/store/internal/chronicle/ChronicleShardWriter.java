@@ -136,7 +136,7 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
             }
         }
         active = true;
-        if (store.closed) {
+        if (store.isClosed()) {
             active = false;
             store.checkOpen();
         }
@@ -213,6 +213,13 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
         }
     }
 
+    /** Forgets the apply's context and entry (their lock is released) and counts it off the applier's thread. */
+    private void closeApply() {
+        ctx = null;
+        entry = null;
+        applier.applying--;
+    }
+
     @Override
     public void commit() {
         checkApplying();
@@ -222,9 +229,7 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
         } catch (InternalError e) {
             throw store.damaged(e);
         } finally {
-            ctx = null;
-            entry = null;
-            applier.applying--;
+            closeApply();
         }
         if (topicIndex != NO_SOURCE) {
             offsets.put(shard, topicIndex, partition, offset);
@@ -248,9 +253,7 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
         } catch (InternalError e) {
             throw store.damaged(e);
         } finally {
-            ctx = null;
-            entry = null;
-            applier.applying--;
+            closeApply();
         }
         undo.clear(shard);
         active = false;

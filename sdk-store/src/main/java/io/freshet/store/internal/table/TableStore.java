@@ -5,13 +5,13 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 import io.freshet.core.KeyType;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
-import io.freshet.core.spi.RowLayout;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreConfig;
 import io.freshet.core.spi.StoreException;
 import io.freshet.core.spi.StoreException.Reason;
 import io.freshet.core.spi.StoreOpenState;
+import io.freshet.store.internal.MetaBackedStore;
 import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.MetaFileDescriptor;
 import io.freshet.store.internal.StoreDirectory;
@@ -33,7 +33,7 @@ import java.util.Map;
  * {@value #DEFAULT_READ_STALL_MS}) with {@link Reason#DAMAGED} instead of spinning forever.
  * Allocation: none on reads and applies.
  */
-public final class TableStore implements RowStore {
+public final class TableStore extends MetaBackedStore {
     /** Metadata key binding the meta file to its data file. */
     public static final String STORE_ID_KEY = "freshet.table.storeId";
     /** System property: how long a read may wait for a slot that stays odd, in ms. */
@@ -42,14 +42,9 @@ public final class TableStore implements RowStore {
     public static final long DEFAULT_READ_STALL_MS = 2000;
     private static final int SPINS_BEFORE_YIELD = 128;
 
-    private final StoreConfig config;
-    private final RowLayout layout;
-    private final StoreDirectory dir;
-    private final MetaFile meta;
     private final TableFile file;
     private final Shard[] shards;
     private final TableShardWriter[] writers;
-    private final StoreOpenState openState;
     private final boolean readOnly;
     private final int shardCount;
     /** {@code shardCount - 1} when it is a power of two (then a mask is the modulo), else -1. */
@@ -57,15 +52,10 @@ public final class TableStore implements RowStore {
     private final int rowBytes;
     private final int maxKeyBytes;
     private final long readStallNs;
-    private volatile boolean closed;
 
     private TableStore(StoreConfig config, StoreDirectory dir, MetaFile meta, TableFile file, StoreOpenState state) {
-        this.config = config;
-        this.layout = config.layout();
-        this.dir = dir;
-        this.meta = meta;
+        super(config, dir, meta, state);
         this.file = file;
-        this.openState = state;
         this.readOnly = config.readOnly();
         this.shardCount = config.shards();
         this.shardMask = Integer.bitCount(shardCount) == 1 ? shardCount - 1 : -1;
@@ -230,22 +220,6 @@ public final class TableStore implements RowStore {
         }
     }
 
-    void checkOpen() {
-        if (closed) {
-            throw new StoreException(Reason.CLOSED, dir.path(), "store of set=" + layout.setName() + " is closed");
-        }
-    }
-
-    @Override
-    public RowLayout layout() {
-        return layout;
-    }
-
-    @Override
-    public StoreOpenState openState() {
-        return openState;
-    }
-
     @Override
     public int shardCount() {
         return shardCount;
@@ -381,35 +355,10 @@ public final class TableStore implements RowStore {
     }
 
     @Override
-    public long capacity() {
-        return config.capacity();
-    }
-
-    @Override
-    public int topicIndex(String topic) {
-        checkOpen();
-        return meta.metadata().topicIndex(topic);
-    }
-
-    @Override
-    public long appliedOffset(int shard, int topicIndex, int partition) {
-        checkOpen();
-        return meta.offsets().get(shard, topicIndex, partition);
-    }
-
-    @Override
-    public String metadata(String key) {
-        checkOpen();
-        return meta.metadata().get(key);
-    }
-
-    @Override
-    public void putMetadata(String key, String value) {
-        checkOpen();
+    protected void checkMetadataKey(String key) {
         if (STORE_ID_KEY.equals(key)) {
             throw new IllegalArgumentException("metadata key=" + key + " is reserved by the table engine");
         }
-        meta.metadata().put(key, value);
     }
 
     /** @return all metadata entries (for the resize tool) */
@@ -445,10 +394,10 @@ public final class TableStore implements RowStore {
     /** Flushes, seals (checksums), marks a clean shutdown and releases the files. Idempotent. */
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (isClosed()) {
             return;
         }
-        closed = true;
+        markClosed();
         try {
             if (!readOnly) {
                 for (TableShardWriter w : writers) {
