@@ -13,7 +13,7 @@ import io.freshet.core.spi.StoreOpenState;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.BootId;
-import io.freshet.store.internal.table.KilledWriter;
+import io.freshet.store.internal.KilledWriter;
 import io.freshet.store.internal.table.TableStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -379,14 +379,6 @@ public final class TableStore extends MetaBackedStore {
         return shards[s];
     }
 
-    TableFile file() {
-        return file;
-    }
-
-    StoreDirectory directory() {
-        return dir;
-    }
-
     TableFormat format() {
         return file.format();
     }
