@@ -24,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * layout as {@link MetaFileDescriptor} documents it (stores written before the meta file was split must still open).
  */
 class UndoRecoveryTest {
-    static final StoreConfig.Builder CONFIG = StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).capacity(100)
-        .shards(2);
     static final int ROW = RowStoreContractTest.SET.rowLayout().rowSizeBytes();
 
     @TempDir
@@ -51,7 +49,9 @@ class UndoRecoveryTest {
     @BeforeEach
     void create() {
         storeDir = StoreDirectory.open(dir.resolve("s"), true);
-        meta = MetaFile.create(storeDir, CONFIG.directory(dir.resolve("s")).build(), 7);
+        StoreConfig config = StoreConfig.builder(RowStoreContractTest.SET.rowLayout()).directory(dir.resolve("s"))
+            .capacity(100).shards(2).build();
+        meta = MetaFile.create(storeDir, config, 7);
     }
 
     @AfterEach
