@@ -4,6 +4,9 @@ import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.store.internal.chronicle.ChronicleGate;
+import io.freshet.store.internal.MetaFileDescriptor;
+import io.freshet.store.internal.StoreDirectory;
+import io.freshet.store.internal.chronicle.ChronicleOpener;
 import io.freshet.store.internal.chronicle.ChronicleRowStore;
 import java.util.Objects;
 
@@ -48,6 +51,22 @@ public final class ChronicleStoreEngine implements StoreEngine {
     public RowStore open(StoreConfig config) {
         Objects.requireNonNull(config, "config can't be null");
         ChronicleGate.requireReady();
-        return ChronicleRowStore.open(config);
+        return ChronicleOpener.open(config);
+    }
+
+    /**
+     * Deletes the Chronicle store in {@code config.directory()}: its meta file, its data file, a pre-recovery copy
+     * (and their temporary files), its lock file, then the directory if nothing else is left in it. A missing store
+     * is a no-op. Needs no JVM flags and loads no Chronicle class.
+     *
+     * @param config the store's options (its directory is what counts)
+     * @throws io.freshet.core.StoreException LOCKED while a writer has the store open, PERMISSIONS for a
+     *     symbolic link, IO
+     */
+    @Override
+    public void destroy(StoreConfig config) {
+        // The file names are compile-time constants: naming them loads no class of the Chronicle engine.
+        StoreDirectory.destroy(Objects.requireNonNull(config, "config can't be null"), MetaFileDescriptor.FILE_NAME,
+            ChronicleRowStore.DATA_FILE, ChronicleRowStore.PRE_RECOVERY_FILE);
     }
 }

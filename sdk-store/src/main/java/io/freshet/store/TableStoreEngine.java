@@ -3,6 +3,9 @@ package io.freshet.store;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
+import io.freshet.store.internal.MetaFileDescriptor;
+import io.freshet.store.internal.StoreDirectory;
+import io.freshet.store.internal.table.TableFormat;
 import io.freshet.store.internal.table.TableResizer;
 import io.freshet.store.internal.table.TableStore;
 import java.nio.file.Path;
@@ -37,6 +40,20 @@ public final class TableStoreEngine implements StoreEngine {
     @Override
     public RowStore open(StoreConfig config) {
         return TableStore.open(Objects.requireNonNull(config, "config can't be null"));
+    }
+
+    /**
+     * Deletes the table store in {@code config.directory()}: its meta file, its data file (and their temporary
+     * files), its lock file, then the directory if nothing else is left in it. A missing store is a no-op.
+     *
+     * @param config the store's options (its directory is what counts)
+     * @throws io.freshet.core.StoreException LOCKED while a writer has the store open, PERMISSIONS for a
+     *     symbolic link, IO
+     */
+    @Override
+    public void destroy(StoreConfig config) {
+        StoreDirectory.destroy(Objects.requireNonNull(config, "config can't be null"), MetaFileDescriptor.FILE_NAME,
+            TableFormat.FILE_NAME);
     }
 
     /**

@@ -17,6 +17,11 @@ class InMemoryRowStoreContractTest extends RowStoreContractTest {
             public io.freshet.core.spi.RowStore open(io.freshet.core.StoreConfig config) {
                 return new InMemoryRowStore(config);
             }
+
+            @Override
+            public void destroy(io.freshet.core.StoreConfig config) {
+                // Heap stores: nothing on disk to delete.
+            }
         };
     }
 

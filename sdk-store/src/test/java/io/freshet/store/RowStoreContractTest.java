@@ -15,6 +15,8 @@ import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.testing.TestApplier;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -416,5 +419,74 @@ public abstract class RowStoreContractTest {
         assertThatThrownBy(() -> s.readRow(1, RowBuffer.allocateHeap(SET.rowSizeBytes())))
             .isInstanceOfSatisfying(StoreException.class,
                 e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CLOSED));
+    }
+
+    // ---- StoreEngine.destroy ---------------------------------------------------------------------------------
+
+    @Test
+    void destroyOfAMissingStoreIsANoOp() {
+        StoreConfig c = config(SET).directory(dir.resolve("never-created")).build();
+        engine().destroy(c);
+        assertThat(dir.resolve("never-created")).doesNotExist();
+    }
+
+    @Test
+    void aDestroyedStoreReopensEmpty() {
+        RowStore s = open(SET);
+        apply(s, TestApplier.of(SET), new Ev(1, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0);
+        s.close();
+        engine().destroy(config(SET).build());
+        RowStore r = open(SET);
+        assertThat(r.openState()).isEqualTo(StoreOpenState.CREATED);
+        assertThat(r.size()).isZero();
+        assertThat(r.readRow(1, RowBuffer.allocateHeap(SET.rowSizeBytes()))).isFalse();
+    }
+
+    @Test
+    void destroyDeletesTheStoreFilesAndTheEmptiedDirectory() {
+        assumeTrue(persistent());
+        open(SET).close();
+        assertThat(dir.resolve("store")).isNotEmptyDirectory();
+        engine().destroy(config(SET).build());
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
+    void destroyLeavesFilesThatAreNotTheStoresAndTheirDirectory() throws IOException {
+        assumeTrue(persistent());
+        open(SET).close();
+        Path notes = Files.writeString(dir.resolve("store").resolve("notes.txt"), "mine");
+        engine().destroy(config(SET).build());
+        try (Stream<Path> left = Files.list(dir.resolve("store"))) {
+            assertThat(left).containsExactly(notes);
+        }
+    }
+
+    @Test
+    void destroyIsRefusedWhileAWriterHasTheStoreOpen() {
+        assumeTrue(persistent());
+        RowStore w = open(SET);
+        apply(w, TestApplier.of(SET), new Ev(1, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0);
+        assertThatThrownBy(() -> engine().destroy(config(SET).build()))
+            .isInstanceOfSatisfying(StoreException.class,
+                e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.LOCKED));
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
+        assertThat(w.readRow(1, row)).as("the open store is untouched").isTrue();
+        w.close();
+        RowStore r = open(SET);
+        assertThat(r.openState()).isEqualTo(StoreOpenState.CLEAN);
+        assertThat(r.readRow(1, row)).isTrue();
+    }
+
+    @Test
+    void destroyRefusesASymbolicLinkAsOpenDoes() throws IOException {
+        assumeTrue(persistent());
+        open(SET).close();
+        Path link = Files.createSymbolicLink(dir.resolve("link"), dir.resolve("store"));
+        assertThatThrownBy(() -> engine().destroy(config(SET).directory(link).build()))
+            .isInstanceOfSatisfying(StoreException.class,
+                e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.PERMISSIONS));
+        assertThat(open(SET).openState()).as("the store behind the link is untouched")
+            .isEqualTo(StoreOpenState.CLEAN);
     }
 }

@@ -9,7 +9,7 @@ import io.freshet.core.StoreException.Reason;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.MetaFileDescriptor;
 import io.freshet.store.internal.chronicle.ChronicleRowStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -99,13 +99,14 @@ class StoreRulesTest {
     void aStoreOfANewerFormatIsRefusedByName(StoreEngine engine) throws Exception {
         Path dir = tmp.resolve("store");
         engine.open(config(dir)).close();
-        Path meta = dir.resolve(MetaFile.FILE_NAME);
+        Path meta = dir.resolve(MetaFileDescriptor.FILE_NAME);
         try (FileChannel ch = FileChannel.open(meta, StandardOpenOption.WRITE)) {
             // The format version: a little-endian int at byte 8 of the header, checked before anything it governs.
-            ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, MetaFile.FORMAT_VERSION + 1), 8);
+            ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(0, MetaFileDescriptor.FORMAT_VERSION + 1), 8);
         }
-        assertRefused(engine, dir, Reason.NEWER_FORMAT).hasMessageContaining(MetaFile.FILE_NAME)
-            .hasMessageContaining("formatVersion=" + (MetaFile.FORMAT_VERSION + 1));
+        assertRefused(engine, dir, Reason.NEWER_FORMAT).hasMessageContaining(MetaFileDescriptor.FILE_NAME)
+            .hasMessageContaining("formatVersion=" + (MetaFileDescriptor.FORMAT_VERSION + 1));
     }
 
     private AbstractThrowableAssert<?, ? extends Throwable> assertRefused(StoreEngine engine, Path dir,

@@ -2,9 +2,10 @@ package io.freshet.core.spi;
 
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
+import java.util.Objects;
 
 /**
- * Opens or creates stores of one kind. Engines are stateless and thread-safe.
+ * Opens, creates and deletes stores of one kind. Engines are stateless and thread-safe.
  */
 public interface StoreEngine {
     /** @return a short stable name, e.g. {@code chronicle} or {@code table} */
@@ -19,4 +20,27 @@ public interface StoreEngine {
      * @throws StoreException when the store is refused (the reason says why)
      */
     RowStore open(StoreConfig config);
+
+    /**
+     * Deletes the store that {@code config.directory()} holds: only the files this engine's store consists of, then
+     * the directory if that leaves it empty (a directory holding anything else is kept). A missing store is a no-op.
+     * Use it to rebuild a store from scratch (then {@link #open} creates a new one).
+     *
+     * <p>The default suits an engine that keeps its stores on the heap: with no directory there is nothing to
+     * delete; given a directory it refuses, because it cannot know the engine's files. An engine that persists
+     * overrides it.
+     *
+     * @param config the store's options (its directory is what counts)
+     * @throws StoreException {@code LOCKED} while a writer has the store open, {@code PERMISSIONS} when the directory
+     *     or a store file is a symbolic link (as {@link #open} refuses it), {@code IO} when a file cannot be deleted
+     * @throws UnsupportedOperationException from the default, when {@code config.directory()} is set
+     */
+    default void destroy(StoreConfig config) {
+        Objects.requireNonNull(config, "config can't be null");
+        if (config.directory() != null) {
+            throw new UnsupportedOperationException("engine=" + name() + " does not say which files its stores "
+                + "consist of, so it cannot delete the store in directory=" + config.directory() + "; delete it by "
+                + "hand or use an engine that implements destroy");
+        }
+    }
 }

@@ -2,8 +2,10 @@ package io.freshet.store.internal;
 
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
+import io.freshet.core.StoreConfig;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
@@ -26,6 +28,8 @@ import java.util.Set;
 public final class StoreDirectory implements AutoCloseable {
     /** The writer lock file. */
     public static final String LOCK_FILE = "writer.lock";
+    /** Suffix of a file written under a temporary name and renamed into place. */
+    public static final String TMP_SUFFIX = ".tmp";
     private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
 
@@ -158,6 +162,71 @@ public final class StoreDirectory implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new StoreException(Reason.IO, p, "cannot lock the store: " + e, e);
+        }
+    }
+
+    /**
+     * Whether a writer (another process, or another open store in this JVM) holds the writer lock now: a shared lock
+     * is refused while an exclusive one is held. Takes and releases nothing when the lock file is absent.
+     *
+     * @return whether the store is open by a writer
+     * @throws StoreException IO when the lock cannot be probed
+     */
+    public boolean writerAlive() {
+        Path p = file(LOCK_FILE);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            FileLock l = ch.tryLock(0, Long.MAX_VALUE, true);
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, p, "cannot probe the writer lock: " + e, e);
+        }
+    }
+
+    /**
+     * Deletes a store: the named files (each also under its {@link #TMP_SUFFIX} name), then the writer lock file, then
+     * the directory if that leaves it empty. The writer lock is held meanwhile, so no writer opens the store while it
+     * is deleted. Files the store does not consist of are left alone (and then so is the directory). A missing
+     * directory is a no-op.
+     *
+     * @param config the store's options: its directory is the one deleted
+     * @param files the engine's file names, in the order to delete them (the file that makes a store exist first)
+     * @throws IllegalArgumentException when the config has no directory
+     * @throws StoreException LOCKED while a writer has the store open; PERMISSIONS for a symbolic link, a path that
+     *     is not a directory, or one writable by others; IO
+     */
+    public static void destroy(StoreConfig config, String... files) {
+        if (config.directory() == null) {
+            throw new IllegalArgumentException("directory was not set: call StoreConfig.Builder.directory(path)");
+        }
+        Path abs = config.directory().toAbsolutePath();
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(abs)) {
+            return;
+        }
+        try (StoreDirectory d = open(abs, false)) {
+            d.lockForWriting();
+            for (String name : files) {
+                Files.deleteIfExists(d.file(name));
+                Files.deleteIfExists(d.file(name + TMP_SUFFIX));
+            }
+            Files.deleteIfExists(d.file(LOCK_FILE));
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, abs, "cannot delete the store: " + e, e);
+        }
+        try (DirectoryStream<Path> rest = Files.newDirectoryStream(abs)) {
+            if (!rest.iterator().hasNext()) {
+                Files.delete(abs);
+            }
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, abs, "cannot delete the emptied store directory: " + e, e);
         }
     }
 

@@ -68,7 +68,10 @@ final class TableChild {
     /** Engine classes the debugger sets breakpoints in; loaded before {@code READY}. */
     static final String[] ENGINE_CLASSES = {"io.freshet.store.internal.table.TableStore",
         "io.freshet.store.internal.table.Shard", "io.freshet.store.internal.table.TableShardWriter",
-        "io.freshet.store.internal.MetaFile"};
+        "io.freshet.store.internal.table.TableRecovery", "io.freshet.store.internal.table.ShardIndexScan",
+        "io.freshet.store.internal.MetaFile",
+        "io.freshet.store.internal.UndoSlots", "io.freshet.store.internal.OffsetTable",
+        "io.freshet.store.internal.UndoRecovery"};
 
     private TableChild() {
     }

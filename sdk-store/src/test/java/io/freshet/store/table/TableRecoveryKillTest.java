@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,9 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * garbled row, a backward-shift eviction killed halfway, an insert never published, an insert published but not
  * committed). Then, round after round on a copy of that state, children open (= recover) the store under a debugger
  * that SIGKILLs each at the k-th line it executes inside one phase of the recovery ({@code TableStore.prepareWriter}):
- * {@code Shard.finishInterruptedShift} (with the {@code shiftFrom} it finishes), {@code Shard.rebuild},
- * {@code TableStore.rollBackInFlightApply} (with the {@code deleteAt}, {@code shiftFrom}, {@code allocate},
- * {@code publish} and {@code MetaFile.clearUndo} it calls), {@code Shard.evenOutVersions}, or anywhere in
+ * {@code Shard.finishInterruptedShift} (with the {@code shiftFrom} it finishes), {@code Shard.rebuild} (with its
+ * {@code ShardIndexScan}),
+ * {@code TableRecovery.rollBackInFlightApply} (with the {@code UndoRecovery.rollBack} decision, the row work it
+ * calls back, the {@code deleteAt}, {@code shiftFrom}, {@code allocate}, {@code publish} and
+ * {@code UndoSlots.clear}), {@code Shard.evenOutVersions}, or anywhere in
  * {@code prepareWriter}. k is drawn (seeded) uniformly from the lines that phase runs in the store's current state,
  * which the child counts first by recovering a scratch copy under the same breakpoints, so every kill lands inside
  * its phase. Lines in a loop over every index entry or version word are kill points for their first
@@ -51,25 +54,32 @@ class TableRecoveryKillTest {
     static final long SEED = 0x7AB1EL;
     static final String TABLE_STORE = "io.freshet.store.internal.table.TableStore";
     static final String SHARD = "io.freshet.store.internal.table.Shard";
-    static final String META = "io.freshet.store.internal.MetaFile";
+    static final String SCAN = "io.freshet.store.internal.table.ShardIndexScan";
+    static final String RECOVERY = "io.freshet.store.internal.table.TableRecovery";
+    static final String UNDO_RECOVERY = "io.freshet.store.internal.UndoRecovery";
+    static final String UNDO = "io.freshet.store.internal.UndoSlots";
+    static final String OFFSETS = "io.freshet.store.internal.OffsetTable";
     /** Per line: a line in a loop over every entry or version word stops the child this many times at most. */
     static final int LOOP_LINE_LIMIT = 6;
 
-    /** A phase of recovery: the method that must be on the stack, and the methods whose lines count in it. */
-    record Phase(String name, String[] tableStoreMethods, String[] shardMethods, String[] metaMethods) {
+    /** A phase of recovery: the method that must be on the stack, and per class the methods whose lines count in it. */
+    record Phase(String name, Map<String, String[]> methods) {
     }
 
-    static final String[] NONE = {};
-    static final Phase FINISH_SHIFT = new Phase("finishInterruptedShift", NONE,
-        new String[] {"finishInterruptedShift", "shiftFrom"}, NONE);
-    static final Phase REBUILD = new Phase("rebuild", NONE, new String[] {"rebuild"}, NONE);
-    static final Phase ROLL_BACK = new Phase("rollBackInFlightApply", new String[] {"rollBackInFlightApply"},
-        new String[] {"deleteAt", "shiftFrom", "allocate", "publish"}, new String[] {"clearUndo"});
-    static final Phase EVEN_OUT = new Phase("evenOutVersions", NONE, new String[] {"evenOutVersions"}, NONE);
-    static final Phase WHOLE = new Phase("prepareWriter", new String[] {"prepareWriter", "rollBackInFlightApply"},
-        new String[] {"finishInterruptedShift", "shiftFrom", "rebuild", "deleteAt", "allocate", "publish",
+    static final String[] ROLL_BACK_METHODS = {"rollBackInFlightApply", "restore", "delete", "hash", "find"};
+    static final Phase FINISH_SHIFT = new Phase("finishInterruptedShift",
+        Map.of(SHARD, new String[] {"finishInterruptedShift", "shiftFrom"}));
+    static final Phase REBUILD = new Phase("rebuild", Map.of(SHARD, new String[] {"rebuild"},
+        SCAN, new String[] {"run", "checkKeyTags"}));
+    static final Phase ROLL_BACK = new Phase("rollBackInFlightApply", Map.of(RECOVERY, ROLL_BACK_METHODS,
+        UNDO_RECOVERY, new String[] {"rollBack"}, SHARD, new String[] {"deleteAt", "shiftFrom", "allocate", "publish"},
+        UNDO, new String[] {"clear"}));
+    static final Phase EVEN_OUT = new Phase("evenOutVersions", Map.of(SHARD, new String[] {"evenOutVersions"}));
+    static final Phase WHOLE = new Phase("prepareWriter", Map.of(TABLE_STORE, new String[] {"prepareWriter"},
+        RECOVERY, ROLL_BACK_METHODS, UNDO_RECOVERY, new String[] {"rollBack"},
+        SHARD, new String[] {"finishInterruptedShift", "shiftFrom", "rebuild", "deleteAt", "allocate", "publish",
             "evenOutVersions"},
-        new String[] {"clearUndo"});
+        SCAN, new String[] {"run", "checkKeyTags"}, UNDO, new String[] {"clear"}));
 
     @TempDir
     Path tmp;
@@ -133,7 +143,7 @@ class TableRecoveryKillTest {
             roles = Roles.parse(c.expectLine("ROLES"));
             assertThat(roles.moves()).as("entries the doomed key's deletion moves").isGreaterThanOrEqualTo(3);
             c.expectLine("COMMIT");
-            c.breakInMethods(META, "putAppliedOffset");
+            c.breakInMethods(OFFSETS, "put");
             c.go();
             DebuggedChild.Stop commit = c.runUntil(s -> s.thread().name().equals(TableChild.COMMIT_THREAD));
             assertThat(commit).as("the commit thread stopped before advancing its offset").isNotNull();
@@ -172,12 +182,8 @@ class TableRecoveryKillTest {
     private String haltIn(Path store, Phase phase, Random random) throws Exception {
         Path scratch = tmp.resolve("count-" + System.nanoTime());
         try (DebuggedChild c = child("open", store.toString(), Long.toString(KEYS), scratch.toString())) {
-            if (phase.tableStoreMethods().length > 0) {
-                c.breakInMethods(TABLE_STORE, phase.tableStoreMethods());
-            }
-            c.breakInMethods(SHARD, phase.shardMethods());
-            if (phase.metaMethods().length > 0) {
-                c.breakInMethods(META, phase.metaMethods());
+            for (Map.Entry<String, String[]> m : phase.methods().entrySet()) {
+                c.breakInMethods(m.getKey(), m.getValue());
             }
             c.breakInMethods(TableChild.class.getName(), "passDone");
             c.go();

@@ -13,6 +13,7 @@ import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.RowStoreContractTest;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.BootId;
+import io.freshet.store.internal.KilledWriter;
 import io.freshet.store.internal.table.TableStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -117,7 +118,7 @@ class TableStoreTest {
         ShardWriter w = s.writer(s.shardOf(5));
         assertThat(w.begin(5, topic, 0, 1)).isEqualTo(ShardWriter.BEGIN_OK);
         bump(w);
-        ((TableStore) s).abandonAsIfKilled();
+        KilledWriter.abandonAsIfKilled(s);
 
         try (RowStore r = open(config().build())) {
             assertThat(r.openState()).isEqualTo(StoreOpenState.RECOVERED);
@@ -137,7 +138,7 @@ class TableStoreTest {
         ShardWriter w = s.writer(0);
         assertThat(w.begin(9, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
         bump(w);
-        ((TableStore) s).abandonAsIfKilled();
+        KilledWriter.abandonAsIfKilled(s);
 
         try (RowStore r = open(config().capacity(1).shards(1).build())) {
             assertThat(r.openState()).isEqualTo(StoreOpenState.RECOVERED);
@@ -159,7 +160,7 @@ class TableStoreTest {
         ShardWriter w = s.writer(0);
         assertThat(w.begin(4, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
         bump(w);
-        ((TableStore) s).abandonAsIfKilled();
+        KilledWriter.abandonAsIfKilled(s);
 
         System.setProperty(TableStore.READ_STALL_PROP_NAME, "200");
         try (RowStore r = open(c)) {
@@ -180,7 +181,7 @@ class TableStoreTest {
         StoreConfig c = config().capacity(16).shards(1).build();
         RowStore s = open(c);
         applyOnce(s, 5, ShardWriter.NO_SOURCE, 0);
-        ((TableStore) s).abandonAsIfKilled();
+        KilledWriter.abandonAsIfKilled(s);
         // No seal after a kill: the open-time key check is what catches a slot whose key was overwritten. The new
         // key's tag (bits 24..31 of the hash's low half in a shard of fewer than 2^24 slots) must differ from 5's.
         long other = 6;
@@ -249,7 +250,7 @@ class TableStoreTest {
         RowStore s = open(config().build());
         int topic = s.topicIndex("t");
         applyOnce(s, 5, topic, 7);
-        ((TableStore) s).abandonAsIfKilled();
+        KilledWriter.abandonAsIfKilled(s);
         try (RowStore r = open(config().build())) {
             assertThat(r.openState()).isEqualTo(StoreOpenState.RECOVERED);
             RowBuffer row = RowBuffer.allocateHeap(ROW);
@@ -263,7 +264,7 @@ class TableStoreTest {
     void aStoreLeftOpenAcrossAnOsCrashFailsOrRebuildsByPolicy() {
         RowStore s = open(config().build());
         applyOnce(s, 5, ShardWriter.NO_SOURCE, 0);
-        ((TableStore) s).abandonAsIfKilled();
+        KilledWriter.abandonAsIfKilled(s);
         System.setProperty(BootId.OVERRIDE_PROP_NAME, "another-boot");
         assertThatThrownBy(() -> open(config().build()))
             .isInstanceOfSatisfying(StoreException.class,
@@ -278,7 +279,7 @@ class TableStoreTest {
     void aReaderRefusesAStoreWhoseWriterWasKilledAndNotRecovered() {
         RowStore s = open(config().build());
         applyOnce(s, 5, ShardWriter.NO_SOURCE, 0);
-        ((TableStore) s).abandonAsIfKilled();
+        KilledWriter.abandonAsIfKilled(s);
         assertThatThrownBy(() -> open(config().readOnly(true).build()))
             .isInstanceOfSatisfying(StoreException.class,
                 e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.DAMAGED))

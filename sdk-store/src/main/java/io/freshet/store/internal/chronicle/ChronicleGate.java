@@ -9,9 +9,10 @@ import java.util.Optional;
 /**
  * The door every use of Chronicle Map goes through. Loading this class switches off Chronicle's usage analytics
  * (a DNS look-up of an analytics host and {@code ~/.chronicle*} files) and its start-up banner, before any
- * {@code net.openhft} class is initialised: this class references no Chronicle type, and {@link ChronicleRowStore}
- * (the only class that does) calls {@link #requireReady()} from its static initialiser, so the properties are set
- * whichever class is reached first. Freshet overrides a user's own {@code chronicle.analytics.disable=false} on
+ * {@code net.openhft} class is initialised: this class references no Chronicle type, and the engine's entry points,
+ * {@link ChronicleOpener} and {@link ChronicleRowStore}, call {@link #requireReady()} from their static initialisers,
+ * so the properties are set whichever class is reached first (the other classes that name Chronicle types are only
+ * reached through these two). Freshet overrides a user's own {@code chronicle.analytics.disable=false} on
  * purpose: the SDK never lets a dependency reach the network on its own.
  *
  * <p>It also checks, once per JVM, that the JVM has the module flags Chronicle Map needs on JDK 17+ and the

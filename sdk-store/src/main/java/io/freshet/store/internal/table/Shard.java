@@ -5,12 +5,10 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 import io.freshet.core.KeyType;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
-import io.freshet.core.internal.Fingerprint;
 import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import java.nio.file.Path;
-import java.util.stream.IntStream;
 
 /**
  * One shard's sub-table: a compact open-addressing index of 4-byte entries (a hash tag above slot + 1) in front of
@@ -32,10 +30,6 @@ final class Shard {
     static final int FOUND = 1;
     static final int BUSY = 2;
 
-    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-    private static final long FNV_PRIME = 0x100000001b3L;
-    /** Slots whose index tags the key check of {@link #rebuild} holds in memory at once. */
-    private static final int TAG_WINDOW_SLOTS = 1 << 26;
 
     final int id;
     final long control;
@@ -43,7 +37,7 @@ final class Shard {
     final long slots;
     final int rowOffset;
     final int rowBytes;
-    private final int slotBits;
+    final int slotBits;
     private final int slotMask;
     private final boolean textKeys;
     private final int maxKeyBytes;
@@ -59,7 +53,7 @@ final class Shard {
     private final long versionBase;
     private final long rowBase;
     private final long slotBytes;
-    private final Path path;
+    final Path path;
 
     // Writer-side state, owned by the shard's writer thread.
     private long[] used;
@@ -93,7 +87,7 @@ final class Shard {
         return r.chunks() == 1 ? r.address(0) : -1;
     }
 
-    private long indexAddress(long p) {
+    long indexAddress(long p) {
         return indexBase >= 0 ? indexBase + (p << 2) : index.address(p);
     }
 
@@ -126,7 +120,7 @@ final class Shard {
         return ((e ^ (int) hash) >>> slotBits) == 0;
     }
 
-    private long slotOf(int e) {
+    long slotOf(int e) {
         long slot = (e & slotMask) - 1L;
         if (slot < 0 || slot >= slots) {
             throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " index entry 0x" + Integer.toHexString(e)
@@ -328,7 +322,7 @@ final class Shard {
      * The hash of the key stored in a slot (writer or opener). Entries hold only a tag of it, so moving an entry
      * during a deletion, and the open-time check, recompute it from the key.
      */
-    private long hashOfSlot(long slot) {
+    long hashOfSlot(long slot) {
         long a = slotAddress(slot);
         if (!textKeys) {
             return Keys.hash(UNSAFE.getLong(a + TableFormat.S_KEY));
@@ -338,7 +332,7 @@ final class Shard {
             throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot + " keyLength=" + len
                 + " outside 0.." + maxKeyBytes);
         }
-        return hashUtf8(a + TableFormat.S_KEY + 8, len);
+        return Utf8.hash(a + TableFormat.S_KEY + 8, len);
     }
 
     // ---- writer: structure ---------------------------------------------------------------------------------
@@ -483,97 +477,18 @@ final class Shard {
     }
 
     /**
-     * Scans the whole index at open: checks every entry (slot in range, no slot named twice, the slot's key hashes
-     * to the entry's tag), builds the free-slot bitmap and the count, and publishes the count. The key check is
-     * skipped after a verified seal, whose checksums already cover every byte; after a kill it is the only check of
-     * the rows, so it runs, arranged so that no pass touches the rows in random order: the index pass, which builds
-     * the bitmap, also notes each used slot's tag (one byte per slot), then the rows are read in slot order, split
-     * over the cores, and each key's hash is compared with the noted tag. Shards of more than
-     * {@value #TAG_WINDOW_SLOTS} slots note tags one window of slots at a time (one more index pass per window).
+     * Scans the whole index at open ({@link ShardIndexScan}): checks every entry, and the keys unless a verified seal
+     * already covers them, then adopts the free-slot bitmap and the count the scan built and publishes the count.
      *
      * @param checkKeys whether to check that each slot's key hashes to its entry's tag
      * @throws StoreException CORRUPT on the first broken invariant
      */
     void rebuild(boolean checkKeys) {
-        used = new long[(int) ((slots + 63) >>> 6)];
-        boolean oneWindow = checkKeys && slots <= TAG_WINDOW_SLOTS;
-        // Tags have at most 8 bits (slotBits >= 24), so one byte per slot holds them.
-        byte[] tags = oneWindow ? new byte[(int) slots] : null;
-        long n = 0;
-        for (long p = 0; p < entries; p++) {
-            int e = UNSAFE.getInt(indexAddress(p));
-            if (e == 0) {
-                continue;
-            }
-            long slot = slotOf(e);
-            int w = (int) (slot >>> 6);
-            long bit = 1L << (slot & 63);
-            if ((used[w] & bit) != 0) {
-                throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot
-                    + " is named by two index entries");
-            }
-            used[w] |= bit;
-            if (oneWindow) {
-                tags[(int) slot] = (byte) (e >>> slotBits);
-            }
-            n++;
-        }
-        if (oneWindow && n > 0) {
-            checkKeyTags(tags, 0, slots);
-        } else if (checkKeys && n > 0) {
-            tags = new byte[TAG_WINDOW_SLOTS];
-            for (long first = 0; first < slots; first += TAG_WINDOW_SLOTS) {
-                long last = Math.min(slots, first + TAG_WINDOW_SLOTS);
-                for (long p = 0; p < entries; p++) {
-                    int e = UNSAFE.getInt(indexAddress(p));
-                    long slot = e == 0 ? -1 : slotOf(e);
-                    if (slot >= first && slot < last) {
-                        tags[(int) (slot - first)] = (byte) (e >>> slotBits);
-                    }
-                }
-                checkKeyTags(tags, first, last);
-            }
-        }
-        count = n;
+        ShardIndexScan scan = new ShardIndexScan(this);
+        scan.run(checkKeys);
+        used = scan.used;
+        count = scan.count;
         cursor = 0;
-        UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, n);
-    }
-
-    /** Checks the used slots in {@code [first, last)} against their noted tags, on all cores in slot-order chunks. */
-    private void checkKeyTags(byte[] tags, long first, long last) {
-        final long chunk = 1L << 20;
-        int chunks = (int) ((last - first + chunk - 1) / chunk);
-        IntStream.range(0, chunks).parallel().forEach(c -> {
-            long from = first + c * chunk;
-            long to = Math.min(last, from + chunk);
-            for (long slot = from; slot < to; slot++) {
-                if ((used[(int) (slot >>> 6)] & (1L << (slot & 63))) == 0) {
-                    continue;
-                }
-                int tag = (int) hashOfSlot(slot) >>> slotBits;
-                if (tag != (tags[(int) (slot - first)] & 0xFF)) {
-                    throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot
-                        + " holds a key whose hash does not match the tag of the index entry that names it");
-                }
-            }
-        });
-    }
-
-    /** The same hash as {@code Keys.hash(CharSequence)}, over UTF-8 bytes already encoded in memory. */
-    static long hashUtf8(long address, int length) {
-        long h = FNV_OFFSET;
-        for (int i = 0; i < length; i++) {
-            h = (h ^ (UNSAFE.getByte(address + i) & 0xFF)) * FNV_PRIME;
-        }
-        return Fingerprint.mix64(h);
-    }
-
-    /** The same hash over a heap array. */
-    static long hashUtf8(byte[] key, int length) {
-        long h = FNV_OFFSET;
-        for (int i = 0; i < length; i++) {
-            h = (h ^ (key[i] & 0xFF)) * FNV_PRIME;
-        }
-        return Fingerprint.mix64(h);
+        UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, count);
     }
 }

@@ -8,6 +8,7 @@ import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
 import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.store.internal.StoreDirectory;
+import io.freshet.store.internal.StoreFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -72,7 +73,7 @@ final class TableFile implements AutoCloseable {
      */
     static TableFile create(StoreDirectory dir, StoreConfig config, long storeId) {
         TableFormat f = TableFormat.of(config);
-        Path tmp = dir.createFile(TableFormat.FILE_NAME + ".tmp");
+        Path tmp = dir.createFile(TableFormat.FILE_NAME + StoreDirectory.TMP_SUFFIX);
         ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         h.putLong(TableFormat.H_MAGIC, TableFormat.MAGIC);
         h.putInt(TableFormat.H_VERSION, TableFormat.FORMAT_VERSION);
@@ -151,16 +152,9 @@ final class TableFile implements AutoCloseable {
         TableFormat f = TableFormat.of(config);
         FileChannel ch = null;
         try {
-            ch = readOnly ? FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
-                : FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            ch = StoreFiles.open(p, readOnly);
             long size = ch.size();
-            if (size < HEADER_BYTES) {
-                throw new StoreException(Reason.TRUNCATED, p, "fileBytes=" + size + " < headerBytes=" + HEADER_BYTES);
-            }
-            ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            while (h.hasRemaining() && ch.read(h, h.position()) > 0) {
-                // read the whole header
-            }
+            ByteBuffer h = StoreFiles.readHeader(ch, p, HEADER_BYTES);
             validate(p, h, config, f, size);
             TableFile t = new TableFile(p, f, readOnly, ch, h.getLong(TableFormat.H_STORE_ID));
             ch = null;
@@ -171,13 +165,7 @@ final class TableFile implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException(Reason.IO, p, "cannot read the data file: " + e, e);
         } finally {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // Already failing; the original error matters.
-                }
-            }
+            StoreFiles.closeQuietly(ch);
         }
     }
 

@@ -275,9 +275,4 @@ public final class TableFormat {
     long rowsOffset(int shard) {
         return rowsOffset + shard * rowsBytesPerShard;
     }
-
-    /** @return file bytes beyond the rows themselves per configured row, at full capacity */
-    public double overheadBytesPerRow() {
-        return (double) fileBytes / capacity - rowSizeBytes;
-    }
 }

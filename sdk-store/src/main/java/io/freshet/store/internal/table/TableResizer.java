@@ -9,7 +9,7 @@ import io.freshet.core.StoreException.Reason;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.MetaFileDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -35,7 +35,7 @@ public final class TableResizer {
      * @throws StoreException FULL when the rows do not fit, IO when the target already holds a store
      */
     public static long resize(StoreConfig source, Path target, long newCapacity) {
-        if (Files.exists(target.resolve(MetaFile.FILE_NAME), LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(target.resolve(MetaFileDescriptor.FILE_NAME), LinkOption.NOFOLLOW_LINKS)) {
             throw new StoreException(Reason.IO, target, "the target directory already holds a store; resize into a "
                 + "new directory");
         }
@@ -89,7 +89,7 @@ public final class TableResizer {
                 }
                 for (int t = 0; t < source.maxTopics(); t++) {
                     for (int part = 0; part < source.maxPartitions(); part++) {
-                        long off = src.meta().appliedOffset(s, t, part);
+                        long off = src.meta().offsets().get(s, t, part);
                         if (off != ShardWriter.NO_OFFSET) {
                             w.advanceOffset(t, part, off);
                         }

@@ -9,6 +9,8 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowLayout;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.OffsetTable;
+import io.freshet.store.internal.UndoSlots;
 
 /**
  * The single writer of one shard of a {@link TableStore}, implementing the undo-slot apply protocol:
@@ -26,7 +28,8 @@ final class TableShardWriter implements ShardWriter {
 
     private final TableStore store;
     private final Shard shard;
-    private final MetaFile meta;
+    private final UndoSlots undo;
+    private final OffsetTable offsets;
     private final RowLayout layout;
     private final boolean textKeys;
     private final int maxKeyBytes;
@@ -49,7 +52,8 @@ final class TableShardWriter implements ShardWriter {
     TableShardWriter(TableStore store, Shard shard, MetaFile meta, RowLayout layout, int maxKeyBytes) {
         this.store = store;
         this.shard = shard;
-        this.meta = meta;
+        this.undo = meta.undo();
+        this.offsets = meta.offsets();
         this.layout = layout;
         this.textKeys = layout.keyType() == KeyType.TEXT;
         this.maxKeyBytes = maxKeyBytes;
@@ -77,7 +81,7 @@ final class TableShardWriter implements ShardWriter {
         }
         long prev = NO_OFFSET;
         if (topicIndex != NO_SOURCE) {
-            prev = meta.appliedOffset(shard.id, topicIndex, partition);
+            prev = offsets.get(shard.id, topicIndex, partition);
             if (offset <= prev) {
                 return BEGIN_DUPLICATE;
             }
@@ -86,14 +90,14 @@ final class TableShardWriter implements ShardWriter {
         long p = shard.findLong(key, hash);
         if (p >= 0) {
             beginExisting();
-            meta.recordUndo(shard.id, topicIndex, partition, offset, prev, key, null, 0, row);
+            undo.record(shard.id, topicIndex, partition, offset, key, null, 0, row);
             makeOdd();
         } else {
             if (shard.full()) {
                 return BEGIN_FULL;
             }
             beginNew(p, hash);
-            meta.recordUndo(shard.id, topicIndex, partition, offset, prev, key, null, 0, null);
+            undo.record(shard.id, topicIndex, partition, offset, key, null, 0, null);
             makeOdd();
             UNSAFE.putLong(slotAddress + TableFormat.S_KEY, key);
             layout.initRow(row);
@@ -121,23 +125,23 @@ final class TableShardWriter implements ShardWriter {
         }
         long prev = NO_OFFSET;
         if (topicIndex != NO_SOURCE) {
-            prev = meta.appliedOffset(shard.id, topicIndex, partition);
+            prev = offsets.get(shard.id, topicIndex, partition);
             if (offset <= prev) {
                 return BEGIN_DUPLICATE;
             }
         }
-        long hash = Shard.hashUtf8(keyBytes, len);
+        long hash = Utf8.hash(keyBytes, len);
         long p = shard.findText(keyBytes, len, hash);
         if (p >= 0) {
             beginExisting();
-            meta.recordUndo(shard.id, topicIndex, partition, offset, prev, 0, keyBytes, len, row);
+            undo.record(shard.id, topicIndex, partition, offset, 0, keyBytes, len, row);
             makeOdd();
         } else {
             if (shard.full()) {
                 return BEGIN_FULL;
             }
             beginNew(p, hash);
-            meta.recordUndo(shard.id, topicIndex, partition, offset, prev, 0, keyBytes, len, null);
+            undo.record(shard.id, topicIndex, partition, offset, 0, keyBytes, len, null);
             makeOdd();
             Shard.putTextKey(slotAddress, keyBytes, len);
             layout.initRow(row);
@@ -196,9 +200,9 @@ final class TableShardWriter implements ShardWriter {
             shard.publish(emptyPosition, newEntry);
         }
         if (topicIndex != NO_SOURCE) {
-            meta.putAppliedOffset(shard.id, topicIndex, partition, offset);
+            offsets.put(shard.id, topicIndex, partition, offset);
         }
-        meta.clearUndo(shard.id);
+        undo.clear(shard.id);
         state = IDLE;
     }
 
@@ -208,14 +212,14 @@ final class TableShardWriter implements ShardWriter {
             throw new IllegalStateException("shard=" + shard.id + ": abort() without a successful begin");
         }
         if (state == EXISTING) {
-            meta.undoRowImage(shard.id, undoView);
+            undo.rowImage(shard.id, undoView);
             row.copyFrom(undoView, shard.rowBytes);
             UNSAFE.putOrderedLong(null, versionAddress, version + 1);
         } else {
             UNSAFE.putOrderedLong(null, versionAddress, version + 1);
             shard.release(slot);
         }
-        meta.clearUndo(shard.id);
+        undo.clear(shard.id);
         state = IDLE;
     }
 
@@ -228,14 +232,14 @@ final class TableShardWriter implements ShardWriter {
 
     @Override
     public long appliedOffset(int topicIndex, int partition) {
-        return meta.appliedOffset(shard.id, topicIndex, partition);
+        return offsets.get(shard.id, topicIndex, partition);
     }
 
     @Override
     public void advanceOffset(int topicIndex, int partition, long offset) {
         store.checkOpen();
-        if (offset > meta.appliedOffset(shard.id, topicIndex, partition)) {
-            meta.putAppliedOffset(shard.id, topicIndex, partition, offset);
+        if (offset > offsets.get(shard.id, topicIndex, partition)) {
+            offsets.put(shard.id, topicIndex, partition, offset);
         }
     }
 

@@ -9,18 +9,14 @@ import io.freshet.core.StoreException.Reason;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
-import io.freshet.core.spi.RowLayout;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
+import io.freshet.store.internal.MetaBackedStore;
 import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.MetaFileDescriptor;
 import io.freshet.store.internal.StoreDirectory;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Map;
 
@@ -37,7 +33,7 @@ import java.util.Map;
  * {@value #DEFAULT_READ_STALL_MS}) with {@link Reason#DAMAGED} instead of spinning forever.
  * Allocation: none on reads and applies.
  */
-public final class TableStore implements RowStore {
+public final class TableStore extends MetaBackedStore {
     /** Metadata key binding the meta file to its data file. */
     public static final String STORE_ID_KEY = "freshet.table.storeId";
     /** System property: how long a read may wait for a slot that stays odd, in ms. */
@@ -46,14 +42,9 @@ public final class TableStore implements RowStore {
     public static final long DEFAULT_READ_STALL_MS = 2000;
     private static final int SPINS_BEFORE_YIELD = 128;
 
-    private final StoreConfig config;
-    private final RowLayout layout;
-    private final StoreDirectory dir;
-    private final MetaFile meta;
     private final TableFile file;
     private final Shard[] shards;
     private final TableShardWriter[] writers;
-    private final StoreOpenState openState;
     private final boolean readOnly;
     private final int shardCount;
     /** {@code shardCount - 1} when it is a power of two (then a mask is the modulo), else -1. */
@@ -61,15 +52,10 @@ public final class TableStore implements RowStore {
     private final int rowBytes;
     private final int maxKeyBytes;
     private final long readStallNs;
-    private volatile boolean closed;
 
     private TableStore(StoreConfig config, StoreDirectory dir, MetaFile meta, TableFile file, StoreOpenState state) {
-        this.config = config;
-        this.layout = config.layout();
-        this.dir = dir;
-        this.meta = meta;
+        super(config, dir, meta, state);
         this.file = file;
-        this.openState = state;
         this.readOnly = config.readOnly();
         this.shardCount = config.shards();
         this.shardMask = Integer.bitCount(shardCount) == 1 ? shardCount - 1 : -1;
@@ -131,7 +117,7 @@ public final class TableStore implements RowStore {
                 }
                 file.close();
                 meta.close();
-                Files.deleteIfExists(dir.file(MetaFile.FILE_NAME));
+                Files.deleteIfExists(dir.file(MetaFileDescriptor.FILE_NAME));
                 return createNew(config, dir);
             } else {
                 state = StoreOpenState.RECOVERED;
@@ -165,7 +151,7 @@ public final class TableStore implements RowStore {
         MetaFile meta = null;
         try {
             meta = MetaFile.create(dir, config, TableFormat.ENGINE_ID);
-            meta.putMetadata(STORE_ID_KEY, Long.toHexString(storeId));
+            meta.metadata().put(STORE_ID_KEY, Long.toHexString(storeId));
             meta.markOpen();
             TableStore store = new TableStore(config, dir, meta, file, StoreOpenState.CREATED);
             store.prepareWriter(false, false);
@@ -187,8 +173,8 @@ public final class TableStore implements RowStore {
 
     private static TableStore openReader(StoreConfig config, StoreDirectory dir) {
         if (!MetaFile.exists(dir)) {
-            throw new StoreException(Reason.IO, dir.path(), "no store here (no " + MetaFile.FILE_NAME + "); a writer "
-                + "creates it");
+            throw new StoreException(Reason.IO, dir.path(), "no store here (no " + MetaFileDescriptor.FILE_NAME
+                + "); a writer creates it");
         }
         MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, true);
         TableFile file = null;
@@ -200,7 +186,7 @@ public final class TableStore implements RowStore {
             checkBinding(meta, file);
             if (meta.wasClean()) {
                 file.verifySeal(true);
-            } else if (!writerAlive(dir)) {
+            } else if (!dir.writerAlive()) {
                 throw new StoreException(Reason.DAMAGED, dir.path(), "the last writer was killed and no writer has "
                     + "recovered the store yet: open it for writing once (recovery runs at open), then read");
             }
@@ -211,28 +197,7 @@ public final class TableStore implements RowStore {
         }
     }
 
-    /** Whether a process holds the writer lock: a shared lock is refused while an exclusive one is held. */
-    private static boolean writerAlive(StoreDirectory dir) {
-        java.nio.file.Path lock = dir.file(StoreDirectory.LOCK_FILE);
-        if (!Files.exists(lock, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            FileLock l = ch.tryLock(0, Long.MAX_VALUE, true);
-            if (l == null) {
-                return true;
-            }
-            l.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true;
-        } catch (IOException e) {
-            throw new StoreException(Reason.IO, lock, "cannot probe the writer lock: " + e, e);
-        }
-    }
-
     private void prepareWriter(boolean recover, boolean checkKeys) {
-        boolean text = layout.keyType() == KeyType.TEXT;
         for (Shard s : shards) {
             if (recover) {
                 s.finishInterruptedShift();
@@ -240,8 +205,9 @@ public final class TableStore implements RowStore {
             s.rebuild(checkKeys);
         }
         if (recover) {
+            TableRecovery recovery = new TableRecovery(shards, meta, layout.keyType() == KeyType.TEXT, rowBytes);
             for (Shard s : shards) {
-                rollBackInFlightApply(s, text);
+                recovery.rollBackInFlightApply(s);
             }
         }
         // After the rollbacks, which restore rows under their own odd/even step: a word a killed writer left odd
@@ -252,83 +218,6 @@ public final class TableStore implements RowStore {
         for (int s = 0; s < shardCount; s++) {
             writers[s] = new TableShardWriter(this, shards[s], meta, layout, maxKeyBytes);
         }
-    }
-
-    /**
-     * Undo recovery of one shard (idempotent: a kill during it re-runs it): a completed apply only clears the slot;
-     * otherwise the row goes back to the undo image, or a new row is deleted.
-     */
-    private void rollBackInFlightApply(Shard s, boolean text) {
-        if (!meta.undoActive(s.id)) {
-            return;
-        }
-        int topic = meta.undoTopic(s.id);
-        int partition = meta.undoPartition(s.id);
-        if (topic != ShardWriter.NO_SOURCE
-            && meta.appliedOffset(s.id, topic, partition) == meta.undoOffset(s.id)) {
-            meta.clearUndo(s.id);
-            return;
-        }
-        byte[] keyBytes = null;
-        int keyLength = 0;
-        long key = 0;
-        long hash;
-        long p;
-        if (text) {
-            keyBytes = new byte[Math.max(1, maxKeyBytes)];
-            keyLength = meta.undoKeyBytes(s.id, keyBytes);
-            hash = Shard.hashUtf8(keyBytes, keyLength);
-            p = s.findText(keyBytes, keyLength, hash);
-        } else {
-            key = meta.undoLongKey(s.id);
-            hash = Keys.hash(key);
-            p = s.findLong(key, hash);
-        }
-        if (meta.undoExisted(s.id)) {
-            RowBuffer image = meta.undoRowImage(s.id, new RowBuffer());
-            long slot;
-            if (p >= 0) {
-                slot = s.slotAt(p);
-            } else {
-                slot = s.allocate();
-            }
-            long a = s.slotAddress(slot);
-            long va = s.versionAddress(slot);
-            long v = UNSAFE.getLong(va) | 1;
-            UNSAFE.putLong(va, v);
-            UNSAFE.storeFence();
-            if (p < 0) {
-                if (text) {
-                    Shard.putTextKey(a, keyBytes, keyLength);
-                } else {
-                    UNSAFE.putLong(a + TableFormat.S_KEY, key);
-                }
-            }
-            new RowBuffer().wrap(a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
-            UNSAFE.putOrderedLong(null, va, v + 1);
-            if (p < 0) {
-                s.publish(-p - 1, s.entry(hash, slot));
-            }
-        } else if (p >= 0) {
-            s.deleteAt(p);
-        }
-        meta.clearUndo(s.id);
-    }
-
-    void checkOpen() {
-        if (closed) {
-            throw new StoreException(Reason.CLOSED, dir.path(), "store of set=" + layout.setName() + " is closed");
-        }
-    }
-
-    @Override
-    public RowLayout layout() {
-        return layout;
-    }
-
-    @Override
-    public StoreOpenState openState() {
-        return openState;
     }
 
     @Override
@@ -466,45 +355,20 @@ public final class TableStore implements RowStore {
     }
 
     @Override
-    public long capacity() {
-        return config.capacity();
-    }
-
-    @Override
-    public int topicIndex(String topic) {
-        checkOpen();
-        return meta.topicIndex(topic);
-    }
-
-    @Override
-    public long appliedOffset(int shard, int topicIndex, int partition) {
-        checkOpen();
-        return meta.appliedOffset(shard, topicIndex, partition);
-    }
-
-    @Override
-    public String metadata(String key) {
-        checkOpen();
-        return meta.metadata().get(key);
-    }
-
-    @Override
-    public void putMetadata(String key, String value) {
-        checkOpen();
+    protected void checkMetadataKey(String key) {
         if (STORE_ID_KEY.equals(key)) {
             throw new IllegalArgumentException("metadata key=" + key + " is reserved by the table engine");
         }
-        meta.putMetadata(key, value);
     }
 
     /** @return all metadata entries (for the resize tool) */
     Map<String, String> allMetadata() {
-        return meta.metadata();
+        return meta.metadata().all();
     }
 
     /** @return registered topics by index (for the resize tool) */
     Map<Integer, String> topics() {
-        return meta.topics();
+        return meta.metadata().topics();
     }
 
     MetaFile meta() {
@@ -522,10 +386,10 @@ public final class TableStore implements RowStore {
     /** Flushes, seals (checksums), marks a clean shutdown and releases the files. Idempotent. */
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (isClosed()) {
             return;
         }
-        closed = true;
+        markClosed();
         try {
             if (!readOnly) {
                 for (TableShardWriter w : writers) {
@@ -541,16 +405,5 @@ public final class TableStore implements RowStore {
             meta.close();
             dir.close();
         }
-    }
-
-    /**
-     * Test support: stops using the store as a process killed at this instant would (no seal, no clean marker, lock
-     * released), so that a test can reopen it in the same JVM and exercise recovery.
-     */
-    public synchronized void abandonAsIfKilled() {
-        closed = true;
-        file.close();
-        meta.close();
-        dir.close();
     }
 }

@@ -2,13 +2,19 @@ package io.freshet.store.internal.table;
 
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
+import io.freshet.core.internal.Fingerprint;
+
 /**
  * UTF-8 on the fly for text-key reads, matching {@code Keys.encodeUtf8} (an unpaired surrogate encodes as U+FFFD),
- * without encoding into a buffer: readers compare a {@link CharSequence} with the bytes in a slot directly.
+ * without encoding into a buffer: readers compare a {@link CharSequence} with the bytes in a slot directly. Also the
+ * key hash over UTF-8 bytes already encoded (the same as {@code Keys.hash(CharSequence)}).
  *
  * <p>Internal. Stateless; allocation-free.
  */
 final class Utf8 {
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+
     private Utf8() {
     }
 
@@ -94,5 +100,23 @@ final class Utf8 {
             p += len;
         }
         return p == length;
+    }
+
+    /** The same hash as {@code Keys.hash(CharSequence)}, over UTF-8 bytes already encoded in memory. */
+    static long hash(long address, int length) {
+        long h = FNV_OFFSET;
+        for (int i = 0; i < length; i++) {
+            h = (h ^ (UNSAFE.getByte(address + i) & 0xFF)) * FNV_PRIME;
+        }
+        return Fingerprint.mix64(h);
+    }
+
+    /** The same hash over a heap array. */
+    static long hash(byte[] key, int length) {
+        long h = FNV_OFFSET;
+        for (int i = 0; i < length; i++) {
+            h = (h ^ (key[i] & 0xFF)) * FNV_PRIME;
+        }
+        return Fingerprint.mix64(h);
     }
 }

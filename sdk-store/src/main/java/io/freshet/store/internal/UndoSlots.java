@@ -1,0 +1,165 @@
+package io.freshet.store.internal;
+
+import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.store.internal.MetaFileDescriptor.U_EXISTED;
+import static io.freshet.store.internal.MetaFileDescriptor.U_KEY_BYTES;
+import static io.freshet.store.internal.MetaFileDescriptor.U_KEY_LENGTH;
+import static io.freshet.store.internal.MetaFileDescriptor.U_LONG_KEY;
+import static io.freshet.store.internal.MetaFileDescriptor.U_OFFSET;
+import static io.freshet.store.internal.MetaFileDescriptor.U_PARTITION;
+import static io.freshet.store.internal.MetaFileDescriptor.U_STATE;
+import static io.freshet.store.internal.MetaFileDescriptor.U_TOPIC;
+import static io.freshet.store.internal.MetaFileDescriptor.UNDO_ACTIVE;
+import static io.freshet.store.internal.MetaFileDescriptor.UNDO_IDLE;
+
+import io.freshet.core.internal.UnsafeAccess;
+import io.freshet.core.spi.RowBuffer;
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
+import java.nio.file.Path;
+
+/**
+ * The meta file's undo slots, one per shard ({@link MetaFileDescriptor}, "UNDO SLOTS"): the record that rolls back
+ * the one apply a shard's writer may have in flight (DESIGN.md, "Crash safety without replaying Kafka").
+ *
+ * <p>Threading: a shard's slot is written only by that shard's writer thread (or by the opener during recovery).
+ * Allocation: none.
+ */
+public final class UndoSlots {
+    private final Path path;
+    private final long base;
+    private final int slotBytes;
+    private final int maxKeyBytes;
+    private final int rowImageOffset;
+    private final int rowSizeBytes;
+
+    UndoSlots(Path path, long fileAddress, MetaFileDescriptor.Geometry g) {
+        this.path = path;
+        this.base = fileAddress + g.undoOffset;
+        this.slotBytes = g.undoSlotBytes;
+        this.maxKeyBytes = g.maxKeyBytes;
+        this.rowImageOffset = U_KEY_BYTES + g.keyFieldBytes;
+        this.rowSizeBytes = g.rowSizeBytes;
+    }
+
+    /** @return address of the shard's undo slot */
+    private long slot(int shard) {
+        return base + (long) shard * slotBytes;
+    }
+
+    /**
+     * Publishes the undo record of an apply: every field plain, then the state ACTIVE with release order, then a
+     * store-store fence so that no later row write can become visible before the record.
+     *
+     * @param shard shard
+     * @param topicIndex topic index or NO_SOURCE
+     * @param partition partition
+     * @param offset the record's offset
+     * @param longKey numeric key (LONG key type)
+     * @param keyBytes UTF-8 key (TEXT key type) or null
+     * @param keyLength its length
+     * @param oldRow the row before the apply, or null when the key is new
+     */
+    public void record(int shard, int topicIndex, int partition, long offset, long longKey, byte[] keyBytes,
+        int keyLength, RowBuffer oldRow) {
+        long u = slot(shard);
+        UNSAFE.putInt(u + U_TOPIC, topicIndex);
+        UNSAFE.putInt(u + U_PARTITION, partition);
+        UNSAFE.putLong(u + U_OFFSET, offset);
+        UNSAFE.putLong(u + U_EXISTED, oldRow == null ? 0 : 1);
+        if (keyBytes == null) {
+            UNSAFE.putInt(u + U_KEY_LENGTH, -1);
+            UNSAFE.putLong(u + U_LONG_KEY, longKey);
+        } else {
+            UNSAFE.putInt(u + U_KEY_LENGTH, keyLength);
+            UNSAFE.copyMemory(keyBytes, UnsafeAccess.BYTE_ARRAY_BASE, null, u + U_KEY_BYTES, keyLength);
+        }
+        if (oldRow != null) {
+            UNSAFE.copyMemory(oldRow.base(), oldRow.address(), null, u + rowImageOffset, rowSizeBytes);
+        }
+        UNSAFE.putOrderedLong(null, u + U_STATE, UNDO_ACTIVE);
+        UNSAFE.storeFence();
+    }
+
+    /**
+     * Ends an apply: marks the undo slot idle with release order (after the offset store that preceded it).
+     *
+     * @param shard shard
+     */
+    public void clear(int shard) {
+        UNSAFE.putOrderedLong(null, slot(shard) + U_STATE, UNDO_IDLE);
+    }
+
+    /**
+     * @param shard shard
+     * @return whether an apply was in flight when the last writer stopped
+     */
+    public boolean active(int shard) {
+        return UNSAFE.getLongVolatile(null, slot(shard) + U_STATE) == UNDO_ACTIVE;
+    }
+
+    /**
+     * @param shard shard
+     * @return the in-flight record's topic index
+     */
+    public int topic(int shard) {
+        return UNSAFE.getInt(slot(shard) + U_TOPIC);
+    }
+
+    /**
+     * @param shard shard
+     * @return the in-flight record's partition
+     */
+    public int partition(int shard) {
+        return UNSAFE.getInt(slot(shard) + U_PARTITION);
+    }
+
+    /**
+     * @param shard shard
+     * @return the in-flight record's offset
+     */
+    public long offset(int shard) {
+        return UNSAFE.getLong(slot(shard) + U_OFFSET);
+    }
+
+    /**
+     * @param shard shard
+     * @return whether the key had a row before the in-flight apply
+     */
+    public boolean existed(int shard) {
+        return UNSAFE.getLong(slot(shard) + U_EXISTED) != 0;
+    }
+
+    /**
+     * @param shard shard
+     * @return the numeric key
+     */
+    public long longKey(int shard) {
+        return UNSAFE.getLong(slot(shard) + U_LONG_KEY);
+    }
+
+    /**
+     * @param shard shard
+     * @param dst receives the text key's UTF-8 bytes
+     * @return the key length
+     * @throws StoreException CORRUPT when the stored length is out of range
+     */
+    public int keyBytes(int shard, byte[] dst) {
+        int len = UNSAFE.getInt(slot(shard) + U_KEY_LENGTH);
+        if (len < 0 || len > maxKeyBytes || len > dst.length) {
+            throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " has keyLength=" + len
+                + " outside 0.." + maxKeyBytes);
+        }
+        UNSAFE.copyMemory(null, slot(shard) + U_KEY_BYTES, dst, UnsafeAccess.BYTE_ARRAY_BASE, len);
+        return len;
+    }
+
+    /**
+     * @param shard shard
+     * @param view wrapped over the row image saved in the undo slot
+     * @return the view
+     */
+    public RowBuffer rowImage(int shard, RowBuffer view) {
+        return view.wrap(slot(shard) + rowImageOffset, rowSizeBytes);
+    }
+}

@@ -1,0 +1,80 @@
+package io.freshet.store.internal.table;
+
+import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+
+import io.freshet.core.spi.Keys;
+import io.freshet.core.spi.RowBuffer;
+import io.freshet.store.internal.MetaFile;
+import io.freshet.store.internal.UndoRecovery;
+import io.freshet.store.internal.UndoSlots;
+
+/**
+ * The table engine's side of undo recovery: {@link UndoRecovery} decides per shard, this class restores or deletes
+ * the row in the shard's sub-table, under the same odd/even version step and index publication an apply uses.
+ * Every step is idempotent, so a kill during it re-runs it at the next open.
+ *
+ * <p>Used by the opening thread only, before any writer or reader of this process touches the shards.
+ */
+final class TableRecovery implements UndoRecovery.Rows {
+    private final Shard[] shards;
+    private final UndoSlots undo;
+    private final UndoRecovery decision;
+    private final int rowBytes;
+    private final RowBuffer row = new RowBuffer();
+
+    TableRecovery(Shard[] shards, MetaFile meta, boolean textKeys, int rowBytes) {
+        this.shards = shards;
+        this.undo = meta.undo();
+        this.decision = new UndoRecovery(meta, textKeys);
+        this.rowBytes = rowBytes;
+    }
+
+    /** Rolls back the apply a killed writer left in flight in one shard, then clears the shard's undo slot. */
+    void rollBackInFlightApply(Shard s) {
+        if (decision.rollBack(s.id, this) != UndoRecovery.IDLE) {
+            undo.clear(s.id);
+        }
+    }
+
+    private static long hash(long longKey, byte[] textKey, int textKeyLength) {
+        return textKey != null ? Utf8.hash(textKey, textKeyLength) : Keys.hash(longKey);
+    }
+
+    private static long find(Shard s, long longKey, byte[] textKey, int textKeyLength, long hash) {
+        return textKey != null ? s.findText(textKey, textKeyLength, hash) : s.findLong(longKey, hash);
+    }
+
+    @Override
+    public void restore(int shard, long longKey, byte[] textKey, int textKeyLength, RowBuffer image) {
+        Shard s = shards[shard];
+        long hash = hash(longKey, textKey, textKeyLength);
+        long p = find(s, longKey, textKey, textKeyLength, hash);
+        long slot = p >= 0 ? s.slotAt(p) : s.allocate();
+        long a = s.slotAddress(slot);
+        long va = s.versionAddress(slot);
+        long v = UNSAFE.getLong(va) | 1;
+        UNSAFE.putLong(va, v);
+        UNSAFE.storeFence();
+        if (p < 0) {
+            if (textKey != null) {
+                Shard.putTextKey(a, textKey, textKeyLength);
+            } else {
+                UNSAFE.putLong(a + TableFormat.S_KEY, longKey);
+            }
+        }
+        row.wrap(a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
+        UNSAFE.putOrderedLong(null, va, v + 1);
+        if (p < 0) {
+            s.publish(-p - 1, s.entry(hash, slot));
+        }
+    }
+
+    @Override
+    public void delete(int shard, long longKey, byte[] textKey, int textKeyLength) {
+        Shard s = shards[shard];
+        long p = find(s, longKey, textKey, textKeyLength, hash(longKey, textKey, textKeyLength));
+        if (p >= 0) {
+            s.deleteAt(p);
+        }
+    }
+}
