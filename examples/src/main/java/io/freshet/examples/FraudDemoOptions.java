@@ -143,76 +143,58 @@ public final class FraudDemoOptions {
 
     @Option(names = "--duration")
     private void duration(String value) {
-        if (value != null) {
-            durationMs = parseDurationMs(value);
-        }
+        durationMs = parseDurationMs(value);
     }
 
     @Option(names = "--rate")
     private void rate(String value) {
-        if (value != null) {
-            rate = parseInt("--rate", value, 1, 1_000_000);
-        }
+        rate = parseInt("--rate", value, 1, 1_000_000);
     }
 
     @Option(names = "--port")
     private void port(String value) {
-        if (value != null) {
-            port = parseInt("--port", value, 0, 65535);
-            portExplicit = true;
-        }
+        port = parseInt("--port", value, 0, 65535);
+        portExplicit = true;
     }
 
     @Option(names = "--bootstrap")
     private void bootstrap(String value) {
-        if (value != null) {
-            if (value.isBlank()) {
-                throw bad("--bootstrap is blank: use host:port");
-            }
-            bootstrap = value;
+        if (value.isBlank()) {
+            throw bad("--bootstrap is blank: use host:port");
         }
+        bootstrap = value;
     }
 
     @Option(names = "--topic")
     private void topic(String value) {
-        if (value != null) {
-            if (value.isBlank()) {
-                throw bad("--topic is blank: name a topic");
-            }
-            topic = value;
+        if (value.isBlank()) {
+            throw bad("--topic is blank: name a topic");
         }
+        topic = value;
     }
 
     @Option(names = "--partitions")
     private void partitions(String value) {
-        if (value != null) {
-            partitions = parseInt("--partitions", value, 1, 256);
-        }
+        partitions = parseInt("--partitions", value, 1, 256);
     }
 
     @Option(names = "--users")
     private void users(String value) {
-        if (value != null) {
-            users = parseInt("--users", value, 1, 1_000_000);
-        }
+        users = parseInt("--users", value, 1, 1_000_000);
     }
 
     @Option(names = "--store-dir")
     private void storeDir(String value) {
-        if (value != null) {
-            try {
-                storeDir = Paths.get(value).toAbsolutePath();
-            } catch (IllegalArgumentException e) {
-                throw bad(e.getMessage());
-            }
+        try {
+            storeDir = Paths.get(value).toAbsolutePath();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
         }
     }
 
     @Option(names = "--seed")
     private void seed(String value) {
-        if (value != null) {
-            seed = parseLong("--seed", value);
-        }
+        seed = parseLong("--seed", value);
     }
 
     private int parseInt(String name, String value, int min, int max) {
