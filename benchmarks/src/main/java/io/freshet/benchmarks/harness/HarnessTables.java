@@ -24,11 +24,8 @@ final class HarnessTables {
 
     /** @param r the parsed {@code ingest.json}, or null when the suite wrote none */
     void ingest(Map<String, Object> r) {
-        line("## End-to-end ingest from a pre-filled topic");
-        line("");
-        if (r == null) {
-            line("Not run (no `ingest.json`; see Suites run).");
-            line("");
+        if (!md.section("## End-to-end ingest from a pre-filled topic", r != null,
+            "Not run (no `ingest.json`; see Suites run).")) {
             return;
         }
         line(String.format(Locale.ROOT, "%,d records of %s B values, %,d users (Zipf), %s partitions, broker in the"
@@ -57,11 +54,8 @@ final class HarnessTables {
 
     /** @param r the parsed {@code freshness.json}, or null when the suite wrote none */
     void freshness(Map<String, Object> r) {
-        line("## Freshness at a fixed rate (produce → applied)");
-        line("");
-        if (r == null) {
-            line("Not run (no `freshness.json`; see Suites run).");
-            line("");
+        if (!md.section("## Freshness at a fixed rate (produce → applied)", r != null,
+            "Not run (no `freshness.json`; see Suites run).")) {
             return;
         }
         line(String.format(Locale.ROOT, "%,d events/s for %s s after a %s s warm-up, %,d users (Zipf). Latency from"
@@ -146,11 +140,7 @@ final class HarnessTables {
 
     /** @param r the parsed {@code restart.json}, or null when the suite wrote none */
     void restart(Map<String, Object> r) {
-        line("## Restart to serving");
-        line("");
-        if (r == null) {
-            line("Not run (no `restart.json`; see Suites run).");
-            line("");
+        if (!md.section("## Restart to serving", r != null, "Not run (no `restart.json`; see Suites run).")) {
             return;
         }
         line(String.format(Locale.ROOT, "%,d keys, %s-byte rows, %s partitions. Time from start (Streams: `new"

@@ -168,11 +168,7 @@ final class JmhTables {
 
     /** Every JMH result of the run, as JMH reported it. */
     void all(List<Map<String, Object>> jmh) {
-        line("## Every JMH result of this run");
-        line("");
-        if (jmh.isEmpty()) {
-            line("None (see Suites run).");
-            line("");
+        if (!md.section("## Every JMH result of this run", !jmh.isEmpty(), "None (see Suites run).")) {
             return;
         }
         line("| Benchmark | Params | Score | ± | Unit | B/op |");

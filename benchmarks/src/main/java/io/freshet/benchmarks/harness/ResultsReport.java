@@ -97,11 +97,8 @@ public final class ResultsReport {
 
     private void suites() throws IOException {
         String status = read("status.tsv");
-        line("## Suites run");
-        line("");
-        if (status == null) {
-            line("No `status.tsv`: the script did not record suite statuses.");
-            line("");
+        if (!md.section("## Suites run", status != null,
+            "No `status.tsv`: the script did not record suite statuses.")) {
             return;
         }
         line("| Suite | Status |");
