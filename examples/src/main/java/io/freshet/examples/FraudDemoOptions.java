@@ -159,18 +159,12 @@ public final class FraudDemoOptions {
 
     @Option(names = "--bootstrap")
     private void bootstrap(String value) {
-        if (value.isBlank()) {
-            throw bad("--bootstrap is blank: use host:port");
-        }
-        bootstrap = value;
+        bootstrap = nonBlank(value, "--bootstrap is blank: use host:port");
     }
 
     @Option(names = "--topic")
     private void topic(String value) {
-        if (value.isBlank()) {
-            throw bad("--topic is blank: name a topic");
-        }
-        topic = value;
+        topic = nonBlank(value, "--topic is blank: name a topic");
     }
 
     @Option(names = "--partitions")
@@ -195,6 +189,13 @@ public final class FraudDemoOptions {
     @Option(names = "--seed")
     private void seed(String value) {
         seed = parseLong("--seed", value);
+    }
+
+    private String nonBlank(String value, String messageWhenBlank) {
+        if (value.isBlank()) {
+            throw bad(messageWhenBlank);
+        }
+        return value;
     }
 
     private int parseInt(String name, String value, int min, int max) {
