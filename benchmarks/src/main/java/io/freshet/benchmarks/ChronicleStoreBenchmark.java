@@ -2,18 +2,16 @@ package io.freshet.benchmarks;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.FeatureSet;
-import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
+import io.freshet.core.StoreConfig;
 import io.freshet.store.ChronicleStoreEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
@@ -85,19 +83,11 @@ public class ChronicleStoreBenchmark {
     /** Where files go unless {@code -Dfreshet.bench.dir} says otherwise. */
     static final String DEFAULT_DIR = "/dev/shm";
 
-    /** The key of an event. */
-    record Ev(long key) {
-    }
+    /** The row of every store suite, defined once in {@link StoreBenchmark#SET}: 144 bytes, 8 lifetime counters. */
+    static final FeatureSet<StoreBenchmark.Ev> SET = StoreBenchmark.SET;
 
-    /** 16 header bytes + 8 lifetime counters x 16 bytes = 144-byte rows. */
-    static final FeatureSet<Ev> SET = FeatureSet.builder("chronicle_bench", Ev.class)
-        .entity("key", Ev::key)
-        .eventTime(e -> 0L)
-        .count("c0").count("c1").count("c2").count("c3").count("c4").count("c5").count("c6").count("c7")
-        .build();
-
-    static final int ROW_BYTES = SET.rowSizeBytes();
-    static final int ROW_LONGS = ROW_BYTES / 8;
+    static final int ROW_BYTES = StoreBenchmark.ROW_BYTES;
+    static final int ROW_LONGS = StoreBenchmark.ROW_LONGS;
     /** Byte offsets of the four counters an apply increments. */
     static final int C0 = 24;
     static final int C1 = 40;
@@ -110,14 +100,10 @@ public class ChronicleStoreBenchmark {
         return Files.createTempDirectory(base, name);
     }
 
+    /** Deletes {@code dir} and what it holds; nothing when it is null (a setup that failed before creating it). */
     static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        if (dir != null) {
+            StoreBenchmark.deleteRecursively(dir);
         }
     }
 

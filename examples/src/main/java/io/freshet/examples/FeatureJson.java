@@ -1,11 +1,19 @@
 package io.freshet.examples;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshet.core.FeatureKind;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.VectorStatus;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Renders feature vectors and risk scores as the demo's JSON responses.
@@ -18,9 +26,14 @@ import java.util.List;
  * <p>{@code /score}: {@code {"user", "status", "score", "band", "z", "intercept", "terms": [{"name", "input", "x",
  * "weight", "contribution", "meaning"}], "features": {...the features the model read...}}}.
  *
+ * <p>Written with Jackson's streaming generator: compact, numbers as Java prints them ({@link Double#toString}).
+ *
  * <p>Threading: stateless, thread-safe. Allocation: builds strings (off the ingest path, once per HTTP request).
  */
 public final class FeatureJson {
+    /** Thread-safe once configured; its factory makes every generator and parser here. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private FeatureJson() {
     }
 
@@ -31,28 +44,30 @@ public final class FeatureJson {
      */
     public static String features(long user, FeatureVector v) {
         FeatureSet<?> set = v.featureSet();
-        StringBuilder b = new StringBuilder(1024);
-        b.append("{\"set\":");
-        string(b, set.name());
-        b.append(",\"user\":").append(user);
-        b.append(",\"status\":");
-        string(b, v.status().name());
-        b.append(",\"readTimeMs\":").append(v.readTimeMs());
-        b.append(",\"rowUpdatedAgeMs\":");
-        if (v.status() == VectorStatus.MISSING || v.rowUpdatedMs() == FeatureVector.NO_TIME) {
-            b.append("null");
-        } else {
-            b.append(v.readTimeMs() - v.rowUpdatedMs());
-        }
-        b.append(",\"features\":{");
-        List<FeatureRef> refs = set.refs();
-        for (int i = 0; i < refs.size(); i++) {
-            if (i > 0) {
-                b.append(',');
+        StringWriter w = new StringWriter(1024);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("set", set.name());
+            g.writeNumberField("user", user);
+            g.writeStringField("status", v.status().name());
+            g.writeNumberField("readTimeMs", v.readTimeMs());
+            g.writeFieldName("rowUpdatedAgeMs");
+            if (v.status() == VectorStatus.MISSING || v.rowUpdatedMs() == FeatureVector.NO_TIME) {
+                g.writeNull();
+            } else {
+                g.writeNumber(v.readTimeMs() - v.rowUpdatedMs());
             }
-            feature(b, v, refs.get(i));
+            g.writeObjectFieldStart("features");
+            List<FeatureRef> refs = set.refs();
+            for (int i = 0; i < refs.size(); i++) {
+                feature(g, v, refs.get(i));
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return b.append("}}").toString();
+        return w.toString();
     }
 
     /**
@@ -64,73 +79,93 @@ public final class FeatureJson {
     public static String score(long user, FeatureVector v, RiskScore model) {
         double[] x = new double[RiskScore.TERMS.size()];
         double score = model.evaluate(v, x);
-        double z = RiskScore.INTERCEPT;
-        StringBuilder b = new StringBuilder(1024);
-        b.append("{\"user\":").append(user);
-        b.append(",\"status\":");
-        string(b, v.status().name());
-        b.append(",\"score\":");
-        number(b, score);
-        b.append(",\"band\":");
-        string(b, RiskScore.band(score));
-        StringBuilder terms = new StringBuilder(512);
-        for (int i = 0; i < x.length; i++) {
-            RiskScore.Term t = RiskScore.TERMS.get(i);
-            double contribution = t.weight() * x[i];
-            z += contribution;
-            terms.append(i == 0 ? "" : ",").append("{\"name\":");
-            string(terms, t.name());
-            terms.append(",\"input\":");
-            string(terms, t.input());
-            terms.append(",\"x\":");
-            number(terms, x[i]);
-            terms.append(",\"weight\":");
-            number(terms, t.weight());
-            terms.append(",\"contribution\":");
-            number(terms, contribution);
-            terms.append(",\"meaning\":");
-            string(terms, t.meaning());
-            terms.append('}');
-        }
-        b.append(",\"z\":");
-        number(b, z);
-        b.append(",\"intercept\":");
-        number(b, RiskScore.INTERCEPT);
-        b.append(",\"terms\":[").append(terms).append("],\"features\":{");
-        FeatureSet<?> set = v.featureSet();
-        for (int i = 0; i < RiskScore.FEATURES_USED.size(); i++) {
-            if (i > 0) {
-                b.append(',');
+        StringWriter w = new StringWriter(2048);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(w)) {
+            g.writeStartObject();
+            g.writeNumberField("user", user);
+            g.writeStringField("status", v.status().name());
+            g.writeFieldName("score");
+            number(g, score);
+            g.writeStringField("band", RiskScore.band(score));
+            // z is the sum of the contributions: written before the terms, so added up first.
+            double z = RiskScore.INTERCEPT;
+            for (int i = 0; i < x.length; i++) {
+                z += RiskScore.TERMS.get(i).weight() * x[i];
             }
-            feature(b, v, set.ref(RiskScore.FEATURES_USED.get(i)));
+            g.writeFieldName("z");
+            number(g, z);
+            g.writeFieldName("intercept");
+            number(g, RiskScore.INTERCEPT);
+            g.writeArrayFieldStart("terms");
+            for (int i = 0; i < x.length; i++) {
+                RiskScore.Term t = RiskScore.TERMS.get(i);
+                g.writeStartObject();
+                g.writeStringField("name", t.name());
+                g.writeStringField("input", t.input());
+                g.writeFieldName("x");
+                number(g, x[i]);
+                g.writeFieldName("weight");
+                number(g, t.weight());
+                g.writeFieldName("contribution");
+                number(g, t.weight() * x[i]);
+                g.writeStringField("meaning", t.meaning());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("features");
+            FeatureSet<?> set = v.featureSet();
+            for (int i = 0; i < RiskScore.FEATURES_USED.size(); i++) {
+                feature(g, v, set.ref(RiskScore.FEATURES_USED.get(i)));
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return b.append("}}").toString();
+        return w.toString();
     }
 
-    private static void feature(StringBuilder b, FeatureVector v, FeatureRef ref) {
-        string(b, ref.name());
-        b.append(":{\"value\":");
+    /**
+     * @param message what went wrong
+     * @return the error document {@code {"error": message}}
+     */
+    public static String error(String message) {
+        return MAPPER.createObjectNode().put("error", message).toString();
+    }
+
+    private static void feature(JsonGenerator g, FeatureVector v, FeatureRef ref) throws IOException {
+        g.writeObjectFieldStart(ref.name());
+        g.writeFieldName("value");
         if (ref.kind() == FeatureKind.LAST_N) {
-            b.append('[');
+            g.writeStartArray();
             for (int p = 0; p < v.size(ref); p++) {
-                b.append(p == 0 ? "" : ",").append(v.getLong(ref, p));
+                g.writeNumber(v.getLong(ref, p));
             }
-            b.append(']');
+            g.writeEndArray();
         } else if (!v.isPresent(ref)) {
-            b.append("null");
+            g.writeNull();
         } else if (ref.kind().valueType() == FeatureKind.ValueType.LONG) {
-            b.append(v.getLong(ref));
+            g.writeNumber(v.getLong(ref));
         } else {
-            number(b, v.getDouble(ref));
+            number(g, v.getDouble(ref));
         }
         long age = v.ageMs(ref);
-        b.append(",\"ageMs\":");
+        g.writeFieldName("ageMs");
         if (age < 0) {
-            b.append("null");
+            g.writeNull();
         } else {
-            b.append(age);
+            g.writeNumber(age);
         }
-        b.append('}');
+        g.writeEndObject();
+    }
+
+    /** JSON has no NaN or infinity: those become null. */
+    private static void number(JsonGenerator g, double d) throws IOException {
+        if (Double.isFinite(d)) {
+            g.writeNumber(d);
+        } else {
+            g.writeNull();
+        }
     }
 
     /**
@@ -140,124 +175,53 @@ public final class FeatureJson {
      * @param json a valid compact JSON document (as this class writes)
      * @param indent prefix of every line
      * @return the indented text
+     * @throws IllegalArgumentException when {@code json} is not valid JSON
      */
     public static String pretty(String json, String indent) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a JSON document: " + e.getOriginalMessage(), e);
+        }
         StringBuilder b = new StringBuilder(json.length() * 2);
         b.append(indent);
-        prettyValue(json, 0, json.length(), indent, b);
+        prettyValue(root, indent, b);
         return b.toString();
     }
 
-    /** Writes the value in {@code [from, to)} of {@code s}. */
-    private static void prettyValue(String s, int from, int to, String indent, StringBuilder b) {
-        char open = s.charAt(from);
-        if ((open != '{' && open != '[') || !hasNestedObject(s, from + 1, to - 1)) {
-            b.append(s, from, to);
+    private static void prettyValue(JsonNode node, String indent, StringBuilder b) {
+        if (!hasNestedObject(node)) {
+            b.append(node);
             return;
         }
         String inner = indent + "  ";
-        b.append(open).append('\n');
-        int i = from + 1;
-        while (i < to - 1) {
-            int end = memberEnd(s, i, to - 1);
-            if (i > from + 1) {
-                b.append(",\n");
+        b.append(node.isObject() ? '{' : '[').append('\n');
+        boolean first = true;
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
+                b.append(first ? "" : ",\n").append(inner).append(MAPPER.getNodeFactory().textNode(e.getKey()))
+                    .append(": ");
+                prettyValue(e.getValue(), inner, b);
+                first = false;
             }
-            b.append(inner);
-            int colon = open == '{' ? keyEnd(s, i) : -1;
-            if (colon > 0) {
-                b.append(s, i, colon).append(": ");
-                prettyValue(s, colon + 1, end, inner, b);
-            } else {
-                prettyValue(s, i, end, inner, b);
+        } else {
+            for (JsonNode element : node) {
+                b.append(first ? "" : ",\n").append(inner);
+                prettyValue(element, inner, b);
+                first = false;
             }
-            i = end + 1;
         }
-        b.append('\n').append(indent).append(s.charAt(to - 1));
+        b.append('\n').append(indent).append(node.isObject() ? '}' : ']');
     }
 
-    private static boolean hasNestedObject(String s, int from, int to) {
-        boolean inString = false;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{') {
+    /** @return whether an object or array holds an object at any depth */
+    private static boolean hasNestedObject(JsonNode node) {
+        for (JsonNode child : node) {
+            if (child.isObject() || hasNestedObject(child)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** @return the index of the ',' or closing bracket ending the member that starts at {@code from} */
-    private static int memberEnd(String s, int from, int to) {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                return i;
-            }
-        }
-        return to;
-    }
-
-    /** @return the index of the ':' after the key string starting at {@code from} */
-    private static int keyEnd(String s, int from) {
-        for (int i = from + 1; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\') {
-                i++;
-            } else if (c == '"') {
-                return i + 1;
-            }
-        }
-        return -1;
-    }
-
-    /** JSON has no NaN or infinity: those become null. */
-    private static void number(StringBuilder b, double d) {
-        if (Double.isFinite(d)) {
-            b.append(d);
-        } else {
-            b.append("null");
-        }
-    }
-
-    /**
-     * @param b target
-     * @param s text to append as a JSON string, escaped
-     */
-    static void string(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        b.append('"');
     }
 }

@@ -83,14 +83,15 @@ public final class FeatureServer implements AutoCloseable {
             requests.incrementAndGet();
             if (!"GET".equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().set("Allow", "GET");
-                reply(ex, 405, error("method=" + ex.getRequestMethod() + " is not allowed: use GET"));
+                reply(ex, 405, FeatureJson.error("method=" + ex.getRequestMethod() + " is not allowed: use GET"));
                 return;
             }
             String path = ex.getRequestURI().getPath();
             boolean features = path.startsWith("/features/");
             boolean score = path.startsWith("/score/");
             if (!features && !score) {
-                reply(ex, 404, error("path=" + path + " is unknown: use /features/{user} or /score/{user}"));
+                reply(ex, 404,
+                    FeatureJson.error("path=" + path + " is unknown: use /features/{user} or /score/{user}"));
                 return;
             }
             String id = path.substring(features ? "/features/".length() : "/score/".length());
@@ -101,21 +102,16 @@ public final class FeatureServer implements AutoCloseable {
                 user = -1;
             }
             if (user <= 0) {
-                reply(ex, 400, error("user=" + id + " is not a user id: use a positive integer, e.g. /features/1"));
+                reply(ex, 400,
+                    FeatureJson.error("user=" + id + " is not a user id: use a positive integer, e.g. /features/1"));
                 return;
             }
             FeatureVector v = vectors.get();
             reader.read(user, v);
             reply(ex, 200, features ? FeatureJson.features(user, v) : FeatureJson.score(user, v, model));
         } catch (RuntimeException e) {
-            reply(ex, 500, error("read failed: " + e));
+            reply(ex, 500, FeatureJson.error("read failed: " + e));
         }
-    }
-
-    private static String error(String message) {
-        StringBuilder b = new StringBuilder("{\"error\":");
-        FeatureJson.string(b, message);
-        return b.append('}').toString();
     }
 
     private static void reply(HttpExchange ex, int code, String json) throws IOException {

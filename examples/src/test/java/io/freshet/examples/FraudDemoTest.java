@@ -36,7 +36,7 @@ class FraudDemoTest {
     void servesValidFeatureAndScoreDocumentsWhileRunningAndSummarizesWhatItApplied() throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        FraudDemo.Options options = FraudDemo.Options.parse("--duration", "5s", "--port", "0", "--rate", "2000",
+        FraudDemoOptions options = FraudDemoOptions.parse("--duration", "5s", "--port", "0", "--rate", "2000",
             "--users", "2000", "--partitions", "3");
         List<String> names = new ArrayList<>();
         for (FeatureRef r : RiskFeatures.USER_RISK.refs()) {
@@ -80,7 +80,7 @@ class FraudDemoTest {
             assertThat(JSON.readTree(get(port, "/features/abc", 400)).get("error").asText()).contains("user=abc");
             assertThat(JSON.readTree(get(port, "/nothing", 404)).has("error")).isTrue();
 
-            FraudDemo.Summary summary = demo.runToEnd();
+            FraudDemoSummary summary = demo.runToEnd();
             assertThat(summary.produced()).isPositive();
             assertThat(summary.applied()).isPositive();
             assertThat(summary.keys()).isPositive();

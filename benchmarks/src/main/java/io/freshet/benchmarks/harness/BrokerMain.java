@@ -24,7 +24,7 @@ public final class BrokerMain {
         EmbeddedKafkaBroker[] broker = new EmbeddedKafkaBroker[1];
         ChildJvm.watchParent(command -> {
             if (command.equals("gc")) {
-                long[] gc = FreshnessHarness.gcTotals();
+                long[] gc = Harness.gcTotals();
                 ChildJvm.reply("gc", gc[0] + " " + gc[1]);
             } else {
                 System.err.println("broker child: unknown command=" + command);

@@ -224,7 +224,7 @@ final class FreshetHooks {
      *
      * @return the result row
      */
-    static Map<String, Object> freshness(FreshnessHarness.Setup setup, String bootstrap, String topic, int rate,
+    static Map<String, Object> freshness(FreshnessSetup setup, String bootstrap, String topic, int rate,
         int seconds, int warmup, int keys) throws Exception {
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         AtomicLong recordFromNanos = new AtomicLong(Long.MAX_VALUE);
@@ -240,7 +240,7 @@ final class FreshetHooks {
         Path dir = Harness.tempDir("freshet-fresh-store-");
         long applied;
         PipelineMetrics stages;
-        FreshnessHarness.SendStats sent;
+        SendStats sent;
         Map<String, Object> gc = new java.util.LinkedHashMap<>();
         try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys),
@@ -266,7 +266,7 @@ final class FreshetHooks {
             : "incomplete: applied " + applied + " of sent=" + sent.sent + " within 60 s after the last send");
         FreshnessHarness.fill(row, histogram, sent);
         row.putAll(gc);
-        row.put("stageDecodedMicros", FreshnessHarness.percentiles(decoded));
+        row.put("stageDecodedMicros", Harness.percentiles(decoded));
         row.put("pipelineIntervalMs", stages.timestampMs() - stages.intervalStartMs());
         row.put("pipelineEventToBrokerMs", stage(stages.intervalEventToBroker()));
         row.put("pipelineBrokerToPollMs", stage(stages.intervalBrokerToPoll()));

@@ -2,6 +2,7 @@ package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -160,5 +162,27 @@ final class Harness {
         m.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
         return m;
+    }
+
+    /** @return p50/p99/p99.9/max of a histogram, for a result row */
+    static Map<String, Object> percentiles(Histogram h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("n", h.getTotalCount());
+        m.put("p50", h.getValueAtPercentile(50));
+        m.put("p99", h.getValueAtPercentile(99));
+        m.put("p999", h.getValueAtPercentile(99.9));
+        m.put("max", h.getMaxValue());
+        return m;
+    }
+
+    /** Garbage-collection counts and times of this JVM (every collector), for differences over an interval. */
+    static long[] gcTotals() {
+        long count = 0;
+        long millis = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 }

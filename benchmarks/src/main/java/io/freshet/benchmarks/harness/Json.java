@@ -1,26 +1,44 @@
 package io.freshet.benchmarks.harness;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The little JSON the benchmarks need, so that the shaded jar carries no JSON library: {@link #write} of maps, lists,
- * strings, numbers, booleans and null (the harnesses' result files), and a strict {@link #parse} of the same plus
- * JMH's {@code -rf json} result files (read by {@link io.freshet.benchmarks.SmokeCheck} and {@link ResultsReport}).
- * Objects parse to {@link LinkedHashMap}, arrays to {@link ArrayList}, numbers to {@link Double}; JMH's
- * {@code "NaN"} strings stay strings, which {@link #number(Object)} reads as numbers. Not a general-purpose parser:
- * {@code \\uXXXX} escapes become one char each.
+ * The JSON the benchmarks read and write, on Jackson's streaming API: {@link #write} of maps, lists, strings,
+ * numbers, booleans and null (the harnesses' result files), and a strict {@link #parse} of the same plus JMH's
+ * {@code -rf json} result files (read by {@link io.freshet.benchmarks.SmokeCheck} and {@link ResultsReport}).
+ * Objects parse to {@link LinkedHashMap}, arrays to {@link ArrayList}, numbers to {@link Double} (the report's
+ * formatting relies on that); JMH's {@code "NaN"} strings stay strings, which {@link #number(Object)} reads as
+ * numbers.
  *
  * <p>Stateless and thread-safe; allocates freely (reports only, never on a hot path).
  */
 public final class Json {
-    private final String text;
-    private int pos;
+    private static final JsonFactory FACTORY = new JsonFactory();
+    /** Two-space indent, {@code "name": value}, and {@code {}} / {@code []} for empty containers. */
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+        .withObjectFieldValueSpacing(Separators.Spacing.AFTER).withObjectEmptySeparator("")
+        .withArrayEmptySeparator(""))
+        .withObjectIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE.withLinefeed("\n"))
+        .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE.withLinefeed("\n"));
+    private static final String UNRECOGNIZED = "Unrecognized token '";
+    /** The characters a JSON number is made of: to quote the whole of a bad number in the error. */
+    private static final String NUMBER_CHARS = "+-0123456789.eE";
 
-    private Json(String text) {
-        this.text = text;
+    private Json() {
     }
 
     /**
@@ -29,13 +47,21 @@ public final class Json {
      * @throws IllegalArgumentException on malformed input, with the offset
      */
     public static Object parse(String text) {
-        Json p = new Json(text);
-        Object v = p.value();
-        p.skipSpace();
-        if (p.pos != text.length()) {
-            throw p.error("trailing characters");
+        try (JsonParser p = FACTORY.createParser(text)) {
+            Object v = value(p, p.nextToken());
+            try {
+                if (p.nextToken() != null) {
+                    throw malformed(p.currentTokenLocation().getCharOffset(), "trailing characters");
+                }
+            } catch (JsonProcessingException e) {
+                throw malformed(e.getLocation() == null ? -1 : e.getLocation().getCharOffset(), "trailing characters");
+            }
+            return v;
+        } catch (JsonProcessingException e) {
+            throw malformed(text, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return v;
     }
 
     /**
@@ -43,9 +69,14 @@ public final class Json {
      * @return its JSON text, indented; NaN and infinite numbers are written as null
      */
     public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, "");
-        return sb.append('\n').toString();
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(w)) {
+            g.setPrettyPrinter(PRETTY.createInstance());
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.append('\n').toString();
     }
 
     /**
@@ -66,223 +97,120 @@ public final class Json {
         return Double.NaN;
     }
 
-    private static void write(StringBuilder sb, Object v, String indent) {
+    private static void write(JsonGenerator g, Object v) throws IOException {
         if (v == null) {
-            sb.append("null");
+            g.writeNull();
         } else if (v instanceof Map) {
-            sb.append("{");
-            String inner = indent + "  ";
-            boolean first = true;
+            g.writeStartObject();
             for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-                sb.append(first ? "\n" : ",\n").append(inner);
-                quote(sb, String.valueOf(e.getKey()));
-                sb.append(": ");
-                write(sb, e.getValue(), inner);
-                first = false;
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
             }
-            sb.append(first ? "}" : "\n" + indent + "}");
+            g.writeEndObject();
         } else if (v instanceof List) {
-            sb.append("[");
-            String inner = indent + "  ";
-            boolean first = true;
+            g.writeStartArray();
             for (Object o : (List<?>) v) {
-                sb.append(first ? "\n" : ",\n").append(inner);
-                write(sb, o, inner);
-                first = false;
+                write(g, o);
             }
-            sb.append(first ? "]" : "\n" + indent + "]");
+            g.writeEndArray();
         } else if (v instanceof Number) {
             double d = ((Number) v).doubleValue();
             if (Double.isNaN(d) || Double.isInfinite(d)) {
-                sb.append("null");
+                g.writeNull();
             } else if (v instanceof Long || v instanceof Integer) {
-                sb.append(v);
+                g.writeNumber(((Number) v).longValue());
             } else {
-                sb.append(d);
+                g.writeNumber(d);
             }
         } else if (v instanceof Boolean) {
-            sb.append(v);
+            g.writeBoolean((Boolean) v);
         } else {
-            quote(sb, v.toString());
+            g.writeString(v.toString());
         }
     }
 
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c == '\n') {
-                sb.append("\\n");
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        if (t == null) {
+            throw malformed(p.currentLocation().getCharOffset(), "unexpected end");
         }
-        sb.append('"');
-    }
-
-    private Object value() {
-        skipSpace();
-        char c = peek();
-        if (c == '{') {
-            return object();
-        }
-        if (c == '[') {
-            return array();
-        }
-        if (c == '"') {
-            return string();
-        }
-        if (c == 't') {
-            return literal("true", Boolean.TRUE);
-        }
-        if (c == 'f') {
-            return literal("false", Boolean.FALSE);
-        }
-        if (c == 'n') {
-            return literal("null", null);
-        }
-        return number();
-    }
-
-    private Object literal(String word, Object v) {
-        if (!text.startsWith(word, pos)) {
-            throw error("expected " + word);
-        }
-        pos += word.length();
-        return v;
-    }
-
-    private Map<String, Object> object() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        pos++;
-        skipSpace();
-        if (peek() == '}') {
-            pos++;
-            return m;
-        }
-        while (true) {
-            skipSpace();
-            if (peek() != '"') {
-                throw error("expected a member name");
-            }
-            String k = string();
-            skipSpace();
-            expect(':');
-            m.put(k, value());
-            skipSpace();
-            if (peek() == ',') {
-                pos++;
-            } else {
-                expect('}');
-                return m;
-            }
-        }
-    }
-
-    private List<Object> array() {
-        List<Object> l = new ArrayList<>();
-        pos++;
-        skipSpace();
-        if (peek() == ']') {
-            pos++;
-            return l;
-        }
-        while (true) {
-            l.add(value());
-            skipSpace();
-            if (peek() == ',') {
-                pos++;
-            } else {
-                expect(']');
-                return l;
-            }
-        }
-    }
-
-    private String string() {
-        expect('"');
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            char c = peek();
-            pos++;
-            if (c == '"') {
-                return sb.toString();
-            }
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            char e = peek();
-            pos++;
-            if (e == 'u') {
-                if (pos + 4 > text.length()) {
-                    throw error("short \\u escape");
+        switch (t) {
+            case START_OBJECT:
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                    m.put(name, value(p, p.nextToken()));
                 }
-                sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                pos += 4;
-            } else {
-                sb.append(unescape(e));
-            }
-        }
-    }
-
-    private static char unescape(char e) {
-        switch (e) {
-            case 'n':
-                return '\n';
-            case 't':
-                return '\t';
-            case 'r':
-                return '\r';
-            case 'b':
-                return '\b';
-            case 'f':
-                return '\f';
+                return m;
+            case START_ARRAY:
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(value(p, e));
+                }
+                return l;
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
             default:
-                return e;
+                throw malformed(p.currentTokenLocation().getCharOffset(), "unexpected " + t);
         }
     }
 
-    private Double number() {
-        int start = pos;
-        while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-            pos++;
+    /**
+     * Says what the parser expected in the words the harnesses' messages have always used (tests and scripts match
+     * them), at the character offset Jackson reports.
+     */
+    private static IllegalArgumentException malformed(String text, JsonProcessingException e) {
+        long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+        String m = e.getOriginalMessage();
+        String what;
+        if (m.startsWith("Unexpected end-of-input")) {
+            what = "unexpected end";
+        } else if (m.contains("was expecting a colon")) {
+            what = "expected ':'";
+        } else if (m.contains("was expecting double-quote to start field name")) {
+            what = "expected a member name";
+        } else if (m.startsWith(UNRECOGNIZED)) {
+            String token = m.substring(UNRECOGNIZED.length(), m.indexOf('\'', UNRECOGNIZED.length()));
+            what = token.startsWith("t") ? "expected true" : token.startsWith("f") ? "expected false"
+                : token.startsWith("n") ? "expected null" : "unexpected character '" + token.charAt(0) + "'";
+        } else if (continuesNumber(text, offset)) {
+            what = "bad number " + numberAround(text, (int) offset);
+        } else if (m.contains("to separate Array entries")) {
+            what = "expected ']'";
+        } else if (m.contains("to separate Object entries")) {
+            what = "expected '}'";
+        } else {
+            what = m;
         }
-        if (start == pos) {
-            throw error("unexpected character '" + text.charAt(pos) + "'");
-        }
-        try {
-            return Double.valueOf(text.substring(start, pos));
-        } catch (NumberFormatException e) {
-            throw error("bad number " + text.substring(start, pos));
-        }
+        return malformed(offset, what);
     }
 
-    private void skipSpace() {
-        while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-            pos++;
-        }
+    /** @return whether the character at {@code offset} extends the number just before it, as in {@code 1-2} */
+    private static boolean continuesNumber(String text, long offset) {
+        return offset > 0 && offset < text.length() && NUMBER_CHARS.indexOf(text.charAt((int) offset)) >= 0
+            && NUMBER_CHARS.indexOf(text.charAt((int) offset - 1)) >= 0;
     }
 
-    private char peek() {
-        if (pos >= text.length()) {
-            throw error("unexpected end");
+    private static String numberAround(String text, int at) {
+        int from = at;
+        while (from > 0 && NUMBER_CHARS.indexOf(text.charAt(from - 1)) >= 0) {
+            from--;
         }
-        return text.charAt(pos);
+        int to = at;
+        while (to < text.length() && NUMBER_CHARS.indexOf(text.charAt(to)) >= 0) {
+            to++;
+        }
+        return text.substring(from, to);
     }
 
-    private void expect(char c) {
-        if (peek() != c) {
-            throw error("expected '" + c + "'");
-        }
-        pos++;
-    }
-
-    private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("malformed JSON at offset=" + pos + ": " + what);
+    private static IllegalArgumentException malformed(long offset, String what) {
+        return new IllegalArgumentException("malformed JSON at offset=" + offset + ": " + what);
     }
 }

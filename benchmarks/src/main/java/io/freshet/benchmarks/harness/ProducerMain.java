@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * another host would be: its allocations and collections are not the pipeline's. Prints
  * {@code @measureFrom nanos} (the intended send time of the first measured event, {@link System#nanoTime()}, which is
  * one clock for every process on Linux) before the first send, and {@code @stats ...} ({@link
- * FreshnessHarness.SendStats#encode}) after the flush; exits when done or when the parent goes away.
+ * SendStats#encode}) after the flush; exits when done or when the parent goes away.
  *
  * <p>Run by the harness, not by hand (its standard input must stay open).
  */
@@ -24,10 +24,10 @@ public final class ProducerMain {
             throw new IllegalArgumentException("args=" + String.join(" ", args)
                 + ": expected bootstrap topic rate warmupSeconds seconds keys");
         }
-        FreshnessHarness.Producer producer = new FreshnessHarness.Producer(args[0], args[1],
+        ScheduledProducer producer = new ScheduledProducer(args[0], args[1],
             Integer.parseInt(args[2]), Integer.parseInt(args[5]));
         producer.onSchedule = measureFrom -> ChildJvm.reply("measureFrom", measureFrom);
-        FreshnessHarness.SendStats stats = producer.run(Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+        SendStats stats = producer.run(Integer.parseInt(args[3]), Integer.parseInt(args[4]),
             new AtomicLong());
         ChildJvm.reply("stats", stats.encode());
     }

@@ -8,11 +8,9 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Writes {@code benchmarks/RESULTS.md} from one comparison run (see {@code benchmarks/run-comparison.sh}): the JMH
@@ -26,13 +24,17 @@ import java.util.TreeMap;
  * {@code (keys, distribution)} group against the table engine (the Chronicle engine when the table engine has no
  * figure); for ingest, Freshet's rate ÷ the peer's; for freshness and restart, the peer's time ÷ Freshet's.
  * Usage: {@code ResultsReport --dir DIR --out RESULTS.md [--mode quick|full]}. Single-threaded; allocates freely.
+ *
+ * <p>This class reads the files and writes the machine, suite and command sections; {@link JmhTables} and
+ * {@link HarnessTables} write the comparisons, with the number formatting of {@link ReportNumbers}.
  */
 public final class ResultsReport {
     private static final String USAGE = "ResultsReport --dir comparison-dir --out RESULTS.md [--mode quick|full]";
-    private static final String ALLOC = "gc.alloc.rate.norm";
 
     private final Path dir;
-    private final StringBuilder md = new StringBuilder();
+    private final Markdown md = new Markdown();
+    private final JmhTables jmhTables = new JmhTables(md);
+    private final HarnessTables harnessTables = new HarnessTables(md);
 
     private ResultsReport(Path dir) {
         this.dir = dir;
@@ -62,12 +64,12 @@ public final class ResultsReport {
         machine();
         suites();
         List<Map<String, Object>> jmh = jmh();
-        reads(jmh);
-        applies(jmh);
-        ingest();
-        freshness();
-        restart();
-        allJmh(jmh);
+        jmhTables.reads(jmh);
+        jmhTables.applies(jmh);
+        harnessTables.ingest(result("ingest.json"));
+        harnessTables.freshness(result("freshness.json"));
+        harnessTables.restart(result("restart.json"));
+        jmhTables.all(jmh);
         commands();
     }
 
@@ -95,11 +97,8 @@ public final class ResultsReport {
 
     private void suites() throws IOException {
         String status = read("status.tsv");
-        line("## Suites run");
-        line("");
-        if (status == null) {
-            line("No `status.tsv`: the script did not record suite statuses.");
-            line("");
+        if (!md.section("## Suites run", status != null,
+            "No `status.tsv`: the script did not record suite statuses.")) {
             return;
         }
         line("| Suite | Status |");
@@ -128,321 +127,6 @@ public final class ResultsReport {
         return runs;
     }
 
-    private void reads(List<Map<String, Object>> jmh) {
-        line("## Read one feature vector (JMH, one run)");
-        line("");
-        line("One row per key read into caller-owned memory; keys drawn Zipf (0.99) or uniform. The store suites read"
-            + " their 8-counter row (144 B); the peers rows of `rowBytes` (shown, 144 B by default); each suite's"
-            + " header says how it copies the row out. `× Freshet` = this ns/op ÷ the Freshet table engine's"
-            + " ns/op in the same group (above 1: slower than Freshet). Peers: `ConcurrentHashMap<Long,long[]>`"
-            + " get + copy (on-heap"
-            + " baseline), raw Chronicle Map `getUsing`, Kafka Streams RocksDB store `get` (KTable store built through"
-            + " TopologyTestDriver), Redis `GET` over loopback through Jedis.");
-        line("");
-        line("Redis is one loopback round trip per read, so its figure follows the virtual machine's thread wake-up"
-            + " latency more than Redis itself: on this VM it has differed several-fold between a busy and an idle"
-            + " machine. Compare it by order of magnitude.");
-        line("");
-        table(jmh, true);
-    }
-
-    private void applies(List<Map<String, Object>> jmh) {
-        line("## Apply one event (JMH, one run)");
-        line("");
-        line("`× Freshet` = this ns/op ÷ the Freshet table engine's apply in the same group.");
-        line("");
-        table(jmh, false);
-    }
-
-    private void table(List<Map<String, Object>> jmh, boolean reads) {
-        Map<String, List<Map<String, Object>>> groups = new TreeMap<>();
-        for (Map<String, Object> run : jmh) {
-            String label = label(run, reads);
-            if (label != null) {
-                groups.computeIfAbsent(group(run), g -> new ArrayList<>()).add(run);
-            }
-        }
-        if (groups.isEmpty()) {
-            line("No results in this run (see Suites run).");
-            line("");
-            return;
-        }
-        for (Map.Entry<String, List<Map<String, Object>>> g : groups.entrySet()) {
-            Double ref = null;
-            for (String want : new String[] {"Freshet table engine", "Freshet Chronicle engine"}) {
-                for (Map<String, Object> run : g.getValue()) {
-                    if (ref == null && label(run, reads).startsWith(want)) {
-                        ref = score(run);
-                    }
-                }
-            }
-            line("**" + g.getKey() + "**");
-            line("");
-            line("| Subject | ns/op | ± | B/op | × Freshet |");
-            line("|---|---:|---:|---:|---:|");
-            g.getValue().sort((x, y) -> Double.compare(score(x), score(y)));
-            for (Map<String, Object> run : g.getValue()) {
-                double s = score(run);
-                line("| " + label(run, reads) + " | " + num(s) + " | " + num(error(run)) + " | " + num(alloc(run))
-                    + " | " + (ref == null ? "—" : String.format(Locale.ROOT, "%.2f×", s / ref)) + " |");
-            }
-            line("");
-        }
-    }
-
-    /** @return a human label when the run belongs to the read (or apply) comparison, else null */
-    private static String label(Map<String, Object> run, boolean reads) {
-        String b = (String) run.get("benchmark");
-        String cls = simpleClass(b);
-        String m = b.substring(b.lastIndexOf('.') + 1);
-        Map<String, Object> p = params(run);
-        String extra = p.containsKey("location") ? " [" + p.get("location") + "]" : "";
-        if (p.containsKey("rowBytes")) {
-            extra += " [" + p.get("rowBytes") + " B rows]";
-        }
-        String where = " (" + cls + "." + m + ")";
-        if (reads) {
-            if (cls.equals("StoreBenchmark") && m.equals("read")) {
-                return engineLabel(p.get("engine")) + extra + where;
-            }
-            if (cls.equals("ChronicleStoreBenchmark")) {
-                switch (m) {
-                    case "engineRead":
-                        return "Freshet Chronicle engine" + where;
-                    case "rawGetUsing":
-                        return "raw Chronicle Map getUsing" + where;
-                    case "chmRead":
-                        return "ConcurrentHashMap baseline" + where;
-                    default:
-                        return null;
-                }
-            }
-            if (cls.equals("PeerReadBenchmark")) {
-                Object peer = p.get("peer");
-                if ("kafkaStreams".equals(peer)) {
-                    return "Kafka Streams RocksDB get" + extra + where;
-                }
-                if ("redis".equals(peer)) {
-                    return "Redis GET, Jedis over loopback" + extra + where;
-                }
-                return "ConcurrentHashMap baseline" + extra + where;
-            }
-            return null;
-        }
-        if (cls.equals("StoreBenchmark") && m.equals("apply")) {
-            return engineLabel(p.get("engine")) + extra + where;
-        }
-        if (cls.equals("ChronicleStoreBenchmark")) {
-            switch (m) {
-                case "engineApply":
-                    return "Freshet Chronicle engine" + where;
-                case "rawPut":
-                    return "raw Chronicle Map put" + where;
-                case "chmApply":
-                    return "ConcurrentHashMap baseline" + where;
-                default:
-                    return null;
-            }
-        }
-        return null;
-    }
-
-    private static String engineLabel(Object engine) {
-        if ("table".equals(engine)) {
-            return "Freshet table engine";
-        }
-        if ("chronicle".equals(engine)) {
-            return "Freshet Chronicle engine";
-        }
-        if ("chm".equals(engine)) {
-            return "ConcurrentHashMap baseline";
-        }
-        return "engine=" + engine;
-    }
-
-    private static String group(Map<String, Object> run) {
-        Map<String, Object> p = params(run);
-        Object keys = p.getOrDefault("keys", "?");
-        Object dist = p.containsKey("distribution") ? p.get("distribution") : p.getOrDefault("dist", "?");
-        return String.format(Locale.ROOT, "%,d keys, %s", (long) Double.parseDouble(keys.toString()), dist);
-    }
-
-    private void ingest() throws IOException {
-        Map<String, Object> r = result("ingest.json");
-        line("## End-to-end ingest from a pre-filled topic");
-        line("");
-        if (r == null) {
-            line("Not run (no `ingest.json`; see Suites run).");
-            line("");
-            return;
-        }
-        line(String.format(Locale.ROOT, "%,d records of %s B values, %,d users (Zipf), %s partitions, broker in the"
-            + " same JVM. Rate = (records − 1) ÷ (last record − first record), one processing thread each (Freshet: one"
-            + " consumer and one applier thread). Kafka Streams windows: %s. Each system's fastest of its passes"
-            + " (bare loop and Freshet: %s, interleaved; Kafka Streams: %s); all passes in the last column.",
-            lng(r.get("records")),
-            r.get("valueBytes") == null ? "?" : lng(r.get("valueBytes")), lng(r.get("keys")),
-            str(r.get("partitions")), r.get("streamsWindow"), str(r.get("reps")), str(r.get("streamsReps"))));
-        line("");
-        List<Map<String, Object>> rows = rows(r);
-        Double bare = metric(rows, "bare-consumer", "recordsPerSec");
-        Double freshet = metric(rows, "freshet", "recordsPerSec");
-        line("| System | records/s | % of bare loop | Freshet ÷ this | Status | Configuration | All passes |");
-        line("|---|---:|---:|---:|---|---|---|");
-        for (Map<String, Object> row : rows) {
-            Double rate = dbl(row.get("recordsPerSec"));
-            line("| " + row.get("system") + " | " + (rate == null ? "—" : String.format(Locale.ROOT, "%,.0f", rate))
-                + " | " + (rate == null || bare == null ? "—" : String.format(Locale.ROOT, "%.0f%%", 100 * rate / bare))
-                + " | " + (rate == null || freshet == null ? "—" : String.format(Locale.ROOT, "%.2f×", freshet / rate))
-                + " | " + row.get("status") + " | " + String.join("; ", nonBlank(str(row.get("threads")),
-                str(row.get("config")))) + " | " + passes(row.get("samplesRecordsPerSec")) + " |");
-        }
-        line("");
-    }
-
-    private void freshness() throws IOException {
-        Map<String, Object> r = result("freshness.json");
-        line("## Freshness at a fixed rate (produce → applied)");
-        line("");
-        if (r == null) {
-            line("Not run (no `freshness.json`; see Suites run).");
-            line("");
-            return;
-        }
-        line(String.format(Locale.ROOT, "%,d events/s for %s s after a %s s warm-up, %,d users (Zipf). Latency from"
-            + " each event's *intended* send time (coordinated omission corrected) to the moment the system's store"
-            + " holds it; HdrHistogram, µs. `peer ÷ Freshet` compares p99.", lng(r.get("rate")), str(r.get("seconds")),
-            str(r.get("warmupSeconds")), lng(r.get("keys"))));
-        line("");
-        List<Map<String, Object>> rows = rows(r);
-        Double f99 = metric(rows, "freshet", "p99Micros");
-        line("| System | p50 µs | p99 µs | p99.9 µs | max µs | events measured | peer ÷ Freshet (p99) | Status |");
-        line("|---|---:|---:|---:|---:|---:|---:|---|");
-        for (Map<String, Object> row : rows) {
-            Double p99 = dbl(row.get("p99Micros"));
-            line("| " + row.get("system") + " | " + num(row.get("p50Micros")) + " | " + num(row.get("p99Micros"))
-                + " | " + num(row.get("p999Micros")) + " | " + num(row.get("maxMicros")) + " | "
-                + num(row.get("measured")) + " | "
-                + (p99 == null || f99 == null || f99 == 0 ? "—" : String.format(Locale.ROOT, "%.1f×", p99 / f99))
-                + " | " + row.get("status") + " |");
-        }
-        line("");
-        stages(r, rows);
-    }
-
-    /** Freshness by stage, when the harness recorded it: where a high percentile comes from. */
-    @SuppressWarnings("unchecked")
-    private void stages(Map<String, Object> result, List<Map<String, Object>> rows) {
-        boolean any = false;
-        for (Map<String, Object> row : rows) {
-            if (!(row.get("stageBrokerAckMicros") instanceof Map)) {
-                continue;
-            }
-            if (!any) {
-                any = true;
-                Map<String, Object> setup = result.get("setup") instanceof Map
-                    ? (Map<String, Object>) result.get("setup") : Map.of();
-                line("By stage, each from the same intended send time, µs (p50 / p99 / p99.9): `send()` called (the"
-                    + " sender's own lateness), broker acknowledgement (producer, network, broker append), decoded by"
-                    + " the pipeline's consumer thread (Freshet), applied. GC: collections and their total time during"
-                    + " the measured interval, per JVM. Broker: " + setup.getOrDefault("broker", "this JVM")
-                    + "; producer: " + setup.getOrDefault("producer", "this JVM") + ".");
-                line("");
-                line("| System | send() called | broker ack | decoded | applied | GC (system's JVM) | GC broker JVM"
-                    + " | GC producer JVM |");
-                line("|---|---:|---:|---:|---:|---|---|---|");
-            }
-            line("| " + row.get("system") + " | " + triple(row.get("stageSendCallMicros")) + " | "
-                + triple(row.get("stageBrokerAckMicros")) + " | " + triple(row.get("stageDecodedMicros")) + " | "
-                + num(row.get("p50Micros")) + " / " + num(row.get("p99Micros")) + " / " + num(row.get("p999Micros"))
-                + " | " + gc(row.get("gcDuringMeasurement")) + " | " + gc(row.get("gcBrokerJvm")) + " | "
-                + gc(row.get("gcProducerJvm")) + " |");
-        }
-        if (any) {
-            line("");
-        }
-        for (Map<String, Object> row : rows) {
-            if (row.get("pipelinePollToAppliedMicros") instanceof Map) {
-                line("Freshet's own stage histograms (p50 / p99 / p99.9): broker append → poll "
-                    + triple(row.get("pipelineBrokerToPollMs")) + " ms, poll → applied "
-                    + triple(row.get("pipelinePollToAppliedMicros")) + " µs.");
-                line("");
-            }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String gc(Object gc) {
-        if (!(gc instanceof Map) || ((Map<String, Object>) gc).isEmpty()) {
-            return "—";
-        }
-        Map<String, Object> m = (Map<String, Object>) gc;
-        return num(m.get("collections")) + " in " + num(m.get("millis")) + " ms";
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String triple(Object stage) {
-        if (!(stage instanceof Map)) {
-            return "—";
-        }
-        Map<String, Object> m = (Map<String, Object>) stage;
-        return num(m.get("p50")) + " / " + num(m.get("p99")) + " / " + num(m.get("p999"));
-    }
-
-    private void restart() throws IOException {
-        Map<String, Object> r = result("restart.json");
-        line("## Restart to serving");
-        line("");
-        if (r == null) {
-            line("Not run (no `restart.json`; see Suites run).");
-            line("");
-            return;
-        }
-        line(String.format(Locale.ROOT, "%,d keys, %s-byte rows, %s partitions. Time from start (Streams: `new"
-            + " KafkaStreams(...).start()`, group join included; Freshet: `engine.open`) to the first read that returns"
-            + " the exact expected row for all %s probe keys, in-process (no JVM start). Streams cold = changelog"
-            + " restore into an empty RocksDB; warm = restart with local state after a clean close.",
-            lng(r.get("keys")), str(r.get("valueBytes")), str(r.get("partitions")), str(r.get("probes"))));
-        line("");
-        List<Map<String, Object>> rows = rows(r);
-        Double freshet = null;
-        for (Map<String, Object> row : rows) {
-            if (row.get("system").toString().startsWith("freshet")) {
-                freshet = dbl(row.get("secondsToFirstConsistentRead"));
-            }
-        }
-        line("| System | s to first consistent read | records restored | restore s | peer ÷ Freshet | Status |");
-        line("|---|---:|---:|---:|---:|---|");
-        for (Map<String, Object> row : rows) {
-            Double s = dbl(row.get("secondsToFirstConsistentRead"));
-            line("| " + row.get("system") + " | " + sec(s) + " | " + num(row.get("recordsRestored")) + " | "
-                + sec(dbl(row.get("restoreSeconds"))) + " | "
-                + (s == null || freshet == null || freshet == 0 ? "—"
-                    : String.format(Locale.ROOT, "%.0f×", s / freshet))
-                + " | " + row.get("status") + " |");
-        }
-        line("");
-    }
-
-    private void allJmh(List<Map<String, Object>> jmh) {
-        line("## Every JMH result of this run");
-        line("");
-        if (jmh.isEmpty()) {
-            line("None (see Suites run).");
-            line("");
-            return;
-        }
-        line("| Benchmark | Params | Score | ± | Unit | B/op |");
-        line("|---|---|---:|---:|---|---:|");
-        for (Map<String, Object> run : jmh) {
-            Map<String, Object> pm = primary(run);
-            line("| " + simpleClass((String) run.get("benchmark")) + "." + method((String) run.get("benchmark"))
-                + " | " + params(run).toString().replace("{", "").replace("}", "") + " | " + num(score(run)) + " | "
-                + num(error(run)) + " | " + pm.get("scoreUnit") + " | " + num(alloc(run)) + " |");
-        }
-        line("");
-    }
-
     private void commands() throws IOException {
         line("## Exact commands");
         line("");
@@ -458,7 +142,7 @@ public final class ResultsReport {
     // ---------------------------------------------------------------------------------------------- helpers
 
     private void line(String s) {
-        md.append(s).append('\n');
+        md.line(s);
     }
 
     private String read(String name) throws IOException {
@@ -470,135 +154,6 @@ public final class ResultsReport {
     private Map<String, Object> result(String name) throws IOException {
         String text = read(name);
         return text == null ? null : (Map<String, Object>) Json.parse(text);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> rows(Map<String, Object> r) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        Object o = r.get("rows");
-        if (o instanceof List) {
-            for (Object x : (List<Object>) o) {
-                rows.add((Map<String, Object>) x);
-            }
-        }
-        return rows;
-    }
-
-    private static Double metric(List<Map<String, Object>> rows, String system, String key) {
-        for (Map<String, Object> row : rows) {
-            if (system.equals(row.get("system"))) {
-                return dbl(row.get(key));
-            }
-        }
-        return null;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> params(Map<String, Object> run) {
-        Object p = run.get("params");
-        return p instanceof Map ? (Map<String, Object>) p : new LinkedHashMap<>();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> primary(Map<String, Object> run) {
-        return (Map<String, Object>) run.get("primaryMetric");
-    }
-
-    private static double score(Map<String, Object> run) {
-        Double d = dbl(primary(run).get("score"));
-        return d == null ? Double.NaN : d;
-    }
-
-    private static double error(Map<String, Object> run) {
-        Double d = dbl(primary(run).get("scoreError"));
-        return d == null ? Double.NaN : d;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static double alloc(Map<String, Object> run) {
-        Object sec = run.get("secondaryMetrics");
-        if (sec instanceof Map) {
-            for (Map.Entry<String, Object> e : ((Map<String, Object>) sec).entrySet()) {
-                if (e.getKey().endsWith(ALLOC)) {
-                    Double d = dbl(((Map<String, Object>) e.getValue()).get("score"));
-                    return d == null ? Double.NaN : d;
-                }
-            }
-        }
-        return Double.NaN;
-    }
-
-    private static String simpleClass(String benchmark) {
-        String cls = benchmark.substring(0, benchmark.lastIndexOf('.'));
-        return cls.substring(cls.lastIndexOf('.') + 1);
-    }
-
-    private static String method(String benchmark) {
-        return benchmark.substring(benchmark.lastIndexOf('.') + 1);
-    }
-
-    private static Double dbl(Object o) {
-        if (o instanceof Number) {
-            return ((Number) o).doubleValue();
-        }
-        if (o instanceof String) {
-            try {
-                return Double.valueOf((String) o);
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        return null;
-    }
-
-    private static long lng(Object o) {
-        Double d = dbl(o);
-        return d == null ? -1 : d.longValue();
-    }
-
-    private static String str(Object o) {
-        return o == null ? "" : o instanceof Double && (Double) o == Math.rint((Double) o)
-            ? Long.toString(((Double) o).longValue()) : o.toString();
-    }
-
-    private static String num(Object o) {
-        Double d = dbl(o);
-        if (d == null || d.isNaN()) {
-            return "—";
-        }
-        double v = d;
-        if (Math.abs(v) >= 100 || v == Math.rint(v)) {
-            return String.format(Locale.ROOT, "%,.0f", v);
-        }
-        if (Math.abs(v) >= 1) {
-            return String.format(Locale.ROOT, "%.1f", v);
-        }
-        return String.format(Locale.ROOT, "%.3f", v);
-    }
-
-    private static String passes(Object samples) {
-        List<String> l = new ArrayList<>();
-        if (samples instanceof List) {
-            for (Object o : (List<?>) samples) {
-                Double d = dbl(o);
-                l.add(d == null ? "?" : String.format(Locale.ROOT, "%,.0f", d));
-            }
-        }
-        return String.join(", ", l);
-    }
-
-    private static List<String> nonBlank(String... parts) {
-        List<String> l = new ArrayList<>();
-        for (String p : parts) {
-            if (!p.isBlank()) {
-                l.add(p);
-            }
-        }
-        return l;
-    }
-
-    private static String sec(Double s) {
-        return s == null ? "—" : String.format(Locale.ROOT, "%.3f", s);
     }
 
     private static String cpuModel() throws IOException {

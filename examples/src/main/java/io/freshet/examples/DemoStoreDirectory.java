@@ -1,0 +1,100 @@
+package io.freshet.examples;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Where the demo's store lives: the {@code --store-dir} given (kept at exit), or a new temporary directory (on tmpfs
+ * when it has room) deleted at exit. Used by the demo's owner thread only.
+ */
+final class DemoStoreDirectory {
+    private final Path tempDir;
+    private final Path storeDir;
+
+    private DemoStoreDirectory(Path tempDir, Path storeDir) {
+        this.tempDir = tempDir;
+        this.storeDir = storeDir;
+    }
+
+    /**
+     * @param given the directory asked for, or null for a temporary one
+     * @param capacity the store's rows, to size the temporary directory's file system
+     * @return the store's place
+     * @throws IOException when the temporary directory cannot be created
+     */
+    static DemoStoreDirectory of(Path given, long capacity) throws IOException {
+        if (given != null) {
+            return new DemoStoreDirectory(null, given);
+        }
+        Path temp = Files.createTempDirectory(tempRoot(capacity), "freshet-demo-");
+        return new DemoStoreDirectory(temp, temp.resolve(RiskFeatures.USER_RISK.name()));
+    }
+
+    /** @return the store's directory */
+    Path storeDir() {
+        return storeDir;
+    }
+
+    /** @return the temporary directory deleted at exit, or null when the store directory was given */
+    Path tempDir() {
+        return tempDir;
+    }
+
+    /**
+     * Deletes the temporary directory and the store in it (nothing when the directory was given).
+     *
+     * @throws IOException when a file cannot be deleted
+     */
+    void deleteIfTemporary() throws IOException {
+        if (tempDir != null) {
+            deleteTree(tempDir);
+        }
+    }
+
+    /**
+     * The table engine writes its file full of zeros at creation (no holes, so a full disk is an error at open, not
+     * a SIGBUS later) and applies fastest on tmpfs: a throw-away store goes to {@code /dev/shm} when it has room for
+     * twice the file, else to the JVM's temporary directory.
+     */
+    private static Path tempRoot(long capacity) {
+        Path shm = Paths.get("/dev/shm");
+        long estimateBytes = capacity * (RiskFeatures.USER_RISK.rowSizeBytes() + 64L);
+        try {
+            if (Files.isDirectory(shm) && Files.isWritable(shm)
+                && Files.getFileStore(shm).getUsableSpace() > 2 * estimateBytes) {
+                return shm;
+            }
+        } catch (IOException e) {
+            // Not usable: fall through to the default temporary directory.
+        }
+        return Paths.get(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** Walks and deletes {@code dir}: the one place to change once the store engine can delete its own files. */
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
