@@ -1,20 +1,23 @@
 package io.freshet.examples;
 
+import io.freshet.core.StoreConfig;
+import io.freshet.core.spi.StoreEngine;
+import io.freshet.store.TableStoreEngine;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Where the demo's store lives: the {@code --store-dir} given (kept at exit), or a new temporary directory (on tmpfs
- * when it has room) deleted at exit. Used by the demo's owner thread only.
+ * when it has room) deleted at exit, and the table-engine store configured in it. Used by the demo's owner thread
+ * only.
  */
 final class DemoStoreDirectory {
+    private final StoreEngine engine = new TableStoreEngine();
     private final Path tempDir;
     private final Path storeDir;
+    private StoreConfig config;
 
     private DemoStoreDirectory(Path tempDir, Path storeDir) {
         this.tempDir = tempDir;
@@ -40,19 +43,37 @@ final class DemoStoreDirectory {
         return storeDir;
     }
 
+    /** @return the engine of the demo's store */
+    StoreEngine engine() {
+        return engine;
+    }
+
+    /**
+     * @param capacity the store's rows
+     * @return the configuration of the demo's store in this directory (remembered, to delete the store at exit)
+     */
+    StoreConfig config(long capacity) {
+        config = StoreConfig.builder(RiskFeatures.USER_RISK).directory(storeDir).capacity(capacity).shards(4).build();
+        return config;
+    }
+
     /** @return the temporary directory deleted at exit, or null when the store directory was given */
     Path tempDir() {
         return tempDir;
     }
 
     /**
-     * Deletes the temporary directory and the store in it (nothing when the directory was given).
+     * Deletes the temporary directory and the store in it (nothing when the directory was given): the engine deletes
+     * its own files, so nothing else that happens to be there is walked over. Call it after the pipeline is closed.
      *
-     * @throws IOException when a file cannot be deleted
+     * @throws IOException when the store or the directory cannot be deleted
      */
     void deleteIfTemporary() throws IOException {
         if (tempDir != null) {
-            deleteTree(tempDir);
+            if (config != null) {
+                engine.destroy(config);
+            }
+            Files.deleteIfExists(tempDir);
         }
     }
 
@@ -73,28 +94,5 @@ final class DemoStoreDirectory {
             // Not usable: fall through to the default temporary directory.
         }
         return Paths.get(System.getProperty("java.io.tmpdir"));
-    }
-
-    /** Walks and deletes {@code dir}: the one place to change once the store engine can delete its own files. */
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

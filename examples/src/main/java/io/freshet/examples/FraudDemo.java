@@ -1,6 +1,7 @@
 package io.freshet.examples;
 
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.FeaturePipeline;
 import io.freshet.kafka.OffsetMismatchException;
@@ -158,12 +159,11 @@ public final class FraudDemo implements AutoCloseable {
         // Every user the generator can draw, the probe user, and head-room for other keys an existing topic holds.
         long capacity = o.users() + o.users() / 4 + 1024;
         storeDirectory = DemoStoreDirectory.of(o.storeDir(), capacity);
-        StoreConfig storeConfig = StoreConfig.builder(RiskFeatures.USER_RISK)
-            .directory(storeDirectory.storeDir()).capacity(capacity).shards(4).build();
+        StoreConfig storeConfig = storeDirectory.config(capacity);
         pipeline = FeaturePipeline.builder()
             .kafka(kafka)
             .instanceId("fraud-demo")
-            .register(RiskFeatures.USER_RISK, new TableStoreEngine(), storeConfig,
+            .register(RiskFeatures.USER_RISK, storeDirectory.engine(), storeConfig,
                 Source.of(o.topic(), new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP))
             .start();
         out.printf("store: table engine at %s, %,d rows of %,d bytes, 4 shards (%s)%n", storeDirectory.storeDir(),
@@ -327,7 +327,7 @@ public final class FraudDemo implements AutoCloseable {
             if (storeDirectory != null) {
                 storeDirectory.deleteIfTemporary();
             }
-        } catch (IOException e) {
+        } catch (IOException | StoreException e) {
             out.println("could not delete the temporary store " + storeDirectory.tempDir() + ": " + e);
         } finally {
             closed.countDown();

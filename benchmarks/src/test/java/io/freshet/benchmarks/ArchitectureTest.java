@@ -1,0 +1,136 @@
+package io.freshet.benchmarks;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins the module boundaries and the public surface of the SDK (DESIGN.md, "Modules"; STYLE.md 1 and 14). It lives in
+ * this module because benchmarks is the one module whose class path holds the main classes of every other module.
+ * Main classes only: test code may reach anything.
+ */
+class ArchitectureTest {
+    private static final String[] API_PACKAGES = {
+        "io.freshet.core", "io.freshet.core.spi", "io.freshet.store", "io.freshet.kafka"};
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importMainClasses() {
+        classes = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+            .importPackages("io.freshet");
+    }
+
+    @Test
+    void coreKnowsNothingOfKafkaChronicleOrTheOtherModules() {
+        noClasses().that().resideInAPackage("io.freshet.core..")
+            .should().dependOnClassesThat().resideInAnyPackage(
+                "org.apache.kafka..", "net.openhft..", "io.freshet.kafka..", "io.freshet.store..")
+            .check(classes);
+    }
+
+    @Test
+    void kafkaReachesStoresOnlyThroughTheSpi() {
+        noClasses().that().resideInAPackage("io.freshet.kafka..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.freshet.store..", "net.openhft..")
+            .check(classes);
+    }
+
+    @Test
+    void storeKnowsNothingOfKafka() {
+        noClasses().that().resideInAPackage("io.freshet.store..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "io.freshet.kafka..")
+            .check(classes);
+    }
+
+    @Test
+    void noPublicSignatureMentionsAnInternalType() {
+        List<String> leaks = new ArrayList<>();
+        for (JavaClass c : classes) {
+            if (!isApiType(c)) {
+                continue;
+            }
+            for (JavaClass s : c.getAllRawSuperclasses()) {
+                addLeak(leaks, c.getName() + " extends", s);
+            }
+            for (JavaClass i : c.getRawInterfaces()) {
+                addLeak(leaks, c.getName() + " implements", i);
+            }
+            for (JavaCodeUnit u : c.getCodeUnits()) {
+                if (!visible(u.getModifiers())) {
+                    continue;
+                }
+                for (JavaClass t : u.getReturnType().getAllInvolvedRawTypes()) {
+                    addLeak(leaks, u.getFullName() + " returns", t);
+                }
+                for (var p : u.getParameters()) {
+                    for (JavaClass t : p.getType().getAllInvolvedRawTypes()) {
+                        addLeak(leaks, u.getFullName() + " takes", t);
+                    }
+                }
+            }
+            for (JavaField f : c.getFields()) {
+                if (visible(f.getModifiers())) {
+                    for (JavaClass t : f.getType().getAllInvolvedRawTypes()) {
+                        addLeak(leaks, f.getFullName() + " has type", t);
+                    }
+                }
+            }
+        }
+        assertThat(leaks).as("public API members that mention internal types").isEmpty();
+    }
+
+    @Test
+    void noPackageIsSplitAcrossModules() {
+        Map<String, Set<String>> rootsByPackage = new TreeMap<>();
+        for (JavaClass c : classes) {
+            URI uri = c.getSource().orElseThrow().getUri();
+            String path = uri.toString();
+            String suffix = c.getName().replace('.', '/');
+            int cut = path.indexOf(suffix.substring(0, suffix.lastIndexOf('/') + 1));
+            rootsByPackage.computeIfAbsent(c.getPackageName(), k -> new TreeSet<>())
+                .add(cut < 0 ? path : path.substring(0, cut));
+        }
+        rootsByPackage.values().removeIf(roots -> roots.size() == 1);
+        assertThat(rootsByPackage).as("packages whose classes come from more than one module").isEmpty();
+    }
+
+    private static boolean isApiType(JavaClass c) {
+        if (!c.getModifiers().contains(JavaModifier.PUBLIC)) {
+            return false;
+        }
+        for (String p : API_PACKAGES) {
+            if (c.getPackageName().equals(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean visible(Set<JavaModifier> modifiers) {
+        return modifiers.contains(JavaModifier.PUBLIC) || modifiers.contains(JavaModifier.PROTECTED);
+    }
+
+    private static void addLeak(List<String> leaks, String where, JavaClass type) {
+        if (type.getPackageName().contains(".internal")) {
+            leaks.add(where + " " + type.getName());
+        }
+    }
+}
