@@ -108,6 +108,21 @@ public final class RowApplier<E> {
         return PREPARED;
     }
 
+    /** SHIM (replaced at merge): copies the prepared filter bits, values and ids out. */
+    public void exportPrepared(boolean[] passOut, double[] valuesOut, long[] idsOut) {
+        System.arraycopy(pass, 0, passOut, 0, stored.length);
+        System.arraycopy(values, 0, valuesOut, 0, stored.length);
+        System.arraycopy(ids, 0, idsOut, 0, stored.length);
+    }
+
+    /** SHIM (replaced at merge): makes an exported prepared event the prepared one again. */
+    public void importPrepared(boolean[] passIn, double[] valuesIn, long[] idsIn, long eventTimeMs) {
+        System.arraycopy(passIn, 0, pass, 0, stored.length);
+        System.arraycopy(valuesIn, 0, values, 0, stored.length);
+        System.arraycopy(idsIn, 0, ids, 0, stored.length);
+        preparedTimeMs = eventTimeMs;
+    }
+
     /** @return the event time of the prepared event */
     public long preparedEventTimeMs() {
         return preparedTimeMs;
