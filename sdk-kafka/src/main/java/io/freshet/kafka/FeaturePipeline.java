@@ -170,7 +170,7 @@ public final class FeaturePipeline implements AutoCloseable {
             List<List<TopicPartition>> assignment = null;
             if (core.mode() == ScaleMode.REPLICATED) {
                 assignment = new ArrayList<>();
-                int n = core.loopsCount();
+                int n = core.consumerCount();
                 for (int i = 0; i < n; i++) {
                     assignment.add(new ArrayList<>());
                 }
@@ -186,7 +186,7 @@ public final class FeaturePipeline implements AutoCloseable {
                 s.setReader(new FeatureReader(s.featureSet(), s.store(), core.clock()));
                 s.reader().setCatchingUp(true);
             }
-            core.onStatusChange(this::refreshReaders);
+            core.lagBoard().onRefresh(this::refreshReaders);
             intervalStartMs = System.currentTimeMillis();
             core.startThreads();
             if (core.mode() == ScaleMode.REPLICATED) {
@@ -200,7 +200,7 @@ public final class FeaturePipeline implements AutoCloseable {
             }
             LOG.info("pipeline instance={} started mode={} sets={} topics={} consumers={} appliers={}",
                 core.instanceId(), core.mode(), bySet.keySet().stream().map(FeatureSet::name).toList(),
-                core.topics(), core.loopsCount(), core.appliersCount());
+                core.topics(), core.consumerCount(), core.applierCount());
             return this;
         } catch (RuntimeException e) {
             closeQuietly();
@@ -356,14 +356,14 @@ public final class FeaturePipeline implements AutoCloseable {
         }
         boolean caughtUp = true;
         long lag = 0;
+        if (!core.consumersAlive()) {
+            return new SetStatus(SetStatus.State.DOWN, -1, "consumer thread stopped");
+        }
         for (IngestLoop l : core.loops()) {
-            if (!l.isAlive()) {
-                return new SetStatus(SetStatus.State.DOWN, -1, "consumer thread stopped");
-            }
             caughtUp &= l.caughtUp();
             for (TopicPartition tp : l.assignment()) {
                 if (topics.contains(tp.topic())) {
-                    Long v = core.lag().get(tp);
+                    Long v = core.lagBoard().lag().get(tp);
                     if (v == null || v < 0 || lag < 0) {
                         lag = -1;
                     } else {
@@ -372,12 +372,10 @@ public final class FeaturePipeline implements AutoCloseable {
                 }
             }
         }
-        for (ShardApplier a : core.appliers()) {
-            if (!a.isAlive()) {
-                return new SetStatus(SetStatus.State.DOWN, -1, "applier thread stopped");
-            }
+        if (!core.appliersAlive()) {
+            return new SetStatus(SetStatus.State.DOWN, -1, "applier thread stopped");
         }
-        boolean fully = caughtUp && lag == 0 && core.ringsAreIdle();
+        boolean fully = caughtUp && lag == 0 && core.ringsIdle();
         if (trackers.get(s).observe(fully, lag, System.nanoTime())) {
             return new SetStatus(SetStatus.State.RUNNING, lag, null);
         }
@@ -463,11 +461,11 @@ public final class FeaturePipeline implements AutoCloseable {
             h.reset();
         }
         for (IngestLoop l : core.loops()) {
-            drain(core.eventToBroker(l), 0);
-            drain(core.brokerToPoll(l), 1);
+            drain(l.eventToBrokerMs(), 0);
+            drain(l.brokerToPollMs(), 1);
         }
         for (ShardApplier a : core.appliers()) {
-            drain(core.pollToApplied(a), 2);
+            drain(a.pollToAppliedUs(), 2);
         }
         PipelineMetrics.Stage[] totalStages = new PipelineMetrics.Stage[3];
         PipelineMetrics.Stage[] intervalStages = new PipelineMetrics.Stage[3];
@@ -494,8 +492,8 @@ public final class FeaturePipeline implements AutoCloseable {
         for (IngestLoop l : core.loops()) {
             pauses += l.pauses();
         }
-        return new PipelineMetrics(nowMs, counts, totalStages, fromMs, intervalStages, new HashMap<>(core.lag()),
-            pauses);
+        return new PipelineMetrics(nowMs, counts, totalStages, fromMs, intervalStages,
+            new HashMap<>(core.lagBoard().lag()), pauses);
     }
 
     private void drain(StageRecorder r, int stage) {
@@ -644,21 +642,7 @@ public final class FeaturePipeline implements AutoCloseable {
 
     /** Test hook: whether any pipeline thread is still running. */
     boolean anyThreadAlive() {
-        if (core.loops() != null) {
-            for (IngestLoop l : core.loops()) {
-                if (l.isAlive()) {
-                    return true;
-                }
-            }
-        }
-        if (core.appliers() != null) {
-            for (ShardApplier a : core.appliers()) {
-                if (a.isAlive()) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return core.anyThreadAlive();
     }
 
     /** One registered set. */

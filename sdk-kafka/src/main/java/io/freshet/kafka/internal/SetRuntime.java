@@ -126,6 +126,11 @@ public final class SetRuntime {
         return any ? pos : -1;
     }
 
+    /** @return true when the shard has applied (or skipped past) the offset */
+    boolean shardPast(int shard, int topicIndex, int partition, long offset) {
+        return store.appliedOffset(shard, topicIndex, partition) >= offset;
+    }
+
     /**
      * @return true when every shard has applied (or skipped past) the offset: the record is a replay
      */
