@@ -182,7 +182,7 @@ class BadRecordBatteryTest {
         return Source.of(topic, new PaymentCodec()).maxEventAge(Duration.ofDays(365));
     }
 
-    static FeaturePipeline.Builder builder(KafkaBroker broker) {
+    static FeaturePipelineBuilder builder(KafkaBroker broker) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
@@ -268,10 +268,10 @@ class BadRecordBatteryTest {
             assertThat(p.status(SET).state()).isEqualTo(SetStatus.State.DOWN);
             assertThat(p.status(SET).reason()).contains("offset=50");
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (p.anyThreadAlive() && System.nanoTime() < deadline) {
+            while (PipelineTestAccess.anyThreadAlive(p) && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertThat(p.anyThreadAlive()).as("no thread keeps spinning after FAIL").isFalse();
+            assertThat(PipelineTestAccess.anyThreadAlive(p)).as("no thread keeps spinning after FAIL").isFalse();
             int ti = store.topicIndex(t);
             for (int s = 0; s < store.shardCount(); s++) {
                 assertThat(store.appliedOffset(s, ti, 0)).as("shard %s", s).isLessThan(50);

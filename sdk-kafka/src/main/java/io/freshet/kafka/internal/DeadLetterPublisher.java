@@ -43,16 +43,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
     private final long timeoutMs;
 
     DeadLetterPublisher(Properties kafka, String clientId, long timeoutMs) {
-        Properties p = new Properties();
-        p.putAll(kafka);
-        // Consumer-only keys would only produce "unknown config" warnings.
-        for (String k : new String[] {"group.id", "isolation.level", "enable.auto.commit", "auto.offset.reset",
-            "max.poll.records", "max.poll.interval.ms", "group.instance.id", "partition.assignment.strategy",
-            "fetch.min.bytes", "fetch.max.wait.ms", "fetch.max.bytes", "max.partition.fetch.bytes",
-            "session.timeout.ms", "heartbeat.interval.ms", "key.deserializer", "value.deserializer",
-            "transactional.id"}) {
-            p.remove(k);
-        }
+        Properties p = ClientProperties.withoutConsumerKeys(kafka);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
