@@ -9,7 +9,6 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.ManualClock;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.internal.DeadLetterPublisher;
 import io.freshet.kafka.testing.KafkaBroker;
 import io.freshet.kafka.testing.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
@@ -305,9 +304,9 @@ class BadRecordBatteryTest {
             long quietUntil = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(deadline, quietUntil)) {
                 for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
-                    String reason = new String(rec.headers().lastHeader(DeadLetterPublisher.REASON_HEADER).value(),
+                    String reason = new String(rec.headers().lastHeader(DeadLetterHeaders.REASON).value(),
                         StandardCharsets.UTF_8);
-                    assertThat(rec.headers().lastHeader(DeadLetterPublisher.OFFSET_HEADER)).isNotNull();
+                    assertThat(rec.headers().lastHeader(DeadLetterHeaders.OFFSET)).isNotNull();
                     out.merge(BadRecordReason.valueOf(reason), 1L, Long::sum);
                     n++;
                 }
