@@ -36,7 +36,8 @@ final class BadRecordHandler {
     private final DeadLetterPublisher publisher;
     /** Asynchronous hand-off (applier threads), or null. */
     private final DeadLetterAgent agent;
-    private final DeadLetterTicket ticket;
+    /** The applier's one dead letter in flight (null on consumers); package-private for tests of this package. */
+    final DeadLetterTicket ticket;
     private Binding pendingBinding;
     private int pendingPartition;
     private long pendingOffset;

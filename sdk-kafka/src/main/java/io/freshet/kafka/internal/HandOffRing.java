@@ -58,18 +58,8 @@ public final class HandOffRing {
         return free.size() >= capacity;
     }
 
-    /** @return free slots now (approximate under concurrency) */
-    int freeSlots() {
-        return free.size();
-    }
-
     /** @return true when at least half the slots are free (a paused partition may resume) */
     boolean halfFree() {
         return free.size() >= Math.max(1, capacity / 2);
-    }
-
-    /** @return number of slots */
-    int capacity() {
-        return capacity;
     }
 }

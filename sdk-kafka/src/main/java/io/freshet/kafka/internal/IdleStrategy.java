@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * and producer in other JVMs): spin → yield → park gave poll → applied p99 3.2–6.1 ms; spin → park 1.3 ms. An unpark
  * reaches a parked applier in ~10 µs at the median and ~0.2 ms at p99 there.
  *
- * <p>Threading: {@link #idle} and {@link #reset} from the owning thread only; {@link #wakeIfParked} and
+ * <p>Threading: {@link #idle} from the owning thread only; {@link #wakeIfParked} and
  * {@link #wake} from any thread. Allocation: none. Lock-free.
  */
 public final class IdleStrategy {
@@ -76,11 +76,6 @@ public final class IdleStrategy {
             parked = false;
         }
         idleRounds++;
-    }
-
-    /** Back to spinning first, as after work. */
-    void reset() {
-        idleRounds = 0;
     }
 
     /** Unparks the owner if it announced a park (a plain read of the flag: callers fence where it matters). */

@@ -50,7 +50,8 @@ public final class ShardApplier implements Agent {
     private final IdleStrategy[] consumerIdlers;
     private final FailureLatch failures;
     private final EpochClock clock;
-    private final BadRecordHandler badRecords;
+    /** Package-private for tests of this package (the dead-letter hand-off). */
+    final BadRecordHandler badRecords;
     private ShardWriter[][] writers;
     private RowWriteKernel[] kernels;
     private volatile boolean stopRequested;
@@ -180,19 +181,13 @@ public final class ShardApplier implements Agent {
                     group[n++] = slot;
                 }
                 touch(n);
-                for (int i = 0; i < n; i++) {
-                    Slot s = group[i];
-                    int r = s.kind == Slot.RECORD ? apply(s) : mark(s);
-                    if (r == HOLD) {
-                        // The slots polled after it wait in the group, applied in order once it is released.
-                        hold(c, i, n);
-                        return k;
-                    }
-                    ring.release(s);
-                    k++;
-                    if (r == STOP) {
-                        return -1;
-                    }
+                int done = applyGroup(c, 0, n);
+                if (done < 0) {
+                    return -1;
+                }
+                k += done;
+                if (held != null) {
+                    return k;
                 }
                 if (k >= BATCH || (slot = ring.poll()) == null) {
                     return k;
@@ -224,31 +219,55 @@ public final class ShardApplier implements Agent {
         if (outcome == BadRecordHandler.FAILED) {
             return STOP;
         }
-        final HandOffRing ring = rings[heldConsumer];
+        final int c = heldConsumer;
+        final int from = heldAt + 1;
+        final int size = groupSize;
         final Slot h = held;
         held = null;
         // Acknowledged: only now may the shard's offset move past the record.
         writers[h.binding.set.index][h.shard].advanceOffset(h.binding.topicIndex, h.partition, h.offset);
-        ring.release(h);
+        rings[c].release(h);
+        int done;
         pollToAppliedUs.beginBatch();
         try {
-            for (int i = heldAt + 1; i < groupSize; i++) {
-                Slot s = group[i];
-                int r = s.kind == Slot.RECORD ? apply(s) : mark(s);
-                if (r == HOLD) {
-                    hold(heldConsumer, i, groupSize);
-                    return HOLD;
-                }
-                ring.release(s);
-                if (r == STOP) {
-                    return STOP;
-                }
-            }
+            done = applyGroup(c, from, size);
         } finally {
             pollToAppliedUs.endBatch();
         }
-        consumerIdlers[heldConsumer].wakeIfParked();
+        if (done < 0) {
+            return STOP;
+        }
+        if (held != null) {
+            return HOLD;
+        }
+        consumerIdlers[c].wakeIfParked();
         return APPLIED;
+    }
+
+    /**
+     * Applies {@code group[from .. size)} in order, releasing each slot. A slot whose dead letter is in flight is
+     * held ({@link #held} set) with the slots after it, and the group stops there.
+     *
+     * @return slots done, or -1 when the pipeline must stop
+     */
+    private int applyGroup(int consumer, int from, int size) {
+        final HandOffRing ring = rings[consumer];
+        int done = 0;
+        for (int i = from; i < size; i++) {
+            Slot s = group[i];
+            int r = s.kind == Slot.RECORD ? apply(s) : mark(s);
+            if (r == HOLD) {
+                // The slots polled after it wait in the group, applied in order once it is released.
+                hold(consumer, i, size);
+                return done;
+            }
+            ring.release(s);
+            done++;
+            if (r == STOP) {
+                return -1;
+            }
+        }
+        return done;
     }
 
     @Override
