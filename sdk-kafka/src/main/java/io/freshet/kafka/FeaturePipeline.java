@@ -31,9 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime that turns Kafka topics into fresh rows in the store: consumer threads decode and route records by
- * entity key to single-writer shard appliers over bounded lock-free queues of pre-allocated slots; the appliers
- * run the feature kernels on the store's rows with an exactly-once effect per record.
+ * The runtime that turns Kafka topics into fresh rows in the store: consumer threads decode each record and run
+ * every user extractor and filter on it (validating it once), then route the prepared event by entity key to
+ * single-writer shard appliers over bounded lock-free queues of pre-allocated slots; the appliers run only the
+ * feature kernels on the store's rows, with an exactly-once effect per record. No user object crosses threads.
  *
  * <pre>{@code
  * FeaturePipeline pipeline = FeaturePipeline.builder()

@@ -18,7 +18,7 @@ public final class DeadLetterAgent implements Agent {
     private volatile boolean stopRequested;
 
     /**
-     * @param publisher the producer (closed with the agent)
+     * @param publisher the producer (its owner closes it after the agent)
      * @param appliers applier threads that may submit
      */
     DeadLetterAgent(DeadLetterPublisher publisher, int appliers) {
@@ -68,6 +68,5 @@ public final class DeadLetterAgent implements Agent {
         while ((t = queue.relaxedPoll()) != null) {
             t.complete(new IllegalStateException("pipeline stopped before the dead letter was produced"));
         }
-        publisher.close();
     }
 }

@@ -45,7 +45,7 @@ public final class PipelineCore {
     private AgentRunner[] applierRunners;
     private DeadLetterAgent deadLetters;
     private AgentRunner deadLetterRunner;
-    private DeadLetterPublisher consumerDeadLetters;
+    private DeadLetterPublisher deadLetterPublisher;
     private volatile boolean running;
 
     /**
@@ -127,10 +127,9 @@ public final class PipelineCore {
             textKeys |= !s.longKey;
         }
         if (!deadLetterTopics().isEmpty()) {
-            // One producer for the consumers (they wait for it) and one behind the appliers' agent (they must not).
-            consumerDeadLetters = new DeadLetterPublisher(kafka, "freshet-" + instanceId + "-dlq", 30_000);
-            deadLetters = new DeadLetterAgent(new DeadLetterPublisher(kafka, "freshet-" + instanceId + "-dlq-apply",
-                30_000), applierCount);
+            // One thread-safe producer: consumers wait for it themselves, appliers through the agent (they must not).
+            deadLetterPublisher = new DeadLetterPublisher(kafka, "freshet-" + instanceId + "-dlq", 30_000);
+            deadLetters = new DeadLetterAgent(deadLetterPublisher, applierCount);
             deadLetterRunner = new AgentRunner(deadLetters, deadLetters.idleStrategy(), failures, "dead-letter",
                 "the stores are consistent, restart the pipeline");
         }
@@ -142,27 +141,27 @@ public final class PipelineCore {
         }
         // Idle strategies first: each side wakes the other's, so both exist before either agent.
         IdleStrategy[] consumerIdlers = new IdleStrategy[consumerCount];
+        for (int c = 0; c < consumerCount; c++) {
+            consumerIdlers[c] = IdleStrategy.parkOnly();
+        }
         IdleStrategy[] applierIdlers = new IdleStrategy[applierCount];
         appliers = new ShardApplier[applierCount];
         applierRunners = new AgentRunner[applierCount];
-        loops = new IngestLoop[consumerCount];
-        loopRunners = new AgentRunner[consumerCount];
-        IdleStrategy[] pending = new IdleStrategy[consumerCount];
-        for (int c = 0; c < consumerCount; c++) {
-            pending[c] = IdleStrategy.parkOnly();
-        }
         for (int a = 0; a < applierCount; a++) {
             HandOffRing[] column = new HandOffRing[consumerCount];
             for (int c = 0; c < consumerCount; c++) {
                 column[c] = rings[c][a];
             }
-            appliers[a] = new ShardApplier(a, applierCount, sets, column, pending, failures, clock, deadLetters);
+            appliers[a] = new ShardApplier(a, applierCount, sets, column, consumerIdlers, failures, clock,
+                deadLetters);
             applierIdlers[a] = appliers[a].idleStrategy();
             applierRunners[a] = new AgentRunner(appliers[a], applierIdlers[a], failures, "applier",
                 "the store is consistent up to its last commit, restart the pipeline");
         }
         failures.wakeOnFailure(applierIdlers);
         List<String> topicList = new ArrayList<>(topics());
+        loops = new IngestLoop[consumerCount];
+        loopRunners = new AgentRunner[consumerCount];
         for (int c = 0; c < consumerCount; c++) {
             IngestLoop.Wiring w = new IngestLoop.Wiring();
             w.index = c;
@@ -181,11 +180,10 @@ public final class PipelineCore {
             w.clock = clock;
             w.pollTimeoutMs = pollTimeoutMs;
             w.commitToKafka = commitToKafka;
-            w.deadLetters = consumerDeadLetters;
-            w.idle = pending[c];
+            w.deadLetters = deadLetterPublisher;
+            w.idle = consumerIdlers[c];
             loops[c] = new IngestLoop(w);
-            consumerIdlers[c] = pending[c];
-            loopRunners[c] = new AgentRunner(loops[c], pending[c], failures, "consumer",
+            loopRunners[c] = new AgentRunner(loops[c], consumerIdlers[c], failures, "consumer",
                 "the stores are consistent, restart the pipeline");
         }
     }
@@ -274,8 +272,8 @@ public final class PipelineCore {
                 deadLetters.onClose();
             }
         }
-        if (consumerDeadLetters != null) {
-            consumerDeadLetters.close();
+        if (deadLetterPublisher != null) {
+            deadLetterPublisher.close();
         }
     }
 
