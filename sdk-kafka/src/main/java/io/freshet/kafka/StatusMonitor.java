@@ -86,7 +86,9 @@ final class StatusMonitor {
 
     /** Sets every reader's CATCHING_UP flag from its set's state; allocation-free. */
     synchronized void refreshReaders() {
-        for (SetRuntime s : core.sets()) {
+        final List<SetRuntime> sets = core.sets();
+        for (int i = 0, n = sets.size(); i < n; i++) {
+            SetRuntime s = sets.get(i);
             FeatureReader r = s.reader();
             if (r != null) {
                 r.setCatchingUp(evaluate(s, scratch).state != SetStatus.State.RUNNING);
