@@ -11,9 +11,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * All user code of the pipeline, run on the consumer thread: decodes a record in place (the {@link RecordView}
- * flyweight, a reusable event per binding), extracts its entity key and event time, validates the time once
- * (negative, beyond the set's future skew, older than the source's maximum age), picks the shard, and prepares the
- * event (values, ids, filter bits) into a {@link PreparedEvent} that the caller hands over with a slot. A throw out
+ * flyweight, a reusable event per binding), extracts its entity key and event time, picks the shard, and prepares
+ * the event (values, ids, filter bits) into a {@link PreparedEvent} that the caller hands over with a slot. Each
+ * rule is checked once: the source's (size, maximum event age) here, the set's (negative time, future skew,
+ * finite values) by the preparer. A throw out
  * of user code or a rejection is a {@link BadRecordReason}, never an exception.
  *
  * <p>Threading: one instance per consumer thread. Allocation: none (beyond what the user's code allocates).
@@ -95,11 +96,9 @@ final class EventExtractor {
             cause = e;
             return BadRecordReason.TIME_ERROR;
         }
-        if (t < 0) {
-            return BadRecordReason.NEGATIVE_TIME;
-        } else if (t - nowMs > b.futureSkewMs) {
-            return BadRecordReason.FUTURE_TIME;
-        } else if (nowMs - t > b.maxEventAgeMs) {
+        // The set's time rules (negative, beyond the future skew) are the preparer's, checked once below; the
+        // source's age bound is checked here. A negative time is left to the preparer: it is not "too old".
+        if (t >= 0 && nowMs - t > b.maxEventAgeMs) {
             return BadRecordReason.TOO_OLD;
         }
         eventTimeMs = t;
@@ -119,8 +118,10 @@ final class EventExtractor {
             case EventPreparer.PREPARED:
                 return null;
             case EventPreparer.REJECTED_NEGATIVE_TIME:
+                shard = -1; // a time rejection is found before any shard sees the record: no per-shard replay check
                 return BadRecordReason.NEGATIVE_TIME;
             case EventPreparer.REJECTED_FUTURE:
+                shard = -1;
                 return BadRecordReason.FUTURE_TIME;
             case EventPreparer.REJECTED_NON_FINITE:
                 return BadRecordReason.NON_FINITE_VALUE;
