@@ -4,6 +4,7 @@ import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.KeyType;
 import io.freshet.core.spi.Keys;
+import io.freshet.kafka.internal.CaughtUpCheck;
 import io.freshet.kafka.internal.ClientProperties;
 import io.freshet.kafka.internal.EndOffsets;
 import io.freshet.kafka.internal.KeyOwners;
@@ -67,6 +68,7 @@ public final class FeaturePipeline implements AutoCloseable {
     private final StatusMonitor status;
     private final MetricsCollector metrics;
     private final KeyOwners keyOwners;
+    private final CaughtUpCheck caughtUp;
     private final long partitionCheckIntervalMs;
     private ScheduledExecutorService watcher;
     private Admin admin;
@@ -91,6 +93,7 @@ public final class FeaturePipeline implements AutoCloseable {
         this.status = new StatusMonitor(core, b.runningLagToleranceRecords, b.runningLagGraceMs);
         this.metrics = new MetricsCollector(core);
         this.keyOwners = new KeyOwners(core, kafka.getProperty(ConsumerConfig.GROUP_ID_CONFIG));
+        this.caughtUp = new CaughtUpCheck(core);
     }
 
     /** @return a new builder */
@@ -153,10 +156,10 @@ public final class FeaturePipeline implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             throwIfDown();
-            long request = core.requestFreshLag();
+            long request = caughtUp.requestFreshLag();
             Map<TopicPartition, Long> end = EndOffsets.lastStable(admin, core.assignment());
             int answer = -1;
-            while (end != null && (answer = core.freshlyCaughtUp(request, end)) < 0) {
+            while (end != null && (answer = caughtUp.freshlyCaughtUp(request, end)) < 0) {
                 throwIfDown();
                 if (System.nanoTime() > deadline) {
                     return false;

@@ -357,47 +357,6 @@ public final class PipelineCore {
     }
 
     /**
-     * Asks every consumer thread for a fresh end-offset comparison.
-     *
-     * @return the request id to wait for with {@link #freshlyCaughtUp(long, Map)}
-     */
-    public long requestFreshLag() {
-        long r = System.nanoTime();
-        lagBoard.request = r;
-        return r;
-    }
-
-    /**
-     * @param request a request id
-     * @param endOffsets last stable offsets read after the request was made
-     * @return 1 when every consumer answered the request with positions at or past the end offsets, nothing
-     *     paused, and every ring idle; 0 when some are behind; -1 when some have not answered yet
-     */
-    public int freshlyCaughtUp(long request, Map<TopicPartition, Long> endOffsets) {
-        boolean all = true;
-        for (IngestLoop l : loops) {
-            if (l.answeredRequest() < request) {
-                return -1;
-            }
-            all &= l.answeredCaughtUp();
-            for (Map.Entry<TopicPartition, Long> e : l.answeredPositions().entrySet()) {
-                Long end = endOffsets.get(e.getKey());
-                long lagRecords = end == null ? -1 : Math.max(0, end - e.getValue());
-                lagBoard.lag.put(e.getKey(), lagRecords);
-                all &= lagRecords == 0;
-            }
-        }
-        if (all && ringsIdle()) {
-            // A fresher verdict than the loops' periodic one; their next refresh confirms or revises it.
-            for (IngestLoop l : loops) {
-                l.confirmCaughtUp();
-            }
-            return 1;
-        }
-        return 0;
-    }
-
-    /**
      * Hands partitions that appeared after start to the consumer threads, each to the one with the fewest.
      *
      * @param fresh new partitions of source topics
