@@ -5,7 +5,7 @@ package io.freshet.kafka.internal;
  * runner calls {@link #doWork()} in a loop and hands its work count to an {@link IdleStrategy}, which spins or
  * parks when there was none.
  *
- * <p>Threading: every method is called on the runner's thread only.
+ * <p>Threading: every method is called on the runner's thread only, except {@link #requestStop()} (any thread).
  */
 public interface Agent {
     /** Returned by {@link #doWork()} when the agent has finished: the runner closes it and its thread ends. */
@@ -31,6 +31,11 @@ public interface Agent {
      * @return true when the agent should not park now
      */
     boolean hasPendingWork();
+
+    /**
+     * Asks the agent to finish: its next cycles wind down and return {@link #DONE}. Must wake it if it waits.
+     */
+    void requestStop();
 
     /** Releases what the agent opened; called once, after the last {@link #doWork()}, even after a failure. */
     default void onClose() {

@@ -62,6 +62,11 @@ public final class AgentRunner implements Runnable {
         }
     }
 
+    /** Asks the agent to finish (see {@link Agent#requestStop()}); {@link #join} waits for it. */
+    void requestStop() {
+        agent.requestStop();
+    }
+
     /** @param timeoutMs bound on the wait */
     void join(long timeoutMs) throws InterruptedException {
         if (thread != null) {

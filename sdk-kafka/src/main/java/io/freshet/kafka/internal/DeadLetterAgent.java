@@ -41,8 +41,8 @@ public final class DeadLetterAgent implements Agent {
         idle.wakeIfParked();
     }
 
-    /** Asks the agent to finish once every submitted ticket is done. */
-    void requestStop() {
+    @Override
+    public void requestStop() {
         stopRequested = true;
         idle.wake();
     }

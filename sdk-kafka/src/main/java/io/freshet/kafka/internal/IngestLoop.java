@@ -128,8 +128,8 @@ public final class IngestLoop implements Agent {
         return idle;
     }
 
-    /** Asks the thread to stop: it checkpoints, closes its consumer and ends. */
-    void requestStop() {
+    @Override
+    public void requestStop() {
         running = false;
         consumer.wakeup();
     }

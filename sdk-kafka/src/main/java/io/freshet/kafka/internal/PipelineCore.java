@@ -237,35 +237,27 @@ public final class PipelineCore {
         running = false;
         if (loops != null) {
             for (int c = 0; c < loops.length; c++) {
-                if (loops[c] == null) {
+                if (loopRunners[c] == null) {
                     continue;
                 }
                 if (started) {
-                    loops[c].requestStop();
+                    loopRunners[c].requestStop();
                 } else {
                     loops[c].closeUnstarted();
                 }
             }
-            for (AgentRunner r : loopRunners) {
-                if (r != null) {
-                    r.join(timeoutMs);
-                }
-            }
+            join(loopRunners, timeoutMs);
         }
-        if (appliers != null) {
-            for (ShardApplier a : appliers) {
-                if (a != null) {
-                    a.requestStop();
-                }
-            }
+        if (applierRunners != null) {
             for (AgentRunner r : applierRunners) {
                 if (r != null) {
-                    r.join(timeoutMs);
+                    r.requestStop();
                 }
             }
+            join(applierRunners, timeoutMs);
         }
-        if (deadLetters != null) {
-            deadLetters.requestStop();
+        if (deadLetterRunner != null) {
+            deadLetterRunner.requestStop();
             if (started) {
                 deadLetterRunner.join(timeoutMs);
             } else {
@@ -274,6 +266,14 @@ public final class PipelineCore {
         }
         if (deadLetterPublisher != null) {
             deadLetterPublisher.close();
+        }
+    }
+
+    private static void join(AgentRunner[] runners, long timeoutMs) throws InterruptedException {
+        for (AgentRunner r : runners) {
+            if (r != null) {
+                r.join(timeoutMs);
+            }
         }
     }
 

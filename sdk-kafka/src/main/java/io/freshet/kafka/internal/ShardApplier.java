@@ -103,8 +103,8 @@ public final class ShardApplier implements Agent {
         return idle;
     }
 
-    /** Asks the applier to finish once its rings are empty. */
-    void requestStop() {
+    @Override
+    public void requestStop() {
         stopRequested = true;
         idle.wake();
     }
