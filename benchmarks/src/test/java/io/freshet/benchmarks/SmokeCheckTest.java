@@ -125,7 +125,7 @@ class SmokeCheckTest {
 
     @Test
     void aGroupBenchmarkIsHotWhenItsMethodsAre() {
-        assertThat(SmokeCheck.isHotPath("io.freshet.kafka.internal.DecodeHandOffBenchmark.handOff")).isTrue();
-        assertThat(SmokeCheck.isHotPath("io.freshet.kafka.internal.DecodeHandOffBenchmark.decode")).isTrue();
+        assertThat(SmokeCheck.isHotPath("io.freshet.benchmarks.DecodeHandOffBenchmark.handOff")).isTrue();
+        assertThat(SmokeCheck.isHotPath("io.freshet.benchmarks.DecodeHandOffBenchmark.decode")).isTrue();
     }
 }

@@ -49,7 +49,7 @@ final class DemoStatusLine {
             + "  keys %,8d  %s%n", Math.round((now - startNs) / 1e9), (sent - lastSent) / dt,
             (applied - lastApplied) / dt, lag(m), fresh.getTotalCount() == 0 ? "   -   "
                 : String.format(Locale.ROOT, "%5.1f ms", fresh.getValueAtPercentile(99) / 1000.0),
-            pipeline.store(RiskFeatures.USER_RISK).size(), st.state());
+            pipeline.storeRows(RiskFeatures.USER_RISK), st.state());
         lastNs = now;
         lastSent = sent;
         lastApplied = applied;

@@ -168,7 +168,7 @@ public final class FraudDemo implements AutoCloseable {
             .start();
         out.printf("store: table engine at %s, %,d rows of %,d bytes, 4 shards (%s)%n", storeDirectory.storeDir(),
             capacity, RiskFeatures.USER_RISK.rowSizeBytes(),
-            pipeline.store(RiskFeatures.USER_RISK).openState());
+            pipeline.storeOpenState(RiskFeatures.USER_RISK));
 
         // Produce only once the consumers hold their positions: records produced before would wait for the
         // assignment and count as stale. With an existing topic this also applies what it already holds.
@@ -267,7 +267,7 @@ public final class FraudDemo implements AutoCloseable {
         String score = get("/score/97");
         FraudDemoSummary s = new FraudDemoSummary(producedForS, producer.sent(), producer.sentOutOfBand(),
             appliedBeforeStart, producer.acked(), producer.failed(), producer.shortfall(), m,
-            pipeline.store(RiskFeatures.USER_RISK).size(), caughtUp, pipeline.status(RiskFeatures.USER_RISK),
+            pipeline.storeRows(RiskFeatures.USER_RISK), caughtUp, pipeline.status(RiskFeatures.USER_RISK),
             probe.total(), probe.timeouts(), features, score,
             FraudDemoSummary.scoreTable(pipeline.reader(RiskFeatures.USER_RISK)));
         s.print(out);

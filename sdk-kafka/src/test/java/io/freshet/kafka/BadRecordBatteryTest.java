@@ -10,7 +10,6 @@ import io.freshet.core.ManualClock;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.internal.DeadLetterPublisher;
 import io.freshet.kafka.testing.KafkaBroker;
 import io.freshet.kafka.testing.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
@@ -183,7 +182,7 @@ class BadRecordBatteryTest {
         return Source.of(topic, new PaymentCodec()).maxEventAge(Duration.ofDays(365));
     }
 
-    static FeaturePipeline.Builder builder(KafkaBroker broker) {
+    static FeaturePipelineBuilder builder(KafkaBroker broker) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
@@ -269,10 +268,10 @@ class BadRecordBatteryTest {
             assertThat(p.status(SET).state()).isEqualTo(SetStatus.State.DOWN);
             assertThat(p.status(SET).reason()).contains("offset=50");
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (p.anyThreadAlive() && System.nanoTime() < deadline) {
+            while (PipelineTestAccess.anyThreadAlive(p) && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertThat(p.anyThreadAlive()).as("no thread keeps spinning after FAIL").isFalse();
+            assertThat(PipelineTestAccess.anyThreadAlive(p)).as("no thread keeps spinning after FAIL").isFalse();
             int ti = store.topicIndex(t);
             for (int s = 0; s < store.shardCount(); s++) {
                 assertThat(store.appliedOffset(s, ti, 0)).as("shard %s", s).isLessThan(50);
@@ -306,9 +305,9 @@ class BadRecordBatteryTest {
             long quietUntil = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(deadline, quietUntil)) {
                 for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
-                    String reason = new String(rec.headers().lastHeader(DeadLetterPublisher.REASON_HEADER).value(),
+                    String reason = new String(rec.headers().lastHeader(DeadLetterHeaders.REASON).value(),
                         StandardCharsets.UTF_8);
-                    assertThat(rec.headers().lastHeader(DeadLetterPublisher.OFFSET_HEADER)).isNotNull();
+                    assertThat(rec.headers().lastHeader(DeadLetterHeaders.OFFSET)).isNotNull();
                     out.merge(BadRecordReason.valueOf(reason), 1L, Long::sum);
                     n++;
                 }

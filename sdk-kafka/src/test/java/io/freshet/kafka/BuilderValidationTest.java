@@ -51,7 +51,7 @@ class BuilderValidationTest {
 
     @Test
     void registrationMistakesAreRefused() {
-        FeaturePipeline.Builder b = FeaturePipeline.builder().kafka(props());
+        FeaturePipelineBuilder b = FeaturePipeline.builder().kafka(props());
         assertThatThrownBy(() -> b.register(USER_RISK, MEMORY, PipelineFixtures.storeConfig(MERCHANT_STATS, 1),
             Source.of("t", new PaymentCodec()))).hasMessageContaining("set=merchant_stats");
         assertThatThrownBy(() -> b.register(USER_RISK, PipelineFixtures.memoryStore(USER_RISK, 1)))
@@ -74,16 +74,16 @@ class BuilderValidationTest {
 
     @Test
     void defaultQueueHoldsTwoPollsRoundedToAPowerOfTwo() {
-        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(new Properties())).isEqualTo(1024);
+        assertThat(FeaturePipelineBuilder.defaultQueueCapacity(new Properties())).isEqualTo(1024);
         Properties p = new Properties();
         p.put("max.poll.records", "10000");
-        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(32_768);
+        assertThat(FeaturePipelineBuilder.defaultQueueCapacity(p)).isEqualTo(32_768);
         p.put("max.poll.records", 512);
-        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(1024);
+        assertThat(FeaturePipelineBuilder.defaultQueueCapacity(p)).isEqualTo(1024);
         p.put("max.poll.records", "513");
-        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(2048);
+        assertThat(FeaturePipelineBuilder.defaultQueueCapacity(p)).isEqualTo(2048);
         p.put("max.poll.records", "1000000");
-        assertThat(FeaturePipeline.Builder.defaultQueueCapacity(p)).isEqualTo(65_536);
+        assertThat(FeaturePipelineBuilder.defaultQueueCapacity(p)).isEqualTo(65_536);
     }
 
     @Test

@@ -117,7 +117,7 @@ class OffsetMismatchTest {
             .start()) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             assertThat(opens.get() - before).isEqualTo(2);
-            assertThat(p.store(USER_RISK)).isNotSameAs(original);
+            assertThat(PipelineTestAccess.store(p, USER_RISK)).isNotSameAs(original);
             PipelineFixtures.assertMatchesReference(p.reader(USER_RISK),
                 PipelineFixtures.reference(USER_RISK, second.subList(50, 100)));
         }

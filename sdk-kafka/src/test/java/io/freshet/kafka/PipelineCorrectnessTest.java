@@ -72,7 +72,7 @@ class PipelineCorrectnessTest {
             assertThat(m.pollToApplied().count()).isEqualTo(2L * events.size());
             assertThat(m.brokerToPoll().count()).isEqualTo(2L * events.size());
             assertThat(m.lagByPartition()).hasSize(4).allSatisfy((tp, lag) -> assertThat(lag).isZero());
-            assertThat(p.store(USER_RISK).size()).isEqualTo(users.keys().size());
+            assertThat(PipelineTestAccess.store(p, USER_RISK).size()).isEqualTo(users.keys().size());
         }
     }
 

@@ -162,13 +162,13 @@ class PipelineCrashBatteryTest {
             .applierThreads(2)
             .register(USER_RISK, engine, cfg, Source.of(topic, new PaymentCodec()))
             .start()) {
-            assertThat(p.store(USER_RISK).openState()).as("the last child was killed").isEqualTo(
+            assertThat(PipelineTestAccess.store(p, USER_RISK).openState()).as("the last child was killed").isEqualTo(
                 StoreOpenState.RECOVERED);
             assertThat(p.awaitCaughtUp(Duration.ofMinutes(3))).as("final run caught up").isTrue();
             assertThat(p.status(USER_RISK).state()).isEqualTo(SetStatus.State.RUNNING);
             int keys = PipelineFixtures.assertMatchesReference(p.reader(USER_RISK), ref);
             assertThat(keys).isGreaterThan(USERS / 2);
-            assertThat(p.store(USER_RISK).size()).isEqualTo(ref.keys().size());
+            assertThat(PipelineTestAccess.store(p, USER_RISK).size()).isEqualTo(ref.keys().size());
             finalApplied = p.metrics().set(USER_RISK.name()).applied();
             assertThat(finalApplied).isLessThan(events.size());
         }

@@ -42,7 +42,7 @@ final class PipelineCrashChild {
             .queueCapacity(Integer.parseInt(args[8]))
             .register(PipelineFixtures.USER_RISK, engine, cfg, Source.of(topic, new PaymentCodec()))
             .start();
-        System.out.println("STARTED " + p.store(PipelineFixtures.USER_RISK).openState());
+        System.out.println("STARTED " + PipelineTestAccess.store(p, PipelineFixtures.USER_RISK).openState());
         System.out.flush();
         while (true) {
             Thread.sleep(REPORT_INTERVAL.toMillis());

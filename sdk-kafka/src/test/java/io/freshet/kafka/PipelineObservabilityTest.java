@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class PipelineObservabilityTest {
-    private static FeaturePipeline.Builder builder(KafkaBroker broker, String topic, int consumers) {
+    private static FeaturePipelineBuilder builder(KafkaBroker broker, String topic, int consumers) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))

@@ -51,14 +51,14 @@ class TableEnginePipelineTest {
         PipelineFixtures.produce(broker, topic, first);
         try (FeaturePipeline p = start(broker, topic, cfg, OffsetMismatchPolicy.FAIL)) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
-            assertThat(p.store(USER_RISK).openState()).isEqualTo(StoreOpenState.CREATED);
+            assertThat(PipelineTestAccess.store(p, USER_RISK).openState()).isEqualTo(StoreOpenState.CREATED);
         }
         PipelineFixtures.produce(broker, topic, second);
         List<Payment> all = new ArrayList<>(first);
         all.addAll(second);
         try (FeaturePipeline p = start(broker, topic, cfg, OffsetMismatchPolicy.FAIL)) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
-            assertThat(p.store(USER_RISK).openState()).isEqualTo(StoreOpenState.CLEAN);
+            assertThat(PipelineTestAccess.store(p, USER_RISK).openState()).isEqualTo(StoreOpenState.CLEAN);
             PipelineFixtures.assertMatchesReference(p.reader(USER_RISK), PipelineFixtures.reference(USER_RISK, all));
             assertThat(p.metrics().set(USER_RISK.name()).applied()).isEqualTo(second.size());
         }
@@ -71,7 +71,7 @@ class TableEnginePipelineTest {
             .isInstanceOf(OffsetMismatchException.class).hasMessageContaining("re-created");
         try (FeaturePipeline p = start(broker, topic, cfg, OffsetMismatchPolicy.REBUILD)) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
-            assertThat(p.store(USER_RISK).openState()).isEqualTo(StoreOpenState.CREATED);
+            assertThat(PipelineTestAccess.store(p, USER_RISK).openState()).isEqualTo(StoreOpenState.CREATED);
             PipelineFixtures.assertMatchesReference(p.reader(USER_RISK),
                 PipelineFixtures.reference(USER_RISK, third));
         }

@@ -14,6 +14,7 @@ import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.FeaturePipeline;
+import io.freshet.kafka.FeaturePipelineBuilder;
 import io.freshet.kafka.PipelineMetrics;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.RecordView;
@@ -151,7 +152,7 @@ final class FreshetHooks {
         PipelineMetrics m;
         long cpuFirst;
         long cpuLast;
-        FeaturePipeline.Builder builder = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
+        FeaturePipelineBuilder builder = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .instanceId("ingest")
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys), Source.of(topic, decoder()))
             .consumerThreads(1).applierThreads(1);

@@ -20,7 +20,6 @@ public final class Binding {
     final BadRecordPolicy policy;
     final int maxRecordBytes;
     final long maxEventAgeMs;
-    final long futureSkewMs;
     final boolean longKey;
     int topicIndex;
 
@@ -35,7 +34,6 @@ public final class Binding {
         this.policy = source.policy();
         this.maxRecordBytes = source.maxRecordBytes();
         this.maxEventAgeMs = source.maxEventAgeMs();
-        this.futureSkewMs = set.set.futureSkewMs();
         this.longKey = set.longKey;
     }
 

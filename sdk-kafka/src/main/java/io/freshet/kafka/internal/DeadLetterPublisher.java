@@ -1,6 +1,7 @@
 package io.freshet.kafka.internal;
 
 import io.freshet.kafka.BadRecordReason;
+import io.freshet.kafka.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -13,46 +14,21 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Produces bad records to dead-letter topics: the raw key, value and headers, plus {@code freshet.error.*} and
- * {@code freshet.source.*} headers, and waits for the acknowledgement, so that the caller advances the offset only
+ * Produces bad records to dead-letter topics: the raw key, value and headers, plus the {@link DeadLetterHeaders},
+ * and waits for the acknowledgement, so that the caller advances the offset only
  * after the broker has the record. A value too large for the dead-letter topic is replaced by null with a
  * {@code freshet.value.omitted.bytes} header rather than losing the record.
  *
  * <p>Threading: thread-safe (one shared idempotent producer). Allocates: this is the rare path.
  */
 public final class DeadLetterPublisher implements AutoCloseable {
-    /** Header: the {@code BadRecordReason}. */
-    public static final String REASON_HEADER = "freshet.error.reason";
-    /** Header: the exception class, when user code threw. */
-    public static final String CLASS_HEADER = "freshet.error.class";
-    /** Header: the exception message, at most 256 chars. */
-    public static final String MESSAGE_HEADER = "freshet.error.message";
-    /** Header: the feature set. */
-    public static final String SET_HEADER = "freshet.featureset";
-    /** Header: source topic. */
-    public static final String TOPIC_HEADER = "freshet.source.topic";
-    /** Header: source partition. */
-    public static final String PARTITION_HEADER = "freshet.source.partition";
-    /** Header: source offset. */
-    public static final String OFFSET_HEADER = "freshet.source.offset";
-    /** Header: present when the value was too large to dead-letter; its original size. */
-    public static final String OMITTED_HEADER = "freshet.value.omitted.bytes";
     private static final int MAX_MESSAGE_CHARS = 256;
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final long timeoutMs;
 
     DeadLetterPublisher(Properties kafka, String clientId, long timeoutMs) {
-        Properties p = new Properties();
-        p.putAll(kafka);
-        // Consumer-only keys would only produce "unknown config" warnings.
-        for (String k : new String[] {"group.id", "isolation.level", "enable.auto.commit", "auto.offset.reset",
-            "max.poll.records", "max.poll.interval.ms", "group.instance.id", "partition.assignment.strategy",
-            "fetch.min.bytes", "fetch.max.wait.ms", "fetch.max.bytes", "max.partition.fetch.bytes",
-            "session.timeout.ms", "heartbeat.interval.ms", "key.deserializer", "value.deserializer",
-            "transactional.id"}) {
-            p.remove(k);
-        }
+        Properties p = ClientProperties.withoutConsumerKeys(kafka);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -91,19 +67,20 @@ public final class DeadLetterPublisher implements AutoCloseable {
     private void send(String topic, String setName, ConsumerRecord<byte[], byte[]> rec, BadRecordReason reason,
         Throwable cause, boolean omitValue) throws Exception {
         RecordHeaders h = new RecordHeaders(rec.headers().toArray());
-        h.add(REASON_HEADER, utf8(reason.name()));
+        h.add(DeadLetterHeaders.REASON, utf8(reason.name()));
         if (cause != null) {
-            h.add(CLASS_HEADER, utf8(cause.getClass().getName()));
+            h.add(DeadLetterHeaders.CLASS, utf8(cause.getClass().getName()));
             String m = String.valueOf(cause.getMessage());
-            h.add(MESSAGE_HEADER, utf8(m.length() > MAX_MESSAGE_CHARS ? m.substring(0, MAX_MESSAGE_CHARS) : m));
+            h.add(DeadLetterHeaders.MESSAGE,
+                utf8(m.length() > MAX_MESSAGE_CHARS ? m.substring(0, MAX_MESSAGE_CHARS) : m));
         }
-        h.add(SET_HEADER, utf8(setName));
-        h.add(TOPIC_HEADER, utf8(rec.topic()));
-        h.add(PARTITION_HEADER, utf8(Integer.toString(rec.partition())));
-        h.add(OFFSET_HEADER, utf8(Long.toString(rec.offset())));
+        h.add(DeadLetterHeaders.SET, utf8(setName));
+        h.add(DeadLetterHeaders.TOPIC, utf8(rec.topic()));
+        h.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(rec.partition())));
+        h.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(rec.offset())));
         byte[] value = rec.value();
         if (omitValue) {
-            h.add(OMITTED_HEADER, utf8(Integer.toString(value == null ? 0 : value.length)));
+            h.add(DeadLetterHeaders.OMITTED, utf8(Integer.toString(value == null ? 0 : value.length)));
             value = null;
         }
         producer.send(new ProducerRecord<>(topic, null, rec.key(), value, h)).get(timeoutMs, TimeUnit.MILLISECONDS);

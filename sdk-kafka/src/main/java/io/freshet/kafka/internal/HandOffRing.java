@@ -16,34 +16,39 @@ public final class HandOffRing {
     private final SpscArrayQueue<Slot> free;
     private final int capacity;
 
-    HandOffRing(int capacity, Binding[] bindings) {
+    /**
+     * @param capacity number of slots
+     * @param preparedCapacity capacity of each slot's prepared event
+     * @param textKeys whether slots need a text-key buffer
+     */
+    public HandOffRing(int capacity, int preparedCapacity, boolean textKeys) {
         this.capacity = capacity;
         this.full = new SpscArrayQueue<>(capacity);
         this.free = new SpscArrayQueue<>(capacity);
         for (int i = 0; i < capacity; i++) {
-            if (!free.offer(new Slot(bindings))) {
+            if (!free.offer(new Slot(preparedCapacity, textKeys))) {
                 throw new IllegalStateException("free queue refused slot " + i + " of capacity=" + capacity);
             }
         }
     }
 
     /** @return a free slot, or null when the applier is behind (back-pressure) */
-    Slot claim() {
+    public Slot claim() {
         return free.relaxedPoll();
     }
 
     /** @param slot a claimed, filled slot */
-    void publish(Slot slot) {
+    public void publish(Slot slot) {
         full.offer(slot);
     }
 
     /** @return the next filled slot, or null */
-    Slot poll() {
+    public Slot poll() {
         return full.relaxedPoll();
     }
 
     /** @param slot a polled slot the applier is done with */
-    void release(Slot slot) {
+    public void release(Slot slot) {
         slot.clear();
         free.offer(slot);
     }
@@ -53,13 +58,8 @@ public final class HandOffRing {
         return free.size() >= capacity;
     }
 
-    /** @return free slots now (approximate under concurrency) */
-    int freeSlots() {
-        return free.size();
-    }
-
-    /** @return number of slots */
-    int capacity() {
-        return capacity;
+    /** @return true when at least half the slots are free (a paused partition may resume) */
+    boolean halfFree() {
+        return free.size() >= Math.max(1, capacity / 2);
     }
 }

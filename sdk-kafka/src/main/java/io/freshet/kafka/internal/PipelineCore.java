@@ -1,6 +1,7 @@
 package io.freshet.kafka.internal;
 
 import io.freshet.core.EpochClock;
+import io.freshet.core.internal.kernel.Kernels;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.PipelineException;
 import io.freshet.kafka.ScaleMode;
@@ -12,53 +13,48 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The shared state of one running pipeline: sets and bindings, the matrix of hand-off rings (one per consumer
- * thread and applier thread), the thread objects, the first failure and the published lag. Built by
- * {@code FeaturePipeline}; the loops read it.
+ * The wiring and lifecycle of one running pipeline: sets and bindings, the matrix of hand-off rings (one per
+ * consumer thread and applier thread), the agents and their runners, the first failure and the published lag.
+ * Built by {@code FeaturePipeline}. Nothing below reads it: each agent gets what it needs at construction.
  *
- * <p>Threading: immutable after {@link #wire}, except the volatile/atomic fields, which any thread may read.
+ * <p>Threading: immutable after {@link #wire}; {@link #stop} by the owner; the rest from any thread.
  */
 public final class PipelineCore {
-    private static final Logger LOG = LoggerFactory.getLogger(PipelineCore.class);
-
-    final String instanceId;
-    final EpochClock clock;
-    final ScaleMode mode;
-    final Properties kafka;
-    final List<SetRuntime> sets;
-    final Binding[] bindings;
+    private final String instanceId;
+    private final EpochClock clock;
+    private final ScaleMode mode;
+    private final Properties kafka;
+    private final List<SetRuntime> sets;
+    private final Binding[] bindings;
+    /** Source topic → its bindings (read by the partition watcher). */
     final Map<String, Binding[]> bindingsByTopic;
-    final int consumerCount;
-    final int applierCount;
-    final int queueCapacity;
-    final long pollTimeoutMs;
-    final boolean commitToKafka;
-    HandOffRing[][] rings;
-    IngestLoop[] loops;
-    ShardApplier[] appliers;
-    DeadLetterPublisher deadLetters;
-    private final AtomicReference<PipelineException> failure = new AtomicReference<>();
+    private final int consumerCount;
+    private final int applierCount;
+    private final int queueCapacity;
+    private final long pollTimeoutMs;
+    private final boolean commitToKafka;
+    private final FailureLatch failures;
+    private final LagBoard lagBoard = new LagBoard();
+    private HandOffRing[][] rings;
+    private IngestLoop[] loops;
+    private ShardApplier[] appliers;
+    private AgentRunner[] loopRunners;
+    private AgentRunner[] applierRunners;
+    private DeadLetterAgent deadLetters;
+    private AgentRunner deadLetterRunner;
+    private DeadLetterPublisher deadLetterPublisher;
     private volatile boolean running;
-    /** Partition → consumer lag (records), as last published by the owning consumer thread. */
-    final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
-    /** Called by consumer threads after each lag refresh (updates readers' CATCHING_UP flag). */
-    volatile Runnable statusListener;
-    /** Bumped by awaitCaughtUp: each loop answers with a fresh end-offset comparison. */
-    volatile long lagRequest;
 
     /**
      * @param instanceId this instance's id (client ids, key owners)
      * @param clock the applying clock
      * @param mode scale mode
      * @param kafka consumer properties, finalised
-     * @param sets feature sets with their sources
+     * @param sets feature sets
+     * @param sources each set's sources
      * @param consumerCount consumer threads
      * @param applierCount applier threads
      * @param queueCapacity slots per ring
@@ -77,6 +73,7 @@ public final class PipelineCore {
         this.queueCapacity = queueCapacity;
         this.pollTimeoutMs = pollTimeoutMs;
         this.commitToKafka = kafka.getProperty("group.id") != null;
+        this.failures = new FailureLatch(instanceId);
         List<Binding> all = new ArrayList<>();
         Map<String, List<Binding>> byTopic = new HashMap<>();
         for (SetRuntime s : sets) {
@@ -118,54 +115,96 @@ public final class PipelineCore {
     }
 
     /**
-     * Creates rings, loops and appliers once every store is open.
+     * Creates rings, agents and their runners once every store is open (the consumers' clients included).
      *
      * @param replicatedAssignment partitions per consumer thread (replicated mode), or null
      */
     public void wire(List<List<TopicPartition>> replicatedAssignment) {
+        int preparedCapacity = 1;
+        boolean textKeys = false;
+        for (SetRuntime s : sets) {
+            preparedCapacity = Math.max(preparedCapacity, Kernels.preparedCapacity(s.set));
+            textKeys |= !s.longKey;
+        }
         if (!deadLetterTopics().isEmpty()) {
-            deadLetters = new DeadLetterPublisher(kafka, "freshet-" + instanceId + "-dlq", 30_000);
+            // One thread-safe producer: consumers wait for it themselves, appliers through the agent (they must not).
+            deadLetterPublisher = new DeadLetterPublisher(kafka, "freshet-" + instanceId + "-dlq", 30_000);
+            deadLetters = new DeadLetterAgent(deadLetterPublisher, applierCount);
+            deadLetterRunner = new AgentRunner(deadLetters, deadLetters.idleStrategy(), failures, "dead-letter",
+                "the stores are consistent, restart the pipeline");
         }
         rings = new HandOffRing[consumerCount][applierCount];
         for (int c = 0; c < consumerCount; c++) {
             for (int a = 0; a < applierCount; a++) {
-                rings[c][a] = new HandOffRing(queueCapacity, bindings);
+                rings[c][a] = new HandOffRing(queueCapacity, preparedCapacity, textKeys);
             }
         }
-        appliers = new ShardApplier[applierCount];
-        for (int a = 0; a < applierCount; a++) {
-            appliers[a] = new ShardApplier(this, a);
-        }
-        loops = new IngestLoop[consumerCount];
+        // Idle strategies first: each side wakes the other's, so both exist before either agent.
+        IdleStrategy[] consumerIdlers = new IdleStrategy[consumerCount];
         for (int c = 0; c < consumerCount; c++) {
-            loops[c] = new IngestLoop(this, c, replicatedAssignment == null ? null : replicatedAssignment.get(c));
+            consumerIdlers[c] = IdleStrategy.parkOnly();
+        }
+        IdleStrategy[] applierIdlers = new IdleStrategy[applierCount];
+        appliers = new ShardApplier[applierCount];
+        applierRunners = new AgentRunner[applierCount];
+        for (int a = 0; a < applierCount; a++) {
+            HandOffRing[] column = new HandOffRing[consumerCount];
+            for (int c = 0; c < consumerCount; c++) {
+                column[c] = rings[c][a];
+            }
+            appliers[a] = new ShardApplier(a, applierCount, sets, column, consumerIdlers, failures, clock,
+                deadLetters);
+            applierIdlers[a] = appliers[a].idleStrategy();
+            applierRunners[a] = new AgentRunner(appliers[a], applierIdlers[a], failures, "applier",
+                "the store is consistent up to its last commit, restart the pipeline");
+        }
+        failures.wakeOnFailure(applierIdlers);
+        List<String> topicList = new ArrayList<>(topics());
+        loops = new IngestLoop[consumerCount];
+        loopRunners = new AgentRunner[consumerCount];
+        for (int c = 0; c < consumerCount; c++) {
+            IngestLoop.Wiring w = new IngestLoop.Wiring();
+            w.index = c;
+            w.kafka = kafka;
+            w.clientId = instanceId + "#c" + c;
+            w.manualAssignment = replicatedAssignment == null ? null : replicatedAssignment.get(c);
+            w.topics = topicList;
+            w.bindingsByTopic = bindingsByTopic;
+            w.bindings = bindings;
+            w.sets = sets;
+            w.preparedCapacity = preparedCapacity;
+            w.rings = rings[c];
+            w.applierIdlers = applierIdlers;
+            w.failures = failures;
+            w.lagBoard = lagBoard;
+            w.clock = clock;
+            w.pollTimeoutMs = pollTimeoutMs;
+            w.commitToKafka = commitToKafka;
+            w.deadLetters = deadLetterPublisher;
+            w.idle = consumerIdlers[c];
+            loops[c] = new IngestLoop(w);
+            loopRunners[c] = new AgentRunner(loops[c], consumerIdlers[c], failures, "consumer",
+                "the stores are consistent, restart the pipeline");
         }
     }
 
-    /** Starts the applier threads, then the consumer threads. */
+    /** Starts the dead-letter thread and the applier threads, then the consumer threads. */
     public void startThreads() {
         running = true;
-        for (ShardApplier a : appliers) {
-            a.start("freshet-" + instanceId + "-apply-" + a.index);
+        if (deadLetterRunner != null) {
+            deadLetterRunner.start("freshet-" + instanceId + "-dead-letters");
         }
-        for (IngestLoop l : loops) {
-            l.start("freshet-" + instanceId + "-ingest-" + l.index);
+        for (int a = 0; a < applierRunners.length; a++) {
+            applierRunners[a].start("freshet-" + instanceId + "-apply-" + a);
         }
-    }
-
-    /** @return the applier thread that owns a shard (of any set) */
-    int applierOf(int shard) {
-        return shard % applierCount;
-    }
-
-    /** @return true while the pipeline runs and nothing has failed */
-    boolean running() {
-        return running && failure.get() == null;
+        for (int c = 0; c < loopRunners.length; c++) {
+            loopRunners[c].start("freshet-" + instanceId + "-ingest-" + c);
+        }
     }
 
     /** @return true while threads should keep going (false once closed or failed) */
     public boolean isRunning() {
-        return running();
+        return running && failures.failure() == null;
     }
 
     /**
@@ -174,68 +213,75 @@ public final class PipelineCore {
      * @param e the failure
      */
     public void fail(PipelineException e) {
-        if (failure.compareAndSet(null, e)) {
-            if (e instanceof io.freshet.kafka.BadRecordException) {
-                // User code's exception (reachable as the failure's cause) may quote the payload: not logged.
-                LOG.error("pipeline instance={} stopped: {}", instanceId, e.getMessage());
-            } else {
-                LOG.error("pipeline instance={} stopped: {}", instanceId, e.getMessage(), e.getCause());
-            }
-        } else {
-            LOG.warn("pipeline instance={} further failure after stop: {}", instanceId, e.getMessage());
-        }
-        for (ShardApplier a : appliers == null ? new ShardApplier[0] : appliers) {
-            a.wake();
-        }
-    }
-
-    /** @param listener called by consumer threads after each lag refresh; must be cheap and thread-safe */
-    public void onStatusChange(Runnable listener) {
-        this.statusListener = listener;
-    }
-
-    void statusChanged() {
-        Runnable l = statusListener;
-        if (l != null) {
-            l.run();
-        }
+        failures.fail(e);
     }
 
     /** @return the first failure, or null */
     public PipelineException failure() {
-        return failure.get();
+        return failures.failure();
+    }
+
+    /** @return the lag the consumers publish */
+    public LagBoard lagBoard() {
+        return lagBoard;
     }
 
     /**
-     * Stops the threads: consumers drain their rings, checkpoint and close; then appliers finish.
+     * Stops the threads: consumers drain their rings, checkpoint and close; then appliers finish; then the
+     * dead-letter thread.
      *
      * @param timeoutMs bound on the wait per thread
      */
     public void stop(long timeoutMs) throws InterruptedException {
+        boolean started = running;
         running = false;
         if (loops != null) {
-            for (IngestLoop l : loops) {
-                l.wakeup();
+            for (int c = 0; c < loops.length; c++) {
+                if (loopRunners[c] == null) {
+                    continue;
+                }
+                if (started) {
+                    loopRunners[c].requestStop();
+                } else {
+                    loops[c].closeUnstarted();
+                }
             }
-            for (IngestLoop l : loops) {
-                l.join(timeoutMs);
+            join(loopRunners, timeoutMs);
+        }
+        if (applierRunners != null) {
+            for (AgentRunner r : applierRunners) {
+                if (r != null) {
+                    r.requestStop();
+                }
+            }
+            join(applierRunners, timeoutMs);
+        }
+        if (deadLetterRunner != null) {
+            deadLetterRunner.requestStop();
+            if (started) {
+                deadLetterRunner.join(timeoutMs);
+            } else {
+                deadLetters.onClose();
             }
         }
-        if (appliers != null) {
-            for (ShardApplier a : appliers) {
-                a.requestStop();
-            }
-            for (ShardApplier a : appliers) {
-                a.join(timeoutMs);
-            }
-        }
-        if (deadLetters != null) {
-            deadLetters.close();
+        if (deadLetterPublisher != null) {
+            deadLetterPublisher.close();
         }
     }
 
-    /** @return true when every ring is empty and every applied slot released */
-    boolean ringsIdle() {
+    private static void join(AgentRunner[] runners, long timeoutMs) throws InterruptedException {
+        for (AgentRunner r : runners) {
+            if (r != null) {
+                r.join(timeoutMs);
+            }
+        }
+    }
+
+    /** @return true when every hand-off slot is free (nothing routed waits to be applied) */
+    public boolean ringsIdle() {
+        if (rings == null) {
+            return false;
+        }
         for (HandOffRing[] row : rings) {
             for (HandOffRing r : row) {
                 if (!r.idle()) {
@@ -247,12 +293,12 @@ public final class PipelineCore {
     }
 
     /** @return number of consumer threads */
-    public int loopsCount() {
+    public int consumerCount() {
         return consumerCount;
     }
 
     /** @return number of applier threads */
-    public int appliersCount() {
+    public int applierCount() {
         return applierCount;
     }
 
@@ -261,89 +307,53 @@ public final class PipelineCore {
         return clock;
     }
 
-    /** @return true when every hand-off slot is free (nothing routed waits to be applied) */
-    public boolean ringsAreIdle() {
-        return rings != null && ringsIdle();
-    }
-
-    /**
-     * @param l a consumer loop
-     * @return its event → broker recorder (ms)
-     */
-    public StageRecorder eventToBroker(IngestLoop l) {
-        return l.eventToBrokerMs;
-    }
-
-    /**
-     * @param l a consumer loop
-     * @return its broker → poll recorder (ms)
-     */
-    public StageRecorder brokerToPoll(IngestLoop l) {
-        return l.brokerToPollMs;
-    }
-
-    /**
-     * @param a an applier
-     * @return its poll → applied recorder (µs)
-     */
-    public StageRecorder pollToApplied(ShardApplier a) {
-        return a.pollToAppliedUs;
-    }
-
-    /** @return the consumer loops */
+    /** @return the consumer loops (null before wiring) */
     public IngestLoop[] loops() {
         return loops;
     }
 
-    /** @return the applier loops */
+    /** @return the applier loops (null before wiring) */
     public ShardApplier[] appliers() {
         return appliers;
     }
 
-    /** @return the published lag per partition */
-    public Map<TopicPartition, Long> lag() {
-        return lag;
+    /** @return true while every consumer thread runs */
+    public boolean consumersAlive() {
+        return allAlive(loopRunners);
     }
 
-    /**
-     * Asks every consumer thread for a fresh end-offset comparison.
-     *
-     * @return the request id to wait for with {@link #freshlyCaughtUp(long)}
-     */
-    public long requestFreshLag() {
-        long r = System.nanoTime();
-        lagRequest = r;
-        return r;
+    /** @return true while every applier thread runs */
+    public boolean appliersAlive() {
+        return allAlive(applierRunners);
     }
 
-    /**
-     * @param request a request id
-     * @param endOffsets last stable offsets read after the request was made
-     * @return 1 when every consumer answered the request with positions at or past the end offsets, nothing
-     *     paused, and every ring idle; 0 when some are behind; -1 when some have not answered yet
-     */
-    public int freshlyCaughtUp(long request, Map<TopicPartition, Long> endOffsets) {
-        boolean all = true;
-        for (IngestLoop l : loops) {
-            if (l.answeredRequest < request) {
-                return -1;
-            }
-            all &= l.answeredCaughtUp;
-            for (Map.Entry<TopicPartition, Long> e : l.answeredPositions.entrySet()) {
-                Long end = endOffsets.get(e.getKey());
-                long lagRecords = end == null ? -1 : Math.max(0, end - e.getValue());
-                lag.put(e.getKey(), lagRecords);
-                all &= lagRecords == 0;
+    /** @return true while any pipeline thread still runs */
+    public boolean anyThreadAlive() {
+        return anyAlive(loopRunners) || anyAlive(applierRunners)
+            || deadLetterRunner != null && deadLetterRunner.isAlive();
+    }
+
+    private static boolean allAlive(AgentRunner[] runners) {
+        if (runners == null) {
+            return false;
+        }
+        for (AgentRunner r : runners) {
+            if (r == null || !r.isAlive()) {
+                return false;
             }
         }
-        if (all && ringsIdle()) {
-            // A fresher verdict than the loops' periodic one; their next refresh confirms or revises it.
-            for (IngestLoop l : loops) {
-                l.caughtUp = true;
+        return true;
+    }
+
+    private static boolean anyAlive(AgentRunner[] runners) {
+        if (runners != null) {
+            for (AgentRunner r : runners) {
+                if (r != null && r.isAlive()) {
+                    return true;
+                }
             }
-            return 1;
         }
-        return 0;
+        return false;
     }
 
     /**
@@ -396,7 +406,7 @@ public final class PipelineCore {
 
     /**
      * @param set a set index
-     * @param counter counter id
+     * @param counter counter id ({@link CounterIds})
      * @return the sum over threads
      */
     public long count(int set, int counter) {

@@ -46,6 +46,11 @@ public final class SetRuntime {
         return index;
     }
 
+    /** Deletes the closed store's files through its engine, for a rebuild (pipeline-owned stores only). */
+    void destroyStore() {
+        engine.destroy(config);
+    }
+
     /** @return a newly opened store from the engine and config (pipeline-owned stores only) */
     public RowStore storeEngineOpen() {
         return engine.open(config);
@@ -124,6 +129,11 @@ public final class SetRuntime {
             pos = Math.min(pos, a + 1);
         }
         return any ? pos : -1;
+    }
+
+    /** @return true when the shard has applied (or skipped past) the offset */
+    boolean shardPast(int shard, int topicIndex, int partition, long offset) {
+        return store.appliedOffset(shard, topicIndex, partition) >= offset;
     }
 
     /**

@@ -1,11 +1,14 @@
 package io.freshet.kafka.internal;
 
+import io.freshet.core.internal.kernel.PreparedEvent;
+import io.freshet.core.StoreConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * One pre-allocated hand-off slot between a consumer thread and a shard applier: a decoded record routed to one
- * shard of one feature set, or a progress marker. Slots circulate through a {@link HandOffRing} and are never
- * allocated after start.
+ * One pre-allocated hand-off slot between a consumer thread and a shard applier: a record prepared for one shard of
+ * one feature set (key, event time, values, ids and filter bits, extracted and validated on the consumer), or a
+ * progress marker. Slots circulate through a {@link HandOffRing} and are never allocated after start. No user
+ * object is carried: the prepared event and the text key are the slot's own buffers.
  *
  * <p>Threading: written by the consumer thread before publication, read by the applier after it; the ring's
  * release/acquire ordering makes the plain fields safe.
@@ -22,26 +25,50 @@ public final class Slot {
     int partition;
     long offset;
     long longKey;
-    CharSequence textKey;
-    Object event;
-    long eventTimeMs;
+    /** The text key, copied (text-keyed sets only; null when no binding has a text key). */
+    final TextKey textKey;
+    /**
+     * The prepared event the applier's write kernel reads. The consumer prepares into an instance of its own before
+     * it claims a slot (a rejected event must not hold one) and swaps it with this one on publication: kernel
+     * buffers circulate between the two threads, never a user object.
+     */
+    PreparedEvent prepared;
     long pollNanos;
+    /** The raw record, read only on the applier's bad-record path (a dead letter needs its bytes and headers). */
     ConsumerRecord<byte[], byte[]> record;
-    /** Per binding: a reusable event instance this slot owns while idle (swapped with the consumer's scratch). */
-    final Object[] spare;
 
-    Slot(Binding[] bindings) {
-        spare = new Object[bindings.length];
-        for (int i = 0; i < bindings.length; i++) {
-            spare[i] = bindings[i].decoder.newReusable();
-        }
+    /**
+     * @param preparedCapacity capacity of the prepared event (widest set routed through the ring)
+     * @param textKeys whether any set routed through the ring has a text key
+     */
+    Slot(int preparedCapacity, boolean textKeys) {
+        this.prepared = new PreparedEvent(preparedCapacity);
+        this.textKey = textKeys ? new TextKey(StoreConfig.MAX_KEY_BYTES) : null;
+    }
+
+    /** @param kind {@link #RECORD} or {@link #MARKER} */
+    public void kind(int kind) {
+        this.kind = kind;
+    }
+
+    /** @param offset the record's (or marker's) offset */
+    public void offset(long offset) {
+        this.offset = offset;
+    }
+
+    /** @return the record's (or marker's) offset */
+    public long offset() {
+        return offset;
+    }
+
+    /** @param key the entity key of a LONG-keyed set */
+    public void longKey(long key) {
+        this.longKey = key;
     }
 
     /** Drops references the applier no longer needs so that records can be collected. */
     void clear() {
         record = null;
-        textKey = null;
-        event = null;
         binding = null;
     }
 }

@@ -1,0 +1,93 @@
+package io.freshet.kafka;
+
+import io.freshet.kafka.internal.IngestLoop;
+import io.freshet.kafka.internal.PipelineCore;
+import io.freshet.kafka.internal.PipelineCore.CounterIds;
+import io.freshet.kafka.internal.SetRuntime;
+import io.freshet.kafka.internal.ShardApplier;
+import io.freshet.kafka.internal.StageRecorder;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Gathers a {@link PipelineMetrics} snapshot: sums every thread's counters, merges the stage recorders' interval
+ * histograms (the recording threads are never blocked: each recorder swaps its active histogram, HdrHistogram's
+ * writer-reader phaser, and this merges the swapped-out ones) into the interval since the previous snapshot and the
+ * totals since start, and copies the published lag.
+ *
+ * <p>Threading: any thread; snapshots are serialised. Allocation: per snapshot.
+ */
+final class MetricsCollector {
+    private static final int STAGES = 3;
+
+    private final PipelineCore core;
+    /** Per stage (event → broker, broker → poll, poll → applied): totals since start. Guarded by this. */
+    private final Histogram[] totals = {new Histogram(3), new Histogram(3), new Histogram(3)};
+    /** Per stage: what the recorders gathered since the previous snapshot. Guarded by this. */
+    private final Histogram[] interval = {new Histogram(3), new Histogram(3), new Histogram(3)};
+    private long intervalStartMs;
+
+    MetricsCollector(PipelineCore core) {
+        this.core = core;
+    }
+
+    /** Starts the first interval (when the threads start). */
+    synchronized void started() {
+        intervalStartMs = System.currentTimeMillis();
+    }
+
+    /**
+     * @param set a set
+     * @return records applied to its rows since start (late ones included); no allocation
+     */
+    long applied(SetRuntime set) {
+        return core.loops() == null ? 0 : core.count(set.index(), CounterIds.APPLIED);
+    }
+
+    /** @return a snapshot; starts a new interval */
+    synchronized PipelineMetrics snapshot() {
+        for (Histogram h : interval) {
+            h.reset();
+        }
+        for (IngestLoop l : core.loops()) {
+            drain(l.eventToBrokerMs(), 0);
+            drain(l.brokerToPollMs(), 1);
+        }
+        for (ShardApplier a : core.appliers()) {
+            drain(a.pollToAppliedUs(), 2);
+        }
+        PipelineMetrics.Stage[] totalStages = new PipelineMetrics.Stage[STAGES];
+        PipelineMetrics.Stage[] intervalStages = new PipelineMetrics.Stage[STAGES];
+        for (int i = 0; i < STAGES; i++) {
+            totals[i].add(interval[i]);
+            totalStages[i] = new PipelineMetrics.Stage(totals[i]);
+            intervalStages[i] = new PipelineMetrics.Stage(interval[i]);
+        }
+        final long nowMs = System.currentTimeMillis();
+        final long fromMs = intervalStartMs;
+        intervalStartMs = nowMs;
+        Map<String, PipelineMetrics.SetCounts> counts = new LinkedHashMap<>();
+        for (SetRuntime s : core.sets()) {
+            int i = s.index();
+            long[] bad = new long[BadRecordReason.values().length];
+            for (BadRecordReason r : BadRecordReason.values()) {
+                bad[r.ordinal()] = core.count(i, CounterIds.BAD_BASE + r.ordinal());
+            }
+            counts.put(s.featureSet().name(), new PipelineMetrics.SetCounts(core.count(i, CounterIds.APPLIED),
+                core.count(i, CounterIds.LATE), core.count(i, CounterIds.DUPLICATES),
+                core.count(i, CounterIds.SKIPPED), core.count(i, CounterIds.DEAD_LETTERED), bad));
+        }
+        long pauses = 0;
+        for (IngestLoop l : core.loops()) {
+            pauses += l.pauses();
+        }
+        return new PipelineMetrics(nowMs, counts, totalStages, fromMs, intervalStages,
+            new HashMap<>(core.lagBoard().lag()), pauses);
+    }
+
+    private void drain(StageRecorder r, int stage) {
+        interval[stage].add(r.intervalHistogram());
+    }
+}
