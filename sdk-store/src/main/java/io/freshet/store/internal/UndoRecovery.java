@@ -5,7 +5,9 @@ import io.freshet.core.spi.ShardWriter;
 
 /**
  * The one decision recovery makes per shard after its writer was killed (DESIGN.md, "Crash safety without replaying
- * Kafka"), for every engine. An idle undo slot: nothing was in flight. An active slot whose record's offset is the
+ * Kafka"), for every engine. First the slot and the shard's applied offsets are checked ({@link UndoSlots},
+ * {@link OffsetTable}): damage is refused, an offset whose check a kill left unwritten gets it. An idle undo slot:
+ * nothing was in flight. An offset advance in flight changed no row. An active slot whose record's offset is the
  * partition's applied offset: the apply completed (the offset moves only at commit, after the row) and the row
  * stays. Otherwise the apply is rolled back: the key's row goes back to the slot's image when the key existed before
  * (re-inserted if it is gone), and is deleted when the key was new. The engine does the row work through
@@ -17,7 +19,7 @@ import io.freshet.core.spi.ShardWriter;
 public final class UndoRecovery {
     /** {@link #rollBack} outcome: the slot was idle. */
     public static final int IDLE = 0;
-    /** {@link #rollBack} outcome: the apply had completed; nothing changed. */
+    /** {@link #rollBack} outcome: the apply (or offset advance) had completed; no row changed. */
     public static final int COMPLETED = 1;
     /** {@link #rollBack} outcome: the row got its old image back. */
     public static final int RESTORED = 2;
@@ -67,11 +69,18 @@ public final class UndoRecovery {
      * Decides about one shard's undo slot and rolls its apply back through {@code rows} when it did not complete.
      * Leaves the slot as it is.
      *
+     * @throws io.freshet.core.StoreException CORRUPT when the slot or an applied offset of the shard is damaged
+     *
      * @param shard the shard
      * @param rows the engine's row operations
      * @return {@link #IDLE}, {@link #COMPLETED}, {@link #RESTORED} or {@link #DELETED}
      */
     public int rollBack(int shard, Rows rows) {
+        undo.verify(shard);
+        offsets.verify(shard, undo);
+        if (undo.advancing(shard)) {
+            return COMPLETED;
+        }
         if (!undo.active(shard)) {
             return IDLE;
         }
