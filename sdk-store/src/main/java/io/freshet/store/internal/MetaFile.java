@@ -431,6 +431,21 @@ public final class MetaFile implements AutoCloseable {
         mapped.force(0, HEADER_BYTES);
     }
 
+    /**
+     * Checks what a killed writer left, before anything else of the store is touched: every undo slot (state and
+     * check) and every applied offset against its check, writing the one check a kill may have left unwritten
+     * ({@link OffsetTable}). Writer opens only.
+     *
+     * @throws StoreException CORRUPT naming the shard (and topic index and partition) of a damaged slot or offset
+     */
+    public void checkAfterKill() {
+        checkWritable();
+        for (int shard = 0; shard < g.shards; shard++) {
+            undo.verify(shard);
+            offsets.verify(shard, undo);
+        }
+    }
+
     /** Forces the whole file to disk (a checkpoint). */
     public void force() {
         if (!readOnly) {

@@ -5,14 +5,13 @@ import io.freshet.core.spi.ShardWriter;
 
 /**
  * The one decision recovery makes per shard after its writer was killed (DESIGN.md, "Crash safety without replaying
- * Kafka"), for every engine. First the slot and the shard's applied offsets are checked ({@link UndoSlots},
- * {@link OffsetTable}): damage is refused, an offset whose check a kill left unwritten gets it. An idle undo slot:
- * nothing was in flight. An offset advance in flight changed no row. An active slot whose record's offset is the
- * partition's applied offset: the apply completed (the offset moves only at commit, after the row) and the row
- * stays. Otherwise the apply is rolled back: the key's row goes back to the slot's image when the key existed before
- * (re-inserted if it is gone), and is deleted when the key was new. The engine does the row work through
- * {@link Rows}; the slot stays active, so that a kill during the roll-back re-runs it (every step is idempotent),
- * and the caller clears it once the roll-back is durable by its engine's rules.
+ * Kafka"), for every engine, after {@link MetaFile#checkAfterKill()} has checked the slots and the applied offsets. An
+ * idle undo slot: nothing was in flight. An offset advance in flight changed no row. An active slot whose record's
+ * offset is the partition's applied offset: the apply completed (the offset moves only at commit, after the row) and
+ * the row stays. Otherwise the apply is rolled back: the key's row goes back to the slot's image when the key existed
+ * before (re-inserted if it is gone), and is deleted when the key was new. The engine does the row work through {@link
+ * Rows}; the slot stays active, so that a kill during the roll-back re-runs it (every step is idempotent), and the
+ * caller clears it once the roll-back is durable by its engine's rules.
  *
  * <p>Internal. Used by one opening thread; allocates its key and view once per open.
  */
@@ -67,17 +66,13 @@ public final class UndoRecovery {
 
     /**
      * Decides about one shard's undo slot and rolls its apply back through {@code rows} when it did not complete.
-     * Leaves the slot as it is.
-     *
-     * @throws io.freshet.core.StoreException CORRUPT when the slot or an applied offset of the shard is damaged
+     * Leaves the slot as it is. Call {@link MetaFile#checkAfterKill()} first.
      *
      * @param shard the shard
      * @param rows the engine's row operations
      * @return {@link #IDLE}, {@link #COMPLETED}, {@link #RESTORED} or {@link #DELETED}
      */
     public int rollBack(int shard, Rows rows) {
-        undo.verify(shard);
-        offsets.verify(shard, undo);
         if (undo.advancing(shard)) {
             return COMPLETED;
         }

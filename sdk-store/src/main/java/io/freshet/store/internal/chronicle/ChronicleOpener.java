@@ -105,6 +105,7 @@ public final class ChronicleOpener {
             long copyNanos = 0;
             try {
                 if (state == StoreOpenState.RECOVERED) {
+                    meta.checkAfterKill();
                     long c0 = System.nanoTime();
                     Path copy = ChronicleRecovery.keepPreRecoveryCopy(dir, data);
                     copyNanos = System.nanoTime() - c0;

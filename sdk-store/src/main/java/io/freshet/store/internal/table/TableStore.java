@@ -122,6 +122,7 @@ public final class TableStore extends MetaBackedStore {
                 Files.deleteIfExists(dir.file(TableFormat.FILE_NAME));
                 return createNew(config, dir);
             } else {
+                meta.checkAfterKill();
                 state = StoreOpenState.RECOVERED;
             }
             meta.markOpen();
