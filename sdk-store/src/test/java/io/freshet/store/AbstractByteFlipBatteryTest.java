@@ -18,8 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -183,11 +181,7 @@ public abstract class AbstractByteFlipBatteryTest {
         List<String> failures) throws IOException {
         Path copy = dir.resolve("case");
         deleteTree(copy);
-        Files.createDirectories(copy);
-        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwx------"));
-        for (Path f : Files.list(pristine).toList()) {
-            Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-        }
+        StoreCopies.copy(pristine, copy);
         try (RandomAccessFile raf = new RandomAccessFile(copy.resolve(file).toFile(), "rw")) {
             raf.seek(pos);
             int b = raf.read();
@@ -222,16 +216,7 @@ public abstract class AbstractByteFlipBatteryTest {
 
     private Expected expected(Path pristine) {
         // Open a copy, so that the pristine files stay exactly as closed.
-        Path copy = dir.resolve("expected");
-        try {
-            Files.createDirectories(copy);
-            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwx------"));
-            for (Path f : Files.list(pristine).toList()) {
-                Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        Path copy = StoreCopies.copy(pristine, dir.resolve("expected"));
         try (RowStore s = engine().open(config(copy))) {
             return asOfOffsets(s);
         }

@@ -69,16 +69,7 @@ class StoreIntegrityTest {
         assertThat(w.begin(key, 0, 0, 1_000)).isEqualTo(ShardWriter.BEGIN_OK);
         KilledWriter.abandonAsIfKilled(s);
         // A copy: the abandoned store object still maps (and, for Chronicle, locks) the original files.
-        Path copy = dir.resolve("killed");
-        try {
-            Files.createDirectories(copy);
-            Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            for (Path f : Files.list(p).toList()) {
-                Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        Path copy = StoreCopies.copy(p, dir.resolve("killed"));
         return copy;
     }
 
@@ -138,12 +129,7 @@ class StoreIntegrityTest {
             rows = s.size();
         }
         for (int copy : new int[] {256, 320}) {
-            Path c = dir.resolve("copy" + copy);
-            Files.createDirectories(c);
-            Files.setPosixFilePermissions(c, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            for (Path f : Files.list(store).toList()) {
-                Files.copy(f, c.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
+            Path c = StoreCopies.copy(store, dir.resolve("copy" + copy));
             putLong(meta(c), copy + 8, 0x5b);
             try (RowStore s = engine.open(config(c))) {
                 assertThat(s.openState()).isIn(StoreOpenState.CLEAN, StoreOpenState.RECOVERED);
