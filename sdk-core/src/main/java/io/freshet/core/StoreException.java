@@ -44,7 +44,12 @@ public final class StoreException extends RuntimeException {
         /** The store is closed. */
         CLOSED,
         /** An I/O error. */
-        IO
+        IO,
+        /**
+         * One of the store's files is missing while another is there (a data file without its meta file, or the
+         * reverse): Freshet never re-creates one beside the other. Delete the store directory to rebuild the store.
+         */
+        INCOMPLETE
     }
 
     private final Reason reason;

@@ -7,5 +7,10 @@ public enum StoreOpenState {
     /** The store was closed cleanly last time; no recovery was needed. */
     CLEAN,
     /** The last process did not close it (killed); recovery ran and rolled back at most one apply per shard. */
-    RECOVERED
+    RECOVERED,
+    /**
+     * Opened read-only while a writer (another process, or another store object in this JVM) has the store open: the
+     * rows are live, not as of a clean close, and were not verified against a seal.
+     */
+    LIVE_WRITER
 }

@@ -4,8 +4,6 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 import static io.freshet.store.internal.MetaFileDescriptor.FILE_NAME;
 import static io.freshet.store.internal.MetaFileDescriptor.FORMAT_VERSION;
 import static io.freshet.store.internal.MetaFileDescriptor.HEADER_BYTES;
-import static io.freshet.store.internal.MetaFileDescriptor.H_BODY_CRC;
-import static io.freshet.store.internal.MetaFileDescriptor.H_BOOT_ID;
 import static io.freshet.store.internal.MetaFileDescriptor.H_CAPACITY;
 import static io.freshet.store.internal.MetaFileDescriptor.H_CREATED_MS;
 import static io.freshet.store.internal.MetaFileDescriptor.H_ENGINE;
@@ -13,20 +11,26 @@ import static io.freshet.store.internal.MetaFileDescriptor.H_FILE_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.H_FINGERPRINT;
 import static io.freshet.store.internal.MetaFileDescriptor.H_HEADER_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.H_KEY_TYPE;
-import static io.freshet.store.internal.MetaFileDescriptor.H_LAST_CLOSE_MS;
-import static io.freshet.store.internal.MetaFileDescriptor.H_LAST_OPEN_MS;
+import static io.freshet.store.internal.MetaFileDescriptor.H_LIFECYCLE;
 import static io.freshet.store.internal.MetaFileDescriptor.H_MAGIC;
 import static io.freshet.store.internal.MetaFileDescriptor.H_MAX_KEY_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.H_MAX_PARTITIONS;
 import static io.freshet.store.internal.MetaFileDescriptor.H_MAX_TOPICS;
-import static io.freshet.store.internal.MetaFileDescriptor.H_OPEN_GENERATION;
 import static io.freshet.store.internal.MetaFileDescriptor.H_ROW_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.H_SET_NAME;
 import static io.freshet.store.internal.MetaFileDescriptor.H_SHARDS;
-import static io.freshet.store.internal.MetaFileDescriptor.H_STATE;
 import static io.freshet.store.internal.MetaFileDescriptor.H_STATIC_CRC;
 import static io.freshet.store.internal.MetaFileDescriptor.H_UNDO_SLOT_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.H_VERSION;
+import static io.freshet.store.internal.MetaFileDescriptor.LIFECYCLE_BYTES;
+import static io.freshet.store.internal.MetaFileDescriptor.L_BODY_CRC;
+import static io.freshet.store.internal.MetaFileDescriptor.L_BOOT_ID;
+import static io.freshet.store.internal.MetaFileDescriptor.L_CRC;
+import static io.freshet.store.internal.MetaFileDescriptor.L_LAST_CLOSE_MS;
+import static io.freshet.store.internal.MetaFileDescriptor.L_LAST_OPEN_MS;
+import static io.freshet.store.internal.MetaFileDescriptor.L_OPEN_GENERATION;
+import static io.freshet.store.internal.MetaFileDescriptor.L_SEQUENCE;
+import static io.freshet.store.internal.MetaFileDescriptor.L_STATE;
 import static io.freshet.store.internal.MetaFileDescriptor.MAGIC;
 import static io.freshet.store.internal.MetaFileDescriptor.SET_NAME_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.STATE_CLEAN;
@@ -36,7 +40,6 @@ import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
 import io.freshet.core.internal.UnsafeAccess;
-import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.internal.MetaFileDescriptor.Geometry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -49,6 +52,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
@@ -71,20 +75,32 @@ public final class MetaFile implements AutoCloseable {
     private final long base;
     private final long previousState;
     private final long previousBootId;
+    /** The current lifecycle copy's values; written only by the lifecycle calls (one thread). */
+    private long sequence;
+    private long openGeneration;
+    private long bootId;
+    private long lastOpenMs;
+    private long lastCloseMs;
     private final String setName;
     private final UndoSlots undo;
     private final OffsetTable offsets;
     private final MetadataMap metadata;
 
-    private MetaFile(Path path, Geometry g, boolean readOnly, FileChannel channel, MappedByteBuffer mapped) {
+    private MetaFile(Path path, Geometry g, boolean readOnly, FileChannel channel, MappedByteBuffer mapped,
+        ByteBuffer header, int lifecycle) {
         this.path = path;
         this.g = g;
         this.readOnly = readOnly;
         this.channel = channel;
         this.mapped = mapped;
         this.base = UnsafeAccess.addressOf(mapped);
-        this.previousState = UNSAFE.getLongVolatile(null, base + H_STATE);
-        this.previousBootId = UNSAFE.getLong(base + H_BOOT_ID);
+        this.sequence = header.getLong(lifecycle + L_SEQUENCE);
+        this.previousState = header.getLong(lifecycle + L_STATE);
+        this.openGeneration = header.getLong(lifecycle + L_OPEN_GENERATION);
+        this.bootId = header.getLong(lifecycle + L_BOOT_ID);
+        this.previousBootId = bootId;
+        this.lastOpenMs = header.getLong(lifecycle + L_LAST_OPEN_MS);
+        this.lastCloseMs = header.getLong(lifecycle + L_LAST_CLOSE_MS);
         byte[] name = new byte[SET_NAME_BYTES];
         for (int i = 0; i < SET_NAME_BYTES; i++) {
             name[i] = UNSAFE.getByte(base + H_SET_NAME + i);
@@ -95,19 +111,24 @@ public final class MetaFile implements AutoCloseable {
         }
         this.setName = new String(name, 0, len, StandardCharsets.UTF_8);
         this.undo = new UndoSlots(path, base, g);
-        this.offsets = new OffsetTable(base, g);
+        this.offsets = new OffsetTable(path, base, g);
         this.metadata = new MetadataMap(path, mapped, base, readOnly, g);
     }
 
     /**
-     * Creates a new meta file atomically (temporary file, then rename).
+     * Creates a new meta file atomically: written whole under a temporary name (header, offsets, the given metadata,
+     * and a lifecycle that says OPEN by this process, generation 1), forced, then renamed into place. So a meta file
+     * that exists is complete and says a writer has opened it: there is no "created, never opened" state for a kill
+     * to leave behind, and an open generation of 0 is never valid.
      *
      * @param dir checked store directory
      * @param config options
      * @param engineId the engine's id
-     * @return the open meta file (writable)
+     * @param initialMetadata key/value metadata the new file holds from the start (e.g. the data file's facts)
+     * @return the open meta file (writable), OPEN
      */
-    public static MetaFile create(StoreDirectory dir, StoreConfig config, int engineId) {
+    public static MetaFile create(StoreDirectory dir, StoreConfig config, int engineId,
+        Map<String, String> initialMetadata) {
         Geometry g = Geometry.of(config);
         Path tmp = dir.createFile(FILE_NAME + StoreDirectory.TMP_SUFFIX);
         ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -131,25 +152,27 @@ public final class MetaFile implements AutoCloseable {
         }
         h.putLong(H_CREATED_MS, System.currentTimeMillis());
         h.putLong(H_STATIC_CRC, staticCrc(h));
-        h.putLong(H_STATE, STATE_CLEAN);
+        int first = H_LIFECYCLE + LIFECYCLE_BYTES;
+        h.putLong(first + L_SEQUENCE, 1);
+        h.putLong(first + L_STATE, STATE_OPEN);
+        h.putLong(first + L_OPEN_GENERATION, 1);
+        h.putLong(first + L_BOOT_ID, BootId.current());
+        h.putLong(first + L_LAST_OPEN_MS, System.currentTimeMillis());
+        h.putLong(first + L_CRC, lifecycleCrc(h, first));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS)) {
             ch.write(h, 0);
-            ByteBuffer minusOne = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
-            while (minusOne.hasRemaining()) {
-                minusOne.putLong(ShardWriter.NO_OFFSET);
-            }
-            for (long pos = g.offsetsOffset; pos < g.topicsOffset; pos += 8192) {
-                minusOne.clear();
-                minusOne.limit((int) Math.min(8192, g.topicsOffset - pos));
-                ch.write(minusOne, pos);
-            }
             ch.truncate(g.fileBytes);
             if (ch.size() < g.fileBytes) {
                 ch.write(ByteBuffer.allocate(1), g.fileBytes - 1);
             }
-            // The new file is CLEAN, so open() checks its body CRC: record it.
-            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, bodyCrc(ch, g)), H_BODY_CRC);
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, g.fileBytes);
+            MetaFile f = new MetaFile(tmp, g, false, ch, m, h.clear(), first);
+            f.offsets.clear();
+            for (Map.Entry<String, String> e : initialMetadata.entrySet()) {
+                f.metadata.put(e.getKey(), e.getValue());
+            }
+            m.force();
             ch.force(true);
         } catch (IOException e) {
             throw new StoreException(Reason.IO, tmp, "cannot write a new meta file: " + e, e);
@@ -161,6 +184,42 @@ public final class MetaFile implements AutoCloseable {
             throw new StoreException(Reason.IO, target, "cannot move the new meta file into place: " + e, e);
         }
         return open(dir, config, engineId, false);
+    }
+
+    /** CRC32C of a lifecycle copy's bytes before its own CRC. */
+    private static long lifecycleCrc(ByteBuffer header, int copy) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer b = header.duplicate();
+        b.position(copy).limit(copy + L_CRC);
+        crc.update(b);
+        return crc.getValue();
+    }
+
+    /**
+     * @return the offset of the current lifecycle copy: the valid one (its CRC matches) with the higher sequence
+     * @throws StoreException CORRUPT when neither copy is valid, or the current one holds an impossible value
+     */
+    private static int currentLifecycle(Path p, ByteBuffer h) {
+        int current = -1;
+        for (int copy = H_LIFECYCLE; copy < H_LIFECYCLE + 2 * LIFECYCLE_BYTES; copy += LIFECYCLE_BYTES) {
+            if (h.getLong(copy + L_CRC) == lifecycleCrc(h, copy)
+                && (current < 0 || h.getLong(copy + L_SEQUENCE) > h.getLong(current + L_SEQUENCE))) {
+                current = copy;
+            }
+        }
+        if (current < 0) {
+            throw new StoreException(Reason.CORRUPT, p, "lifecycle (state, openGeneration, bootId, bodyCrc) damaged "
+                + "in both copies: delete the store directory to rebuild it from Kafka");
+        }
+        long state = h.getLong(current + L_STATE);
+        if (state != STATE_CLEAN && state != STATE_OPEN) {
+            throw new StoreException(Reason.CORRUPT, p, "lifecycle state=" + state + " is neither CLEAN nor OPEN");
+        }
+        if (h.getLong(current + L_OPEN_GENERATION) <= 0) {
+            throw new StoreException(Reason.CORRUPT, p, "lifecycle openGeneration="
+                + h.getLong(current + L_OPEN_GENERATION) + " < 1");
+        }
+        return current;
     }
 
     private static long staticCrc(ByteBuffer header) {
@@ -199,13 +258,14 @@ public final class MetaFile implements AutoCloseable {
             ByteBuffer h = StoreFiles.readHeader(ch, p, HEADER_BYTES);
             h.flip();
             validateHeader(p, h, config, g, engineId, size);
-            if (h.getLong(H_STATE) == STATE_CLEAN && h.getLong(H_BODY_CRC) != bodyCrc(ch, g)) {
-                throw new StoreException(Reason.CORRUPT, p, "body checksum mismatch after a clean close: offsets or "
-                    + "undo slots are damaged; delete the store directory to rebuild it from Kafka");
+            int lifecycle = currentLifecycle(p, h);
+            if (h.getLong(lifecycle + L_STATE) == STATE_CLEAN && h.getLong(lifecycle + L_BODY_CRC) != bodyCrc(ch, g)) {
+                throw new StoreException(Reason.CORRUPT, p, "bodyCrc mismatch after a clean close: undo slots, "
+                    + "offsets, topics or metadata are damaged; delete the store directory to rebuild it from Kafka");
             }
             MappedByteBuffer m = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0,
                 g.fileBytes);
-            MetaFile f = new MetaFile(p, g, readOnly, ch, m);
+            MetaFile f = new MetaFile(p, g, readOnly, ch, m, h, lifecycle);
             ch = null;
             return f;
         } catch (IOException e) {
@@ -244,6 +304,11 @@ public final class MetaFile implements AutoCloseable {
                 + FORMAT_VERSION + ": written by a newer Freshet; upgrade, or rebuild the store");
         }
         long crc = h.getLong(H_STATIC_CRC);
+        if (crc == staticCrc(h) && version >= 1 && version < FORMAT_VERSION) {
+            throw new StoreException(Reason.OLDER_FORMAT, p, "formatVersion=" + version + " < supported="
+                + FORMAT_VERSION + ": its lifecycle and offsets carry no checksums; delete the store directory to "
+                + "rebuild it from Kafka");
+        }
         if (crc != staticCrc(h) || version < 1 || h.getInt(H_HEADER_BYTES) != HEADER_BYTES) {
             throw new StoreException(Reason.CORRUPT, p, "header checksum mismatch: the header is damaged; delete the "
                 + "store directory to rebuild it from Kafka");
@@ -322,20 +387,19 @@ public final class MetaFile implements AutoCloseable {
 
     /** @return the open generation (incremented by each writer) */
     public long openGeneration() {
-        return UNSAFE.getLongVolatile(null, base + H_OPEN_GENERATION);
+        return openGeneration;
     }
 
     /** Marks the store OPEN by this writer, in this boot, and forces the header to disk. */
     public void markOpen() {
         checkWritable();
-        UNSAFE.putLong(base + H_BOOT_ID, BootId.current());
-        UNSAFE.putLong(base + H_LAST_OPEN_MS, System.currentTimeMillis());
-        UNSAFE.putLong(base + H_OPEN_GENERATION, UNSAFE.getLong(base + H_OPEN_GENERATION) + 1);
-        UNSAFE.putLongVolatile(null, base + H_STATE, STATE_OPEN);
-        mapped.force(0, HEADER_BYTES);
+        openGeneration++;
+        bootId = BootId.current();
+        lastOpenMs = System.currentTimeMillis();
+        writeLifecycle(STATE_OPEN, 0);
     }
 
-    /** Forces every section to disk, then marks the store CLEAN and forces the header. */
+    /** Forces every section to disk, then marks the store CLEAN (with the body's checksum) and forces the header. */
     public void markClean() {
         checkWritable();
         mapped.force();
@@ -343,10 +407,43 @@ public final class MetaFile implements AutoCloseable {
         body.position(HEADER_BYTES).limit((int) g.fileBytes);
         CRC32C crc = new CRC32C();
         crc.update(body);
-        UNSAFE.putLong(base + H_BODY_CRC, crc.getValue());
-        UNSAFE.putLong(base + H_LAST_CLOSE_MS, System.currentTimeMillis());
-        UNSAFE.putLongVolatile(null, base + H_STATE, STATE_CLEAN);
+        lastCloseMs = System.currentTimeMillis();
+        writeLifecycle(STATE_CLEAN, crc.getValue());
+    }
+
+    /**
+     * Writes the next lifecycle step into the copy that is not current, CRC last, then forces the header: until the
+     * CRC is written the copy is invalid and the current one stays current, so a kill anywhere in here leaves the
+     * previous step in force.
+     */
+    private void writeLifecycle(long state, long bodyCrc) {
+        sequence++;
+        int copy = H_LIFECYCLE + (int) (sequence & 1) * LIFECYCLE_BYTES;
+        ByteBuffer h = mapped.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        h.putLong(copy + L_SEQUENCE, sequence);
+        h.putLong(copy + L_STATE, state);
+        h.putLong(copy + L_OPEN_GENERATION, openGeneration);
+        h.putLong(copy + L_BOOT_ID, bootId);
+        h.putLong(copy + L_LAST_OPEN_MS, lastOpenMs);
+        h.putLong(copy + L_LAST_CLOSE_MS, lastCloseMs);
+        h.putLong(copy + L_BODY_CRC, bodyCrc);
+        h.putLong(copy + L_CRC, lifecycleCrc(h, copy));
         mapped.force(0, HEADER_BYTES);
+    }
+
+    /**
+     * Checks what a killed writer left, before anything else of the store is touched: every undo slot (state and
+     * check) and every applied offset against its check, writing the one check a kill may have left unwritten
+     * ({@link OffsetTable}). Writer opens only.
+     *
+     * @throws StoreException CORRUPT naming the shard (and topic index and partition) of a damaged slot or offset
+     */
+    public void checkAfterKill() {
+        checkWritable();
+        for (int shard = 0; shard < g.shards; shard++) {
+            undo.verify(shard);
+            offsets.verify(shard, undo);
+        }
     }
 
     /** Forces the whole file to disk (a checkpoint). */

@@ -9,7 +9,7 @@ import io.freshet.core.StoreConfig;
  * {@link UndoSlots}, {@link OffsetTable} and {@link MetadataMap} (topics and key/value metadata).
  *
  * <pre>
- * meta.fst, format version 1, little-endian
+ * meta.fst, format version 2, little-endian
  * +--------------------------------------------------------------------------------------+ 0
  * | HEADER (4096 bytes)                                                                  |
  * |    0 magic u64 "FRESHETM"   8 formatVersion u32   12 headerBytes u32 (4096)          |
@@ -19,18 +19,21 @@ import io.freshet.core.StoreConfig;
  * |   56 maxPartitions u32      60 undoSlotBytes u32  64 fileBytes u64                   |
  * |   72 setName 64 bytes UTF-8, zero padded          136 createdMs u64                  |
  * |  248 staticCrc u64 = CRC32C of bytes [0, 248)  -- everything above is written once   |
- * |  256 state u64 (1 CLEAN, 2 OPEN)   264 openGeneration u64   272 bootId u64           |
- * |  280 lastOpenMs u64                288 lastCloseMs u64                               |
- * |  296 bodyCrc u64: CRC32C of bytes [4096, fileBytes), written at a clean close and     |
- * |      verified at an open that finds the state CLEAN (offsets and undo slots change on |
- * |      every apply, so they can only be checked at rest)                                |
+ * |  256 LIFECYCLE copy 0 (64 bytes)   320 LIFECYCLE copy 1 (64 bytes), each:            |
+ * |      +0 sequence u64  +8 state u64 (1 CLEAN, 2 OPEN)  +16 openGeneration u64         |
+ * |      +24 bootId u64   +32 lastOpenMs u64   +40 lastCloseMs u64                        |
+ * |      +48 bodyCrc u64: CRC32C of bytes [4096, fileBytes), valid while state is CLEAN   |
+ * |      +56 crc u64 = CRC32C of the copy's bytes [+0, +56)                               |
+ * |  384..4096 unused (zero; read by nothing)                                             |
  * +--------------------------------------------------------------------------------------+ 4096
  * | UNDO SLOTS: shards x undoSlotBytes (multiple of 64)                                  |
- * |   +0 state u64 (0 IDLE, 1 ACTIVE)  +8 topicIndex i32  +12 partition i32              |
- * |   +16 offset u64  +24 reserved u64  +32 existed u64  +40 keyLength i32 (-1 LONG)     |
- * |   +48 longKey u64  +56 key bytes (maxKeyBytes, padded to 8)  then the row image      |
+ * |   +0 state u64 (0 IDLE, UNDO_ACTIVE, UNDO_ADVANCE)  +8 topicIndex i32                 |
+ * |   +12 partition i32  +16 offset u64  +24 check u64  +32 existed u64                  |
+ * |   +40 keyLength i32 (-1 LONG)  +48 longKey u64  +56 key bytes (maxKeyBytes, padded   |
+ * |   to 8)  then the row image                                                          |
  * +--------------------------------------------------------------------------------------+
- * | OFFSETS: shards x align64(maxTopics x maxPartitions x u64); -1 = none                |
+ * | OFFSETS: shards x align64(maxTopics x maxPartitions x 16): per partition             |
+ * |   offset u64 (-1 = none), check u64 = OffsetTable.check(offset, entry index)         |
  * +--------------------------------------------------------------------------------------+
  * | TOPICS: maxTopics x 256 bytes: length u32, crc u32 (CRC32C of the name), UTF-8 name  |
  * +--------------------------------------------------------------------------------------+
@@ -39,12 +42,34 @@ import io.freshet.core.StoreConfig;
  * +--------------------------------------------------------------------------------------+
  * </pre>
  *
- * <p>The undo slot's word at +24 is reserved. Version 1 wrote the shard's previous applied offset there on every
- * apply, and nothing ever read it: recovery needs no such value, because the applied offset only moves at commit,
- * after the row is complete and before the slot goes idle, so an active slot finds the offset either at the
- * record's own offset (the apply completed: keep the row) or still where it was before the apply (roll the row
- * back; the offset is already right). It is no longer written (one store less per apply); files that hold a value
- * there open as before, and the word stays in the layout so that existing stores keep their geometry.
+ * <p><b>What guards each byte.</b>
+ * <ul>
+ * <li><b>[0, 256)</b>: magic (FOREIGN), formatVersion (NEWER_FORMAT / OLDER_FORMAT, read before the checksum so that
+ * the reason is right), then staticCrc over all of [0, 248) (CORRUPT "header checksum"), so no byte of the
+ * written-once fields (engine, key type, fingerprint, sizes, set name, creation time, the padding up to 248) changes
+ * unseen; each field is then also compared with the config (FINGERPRINT_MISMATCH, CONFIG_MISMATCH) and fileBytes
+ * with the file's length (TRUNCATED / CORRUPT). [248, 256) is the checksum itself (a flip: CORRUPT).
+ * <li><b>[256, 384), the lifecycle</b>: everything that changes at open and close (state, openGeneration, bootId,
+ * the times, bodyCrc) lives in two copies, each with its own CRC32C. A writer writes the copy that is not current,
+ * with the next sequence number and its CRC, then forces the page: a kill at any instruction leaves the current copy
+ * whole, and a torn copy fails its CRC, so it is never read. The valid copy with the higher sequence is current. A
+ * damaged copy falls back to the other one, which is the store's previous lifecycle step, never a made-up one: a
+ * cleanly closed store may look killed (recovery then finds idle undo slots and checked offsets, and a data file
+ * that says it is sealed is verified as sealed: nothing changes), a killed store may look clean (then the bodyCrc,
+ * and the table engine's seal, refuse it), and a store may look as it did one step earlier in the same boot. The
+ * open generation is never 0 in a valid copy (a store is created with generation 1). Both copies damaged, or a
+ * state other than CLEAN/OPEN: CORRUPT naming the field.
+ * <li><b>[384, 4096)</b>: unused; no code reads it, so a flip there is harmless.
+ * <li><b>undo slots and offsets</b>: at rest (state CLEAN) the bodyCrc covers them whole. After a kill each undo
+ * record has its {@code check} and each applied offset its own; {@link UndoSlots} and {@link OffsetTable} give the
+ * argument that tells a write torn by a kill from damage. The undo states are patterns with every byte non-zero, so
+ * no one-byte change turns one into another. Not covered after a kill: the text key bytes and the row image of an
+ * active undo slot (a checksum over them would cost the apply more than its budget).
+ * <li><b>topics, metadata</b>: each entry / copy has its own CRC32C (and the bodyCrc at rest).
+ * </ul>
+ *
+ * <p>Version 1 kept one unchecked copy of the lifecycle fields and unchecked offsets: such a file is refused with
+ * OLDER_FORMAT (delete the store directory to rebuild it from Kafka).
  *
  * <p>Internal: not part of the public API. Stateless.
  */
@@ -54,7 +79,7 @@ public final class MetaFileDescriptor {
     /** "FRESHETM" read as a little-endian u64. */
     public static final long MAGIC = 0x4d54454853455246L;
     /** The format version this code writes and the highest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** Bytes of the header, the offset of the first undo slot. */
     public static final int HEADER_BYTES = 4096;
     /** Header state: the last writer closed the store. */
@@ -80,27 +105,39 @@ public final class MetaFileDescriptor {
     static final int SET_NAME_BYTES = 64;
     static final int H_CREATED_MS = 136;
     static final int H_STATIC_CRC = 248;
-    static final int H_STATE = 256;
-    static final int H_OPEN_GENERATION = 264;
-    static final int H_BOOT_ID = 272;
-    static final int H_LAST_OPEN_MS = 280;
-    static final int H_LAST_CLOSE_MS = 288;
-    static final int H_BODY_CRC = 296;
+    /** Offset of lifecycle copy 0; copy 1 follows at {@code + LIFECYCLE_BYTES}. */
+    static final int H_LIFECYCLE = 256;
+    static final int LIFECYCLE_BYTES = 64;
+    static final int L_SEQUENCE = 0;
+    static final int L_STATE = 8;
+    static final int L_OPEN_GENERATION = 16;
+    static final int L_BOOT_ID = 24;
+    static final int L_LAST_OPEN_MS = 32;
+    static final int L_LAST_CLOSE_MS = 40;
+    static final int L_BODY_CRC = 48;
+    static final int L_CRC = 56;
 
     static final int U_STATE = 0;
     static final int U_TOPIC = 8;
     static final int U_PARTITION = 12;
     static final int U_OFFSET = 16;
-    /** Reserved (see the class comment): written by format version 1 before this change, read by nobody. */
-    static final int U_RESERVED = 24;
+    /** The record's check ({@link UndoSlots}). */
+    static final int U_CHECK = 24;
     static final int U_EXISTED = 32;
     static final int U_KEY_LENGTH = 40;
     static final int U_LONG_KEY = 48;
     static final int U_KEY_BYTES = 56;
     /** Undo slot state: no apply in flight. */
     public static final long UNDO_IDLE = 0;
-    /** Undo slot state: an apply is in flight; the slot holds what rolls it back. */
-    public static final long UNDO_ACTIVE = 1;
+    /**
+     * Undo slot state: an apply is in flight; the slot holds what rolls it back. A pattern with every byte non-zero
+     * and different from {@link #UNDO_ADVANCE}'s, so that no one-byte change makes an idle slot active or back.
+     */
+    public static final long UNDO_ACTIVE = 0x5541_4354_4956_4531L;
+    /** Undo slot state: an offset advance without a row is in flight (only the offset and its check change). */
+    public static final long UNDO_ADVANCE = 0x5541_4456_414e_4332L;
+    /** Bytes of one applied-offset entry: the offset and its check. */
+    static final int OFFSET_ENTRY_BYTES = 16;
 
     static final int TOPIC_ENTRY_BYTES = 256;
     static final int MAX_TOPIC_NAME_BYTES = TOPIC_ENTRY_BYTES - 8;
@@ -154,7 +191,7 @@ public final class MetaFileDescriptor {
             this.undoSlotBytes = align(U_KEY_BYTES + keyFieldBytes + rowSizeBytes, 64);
             this.undoOffset = HEADER_BYTES;
             this.offsetsOffset = undoOffset + (long) shards * undoSlotBytes;
-            this.offsetsPerShardBytes = align(maxTopics * maxPartitions * 8, 64);
+            this.offsetsPerShardBytes = align(maxTopics * maxPartitions * OFFSET_ENTRY_BYTES, 64);
             this.topicsOffset = offsetsOffset + (long) shards * offsetsPerShardBytes;
             this.metadataOffset = topicsOffset + (long) maxTopics * TOPIC_ENTRY_BYTES;
             this.fileBytes = metadataOffset + 2L * METADATA_COPY_BYTES;

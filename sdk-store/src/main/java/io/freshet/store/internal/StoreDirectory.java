@@ -134,6 +134,33 @@ public final class StoreDirectory implements AutoCloseable {
     }
 
     /**
+     * Refuses to create a store beside files of another: a store is created only in a directory that holds nothing
+     * but the writer lock and temporary files of an interrupted creation. A data file whose meta file is gone is a
+     * damaged store, not an empty one; re-creating it would silently drop its rows.
+     *
+     * @param missing the file whose absence made the caller want to create the store
+     * @throws StoreException INCOMPLETE naming the files found; IO
+     */
+    public void checkNothingButTemporaryFiles(String missing) {
+        StringBuilder found = new StringBuilder();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (!name.equals(LOCK_FILE) && !name.endsWith(TMP_SUFFIX)) {
+                    found.append(found.length() == 0 ? "" : ", ").append(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, dir, "cannot list the store directory: " + e, e);
+        }
+        if (found.length() > 0) {
+            throw new StoreException(Reason.INCOMPLETE, dir.resolve(missing), "is missing while " + found
+                + " is here: the store is damaged (or its creation was interrupted); Freshet does not re-create it. "
+                + "Delete the store directory to create a new store (and rebuild it from Kafka)");
+        }
+    }
+
+    /**
      * Takes the single-writer lock, held until {@link #close()}.
      *
      * @throws StoreException LOCKED when another process or another open store in this JVM holds it

@@ -5,19 +5,20 @@ import io.freshet.core.spi.ShardWriter;
 
 /**
  * The one decision recovery makes per shard after its writer was killed (DESIGN.md, "Crash safety without replaying
- * Kafka"), for every engine. An idle undo slot: nothing was in flight. An active slot whose record's offset is the
- * partition's applied offset: the apply completed (the offset moves only at commit, after the row) and the row
- * stays. Otherwise the apply is rolled back: the key's row goes back to the slot's image when the key existed before
- * (re-inserted if it is gone), and is deleted when the key was new. The engine does the row work through
- * {@link Rows}; the slot stays active, so that a kill during the roll-back re-runs it (every step is idempotent),
- * and the caller clears it once the roll-back is durable by its engine's rules.
+ * Kafka"), for every engine, after {@link MetaFile#checkAfterKill()} has checked the slots and the applied offsets. An
+ * idle undo slot: nothing was in flight. An offset advance in flight changed no row. An active slot whose record's
+ * offset is the partition's applied offset: the apply completed (the offset moves only at commit, after the row) and
+ * the row stays. Otherwise the apply is rolled back: the key's row goes back to the slot's image when the key existed
+ * before (re-inserted if it is gone), and is deleted when the key was new. The engine does the row work through {@link
+ * Rows}; the slot stays active, so that a kill during the roll-back re-runs it (every step is idempotent), and the
+ * caller clears it once the roll-back is durable by its engine's rules.
  *
  * <p>Internal. Used by one opening thread; allocates its key and view once per open.
  */
 public final class UndoRecovery {
     /** {@link #rollBack} outcome: the slot was idle. */
     public static final int IDLE = 0;
-    /** {@link #rollBack} outcome: the apply had completed; nothing changed. */
+    /** {@link #rollBack} outcome: the apply (or offset advance) had completed; no row changed. */
     public static final int COMPLETED = 1;
     /** {@link #rollBack} outcome: the row got its old image back. */
     public static final int RESTORED = 2;
@@ -65,13 +66,16 @@ public final class UndoRecovery {
 
     /**
      * Decides about one shard's undo slot and rolls its apply back through {@code rows} when it did not complete.
-     * Leaves the slot as it is.
+     * Leaves the slot as it is. Call {@link MetaFile#checkAfterKill()} first.
      *
      * @param shard the shard
      * @param rows the engine's row operations
      * @return {@link #IDLE}, {@link #COMPLETED}, {@link #RESTORED} or {@link #DELETED}
      */
     public int rollBack(int shard, Rows rows) {
+        if (undo.advancing(shard)) {
+            return COMPLETED;
+        }
         if (!undo.active(shard)) {
             return IDLE;
         }

@@ -1,6 +1,7 @@
 package io.freshet.store.internal;
 
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.store.internal.MetaFileDescriptor.U_CHECK;
 import static io.freshet.store.internal.MetaFileDescriptor.U_EXISTED;
 import static io.freshet.store.internal.MetaFileDescriptor.U_KEY_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.U_KEY_LENGTH;
@@ -10,6 +11,7 @@ import static io.freshet.store.internal.MetaFileDescriptor.U_PARTITION;
 import static io.freshet.store.internal.MetaFileDescriptor.U_STATE;
 import static io.freshet.store.internal.MetaFileDescriptor.U_TOPIC;
 import static io.freshet.store.internal.MetaFileDescriptor.UNDO_ACTIVE;
+import static io.freshet.store.internal.MetaFileDescriptor.UNDO_ADVANCE;
 import static io.freshet.store.internal.MetaFileDescriptor.UNDO_IDLE;
 
 import io.freshet.core.internal.UnsafeAccess;
@@ -20,7 +22,17 @@ import java.nio.file.Path;
 
 /**
  * The meta file's undo slots, one per shard ({@link MetaFileDescriptor}, "UNDO SLOTS"): the record that rolls back
- * the one apply a shard's writer may have in flight (DESIGN.md, "Crash safety without replaying Kafka").
+ * the one apply a shard's writer may have in flight (DESIGN.md, "Crash safety without replaying Kafka"), or the one
+ * offset advance (which changes no row, only an applied offset and its check: see {@link OffsetTable}).
+ *
+ * <p><b>The check.</b> A record's fixed fields (topic, partition, offset, existed, key length, numeric key) are
+ * folded into one word, {@link #check}, written with them before the state is published: {@code h = (h + field) *
+ * K} per field, K odd, so that a change to any one field alone, or to the check, is always detected (each step is a
+ * bijection of that field). The state words {@code UNDO_ACTIVE} and {@code UNDO_ADVANCE} are patterns with every
+ * byte non-zero, so that a flip cannot make an idle slot look active, or the reverse, and a slot in any other state
+ * is refused. A kill cannot tear a record: the fields and the check are all written before the ordered store of the
+ * state, so a slot that says ACTIVE has them all. The text key bytes and the row image are not folded in (the cost
+ * grows with the row; see {@link MetaFileDescriptor}).
  *
  * <p>Threading: a shard's slot is written only by that shard's writer thread (or by the opener during recovery).
  * Allocation: none.
@@ -74,11 +86,86 @@ public final class UndoSlots {
             UNSAFE.putInt(u + U_KEY_LENGTH, keyLength);
             UNSAFE.copyMemory(keyBytes, UnsafeAccess.BYTE_ARRAY_BASE, null, u + U_KEY_BYTES, keyLength);
         }
+        UNSAFE.putLong(u + U_CHECK, check(topicIndex, partition, offset, oldRow == null ? 0 : 1,
+            keyBytes == null ? -1 : keyLength, keyBytes == null ? longKey : UNSAFE.getLong(u + U_LONG_KEY)));
         if (oldRow != null) {
             UNSAFE.copyMemory(oldRow.base(), oldRow.address(), null, u + rowImageOffset, rowSizeBytes);
         }
         UNSAFE.putOrderedLong(null, u + U_STATE, UNDO_ACTIVE);
         UNSAFE.storeFence();
+    }
+
+    /**
+     * Publishes an offset advance (no row changes) before the offset is stored, so that recovery can tell an entry
+     * torn by a kill from a damaged one ({@link OffsetTable}).
+     *
+     * @param shard shard
+     * @param topicIndex topic index
+     * @param partition partition
+     * @param offset the new applied offset
+     */
+    public void recordAdvance(int shard, int topicIndex, int partition, long offset) {
+        long u = slot(shard);
+        UNSAFE.putInt(u + U_TOPIC, topicIndex);
+        UNSAFE.putInt(u + U_PARTITION, partition);
+        UNSAFE.putLong(u + U_OFFSET, offset);
+        UNSAFE.putLong(u + U_CHECK, check(topicIndex, partition, offset, UNSAFE.getLong(u + U_EXISTED),
+            UNSAFE.getInt(u + U_KEY_LENGTH), UNSAFE.getLong(u + U_LONG_KEY)));
+        UNSAFE.putOrderedLong(null, u + U_STATE, UNDO_ADVANCE);
+    }
+
+    private static final long SEED = 0x756e_646f_6368_6b31L;
+    private static final long MIX = 0x9E37_79B9_7F4A_7C15L;
+
+    /** The record's check: each field folded in by a bijective step (see the class comment). */
+    static long check(int topicIndex, int partition, long offset, long existed, int keyLength, long longKey) {
+        long h = (SEED + (((long) topicIndex << 32) | (partition & 0xffff_ffffL))) * MIX;
+        h = (h + offset) * MIX;
+        h = (h + ((existed << 32) | (keyLength & 0xffff_ffffL))) * MIX;
+        return (h + longKey) * MIX;
+    }
+
+    /**
+     * Checks a killed writer's slot: its state is one of the three, and an in-flight record matches its check.
+     *
+     * @param shard shard
+     * @throws StoreException CORRUPT naming the shard
+     */
+    public void verify(int shard) {
+        long u = slot(shard);
+        long state = UNSAFE.getLongVolatile(null, u + U_STATE);
+        if (state == UNDO_IDLE) {
+            return;
+        }
+        if (state != UNDO_ACTIVE && state != UNDO_ADVANCE) {
+            throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " has state=0x"
+                + Long.toHexString(state) + ": damaged; delete the store directory to rebuild it from Kafka");
+        }
+        if (UNSAFE.getLong(u + U_CHECK) != check(UNSAFE.getInt(u + U_TOPIC), UNSAFE.getInt(u + U_PARTITION),
+            UNSAFE.getLong(u + U_OFFSET), UNSAFE.getLong(u + U_EXISTED), UNSAFE.getInt(u + U_KEY_LENGTH),
+            UNSAFE.getLong(u + U_LONG_KEY))) {
+            throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " fails its check: "
+                + "damaged; delete the store directory to rebuild it from Kafka");
+        }
+    }
+
+    /**
+     * @param shard shard
+     * @return whether an offset advance was in flight when the last writer stopped
+     */
+    public boolean advancing(int shard) {
+        return UNSAFE.getLongVolatile(null, slot(shard) + U_STATE) == UNDO_ADVANCE;
+    }
+
+    /**
+     * @return whether the shard's slot is in flight (ACTIVE or ADVANCE) for this topic, partition and offset: the
+     *     one entry a kill may have left with its offset stored and its check not yet
+     */
+    boolean names(int shard, int topicIndex, int partition, long offset) {
+        long u = slot(shard);
+        long state = UNSAFE.getLongVolatile(null, u + U_STATE);
+        return (state == UNDO_ACTIVE || state == UNDO_ADVANCE) && UNSAFE.getInt(u + U_TOPIC) == topicIndex
+            && UNSAFE.getInt(u + U_PARTITION) == partition && UNSAFE.getLong(u + U_OFFSET) == offset;
     }
 
     /**

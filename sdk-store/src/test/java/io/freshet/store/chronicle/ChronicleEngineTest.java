@@ -336,20 +336,16 @@ class ChronicleEngineTest {
     }
 
     @Test
-    void aStoreWhoseCreationWasInterruptedIsCreatedAgain() {
+    void aMetaFileWithoutItsDataFileIsRefusedNotCreatedAgain() throws IOException {
         Path store = tmp.resolve("half-made");
-        // A kill after the meta file was created and before the data file was recorded in it.
+        // A meta file alone (its data file lost): issue 21 item 2, the store is refused, never silently re-created.
         io.freshet.store.internal.StoreDirectory d = io.freshet.store.internal.StoreDirectory.open(store, true);
-        io.freshet.store.internal.MetaFile.create(d, ChronicleChild.config(store), ChronicleRowStore.ENGINE_ID)
-            .close();
-        try (RowStore s = new ChronicleStoreEngine().open(ChronicleChild.config(store))) {
-            assertThat(s.openState()).isEqualTo(StoreOpenState.CREATED);
-            ChronicleChild.apply(s, 1, ShardWriter.NO_SOURCE, 0);
-        }
-        try (RowStore s = new ChronicleStoreEngine().open(ChronicleChild.config(store))) {
-            assertThat(s.openState()).isEqualTo(StoreOpenState.CLEAN);
-            assertThat(s.size()).isEqualTo(1);
-        }
+        io.freshet.store.internal.MetaFile.create(d, ChronicleChild.config(store), ChronicleRowStore.ENGINE_ID,
+            java.util.Map.of()).close();
+        d.close();
+        assertThatThrownBy(() -> new ChronicleStoreEngine().open(ChronicleChild.config(store)))
+            .isInstanceOf(StoreException.class);
+        assertThat(Files.exists(store.resolve(ChronicleRowStore.DATA_FILE))).as("no data file was created").isFalse();
     }
 
     // ---- keys ----------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ class UndoRecoveryTest {
         storeDir = StoreDirectory.open(dir.resolve("s"), true);
         StoreConfig config = StoreConfig.builder(RowStoreContractTest.SET).directory(dir.resolve("s"))
             .capacity(100).shards(2).build();
-        meta = MetaFile.create(storeDir, config, 7);
+        meta = MetaFile.create(storeDir, config, 7, java.util.Map.of());
     }
 
     @AfterEach

@@ -167,7 +167,8 @@ class TableRecoveryKillTest {
         for (int shard = 0; shard < TableChild.SHARDS; shard++) {
             long state = read(store.resolve("meta.fst"), 4096 + (long) shard * undoSlotBytes, 8).getLong(0);
             assertThat(state).as("undo slot of shard " + shard + " active").isEqualTo(
-                shard == roles.evicting() ? 0 : 1);
+                shard == roles.evicting() ? io.freshet.store.internal.MetaFileDescriptor.UNDO_IDLE
+                    : io.freshet.store.internal.MetaFileDescriptor.UNDO_ACTIVE);
         }
         return roles;
     }

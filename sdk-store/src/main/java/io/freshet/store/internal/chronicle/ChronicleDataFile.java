@@ -37,6 +37,26 @@ import java.util.zip.CRC32C;
  * of refusing a flipped byte instead of serving it); after a kill the file is recovered by Chronicle instead, whose
  * per-entry checksums find torn entries.
  *
+ * <p><b>Every byte of a Chronicle store, and what guards it</b> (issue 21):
+ * <ul>
+ * <li>{@code meta.fst}: as for every engine, see {@code MetaFileDescriptor} (static header CRC, two checksummed
+ * lifecycle copies, bodyCrc at rest, checked undo records and applied offsets after a kill, CRC'd topics and
+ * metadata). The facts above (headerCrc, headerBytes, fileBytes, fileCrc) live in its metadata, so they are
+ * guarded by the metadata copies' CRCs, and written into the meta file before it appears (a store never exists
+ * without them).
+ * <li>Data file [0, 12 + header length): the recorded header CRC, at every open (CORRUPT), and the length checks
+ * (TRUNCATED) before Chronicle maps anything.
+ * <li>Data file [12 + header length, end), cleanly closed: the recorded whole-file CRC and length (CORRUPT).
+ * <li>Data file beyond its header after a kill: the header CRC and lengths as above, then only Chronicle's own
+ * checks (its recovery verifies entry checksums and rebuilds segment headers). What a byte damaged in a complete
+ * entry becomes there is Chronicle's recovery's decision, not a Freshet refusal: this is the one range with no guard
+ * of Freshet's own (closing it needs a per-row check on the apply path; not done).
+ * <li>{@value ChronicleRowStore#PRE_RECOVERY_FILE}: exists only after a kill during recovery, complete (written
+ * under a temporary name, renamed), and put back as the data file before anything else: then guarded as the data
+ * file after a kill. {@code *.tmp} files are never read.
+ * <li>{@code writer.lock}: its content is never read; only the lock on it counts.
+ * </ul>
+ *
  * <p>Internal. Stateless; thread-safe.
  */
 public final class ChronicleDataFile {

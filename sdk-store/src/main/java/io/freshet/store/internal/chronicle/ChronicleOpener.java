@@ -67,18 +67,12 @@ public final class ChronicleOpener {
                     throw new StoreException(Reason.IO, dir.path(), "no store here (" + MetaFileDescriptor.FILE_NAME
                         + " is missing): open it for writing once to create it");
                 }
+                dir.checkNothingButTemporaryFiles(MetaFileDescriptor.FILE_NAME);
                 meta = create(dir, config, data);
                 state = StoreOpenState.CREATED;
             } else {
                 meta = MetaFile.open(dir, config, ChronicleRowStore.ENGINE_ID, config.readOnly());
                 state = meta.wasClean() ? StoreOpenState.CLEAN : StoreOpenState.RECOVERED;
-                if (!config.readOnly() && meta.openGeneration() <= 1
-                    && meta.metadata().get(ChronicleDataFile.META_HEADER_CRC) == null) {
-                    // Killed while creating the store (before its data file was recorded): nothing was ever
-                    // applied, so create it again.
-                    meta = recreate(dir, config, data, meta);
-                    state = StoreOpenState.CREATED;
-                }
             }
             boolean writerAlive = config.readOnly() && dir.writerAlive();
             if (config.readOnly() && state == StoreOpenState.RECOVERED) {
@@ -88,7 +82,7 @@ public final class ChronicleOpener {
                         + "then read");
                 }
                 // A live writer keeps its store OPEN: nothing to recover, the reader attaches to it as it is.
-                state = StoreOpenState.CLEAN;
+                state = StoreOpenState.LIVE_WRITER;
             }
             if (state == StoreOpenState.RECOVERED && !meta.lastWriterInThisBoot()) {
                 if (config.osCrashPolicy() == StoreConfig.OsCrashPolicy.FAIL) {
@@ -111,6 +105,7 @@ public final class ChronicleOpener {
             long copyNanos = 0;
             try {
                 if (state == StoreOpenState.RECOVERED) {
+                    meta.checkAfterKill();
                     long c0 = System.nanoTime();
                     Path copy = ChronicleRecovery.keepPreRecoveryCopy(dir, data);
                     copyNanos = System.nanoTime() - c0;
@@ -191,13 +186,13 @@ public final class ChronicleOpener {
         Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         int header = ChronicleDataFile.headerBytes(data);
         long headerCrc = ChronicleDataFile.crc(data, header);
-        MetaFile meta = MetaFile.create(dir, config, ChronicleRowStore.ENGINE_ID);
-        // OPEN while the data file's facts are recorded: a kill here leaves a store that open() recognises as
-        // half-made (no header CRC) and creates again.
-        meta.markOpen();
-        meta.metadata().put(ChronicleDataFile.META_HEADER_BYTES, Integer.toString(header));
-        meta.metadata().put(ChronicleDataFile.META_HEADER_CRC, Long.toHexString(headerCrc));
-        meta.metadata().put(ChronicleDataFile.META_FILE_BYTES, Long.toString(Files.size(data)));
+        // The meta file appears whole, with the data file's facts in it and OPEN: a kill before the markClean below
+        // leaves a store that recovers (empty); a kill before the meta file appears leaves a data file alone,
+        // which the next open refuses (INCOMPLETE) rather than guess.
+        MetaFile meta = MetaFile.create(dir, config, ChronicleRowStore.ENGINE_ID, Map.of(
+            ChronicleDataFile.META_HEADER_BYTES, Integer.toString(header),
+            ChronicleDataFile.META_HEADER_CRC, Long.toHexString(headerCrc),
+            ChronicleDataFile.META_FILE_BYTES, Long.toString(Files.size(data))));
         meta.markClean();
         return meta;
     }

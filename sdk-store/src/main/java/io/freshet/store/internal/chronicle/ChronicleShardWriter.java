@@ -267,8 +267,15 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
     @Override
     public void advanceOffset(int topicIndex, int partition, long offset) {
         store.checkOpen();
+        if (active) {
+            throw new IllegalStateException("shard=" + shard + " has an apply in flight: commit() or abort() it "
+                + "before advancing an offset");
+        }
         if (offset > offsets.get(shard, topicIndex, partition)) {
+            // The slot names the entry while its offset and check are written (OffsetTable: torn or damaged).
+            undo.recordAdvance(shard, topicIndex, partition, offset);
             offsets.put(shard, topicIndex, partition, offset);
+            undo.clear(shard);
         }
     }
 

@@ -67,7 +67,10 @@ import io.freshet.core.StoreConfig;
  * an open of a cleanly closed store verifies all of it before serving, so a flipped byte anywhere is a typed error.
  * After a kill there is no seal: the open checks the index (slots in range, none named twice) and that each used
  * slot's key hashes to its entry's tag, reading the rows once in slot order (sequential, on all cores), and makes
- * every version word even after the in-flight applies are rolled back.
+ * every version word even after the in-flight applies are rolled back. A file whose header says SEALED is verified
+ * as sealed whatever the meta file says (a kill between the seal and the meta file's CLEAN leaves exactly that).
+ * What a kill leaves unguarded: a row byte damaged while the store was down after a kill (rows carry no check of
+ * their own between seals; one would cost the apply path), stated as such in the damage battery.
  *
  * <p>Where to put it: tmpfs ({@code /dev/shm}) is the recommended location for the lowest apply latency (a store
  * there survives a process crash, not a reboot; with {@code OsCrashPolicy.REBUILD} it rebuilds from Kafka after a

@@ -238,8 +238,12 @@ final class TableShardWriter implements ShardWriter {
     @Override
     public void advanceOffset(int topicIndex, int partition, long offset) {
         store.checkOpen();
+        checkIdle();
         if (offset > offsets.get(shard.id, topicIndex, partition)) {
+            // The slot names the entry while its offset and check are written (OffsetTable: torn or damaged).
+            undo.recordAdvance(shard.id, topicIndex, partition, offset);
             offsets.put(shard.id, topicIndex, partition, offset);
+            undo.clear(shard.id);
         }
     }
 

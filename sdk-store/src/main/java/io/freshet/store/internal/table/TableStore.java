@@ -93,21 +93,22 @@ public final class TableStore extends MetaBackedStore {
     private static TableStore openWriter(StoreConfig config, StoreDirectory dir) {
         dir.lockForWriting();
         if (!MetaFile.exists(dir)) {
+            dir.checkNothingButTemporaryFiles(MetaFileDescriptor.FILE_NAME);
             return createNew(config, dir);
         }
         MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, false);
         TableFile file = null;
         try {
-            if (meta.openGeneration() == 0) {
-                // Created but never opened by a writer: a creation was interrupted. Nothing can be lost; start over.
-                meta.close();
-                return createNew(config, dir);
-            }
             file = TableFile.open(dir, config, false);
             checkBinding(meta, file);
             StoreOpenState state;
-            if (meta.wasClean()) {
+            if (meta.wasClean() || file.sealed()) {
+                // A data file that says SEALED is verified as sealed, whatever the meta file says: a kill between
+                // the seal and the meta file's CLEAN (or between OPEN and the unseal) leaves exactly that, and
+                // rows read from a file whose seal fails must never be served.
                 file.verifySeal(false);
+            }
+            if (meta.wasClean()) {
                 state = StoreOpenState.CLEAN;
             } else if (!meta.lastWriterInThisBoot()) {
                 if (config.osCrashPolicy() == StoreConfig.OsCrashPolicy.FAIL) {
@@ -118,8 +119,10 @@ public final class TableStore extends MetaBackedStore {
                 file.close();
                 meta.close();
                 Files.deleteIfExists(dir.file(MetaFileDescriptor.FILE_NAME));
+                Files.deleteIfExists(dir.file(TableFormat.FILE_NAME));
                 return createNew(config, dir);
             } else {
+                meta.checkAfterKill();
                 state = StoreOpenState.RECOVERED;
             }
             meta.markOpen();
@@ -150,9 +153,8 @@ public final class TableStore extends MetaBackedStore {
         TableFile file = TableFile.create(dir, config, storeId);
         MetaFile meta = null;
         try {
-            meta = MetaFile.create(dir, config, TableFormat.ENGINE_ID);
-            meta.metadata().put(STORE_ID_KEY, Long.toHexString(storeId));
-            meta.markOpen();
+            // Created OPEN with the binding in it: a kill from here on leaves a store that recovers (empty).
+            meta = MetaFile.create(dir, config, TableFormat.ENGINE_ID, Map.of(STORE_ID_KEY, Long.toHexString(storeId)));
             TableStore store = new TableStore(config, dir, meta, file, StoreOpenState.CREATED);
             store.prepareWriter(false, false);
             return store;
@@ -179,18 +181,17 @@ public final class TableStore extends MetaBackedStore {
         MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, true);
         TableFile file = null;
         try {
-            if (meta.openGeneration() == 0) {
-                throw new StoreException(Reason.IO, dir.path(), "the store is being created; retry");
-            }
             file = TableFile.open(dir, config, true);
             checkBinding(meta, file);
+            boolean writerAlive = dir.writerAlive();
             if (meta.wasClean()) {
                 file.verifySeal(true);
-            } else if (!dir.writerAlive()) {
+            } else if (!writerAlive) {
                 throw new StoreException(Reason.DAMAGED, dir.path(), "the last writer was killed and no writer has "
                     + "recovered the store yet: open it for writing once (recovery runs at open), then read");
             }
-            return new TableStore(config, dir, meta, file, StoreOpenState.CLEAN);
+            return new TableStore(config, dir, meta, file,
+                writerAlive ? StoreOpenState.LIVE_WRITER : StoreOpenState.CLEAN);
         } catch (RuntimeException | Error e) {
             closeQuietly(meta, file);
             throw e;
