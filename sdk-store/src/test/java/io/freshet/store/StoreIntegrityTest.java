@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -231,15 +230,7 @@ class StoreIntegrityTest {
     @MethodSource("engines")
     void aFormatOneMetaFileIsRefusedAsOlder(StoreEngine engine) throws IOException {
         Path store = cleanStore(engine);
-        try (FileChannel ch = FileChannel.open(meta(store), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer h = ByteBuffer.allocate(248).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(h, 0);
-            h.putInt(8, 1);
-            CRC32C crc = new CRC32C();
-            crc.update(h.array(), 0, 248);
-            ch.write(h.flip(), 0);
-            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, crc.getValue()), 248);
-        }
+        StoreHeaders.rewriteFormatVersion(meta(store), 1);
         StoreException e = refusal(engine, config(store));
         assertThat(e.reason()).isEqualTo(Reason.OLDER_FORMAT);
         assertThat(e.getMessage()).contains("formatVersion=1 < supported=" + MetaFileDescriptor.FORMAT_VERSION);

@@ -11,6 +11,7 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.RowStoreContractTest;
+import io.freshet.store.StoreHeaders;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.internal.BootId;
 import io.freshet.store.internal.KilledWriter;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -207,15 +207,7 @@ class TableStoreTest {
         }
         // Rewrite the header as format 1 wrote it: formatVersion 1 at byte 8, the static CRC32C of [0, 248) at 248.
         Path file = dir.resolve("s").resolve("table.fst");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer h = ByteBuffer.allocate(248).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(h, 0);
-            h.putInt(8, 1);
-            CRC32C crc = new CRC32C();
-            crc.update(h.array(), 0, 248);
-            ch.write(h.flip(), 0);
-            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, crc.getValue()), 248);
-        }
+        StoreHeaders.rewriteFormatVersion(file, 1);
         for (StoreConfig opening : new StoreConfig[] {c, config().readOnly(true).build()}) {
             assertThatThrownBy(() -> open(opening))
                 .isInstanceOfSatisfying(StoreException.class,
