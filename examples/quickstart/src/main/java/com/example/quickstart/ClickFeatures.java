@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 
-/** Clicks per user, counted from the "clicks" topic (key: the user id as text) and served in-process. */
+/** Clicks per user, counted from a topic of clicks (key: the user id as text) and served in-process. */
 public final class ClickFeatures {
     /** One click: who clicked, and when (the record's timestamp). */
     public record Click(long userId, long timeMs) { }
@@ -33,8 +33,8 @@ public final class ClickFeatures {
     private ClickFeatures() {
     }
 
-    /** Starts a pipeline that keeps {@link #CLICKS} in a store under {@code storeDir}. */
-    public static FeaturePipeline start(String bootstrapServers, Path storeDir) {
+    /** Starts a pipeline that keeps {@link #CLICKS} of {@code topic} in a store under {@code storeDir}. */
+    public static FeaturePipeline start(String bootstrapServers, String topic, Path storeDir) {
         Properties kafka = new Properties();
         kafka.put("bootstrap.servers", bootstrapServers);
         kafka.put("group.id", "quickstart-clicks");
@@ -42,16 +42,16 @@ public final class ClickFeatures {
             .kafka(kafka)
             .register(CLICKS, StoreEngines.defaultEngine(),
                 StoreConfig.builder(CLICKS).directory(storeDir).capacity(100_000).build(),
-                Source.of("clicks", DECODER))
+                Source.of(topic, DECODER))
             .start();
     }
 
-    /** {@code java ... ClickFeatures BOOTSTRAP STORE_DIR USER}: prints the user's features once caught up. */
+    /** {@code java ... ClickFeatures BOOTSTRAP TOPIC STORE_DIR USER}: prints the user's features once caught up. */
     public static void main(String[] args) throws InterruptedException {
-        try (FeaturePipeline pipeline = start(args[0], Path.of(args[1]))) {
+        try (FeaturePipeline pipeline = start(args[0], args[1], Path.of(args[2]))) {
             pipeline.awaitCaughtUp(Duration.ofMinutes(1));
             FeatureVector features = CLICKS.newVector();
-            pipeline.reader(CLICKS).read(Long.parseLong(args[2]), features);
+            pipeline.reader(CLICKS).read(Long.parseLong(args[3]), features);
             System.out.println(features);
         }
     }
