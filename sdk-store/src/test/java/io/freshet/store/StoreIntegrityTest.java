@@ -10,7 +10,6 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.store.internal.KilledWriter;
 import io.freshet.store.internal.MetaFileDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -54,21 +53,28 @@ class StoreIntegrityTest {
         return p;
     }
 
-    /** A killed store with an apply in flight on shard 0 (topic index 0, partition 0, offset 1000). */
+    /**
+     * A killed store with an apply in flight on shard 0 (topic index 0, partition 0, offset 1000): a copy of the
+     * store's files taken while that apply is open, which is what a kill -9 at that instant leaves on disk (the
+     * mappings are shared, so the copy reads what the writer wrote). The original is then aborted and closed
+     * normally, so that nothing of it stays open in this JVM: an abandoned Chronicle map keeps its query context, and
+     * Chronicle's close-on-exit hook then waits on it until surefire kills the fork (30 s).
+     */
     private Path killedStore(StoreEngine engine) {
         Path p = dir.resolve("store");
-        RowStore s = engine.open(config(p));
-        new CrashStream(7, PARTITIONS, 100, 100).run(s, Long.MAX_VALUE);
-        assertThat(s.topicIndex(CrashStream.TOPIC)).isZero();
-        long key = 0;
-        while (s.shardOf(key) != 0) {
-            key++;
+        Path copy;
+        try (RowStore s = engine.open(config(p))) {
+            new CrashStream(7, PARTITIONS, 100, 100).run(s, Long.MAX_VALUE);
+            assertThat(s.topicIndex(CrashStream.TOPIC)).isZero();
+            long key = 0;
+            while (s.shardOf(key) != 0) {
+                key++;
+            }
+            ShardWriter w = s.writer(0);
+            assertThat(w.begin(key, 0, 0, 1_000)).isEqualTo(ShardWriter.BEGIN_OK);
+            copy = StoreCopies.copy(p, dir.resolve("killed"));
+            w.abort();
         }
-        ShardWriter w = s.writer(0);
-        assertThat(w.begin(key, 0, 0, 1_000)).isEqualTo(ShardWriter.BEGIN_OK);
-        KilledWriter.abandonAsIfKilled(s);
-        // A copy: the abandoned store object still maps (and, for Chronicle, locks) the original files.
-        Path copy = StoreCopies.copy(p, dir.resolve("killed"));
         return copy;
     }
 
