@@ -4,7 +4,7 @@ import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
-import io.freshet.store.ChronicleStoreEngine;
+import io.freshet.store.chronicle.ChronicleStoreEngine;
 import java.io.IOException;
 import java.nio.file.Path;
 import net.openhft.chronicle.map.ChronicleMap;

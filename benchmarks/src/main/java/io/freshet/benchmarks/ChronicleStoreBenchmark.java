@@ -6,7 +6,7 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.StoreConfig;
-import io.freshet.store.ChronicleStoreEngine;
+import io.freshet.store.chronicle.ChronicleStoreEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -330,7 +330,7 @@ public class ChronicleStoreBenchmark {
             if (warm) {
                 long w0 = System.nanoTime();
                 // Through the engine's gate, so the privacy switches precede Chronicle as in a real open.
-                io.freshet.store.internal.chronicle.ChronicleGate.requireReady();
+                io.freshet.store.chronicle.internal.ChronicleGate.requireReady();
                 Path tmp = newDir("chronicle-warm");
                 try (ChronicleMap<Long, byte[]> m = ChronicleMapBuilder.of(Long.class, byte[].class).entries(16)
                     .constantValueSizeBySample(new byte[ROW_BYTES]).checksumEntries(true)
@@ -361,8 +361,8 @@ public class ChronicleStoreBenchmark {
                     RowBuffer row = RowBuffer.allocateHeap(ROW_BYTES);
                     boolean found = store.readRow(KeySequence.keyOf(n / 2), row);
                     long firstReadNs = System.nanoTime() - t0;
-                    io.freshet.store.internal.chronicle.ChronicleRowStore c =
-                        (io.freshet.store.internal.chronicle.ChronicleRowStore) store;
+                    io.freshet.store.chronicle.internal.ChronicleRowStore c =
+                        (io.freshet.store.chronicle.internal.ChronicleRowStore) store;
                     long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
                     System.out.printf("reopen n=%d state=%s size=%d found=%b | jvmToMain=%d ms warm=%d ms open=%d ms "
                         + "(validate=%d ms, chronicleOpen=%d ms of which preRecoveryCopy=%d ms, rest=%d ms) "
@@ -376,8 +376,8 @@ public class ChronicleStoreBenchmark {
                     // Again in this JVM: the size-dependent cost without Chronicle's one-time start.
                     try (RowStore again = new ChronicleStoreEngine().open(config)) {
                         again.readRow(KeySequence.keyOf(n / 3), row);
-                        io.freshet.store.internal.chronicle.ChronicleRowStore a =
-                            (io.freshet.store.internal.chronicle.ChronicleRowStore) again;
+                        io.freshet.store.chronicle.internal.ChronicleRowStore a =
+                            (io.freshet.store.chronicle.internal.ChronicleRowStore) again;
                         System.out.printf("close=%d ms sameJvmReopen=%d ms (validate=%d ms, chronicleOpen=%d ms, "
                             + "state=%s)%n", ms(t2 - t1), ms(System.nanoTime() - t2), ms(a.validateNanos()),
                             ms(a.mapOpenNanos()), again.openState());

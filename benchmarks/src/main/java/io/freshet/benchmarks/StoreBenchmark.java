@@ -262,7 +262,7 @@ public class StoreBenchmark {
 
     static StoreEngine engineNamed(String name) {
         String cls = "table".equals(name) ? "io.freshet.store.TableStoreEngine"
-            : "chronicle".equals(name) ? "io.freshet.store.ChronicleStoreEngine" : null;
+            : "chronicle".equals(name) ? "io.freshet.store.chronicle.ChronicleStoreEngine" : null;
         if (cls == null) {
             throw new IllegalArgumentException("engine=" + name + " is unknown: use table, chronicle or chm");
         }

@@ -13,6 +13,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import io.freshet.core.FeatureSet;
 import io.freshet.kafka.FeaturePipeline;
 import io.freshet.store.TableStoreEngine;
+import io.freshet.store.chronicle.ChronicleStoreEngine;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
     private static final String[] API_PACKAGES = {
-        "io.freshet.core", "io.freshet.core.spi", "io.freshet.store", "io.freshet.kafka"};
+        "io.freshet.core", "io.freshet.core.spi", "io.freshet.store", "io.freshet.store.chronicle", "io.freshet.kafka"};
     /** Main classes: neither test-class directories nor the modules' test jars. */
     private static final ImportOption MAIN_CLASSES_ONLY = location -> !location.contains("/test-classes/")
         && !location.matches(Pattern.compile(".*-tests\\.jar!/.*"));
@@ -44,6 +45,7 @@ class ArchitectureTest {
         // module must be here, or the rules below would pass on nothing.
         assertThat(classes.contain(FeatureSet.class)).as("sdk-core imported").isTrue();
         assertThat(classes.contain(TableStoreEngine.class)).as("sdk-store imported").isTrue();
+        assertThat(classes.contain(ChronicleStoreEngine.class)).as("sdk-store/chronicle imported").isTrue();
         assertThat(classes.contain(FeaturePipeline.class)).as("sdk-kafka imported").isTrue();
     }
 
@@ -59,6 +61,16 @@ class ArchitectureTest {
     void kafkaReachesStoresOnlyThroughTheSpi() {
         noClasses().that().resideInAPackage("io.freshet.kafka..")
             .should().dependOnClassesThat().resideInAnyPackage("io.freshet.store..", "net.openhft..")
+            .check(classes);
+    }
+
+    @Test
+    void storeWithoutItsChronicleModuleKnowsNothingOfChronicle() {
+        // freshet-store brings no OpenHFT jar: only freshet-store-chronicle may name Chronicle, and freshet-store
+        // finds that engine through ServiceLoader, never by naming its classes.
+        noClasses().that().resideInAPackage("io.freshet.store..")
+            .and().resideOutsideOfPackage("io.freshet.store.chronicle..")
+            .should().dependOnClassesThat().resideInAnyPackage("net.openhft..", "io.freshet.store.chronicle..")
             .check(classes);
     }
 

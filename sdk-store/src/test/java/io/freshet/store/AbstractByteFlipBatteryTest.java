@@ -10,7 +10,6 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.store.internal.KilledWriter;
 import io.freshet.store.internal.MetaFileDescriptor;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -87,21 +86,30 @@ public abstract class AbstractByteFlipBatteryTest {
         return p;
     }
 
+    /**
+     * What a kill -9 leaves on disk with an apply in flight: a copy of the store's files taken while that apply is
+     * open (the mappings are shared, so the copy reads what the writer wrote). The original is then aborted and
+     * closed, so that nothing of it stays open in this JVM (an abandoned Chronicle map keeps its query context, and
+     * Chronicle's close-on-exit hook then waits on it until surefire kills the fork).
+     */
     private Path killedStore() {
-        Path p = dir.resolve("killed");
-        RowStore store = engine().open(config(p));
-        new CrashStream(SEED, PARTITIONS, KEYS, 150).run(store, Long.MAX_VALUE);
-        // An apply left in flight on shard 0: its undo slot is ACTIVE when the writer dies.
-        int topic = store.topicIndex(CrashStream.TOPIC);
-        long key = 0;
-        while (store.shardOf(key) != 0) {
-            key++;
+        Path p = dir.resolve("killed-writer");
+        Path killed;
+        try (RowStore store = engine().open(config(p))) {
+            new CrashStream(SEED, PARTITIONS, KEYS, 150).run(store, Long.MAX_VALUE);
+            // An apply left in flight on shard 0: its undo slot is ACTIVE when the writer dies.
+            int topic = store.topicIndex(CrashStream.TOPIC);
+            long key = 0;
+            while (store.shardOf(key) != 0) {
+                key++;
+            }
+            ShardWriter w = store.writer(0);
+            assertThat(w.begin(key, topic, 0, 1_000)).isEqualTo(ShardWriter.BEGIN_OK);
+            w.row().putLong(CrashStream.SET.rowSizeBytes() - 8, 0x5555_5555L);
+            killed = StoreCopies.copy(p, dir.resolve("killed"));
+            w.abort();
         }
-        ShardWriter w = store.writer(0);
-        assertThat(w.begin(key, topic, 0, 1_000)).isEqualTo(ShardWriter.BEGIN_OK);
-        w.row().putLong(CrashStream.SET.rowSizeBytes() - 8, 0x5555_5555L);
-        KilledWriter.abandonAsIfKilled(store);
-        return p;
+        return killed;
     }
 
     /**

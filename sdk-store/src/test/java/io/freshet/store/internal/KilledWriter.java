@@ -8,6 +8,11 @@ import io.freshet.core.spi.RowStore;
  * does that for a killed process) and the store object refuses further use. Reaches the store through the
  * package-private access this package has to {@link MetaBackedStore}; the engine's data file channel is left to the
  * garbage collector, which changes nothing on disk.
+ *
+ * <p>Table engine only: a Chronicle store abandoned this way keeps its map open in this JVM, with the query context of
+ * an apply in flight, and Chronicle's close-on-exit hook then waits on it at JVM exit until surefire kills the fork
+ * (30 s). For an engine-neutral killed store, copy the files of a live store while its apply is in flight, then abort
+ * and close it (see {@code AbstractStoreIntegrityTest}).
  */
 public final class KilledWriter {
     private KilledWriter() {
