@@ -14,6 +14,7 @@ import io.freshet.core.FeatureSet;
 import io.freshet.kafka.FeaturePipeline;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.chronicle.ChronicleStoreEngine;
+import io.freshet.testkit.FreshetKafka;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
     private static final String[] API_PACKAGES = {
-        "io.freshet.core", "io.freshet.core.spi", "io.freshet.store", "io.freshet.store.chronicle", "io.freshet.kafka"};
+        "io.freshet.core", "io.freshet.core.spi", "io.freshet.store", "io.freshet.store.chronicle", "io.freshet.kafka",
+        "io.freshet.testkit"};
     /** Main classes: neither test-class directories nor the modules' test jars. */
     private static final ImportOption MAIN_CLASSES_ONLY = location -> !location.contains("/test-classes/")
         && !location.matches(Pattern.compile(".*-tests\\.jar!/.*"));
@@ -47,6 +49,7 @@ class ArchitectureTest {
         assertThat(classes.contain(TableStoreEngine.class)).as("sdk-store imported").isTrue();
         assertThat(classes.contain(ChronicleStoreEngine.class)).as("sdk-store/chronicle imported").isTrue();
         assertThat(classes.contain(FeaturePipeline.class)).as("sdk-kafka imported").isTrue();
+        assertThat(classes.contain(FreshetKafka.class)).as("sdk-kafka/testkit imported").isTrue();
     }
 
     @Test
@@ -78,6 +81,15 @@ class ArchitectureTest {
     void storeKnowsNothingOfKafka() {
         noClasses().that().resideInAPackage("io.freshet.store..")
             .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "io.freshet.kafka..")
+            .check(classes);
+    }
+
+    @Test
+    void testkitKnowsNothingOfTheSdk() {
+        // sdk-kafka's own tests use the test kit: a dependency back would be a cycle.
+        noClasses().that().resideInAPackage("io.freshet.testkit..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.freshet.core..", "io.freshet.store..",
+                "io.freshet.kafka..")
             .check(classes);
     }
 

@@ -1,6 +1,6 @@
 package io.freshet.examples;
 
-import io.freshet.kafka.testing.EmbeddedKafkaBroker;
+import io.freshet.testkit.FreshetKafka;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Properties;
@@ -35,7 +35,7 @@ final class DemoTopic {
      * @return the topic's partition count
      * @throws Exception when the cluster does not answer, or no leader is elected in time
      */
-    static int ensure(EmbeddedKafkaBroker broker, Properties kafka, String topic, int partitions, PrintStream out)
+    static int ensure(FreshetKafka broker, Properties kafka, String topic, int partitions, PrintStream out)
         throws Exception {
         if (broker != null) {
             broker.createTopic(topic, partitions);

@@ -8,7 +8,7 @@ import io.freshet.kafka.OffsetMismatchException;
 import io.freshet.kafka.PipelineException;
 import io.freshet.kafka.PipelineMetrics;
 import io.freshet.kafka.Source;
-import io.freshet.kafka.testing.EmbeddedKafkaBroker;
+import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -58,7 +58,7 @@ public final class FraudDemo implements AutoCloseable {
     private final PrintStream out;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
-    private EmbeddedKafkaBroker broker;
+    private FreshetKafka broker;
     private DemoStoreDirectory storeDirectory;
     private FeaturePipeline pipeline;
     private FeatureServer server;
@@ -199,11 +199,11 @@ public final class FraudDemo implements AutoCloseable {
      * Kafka's storage formatter prints its bootstrap records to {@code System.out}; the demo's own output goes to
      * {@link #out}, captured before, so the broker's lines are dropped while it starts (its errors still throw).
      */
-    private static EmbeddedKafkaBroker startQuietly() {
+    private static FreshetKafka startQuietly() {
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
         try {
-            return EmbeddedKafkaBroker.startEmbedded();
+            return FreshetKafka.embedded().start();
         } finally {
             System.setOut(stdout);
         }

@@ -6,15 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,10 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
  * on the table engine: measured with the JVM's per-thread allocation counter over a second, warm batch.
  * Allocation is deterministic, unlike timing, so this can be asserted.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class ApplierAllocationTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     @Test
-    void applierThreadAllocatesNothingPerRecord(KafkaBroker broker, @TempDir Path dir) throws Exception {
+    void applierThreadAllocatesNothingPerRecord(FreshetKafka broker, @TempDir Path dir) throws Exception {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         String topic = broker.uniqueName("alloc");
         broker.createTopic(topic, 2);

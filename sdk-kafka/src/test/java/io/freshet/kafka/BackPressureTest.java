@@ -8,19 +8,20 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.ManualClock;
 import io.freshet.core.VectorStatus;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A slow applier behind tiny hand-off queues: partitions are paused instead of blocking {@code poll()} (the group
  * stays alive with a short {@code max.poll.interval.ms}), resumed when drained, and nothing is lost or doubled.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class BackPressureTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     static final FeatureSet<Payment> SLOW = FeatureSet.builder("slow_users", Payment.class)
         .entity("user", Payment::userId)
         .eventTime(Payment::tsMs)
@@ -40,7 +41,7 @@ class BackPressureTest {
     }
 
     @Test
-    void fullQueuesPausePartitionsAndLoseNothing(KafkaBroker broker) throws Exception {
+    void fullQueuesPausePartitionsAndLoseNothing(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("slow");
         broker.createTopic(topic, 3);
         List<Payment> events = PipelineFixtures.stream(3, 3_000, 50);

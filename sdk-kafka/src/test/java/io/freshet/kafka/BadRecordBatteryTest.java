@@ -10,8 +10,7 @@ import io.freshet.core.ManualClock;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue point 11: a good stream with one bad record in every hundred, of every kind (empty, truncated,
@@ -36,8 +35,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * DEAD_LETTER the dead-letter topic receives exactly the injected records and the features equal the reference
  * over the good ones; SKIP counts the same; FAIL stops at the first bad record without advancing past it.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class BadRecordBatteryTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     /** Keyed by merchant (text, so a null key is possible); the max extractor throws an Error on amount -42. */
     static final FeatureSet<Payment> SET = FeatureSet.builder("merchant_battery", Payment.class)
         .textEntity("merchant", Payment::merchant)
@@ -88,9 +89,9 @@ class BadRecordBatteryTest {
     }
 
     @BeforeAll
-    static void produceBattery(KafkaBroker broker) {
+    static void produceBattery(FreshetKafka broker) {
         topic = broker.uniqueName("battery");
-        broker.createTopic(topic, 3, "max.message.bytes", String.valueOf(4 << 20));
+        broker.createTopic(topic, 3, Map.of("max.message.bytes", String.valueOf(4 << 20)));
         List<Payment> stream = PipelineFixtures.stream(99, 3_400, 60);
         Kind[] kinds = Kind.values();
         try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
@@ -182,7 +183,7 @@ class BadRecordBatteryTest {
         return Source.of(topic, new PaymentCodec()).maxEventAge(Duration.ofDays(365));
     }
 
-    static FeaturePipelineBuilder builder(KafkaBroker broker) {
+    static FeaturePipelineBuilder builder(FreshetKafka broker) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
@@ -190,10 +191,10 @@ class BadRecordBatteryTest {
     }
 
     @Test
-    void deadLetterReceivesExactlyTheInjectedRecordsAndFeaturesMatchTheGoodOnes(KafkaBroker broker)
+    void deadLetterReceivesExactlyTheInjectedRecordsAndFeaturesMatchTheGoodOnes(FreshetKafka broker)
         throws Exception {
         String dlq = broker.uniqueName("battery-dlq");
-        broker.createTopic(dlq, 1, "max.message.bytes", String.valueOf(4 << 20));
+        broker.createTopic(dlq, 1, Map.of("max.message.bytes", String.valueOf(4 << 20)));
         try (FeaturePipeline p = builder(broker)
             .register(SET, MEMORY, PipelineFixtures.storeConfig(SET, 4), source().deadLetterTo(dlq))
             .start()) {
@@ -210,7 +211,7 @@ class BadRecordBatteryTest {
     }
 
     @Test
-    void skipCountsEveryInjectedRecordAndAppliesTheRest(KafkaBroker broker) throws Exception {
+    void skipCountsEveryInjectedRecordAndAppliesTheRest(FreshetKafka broker) throws Exception {
         try (FeaturePipeline p = builder(broker)
             .register(SET, MEMORY, PipelineFixtures.storeConfig(SET, 4), source().onBadRecord(BadRecordPolicy.SKIP))
             .start()) {
@@ -223,22 +224,22 @@ class BadRecordBatteryTest {
     }
 
     @Test
-    void failStopsAtTheFirstBadRecordOnTheConsumerSide(KafkaBroker broker) throws Exception {
+    void failStopsAtTheFirstBadRecordOnTheConsumerSide(FreshetKafka broker) throws Exception {
         assertFailStops(broker, Kind.WRONG_TYPED_JSON, 4);
     }
 
     @Test
-    void failStopsAtTheFirstBadRecordOnTheApplierSide(KafkaBroker broker) throws Exception {
+    void failStopsAtTheFirstBadRecordOnTheApplierSide(FreshetKafka broker) throws Exception {
         assertFailStops(broker, Kind.NAN, 4);
     }
 
     @Test
-    void failStopsOnAnErrorThrownByUserCode(KafkaBroker broker) throws Exception {
+    void failStopsOnAnErrorThrownByUserCode(FreshetKafka broker) throws Exception {
         assertFailStops(broker, Kind.ERROR_IN_EXTRACTOR, 1);
     }
 
     /** 50 good records, one bad at offset 50, 50 good: the pipeline stops at 50 and no shard moves past 49. */
-    private void assertFailStops(KafkaBroker broker, Kind kind, int shards) throws Exception {
+    private void assertFailStops(FreshetKafka broker, Kind kind, int shards) throws Exception {
         String t = broker.uniqueName("fail-" + kind.name().toLowerCase());
         broker.createTopic(t, 1);
         List<Payment> stream = PipelineFixtures.stream(5, 100, 10);
@@ -291,7 +292,7 @@ class BadRecordBatteryTest {
         assertThat(applied).isLessThanOrEqualTo(50);
     }
 
-    static Map<BadRecordReason, Long> readDeadLetters(KafkaBroker broker, String dlq, int expected) {
+    static Map<BadRecordReason, Long> readDeadLetters(FreshetKafka broker, String dlq, int expected) {
         Properties c = broker.clientProperties();
         c.put(ConsumerConfig.GROUP_ID_CONFIG, broker.uniqueName("dlq-reader"));
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -6,14 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,11 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  * partition, and a restart after fixing the cause (an offline resize) resumes every shard from its own stored
  * offsets, so the final rows equal the reference model: nothing lost, nothing applied twice.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class FailStopRestartTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     private static final TableStoreEngine ENGINE = new TableStoreEngine();
 
-    private static FeaturePipeline start(KafkaBroker broker, String topic, StoreConfig cfg) {
+    private static FeaturePipeline start(FreshetKafka broker, String topic, StoreConfig cfg) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
@@ -37,7 +38,7 @@ class FailStopRestartTest {
     }
 
     @Test
-    void afterAFullStoreStoppedThePipelineARestartOnTheResizedStoreAppliesEveryRecordExactlyOnce(KafkaBroker broker,
+    void afterAFullStoreStoppedThePipelineARestartOnTheResizedStoreAppliesEveryRecordExactlyOnce(FreshetKafka broker,
         @TempDir Path dir) throws Exception {
         String topic = broker.uniqueName("failstop");
         broker.createTopic(topic, 3);

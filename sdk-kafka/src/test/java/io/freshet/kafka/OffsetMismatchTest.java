@@ -11,8 +11,7 @@ import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.Preflight;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A store's offsets only mean something on the cluster and topic they came from: another cluster id, a topic
  * deleted and re-created, and a position below the log start are refused at start (FAIL) or rebuilt (REBUILD).
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class OffsetMismatchTest {
-    private static FeaturePipeline start(KafkaBroker broker, String topic, RowStore store) {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
+    private static FeaturePipeline start(FreshetKafka broker, String topic, RowStore store) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
@@ -38,7 +39,7 @@ class OffsetMismatchTest {
     }
 
     @Test
-    void storeFedByAnotherClusterIsRefused(KafkaBroker broker) throws Exception {
+    void storeFedByAnotherClusterIsRefused(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("other-cluster");
         broker.createTopic(topic, 1);
         RowStore store = PipelineFixtures.memoryStore(USER_RISK, 1);
@@ -50,7 +51,7 @@ class OffsetMismatchTest {
     }
 
     @Test
-    void recreatedTopicIsRefused(KafkaBroker broker) throws Exception {
+    void recreatedTopicIsRefused(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("recreated");
         broker.createTopic(topic, 2);
         PipelineFixtures.produce(broker, topic, PipelineFixtures.stream(1, 200, 10));
@@ -67,7 +68,7 @@ class OffsetMismatchTest {
     }
 
     @Test
-    void positionBelowLogStartIsRefusedAndRebuildReplaysFromTheLogStart(KafkaBroker broker) throws Exception {
+    void positionBelowLogStartIsRefusedAndRebuildReplaysFromTheLogStart(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("retention");
         broker.createTopic(topic, 1);
         List<Payment> first = PipelineFixtures.stream(2, 100, 10);

@@ -12,8 +12,7 @@ import io.freshet.core.VectorStatus;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +24,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.LongSerializer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Feature-by-feature equality with the reference model on a real broker: seeded multi-partition streams with
  * out-of-order and late events, two feature sets with different entity keys fed by one topic, a transactional
  * producer aborting about 10% of its transactions, and a restart that resumes from the store's offsets.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class PipelineCorrectnessTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     @Test
-    void twoSetsWithDifferentKeysOnOneTopicMatchTheReference(KafkaBroker broker) throws Exception {
+    void twoSetsWithDifferentKeysOnOneTopicMatchTheReference(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("payments");
         broker.createTopic(topic, 4);
         List<Payment> events = PipelineFixtures.stream(42, 20_000, 300);
@@ -77,7 +78,7 @@ class PipelineCorrectnessTest {
     }
 
     @Test
-    void abortedTransactionsAreNeverApplied(KafkaBroker broker) throws Exception {
+    void abortedTransactionsAreNeverApplied(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("payments-tx");
         broker.createTopic(topic, 3);
         List<Payment> events = PipelineFixtures.stream(7, 6_000, 100);
@@ -121,7 +122,7 @@ class PipelineCorrectnessTest {
     }
 
     @Test
-    void restartResumesFromTheStoreOffsetsWithoutLossOrDoubleCounting(KafkaBroker broker) throws Exception {
+    void restartResumesFromTheStoreOffsetsWithoutLossOrDoubleCounting(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("payments-restart");
         broker.createTopic(topic, 3);
         List<Payment> first = PipelineFixtures.stream(11, 3_000, 80);
@@ -155,7 +156,7 @@ class PipelineCorrectnessTest {
         store.close();
     }
 
-    static FeaturePipeline pipeline(KafkaBroker broker, String topic, RowStore store, ManualClock clock) {
+    static FeaturePipeline pipeline(FreshetKafka broker, String topic, RowStore store, ManualClock clock) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(clock)

@@ -9,10 +9,9 @@ import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.chronicle.ChronicleStoreEngine;
+import io.freshet.testkit.FreshetKafka;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,7 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * <p>Default suite: 10 kills on the table engine, 4 on Chronicle Map; {@code -Psoak}: 100 on each.
  * {@code -Dfreshet.pipelineCrash.cycles=N} overrides the default-suite count of the table engine.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class PipelineCrashBatteryTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     private static final Logger LOG = LoggerFactory.getLogger(PipelineCrashBatteryTest.class);
     private static final int PARTITIONS = 4;
     private static final int SHARDS = 4;
@@ -66,29 +67,29 @@ class PipelineCrashBatteryTest {
     Path dir;
 
     @Test
-    void tableEngineKilledAtRandomMomentsLosesAndDoublesNothing(KafkaBroker broker) throws Exception {
+    void tableEngineKilledAtRandomMomentsLosesAndDoublesNothing(FreshetKafka broker) throws Exception {
         runBattery(broker, new TableStoreEngine(), Integer.getInteger("freshet.pipelineCrash.cycles", 10), 8_000,
             0xBADC0FFEEL);
     }
 
     @Test
-    void chronicleEngineKilledAtRandomMomentsLosesAndDoublesNothing(KafkaBroker broker) throws Exception {
+    void chronicleEngineKilledAtRandomMomentsLosesAndDoublesNothing(FreshetKafka broker) throws Exception {
         runBattery(broker, new ChronicleStoreEngine(), 4, 10_000, 0xC4801CL);
     }
 
     @Test
     @Tag("soak")
-    void soakTableEngineKilledHundredTimes(KafkaBroker broker) throws Exception {
+    void soakTableEngineKilledHundredTimes(FreshetKafka broker) throws Exception {
         runBattery(broker, new TableStoreEngine(), 100, 4_000, 0x5EEDL);
     }
 
     @Test
     @Tag("soak")
-    void soakChronicleEngineKilledHundredTimes(KafkaBroker broker) throws Exception {
+    void soakChronicleEngineKilledHundredTimes(FreshetKafka broker) throws Exception {
         runBattery(broker, new ChronicleStoreEngine(), 100, 4_000, 0x5EED2L);
     }
 
-    private void runBattery(KafkaBroker broker, StoreEngine engine, int cycles, int perCycle, long seed)
+    private void runBattery(FreshetKafka broker, StoreEngine engine, int cycles, int perCycle, long seed)
         throws Exception {
         long t0 = System.nanoTime();
         String topic = broker.uniqueName("crash-" + engine.name());
@@ -235,7 +236,7 @@ class PipelineCrashBatteryTest {
             reader.start();
         }
 
-        static Child start(KafkaBroker broker, String topic, Path store, StoreEngine engine, Path stderr)
+        static Child start(FreshetKafka broker, String topic, Path store, StoreEngine engine, Path stderr)
             throws IOException {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -12,7 +12,7 @@ import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.testing.KafkaBroker;
+import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,7 +115,7 @@ final class PipelineFixtures {
         return out;
     }
 
-    static Properties producerProps(KafkaBroker broker) {
+    static Properties producerProps(FreshetKafka broker) {
         Properties p = broker.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -125,12 +125,12 @@ final class PipelineFixtures {
         return p;
     }
 
-    static KafkaProducer<Long, byte[]> producer(KafkaBroker broker) {
+    static KafkaProducer<Long, byte[]> producer(FreshetKafka broker) {
         return new KafkaProducer<>(producerProps(broker), new LongSerializer(), new ByteArraySerializer());
     }
 
     /** Produces every event keyed by user id (LongSerializer, default partitioner) and waits for the acks. */
-    static void produce(KafkaBroker broker, String topic, List<Payment> events) {
+    static void produce(FreshetKafka broker, String topic, List<Payment> events) {
         List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
         try (KafkaProducer<Long, byte[]> p = producer(broker)) {
             for (Payment e : events) {
@@ -145,7 +145,7 @@ final class PipelineFixtures {
         }
     }
 
-    static Properties pipelineProps(KafkaBroker broker) {
+    static Properties pipelineProps(FreshetKafka broker) {
         Properties p = broker.clientProperties();
         p.put("max.poll.records", "2000");
         return p;

@@ -5,8 +5,7 @@ import static io.freshet.kafka.PipelineFixtures.USER_RISK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -20,15 +19,17 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a running pipeline reports about itself: interval stage histograms beside the cumulative ones, a status that
  * stays RUNNING under steady load, and (replicated mode) partitions added to a topic after start.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class PipelineObservabilityTest {
-    private static FeaturePipelineBuilder builder(KafkaBroker broker, String topic, int consumers) {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
+    private static FeaturePipelineBuilder builder(FreshetKafka broker, String topic, int consumers) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
@@ -37,7 +38,7 @@ class PipelineObservabilityTest {
     }
 
     @Test
-    void metricsGiveStageHistogramsSinceThePreviousSnapshotBesideTotals(KafkaBroker broker) throws Exception {
+    void metricsGiveStageHistogramsSinceThePreviousSnapshotBesideTotals(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("interval");
         broker.createTopic(topic, 3);
         List<Payment> first = PipelineFixtures.stream(71, 1_000, 50);
@@ -73,7 +74,7 @@ class PipelineObservabilityTest {
      * catch a record between poll and apply.
      */
     @Test
-    void statusStaysRunningUnderSteadyLoad(KafkaBroker broker) throws Exception {
+    void statusStaysRunningUnderSteadyLoad(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("steady");
         broker.createTopic(topic, 2);
         List<Payment> events = PipelineFixtures.stream(73, 12_000, 500);
@@ -119,7 +120,7 @@ class PipelineObservabilityTest {
     }
 
     @Test
-    void replicatedModePicksUpPartitionsAddedAfterStart(KafkaBroker broker) throws Exception {
+    void replicatedModePicksUpPartitionsAddedAfterStart(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("growing");
         broker.createTopic(topic, 2);
         List<Payment> first = PipelineFixtures.stream(74, 2_000, 100);

@@ -7,12 +7,11 @@ import static io.freshet.kafka.PipelineFixtures.USER_RISK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,11 +20,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * constant). Tagged soak: {@code mvn -Psoak test -pl sdk-kafka -am}.
  */
 @Tag("soak")
-@ExtendWith(KafkaBrokerExtension.class)
 class PipelineSoakTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
-    void seededStreamsMatchTheReference(long seed, KafkaBroker broker) throws Exception {
+    void seededStreamsMatchTheReference(long seed, FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("soak");
         broker.createTopic(topic, 6);
         List<Payment> events = PipelineFixtures.stream(seed, 60_000, 2_000);

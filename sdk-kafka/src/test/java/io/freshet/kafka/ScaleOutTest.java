@@ -8,8 +8,7 @@ import io.freshet.core.FeatureVector;
 import io.freshet.core.ManualClock;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,13 +20,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.LongSerializer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two pipelines on one topic, in replicated mode (every key everywhere) and sharded mode (a consumer group). */
-@ExtendWith(KafkaBrokerExtension.class)
 class ScaleOutTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     @Test
-    void replicatedPipelinesEachServeEveryKey(KafkaBroker broker) throws Exception {
+    void replicatedPipelinesEachServeEveryKey(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("replicated");
         broker.createTopic(topic, 4);
         List<Payment> events = PipelineFixtures.stream(21, 5_000, 120);
@@ -50,7 +51,7 @@ class ScaleOutTest {
         }
     }
 
-    private static FeaturePipeline replicated(KafkaBroker broker, String topic, String id) {
+    private static FeaturePipeline replicated(FreshetKafka broker, String topic, String id) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .instanceId(id)
@@ -66,7 +67,7 @@ class ScaleOutTest {
      * each from A's own stored offsets: A then serves every key right.
      */
     @Test
-    void shardedPipelinesSplitPartitionsAndRebalanceWithoutLossOrDoubleCounting(KafkaBroker broker)
+    void shardedPipelinesSplitPartitionsAndRebalanceWithoutLossOrDoubleCounting(FreshetKafka broker)
         throws Exception {
         String topic = broker.uniqueName("sharded");
         broker.createTopic(topic, 4);
@@ -137,7 +138,7 @@ class ScaleOutTest {
         throw new AssertionError("group did not split the 4 partitions of topic=" + topic + " between a and b");
     }
 
-    private static FeaturePipeline sharded(KafkaBroker broker, String topic, String group, String id,
+    private static FeaturePipeline sharded(FreshetKafka broker, String topic, String group, String id,
         RowStore store) {
         Properties p = PipelineFixtures.pipelineProps(broker);
         p.put("group.id", group);

@@ -8,26 +8,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreOpenState;
-import io.freshet.kafka.testing.KafkaBroker;
-import io.freshet.kafka.testing.KafkaBrokerExtension;
+import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pipeline on the memory-mapped table engine: rows and offsets survive a close and reopen (the next pipeline
  * resumes from the store's offsets), and a re-created topic is refused, then rebuilt from the log start.
  */
-@ExtendWith(KafkaBrokerExtension.class)
 class TableEnginePipelineTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
     private static final TableStoreEngine ENGINE = new TableStoreEngine();
 
-    private static FeaturePipeline start(KafkaBroker broker, String topic, StoreConfig cfg,
+    private static FeaturePipeline start(FreshetKafka broker, String topic, StoreConfig cfg,
         OffsetMismatchPolicy policy) {
         return FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
@@ -40,7 +41,7 @@ class TableEnginePipelineTest {
     }
 
     @Test
-    void reopenedStoreResumesFromItsOffsetsAndRecreatedTopicIsRebuilt(KafkaBroker broker, @TempDir Path dir)
+    void reopenedStoreResumesFromItsOffsetsAndRecreatedTopicIsRebuilt(FreshetKafka broker, @TempDir Path dir)
         throws Exception {
         String topic = broker.uniqueName("table");
         broker.createTopic(topic, 3);

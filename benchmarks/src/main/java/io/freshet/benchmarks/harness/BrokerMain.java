@@ -1,14 +1,15 @@
 package io.freshet.benchmarks.harness;
 
-import io.freshet.kafka.testing.EmbeddedKafkaBroker;
+import io.freshet.testkit.FreshetKafka;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The broker of a harness in a JVM of its own ({@link ChildJvm}): starts {@link EmbeddedKafkaBroker} (one combined
- * KRaft node), prints {@code @bootstrap host:port}, answers {@code gc} with {@code @gc collections millis} (this
- * JVM's totals), and closes the broker on {@code stop} or when the parent goes away. In production the broker runs
- * on another host: in the harness's own JVM its garbage collections and threads would be charged to the pipeline.
+ * The broker of a harness in a JVM of its own ({@link ChildJvm}): starts the test kit's embedded broker
+ * ({@link FreshetKafka#embedded()}, one combined KRaft node), prints {@code @bootstrap host:port}, answers
+ * {@code gc} with {@code @gc collections millis} (this JVM's totals), and closes the broker on {@code stop} or when
+ * the parent goes away. In production the broker runs on another host: in the harness's own JVM its garbage
+ * collections and threads would be charged to the pipeline.
  *
  * <p>Run by the harnesses, not by hand (its standard input must stay open).
  */
@@ -21,7 +22,7 @@ public final class BrokerMain {
      */
     public static void main(String[] args) throws Exception {
         CountDownLatch started = new CountDownLatch(1);
-        EmbeddedKafkaBroker[] broker = new EmbeddedKafkaBroker[1];
+        FreshetKafka[] broker = new FreshetKafka[1];
         ChildJvm.watchParent(command -> {
             if (command.equals("gc")) {
                 long[] gc = Harness.gcTotals();
@@ -40,7 +41,7 @@ public final class BrokerMain {
             }
         });
         try {
-            broker[0] = EmbeddedKafkaBroker.startEmbedded();
+            broker[0] = FreshetKafka.embedded().start();
         } finally {
             started.countDown();
         }

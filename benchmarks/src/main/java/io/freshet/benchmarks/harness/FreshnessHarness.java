@@ -1,7 +1,7 @@
 package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.harness.StreamsFeatures.WindowKind;
-import io.freshet.kafka.testing.EmbeddedKafkaBroker;
+import io.freshet.testkit.FreshetKafka;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,8 +131,8 @@ public final class FreshnessHarness {
         setup.producerJvmArgs = producerChild ? jvmArgs(a.string("producer-jvm-args", PRODUCER_JVM_ARGS)) : null;
         List<Object> rows = new ArrayList<>();
         try (ChildJvm child = brokerChild ? BrokerMain.start(brokerJvmArgs) : null;
-            EmbeddedKafkaBroker broker = child != null ? EmbeddedKafkaBroker.external(BrokerMain.bootstrap(child))
-                : EmbeddedKafkaBroker.startEmbedded()) {
+            FreshetKafka broker = child != null ? FreshetKafka.external(BrokerMain.bootstrap(child)).start()
+                : FreshetKafka.embedded().start()) {
             setup.brokerChild = child;
             result.put("setup", setup.describe(brokerJvmArgs));
             result.put("rows", rows);
@@ -147,7 +147,7 @@ public final class FreshnessHarness {
             if (systems.contains(",freshet,")) {
                 String freshetTopic = "payments-fresh-freshet";
                 // LogAppendTime: the pipeline's "event → broker" stage then shows the intended time → broker append.
-                broker.createTopic(freshetTopic, partitions, "message.timestamp.type", "LogAppendTime");
+                broker.createTopic(freshetTopic, partitions, Map.of("message.timestamp.type", "LogAppendTime"));
                 Map<String, Object> freshet = FreshetHooks.freshness(setup, broker.bootstrapServers(), freshetTopic,
                     rate, seconds, warmup, keys);
                 rows.add(freshet);

@@ -1,7 +1,7 @@
 package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.harness.StreamsFeatures.WindowKind;
-import io.freshet.kafka.testing.EmbeddedKafkaBroker;
+import io.freshet.testkit.FreshetKafka;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +81,7 @@ public final class IngestHarness {
         result.put("streamsReps", Math.min(reps, streamsReps));
         List<Object> rows = new ArrayList<>();
         result.put("rows", rows);
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startEmbedded()) {
+        try (FreshetKafka broker = FreshetKafka.embedded().start()) {
             String topic = "payments";
             broker.createTopic(topic, partitions);
             double fillRate = Harness.fill(broker.bootstrapServers(), topic, records, keys, SPAN_MS);

@@ -1,7 +1,7 @@
 package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.peers.KeySequence;
-import io.freshet.kafka.testing.EmbeddedKafkaBroker;
+import io.freshet.testkit.FreshetKafka;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,11 +89,11 @@ public final class RestartHarness {
         List<Object> rows = new ArrayList<>();
         result.put("rows", rows);
         String appId = "restart-" + System.currentTimeMillis();
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startEmbedded()) {
+        try (FreshetKafka broker = FreshetKafka.embedded().start()) {
             String input = appId + "-in";
             String changelog = appId + "-" + STORE + "-changelog";
             broker.createTopic(input, partitions);
-            broker.createTopic(changelog, partitions, "cleanup.policy", "compact");
+            broker.createTopic(changelog, partitions, Map.of("cleanup.policy", "compact"));
             long t0 = System.nanoTime();
             fillChangelog(broker.bootstrapServers(), changelog, keys, valueBytes);
             double fillSeconds = (System.nanoTime() - t0) / 1e9;
@@ -164,7 +164,7 @@ public final class RestartHarness {
         return builder.build();
     }
 
-    private static Map<String, Object> restart(String name, EmbeddedKafkaBroker broker, String appId, String input,
+    private static Map<String, Object> restart(String name, FreshetKafka broker, String appId, String input,
         Path stateDir, long[] probeIndex, int valueBytes) throws Exception {
         AtomicLong restored = new AtomicLong();
         AtomicLong restoreNanos = new AtomicLong();

@@ -1,0 +1,253 @@
+package io.freshet.testkit.internal;
+
+import io.freshet.testkit.BrokerMode;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * A running cluster with what tests need around it: one admin client, one acknowledged-send producer (created on
+ * first {@link #send}), topic creation that waits for serving leaders, and unique names. Closing it closes the
+ * clients and then the cluster.
+ *
+ * <p>Threading: thread-safe. Not a hot-path type: it allocates freely.
+ */
+public final class ClusterSession implements AutoCloseable {
+    private static final long TIMEOUT_S = 60;
+
+    private final Cluster cluster;
+    private final BrokerSelection.Choice choice;
+    private final Admin admin;
+    private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicInteger names = new AtomicInteger();
+    private KafkaProducer<byte[], byte[]> producer;
+    private boolean closed;
+
+    private ClusterSession(Cluster cluster, BrokerSelection.Choice choice) {
+        this.cluster = cluster;
+        this.choice = choice;
+        this.admin = Admin.create(clientProperties());
+    }
+
+    /**
+     * Starts (or connects to) the chosen cluster.
+     *
+     * @param choice the selection
+     * @return a session; closing it stops what it started
+     */
+    public static ClusterSession start(BrokerSelection.Choice choice) {
+        Cluster c = Cluster.start(choice);
+        try {
+            return new ClusterSession(c, choice);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** @return why this cluster was chosen */
+    public BrokerSelection.Choice choice() {
+        return choice;
+    }
+
+    /** @return where the cluster runs */
+    public BrokerMode mode() {
+        return cluster.mode();
+    }
+
+    /** @return {@code host:port[,host:port]} */
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    /** @return a new properties object with {@code bootstrap.servers} set */
+    public Properties clientProperties() {
+        Properties p = new Properties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        return p;
+    }
+
+    /** @return the shared admin client */
+    public Admin admin() {
+        return admin;
+    }
+
+    /**
+     * @param prefix readable prefix
+     * @return {@code prefix-<run id>-<n>}, unique in this JVM and across runs against one external cluster
+     */
+    public String uniqueName(String prefix) {
+        return prefix + "-" + runId + "-" + names.incrementAndGet();
+    }
+
+    /**
+     * Creates a topic (replication factor 1) and waits until every partition's leader serves.
+     *
+     * @param name topic name
+     * @param partitions partition count, at least 1
+     * @param configs topic configs
+     */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions=" + partitions + " for topic=" + name + ": give 1 or more");
+        }
+        try {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all()
+                .get(TIMEOUT_S, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+            while (!allLeadersElected(name, partitions) || !leadersServe(name, partitions)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic=" + name + " has no leader for every partition after "
+                        + TIMEOUT_S + " s");
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted creating topic=" + name, e);
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create topic=" + name + " partitions=" + partitions + ": " + e, e);
+        }
+    }
+
+    private boolean allLeadersElected(String topic, int partitions) throws Exception {
+        try {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS)
+                .get(topic);
+            if (d.partitions().size() != partitions) {
+                return false;
+            }
+            for (TopicPartitionInfo p : d.partitions()) {
+                if (p.leader() == null || p.leader().isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A leader listed in metadata may not serve yet: producing then fails with NOT_LEADER_OR_FOLLOWER and an
+     * idempotent producer can stay stuck in OUT_OF_ORDER_SEQUENCE_NUMBER retries. ListOffsets goes to the leader.
+     */
+    private boolean leadersServe(String topic, int partitions) throws Exception {
+        Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            q.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        try {
+            admin.listOffsets(q).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RetriableException) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Deletes a topic and waits until the cluster no longer lists it.
+     *
+     * @param name topic name
+     */
+    public void deleteTopic(String name) {
+        try {
+            admin.deleteTopics(List.of(name)).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+            while (true) {
+                Set<String> listed = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
+                if (!listed.contains(name)) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic=" + name + " still listed " + TIMEOUT_S + " s after delete");
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted deleting topic=" + name, e);
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot delete topic=" + name + ": " + e, e);
+        }
+    }
+
+    /**
+     * Sends one record and waits for the cluster's acknowledgement ({@code acks=all}).
+     *
+     * @param topic topic
+     * @param key key bytes, or null
+     * @param value value bytes, or null (a tombstone)
+     * @return where the record was written
+     */
+    public RecordMetadata send(String topic, byte[] key, byte[] value) {
+        try {
+            return producer().send(new ProducerRecord<>(topic, key, value)).get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending to topic=" + topic, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send to topic=" + topic + ": " + e, e);
+        }
+    }
+
+    private synchronized KafkaProducer<byte[], byte[]> producer() {
+        if (closed) {
+            throw new IllegalStateException("the Kafka test cluster is closed: send while the test runs");
+        }
+        if (producer == null) {
+            Properties p = clientProperties();
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+            producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        }
+        return producer;
+    }
+
+    /** Closes the clients, then stops what was started (nothing for an external cluster) and deletes its files. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+            }
+        }
+        admin.close(Duration.ofSeconds(5));
+        cluster.close();
+    }
+}
