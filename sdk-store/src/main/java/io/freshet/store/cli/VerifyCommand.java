@@ -75,13 +75,19 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println("skipped rows: the last writer stopped without closing the store, so the data file has "
                     + "no seal; open it for writing once to recover it, then verify");
             } else {
-                damaged += rows(out, v, set);
+                int rows = rows(out, v, set);
+                if (rows < 0) {
+                    out.println("result: INCOMPLETE (the meta file is intact; the rows could not be checked)");
+                    return Main.EXIT_ERROR;
+                }
+                damaged += rows;
             }
             out.println(damaged == 0 ? "result: OK" : "result: DAMAGED (" + damaged + " part(s))");
             return damaged == 0 ? Main.EXIT_OK : Main.EXIT_DAMAGED;
         }
     }
 
+    /** @return 0 when intact, 1 when damaged, -1 when the engine could not check them (the line says why) */
     private static int rows(PrintWriter out, StoreView v, FeatureSet<?> set) {
         try (RowStore rows = v.openRows(v.layout(set))) {
             out.println("ok      rows: " + rows.size() + " row(s), data file checksums verified by engine "
@@ -92,7 +98,15 @@ final class VerifyCommand implements Callable<Integer> {
                 out.println("DAMAGED " + Main.oneLine(e));
                 return 1;
             }
-            throw e;
+            out.println("skipped rows: " + Main.oneLine(e));
+            return -1;
+        } catch (CliException e) {
+            if (e.exitCode() == Main.EXIT_DAMAGED) {
+                out.println("DAMAGED " + e.getMessage());
+                return 1;
+            }
+            out.println("skipped rows: " + e.getMessage());
+            return -1;
         }
     }
 }

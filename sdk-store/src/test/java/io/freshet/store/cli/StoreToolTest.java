@@ -340,6 +340,28 @@ class StoreToolTest {
     }
 
     @Test
+    void inspectOfAChronicleStoreNeedsOnlyTheMetaFile() throws IOException {
+        Path dir = goodStore();
+        // The header of a Chronicle store: engine id 1, the static checksum rewritten to match.
+        Path meta = dir.resolve(MetaFileDescriptor.FILE_NAME);
+        ByteBuffer h = header(dir);
+        h.putInt(16, MetaFileDescriptor.ENGINE_ID_CHRONICLE);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(h.duplicate().position(0).limit(248));
+        h.putLong(248, crc.getValue());
+        try (FileChannel ch = FileChannel.open(meta, StandardOpenOption.WRITE)) {
+            ch.write(h.duplicate().position(0).limit(256), 0);
+        }
+        Files.delete(dir.resolve("table.fst"));
+        Map<String, String> before = snapshot(dir);
+        Run r = run("inspect", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("engine:          chronicle").contains("rows used:       not read for a chronicle "
+            + "store").contains("payments[0] = 4").contains("kafka cluster:   test-cluster-7");
+        assertThat(snapshot(dir)).isEqualTo(before);
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertThat(run().code()).isEqualTo(Main.EXIT_ERROR);
         assertThat(run("inspect").code()).isEqualTo(Main.EXIT_ERROR);
