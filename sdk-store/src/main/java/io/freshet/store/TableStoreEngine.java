@@ -3,6 +3,7 @@ package io.freshet.store;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
+import io.freshet.core.spi.StoreFootprint;
 import io.freshet.store.internal.MetaFileDescriptor;
 import io.freshet.store.internal.StoreDirectory;
 import io.freshet.store.internal.table.TableFormat;
@@ -40,6 +41,23 @@ public final class TableStoreEngine implements StoreEngine {
     @Override
     public RowStore open(StoreConfig config) {
         return TableStore.open(Objects.requireNonNull(config, "config can't be null"));
+    }
+
+    /**
+     * The table store's footprint: the meta file and the data file, both written in full at creation and mapped
+     * whole, and each shard's free-slot bitmap on the writer's heap. Computed by the same geometry code that lays
+     * the files out ({@code MetaFileDescriptor.Geometry}, {@code TableFormat}).
+     *
+     * @param config the options a store would be created with
+     * @return the footprint
+     * @throws IllegalArgumentException when a shard would hold more rows than the format allows
+     */
+    @Override
+    public StoreFootprint footprint(StoreConfig config) {
+        Objects.requireNonNull(config, "config can't be null");
+        TableFormat f = TableFormat.of(config);
+        long bytes = MetaFileDescriptor.Geometry.of(config).fileBytes + f.fileBytes;
+        return new StoreFootprint(bytes, bytes, f.writerHeapBytes());
     }
 
     /**

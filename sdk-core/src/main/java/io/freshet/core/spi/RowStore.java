@@ -95,6 +95,17 @@ public interface RowStore extends AutoCloseable {
      */
     void putMetadata(String key, String value);
 
+    /**
+     * The newest {@link RowLayout#lastApplyMs} of any row: when the store was last applied to. For tools (the store
+     * CLI's {@code inspect}): an engine that can say scans its rows, so the cost grows with the store; never call it
+     * on a hot path. A value read while a writer applies may be a moment old.
+     *
+     * @return epoch ms; 0 when no row was ever applied to; -1 when the engine cannot say (the default)
+     */
+    default long newestApplyMs() {
+        return -1;
+    }
+
     /** Flushes, marks a clean shutdown and releases the files. Idempotent. */
     @Override
     void close();

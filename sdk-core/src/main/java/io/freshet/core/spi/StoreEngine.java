@@ -43,4 +43,21 @@ public interface StoreEngine {
                 + "hand or use an engine that implements destroy");
         }
     }
+
+    /**
+     * What a store of these options costs before it is created, from the layout code the engine itself uses: bytes
+     * on disk, bytes mapped, writer heap. Creates and reads nothing on disk.
+     *
+     * <p>The default is for an engine that cannot say: it throws.
+     *
+     * @param config the options a store would be created with (its directory is not used)
+     * @return the footprint
+     * @throws UnsupportedOperationException from the default
+     * @throws IllegalArgumentException when the engine cannot hold a store of these options
+     */
+    default StoreFootprint footprint(StoreConfig config) {
+        Objects.requireNonNull(config, "config can't be null");
+        throw new UnsupportedOperationException("engine=" + name() + " does not report the footprint of a store "
+            + "before it exists");
+    }
 }

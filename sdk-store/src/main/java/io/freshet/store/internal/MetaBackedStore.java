@@ -104,6 +104,10 @@ public abstract class MetaBackedStore implements RowStore {
     @Override
     public final void putMetadata(String key, String value) {
         checkOpen();
+        if (MetaFileDescriptor.DEFINITION_KEY.equals(key)) {
+            throw new IllegalArgumentException("metadata key=" + key + " is reserved: the store records its set's "
+                + "definition under it at creation");
+        }
         checkMetadataKey(key);
         meta.metadata().put(key, value);
     }

@@ -1,6 +1,7 @@
 package io.freshet.store.internal;
 
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.store.internal.MetaFileDescriptor.DEFINITION_KEY;
 import static io.freshet.store.internal.MetaFileDescriptor.FILE_NAME;
 import static io.freshet.store.internal.MetaFileDescriptor.FORMAT_VERSION;
 import static io.freshet.store.internal.MetaFileDescriptor.HEADER_BYTES;
@@ -32,6 +33,7 @@ import static io.freshet.store.internal.MetaFileDescriptor.L_OPEN_GENERATION;
 import static io.freshet.store.internal.MetaFileDescriptor.L_SEQUENCE;
 import static io.freshet.store.internal.MetaFileDescriptor.L_STATE;
 import static io.freshet.store.internal.MetaFileDescriptor.MAGIC;
+import static io.freshet.store.internal.MetaFileDescriptor.MAX_DEFINITION_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.SET_NAME_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.STATE_CLEAN;
 import static io.freshet.store.internal.MetaFileDescriptor.STATE_OPEN;
@@ -52,6 +54,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -82,6 +86,9 @@ public final class MetaFile implements AutoCloseable {
     private long lastOpenMs;
     private long lastCloseMs;
     private final String setName;
+    /** A copy of the header as read at open (the written-once fields never change). */
+    private final ByteBuffer header;
+    private final int lifecycleCopy;
     private final UndoSlots undo;
     private final OffsetTable offsets;
     private final MetadataMap metadata;
@@ -101,6 +108,8 @@ public final class MetaFile implements AutoCloseable {
         this.previousBootId = bootId;
         this.lastOpenMs = header.getLong(lifecycle + L_LAST_OPEN_MS);
         this.lastCloseMs = header.getLong(lifecycle + L_LAST_CLOSE_MS);
+        this.header = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.lifecycleCopy = lifecycle;
         byte[] name = new byte[SET_NAME_BYTES];
         for (int i = 0; i < SET_NAME_BYTES; i++) {
             name[i] = UNSAFE.getByte(base + H_SET_NAME + i);
@@ -169,6 +178,10 @@ public final class MetaFile implements AutoCloseable {
             MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, g.fileBytes);
             MetaFile f = new MetaFile(tmp, g, false, ch, m, h.clear(), first);
             f.offsets.clear();
+            String canonical = config.layout().canonicalForm();
+            if (canonical.getBytes(StandardCharsets.UTF_8).length <= MAX_DEFINITION_BYTES) {
+                f.metadata.put(DEFINITION_KEY, canonical);
+            }
             for (Map.Entry<String, String> e : initialMetadata.entrySet()) {
                 f.metadata.put(e.getKey(), e.getValue());
             }
@@ -275,6 +288,158 @@ public final class MetaFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens an existing meta file read-only without knowing its set or options, for tools: checks the magic, format
+     * version, static checksum and length, derives the geometry from the header's own fields, picks the current
+     * lifecycle copy, and maps the file read-only. Writes nothing. Unlike {@link #open} it does not check the body
+     * checksum of a clean store: {@link #findDamage()} reports that, with every other section's check.
+     *
+     * @param dir store directory
+     * @return the meta file, read-only
+     * @throws StoreException TRUNCATED, FOREIGN, CORRUPT, NEWER_FORMAT, OLDER_FORMAT, IO
+     */
+    public static MetaFile openForInspection(StoreDirectory dir) {
+        Path p = dir.file(FILE_NAME);
+        FileChannel ch = null;
+        try {
+            ch = StoreFiles.open(p, true);
+            long size = ch.size();
+            ByteBuffer h = StoreFiles.readHeader(ch, p, HEADER_BYTES);
+            h.flip();
+            validateFormat(p, h);
+            int rowBytes = h.getInt(H_ROW_BYTES);
+            int shards = h.getInt(H_SHARDS);
+            int maxKeyBytes = h.getInt(H_MAX_KEY_BYTES);
+            int maxTopics = h.getInt(H_MAX_TOPICS);
+            int maxPartitions = h.getInt(H_MAX_PARTITIONS);
+            if (rowBytes < 8 || rowBytes > 1 << 20 || shards < 1 || shards > 256 || maxKeyBytes < 0
+                || maxKeyBytes > StoreConfig.MAX_KEY_BYTES || maxTopics < 1 || maxTopics > 64 || maxPartitions < 1
+                || maxPartitions > 4096) {
+                throw new StoreException(Reason.CORRUPT, p, "header fields out of range (rowSizeBytes=" + rowBytes
+                    + " shards=" + shards + " maxKeyBytes=" + maxKeyBytes + " maxTopics=" + maxTopics
+                    + " maxPartitions=" + maxPartitions + ") under a valid checksum: written by incompatible code");
+            }
+            Geometry g = new Geometry(rowBytes, shards, maxKeyBytes, maxTopics, maxPartitions);
+            mismatch(p, "undoSlotBytes", h.getInt(H_UNDO_SLOT_BYTES), g.undoSlotBytes);
+            checkLength(p, h, g, size);
+            int lifecycle = currentLifecycle(p, h);
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, g.fileBytes);
+            MetaFile f = new MetaFile(p, g, true, ch, m, h, lifecycle);
+            ch = null;
+            return f;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new StoreException(Reason.IO, p, "no meta file: not a Freshet store directory", e);
+        } catch (IOException e) {
+            throw new StoreException(Reason.IO, p, "cannot read the meta file: " + e, e);
+        } finally {
+            StoreFiles.closeQuietly(ch);
+        }
+    }
+
+    /**
+     * Checks every checksum of the file without changing a byte (tools): both lifecycle copies, the body checksum
+     * of a clean store, each undo slot, each applied offset (an entry torn by a kill, which its shard's undo slot
+     * names, is not damage), each topic entry and both metadata copies.
+     *
+     * @param liveWriter whether a writer has the store open now: then undo slots and offsets change under the check
+     *     and are not checked (a clean store's body checksum does not apply either)
+     * @return one line per damaged part, naming it; empty when intact
+     */
+    public List<String> findDamage(boolean liveWriter) {
+        List<String> damage = new ArrayList<>();
+        for (int copy = 0; copy < 2; copy++) {
+            int at = H_LIFECYCLE + copy * LIFECYCLE_BYTES;
+            if (header.getLong(at + L_CRC) != lifecycleCrc(header, at) && !allZero(at, LIFECYCLE_BYTES)) {
+                damage.add("lifecycle copy " + copy + " (bytes [" + at + ", " + (at + LIFECYCLE_BYTES) + ") of "
+                    + FILE_NAME + ") fails its CRC32C (a kill during an open can tear the copy not in use; "
+                    + (at == lifecycleCopy ? "this one is in use" : "the other copy is in use") + ")");
+            }
+        }
+        if (!liveWriter && previousState == STATE_CLEAN) {
+            ByteBuffer body = mapped.duplicate();
+            body.position(HEADER_BYTES).limit((int) g.fileBytes);
+            CRC32C crc = new CRC32C();
+            crc.update(body);
+            if (crc.getValue() != header.getLong(lifecycleCopy + L_BODY_CRC)) {
+                damage.add("body of " + FILE_NAME + " (undo slots, offsets, topics, metadata: bytes [" + HEADER_BYTES
+                    + ", " + g.fileBytes + ")) fails the bodyCrc written at the last clean close");
+            }
+        }
+        if (!liveWriter) {
+            for (int shard = 0; shard < g.shards; shard++) {
+                try {
+                    undo.verify(shard);
+                    offsets.check(shard, undo);
+                } catch (StoreException e) {
+                    damage.add(detail(e));
+                }
+            }
+        }
+        damage.addAll(metadata.findDamage());
+        return damage;
+    }
+
+    private boolean allZero(int at, int bytes) {
+        for (int i = at; i < at + bytes; i++) {
+            if (header.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return a store exception's message without its reason and path prefix */
+    private static String detail(StoreException e) {
+        String m = e.getMessage();
+        int colon = m.indexOf(": ");
+        return colon < 0 ? m : m.substring(colon + 2);
+    }
+
+    /** @return the format version the header records */
+    public int formatVersion() {
+        return header.getInt(H_VERSION);
+    }
+
+    /** @return the engine id the header records ({@link MetaFileDescriptor#engineName}) */
+    public int engineId() {
+        return header.getInt(H_ENGINE);
+    }
+
+    /** @return the key type's ordinal the header records (0 LONG, 1 TEXT) */
+    public int keyTypeOrdinal() {
+        return header.getInt(H_KEY_TYPE);
+    }
+
+    /** @return the definition fingerprint the header records */
+    public long fingerprint() {
+        return header.getLong(H_FINGERPRINT);
+    }
+
+    /** @return the capacity (rows) the header records */
+    public long capacity() {
+        return header.getLong(H_CAPACITY);
+    }
+
+    /** @return the creation time, epoch ms */
+    public long createdMs() {
+        return header.getLong(H_CREATED_MS);
+    }
+
+    /** @return the boot id digest of the current lifecycle copy (the last writer's boot) */
+    public long bootId() {
+        return header.getLong(lifecycleCopy + L_BOOT_ID);
+    }
+
+    /** @return the last writer's open time, epoch ms (current lifecycle copy) */
+    public long lastOpenMs() {
+        return header.getLong(lifecycleCopy + L_LAST_OPEN_MS);
+    }
+
+    /** @return the last clean close, epoch ms (current lifecycle copy), 0 when none */
+    public long lastCloseMs() {
+        return header.getLong(lifecycleCopy + L_LAST_CLOSE_MS);
+    }
+
     private static long bodyCrc(FileChannel ch, Geometry g) throws IOException {
         CRC32C crc = new CRC32C();
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
@@ -293,6 +458,38 @@ public final class MetaFile implements AutoCloseable {
     }
 
     private static void validateHeader(Path p, ByteBuffer h, StoreConfig c, Geometry g, int engineId, long size) {
+        validateFormat(p, h);
+        long fp = h.getLong(H_FINGERPRINT);
+        if (fp != c.layout().fingerprint()) {
+            throw new StoreException(Reason.FINGERPRINT_MISMATCH, p, "store fingerprint=0x" + Long.toHexString(fp)
+                + " != set=" + c.layout().setName() + " fingerprint=0x" + Long.toHexString(c.layout().fingerprint())
+                + ": the store was built by another definition; use a new directory or delete this one to rebuild");
+        }
+        mismatch(p, "engine", h.getInt(H_ENGINE), engineId);
+        mismatch(p, "keyType", h.getInt(H_KEY_TYPE), c.layout().keyType().ordinal());
+        mismatch(p, "rowSizeBytes", h.getInt(H_ROW_BYTES), g.rowSizeBytes);
+        mismatch(p, "shards", h.getInt(H_SHARDS), g.shards);
+        mismatch(p, "capacity", h.getLong(H_CAPACITY), c.capacity());
+        mismatch(p, "maxKeyBytes", h.getInt(H_MAX_KEY_BYTES), g.maxKeyBytes);
+        mismatch(p, "maxTopics", h.getInt(H_MAX_TOPICS), g.maxTopics);
+        mismatch(p, "maxPartitions", h.getInt(H_MAX_PARTITIONS), g.maxPartitions);
+        mismatch(p, "undoSlotBytes", h.getInt(H_UNDO_SLOT_BYTES), g.undoSlotBytes);
+        checkLength(p, h, g, size);
+    }
+
+    private static void checkLength(Path p, ByteBuffer h, Geometry g, long size) {
+        long declared = h.getLong(H_FILE_BYTES);
+        mismatch(p, "fileBytes(declared)", declared, g.fileBytes);
+        if (size < declared) {
+            throw new StoreException(Reason.TRUNCATED, p, "fileBytes=" + size + " < declared=" + declared);
+        }
+        if (size > declared) {
+            throw new StoreException(Reason.CORRUPT, p, "fileBytes=" + size + " > declared=" + declared);
+        }
+    }
+
+    /** Magic, format version and the static checksum: what every open checks before any field is believed. */
+    private static void validateFormat(Path p, ByteBuffer h) {
         long magic = h.getLong(H_MAGIC);
         if (magic != MAGIC) {
             throw new StoreException(Reason.FOREIGN, p, "magic=0x" + Long.toHexString(magic) + " != 0x"
@@ -312,29 +509,6 @@ public final class MetaFile implements AutoCloseable {
         if (crc != staticCrc(h) || version < 1 || h.getInt(H_HEADER_BYTES) != HEADER_BYTES) {
             throw new StoreException(Reason.CORRUPT, p, "header checksum mismatch: the header is damaged; delete the "
                 + "store directory to rebuild it from Kafka");
-        }
-        long fp = h.getLong(H_FINGERPRINT);
-        if (fp != c.layout().fingerprint()) {
-            throw new StoreException(Reason.FINGERPRINT_MISMATCH, p, "store fingerprint=0x" + Long.toHexString(fp)
-                + " != set=" + c.layout().setName() + " fingerprint=0x" + Long.toHexString(c.layout().fingerprint())
-                + ": the store was built by another definition; use a new directory or delete this one to rebuild");
-        }
-        mismatch(p, "engine", h.getInt(H_ENGINE), engineId);
-        mismatch(p, "keyType", h.getInt(H_KEY_TYPE), c.layout().keyType().ordinal());
-        mismatch(p, "rowSizeBytes", h.getInt(H_ROW_BYTES), g.rowSizeBytes);
-        mismatch(p, "shards", h.getInt(H_SHARDS), g.shards);
-        mismatch(p, "capacity", h.getLong(H_CAPACITY), c.capacity());
-        mismatch(p, "maxKeyBytes", h.getInt(H_MAX_KEY_BYTES), g.maxKeyBytes);
-        mismatch(p, "maxTopics", h.getInt(H_MAX_TOPICS), g.maxTopics);
-        mismatch(p, "maxPartitions", h.getInt(H_MAX_PARTITIONS), g.maxPartitions);
-        mismatch(p, "undoSlotBytes", h.getInt(H_UNDO_SLOT_BYTES), g.undoSlotBytes);
-        long declared = h.getLong(H_FILE_BYTES);
-        mismatch(p, "fileBytes(declared)", declared, g.fileBytes);
-        if (size < declared) {
-            throw new StoreException(Reason.TRUNCATED, p, "fileBytes=" + size + " < declared=" + declared);
-        }
-        if (size > declared) {
-            throw new StoreException(Reason.CORRUPT, p, "fileBytes=" + size + " > declared=" + declared);
         }
     }
 

@@ -39,6 +39,7 @@ import io.freshet.core.StoreConfig;
  * +--------------------------------------------------------------------------------------+
  * | METADATA: two copies of 16384 bytes: generation u64, length u32, crc u32, UTF-8 text |
  * |   of "key=value\n" lines; the valid copy with the higher generation is current       |
+ * |   (key freshet.set.canonicalForm: the set's canonical form, recorded at creation)    |
  * +--------------------------------------------------------------------------------------+
  * </pre>
  *
@@ -82,6 +83,18 @@ public final class MetaFileDescriptor {
     public static final int FORMAT_VERSION = 2;
     /** Bytes of the header, the offset of the first undo slot. */
     public static final int HEADER_BYTES = 4096;
+    /** Engine id of the Chronicle Map engine in the header. */
+    public static final int ENGINE_ID_CHRONICLE = 1;
+    /** Engine id of the table engine in the header. */
+    public static final int ENGINE_ID_TABLE = 2;
+    /**
+     * Metadata key of the feature set's canonical form, recorded when the store is created (from format 2 stores
+     * made by 0.1.0 on; older stores lack it), so that tools can name the features and open the store read-only
+     * without the set's class. Reserved: users cannot set it.
+     */
+    public static final String DEFINITION_KEY = "freshet.set.canonicalForm";
+    /** Longest canonical form recorded (UTF-8 bytes); a longer one is not recorded, leaving room for the rest. */
+    public static final int MAX_DEFINITION_BYTES = 8192;
     /** Header state: the last writer closed the store. */
     public static final long STATE_CLEAN = 1;
     /** Header state: a writer has the store open (or was killed with it open). */
@@ -148,6 +161,21 @@ public final class MetaFileDescriptor {
     private MetaFileDescriptor() {
     }
 
+    /**
+     * @param engineId an engine id from a header
+     * @return the engine's name ({@code StoreEngines.byName}), or null for an id this version does not know
+     */
+    public static String engineName(int engineId) {
+        switch (engineId) {
+            case ENGINE_ID_CHRONICLE:
+                return "chronicle";
+            case ENGINE_ID_TABLE:
+                return "table";
+            default:
+                return null;
+        }
+    }
+
     static int align(int v, int a) {
         return (v + a - 1) & -a;
     }
@@ -197,7 +225,11 @@ public final class MetaFileDescriptor {
             this.fileBytes = metadataOffset + 2L * METADATA_COPY_BYTES;
         }
 
-        static Geometry of(StoreConfig c) {
+        /**
+         * @param c a store's options
+         * @return the geometry of that store's meta file
+         */
+        public static Geometry of(StoreConfig c) {
             int keyBytes = c.layout().keyType() == KeyType.TEXT ? c.maxKeyBytes() : 0;
             return new Geometry(c.layout().rowSizeBytes(), c.shards(), keyBytes, c.maxTopics(), c.maxPartitions());
         }

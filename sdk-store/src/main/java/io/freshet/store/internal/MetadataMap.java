@@ -12,7 +12,9 @@ import io.freshet.core.StoreException.Reason;
 import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -151,6 +153,34 @@ public final class MetadataMap {
             return 1;
         }
         return ga >= gb ? 0 : 1;
+    }
+
+    /**
+     * Checks each topic entry and both metadata copies against their CRC32C, without writing (tools). An entry or
+     * copy never written (length or generation 0) is not damage; a metadata copy torn by a kill keeps generation 0
+     * until its CRC is written.
+     *
+     * @return one line per damaged entry or copy
+     */
+    public synchronized List<String> findDamage() {
+        List<String> damage = new ArrayList<>();
+        for (int i = 0; i < maxTopics; i++) {
+            long a = topicAddress(i);
+            int len = UNSAFE.getIntVolatile(null, a);
+            if (len != 0 && topicAt(i) == null) {
+                damage.add("topic entry " + i + " (bytes [" + (topicsOffset + (long) i * TOPIC_ENTRY_BYTES) + ", "
+                    + (topicsOffset + (long) (i + 1) * TOPIC_ENTRY_BYTES) + ") of the meta file) fails its CRC32C "
+                    + "or has length=" + len);
+            }
+        }
+        for (int c = 0; c < 2; c++) {
+            if (UNSAFE.getLongVolatile(null, copyAddress(c)) != 0 && text(c) == null) {
+                long from = metadataOffset + (long) c * METADATA_COPY_BYTES;
+                damage.add("metadata copy " + c + " (bytes [" + from + ", " + (from + METADATA_COPY_BYTES) + ") of "
+                    + "the meta file) fails its CRC32C");
+            }
+        }
+        return damage;
     }
 
     /** @return every metadata entry */

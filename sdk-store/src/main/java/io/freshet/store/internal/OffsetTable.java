@@ -120,6 +120,22 @@ public final class OffsetTable {
      * @throws StoreException CORRUPT naming the shard, topic and partition of a damaged entry
      */
     void verify(int shard, UndoSlots undo) {
+        check(shard, undo, true);
+    }
+
+    /**
+     * Checks every entry of a shard without writing (tools): an entry torn by a kill, which the shard's undo slot
+     * names, passes.
+     *
+     * @param shard the shard
+     * @param undo the undo slots
+     * @throws StoreException CORRUPT naming the shard, topic and partition of a damaged entry
+     */
+    void check(int shard, UndoSlots undo) {
+        check(shard, undo, false);
+    }
+
+    private void check(int shard, UndoSlots undo, boolean repair) {
         for (int t = 0; t < maxTopics; t++) {
             for (int p = 0; p < maxPartitions; p++) {
                 long a = address(shard, t, p);
@@ -130,7 +146,9 @@ public final class OffsetTable {
                 }
                 if (undo.names(shard, t, p, offset)) {
                     // Torn by the kill between the offset and its check: the offset had landed, write its check.
-                    UNSAFE.putOrderedLong(null, a + 8, expected);
+                    if (repair) {
+                        UNSAFE.putOrderedLong(null, a + 8, expected);
+                    }
                     continue;
                 }
                 throw new StoreException(Reason.CORRUPT, path, "applied offset of shard=" + shard + " topicIndex="

@@ -38,7 +38,7 @@ final class ShardIndexScan {
     void run(boolean checkKeys) {
         final Shard s = shard;
         final long slots = s.slots;
-        used = new long[(int) ((slots + 63) >>> 6)];
+        used = new long[TableFormat.bitmapWords(slots)];
         boolean oneWindow = checkKeys && slots <= TAG_WINDOW_SLOTS;
         // Tags have at most 8 bits (slotBits >= 24), so one byte per slot holds them.
         byte[] tags = oneWindow ? new byte[(int) slots] : null;

@@ -90,7 +90,7 @@ public final class TableFormat {
     /** Header size. */
     public static final int HEADER_BYTES = 4096;
     /** The meta file's engine id of this engine. */
-    public static final int ENGINE_ID = 2;
+    public static final int ENGINE_ID = io.freshet.store.internal.MetaFileDescriptor.ENGINE_ID_TABLE;
     /** Maximum load factor of a shard's index when its slots are all used. */
     public static final double MAX_LOAD_FACTOR = 0.8;
     /** Bytes of one shard's control block. */
@@ -262,6 +262,19 @@ public final class TableFormat {
 
     static int align(int v, int a) {
         return (v + a - 1) / a * a;
+    }
+
+    /**
+     * @param slots a shard's row slots
+     * @return longs of the writer's free-slot bitmap of that shard (one bit per slot)
+     */
+    static int bitmapWords(long slots) {
+        return (int) ((slots + 63) >>> 6);
+    }
+
+    /** @return bytes an open writer keeps on the heap: every shard's free-slot bitmap */
+    public long writerHeapBytes() {
+        return shards * 8L * bitmapWords(slotsPerShard);
     }
 
     /** @return offset of a shard's index */

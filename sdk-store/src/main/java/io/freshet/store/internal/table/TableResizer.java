@@ -53,7 +53,8 @@ public final class TableResizer {
                 }
             }
             for (Map.Entry<String, String> m : src.allMetadata().entrySet()) {
-                if (!TableStore.STORE_ID_KEY.equals(m.getKey())) {
+                if (!TableStore.STORE_ID_KEY.equals(m.getKey())
+                    && !MetaFileDescriptor.DEFINITION_KEY.equals(m.getKey())) {
                     dst.putMetadata(m.getKey(), m.getValue());
                 }
             }

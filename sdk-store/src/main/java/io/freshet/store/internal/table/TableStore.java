@@ -355,6 +355,28 @@ public final class TableStore extends MetaBackedStore {
         return n;
     }
 
+    /** Scans every shard's index; rows are read in place (plain loads: a tool's snapshot, not a served read). */
+    @Override
+    public long newestApplyMs() {
+        checkOpen();
+        RowBuffer view = new RowBuffer();
+        long newest = 0;
+        try {
+            for (Shard s : shards) {
+                for (long p = 0; p < s.entries; p++) {
+                    int e = s.entryAt(p);
+                    if (e != 0) {
+                        newest = Math.max(newest, layout.lastApplyMs(view.wrap(s.slotAddress(s.slotOf(e))
+                            + s.rowOffset, rowBytes)));
+                    }
+                }
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+        return newest;
+    }
+
     @Override
     protected void checkMetadataKey(String key) {
         if (STORE_ID_KEY.equals(key)) {

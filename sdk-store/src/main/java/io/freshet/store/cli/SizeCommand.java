@@ -1,0 +1,90 @@
+package io.freshet.store.cli;
+
+import io.freshet.core.FeatureSet;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.spi.StoreEngine;
+import io.freshet.core.spi.StoreFootprint;
+import io.freshet.store.StoreEngines;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code size --set CLASS --capacity N}: what a store would cost, per engine, before it exists. */
+@Command(name = "size", mixinStandardHelpOptions = true,
+    description = "Bytes on disk, mapped into memory and on a writer's heap of a store of a set and capacity, per "
+        + "engine, before the store exists: computed by each engine's own layout code. Creates nothing.")
+final class SizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--set", required = true, paramLabel = "CLASS", description = SetLoader.HELP)
+    String setSpec;
+
+    @Option(names = "--capacity", required = true, paramLabel = "N", description = "Rows (keys) the store holds.")
+    long capacity;
+
+    @Option(names = "--engine", paramLabel = "NAME", description = "table or chronicle; default: both.")
+    String engine;
+
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
+        description = "Shards (default ${DEFAULT-VALUE}).")
+    int shards;
+
+    @Option(names = "--max-key-bytes", paramLabel = "N", defaultValue = "" + StoreConfig.DEFAULT_MAX_KEY_BYTES,
+        description = "Longest text key in UTF-8 bytes (default ${DEFAULT-VALUE}).")
+    int maxKeyBytes;
+
+    @Option(names = "--max-topics", paramLabel = "N", defaultValue = "" + StoreConfig.DEFAULT_MAX_TOPICS,
+        description = "Topics in the offset table (default ${DEFAULT-VALUE}).")
+    int maxTopics;
+
+    @Option(names = "--max-partitions", paramLabel = "N", defaultValue = "" + StoreConfig.DEFAULT_MAX_PARTITIONS,
+        description = "Partitions per topic in the offset table (default ${DEFAULT-VALUE}).")
+    int maxPartitions;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        FeatureSet<?> set = SetLoader.load(setSpec);
+        StoreConfig config;
+        try {
+            config = StoreConfig.builder(set).capacity(capacity).shards(shards)
+                .maxKeyBytes(maxKeyBytes).maxTopics(maxTopics).maxPartitions(maxPartitions).build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(Main.EXIT_ERROR, e.getMessage());
+        }
+        InspectCommand.line(out, "set", set.name() + " (" + set.refs().size() + " features, key " + set.keyType()
+            + ", fingerprint " + Text.hex(set.fingerprint()) + ")");
+        InspectCommand.line(out, "bytes per row", Integer.toString(set.rowSizeBytes()));
+        InspectCommand.line(out, "capacity", capacity + " rows in " + shards + " shard(s)");
+        for (String name : engine == null ? List.of("table", "chronicle") : List.of(engine)) {
+            StoreEngine e;
+            try {
+                e = StoreEngines.byName(name);
+            } catch (IllegalArgumentException ex) {
+                throw new CliException(Main.EXIT_ERROR, "--engine " + name + ": " + ex.getMessage());
+            } catch (RuntimeException | LinkageError ex) {
+                InspectCommand.line(out, name, "not available: " + Main.oneLine(ex));
+                continue;
+            }
+            try {
+                StoreFootprint f = e.footprint(config);
+                InspectCommand.line(out, name, "disk " + Text.bytes(f.diskBytes()) + ", mapped "
+                    + Text.bytes(f.mappedBytes()) + ", writer heap " + Text.bytes(f.heapBytes()));
+                InspectCommand.line(out, name + " per key", String.format(Locale.ROOT, "%.1f bytes on disk",
+                    (double) f.diskBytes() / capacity));
+            } catch (UnsupportedOperationException ex) {
+                InspectCommand.line(out, name, "not reported: " + ex.getMessage() + " (create a store and run "
+                    + "inspect to measure it)");
+            } catch (IllegalArgumentException ex) {
+                InspectCommand.line(out, name, "cannot hold it: " + ex.getMessage());
+            }
+        }
+        return Main.EXIT_OK;
+    }
+}
