@@ -69,7 +69,9 @@ final class SizeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException ex) {
                 throw new CliException(Main.EXIT_ERROR, "--engine " + name + ": " + ex.getMessage());
             } catch (RuntimeException | LinkageError ex) {
-                InspectCommand.line(out, name, "not available: " + Main.oneLine(ex));
+                // StoreEngines names the missing artifact in its message: that line is the whole answer.
+                boolean named = ex instanceof IllegalStateException && ex.getMessage() != null;
+                InspectCommand.line(out, name, "not available: " + (named ? ex.getMessage() : Main.oneLine(ex)));
                 continue;
             }
             try {
