@@ -1,7 +1,7 @@
 package io.freshet.kafka.internal;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.common.utils.AppInfoParser;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +11,11 @@ import org.slf4j.LoggerFactory;
  * naming the version found; above the newest tested minor it builds and one warning line is logged (once per JVM).
  * Keep {@link #MIN_MAJOR}/{@link #MIN_MINOR}/{@link #NEWEST_TESTED_MAJOR}/{@link #NEWEST_TESTED_MINOR} in step
  * with the {@code kafka-clients.supported.range} property of the parent pom (a test compares them).
+ *
+ * <p>The version is what kafka-clients reports of itself, {@code AppInfoParser.getVersion()}, read by reflection:
+ * the class moved from {@code org.apache.kafka.common.utils} (3.9 to 4.3) to
+ * {@code org.apache.kafka.common.utils.internals} in 4.4, so a direct reference would not link on one side or the
+ * other.
  *
  * <p>Threading: any thread. Allocation: per call (build time only).
  */
@@ -25,6 +30,10 @@ public final class KafkaClientsVersion {
     public static final String SUPPORTED_RANGE = "kafka-clients 3.9.0 to 4.4.x";
     /** The same range as a Maven version range (the parent pom's {@code kafka-clients.supported.range}). */
     static final String SUPPORTED_MAVEN_RANGE = "[3.9.0,4.5)";
+
+    /** Where kafka-clients keeps {@code AppInfoParser}: before 4.4, and from 4.4 on. */
+    private static final String[] APP_INFO_PARSERS = {"org.apache.kafka.common.utils.AppInfoParser",
+        "org.apache.kafka.common.utils.internals.AppInfoParser"};
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaClientsVersion.class);
     private static final AtomicBoolean WARNED = new AtomicBoolean();
@@ -50,11 +59,30 @@ public final class KafkaClientsVersion {
      * @throws IllegalStateException when it is older than the supported range
      */
     public static void checkAtStart() {
-        check(AppInfoParser.getVersion());
+        check(found());
     }
 
     /**
-     * @param version a kafka-clients version string, as {@link AppInfoParser#getVersion()} returns it
+     * @return the kafka-clients version on the class path as {@code AppInfoParser.getVersion()} reports it, or
+     *     {@code "unknown"} when no known {@code AppInfoParser} answers
+     */
+    static String found() {
+        for (String name : APP_INFO_PARSERS) {
+            try {
+                Class<?> parser = Class.forName(name, true, Consumer.class.getClassLoader());
+                Object version = parser.getMethod("getVersion").invoke(null);
+                if (version != null) {
+                    return version.toString();
+                }
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // not this kafka-clients' location: try the next
+            }
+        }
+        return "unknown";
+    }
+
+    /**
+     * @param version a kafka-clients version string, as {@code AppInfoParser.getVersion()} returns it
      * @throws IllegalStateException when it is older than the supported range
      */
     static void check(String version) {
