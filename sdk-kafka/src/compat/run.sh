@@ -5,10 +5,11 @@
 #   mvn -ntp -pl sdk-kafka -am package -DskipTests          # the freshet-core and freshet-kafka jars
 #   sdk-kafka/src/compat/run.sh 127.0.0.1:9092 3.9.1 4.0.1 4.4.0 3.8.1
 #
-# Per version: a throwaway pom resolves kafka-clients X (plus jctools, HdrHistogram, slf4j) from Maven Central, and
-# KafkaClientsCompat.java runs in source-launcher mode on that class path plus the two jars. Exit status: the number
-# of versions whose outcome was not the expected one (run to caught-up and every key matches for 3.9.0 to 4.4.x,
-# the one-line refusal below 3.9).
+# Per version: a throwaway pom resolves kafka-clients X (plus jctools, HdrHistogram, slf4j) from Maven Central;
+# LinkCheck.java checks that every kafka-clients member freshet-kafka's bytecode references exists in X with the same
+# descriptor; then KafkaClientsCompat.java runs in source-launcher mode on that class path plus the two jars. Exit
+# status: the number of versions whose outcome was not the expected one (links, runs to caught-up and every key
+# matches for 3.9.0 to 4.4.x; the one-line refusal below 3.9).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -19,6 +20,10 @@ jars=$(ls "$root"/sdk-core/target/freshet-core-*.jar "$root"/sdk-kafka/target/fr
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=0
+kafka_jar=$(echo "$jars" | tr ':' '\n' | grep freshet-kafka)
+mkdir -p "$work/classes" && (cd "$work/classes" && jar xf "$kafka_jar")
+find "$work/classes" -name '*.class' -print0 | xargs -0 javap -c -p \
+    | grep -oE "// (Method|InterfaceMethod|Field) org/apache/kafka/[^ ]+" | sed 's|^// ||' | sort -u > "$work/refs.txt"
 for v in "$@"; do
     mkdir -p "$work/$v"
     cat > "$work/$v/pom.xml" <<POM
@@ -38,13 +43,18 @@ POM
         echo "kafka-clients $v: cannot resolve"; failed=$((failed + 1)); continue; }
     cp=$(cat "$work/$v/cp.txt")
     echo "=== kafka-clients $v ($(tr ':' '\n' < "$work/$v/cp.txt" | grep -o 'kafka-clients-[^/]*jar'))"
+    case "$v" in
+        3.[0-8].*|[0-2].*) old=1 ;;
+        *) old=0; java "$here/LinkCheck.java" "$work/refs.txt" "$cp" || failed=$((failed + 1)) ;;
+    esac
     java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.kafka=error \
         -cp "$cp:$jars" "$here/KafkaClientsCompat.java" "$bootstrap" 2>&1 | tee "$work/$v/out.txt"
     status=${PIPESTATUS[0]}
-    case "$v" in
-        3.[0-8].*|[0-2].*) grep -q "but Freshet supports kafka-clients 3.9.0 to 4.4.x" "$work/$v/out.txt" \
-            || { echo "expected the start-time refusal"; failed=$((failed + 1)); } ;;
-        *) [ "$status" -eq 0 ] || failed=$((failed + 1)) ;;
-    esac
+    if [ "$old" -eq 1 ]; then
+        grep -q "but Freshet supports kafka-clients 3.9.0 to 4.4.x" "$work/$v/out.txt" \
+            || { echo "expected the start-time refusal"; failed=$((failed + 1)); }
+    elif [ "$status" -ne 0 ]; then
+        failed=$((failed + 1))
+    fi
 done
 exit $failed
