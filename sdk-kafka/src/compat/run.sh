@@ -39,7 +39,7 @@ for v in "$@"; do
   </dependencies>
 </project>
 POM
-    (cd "$work/$v" && mvn -B -ntp -q dependency:build-classpath -Dmdep.outputFile=cp.txt >/dev/null) || {
+    (cd "$work/$v" && mvn -B -ntp -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=cp.txt >/dev/null) || {
         echo "kafka-clients $v: cannot resolve"; failed=$((failed + 1)); continue; }
     cp=$(cat "$work/$v/cp.txt")
     echo "=== kafka-clients $v ($(tr ':' '\n' < "$work/$v/cp.txt" | grep -o 'kafka-clients-[^/]*jar'))"
