@@ -52,6 +52,7 @@ public final class StoreException extends RuntimeException {
         INCOMPLETE
     }
 
+    /** Why the store refused or failed. */
     private final Reason reason;
     private final transient Path path;
 

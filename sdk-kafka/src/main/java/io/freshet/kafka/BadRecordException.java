@@ -8,10 +8,15 @@ package io.freshet.kafka;
 public final class BadRecordException extends PipelineException {
     private static final long serialVersionUID = 1L;
 
+    /** The feature set whose source the record came from. */
     private final String featureSet;
+    /** The record's topic. */
     private final String topic;
+    /** The record's partition. */
     private final int partition;
+    /** The record's offset (not advanced). */
     private final long offset;
+    /** Why the record was bad. */
     private final BadRecordReason reason;
 
     /**

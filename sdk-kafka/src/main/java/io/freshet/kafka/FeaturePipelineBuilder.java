@@ -5,6 +5,7 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
+import io.freshet.kafka.internal.KafkaClientsVersion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -325,6 +326,8 @@ public final class FeaturePipelineBuilder {
 
     /** @return a pipeline, not started */
     public FeaturePipeline build() {
+        // First: an unsupported kafka-clients fails here with its version named, not later with a LinkageError.
+        KafkaClientsVersion.checkAtStart();
         if (kafka == null) {
             throw new IllegalStateException("Kafka properties were not set: call kafka(properties)");
         }

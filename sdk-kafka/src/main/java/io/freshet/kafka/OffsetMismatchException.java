@@ -18,6 +18,7 @@ public final class OffsetMismatchException extends PipelineException {
         LOG_START
     }
 
+    /** What does not match. */
     private final Kind kind;
 
     /**

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -216,7 +215,7 @@ public final class IngestLoop implements Agent {
             LOG.warn("consumer={} checkpoint at shutdown failed: {}", index, e.toString());
         } finally {
             try {
-                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                ConsumerClose.close(consumer, Duration.ofSeconds(5));
             } catch (RuntimeException e) {
                 LOG.warn("consumer={} close failed: {}", index, e.toString());
             }
@@ -227,7 +226,7 @@ public final class IngestLoop implements Agent {
     /** Closes the consumer of a loop whose thread never started. */
     void closeUnstarted() {
         try {
-            consumer.close(CloseOptions.timeout(Duration.ZERO));
+            ConsumerClose.close(consumer, Duration.ZERO);
         } catch (RuntimeException e) {
             LOG.warn("consumer={} close failed: {}", index, e.toString());
         }
