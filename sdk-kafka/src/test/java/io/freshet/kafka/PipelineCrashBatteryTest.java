@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -115,15 +116,26 @@ class PipelineCrashBatteryTest {
                 Child child = Child.start(broker, topic, store, engine, stderr);
                 int from = PREFILL + cycle * perCycle;
                 // One thread produces the slices in order, so per-key order on the broker is the stream's order.
-                slices.add(producing.submit(() -> {
+                Callable<Void> slice = () -> {
                     produceSlowly(producer, topic, events.subList(from, from + perCycle));
                     return null;
-                }));
+                };
                 boolean early = random.nextInt(10) < 3;
-                if (early) {
+                boolean lastChanceToKillWhileApplying = cycle == cycles - 1 && killedWhileApplying == 0;
+                if (lastChanceToKillWhileApplying) {
+                    // Random moments on a loaded machine can all miss the applying phase (e.g. 4 Chronicle cycles);
+                    // the battery must include that case, so this kill waits for the applied count to move, with
+                    // this cycle's slice produced only once the child has started (records arrive while it runs).
+                    early = false;
+                    child.awaitLine("STARTED", stderr);
+                    slices.add(producing.submit(slice));
+                    child.awaitAppliedCountMoving(stderr);
+                } else if (early) {
+                    slices.add(producing.submit(slice));
                     // 0.1–1.8 s after launch: the JVM is starting, the store recovering, or the consumers assigning.
                     Thread.sleep(random.nextInt(100, 1_800));
                 } else {
+                    slices.add(producing.submit(slice));
                     child.awaitLine("STARTED", stderr);
                     Thread.sleep(random.nextInt(50, 2_000));
                 }
@@ -284,6 +296,18 @@ class PipelineCrashBatteryTest {
             process.destroyForcibly();
             throw new AssertionError("child printed no " + prefix + " in " + LINE_TIMEOUT_S + " s; stdout=" + lines
                 + " stderr tail=" + tail(stderr));
+        }
+
+        /** Waits until two successive {@code APPLIED} reports differ: the child is applying records right now. */
+        void awaitAppliedCountMoving(Path stderr) throws InterruptedException {
+            long previous = Long.parseLong(awaitLine("APPLIED ", stderr).substring("APPLIED ".length()));
+            while (true) {
+                long now = Long.parseLong(awaitLine("APPLIED ", stderr).substring("APPLIED ".length()));
+                if (now > previous) {
+                    return;
+                }
+                previous = now;
+            }
         }
 
         /** After the child died: collects the rest of its output. */
