@@ -10,6 +10,7 @@ import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.MetaFileDescriptor;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -45,7 +46,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        // Buffered: a store found damaged half-way prints its one error line and nothing else.
+        StringWriter report = new StringWriter();
+        PrintWriter out = new PrintWriter(report);
         try (StoreView v = StoreView.open(dir)) {
             FeatureSet<?> set = setSpec == null ? null : SetLoader.load(setSpec);
             if (set != null) {
@@ -99,6 +102,8 @@ final class InspectCommand implements Callable<Integer> {
                 }
             }
         }
+        out.flush();
+        spec.commandLine().getOut().print(report);
         return Main.EXIT_OK;
     }
 

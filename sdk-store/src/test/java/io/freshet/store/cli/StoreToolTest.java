@@ -118,6 +118,7 @@ class StoreToolTest {
 
     private static void assertOneLineError(Run r, int code, String... fragments) {
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(code);
+        assertThat(r.out()).as("nothing but the error line").isEmpty();
         assertThat(r.errLines()).as(r.err()).hasSize(1);
         assertThat(r.err()).doesNotContain("\tat ").startsWith("error: ").contains(fragments);
     }
