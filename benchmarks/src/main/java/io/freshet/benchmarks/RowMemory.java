@@ -1,13 +1,15 @@
 package io.freshet.benchmarks;
 
-import io.freshet.core.internal.UnsafeAccess;
+import io.freshet.core.internal.MappedMemory;
+import io.freshet.core.internal.Memory;
 import io.freshet.core.spi.RowBuffer;
 import java.nio.ByteBuffer;
 
 /**
  * One feature row for a benchmark, either on the heap ({@link RowBuffer#allocateHeap}) or off it (a direct buffer
- * aligned to a cache line, as a memory-mapped store's slot would be, viewed through {@link RowBuffer#wrap(long,
- * int)}). Suites take the kind as a JMH {@code @Param} of {@link #HEAP} / {@link #OFF_HEAP} so both run in one report.
+ * aligned to a cache line, as a memory-mapped store's slot would be, viewed through {@link RowBuffer#wrap(Object,
+ * long, int)} as the JVM's memory implementation names it). Suites take the kind as a JMH {@code @Param} of
+ * {@link #HEAP} / {@link #OFF_HEAP} so both run in one report.
  *
  * <p>Threading: as {@link RowBuffer}, one thread at a time. Allocation: only in {@link #allocate}. The off-heap
  * memory lives as long as this object (the direct buffer is released by the GC afterwards).
@@ -41,7 +43,9 @@ public final class RowMemory {
         if (OFF_HEAP.equals(kind)) {
             ByteBuffer buffer = ByteBuffer.allocateDirect(lengthBytes + CACHE_LINE_BYTES)
                 .alignedSlice(CACHE_LINE_BYTES);
-            return new RowMemory(buffer, new RowBuffer().wrap(UnsafeAccess.addressOf(buffer), lengthBytes));
+            // Viewed through the JVM's memory (a segment on JDK 22+), as a store's mapped row is.
+            MappedMemory m = Memory.MEMORY.wrap(buffer);
+            return new RowMemory(buffer, new RowBuffer().wrap(m.base(), m.address(), lengthBytes));
         }
         throw new IllegalArgumentException("memory=" + kind + " is unknown: use " + HEAP + " or " + OFF_HEAP);
     }

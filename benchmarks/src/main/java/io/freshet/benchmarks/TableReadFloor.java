@@ -1,5 +1,6 @@
 package io.freshet.benchmarks;
 
+import static io.freshet.core.internal.Memory.MEMORY;
 import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.benchmarks.peers.KeySequence;
@@ -189,7 +190,8 @@ public final class TableReadFloor {
         Object base = into.base();
         long dst = into.address();
         for (int i = 0; i < rowBytes; i += 8) {
-            UNSAFE.putLong(base, dst + i, UNSAFE.getLong(src + i));
+            // The target is a heap row in the JVM's memory's terms (offset 0 of a long[] under segments).
+            MEMORY.putLong(base, dst + i, UNSAFE.getLong(src + i));
         }
     }
 }

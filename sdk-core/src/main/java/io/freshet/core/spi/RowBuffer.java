@@ -1,7 +1,6 @@
 package io.freshet.core.spi;
 
-import static io.freshet.core.internal.UnsafeAccess.LONG_ARRAY_BASE;
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 
 /**
  * A reusable flyweight over the bytes of one feature row, on the heap or off it (a memory-mapped store).
@@ -9,7 +8,8 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
  * <p>Kernels read and write rows only through this class, so one compiled layout serves heap rows (tests,
  * {@code FeatureTestDriver}) and mapped rows (stores) with a single, monomorphic code path.
  * Accessors are plain (no ordering); stores add the ordering their protocols need around them.
- * Values are little-endian (the store refuses other platforms).
+ * Values are little-endian (the store refuses other platforms). Memory is accessed through the JVM's one internal
+ * memory implementation ({@code sun.misc.Unsafe} before JDK 22, {@code java.lang.foreign} from JDK 22).
  *
  * <p>Threading: not thread-safe; a buffer belongs to one thread at a time. Allocation: {@code wrap} allocates
  * nothing. Offsets are in bytes from the start of the row and are bounds-checked against the wrapped length unless
@@ -58,6 +58,23 @@ public final class RowBuffer {
     }
 
     /**
+     * Wraps memory as a store's internal memory access names it: a ({@code base}, {@code offset}) pair from an
+     * internal {@code MappedMemory} (engines only; a base is null, a memory segment or a heap array, depending on the
+     * implementation the JVM runs).
+     *
+     * @param base the mapping's base
+     * @param offset the row's first byte in that base's terms
+     * @param lengthBytes row length in bytes
+     * @return this
+     */
+    public RowBuffer wrap(Object base, long offset, int lengthBytes) {
+        this.base = base;
+        this.address = offset;
+        this.lengthBytes = lengthBytes;
+        return this;
+    }
+
+    /**
      * Wraps a heap array.
      *
      * @param array backing array, at least {@code lengthBytes} long
@@ -69,7 +86,7 @@ public final class RowBuffer {
             throw new IllegalArgumentException("array of " + array.length * 8L + " bytes < lengthBytes=" + lengthBytes);
         }
         this.base = array;
-        this.address = LONG_ARRAY_BASE;
+        this.address = MEMORY.heapOffset();
         this.lengthBytes = lengthBytes;
         return this;
     }
@@ -92,12 +109,15 @@ public final class RowBuffer {
         return lengthBytes;
     }
 
-    /** @return the base object (null when off-heap); for engines that copy rows with their own ordering */
+    /**
+     * @return the base object (null for an absolute off-heap address, a heap array, or an internal memory segment);
+     *     for engines that copy rows with their own ordering
+     */
     public Object base() {
         return base;
     }
 
-    /** @return the address (absolute when off-heap, the array base offset on heap) */
+    /** @return the offset of the first byte in {@link #base()}'s terms (an absolute address when the base is null) */
     public long address() {
         return address;
     }
@@ -114,7 +134,7 @@ public final class RowBuffer {
      */
     public long getLong(int offset) {
         check(offset, 8);
-        return UNSAFE.getLong(base, address + offset);
+        return MEMORY.getLong(base, address + offset);
     }
 
     /**
@@ -123,7 +143,7 @@ public final class RowBuffer {
      */
     public void putLong(int offset, long value) {
         check(offset, 8);
-        UNSAFE.putLong(base, address + offset, value);
+        MEMORY.putLong(base, address + offset, value);
     }
 
     /**
@@ -132,7 +152,7 @@ public final class RowBuffer {
      */
     public double getDouble(int offset) {
         check(offset, 8);
-        return UNSAFE.getDouble(base, address + offset);
+        return MEMORY.getDouble(base, address + offset);
     }
 
     /**
@@ -141,7 +161,7 @@ public final class RowBuffer {
      */
     public void putDouble(int offset, double value) {
         check(offset, 8);
-        UNSAFE.putDouble(base, address + offset, value);
+        MEMORY.putDouble(base, address + offset, value);
     }
 
     /**
@@ -150,7 +170,7 @@ public final class RowBuffer {
      */
     public byte getByte(int offset) {
         check(offset, 1);
-        return UNSAFE.getByte(base, address + offset);
+        return MEMORY.getByte(base, address + offset);
     }
 
     /**
@@ -159,7 +179,7 @@ public final class RowBuffer {
      */
     public void putByte(int offset, byte value) {
         check(offset, 1);
-        UNSAFE.putByte(base, address + offset, value);
+        MEMORY.putByte(base, address + offset, value);
     }
 
     /**
@@ -170,7 +190,7 @@ public final class RowBuffer {
      */
     public void setZero(int offset, int length) {
         check(offset, length);
-        UNSAFE.setMemory(base, address + offset, length, (byte) 0);
+        MEMORY.fill(base, address + offset, length, (byte) 0);
     }
 
     /**
@@ -182,7 +202,7 @@ public final class RowBuffer {
     public void copyFrom(RowBuffer src, int length) {
         check(0, length);
         src.check(0, length);
-        UNSAFE.copyMemory(src.base, src.address, base, address, length);
+        MEMORY.copy(src.base, src.address, base, address, length);
     }
 
     /**
@@ -195,12 +215,12 @@ public final class RowBuffer {
         other.check(0, length);
         int i = 0;
         for (; i + 8 <= length; i += 8) {
-            if (UNSAFE.getLong(base, address + i) != UNSAFE.getLong(other.base, other.address + i)) {
+            if (MEMORY.getLong(base, address + i) != MEMORY.getLong(other.base, other.address + i)) {
                 return false;
             }
         }
         for (; i < length; i++) {
-            if (UNSAFE.getByte(base, address + i) != UNSAFE.getByte(other.base, other.address + i)) {
+            if (MEMORY.getByte(base, address + i) != MEMORY.getByte(other.base, other.address + i)) {
                 return false;
             }
         }

@@ -1,6 +1,6 @@
 package io.freshet.kafka.internal;
 
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 /**
  * Produces the dead letters of bad records found on applier threads (a store refusing a row), so that no applier
@@ -9,11 +9,12 @@ import org.jctools.queues.MpscArrayQueue;
  * Consumer threads produce their own dead letters synchronously: they may wait, an applier must not.
  *
  * <p>Threading: {@link #submit} from appliers, everything else on the agent's thread. Lock-free hand-off; the
- * queue holds one ticket per applier, so a submit never fails.
+ * queue holds one ticket per applier, so a submit never fails. It is JCTools' {@code atomic} variant, which uses no
+ * {@code sun.misc.Unsafe} (a warning on JDK 24+).
  */
 public final class DeadLetterAgent implements Agent {
     private final DeadLetterPublisher publisher;
-    private final MpscArrayQueue<DeadLetterTicket> queue;
+    private final MpscAtomicArrayQueue<DeadLetterTicket> queue;
     private final IdleStrategy idle = IdleStrategy.parkOnly();
     private volatile boolean stopRequested;
 
@@ -23,7 +24,7 @@ public final class DeadLetterAgent implements Agent {
      */
     DeadLetterAgent(DeadLetterPublisher publisher, int appliers) {
         this.publisher = publisher;
-        this.queue = new MpscArrayQueue<>(Math.max(2, appliers));
+        this.queue = new MpscAtomicArrayQueue<>(Math.max(2, appliers));
     }
 
     /** @return this agent's idle strategy */

@@ -1,10 +1,12 @@
 package io.freshet.kafka.internal;
 
-import org.jctools.queues.SpscArrayQueue;
+import org.jctools.queues.atomic.SpscAtomicArrayQueue;
 
 /**
  * A bounded single-producer single-consumer hand-off of pre-allocated {@link Slot}s from one consumer thread to one
- * applier thread: two JCTools SPSC array queues, one of filled slots and one of free slots. The producer claims a
+ * applier thread: two JCTools SPSC array queues, one of filled slots and one of free slots. They are JCTools'
+ * {@code atomic} variants (AtomicReferenceArray and field updaters, no {@code sun.misc.Unsafe}): the Unsafe ones make
+ * JDK 24+ print a warning in every pipeline. The producer claims a
  * free slot (none free: back-pressure, never a block), fills it and publishes it; the applier polls, applies and
  * releases it. Exactly {@link #capacity()} slots exist, so publishing and releasing never fail.
  *
@@ -12,8 +14,8 @@ import org.jctools.queues.SpscArrayQueue;
  * from the applier thread only; {@link #idle()} from any thread. Lock-free, allocation-free.
  */
 public final class HandOffRing {
-    private final SpscArrayQueue<Slot> full;
-    private final SpscArrayQueue<Slot> free;
+    private final SpscAtomicArrayQueue<Slot> full;
+    private final SpscAtomicArrayQueue<Slot> free;
     private final int capacity;
 
     /**
@@ -23,8 +25,8 @@ public final class HandOffRing {
      */
     public HandOffRing(int capacity, int preparedCapacity, boolean textKeys) {
         this.capacity = capacity;
-        this.full = new SpscArrayQueue<>(capacity);
-        this.free = new SpscArrayQueue<>(capacity);
+        this.full = new SpscAtomicArrayQueue<>(capacity);
+        this.free = new SpscAtomicArrayQueue<>(capacity);
         for (int i = 0; i < capacity; i++) {
             if (!free.offer(new Slot(preparedCapacity, textKeys))) {
                 throw new IllegalStateException("free queue refused slot " + i + " of capacity=" + capacity);

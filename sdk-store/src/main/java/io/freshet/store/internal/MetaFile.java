@@ -1,6 +1,6 @@
 package io.freshet.store.internal;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 import static io.freshet.store.internal.MetaFileDescriptor.DEFINITION_KEY;
 import static io.freshet.store.internal.MetaFileDescriptor.FILE_NAME;
 import static io.freshet.store.internal.MetaFileDescriptor.FORMAT_VERSION;
@@ -41,8 +41,9 @@ import static io.freshet.store.internal.MetaFileDescriptor.STATE_OPEN;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
-import io.freshet.core.internal.UnsafeAccess;
+import io.freshet.core.internal.MappedMemory;
 import io.freshet.store.internal.MetaFileDescriptor.Geometry;
+import io.freshet.store.internal.table.TableFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -76,6 +77,8 @@ public final class MetaFile implements AutoCloseable {
     private final boolean readOnly;
     private final FileChannel channel;
     private final MappedByteBuffer mapped;
+    /** The mapping as the memory access sees it: a segment view of {@link #mapped}, or its absolute address. */
+    private final MappedMemory mem;
     private final long base;
     private final long previousState;
     private final long previousBootId;
@@ -94,13 +97,16 @@ public final class MetaFile implements AutoCloseable {
     private final MetadataMap metadata;
 
     private MetaFile(Path path, Geometry g, boolean readOnly, FileChannel channel, MappedByteBuffer mapped,
-        ByteBuffer header, int lifecycle) {
+        ByteBuffer header, int lifecycle, int engineId) {
         this.path = path;
         this.g = g;
         this.readOnly = readOnly;
         this.channel = channel;
         this.mapped = mapped;
-        this.base = UnsafeAccess.addressOf(mapped);
+        // Engines other than the table engine (Chronicle Map) read undo images by absolute address with their own
+        // Unsafe, so their meta file keeps one; the table engine's goes through whichever memory the JVM selected.
+        this.mem = engineId == TableFormat.ENGINE_ID ? MEMORY.wrap(mapped) : MEMORY.wrapAbsolute(mapped);
+        this.base = mem.address();
         this.sequence = header.getLong(lifecycle + L_SEQUENCE);
         this.previousState = header.getLong(lifecycle + L_STATE);
         this.openGeneration = header.getLong(lifecycle + L_OPEN_GENERATION);
@@ -112,16 +118,16 @@ public final class MetaFile implements AutoCloseable {
         this.lifecycleCopy = lifecycle;
         byte[] name = new byte[SET_NAME_BYTES];
         for (int i = 0; i < SET_NAME_BYTES; i++) {
-            name[i] = UNSAFE.getByte(base + H_SET_NAME + i);
+            name[i] = MEMORY.getByte(mem.base(), base + H_SET_NAME + i);
         }
         int len = 0;
         while (len < SET_NAME_BYTES && name[len] != 0) {
             len++;
         }
         this.setName = new String(name, 0, len, StandardCharsets.UTF_8);
-        this.undo = new UndoSlots(path, base, g);
-        this.offsets = new OffsetTable(path, base, g);
-        this.metadata = new MetadataMap(path, mapped, base, readOnly, g);
+        this.undo = new UndoSlots(path, mem.base(), base, g);
+        this.offsets = new OffsetTable(path, mem.base(), base, g);
+        this.metadata = new MetadataMap(path, mapped, mem.base(), base, readOnly, g);
     }
 
     /**
@@ -176,7 +182,7 @@ public final class MetaFile implements AutoCloseable {
                 ch.write(ByteBuffer.allocate(1), g.fileBytes - 1);
             }
             MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, g.fileBytes);
-            MetaFile f = new MetaFile(tmp, g, false, ch, m, h.clear(), first);
+            MetaFile f = new MetaFile(tmp, g, false, ch, m, h.clear(), first, engineId);
             f.offsets.clear();
             String canonical = config.layout().canonicalForm();
             if (canonical.getBytes(StandardCharsets.UTF_8).length <= MAX_DEFINITION_BYTES) {
@@ -278,7 +284,7 @@ public final class MetaFile implements AutoCloseable {
             }
             MappedByteBuffer m = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0,
                 g.fileBytes);
-            MetaFile f = new MetaFile(p, g, readOnly, ch, m, h, lifecycle);
+            MetaFile f = new MetaFile(p, g, readOnly, ch, m, h, lifecycle, engineId);
             ch = null;
             return f;
         } catch (IOException e) {

@@ -1,12 +1,11 @@
 package io.freshet.store.internal;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 import static io.freshet.store.internal.MetaFileDescriptor.MAX_TOPIC_NAME_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.METADATA_COPY_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.METADATA_TEXT_OFFSET;
 import static io.freshet.store.internal.MetaFileDescriptor.TOPIC_ENTRY_BYTES;
 
-import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
 import java.nio.MappedByteBuffer;
@@ -31,13 +30,17 @@ public final class MetadataMap {
     private final Path path;
     private final MappedByteBuffer mapped;
     private final boolean readOnly;
+    /** The meta file's memory base (null for absolute addresses). */
+    private final Object mem;
     private final long topicsBase;
     private final int topicsOffset;
     private final int maxTopics;
     private final long metadataBase;
     private final int metadataOffset;
 
-    MetadataMap(Path path, MappedByteBuffer mapped, long fileAddress, boolean readOnly, MetaFileDescriptor.Geometry g) {
+    MetadataMap(Path path, MappedByteBuffer mapped, Object mem, long fileAddress, boolean readOnly,
+        MetaFileDescriptor.Geometry g) {
+        this.mem = mem;
         this.path = path;
         this.mapped = mapped;
         this.readOnly = readOnly;
@@ -68,13 +71,13 @@ public final class MetadataMap {
 
     private String topicAt(int index) {
         long a = topicAddress(index);
-        int len = UNSAFE.getIntVolatile(null, a);
+        int len = MEMORY.getIntVolatile(mem, a);
         if (len <= 0 || len > MAX_TOPIC_NAME_BYTES) {
             return null;
         }
         byte[] b = new byte[len];
-        UNSAFE.copyMemory(null, a + 8, b, UnsafeAccess.BYTE_ARRAY_BASE, len);
-        if (crc(b) != UNSAFE.getInt(a + 4)) {
+        MEMORY.copyToBytes(mem, a + 8, b, 0, len);
+        if (crc(b) != MEMORY.getInt(mem, a + 4)) {
             return null;
         }
         return new String(b, StandardCharsets.UTF_8);
@@ -95,9 +98,9 @@ public final class MetadataMap {
                         + MAX_TOPIC_NAME_BYTES);
                 }
                 long a = topicAddress(i);
-                UNSAFE.copyMemory(b, UnsafeAccess.BYTE_ARRAY_BASE, null, a + 8, b.length);
-                UNSAFE.putInt(a + 4, crc(b));
-                UNSAFE.putOrderedInt(null, a, b.length);
+                MEMORY.copyFromBytes(b, 0, mem, a + 8, b.length);
+                MEMORY.putInt(mem, a + 4, crc(b));
+                MEMORY.putIntRelease(mem, a, b.length);
                 mapped.force(topicsOffset, maxTopics * TOPIC_ENTRY_BYTES);
                 return i;
             }
@@ -129,20 +132,20 @@ public final class MetadataMap {
 
     private String text(int copy) {
         long a = copyAddress(copy);
-        int len = UNSAFE.getInt(a + 8);
+        int len = MEMORY.getInt(mem, a + 8);
         if (len < 0 || len > METADATA_COPY_BYTES - METADATA_TEXT_OFFSET) {
             return null;
         }
         byte[] b = new byte[len];
-        UNSAFE.copyMemory(null, a + METADATA_TEXT_OFFSET, b, UnsafeAccess.BYTE_ARRAY_BASE, len);
-        return crc(b) == UNSAFE.getInt(a + 12) ? new String(b, StandardCharsets.UTF_8) : null;
+        MEMORY.copyToBytes(mem, a + METADATA_TEXT_OFFSET, b, 0, len);
+        return crc(b) == MEMORY.getInt(mem, a + 12) ? new String(b, StandardCharsets.UTF_8) : null;
     }
 
     private int currentCopy() {
         String a = text(0);
         String b = text(1);
-        long ga = UNSAFE.getLongVolatile(null, copyAddress(0));
-        long gb = UNSAFE.getLongVolatile(null, copyAddress(1));
+        long ga = MEMORY.getLongVolatile(mem, copyAddress(0));
+        long gb = MEMORY.getLongVolatile(mem, copyAddress(1));
         if (a == null && b == null) {
             return -1;
         }
@@ -166,7 +169,7 @@ public final class MetadataMap {
         List<String> damage = new ArrayList<>();
         for (int i = 0; i < maxTopics; i++) {
             long a = topicAddress(i);
-            int len = UNSAFE.getIntVolatile(null, a);
+            int len = MEMORY.getIntVolatile(mem, a);
             if (len != 0 && topicAt(i) == null) {
                 damage.add("topic entry " + i + " (bytes [" + (topicsOffset + (long) i * TOPIC_ENTRY_BYTES) + ", "
                     + (topicsOffset + (long) (i + 1) * TOPIC_ENTRY_BYTES) + ") of the meta file) fails its CRC32C "
@@ -174,7 +177,7 @@ public final class MetadataMap {
             }
         }
         for (int c = 0; c < 2; c++) {
-            if (UNSAFE.getLongVolatile(null, copyAddress(c)) != 0 && text(c) == null) {
+            if (MEMORY.getLongVolatile(mem, copyAddress(c)) != 0 && text(c) == null) {
                 long from = metadataOffset + (long) c * METADATA_COPY_BYTES;
                 damage.add("metadata copy " + c + " (bytes [" + from + ", " + (from + METADATA_COPY_BYTES) + ") of "
                     + "the meta file) fails its CRC32C");
@@ -232,13 +235,13 @@ public final class MetadataMap {
         }
         int cur = currentCopy();
         int target = cur == 0 ? 1 : 0;
-        long gen = cur < 0 ? 1 : UNSAFE.getLong(copyAddress(cur)) + 1;
+        long gen = cur < 0 ? 1 : MEMORY.getLong(mem, copyAddress(cur)) + 1;
         long a = copyAddress(target);
-        UNSAFE.putLong(a, 0);
-        UNSAFE.putInt(a + 8, b.length);
-        UNSAFE.copyMemory(b, UnsafeAccess.BYTE_ARRAY_BASE, null, a + METADATA_TEXT_OFFSET, b.length);
-        UNSAFE.putInt(a + 12, crc(b));
-        UNSAFE.putOrderedLong(null, a, gen);
+        MEMORY.putLong(mem, a, 0);
+        MEMORY.putInt(mem, a + 8, b.length);
+        MEMORY.copyFromBytes(b, 0, mem, a + METADATA_TEXT_OFFSET, b.length);
+        MEMORY.putInt(mem, a + 12, crc(b));
+        MEMORY.putLongRelease(mem, a, gen);
         mapped.force(metadataOffset, 2 * METADATA_COPY_BYTES);
     }
 

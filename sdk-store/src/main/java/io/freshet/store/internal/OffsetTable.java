@@ -1,6 +1,6 @@
 package io.freshet.store.internal;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 import static io.freshet.store.internal.MetaFileDescriptor.OFFSET_ENTRY_BYTES;
 
 import io.freshet.core.StoreException;
@@ -36,13 +36,16 @@ public final class OffsetTable {
     private static final long OFFSET_MIX = 0xBF58_476D_1CE4_E5B9L;
 
     private final Path path;
+    /** The meta file's memory base (null for absolute addresses). */
+    private final Object mem;
     private final long base;
     private final int shards;
     private final int maxTopics;
     private final int maxPartitions;
     private final int perShardBytes;
 
-    OffsetTable(Path path, long fileAddress, MetaFileDescriptor.Geometry g) {
+    OffsetTable(Path path, Object mem, long fileAddress, MetaFileDescriptor.Geometry g) {
+        this.mem = mem;
         this.path = path;
         this.base = fileAddress + g.offsetsOffset;
         this.shards = g.shards;
@@ -83,7 +86,7 @@ public final class OffsetTable {
      * @return the applied offset (acquire), or NO_OFFSET
      */
     public long get(int shard, int topicIndex, int partition) {
-        return UNSAFE.getLongVolatile(null, address(shard, topicIndex, partition));
+        return MEMORY.getLongVolatile(mem, address(shard, topicIndex, partition));
     }
 
     /**
@@ -97,8 +100,8 @@ public final class OffsetTable {
      */
     public void put(int shard, int topicIndex, int partition, long offset) {
         long a = address(shard, topicIndex, partition);
-        UNSAFE.putOrderedLong(null, a, offset);
-        UNSAFE.putOrderedLong(null, a + 8, check(offset, (a - base) >>> 4));
+        MEMORY.putLongRelease(mem, a, offset);
+        MEMORY.putLongRelease(mem, a + 8, check(offset, (a - base) >>> 4));
     }
 
     /** Sets every entry to NO_OFFSET with its check (a new file). */
@@ -139,15 +142,15 @@ public final class OffsetTable {
         for (int t = 0; t < maxTopics; t++) {
             for (int p = 0; p < maxPartitions; p++) {
                 long a = address(shard, t, p);
-                long offset = UNSAFE.getLongVolatile(null, a);
+                long offset = MEMORY.getLongVolatile(mem, a);
                 long expected = check(offset, (a - base) >>> 4);
-                if (UNSAFE.getLongVolatile(null, a + 8) == expected) {
+                if (MEMORY.getLongVolatile(mem, a + 8) == expected) {
                     continue;
                 }
                 if (undo.names(shard, t, p, offset)) {
                     // Torn by the kill between the offset and its check: the offset had landed, write its check.
                     if (repair) {
-                        UNSAFE.putOrderedLong(null, a + 8, expected);
+                        MEMORY.putLongRelease(mem, a + 8, expected);
                     }
                     continue;
                 }

@@ -1,6 +1,6 @@
 package io.freshet.store.internal;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 import static io.freshet.store.internal.MetaFileDescriptor.U_CHECK;
 import static io.freshet.store.internal.MetaFileDescriptor.U_EXISTED;
 import static io.freshet.store.internal.MetaFileDescriptor.U_KEY_BYTES;
@@ -14,10 +14,10 @@ import static io.freshet.store.internal.MetaFileDescriptor.UNDO_ACTIVE;
 import static io.freshet.store.internal.MetaFileDescriptor.UNDO_ADVANCE;
 import static io.freshet.store.internal.MetaFileDescriptor.UNDO_IDLE;
 
-import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
@@ -39,13 +39,16 @@ import java.nio.file.Path;
  */
 public final class UndoSlots {
     private final Path path;
+    /** The meta file's memory base (null for absolute addresses). */
+    private final Object mem;
     private final long base;
     private final int slotBytes;
     private final int maxKeyBytes;
     private final int rowImageOffset;
     private final int rowSizeBytes;
 
-    UndoSlots(Path path, long fileAddress, MetaFileDescriptor.Geometry g) {
+    UndoSlots(Path path, Object mem, long fileAddress, MetaFileDescriptor.Geometry g) {
+        this.mem = mem;
         this.path = path;
         this.base = fileAddress + g.undoOffset;
         this.slotBytes = g.undoSlotBytes;
@@ -75,24 +78,24 @@ public final class UndoSlots {
     public void record(int shard, int topicIndex, int partition, long offset, long longKey, byte[] keyBytes,
         int keyLength, RowBuffer oldRow) {
         long u = slot(shard);
-        UNSAFE.putInt(u + U_TOPIC, topicIndex);
-        UNSAFE.putInt(u + U_PARTITION, partition);
-        UNSAFE.putLong(u + U_OFFSET, offset);
-        UNSAFE.putLong(u + U_EXISTED, oldRow == null ? 0 : 1);
+        MEMORY.putInt(mem, u + U_TOPIC, topicIndex);
+        MEMORY.putInt(mem, u + U_PARTITION, partition);
+        MEMORY.putLong(mem, u + U_OFFSET, offset);
+        MEMORY.putLong(mem, u + U_EXISTED, oldRow == null ? 0 : 1);
         if (keyBytes == null) {
-            UNSAFE.putInt(u + U_KEY_LENGTH, -1);
-            UNSAFE.putLong(u + U_LONG_KEY, longKey);
+            MEMORY.putInt(mem, u + U_KEY_LENGTH, -1);
+            MEMORY.putLong(mem, u + U_LONG_KEY, longKey);
         } else {
-            UNSAFE.putInt(u + U_KEY_LENGTH, keyLength);
-            UNSAFE.copyMemory(keyBytes, UnsafeAccess.BYTE_ARRAY_BASE, null, u + U_KEY_BYTES, keyLength);
+            MEMORY.putInt(mem, u + U_KEY_LENGTH, keyLength);
+            MEMORY.copyFromBytes(keyBytes, 0, mem, u + U_KEY_BYTES, keyLength);
         }
-        UNSAFE.putLong(u + U_CHECK, check(topicIndex, partition, offset, oldRow == null ? 0 : 1,
-            keyBytes == null ? -1 : keyLength, keyBytes == null ? longKey : UNSAFE.getLong(u + U_LONG_KEY)));
+        MEMORY.putLong(mem, u + U_CHECK, check(topicIndex, partition, offset, oldRow == null ? 0 : 1,
+            keyBytes == null ? -1 : keyLength, keyBytes == null ? longKey : MEMORY.getLong(mem, u + U_LONG_KEY)));
         if (oldRow != null) {
-            UNSAFE.copyMemory(oldRow.base(), oldRow.address(), null, u + rowImageOffset, rowSizeBytes);
+            MEMORY.copy(oldRow.base(), oldRow.address(), mem, u + rowImageOffset, rowSizeBytes);
         }
-        UNSAFE.putOrderedLong(null, u + U_STATE, UNDO_ACTIVE);
-        UNSAFE.storeFence();
+        MEMORY.putLongRelease(mem, u + U_STATE, UNDO_ACTIVE);
+        VarHandle.releaseFence();
     }
 
     /**
@@ -106,12 +109,12 @@ public final class UndoSlots {
      */
     public void recordAdvance(int shard, int topicIndex, int partition, long offset) {
         long u = slot(shard);
-        UNSAFE.putInt(u + U_TOPIC, topicIndex);
-        UNSAFE.putInt(u + U_PARTITION, partition);
-        UNSAFE.putLong(u + U_OFFSET, offset);
-        UNSAFE.putLong(u + U_CHECK, check(topicIndex, partition, offset, UNSAFE.getLong(u + U_EXISTED),
-            UNSAFE.getInt(u + U_KEY_LENGTH), UNSAFE.getLong(u + U_LONG_KEY)));
-        UNSAFE.putOrderedLong(null, u + U_STATE, UNDO_ADVANCE);
+        MEMORY.putInt(mem, u + U_TOPIC, topicIndex);
+        MEMORY.putInt(mem, u + U_PARTITION, partition);
+        MEMORY.putLong(mem, u + U_OFFSET, offset);
+        MEMORY.putLong(mem, u + U_CHECK, check(topicIndex, partition, offset, MEMORY.getLong(mem, u + U_EXISTED),
+            MEMORY.getInt(mem, u + U_KEY_LENGTH), MEMORY.getLong(mem, u + U_LONG_KEY)));
+        MEMORY.putLongRelease(mem, u + U_STATE, UNDO_ADVANCE);
     }
 
     private static final long SEED = 0x756e_646f_6368_6b31L;
@@ -133,7 +136,7 @@ public final class UndoSlots {
      */
     public void verify(int shard) {
         long u = slot(shard);
-        long state = UNSAFE.getLongVolatile(null, u + U_STATE);
+        long state = MEMORY.getLongVolatile(mem, u + U_STATE);
         if (state == UNDO_IDLE) {
             return;
         }
@@ -141,9 +144,9 @@ public final class UndoSlots {
             throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " has state=0x"
                 + Long.toHexString(state) + ": damaged; delete the store directory to rebuild it from Kafka");
         }
-        if (UNSAFE.getLong(u + U_CHECK) != check(UNSAFE.getInt(u + U_TOPIC), UNSAFE.getInt(u + U_PARTITION),
-            UNSAFE.getLong(u + U_OFFSET), UNSAFE.getLong(u + U_EXISTED), UNSAFE.getInt(u + U_KEY_LENGTH),
-            UNSAFE.getLong(u + U_LONG_KEY))) {
+        if (MEMORY.getLong(mem, u + U_CHECK) != check(MEMORY.getInt(mem, u + U_TOPIC),
+            MEMORY.getInt(mem, u + U_PARTITION), MEMORY.getLong(mem, u + U_OFFSET), MEMORY.getLong(mem, u + U_EXISTED),
+            MEMORY.getInt(mem, u + U_KEY_LENGTH), MEMORY.getLong(mem, u + U_LONG_KEY))) {
             throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " fails its check: "
                 + "damaged; delete the store directory to rebuild it from Kafka");
         }
@@ -154,7 +157,7 @@ public final class UndoSlots {
      * @return whether an offset advance was in flight when the last writer stopped
      */
     public boolean advancing(int shard) {
-        return UNSAFE.getLongVolatile(null, slot(shard) + U_STATE) == UNDO_ADVANCE;
+        return MEMORY.getLongVolatile(mem, slot(shard) + U_STATE) == UNDO_ADVANCE;
     }
 
     /**
@@ -163,9 +166,9 @@ public final class UndoSlots {
      */
     boolean names(int shard, int topicIndex, int partition, long offset) {
         long u = slot(shard);
-        long state = UNSAFE.getLongVolatile(null, u + U_STATE);
-        return (state == UNDO_ACTIVE || state == UNDO_ADVANCE) && UNSAFE.getInt(u + U_TOPIC) == topicIndex
-            && UNSAFE.getInt(u + U_PARTITION) == partition && UNSAFE.getLong(u + U_OFFSET) == offset;
+        long state = MEMORY.getLongVolatile(mem, u + U_STATE);
+        return (state == UNDO_ACTIVE || state == UNDO_ADVANCE) && MEMORY.getInt(mem, u + U_TOPIC) == topicIndex
+            && MEMORY.getInt(mem, u + U_PARTITION) == partition && MEMORY.getLong(mem, u + U_OFFSET) == offset;
     }
 
     /**
@@ -174,7 +177,7 @@ public final class UndoSlots {
      * @param shard shard
      */
     public void clear(int shard) {
-        UNSAFE.putOrderedLong(null, slot(shard) + U_STATE, UNDO_IDLE);
+        MEMORY.putLongRelease(mem, slot(shard) + U_STATE, UNDO_IDLE);
     }
 
     /**
@@ -182,7 +185,7 @@ public final class UndoSlots {
      * @return whether an apply was in flight when the last writer stopped
      */
     public boolean active(int shard) {
-        return UNSAFE.getLongVolatile(null, slot(shard) + U_STATE) == UNDO_ACTIVE;
+        return MEMORY.getLongVolatile(mem, slot(shard) + U_STATE) == UNDO_ACTIVE;
     }
 
     /**
@@ -190,7 +193,7 @@ public final class UndoSlots {
      * @return the in-flight record's topic index
      */
     public int topic(int shard) {
-        return UNSAFE.getInt(slot(shard) + U_TOPIC);
+        return MEMORY.getInt(mem, slot(shard) + U_TOPIC);
     }
 
     /**
@@ -198,7 +201,7 @@ public final class UndoSlots {
      * @return the in-flight record's partition
      */
     public int partition(int shard) {
-        return UNSAFE.getInt(slot(shard) + U_PARTITION);
+        return MEMORY.getInt(mem, slot(shard) + U_PARTITION);
     }
 
     /**
@@ -206,7 +209,7 @@ public final class UndoSlots {
      * @return the in-flight record's offset
      */
     public long offset(int shard) {
-        return UNSAFE.getLong(slot(shard) + U_OFFSET);
+        return MEMORY.getLong(mem, slot(shard) + U_OFFSET);
     }
 
     /**
@@ -214,7 +217,7 @@ public final class UndoSlots {
      * @return whether the key had a row before the in-flight apply
      */
     public boolean existed(int shard) {
-        return UNSAFE.getLong(slot(shard) + U_EXISTED) != 0;
+        return MEMORY.getLong(mem, slot(shard) + U_EXISTED) != 0;
     }
 
     /**
@@ -222,7 +225,7 @@ public final class UndoSlots {
      * @return the numeric key
      */
     public long longKey(int shard) {
-        return UNSAFE.getLong(slot(shard) + U_LONG_KEY);
+        return MEMORY.getLong(mem, slot(shard) + U_LONG_KEY);
     }
 
     /**
@@ -232,12 +235,12 @@ public final class UndoSlots {
      * @throws StoreException CORRUPT when the stored length is out of range
      */
     public int keyBytes(int shard, byte[] dst) {
-        int len = UNSAFE.getInt(slot(shard) + U_KEY_LENGTH);
+        int len = MEMORY.getInt(mem, slot(shard) + U_KEY_LENGTH);
         if (len < 0 || len > maxKeyBytes || len > dst.length) {
             throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " has keyLength=" + len
                 + " outside 0.." + maxKeyBytes);
         }
-        UNSAFE.copyMemory(null, slot(shard) + U_KEY_BYTES, dst, UnsafeAccess.BYTE_ARRAY_BASE, len);
+        MEMORY.copyToBytes(mem, slot(shard) + U_KEY_BYTES, dst, 0, len);
         return len;
     }
 
@@ -247,6 +250,6 @@ public final class UndoSlots {
      * @return the view
      */
     public RowBuffer rowImage(int shard, RowBuffer view) {
-        return view.wrap(slot(shard) + rowImageOffset, rowSizeBytes);
+        return view.wrap(mem, slot(shard) + rowImageOffset, rowSizeBytes);
     }
 }

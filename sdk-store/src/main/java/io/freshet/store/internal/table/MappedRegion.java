@@ -1,14 +1,17 @@
 package io.freshet.store.internal.table;
 
-import io.freshet.core.internal.UnsafeAccess;
+import static io.freshet.core.internal.Memory.MEMORY;
+
+import io.freshet.core.internal.MappedMemory;
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
  * An array of fixed-size elements in a file, mapped as one or more mappings (a mapping holds at most 2 GiB) of a
  * power-of-two number of whole elements each, so that no element crosses a mapping boundary and the address of
- * element {@code i} is two array reads, a shift and a mask.
+ * element {@code i} is two array reads, a shift and a mask. Only Unsafe memory needs the split: a memory that maps any
+ * length ({@code java.lang.foreign} segments) maps the region as one mapping whatever {@value #CHUNK_PROP_NAME} says.
+ * Every mapping of a region has the same {@link #base()}: null (absolute addresses) when there are several.
  *
  * <p>Internal. Immutable after construction; thread-safe. The mappings stay valid while this object is reachable
  * (they are never unmapped explicitly: unmapping under a concurrent reader would crash the JVM).
@@ -18,15 +21,17 @@ final class MappedRegion {
     static final long DEFAULT_CHUNK_BYTES = 1L << 30;
     static final String CHUNK_PROP_NAME = "freshet.table.mapChunkBytes";
 
-    private final MappedByteBuffer[] buffers;
+    private final MappedMemory[] mappings;
+    private final Object base;
     private final long[] bases;
     private final int shift;
     private final long mask;
     private final long elementBytes;
     private final long elements;
 
-    private MappedRegion(MappedByteBuffer[] buffers, long[] bases, int shift, long elementBytes, long elements) {
-        this.buffers = buffers;
+    private MappedRegion(MappedMemory[] mappings, long[] bases, int shift, long elementBytes, long elements) {
+        this.mappings = mappings;
+        this.base = mappings[0].base();
         this.bases = bases;
         this.shift = shift;
         this.mask = (1L << shift) - 1;
@@ -50,23 +55,29 @@ final class MappedRegion {
      */
     static MappedRegion map(FileChannel ch, FileChannel.MapMode mode, long offset, long elements, int elementBytes,
         long maxChunkBytes) throws IOException {
-        long perChunk = Long.highestOneBit(Math.max(1, Math.min(Integer.MAX_VALUE, maxChunkBytes) / elementBytes));
+        long maxBytes = MEMORY.mapsAnyLength() ? Long.MAX_VALUE : Math.min(Integer.MAX_VALUE, maxChunkBytes);
+        long perChunk = Long.highestOneBit(Math.max(1, maxBytes / elementBytes));
         int shift = Long.numberOfTrailingZeros(perChunk);
         int chunks = (int) Math.max(1, (elements + perChunk - 1) / perChunk);
-        MappedByteBuffer[] buffers = new MappedByteBuffer[chunks];
+        MappedMemory[] mappings = new MappedMemory[chunks];
         long[] bases = new long[chunks];
         for (int c = 0; c < chunks; c++) {
             long first = c * perChunk;
             long n = Math.min(perChunk, elements - first);
-            buffers[c] = ch.map(mode, offset + first * elementBytes, Math.max(0, n) * elementBytes);
-            bases[c] = UnsafeAccess.addressOf(buffers[c]);
+            mappings[c] = MEMORY.map(ch, mode, offset + first * elementBytes, Math.max(0, n) * elementBytes);
+            bases[c] = mappings[c].address();
         }
-        return new MappedRegion(buffers, bases, shift, elementBytes, elements);
+        return new MappedRegion(mappings, bases, shift, elementBytes, elements);
+    }
+
+    /** @return the memory base of every address of this region */
+    Object base() {
+        return base;
     }
 
     /**
      * @param i element index, {@code 0 <= i < elements()}
-     * @return its address
+     * @return its address (with {@link #base()})
      */
     long address(long i) {
         return bases[(int) (i >>> shift)] + (i & mask) * elementBytes;
@@ -79,13 +90,13 @@ final class MappedRegion {
 
     /** @return number of mappings */
     int chunks() {
-        return buffers.length;
+        return mappings.length;
     }
 
     /** Forces every mapping to the storage device. */
     void force() {
-        for (MappedByteBuffer b : buffers) {
-            b.force();
+        for (MappedMemory m : mappings) {
+            MEMORY.force(m);
         }
     }
 }

@@ -1,13 +1,13 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 
 import io.freshet.core.KeyType;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
-import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
@@ -50,6 +50,11 @@ final class Shard {
      * cached look-up cost as much as the probe itself.
      */
     private final long indexBase;
+    /* The memory bases of the control block and the three regions (null under Unsafe, a segment otherwise). */
+    private final Object head;
+    private final Object indexMem;
+    private final Object versionMem;
+    private final Object rowMem;
     private final long versionBase;
     private final long rowBase;
     private final long slotBytes;
@@ -76,6 +81,10 @@ final class Shard {
         this.index = file.index(id);
         this.versions = file.versions(id);
         this.rows = file.rows(id);
+        this.head = file.headMem();
+        this.indexMem = index.base();
+        this.versionMem = versions.base();
+        this.rowMem = rows.base();
         this.indexBase = singleBase(index);
         this.versionBase = singleBase(versions);
         this.rowBase = singleBase(rows);
@@ -98,6 +107,21 @@ final class Shard {
     private long next(long p) {
         long n = p + 1;
         return n == entries ? 0 : n;
+    }
+
+    /** @return the memory base of {@link #slotAddress} (null under Unsafe) */
+    Object rowMem() {
+        return rowMem;
+    }
+
+    /** @return the memory base of {@link #versionAddress} */
+    Object versionMem() {
+        return versionMem;
+    }
+
+    /** @return the memory base of {@link #indexAddress} */
+    Object indexMem() {
+        return indexMem;
     }
 
     long slotAddress(long slot) {
@@ -131,12 +155,12 @@ final class Shard {
 
     /** @return the structure version (acquire) */
     long structVersion() {
-        return UNSAFE.getLongVolatile(null, control + TableFormat.C_STRUCT_VERSION);
+        return MEMORY.getLongVolatile(head, control + TableFormat.C_STRUCT_VERSION);
     }
 
     /** @return the row count as last published by the writer (acquire) */
     long publishedCount() {
-        return UNSAFE.getLongVolatile(null, control + TableFormat.C_COUNT);
+        return MEMORY.getLongVolatile(head, control + TableFormat.C_COUNT);
     }
 
     // ---- readers ---------------------------------------------------------------------------------------------
@@ -144,15 +168,15 @@ final class Shard {
     // One bulk copy (a C2 intrinsic) instead of a loop of 8-byte moves: fewer instructions per read leave the CPU room
     // to overlap the cache misses of successive reads (measured by TableReadFloor: about 5% on uniform reads). Its
     // moves need not be atomic: the seqlock re-check after it discards a copy the writer changed.
-    private static void copyRow(long src, RowBuffer into, int rowBytes) {
-        UNSAFE.copyMemory(null, src, into.base(), into.address(), rowBytes);
+    private void copyRow(long src, RowBuffer into, int rowBytes) {
+        MEMORY.copy(rowMem, src, into.base(), into.address(), rowBytes);
     }
 
     /** One lock-free probe for a numeric key: FOUND (row copied), ABSENT, or BUSY (retry). */
     int readLong(long key, long hash, RowBuffer into) {
         long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
-            int e = UNSAFE.getIntVolatile(null, indexAddress(p));
+            int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
             if (e == 0) {
                 return ABSENT;
             }
@@ -160,16 +184,16 @@ final class Shard {
                 long slot = slotOf(e);
                 long va = versionAddress(slot);
                 long a = slotAddress(slot);
-                long v = UNSAFE.getLongVolatile(null, va);
+                long v = MEMORY.getLongVolatile(versionMem, va);
                 if ((v & 1) != 0) {
                     return BUSY;
                 }
-                boolean match = UNSAFE.getLong(a + TableFormat.S_KEY) == key;
+                boolean match = MEMORY.getLong(rowMem, a + TableFormat.S_KEY) == key;
                 if (match) {
                     copyRow(a + rowOffset, into, rowBytes);
                 }
-                UNSAFE.loadFence();
-                if (UNSAFE.getLong(va) != v) {
+                VarHandle.acquireFence();
+                if (MEMORY.getLong(versionMem, va) != v) {
                     return BUSY;
                 }
                 if (match) {
@@ -185,7 +209,7 @@ final class Shard {
     int readText(CharSequence key, int utf8Length, long hash, RowBuffer into) {
         long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
-            int e = UNSAFE.getIntVolatile(null, indexAddress(p));
+            int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
             if (e == 0) {
                 return ABSENT;
             }
@@ -193,17 +217,17 @@ final class Shard {
                 long slot = slotOf(e);
                 long va = versionAddress(slot);
                 long a = slotAddress(slot);
-                long v = UNSAFE.getLongVolatile(null, va);
+                long v = MEMORY.getLongVolatile(versionMem, va);
                 if ((v & 1) != 0) {
                     return BUSY;
                 }
-                boolean match = UNSAFE.getInt(a + TableFormat.S_KEY) == utf8Length
-                    && Utf8.equals(key, a + TableFormat.S_KEY + 8, utf8Length);
+                boolean match = MEMORY.getInt(rowMem, a + TableFormat.S_KEY) == utf8Length
+                    && Utf8.equals(key, rowMem, a + TableFormat.S_KEY + 8, utf8Length);
                 if (match) {
                     copyRow(a + rowOffset, into, rowBytes);
                 }
-                UNSAFE.loadFence();
-                if (UNSAFE.getLong(va) != v) {
+                VarHandle.acquireFence();
+                if (MEMORY.getLong(versionMem, va) != v) {
                     return BUSY;
                 }
                 if (match) {
@@ -221,13 +245,13 @@ final class Shard {
     long findLong(long key, long hash) {
         long p = home((int) (hash >>> 32), entries);
         while (true) {
-            int e = UNSAFE.getInt(indexAddress(p));
+            int e = MEMORY.getInt(indexMem, indexAddress(p));
             if (e == 0) {
                 return -(p + 1);
             }
             if (tagMatches(e, hash)) {
                 long slot = slotOf(e);
-                if (UNSAFE.getLong(slotAddress(slot) + TableFormat.S_KEY) == key) {
+                if (MEMORY.getLong(rowMem, slotAddress(slot) + TableFormat.S_KEY) == key) {
                     foundSlot = slot;
                     return p;
                 }
@@ -246,17 +270,17 @@ final class Shard {
      * @return a value of the memory read, which the caller must consume so that the reads are kept
      */
     long touch(long hash) {
-        int e = UNSAFE.getInt(indexAddress(home((int) (hash >>> 32), entries)));
+        int e = MEMORY.getInt(indexMem, indexAddress(home((int) (hash >>> 32), entries)));
         long slot = (e & slotMask) - 1L;
         if (e == 0 || !tagMatches(e, hash) || slot < 0 || slot >= slots) {
             return e;
         }
-        long v = UNSAFE.getLong(versionAddress(slot));
+        long v = MEMORY.getLong(versionMem, versionAddress(slot));
         long a = slotAddress(slot);
         long end = a + rowOffset + rowBytes;
         // Whole lines from the one holding the slot's first byte: that line lies in the same mapped page range.
         for (long line = a & ~63L; line < end; line += 64) {
-            v += UNSAFE.getLong(line);
+            v += MEMORY.getLong(rowMem, line);
         }
         return v;
     }
@@ -265,7 +289,7 @@ final class Shard {
     long findText(byte[] key, int length, long hash) {
         long p = home((int) (hash >>> 32), entries);
         while (true) {
-            int e = UNSAFE.getInt(indexAddress(p));
+            int e = MEMORY.getInt(indexMem, indexAddress(p));
             if (e == 0) {
                 return -(p + 1);
             }
@@ -280,13 +304,13 @@ final class Shard {
         }
     }
 
-    private static boolean textKeyEquals(long slot, byte[] key, int length) {
-        if (UNSAFE.getInt(slot + TableFormat.S_KEY) != length) {
+    private boolean textKeyEquals(long slot, byte[] key, int length) {
+        if (MEMORY.getInt(rowMem, slot + TableFormat.S_KEY) != length) {
             return false;
         }
         long a = slot + TableFormat.S_KEY + 8;
         for (int i = 0; i < length; i++) {
-            if (UNSAFE.getByte(a + i) != key[i]) {
+            if (MEMORY.getByte(rowMem, a + i) != key[i]) {
                 return false;
             }
         }
@@ -300,7 +324,7 @@ final class Shard {
 
     /** @return the slot named by the entry at index position {@code p} */
     long slotAt(long p) {
-        return slotOf(UNSAFE.getInt(indexAddress(p)));
+        return slotOf(MEMORY.getInt(indexMem, indexAddress(p)));
     }
 
     /**
@@ -308,14 +332,14 @@ final class Shard {
      * @return the entry there (plain: the writer's view, or a quiescent store's)
      */
     int entryAt(long p) {
-        return UNSAFE.getInt(indexAddress(p));
+        return MEMORY.getInt(indexMem, indexAddress(p));
     }
 
     /** Writes a text key into a slot (writer, slot unpublished or its version word odd). */
-    static void putTextKey(long slot, byte[] key, int length) {
-        UNSAFE.putInt(slot + TableFormat.S_KEY, length);
-        UNSAFE.putInt(slot + TableFormat.S_KEY + 4, 0);
-        UNSAFE.copyMemory(key, UnsafeAccess.BYTE_ARRAY_BASE, null, slot + TableFormat.S_KEY + 8, length);
+    void putTextKey(long slot, byte[] key, int length) {
+        MEMORY.putInt(rowMem, slot + TableFormat.S_KEY, length);
+        MEMORY.putInt(rowMem, slot + TableFormat.S_KEY + 4, 0);
+        MEMORY.copyFromBytes(key, 0, rowMem, slot + TableFormat.S_KEY + 8, length);
     }
 
     /**
@@ -325,14 +349,14 @@ final class Shard {
     long hashOfSlot(long slot) {
         long a = slotAddress(slot);
         if (!textKeys) {
-            return Keys.hash(UNSAFE.getLong(a + TableFormat.S_KEY));
+            return Keys.hash(MEMORY.getLong(rowMem, a + TableFormat.S_KEY));
         }
-        int len = UNSAFE.getInt(a + TableFormat.S_KEY);
+        int len = MEMORY.getInt(rowMem, a + TableFormat.S_KEY);
         if (len < 0 || len > maxKeyBytes) {
             throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot + " keyLength=" + len
                 + " outside 0.." + maxKeyBytes);
         }
-        return Utf8.hash(a + TableFormat.S_KEY + 8, len);
+        return Utf8.hash(rowMem, a + TableFormat.S_KEY + 8, len);
     }
 
     // ---- writer: structure ---------------------------------------------------------------------------------
@@ -375,9 +399,9 @@ final class Shard {
 
     /** Publishes a complete slot under an empty index position: the one atomic store that inserts a key. */
     void publish(long emptyPosition, int entry) {
-        UNSAFE.putOrderedInt(null, indexAddress(emptyPosition), entry);
+        MEMORY.putIntRelease(indexMem, indexAddress(emptyPosition), entry);
         count++;
-        UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, count);
+        MEMORY.putLongRelease(head, control + TableFormat.C_COUNT, count);
     }
 
     /**
@@ -386,15 +410,15 @@ final class Shard {
      */
     void deleteAt(long p) {
         long slot = slotAt(p);
-        long sv = UNSAFE.getLong(control + TableFormat.C_STRUCT_VERSION);
-        UNSAFE.putLong(control + TableFormat.C_STRUCT_VERSION, sv | 1);
-        UNSAFE.putLong(control + TableFormat.C_SHIFT_HOLE, p + 1);
-        UNSAFE.storeFence();
+        long sv = MEMORY.getLong(head, control + TableFormat.C_STRUCT_VERSION);
+        MEMORY.putLong(head, control + TableFormat.C_STRUCT_VERSION, sv | 1);
+        MEMORY.putLong(head, control + TableFormat.C_SHIFT_HOLE, p + 1);
+        VarHandle.releaseFence();
         shiftFrom(p);
-        UNSAFE.putOrderedLong(null, control + TableFormat.C_STRUCT_VERSION, (sv | 1) + 1);
+        MEMORY.putLongRelease(head, control + TableFormat.C_STRUCT_VERSION, (sv | 1) + 1);
         release(slot);
         count--;
-        UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, count);
+        MEMORY.putLongRelease(head, control + TableFormat.C_COUNT, count);
     }
 
     /**
@@ -410,7 +434,7 @@ final class Shard {
         long i = hole;
         long j = next(i);
         while (true) {
-            int e = UNSAFE.getInt(indexAddress(j));
+            int e = MEMORY.getInt(indexMem, indexAddress(j));
             if (e == 0) {
                 break;
             }
@@ -418,17 +442,17 @@ final class Shard {
             long distJ = j >= h ? j - h : j + entries - h;
             long distHole = j >= i ? j - i : j + entries - i;
             if (distJ >= distHole) {
-                UNSAFE.putInt(indexAddress(i), e);
-                UNSAFE.storeFence();
-                UNSAFE.putLong(control + TableFormat.C_SHIFT_HOLE, j + 1);
-                UNSAFE.storeFence();
+                MEMORY.putInt(indexMem, indexAddress(i), e);
+                VarHandle.releaseFence();
+                MEMORY.putLong(head, control + TableFormat.C_SHIFT_HOLE, j + 1);
+                VarHandle.releaseFence();
                 i = j;
             }
             j = next(j);
         }
-        UNSAFE.putInt(indexAddress(i), 0);
-        UNSAFE.storeFence();
-        UNSAFE.putOrderedLong(null, control + TableFormat.C_SHIFT_HOLE, 0);
+        MEMORY.putInt(indexMem, indexAddress(i), 0);
+        VarHandle.releaseFence();
+        MEMORY.putLongRelease(head, control + TableFormat.C_SHIFT_HOLE, 0);
     }
 
     /**
@@ -438,7 +462,7 @@ final class Shard {
      * @return whether a shift was finished
      */
     boolean finishInterruptedShift() {
-        long hole = UNSAFE.getLong(control + TableFormat.C_SHIFT_HOLE);
+        long hole = MEMORY.getLong(head, control + TableFormat.C_SHIFT_HOLE);
         boolean finished = false;
         if (hole != 0) {
             if (hole < 1 || hole > entries) {
@@ -448,9 +472,9 @@ final class Shard {
             shiftFrom(hole - 1);
             finished = true;
         }
-        long sv = UNSAFE.getLong(control + TableFormat.C_STRUCT_VERSION);
+        long sv = MEMORY.getLong(head, control + TableFormat.C_STRUCT_VERSION);
         if ((sv & 1) != 0) {
-            UNSAFE.putOrderedLong(null, control + TableFormat.C_STRUCT_VERSION, sv + 1);
+            MEMORY.putLongRelease(head, control + TableFormat.C_STRUCT_VERSION, sv + 1);
         }
         return finished;
     }
@@ -467,9 +491,9 @@ final class Shard {
         long words = versions.elements();
         for (long w = 0; w < words; w++) {
             long a = versions.address(w);
-            long v = UNSAFE.getLong(a);
+            long v = MEMORY.getLong(versionMem, a);
             if ((v & 1) != 0) {
-                UNSAFE.putOrderedLong(null, a, v + 1);
+                MEMORY.putLongRelease(versionMem, a, v + 1);
                 odd++;
             }
         }
@@ -489,6 +513,6 @@ final class Shard {
         used = scan.used;
         count = scan.count;
         cursor = 0;
-        UNSAFE.putOrderedLong(null, control + TableFormat.C_COUNT, count);
+        MEMORY.putLongRelease(head, control + TableFormat.C_COUNT, count);
     }
 }

@@ -1,6 +1,6 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
@@ -44,7 +44,7 @@ final class ShardIndexScan {
         byte[] tags = oneWindow ? new byte[(int) slots] : null;
         long n = 0;
         for (long p = 0; p < s.entries; p++) {
-            int e = UNSAFE.getInt(s.indexAddress(p));
+            int e = MEMORY.getInt(s.indexMem(), s.indexAddress(p));
             if (e == 0) {
                 continue;
             }
@@ -68,7 +68,7 @@ final class ShardIndexScan {
             for (long first = 0; first < slots; first += TAG_WINDOW_SLOTS) {
                 long last = Math.min(slots, first + TAG_WINDOW_SLOTS);
                 for (long p = 0; p < s.entries; p++) {
-                    int e = UNSAFE.getInt(s.indexAddress(p));
+                    int e = MEMORY.getInt(s.indexMem(), s.indexAddress(p));
                     long slot = e == 0 ? -1 : s.slotOf(e);
                     if (slot >= first && slot < last) {
                         tags[(int) (slot - first)] = (byte) (e >>> s.slotBits);

@@ -1,17 +1,18 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 import static io.freshet.store.internal.table.TableFormat.HEADER_BYTES;
 
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
-import io.freshet.core.internal.UnsafeAccess;
+import io.freshet.core.internal.MappedMemory;
 import io.freshet.store.internal.StoreDirectory;
 import io.freshet.store.internal.StoreFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.lang.invoke.VarHandle;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -34,7 +35,8 @@ final class TableFile implements AutoCloseable {
     private final TableFormat f;
     private final boolean readOnly;
     private final FileChannel channel;
-    private final MappedByteBuffer head;
+    private final MappedMemory head;
+    private final Object headMem;
     private final long headBase;
     private final MappedRegion[] index;
     private final MappedRegion[] versions;
@@ -49,8 +51,9 @@ final class TableFile implements AutoCloseable {
         this.channel = channel;
         this.storeId = storeId;
         FileChannel.MapMode mode = readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE;
-        this.head = channel.map(mode, 0, f.indexOffset);
-        this.headBase = UnsafeAccess.addressOf(head);
+        this.head = MEMORY.map(channel, mode, 0, f.indexOffset);
+        this.headMem = head.base();
+        this.headBase = head.address();
         long chunk = MappedRegion.chunkBytes();
         this.index = new MappedRegion[f.shards];
         this.versions = new MappedRegion[f.shards];
@@ -273,6 +276,11 @@ final class TableFile implements AutoCloseable {
         return rows[shard];
     }
 
+    /** @return the memory base of the header and the control blocks ({@link #control}) */
+    Object headMem() {
+        return headMem;
+    }
+
     /** @return the address of a shard's control block */
     long control(int shard) {
         return headBase + f.controlOffset + (long) shard * TableFormat.CONTROL_BYTES;
@@ -280,11 +288,11 @@ final class TableFile implements AutoCloseable {
 
     /** @return whether the header says SEALED (acquire) */
     boolean sealed() {
-        return UNSAFE.getLongVolatile(null, headBase + TableFormat.H_SEAL_STATE) == TableFormat.SEALED;
+        return MEMORY.getLongVolatile(headMem, headBase + TableFormat.H_SEAL_STATE) == TableFormat.SEALED;
     }
 
     private long sealCount() {
-        return UNSAFE.getLongVolatile(null, headBase + TableFormat.H_SEAL_COUNT);
+        return MEMORY.getLongVolatile(headMem, headBase + TableFormat.H_SEAL_COUNT);
     }
 
     /**
@@ -306,7 +314,7 @@ final class TableFile implements AutoCloseable {
         }
         String damage = findDamage();
         if (damage != null) {
-            UNSAFE.loadFence();
+            VarHandle.acquireFence();
             if (concurrentWriterPossible && (!sealed() || sealCount() != countBefore)) {
                 return;
             }
@@ -316,17 +324,17 @@ final class TableFile implements AutoCloseable {
     }
 
     private String findDamage() {
-        if (headCrc(TableFormat.H_SEAL_STATE, TableFormat.H_DYNAMIC_CRC) != UNSAFE.getLong(headBase
+        if (headCrc(TableFormat.H_SEAL_STATE, TableFormat.H_DYNAMIC_CRC) != MEMORY.getLong(headMem, headBase
             + TableFormat.H_DYNAMIC_CRC)) {
             return "dynamic header checksum mismatch in bytes [" + TableFormat.H_SEAL_STATE + ", "
                 + TableFormat.H_DYNAMIC_CRC + ")";
         }
-        if (headCrc(f.controlOffset, f.indexOffset) != UNSAFE.getLong(headBase + TableFormat.H_CONTROL_CRC)) {
+        if (headCrc(f.controlOffset, f.indexOffset) != MEMORY.getLong(headMem, headBase + TableFormat.H_CONTROL_CRC)) {
             return "control checksum mismatch in bytes [" + f.controlOffset + ", " + f.indexOffset + ")";
         }
         long[] crcs = blockCrcs();
         for (int b = 0; b < f.sealBlocks; b++) {
-            if (crcs[b] != UNSAFE.getLong(headBase + f.sealOffset + 8L * b)) {
+            if (crcs[b] != MEMORY.getLong(headMem, headBase + f.sealOffset + 8L * b)) {
                 long from = f.indexOffset + b * f.sealBlockBytes;
                 return "row data checksum mismatch in bytes [" + from + ", "
                     + Math.min(f.fileBytes, from + f.sealBlockBytes) + ")";
@@ -336,8 +344,8 @@ final class TableFile implements AutoCloseable {
     }
 
     private long headCrc(long from, long to) {
-        ByteBuffer d = head.duplicate();
-        d.limit((int) to).position((int) from);
+        byte[] d = new byte[(int) (to - from)];
+        MEMORY.copyToBytes(headMem, headBase + from, d, 0, d.length);
         CRC32C crc = new CRC32C();
         crc.update(d);
         return crc.getValue();
@@ -364,20 +372,20 @@ final class TableFile implements AutoCloseable {
 
     /** Breaks the seal before the first write of a writer (forced, so that it precedes every row write). */
     void unseal() {
-        UNSAFE.putLongVolatile(null, headBase + TableFormat.H_SEAL_STATE, TableFormat.UNSEALED);
-        head.force(0, HEADER_BYTES);
+        MEMORY.putLongVolatile(headMem, headBase + TableFormat.H_SEAL_STATE, TableFormat.UNSEALED);
+        MEMORY.force(head, 0, HEADER_BYTES);
     }
 
     /** Writes the checksums of the whole file and marks it SEALED; forces everything to the device. */
     void seal() {
         long[] crcs = blockCrcs();
         for (int b = 0; b < f.sealBlocks; b++) {
-            UNSAFE.putLong(headBase + f.sealOffset + 8L * b, crcs[b]);
+            MEMORY.putLong(headMem, headBase + f.sealOffset + 8L * b, crcs[b]);
         }
-        UNSAFE.putLong(headBase + TableFormat.H_CONTROL_CRC, headCrc(f.controlOffset, f.indexOffset));
-        UNSAFE.putLong(headBase + TableFormat.H_SEAL_COUNT, sealCount() + 1);
-        UNSAFE.putLong(headBase + TableFormat.H_SEAL_STATE, TableFormat.SEALED);
-        UNSAFE.putLong(headBase + TableFormat.H_DYNAMIC_CRC, headCrc(TableFormat.H_SEAL_STATE,
+        MEMORY.putLong(headMem, headBase + TableFormat.H_CONTROL_CRC, headCrc(f.controlOffset, f.indexOffset));
+        MEMORY.putLong(headMem, headBase + TableFormat.H_SEAL_COUNT, sealCount() + 1);
+        MEMORY.putLong(headMem, headBase + TableFormat.H_SEAL_STATE, TableFormat.SEALED);
+        MEMORY.putLong(headMem, headBase + TableFormat.H_DYNAMIC_CRC, headCrc(TableFormat.H_SEAL_STATE,
             TableFormat.H_DYNAMIC_CRC));
         force();
     }
@@ -392,7 +400,7 @@ final class TableFile implements AutoCloseable {
             versions[s].force();
             rows[s].force();
         }
-        head.force();
+        MEMORY.force(head);
     }
 
     /** Closes the channel; the mappings stay valid until collected. */

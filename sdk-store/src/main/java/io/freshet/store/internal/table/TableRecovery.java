@@ -1,12 +1,13 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.UndoRecovery;
 import io.freshet.store.internal.UndoSlots;
+import java.lang.invoke.VarHandle;
 
 /**
  * The table engine's side of undo recovery: {@link UndoRecovery} decides per shard, this class restores or deletes
@@ -52,18 +53,18 @@ final class TableRecovery implements UndoRecovery.Rows {
         long slot = p >= 0 ? s.slotAt(p) : s.allocate();
         long a = s.slotAddress(slot);
         long va = s.versionAddress(slot);
-        long v = UNSAFE.getLong(va) | 1;
-        UNSAFE.putLong(va, v);
-        UNSAFE.storeFence();
+        long v = MEMORY.getLong(s.versionMem(), va) | 1;
+        MEMORY.putLong(s.versionMem(), va, v);
+        VarHandle.releaseFence();
         if (p < 0) {
             if (textKey != null) {
-                Shard.putTextKey(a, textKey, textKeyLength);
+                s.putTextKey(a, textKey, textKeyLength);
             } else {
-                UNSAFE.putLong(a + TableFormat.S_KEY, longKey);
+                MEMORY.putLong(s.rowMem(), a + TableFormat.S_KEY, longKey);
             }
         }
-        row.wrap(a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
-        UNSAFE.putOrderedLong(null, va, v + 1);
+        row.wrap(s.rowMem(), a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
+        MEMORY.putLongRelease(s.versionMem(), va, v + 1);
         if (p < 0) {
             s.publish(-p - 1, s.entry(hash, slot));
         }

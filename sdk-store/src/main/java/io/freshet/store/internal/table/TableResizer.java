@@ -1,6 +1,6 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 
 import io.freshet.core.KeyType;
 import io.freshet.core.StoreConfig;
@@ -72,19 +72,18 @@ public final class TableResizer {
                     long a = sh.slotAddress(sh.slotAt(p));
                     int r;
                     if (text) {
-                        int len = UNSAFE.getInt(a + TableFormat.S_KEY);
+                        int len = MEMORY.getInt(sh.rowMem(), a + TableFormat.S_KEY);
                         byte[] b = new byte[len];
-                        UNSAFE.copyMemory(null, a + TableFormat.S_KEY + 8, b,
-                            io.freshet.core.internal.UnsafeAccess.BYTE_ARRAY_BASE, len);
+                        MEMORY.copyToBytes(sh.rowMem(), a + TableFormat.S_KEY + 8, b, 0, len);
                         r = w.begin(new String(b, StandardCharsets.UTF_8), ShardWriter.NO_SOURCE, 0, 0);
                     } else {
-                        r = w.begin(UNSAFE.getLong(a + TableFormat.S_KEY), ShardWriter.NO_SOURCE, 0, 0);
+                        r = w.begin(MEMORY.getLong(sh.rowMem(), a + TableFormat.S_KEY), ShardWriter.NO_SOURCE, 0, 0);
                     }
                     if (r != ShardWriter.BEGIN_OK) {
                         throw new StoreException(Reason.FULL, target, "newCapacity=" + newCapacity + " holds fewer "
                             + "rows than shard=" + s + " of the source (" + sh.count() + " rows): choose a larger one");
                     }
-                    w.row().copyFrom(srcRow.wrap(a + sh.rowOffset, rowBytes), rowBytes);
+                    w.row().copyFrom(srcRow.wrap(sh.rowMem(), a + sh.rowOffset, rowBytes), rowBytes);
                     w.commit();
                     copied++;
                 }

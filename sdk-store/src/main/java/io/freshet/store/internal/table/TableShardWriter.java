@@ -1,6 +1,6 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 
 import io.freshet.core.KeyType;
 import io.freshet.core.internal.kernel.CompiledLayout;
@@ -11,6 +11,7 @@ import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.OffsetTable;
 import io.freshet.store.internal.UndoSlots;
+import java.lang.invoke.VarHandle;
 
 /**
  * The single writer of one shard of a {@link TableStore}, implementing the undo-slot apply protocol:
@@ -99,7 +100,7 @@ final class TableShardWriter implements ShardWriter {
             beginNew(p, hash);
             undo.record(shard.id, topicIndex, partition, offset, key, null, 0, null);
             makeOdd();
-            UNSAFE.putLong(slotAddress + TableFormat.S_KEY, key);
+            MEMORY.putLong(shard.rowMem(), slotAddress + TableFormat.S_KEY, key);
             layout.initRow(row);
         }
         remember(topicIndex, partition, offset);
@@ -143,7 +144,7 @@ final class TableShardWriter implements ShardWriter {
             beginNew(p, hash);
             undo.record(shard.id, topicIndex, partition, offset, 0, keyBytes, len, null);
             makeOdd();
-            Shard.putTextKey(slotAddress, keyBytes, len);
+            shard.putTextKey(slotAddress, keyBytes, len);
             layout.initRow(row);
         }
         remember(topicIndex, partition, offset);
@@ -154,7 +155,7 @@ final class TableShardWriter implements ShardWriter {
         slot = shard.foundSlot();
         slotAddress = shard.slotAddress(slot);
         versionAddress = shard.versionAddress(slot);
-        row.wrap(slotAddress + shard.rowOffset, shard.rowBytes);
+        row.wrap(shard.rowMem(), slotAddress + shard.rowOffset, shard.rowBytes);
         state = EXISTING;
     }
 
@@ -164,7 +165,7 @@ final class TableShardWriter implements ShardWriter {
         slotAddress = shard.slotAddress(slot);
         versionAddress = shard.versionAddress(slot);
         newEntry = shard.entry(hash, slot);
-        row.wrap(slotAddress + shard.rowOffset, shard.rowBytes);
+        row.wrap(shard.rowMem(), slotAddress + shard.rowOffset, shard.rowBytes);
         state = NEW;
     }
 
@@ -173,10 +174,10 @@ final class TableShardWriter implements ShardWriter {
      * word is even here: this writer is the only one of the shard, and recovery evens out what a killed one left.
      */
     private void makeOdd() {
-        long v = UNSAFE.getLong(versionAddress);
+        long v = MEMORY.getLong(shard.versionMem(), versionAddress);
         version = v | 1;
-        UNSAFE.putLong(versionAddress, version);
-        UNSAFE.storeFence();
+        MEMORY.putLong(shard.versionMem(), versionAddress, version);
+        VarHandle.releaseFence();
     }
 
     private void remember(int topicIndex, int partition, long offset) {
@@ -195,7 +196,7 @@ final class TableShardWriter implements ShardWriter {
         if (state == IDLE) {
             throw new IllegalStateException("shard=" + shard.id + ": commit() without a successful begin");
         }
-        UNSAFE.putOrderedLong(null, versionAddress, version + 1);
+        MEMORY.putLongRelease(shard.versionMem(), versionAddress, version + 1);
         if (state == NEW) {
             shard.publish(emptyPosition, newEntry);
         }
@@ -214,9 +215,9 @@ final class TableShardWriter implements ShardWriter {
         if (state == EXISTING) {
             undo.rowImage(shard.id, undoView);
             row.copyFrom(undoView, shard.rowBytes);
-            UNSAFE.putOrderedLong(null, versionAddress, version + 1);
+            MEMORY.putLongRelease(shard.versionMem(), versionAddress, version + 1);
         } else {
-            UNSAFE.putOrderedLong(null, versionAddress, version + 1);
+            MEMORY.putLongRelease(shard.versionMem(), versionAddress, version + 1);
             shard.release(slot);
         }
         undo.clear(shard.id);
@@ -256,7 +257,7 @@ final class TableShardWriter implements ShardWriter {
         for (int scanned = 0; scanned < maxSlots; scanned++) {
             if (shard.entryAt(p) != 0) {
                 long a = shard.slotAddress(shard.slotAt(p));
-                long last = UNSAFE.getLong(a + shard.rowOffset + CompiledLayout.ROW_LAST_APPLY_MS);
+                long last = MEMORY.getLong(shard.rowMem(), a + shard.rowOffset + CompiledLayout.ROW_LAST_APPLY_MS);
                 if (nowMs - last > ttlMs) {
                     // The entry that shifts into p is examined next, so p does not advance.
                     shard.deleteAt(p);

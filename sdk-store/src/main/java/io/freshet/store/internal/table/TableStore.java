@@ -1,6 +1,5 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.core.KeyType;
 import io.freshet.core.StoreConfig;
@@ -16,6 +15,7 @@ import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.MetaFileDescriptor;
 import io.freshet.store.internal.StoreDirectory;
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.util.Map;
@@ -260,7 +260,7 @@ public final class TableStore extends MetaBackedStore {
                     return true;
                 }
                 if (r == Shard.ABSENT) {
-                    UNSAFE.loadFence();
+                    VarHandle.acquireFence();
                     if ((sv & 1) == 0 && s.structVersion() == sv) {
                         return false;
                     }
@@ -291,7 +291,7 @@ public final class TableStore extends MetaBackedStore {
                     return true;
                 }
                 if (r == Shard.ABSENT) {
-                    UNSAFE.loadFence();
+                    VarHandle.acquireFence();
                     if ((sv & 1) == 0 && s.structVersion() == sv) {
                         return false;
                     }

@@ -1,6 +1,6 @@
 package io.freshet.store.internal.table;
 
-import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+import static io.freshet.core.internal.Memory.MEMORY;
 
 import io.freshet.core.internal.Fingerprint;
 
@@ -53,11 +53,12 @@ final class Utf8 {
 
     /**
      * @param s text whose UTF-8 length is {@code length}
+     * @param base the memory base of {@code address}
      * @param address UTF-8 bytes in memory
      * @param length byte count
      * @return whether they encode the same text
      */
-    static boolean equals(CharSequence s, long address, int length) {
+    static boolean equals(CharSequence s, Object base, long address, int length) {
         int p = 0;
         final int n = s.length();
         for (int i = 0; i < n; i++) {
@@ -71,28 +72,28 @@ final class Utf8 {
             }
             switch (len) {
                 case 1:
-                    if (UNSAFE.getByte(address + p) != (byte) cp) {
+                    if (MEMORY.getByte(base, address + p) != (byte) cp) {
                         return false;
                     }
                     break;
                 case 2:
-                    if (UNSAFE.getByte(address + p) != (byte) (0xC0 | (cp >> 6))
-                        || UNSAFE.getByte(address + p + 1) != (byte) (0x80 | (cp & 0x3F))) {
+                    if (MEMORY.getByte(base, address + p) != (byte) (0xC0 | (cp >> 6))
+                        || MEMORY.getByte(base, address + p + 1) != (byte) (0x80 | (cp & 0x3F))) {
                         return false;
                     }
                     break;
                 case 3:
-                    if (UNSAFE.getByte(address + p) != (byte) (0xE0 | (cp >> 12))
-                        || UNSAFE.getByte(address + p + 1) != (byte) (0x80 | ((cp >> 6) & 0x3F))
-                        || UNSAFE.getByte(address + p + 2) != (byte) (0x80 | (cp & 0x3F))) {
+                    if (MEMORY.getByte(base, address + p) != (byte) (0xE0 | (cp >> 12))
+                        || MEMORY.getByte(base, address + p + 1) != (byte) (0x80 | ((cp >> 6) & 0x3F))
+                        || MEMORY.getByte(base, address + p + 2) != (byte) (0x80 | (cp & 0x3F))) {
                         return false;
                     }
                     break;
                 default:
-                    if (UNSAFE.getByte(address + p) != (byte) (0xF0 | (cp >> 18))
-                        || UNSAFE.getByte(address + p + 1) != (byte) (0x80 | ((cp >> 12) & 0x3F))
-                        || UNSAFE.getByte(address + p + 2) != (byte) (0x80 | ((cp >> 6) & 0x3F))
-                        || UNSAFE.getByte(address + p + 3) != (byte) (0x80 | (cp & 0x3F))) {
+                    if (MEMORY.getByte(base, address + p) != (byte) (0xF0 | (cp >> 18))
+                        || MEMORY.getByte(base, address + p + 1) != (byte) (0x80 | ((cp >> 12) & 0x3F))
+                        || MEMORY.getByte(base, address + p + 2) != (byte) (0x80 | ((cp >> 6) & 0x3F))
+                        || MEMORY.getByte(base, address + p + 3) != (byte) (0x80 | (cp & 0x3F))) {
                         return false;
                     }
                     break;
@@ -103,10 +104,10 @@ final class Utf8 {
     }
 
     /** The same hash as {@code Keys.hash(CharSequence)}, over UTF-8 bytes already encoded in memory. */
-    static long hash(long address, int length) {
+    static long hash(Object base, long address, int length) {
         long h = FNV_OFFSET;
         for (int i = 0; i < length; i++) {
-            h = (h ^ (UNSAFE.getByte(address + i) & 0xFF)) * FNV_PRIME;
+            h = (h ^ (MEMORY.getByte(base, address + i) & 0xFF)) * FNV_PRIME;
         }
         return Fingerprint.mix64(h);
     }
