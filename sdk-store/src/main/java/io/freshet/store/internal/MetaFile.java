@@ -330,7 +330,7 @@ public final class MetaFile implements AutoCloseable {
             checkLength(p, h, g, size);
             int lifecycle = currentLifecycle(p, h);
             MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, g.fileBytes);
-            MetaFile f = new MetaFile(p, g, true, ch, m, h, lifecycle);
+            MetaFile f = new MetaFile(p, g, true, ch, m, h, lifecycle, h.getInt(H_ENGINE));
             ch = null;
             return f;
         } catch (java.nio.file.NoSuchFileException e) {
