@@ -144,6 +144,9 @@ final class SegmentMemory extends Memory {
         if (base instanceof MemorySegment s) {
             return (int) INT_HANDLE.getVolatile(s, offset);
         }
+        if (base instanceof long[] a) {
+            return (int) INT_HANDLE.getVolatile(MemorySegment.ofArray(a), offset);
+        }
         return Absolute.U.getIntVolatile(base, offset);
     }
 
@@ -151,6 +154,8 @@ final class SegmentMemory extends Memory {
     public void putIntRelease(Object base, long offset, int value) {
         if (base instanceof MemorySegment s) {
             INT_HANDLE.setRelease(s, offset, value);
+        } else if (base instanceof long[] a) {
+            INT_HANDLE.setRelease(MemorySegment.ofArray(a), offset, value);
         } else {
             Absolute.U.putOrderedInt(base, offset, value);
         }

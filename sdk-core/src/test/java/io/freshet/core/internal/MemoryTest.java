@@ -132,6 +132,9 @@ class MemoryTest {
         assertThat(row[2]).isEqualTo(0xAB00L);
         m.putInt(row, h + 20, 0x7FFFFFFF);
         assertThat(m.getInt(row, h + 20)).isEqualTo(0x7FFFFFFF);
+        m.putIntRelease(row, h + 4, -9);
+        assertThat(m.getIntVolatile(row, h + 4)).isEqualTo(-9);
+        assertThat(row[0]).isEqualTo(-9L << 32);
         m.putLong(row, h + 3, -2);
         assertThat(m.getLong(row, h + 3)).isEqualTo(-2);
         m.putDouble(row, h + 24, -0.5);
