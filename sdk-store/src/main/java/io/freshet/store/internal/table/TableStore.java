@@ -366,8 +366,8 @@ public final class TableStore extends MetaBackedStore {
                 for (long p = 0; p < s.entries; p++) {
                     int e = s.entryAt(p);
                     if (e != 0) {
-                        newest = Math.max(newest, layout.lastApplyMs(view.wrap(s.slotAddress(s.slotOf(e))
-                            + s.rowOffset, rowBytes)));
+                        newest = Math.max(newest, layout.lastApplyMs(view.wrap(s.rowMem(),
+                            s.slotAddress(s.slotOf(e)) + s.rowOffset, rowBytes)));
                     }
                 }
             }
