@@ -40,6 +40,29 @@ final class ChildJava {
             .start();
     }
 
+    /**
+     * Runs {@link ExternalClientMain} against the registered cluster on {@code classPath} until it exits, and fails
+     * with its output unless it exits 0.
+     *
+     * @return the child's stdout and stderr
+     */
+    static String runExternalClient(List<String> classPath, String bootstrapServers, Path outDir) throws Exception {
+        Process p = start(ExternalClientMain.class, classPath,
+            List.of("-D" + FreshetKafka.BOOTSTRAP_PROP_NAME + "=" + bootstrapServers), List.of(), outDir, "client");
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                throw new AssertionError("the client child ran past 120 s\n" + output(outDir, "client"));
+            }
+            String out = output(outDir, "client");
+            if (p.exitValue() != 0) {
+                throw new AssertionError("the client child exited " + p.exitValue() + "\n" + out);
+            }
+            return out;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** Waits for a file to appear while the process lives; fails with the child's output otherwise. */
     static void awaitFile(Process p, Path file, Path outDir, String name) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

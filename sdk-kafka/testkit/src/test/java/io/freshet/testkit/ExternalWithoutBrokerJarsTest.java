@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,16 +23,7 @@ class ExternalWithoutBrokerJarsTest {
             e -> ChildJava.BROKER_JARS.matcher(Path.of(e).getFileName().toString()).matches());
         assertThat(cp).anyMatch(e -> e.matches(".*kafka-clients-[0-9.]+\\.jar"));
         assertThat(cp.size()).isLessThan(ChildJava.testClassPath().size());
-        Process p = ChildJava.start(ExternalClientMain.class, cp,
-            List.of("-D" + FreshetKafka.BOOTSTRAP_PROP_NAME + "=" + KAFKA.bootstrapServers()), List.of(), dir,
-            "client");
-        try {
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(ChildJava.output(dir, "client")).isTrue();
-            String out = ChildJava.output(dir, "client");
-            assertThat(p.exitValue()).as(out).isZero();
-            assertThat(out).contains("broker classes absent").contains("mode=EXTERNAL offset=0");
-        } finally {
-            p.destroyForcibly();
-        }
+        String out = ChildJava.runExternalClient(cp, KAFKA.bootstrapServers(), dir);
+        assertThat(out).contains("broker classes absent").contains("mode=EXTERNAL offset=0");
     }
 }

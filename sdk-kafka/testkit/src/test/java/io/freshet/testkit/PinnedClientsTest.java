@@ -61,16 +61,7 @@ class PinnedClientsTest {
 
     @Test
     void theExternalPathWorksWithThePinnedClients(@TempDir Path dir) throws Exception {
-        Process p = ChildJava.start(ExternalClientMain.class, withOtherClients(true),
-            List.of("-D" + FreshetKafka.BOOTSTRAP_PROP_NAME + "=" + KAFKA.bootstrapServers()), List.of(), dir,
-            "client");
-        try {
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(ChildJava.output(dir, "client")).isTrue();
-            String out = ChildJava.output(dir, "client");
-            assertThat(p.exitValue()).as(out).isZero();
-            assertThat(out).contains("kafka-clients 3.9.1").contains("mode=EXTERNAL offset=0");
-        } finally {
-            p.destroyForcibly();
-        }
+        String out = ChildJava.runExternalClient(withOtherClients(true), KAFKA.bootstrapServers(), dir);
+        assertThat(out).contains("kafka-clients 3.9.1").contains("mode=EXTERNAL offset=0");
     }
 }
