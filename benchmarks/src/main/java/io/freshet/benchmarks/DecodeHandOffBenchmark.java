@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,6 +36,11 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * Goal: 0 B/op on every method (gc.alloc.rate.norm); the consumer thread's per-record work is decode + route +
  * hand-off, so their sum bounds how many records one consumer thread can feed.
+ *
+ * Read handOff with care: its score is the mean time of a call on either thread, and a call that finds the ring full
+ * (producer) or empty (applier) returns at once, so the score mixes hand-offs with idle spins and swings 3-75 ns
+ * between runs of the same code as the two threads fall into step or not. handOffRate counts hand-offs only:
+ * handOffRate:handedOff is completed hand-offs per microsecond across two threads (1000 / it = ns per hand-off).
  */
 
 /**
@@ -154,6 +160,14 @@ public class DecodeHandOffBenchmark {
         }
     }
 
+    /** Completed hand-offs, counted by the applier thread: JMH reports them as a rate. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class HandOffCount {
+        /** Slots polled and released. */
+        public long handedOff;
+    }
+
     /** The producer's own counter (one thread per group). */
     @State(Scope.Thread)
     public static class ProducerCursor {
@@ -235,6 +249,47 @@ public class DecodeHandOffBenchmark {
         }
         long offset = slot.offset();
         s.ring.release(slot);
+        return offset;
+    }
+
+    /**
+     * The producer side of {@code handOffRate}: as {@link #handOffProduce}.
+     *
+     * @param s shared ring
+     * @param c this producer's cursor
+     * @param bh blackhole for back-pressure counts
+     */
+    @Benchmark
+    @Group("handOffRate")
+    @GroupThreads(1)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @HotPath("hand-off rate, producer side")
+    public void handOffRateProduce(SharedRing s, ProducerCursor c, Blackhole bh) {
+        handOffProduce(s, c, bh);
+    }
+
+    /**
+     * The applier side of {@code handOffRate}: as {@link #handOffConsume}, counting each completed hand-off.
+     *
+     * @param s shared ring
+     * @param n the hand-off count
+     * @return the polled offset, or -1 when nothing was there
+     */
+    @Benchmark
+    @Group("handOffRate")
+    @GroupThreads(1)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @HotPath("hand-off rate, applier side")
+    public long handOffRateConsume(SharedRing s, HandOffCount n) {
+        Slot slot = s.ring.poll();
+        if (slot == null) {
+            return -1;
+        }
+        long offset = slot.offset();
+        s.ring.release(slot);
+        n.handedOff++;
         return offset;
     }
 }
