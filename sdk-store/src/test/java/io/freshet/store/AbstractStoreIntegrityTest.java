@@ -246,4 +246,77 @@ public abstract class AbstractStoreIntegrityTest {
         assertThat(e.reason()).isEqualTo(Reason.OLDER_FORMAT);
         assertThat(e.getMessage()).contains("formatVersion=1 < supported=" + MetaFileDescriptor.FORMAT_VERSION);
     }
+
+    /**
+     * The undo record of an apply to an existing text key, found by recovery after a kill: each byte of the key as
+     * the slot holds it, flipped, is refused as CORRUPT naming the shard (else recovery would roll back, or re-insert,
+     * a row under a key that was never written); a byte of the key field past the key's length is harmless, and the
+     * store then opens with every row as committed.
+     */
+    @Test
+    void aTextKeyByteFlippedInAKilledStoresUndoSlotIsRefusedAndOnePastTheKeyIsHarmless() throws IOException {
+        StoreEngine engine = engine();
+        Path p = dir.resolve("text");
+        String[] keys = new String[12];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = String.format("user-%04d-ab", i);
+        }
+        Path killed;
+        int inFlight = -1;
+        try (RowStore s = engine.open(textConfig(p))) {
+            int topic = s.topicIndex(CrashStream.TOPIC);
+            for (int i = 0; i < keys.length; i++) {
+                ShardWriter w = s.writer(s.shardOf(keys[i]));
+                assertThat(w.begin(keys[i], topic, 0, 1 + i)).isEqualTo(ShardWriter.BEGIN_OK);
+                w.row().putLong(24, 100 + i);
+                w.commit();
+                if (inFlight < 0 && s.shardOf(keys[i]) == 0) {
+                    inFlight = i;
+                }
+            }
+            assertThat(inFlight).as("a key on shard 0").isNotNegative();
+            ShardWriter w = s.writer(0);
+            assertThat(w.begin(keys[inFlight], topic, 0, 1_000)).isEqualTo(ShardWriter.BEGIN_OK);
+            w.row().putLong(24, 999);
+            killed = StoreCopies.copy(p, dir.resolve("text-killed"));
+            w.abort();
+        }
+        long keyField = 4096 + 56; // shard 0's undo slot, its key bytes (MetaFileDescriptor, "UNDO SLOTS")
+        int keyLength = keys[inFlight].length();
+        for (int b = -1; b < 16; b++) {
+            Path copy = StoreCopies.copy(killed, dir.resolve("flip-" + b));
+            if (b >= 0) {
+                flipByte(meta(copy), keyField + b);
+            }
+            if (b >= 0 && b < keyLength) {
+                StoreException e = refusal(engine, textConfig(copy));
+                assertThat(e.reason()).as("key byte %d", b).isEqualTo(Reason.CORRUPT);
+                assertThat(e.getMessage()).contains("undo slot of shard=0");
+                continue;
+            }
+            try (RowStore s = engine.open(textConfig(copy))) {
+                assertThat(s.openState()).as("byte %d", b).isEqualTo(StoreOpenState.RECOVERED);
+                assertThat(s.size()).isEqualTo(keys.length);
+                RowBuffer row = RowBuffer.allocateHeap(RowStoreContractTest.TEXT_SET.rowSizeBytes());
+                for (int i = 0; i < keys.length; i++) {
+                    assertThat(s.readRow(keys[i], row)).as(keys[i]).isTrue();
+                    assertThat(row.getLong(24)).as("%s after byte %d", keys[i], b).isEqualTo(100 + i);
+                }
+            }
+        }
+    }
+
+    private static StoreConfig textConfig(Path store) {
+        return StoreConfig.builder(RowStoreContractTest.TEXT_SET).directory(store).shards(2).capacity(500)
+            .maxTopics(2).maxPartitions(4).maxKeyBytes(16).build();
+    }
+
+    private static void flipByte(Path file, long position) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, position);
+            b.put(0, (byte) (b.get(0) ^ 0xFF));
+            ch.write(b.rewind(), position);
+        }
+    }
 }

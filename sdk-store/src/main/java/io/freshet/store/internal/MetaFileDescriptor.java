@@ -64,8 +64,11 @@ import io.freshet.core.StoreConfig;
  * <li><b>undo slots and offsets</b>: at rest (state CLEAN) the bodyCrc covers them whole. After a kill each undo
  * record has its {@code check} and each applied offset its own; {@link UndoSlots} and {@link OffsetTable} give the
  * argument that tells a write torn by a kill from damage. The undo states are patterns with every byte non-zero, so
- * no one-byte change turns one into another. Not covered after a kill: the text key bytes and the row image of an
- * active undo slot (a checksum over them would cost the apply more than its budget).
+ * no one-byte change turns one into another. A text key's bytes are folded into its record's check (a flip of one
+ * of them is refused; a byte of the key field past the key's length is never read, so a flip there is harmless). Not
+ * covered after a kill: the row image of an active undo slot. Folding its bytes into the check was measured
+ * ({@code ApplyCheckCostHarness}, same JVM, alternating batches, CPU time): +23 ns per apply at 100k keys and
+ * +137 ns at 1M keys (144-byte rows), on top of the two checks' own 13 ns (100k) and 32 ns (1M).
  * <li><b>topics, metadata</b>: each entry / copy has its own CRC32C (and the bodyCrc at rest).
  * </ul>
  *

@@ -25,14 +25,17 @@ import java.nio.file.Path;
  * the one apply a shard's writer may have in flight (DESIGN.md, "Crash safety without replaying Kafka"), or the one
  * offset advance (which changes no row, only an applied offset and its check: see {@link OffsetTable}).
  *
- * <p><b>The check.</b> A record's fixed fields (topic, partition, offset, existed, key length, numeric key) are
- * folded into one word, {@link #check}, written with them before the state is published: {@code h = (h + field) *
- * K} per field, K odd, so that a change to any one field alone, or to the check, is always detected (each step is a
- * bijection of that field). The state words {@code UNDO_ACTIVE} and {@code UNDO_ADVANCE} are patterns with every
- * byte non-zero, so that a flip cannot make an idle slot look active, or the reverse, and a slot in any other state
- * is refused. A kill cannot tear a record: the fields and the check are all written before the ordered store of the
- * state, so a slot that says ACTIVE has them all. The text key bytes and the row image are not folded in (the cost
- * grows with the row; see {@link MetaFileDescriptor}).
+ * <p><b>The check.</b> A record's fields (topic, partition, offset, existed, key length, and the key: the numeric
+ * key, or the text key's bytes) are folded into one word, {@link #check}, written with them before the state is
+ * published: {@code h = (h + field) * K} per field, K odd, so that a change to any one field alone, or to the check,
+ * is always detected (each step is a bijection of that field). A text key enters as its own fold of the same form
+ * over its bytes, eight at a time ({@link #textKeyWord}; the last word masked to the key's length), so a change
+ * confined to one 8-byte word of the key is detected with certainty too, and any other with probability 1 - 2^-64.
+ * The state words {@code UNDO_ACTIVE} and {@code UNDO_ADVANCE} are patterns with every byte non-zero, so that a flip
+ * cannot make an idle slot look active, or the reverse, and a slot in any other state is refused. A kill cannot tear
+ * a record: the fields and the check are all written before the ordered store of the state, so a slot that says
+ * ACTIVE has them all. The row image is not folded in: folding its bytes costs the apply several times the budget of
+ * the checks (measured: see {@link MetaFileDescriptor}).
  *
  * <p>Threading: a shard's slot is written only by that shard's writer thread (or by the opener during recovery).
  * Allocation: none.
@@ -89,8 +92,10 @@ public final class UndoSlots {
             MEMORY.putInt(mem, u + U_KEY_LENGTH, keyLength);
             MEMORY.copyFromBytes(keyBytes, 0, mem, u + U_KEY_BYTES, keyLength);
         }
-        MEMORY.putLong(mem, u + U_CHECK, check(topicIndex, partition, offset, oldRow == null ? 0 : 1,
-            keyBytes == null ? -1 : keyLength, keyBytes == null ? longKey : MEMORY.getLong(mem, u + U_LONG_KEY)));
+        if (ApplyChecks.enabled) {
+            MEMORY.putLong(mem, u + U_CHECK, check(topicIndex, partition, offset, oldRow == null ? 0 : 1,
+                keyBytes == null ? -1 : keyLength, keyBytes == null ? longKey : textKeyWord(u, keyLength)));
+        }
         if (oldRow != null) {
             MEMORY.copy(oldRow.base(), oldRow.address(), mem, u + rowImageOffset, rowSizeBytes);
         }
@@ -112,13 +117,39 @@ public final class UndoSlots {
         MEMORY.putInt(mem, u + U_TOPIC, topicIndex);
         MEMORY.putInt(mem, u + U_PARTITION, partition);
         MEMORY.putLong(mem, u + U_OFFSET, offset);
-        MEMORY.putLong(mem, u + U_CHECK, check(topicIndex, partition, offset, MEMORY.getLong(mem, u + U_EXISTED),
-            MEMORY.getInt(mem, u + U_KEY_LENGTH), MEMORY.getLong(mem, u + U_LONG_KEY)));
+        // An advance names no key: the key length says "numeric", so that its check folds no text key bytes.
+        MEMORY.putInt(mem, u + U_KEY_LENGTH, -1);
+        MEMORY.putLong(mem, u + U_CHECK, check(topicIndex, partition, offset, MEMORY.getLong(mem, u + U_EXISTED), -1,
+            MEMORY.getLong(mem, u + U_LONG_KEY)));
         MEMORY.putLongRelease(mem, u + U_STATE, UNDO_ADVANCE);
     }
 
     private static final long SEED = 0x756e_646f_6368_6b31L;
     private static final long MIX = 0x9E37_79B9_7F4A_7C15L;
+
+    private static final long KEY_SEED = 0x7465_7874_6b65_7931L;
+
+    /**
+     * The text key's part of the check, folded from the key bytes as the slot holds them: whole 8-byte words, then
+     * the last partial word with the bytes past the key's length masked off (they may hold an older, longer key).
+     *
+     * @param u the slot's address
+     * @param keyLength the key's length, 0..maxKeyBytes (the key field is a whole number of words)
+     * @return the fold
+     */
+    private long textKeyWord(long u, int keyLength) {
+        long h = KEY_SEED;
+        long a = u + U_KEY_BYTES;
+        int i = 0;
+        for (; i + 8 <= keyLength; i += 8) {
+            h = (h + MEMORY.getLong(mem, a + i)) * MIX;
+        }
+        if (i < keyLength) {
+            long tailMask = -1L >>> ((8 - (keyLength - i)) << 3);
+            h = (h + (MEMORY.getLong(mem, a + i) & tailMask)) * MIX;
+        }
+        return h;
+    }
 
     /** The record's check: each field folded in by a bijective step (see the class comment). */
     static long check(int topicIndex, int partition, long offset, long existed, int keyLength, long longKey) {
@@ -144,9 +175,16 @@ public final class UndoSlots {
             throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " has state=0x"
                 + Long.toHexString(state) + ": damaged; delete the store directory to rebuild it from Kafka");
         }
+        int keyLength = MEMORY.getInt(mem, u + U_KEY_LENGTH);
+        if (keyLength < -1 || keyLength > maxKeyBytes) {
+            throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " has keyLength="
+                + keyLength + " outside -1.." + maxKeyBytes + ": damaged; delete the store directory to rebuild it "
+                + "from Kafka");
+        }
+        long key = keyLength < 0 ? MEMORY.getLong(mem, u + U_LONG_KEY) : textKeyWord(u, keyLength);
         if (MEMORY.getLong(mem, u + U_CHECK) != check(MEMORY.getInt(mem, u + U_TOPIC),
             MEMORY.getInt(mem, u + U_PARTITION), MEMORY.getLong(mem, u + U_OFFSET), MEMORY.getLong(mem, u + U_EXISTED),
-            MEMORY.getInt(mem, u + U_KEY_LENGTH), MEMORY.getLong(mem, u + U_LONG_KEY))) {
+            keyLength, key)) {
             throw new StoreException(Reason.CORRUPT, path, "undo slot of shard=" + shard + " fails its check: "
                 + "damaged; delete the store directory to rebuild it from Kafka");
         }
