@@ -64,7 +64,7 @@ public final class StoreFillWatch {
      * @param nowMs the applying clock
      */
     void waiting(int shard, long nowMs) {
-        if (waitingSinceMs.getAndSet(shard, Math.max(1, nowMs)) == 0) {
+        if (waitingSinceMs.compareAndSet(shard, 0, Math.max(1, nowMs))) {
             waitingShards.incrementAndGet();
         }
     }
