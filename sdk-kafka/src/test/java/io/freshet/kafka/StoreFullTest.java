@@ -10,6 +10,8 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.spi.InMemoryRowStore;
+import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.testing.ReferenceModel;
 import io.freshet.store.TableStoreEngine;
@@ -86,6 +88,61 @@ class StoreFullTest {
     void chronicleStoreTooSmallWaitsAndResumesAfterTtlEviction(FreshetKafka broker, @TempDir Path dir)
         throws Exception {
         run(broker, new ChronicleStoreEngine(), dir, BadRecordPolicy.FAIL);
+    }
+
+    /**
+     * Sharded mode: while A waits for room, B joins its group. A's rebalance callback gives up draining the queue of
+     * its waiting applier (instead of blocking the group until A is evicted), so the group splits the partitions at
+     * once and B applies its own partitions from the log start: exact for every key B owns.
+     */
+    @Test
+    void aRebalanceWhileWaitingForRoomDoesNotBlockTheGroup(FreshetKafka broker) throws Exception {
+        String topic = broker.uniqueName("full-sharded");
+        broker.createTopic(topic, 4);
+        String group = broker.uniqueName("full-group");
+        List<Payment> events = PipelineFixtures.stream(41, 8_000, 2_000);
+        PipelineFixtures.produce(broker, topic, events);
+        RowStore small = new InMemoryRowStore(StoreConfig.builder(PipelineFixtures.USER_RISK).capacity(100).shards(2)
+            .build());
+        RowStore big = PipelineFixtures.memoryStore(PipelineFixtures.USER_RISK, 2);
+        try (FeaturePipeline a = sharded(broker, topic, group, "a", small)) {
+            await(() -> a.status(PipelineFixtures.USER_RISK).state() == SetStatus.State.STORE_FULL, "a full");
+            try (FeaturePipeline b = sharded(broker, topic, group, "b", big)) {
+                await(() -> !b.metrics().lagByPartition().isEmpty()
+                    && a.metrics().lagByPartition().size() + b.metrics().lagByPartition().size() == 4,
+                    "the group split the partitions between a and b");
+                assertThat(b.awaitCaughtUp(WAIT)).isTrue();
+                ReferenceModel<Payment> ref = PipelineFixtures.reference(PipelineFixtures.USER_RISK, events);
+                FeatureVector v = PipelineFixtures.USER_RISK.newVector();
+                int owned = 0;
+                for (Object k : ref.keys()) {
+                    long key = (Long) k;
+                    if ("b".equals(b.keyOwner(PipelineFixtures.USER_RISK, key))) {
+                        assertThat(b.reader(PipelineFixtures.USER_RISK).read(key, v)).isTrue();
+                        ref.assertMatches(key, v);
+                        owned++;
+                    }
+                }
+                assertThat(owned).isPositive();
+                assertThat(a.failure()).isNull();
+                assertThat(b.failure()).isNull();
+            }
+        }
+    }
+
+    private static FeaturePipeline sharded(FreshetKafka broker, String topic, String group, String id,
+        RowStore store) {
+        Properties p = PipelineFixtures.pipelineProps(broker);
+        p.put("group.id", group);
+        p.put("session.timeout.ms", "6000");
+        p.put("heartbeat.interval.ms", "500");
+        return FeaturePipeline.builder()
+            .kafka(p)
+            .mode(ScaleMode.SHARDED)
+            .instanceId(id)
+            .clock(new ManualClock(NOW))
+            .register(PipelineFixtures.USER_RISK, store, Source.of(topic, new PaymentCodec()))
+            .start();
     }
 
     private static List<Payment> generation(int g, Random r) {
