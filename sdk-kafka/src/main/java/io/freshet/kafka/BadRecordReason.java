@@ -1,6 +1,10 @@
 package io.freshet.kafka;
 
-/** Why a record could not be applied. Stable names: they appear in dead-letter headers and metrics. */
+/**
+ * Why a record could not be applied: always something about the record itself, never the state of the store (a
+ * record whose new key finds the store full waits for room instead: {@link SetStatus.State#STORE_FULL}). Stable
+ * names: they appear in dead-letter headers and metrics.
+ */
 public enum BadRecordReason {
     /** The record has no value (a tombstone). */
     TOMBSTONE,
@@ -27,7 +31,6 @@ public enum BadRecordReason {
     /** A value extractor returned NaN or an infinity. */
     NON_FINITE_VALUE,
     /** A value, id or filter extractor threw. */
-    EXTRACTOR_ERROR,
-    /** The key is new and the store is full. */
-    STORE_FULL
+    EXTRACTOR_ERROR
+    // No STORE_FULL: a full store is not bad input. Its set waits for room (SetStatus.State.STORE_FULL).
 }

@@ -85,6 +85,7 @@ public final class FeaturePipeline implements AutoCloseable {
         Map<SetRuntime, List<Source<?>>> sources = new HashMap<>();
         for (Registration r : b.registrations) {
             SetRuntime s = new SetRuntime(sets.size(), r.set, r.store, r.engine, r.config);
+            s.fill().warningFill(b.storeFillWarning);
             sets.add(s);
             sources.put(s, r.sources);
             bySet.put(r.set, s);

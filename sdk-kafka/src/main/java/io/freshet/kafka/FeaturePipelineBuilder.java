@@ -35,6 +35,8 @@ public final class FeaturePipelineBuilder {
     public static final long DEFAULT_RUNNING_LAG_TOLERANCE_RECORDS = 1_000;
     /** Default time the lag must stay above the tolerance before a RUNNING set reports CATCHING_UP, ms. */
     public static final long DEFAULT_RUNNING_LAG_GRACE_MS = 1_000;
+    /** Default store fill (rows / capacity) at which the pipeline warns: 80 %. */
+    public static final double DEFAULT_STORE_FILL_WARNING = 0.8;
     /** Default interval of the check for partitions added to a source topic (replicated mode), ms. */
     public static final long DEFAULT_PARTITION_CHECK_INTERVAL_MS = 10_000;
 
@@ -50,6 +52,7 @@ public final class FeaturePipelineBuilder {
     long runningLagToleranceRecords = DEFAULT_RUNNING_LAG_TOLERANCE_RECORDS;
     long runningLagGraceMs = DEFAULT_RUNNING_LAG_GRACE_MS;
     long partitionCheckIntervalMs = DEFAULT_PARTITION_CHECK_INTERVAL_MS;
+    double storeFillWarning = DEFAULT_STORE_FILL_WARNING;
     EpochClock clock = EpochClock.system();
     OffsetMismatchPolicy mismatchPolicy = OffsetMismatchPolicy.FAIL;
 
@@ -256,6 +259,24 @@ public final class FeaturePipelineBuilder {
         }
         this.runningLagToleranceRecords = toleranceRecords;
         this.runningLagGraceMs = grace.toMillis();
+        return this;
+    }
+
+    /**
+     * The fill of a set's store (rows / capacity) at which the pipeline warns, long before the store is full: one
+     * log line per crossing (not per record; no keys or payloads) and
+     * {@link PipelineMetrics.SetCounts#storeFillWarning()} while it lasts (until the fill falls 5 points below). A
+     * full store never loses a record: its set waits for room with status {@link SetStatus.State#STORE_FULL}.
+     *
+     * @param fill fraction of the capacity, 0.01..1 (default 0.8)
+     * @return this
+     */
+    public FeaturePipelineBuilder storeFillWarning(double fill) {
+        if (!(fill >= 0.01 && fill <= 1)) {
+            throw new IllegalArgumentException("storeFillWarning=" + fill + " is out of range: use 0.01..1 (a fraction"
+                + " of the store's capacity, e.g. 0.8)");
+        }
+        this.storeFillWarning = fill;
         return this;
     }
 

@@ -1,11 +1,13 @@
 package io.freshet.kafka;
 
+import io.freshet.core.spi.RowStore;
 import io.freshet.kafka.internal.IngestLoop;
 import io.freshet.kafka.internal.PipelineCore;
 import io.freshet.kafka.internal.PipelineCore.CounterIds;
 import io.freshet.kafka.internal.SetRuntime;
 import io.freshet.kafka.internal.ShardApplier;
 import io.freshet.kafka.internal.StageRecorder;
+import io.freshet.kafka.internal.StoreFillWatch;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,9 +77,17 @@ final class MetricsCollector {
             for (BadRecordReason r : BadRecordReason.values()) {
                 bad[r.ordinal()] = core.count(i, CounterIds.BAD_BASE + r.ordinal());
             }
+            RowStore store = s.store();
+            long rows = store.size();
+            long capacity = store.capacity();
+            StoreFillWatch watch = s.fill();
+            // The snapshot checks the fill too (the warning is logged once per crossing, whoever sees it first).
+            PipelineMetrics.StoreFill fill = new PipelineMetrics.StoreFill(rows, capacity,
+                watch.checkNow(rows, capacity), watch.waitingShards());
             counts.put(s.featureSet().name(), new PipelineMetrics.SetCounts(core.count(i, CounterIds.APPLIED),
                 core.count(i, CounterIds.LATE), core.count(i, CounterIds.DUPLICATES),
-                core.count(i, CounterIds.SKIPPED), core.count(i, CounterIds.DEAD_LETTERED), bad));
+                core.count(i, CounterIds.SKIPPED), core.count(i, CounterIds.DEAD_LETTERED), bad,
+                core.count(i, CounterIds.FULL_WAITS), fill));
         }
         long pauses = 0;
         for (IngestLoop l : core.loops()) {

@@ -151,8 +151,13 @@ public final class PipelineMetrics {
         private final long skipped;
         private final long deadLettered;
         private final Map<BadRecordReason, Long> badByReason;
+        private final long storeFullWaits;
+        private final StoreFill fill;
 
-        SetCounts(long applied, long late, long duplicates, long skipped, long deadLettered, long[] badByReason) {
+        SetCounts(long applied, long late, long duplicates, long skipped, long deadLettered, long[] badByReason,
+            long storeFullWaits, StoreFill fill) {
+            this.storeFullWaits = storeFullWaits;
+            this.fill = fill;
             this.applied = applied;
             this.late = late;
             this.duplicates = duplicates;
@@ -213,15 +218,64 @@ public final class PipelineMetrics {
                 + badByReason.getOrDefault(BadRecordReason.NON_FINITE_VALUE, 0L);
         }
 
-        /** @return records refused because the store was full */
+        /**
+         * @return records whose new key found the store full and waited for room (each counted once, however long
+         *     it waited); none of them is skipped or dead-lettered: a full store is not bad input
+         */
         public long storeFull() {
-            return badByReason.getOrDefault(BadRecordReason.STORE_FULL, 0L);
+            return storeFullWaits;
+        }
+
+        /** @return rows in the set's store when the snapshot was taken */
+        public long storeRows() {
+            return fill.rows;
+        }
+
+        /** @return the store's capacity in rows */
+        public long storeCapacity() {
+            return fill.capacity;
+        }
+
+        /** @return rows / capacity (may pass 1 on an engine that keeps spare slots per shard) */
+        public double storeFill() {
+            return fill.capacity <= 0 ? 0 : (double) fill.rows / fill.capacity;
+        }
+
+        /**
+         * @return true while the store's fill is at or above the builder's {@code storeFillWarning} (default 80 %),
+         *     until it falls 5 points below
+         */
+        public boolean storeFillWarning() {
+            return fill.warning;
+        }
+
+        /** @return shards of the store that wait for room now (the set's status is STORE_FULL while above 0) */
+        public int shardsWaitingForRoom() {
+            return fill.shardsWaiting;
         }
 
         @Override
         public String toString() {
             return "{applied=" + applied + ", late=" + late + ", duplicates=" + duplicates + ", bad=" + badByReason
-                + ", skipped=" + skipped + ", deadLettered=" + deadLettered + "}";
+                + ", skipped=" + skipped + ", deadLettered=" + deadLettered + ", storeRows=" + fill.rows
+                + ", storeCapacity=" + fill.capacity + (fill.warning ? ", storeFillWarning" : "")
+                + (fill.shardsWaiting > 0 ? ", shardsWaitingForRoom=" + fill.shardsWaiting : "") + ", storeFull="
+                + storeFullWaits + "}";
+        }
+    }
+
+    /** How full a set's store was at a snapshot (internal carrier of {@link SetCounts}). */
+    static final class StoreFill {
+        final long rows;
+        final long capacity;
+        final boolean warning;
+        final int shardsWaiting;
+
+        StoreFill(long rows, long capacity, boolean warning, int shardsWaiting) {
+            this.rows = rows;
+            this.capacity = capacity;
+            this.warning = warning;
+            this.shardsWaiting = shardsWaiting;
         }
     }
 

@@ -14,6 +14,15 @@ public final class SetStatus {
         RUNNING,
         /** Behind its sources by {@link #lagRecords()} records (-1 while unknown); reads carry CATCHING_UP. */
         CATCHING_UP,
+        /**
+         * Waiting for room: a record's new key found its shard of the store full. Nothing is skipped or
+         * dead-lettered, whatever the source's bad-record policy: the record waits, the partitions feeding its
+         * applier pause (their offsets stay where the store has them) and reads keep being served (they carry
+         * CATCHING_UP). The set resumes by itself once there is room: rows expire (the set's TTL), are deleted, or
+         * the store grows. {@link #storeRows()} and {@link #storeCapacity()} say how full it is, {@link #reason()}
+         * which shard waits.
+         */
+        STORE_FULL,
         /** Not running: not started, closed, or stopped by an error ({@link #reason()}). */
         DOWN
     }
@@ -21,11 +30,15 @@ public final class SetStatus {
     private final State state;
     private final long lagRecords;
     private final String reason;
+    private final long storeRows;
+    private final long storeCapacity;
 
-    SetStatus(State state, long lagRecords, String reason) {
+    SetStatus(State state, long lagRecords, String reason, long storeRows, long storeCapacity) {
         this.state = state;
         this.lagRecords = lagRecords;
         this.reason = reason;
+        this.storeRows = storeRows;
+        this.storeCapacity = storeCapacity;
     }
 
     /** @return the state */
@@ -41,9 +54,19 @@ public final class SetStatus {
         return lagRecords;
     }
 
-    /** @return why the set is DOWN, or null */
+    /** @return why the set is DOWN or STORE_FULL, or null */
     public String reason() {
         return reason;
+    }
+
+    /** @return rows in the set's store now, -1 when unknown (the store is not open) */
+    public long storeRows() {
+        return storeRows;
+    }
+
+    /** @return the store's capacity in rows, -1 when unknown */
+    public long storeCapacity() {
+        return storeCapacity;
     }
 
     @Override
@@ -53,6 +76,8 @@ public final class SetStatus {
                 return "CATCHING_UP(lag=" + lagRecords + ")";
             case DOWN:
                 return "DOWN(" + reason + ")";
+            case STORE_FULL:
+                return "STORE_FULL(rows=" + storeRows + ", capacity=" + storeCapacity + ", lag=" + lagRecords + ")";
             default:
                 return "RUNNING";
         }

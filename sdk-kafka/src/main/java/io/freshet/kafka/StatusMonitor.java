@@ -2,11 +2,13 @@ package io.freshet.kafka;
 
 import io.freshet.core.FeatureReader;
 import io.freshet.core.internal.CoreInternals;
+import io.freshet.core.spi.RowStore;
 import io.freshet.kafka.internal.Binding;
 import io.freshet.kafka.internal.IngestLoop;
 import io.freshet.kafka.internal.PipelineCore;
 import io.freshet.kafka.internal.SetRuntime;
 import io.freshet.kafka.internal.StatusTracker;
+import io.freshet.kafka.internal.StoreFillWatch;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +17,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Each set's {@link SetStatus}: DOWN (not started, closed, failed, a thread stopped), else RUNNING or CATCHING_UP
- * from the consumers' published lag and caught-up verdicts with hysteresis ({@link StatusTracker}). Also keeps the
- * readers' CATCHING_UP flag current: {@link #refreshReaders} runs on the consumer threads after each lag refresh
- * (registered with the pipeline's lag board, so nothing below calls up into the facade), without allocating.
+ * Each set's {@link SetStatus}: DOWN (not started, closed, failed, a thread stopped), STORE_FULL while a shard of
+ * its store waits for room, else RUNNING or CATCHING_UP from the consumers' published lag and caught-up verdicts
+ * with hysteresis ({@link StatusTracker}). Also keeps the readers' CATCHING_UP flag current: {@link #refreshReaders}
+ * runs on the consumer threads after each lag refresh (registered with the pipeline's lag board, so nothing below
+ * calls up into the facade), without allocating.
  *
  * <p>Threading: any thread; evaluations are serialised. Allocation: {@link #status} allocates its answer;
  * {@link #refreshReaders} nothing.
@@ -82,7 +85,23 @@ final class StatusMonitor {
     /** @return the set's status now */
     synchronized SetStatus status(SetRuntime s) {
         Verdict v = evaluate(s, new Verdict());
-        return new SetStatus(v.state, v.lag, v.reason);
+        RowStore store = s.store();
+        long rows = -1;
+        long capacity = -1;
+        if (store != null && v.state != SetStatus.State.DOWN) {
+            rows = store.size();
+            capacity = store.capacity();
+        }
+        String reason = v.reason;
+        if (v.state == SetStatus.State.STORE_FULL) {
+            StoreFillWatch fill = s.fill();
+            int shard = fill.firstWaitingShard();
+            reason = "store full: rows=" + rows + " capacity=" + capacity + " (fill " + StoreFillWatch.percent(
+                capacity > 0 ? (double) rows / capacity : 1) + "); " + fill.waitingShards() + " shard(s) waiting for"
+                + " room" + (shard < 0 ? "" : ", first shard=" + shard) + ": records wait, none is skipped; the set"
+                + " resumes when rows expire (TTL), are deleted or the store grows";
+        }
+        return new SetStatus(v.state, v.lag, reason, rows, capacity);
     }
 
     /** Sets every reader's CATCHING_UP flag from its set's state; allocation-free. */
@@ -136,6 +155,10 @@ final class StatusMonitor {
         }
         if (!core.appliersAlive()) {
             return v.set(SetStatus.State.DOWN, -1, "applier thread stopped");
+        }
+        if (s.fill().anyWaiting()) {
+            // Before the tracker: waiting for room is not a lag that tolerance or grace should hide.
+            return v.set(SetStatus.State.STORE_FULL, lag, null);
         }
         boolean fully = caughtUp && lag == 0 && core.ringsIdle();
         if (trackers[s.index()].observe(fully, lag, System.nanoTime())) {

@@ -54,6 +54,50 @@ class ApplierAllocationTest {
         }
     }
 
+    /**
+     * While its set waits for room in a full store, the applier retries (parked in between) without allocating, and
+     * the pipeline's threads use little CPU: printed, not asserted (timing is not deterministic).
+     */
+    @Test
+    void applierThreadAllocatesNothingWhileWaitingForRoom(FreshetKafka broker, @TempDir Path dir) throws Exception {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        String topic = broker.uniqueName("alloc-full");
+        broker.createTopic(topic, 2);
+        StoreConfig cfg = StoreConfig.builder(USER_RISK).directory(dir.resolve("s")).capacity(1_000)
+            .shards(2).build();
+        PipelineFixtures.produce(broker, topic, PipelineFixtures.stream(73, 20_000, 5_000));
+        try (FeaturePipeline p = FeaturePipeline.builder()
+            .kafka(PipelineFixtures.pipelineProps(broker))
+            .instanceId("allocfull")
+            .clock(new ManualClock(NOW))
+            .register(USER_RISK, new TableStoreEngine(), cfg, Source.of(topic, new PaymentCodec()))
+            .start()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (p.status(USER_RISK).state() != SetStatus.State.STORE_FULL && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(p.status(USER_RISK).state()).isEqualTo(SetStatus.State.STORE_FULL);
+            // Let the first full-store log line and the back-pressure settle, then measure four seconds of waiting.
+            Thread.sleep(2_500);
+            long applier = threadId("freshet-allocfull-apply-0");
+            long consumer = threadId("freshet-allocfull-ingest-0");
+            long bytesBefore = mx.getThreadAllocatedBytes(applier);
+            long applierCpuBefore = mx.getThreadCpuTime(applier);
+            long consumerCpuBefore = mx.getThreadCpuTime(consumer);
+            long wallBefore = System.nanoTime();
+            long appliedBefore = p.appliedRecords(USER_RISK);
+            Thread.sleep(4_000);
+            long bytes = mx.getThreadAllocatedBytes(applier) - bytesBefore;
+            long wallNs = System.nanoTime() - wallBefore;
+            assertThat(p.status(USER_RISK).state()).isEqualTo(SetStatus.State.STORE_FULL);
+            assertThat(p.appliedRecords(USER_RISK)).as("nothing applied while full").isEqualTo(appliedBefore);
+            System.out.printf("waiting for room %d ms: applier allocated %d B, CPU applier %.1f%% consumer %.1f%%%n",
+                wallNs / 1_000_000, bytes, 100.0 * (mx.getThreadCpuTime(applier) - applierCpuBefore) / wallNs,
+                100.0 * (mx.getThreadCpuTime(consumer) - consumerCpuBefore) / wallNs);
+            assertThat(bytes).as("bytes the waiting applier allocated in 4 s of retries").isZero();
+        }
+    }
+
     private static long threadId(String name) {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().equals(name)) {

@@ -70,6 +70,11 @@ class BuilderValidationTest {
             .hasMessageContaining("partitionCheckInterval=PT0.01S");
         assertThatThrownBy(() -> b.runningLagTolerance(-1, Duration.ZERO)).hasMessageContaining("toleranceRecords=-1");
         assertThatThrownBy(() -> b.runningLagTolerance(0, Duration.ofHours(2))).hasMessageContaining("grace=PT2H");
+        assertThatThrownBy(() -> b.storeFillWarning(1.5)).hasMessageContaining("storeFillWarning=1.5")
+            .hasMessageContaining("use 0.01..1");
+        assertThatThrownBy(() -> b.storeFillWarning(0)).hasMessageContaining("storeFillWarning=0.0");
+        assertThatThrownBy(() -> b.storeFillWarning(Double.NaN)).hasMessageContaining("storeFillWarning=NaN");
+        assertThat(b.storeFillWarning(1)).isSameAs(b);
     }
 
     @Test

@@ -16,10 +16,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the README promises of {@code BadRecordPolicy.FAIL} when the applier, not the consumer, refuses a record (the
- * store is full): the pipeline goes DOWN naming the record, other shards may have applied later records of the same
- * partition, and a restart after fixing the cause (an offline resize) resumes every shard from its own stored
- * offsets, so the final rows equal the reference model: nothing lost, nothing applied twice.
+ * What the README promises when the store is full, even under {@code BadRecordPolicy.FAIL}: a full store is not a
+ * bad record, so the pipeline does not fail — the set waits with status STORE_FULL (nothing skipped or
+ * dead-lettered), other shards may have applied later records of the same partition, a close while it waits
+ * returns, and a restart after an offline resize resumes every shard from its own stored offsets, so the final rows
+ * equal the reference model: nothing lost, nothing applied twice.
  */
 class FailStopRestartTest {
     @RegisterExtension
@@ -38,7 +39,7 @@ class FailStopRestartTest {
     }
 
     @Test
-    void afterAFullStoreStoppedThePipelineARestartOnTheResizedStoreAppliesEveryRecordExactlyOnce(FreshetKafka broker,
+    void aFullStoreWaitsUnderFailAndARestartOnTheResizedStoreAppliesEveryRecordExactlyOnce(FreshetKafka broker,
         @TempDir Path dir) throws Exception {
         String topic = broker.uniqueName("failstop");
         broker.createTopic(topic, 3);
@@ -48,15 +49,30 @@ class FailStopRestartTest {
         StoreConfig small = StoreConfig.builder(USER_RISK).directory(dir.resolve("small"))
             .capacity(users / 4).shards(4).build();
 
-        try (FeaturePipeline p = start(broker, topic, small)) {
+        FeaturePipeline waiting = start(broker, topic, small);
+        try {
+            FeaturePipeline p = waiting;
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (p.failure() == null && System.nanoTime() < deadline) {
+            while (p.status(USER_RISK).state() != SetStatus.State.STORE_FULL && p.failure() == null
+                && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(p.failure()).as("a full store stops the pipeline under FAIL")
-                .isInstanceOfSatisfying(BadRecordException.class,
-                    e -> assertThat(e.reason()).isEqualTo(BadRecordReason.STORE_FULL));
-            assertThat(p.status(USER_RISK).state()).isEqualTo(SetStatus.State.DOWN);
+            SetStatus status = p.status(USER_RISK);
+            assertThat(p.failure()).as("a full store is not a bad record: FAIL does not stop the pipeline").isNull();
+            assertThat(status.state()).isEqualTo(SetStatus.State.STORE_FULL);
+            assertThat(status.storeCapacity()).isEqualTo(users / 4);
+            assertThat(status.storeRows()).isPositive();
+            assertThat(status.reason()).contains("store full", "capacity=" + (users / 4));
+            PipelineMetrics.SetCounts counts = p.metrics().set(USER_RISK.name());
+            assertThat(counts.badRecords()).isZero();
+            assertThat(counts.skipped()).isZero();
+            assertThat(counts.storeFull()).isPositive();
+            assertThat(counts.storeFillWarning()).isTrue();
+            assertThat(counts.applied()).isLessThan(events.size());
+        } finally {
+            waiting.close();
+            assertThat(PipelineTestAccess.anyThreadAlive(waiting))
+                .as("close ends every thread while the set waits for room").isFalse();
         }
 
         Path resized = dir.resolve("resized");

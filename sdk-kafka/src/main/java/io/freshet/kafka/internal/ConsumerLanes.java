@@ -27,6 +27,8 @@ final class ConsumerLanes {
     private final int index;
     private final HandOffRing[] rings;
     private final IdleStrategy[] appliers;
+    /** The appliers themselves, indexed like {@link #appliers}: a forced wait gives up on one waiting for room. */
+    private final ShardApplier[] agents;
     /** Per applier: records published to it since it was last woken. */
     private final int[] publishedSinceWake;
     private final FailureLatch failures;
@@ -36,11 +38,15 @@ final class ConsumerLanes {
      * @param rings its rings, indexed by applier
      * @param appliers the appliers' idle strategies (their wake-ups), indexed by applier
      * @param failures the pipeline's failure (a forced wait gives up on it)
+     * @param agents the appliers, indexed by applier (a forced wait gives up on one waiting for room in a full
+     *     store); null entries (tests) never wait
      */
-    ConsumerLanes(int index, HandOffRing[] rings, IdleStrategy[] appliers, FailureLatch failures) {
+    ConsumerLanes(int index, HandOffRing[] rings, IdleStrategy[] appliers, FailureLatch failures,
+        ShardApplier[] agents) {
         this.index = index;
         this.rings = rings;
         this.appliers = appliers;
+        this.agents = agents;
         this.publishedSinceWake = new int[appliers.length];
         this.failures = failures;
     }
@@ -55,10 +61,13 @@ final class ConsumerLanes {
         return rings[applier].claim();
     }
 
-    /** @return a free slot, waking the applier and waiting for one (rebalance, shutdown); null on failure */
+    /**
+     * @return a free slot, waking the applier and waiting for one (rebalance, shutdown); null on failure or while the
+     *     applier waits for room in a full store (its queue drains only once there is room: waiting could be forever)
+     */
     Slot claimWaiting(int applier) {
         Slot slot = rings[applier].claim();
-        while (slot == null && !failures.failed()) {
+        while (slot == null && !failures.failed() && !waitingForRoom(applier)) {
             appliers[applier].wake();
             LockSupport.parkNanos(50_000);
             slot = rings[applier].claim();
@@ -100,18 +109,34 @@ final class ConsumerLanes {
         return rings[applier].halfFree();
     }
 
-    /** Waits (at most 60 s) until the appliers have applied everything this consumer published. */
+    /** @return true while the applier holds a record that waits for room in a full store */
+    private boolean waitingForRoom(int applier) {
+        ShardApplier a = agents == null ? null : agents[applier];
+        return a != null && a.waitingForRoom();
+    }
+
+    /**
+     * Waits (at most 60 s) until the appliers have applied everything this consumer published; gives up at once on
+     * an applier that waits for room in a full store (what it holds is applied after a restart: offsets stay where
+     * the store has them).
+     */
     void drain() {
         long deadline = System.nanoTime() + DRAIN_TIMEOUT_NS;
-        for (HandOffRing r : rings) {
+        for (int a = 0; a < rings.length; a++) {
+            final HandOffRing r = rings[a];
             while (!r.idle() && !failures.failed()) {
+                if (waitingForRoom(a)) {
+                    LOG.info("consumer={} does not wait for applier={}: it waits for room in a full store; the records"
+                        + " queued for it are read again after a restart", index, a);
+                    break;
+                }
                 if (System.nanoTime() > deadline) {
                     LOG.warn("consumer={} gave up draining after {} s; offsets stay where the store has them",
                         index, TimeUnit.NANOSECONDS.toSeconds(DRAIN_TIMEOUT_NS));
                     return;
                 }
-                for (IdleStrategy a : appliers) {
-                    a.wake();
+                for (IdleStrategy idler : appliers) {
+                    idler.wake();
                 }
                 LockSupport.parkNanos(100_000);
             }

@@ -15,7 +15,9 @@ public final class Counters {
     static final int DUPLICATES = 2;
     static final int SKIPPED = 3;
     static final int DEAD_LETTERED = 4;
-    static final int BAD_BASE = 5;
+    /** Records whose new key found their shard full and waited for room (each counted once). */
+    static final int FULL_WAITS = 5;
+    static final int BAD_BASE = 6;
     static final int STRIDE = BAD_BASE + BadRecordReason.values().length;
 
     private final AtomicLongArray values;

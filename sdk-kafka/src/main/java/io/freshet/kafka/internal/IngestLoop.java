@@ -57,6 +57,7 @@ public final class IngestLoop implements Agent {
         int preparedCapacity;
         HandOffRing[] rings;
         IdleStrategy[] applierIdlers;
+        ShardApplier[] appliers;
         FailureLatch failures;
         LagBoard lagBoard;
         EpochClock clock;
@@ -101,7 +102,7 @@ public final class IngestLoop implements Agent {
         p.putAll(w.kafka);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, w.clientId);
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        ConsumerLanes lanes = new ConsumerLanes(index, w.rings, w.applierIdlers, failures);
+        ConsumerLanes lanes = new ConsumerLanes(index, w.rings, w.applierIdlers, failures, w.appliers);
         this.committer = new OffsetCommitter(consumer);
         this.table = new PartitionTable(index, consumer, w.bindingsByTopic, lanes, committer, commitToKafka,
             failures, lagBoard);

@@ -175,6 +175,7 @@ public final class PipelineCore {
             w.preparedCapacity = preparedCapacity;
             w.rings = rings[c];
             w.applierIdlers = applierIdlers;
+            w.appliers = appliers;
             w.failures = failures;
             w.lagBoard = lagBoard;
             w.clock = clock;
@@ -432,6 +433,8 @@ public final class PipelineCore {
         public static final int SKIPPED = Counters.SKIPPED;
         /** Dead-lettered records. */
         public static final int DEAD_LETTERED = Counters.DEAD_LETTERED;
+        /** Records that found their shard full and waited for room. */
+        public static final int FULL_WAITS = Counters.FULL_WAITS;
         /** First bad-record counter; add the reason's ordinal. */
         public static final int BAD_BASE = Counters.BAD_BASE;
 

@@ -21,6 +21,8 @@ public final class SetRuntime {
     final StoreEngine engine;
     final StoreConfig config;
     final List<Binding> bindings = new ArrayList<>();
+    /** How full the store is: shards waiting for room, the fill warning. */
+    final StoreFillWatch fill;
     volatile RowStore store;
     volatile FeatureReader reader;
     int shards;
@@ -39,6 +41,12 @@ public final class SetRuntime {
         this.store = store;
         this.engine = engine;
         this.config = config;
+        this.fill = new StoreFillWatch(set.name());
+    }
+
+    /** @return how full the set's store is (shards waiting for room, the fill warning) */
+    public StoreFillWatch fill() {
+        return fill;
     }
 
     /** @return position in the pipeline */
@@ -99,6 +107,7 @@ public final class SetRuntime {
     public void bindStore(RowStore opened) {
         this.store = opened;
         this.shards = opened.shardCount();
+        this.fill.bind(shards);
         for (Binding b : bindings) {
             b.topicIndex = opened.topicIndex(b.topic);
         }

@@ -7,13 +7,23 @@ import io.freshet.core.spi.ShardWriter;
 import io.freshet.kafka.BadRecordReason;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The single writer of a group of shards (shard {@code s} of every set with {@code s % appliers == index}): drains
  * its input rings (one per consumer thread) and applies each prepared record with the store protocol:
- * {@code ShardWriter.begin} (duplicate: skip; full or key refused: bad record) → write kernel → {@code commit}. No
- * user code runs here: extraction and validation happened on the consumer. Progress markers advance a shard's
+ * {@code ShardWriter.begin} (duplicate: skip; key refused: bad record; full: wait) → write kernel → {@code commit}.
+ * No user code runs here: extraction and validation happened on the consumer. Progress markers advance a shard's
  * offset for partitions it saw no record of.
+ *
+ * <p>A full store is not bad input: a record whose new key finds its shard full is held, whatever the source's
+ * bad-record policy, and retried with a backoff ({@value #ROOM_RETRY_MIN_MS} ms doubling to
+ * {@value #ROOM_RETRY_MAX_MS} ms; each retry first runs the shard's TTL eviction) until the shard has room — rows
+ * expired, deleted, or the store grew. Nothing behind the held record is applied meanwhile and no offset moves past
+ * it, so its consumer's queue fills and back-pressure pauses the partitions (their offsets stay where the store
+ * has them: a kill restarts exactly). The set's {@link StoreFillWatch} says which shards wait; its status is
+ * STORE_FULL. While it waits the thread parks between retries: no spinning.
  *
  * <p>A bad record found here is dead-lettered without waiting: the dead letter goes to the {@link DeadLetterAgent}
  * and the slot is held (nothing more applied, the offset not stored) until the broker acknowledged it; the duty
@@ -38,6 +48,16 @@ public final class ShardApplier implements Agent {
     private static final int APPLIED = 0;
     private static final int STOP = 1;
     private static final int HOLD = 2;
+    /** The record's new key found its shard full: hold it and retry. */
+    private static final int FULL = 3;
+
+    static final long ROOM_RETRY_MIN_MS = 1;
+    static final long ROOM_RETRY_MAX_MS = 64;
+    private static final long ROOM_RETRY_MIN_NS = TimeUnit.MILLISECONDS.toNanos(ROOM_RETRY_MIN_MS);
+    private static final long ROOM_RETRY_MAX_NS = TimeUnit.MILLISECONDS.toNanos(ROOM_RETRY_MAX_MS);
+    /** At most one "shard is full" / "has room again" line per this interval per applier. */
+    private static final long FULL_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final Logger LOG = LoggerFactory.getLogger(ShardApplier.class);
 
     final int index;
     final Counters counters;
@@ -69,6 +89,16 @@ public final class ShardApplier implements Agent {
     private int heldAt;
     private int groupSize;
     private int heldConsumer;
+    /** The held slot waits for room in a full shard (not for a dead letter). */
+    private boolean heldForRoom;
+    /** While {@link #heldForRoom}: when to retry ({@code System.nanoTime()}) and the backoff that led there. */
+    private long roomRetryAtNs;
+    private long roomBackoffNs;
+    private long roomWaitStartNs;
+    private long lastFullLogNs;
+    private boolean fullLogged;
+    /** Published for the consumers: a forced wait for this applier's queue space gives up while it waits for room. */
+    private volatile boolean waitingForRoom;
 
     /**
      * @param index this applier's index
@@ -103,6 +133,14 @@ public final class ShardApplier implements Agent {
         return idle;
     }
 
+    /**
+     * @return true while this applier holds a record that waits for room in a full shard: its queues drain only once
+     *     there is room, so a consumer must not wait for their space (shutdown, rebalance)
+     */
+    boolean waitingForRoom() {
+        return waitingForRoom;
+    }
+
     @Override
     public void requestStop() {
         stopRequested = true;
@@ -132,8 +170,17 @@ public final class ShardApplier implements Agent {
         int work = 0;
         if (held != null) {
             int outcome = releaseHeld();
-            if (outcome != APPLIED) {
-                return outcome == STOP ? DONE : 0;
+            if (outcome == STOP) {
+                return DONE;
+            }
+            if (outcome == HOLD) {
+                if (heldForRoom && stopRequested) {
+                    // Nothing more can be applied: the held record and those behind it stay unapplied, their
+                    // offsets unstored, and a restart reads them again.
+                    return DONE;
+                }
+                periodic(System.nanoTime());
+                return 0;
             }
             work++;
         }
@@ -150,15 +197,29 @@ public final class ShardApplier implements Agent {
                 consumerIdlers[c].wakeIfParked();
             }
         }
-        long nowNs = System.nanoTime();
-        if (nowNs - lastEvictNs > EVICT_INTERVAL_NS) {
-            lastEvictNs = nowNs;
-            evictIdle();
-        }
+        periodic(System.nanoTime());
         if (work == 0 && stopRequested && ringsIdle()) {
             return DONE;
         }
         return work;
+    }
+
+    /** Once a second: TTL eviction of this applier's shards; the first applier also checks every store's fill. */
+    private void periodic(long nowNs) {
+        if (nowNs - lastEvictNs > EVICT_INTERVAL_NS) {
+            lastEvictNs = nowNs;
+            evictIdle();
+            if (index == 0) {
+                checkFill();
+            }
+        }
+    }
+
+    private void checkFill() {
+        for (int i = 0, n = sets.size(); i < n; i++) {
+            SetRuntime s = sets.get(i);
+            s.fill.checkNow(s.store.size(), s.store.capacity());
+        }
     }
 
     /** @return slots applied from consumer {@code c}'s ring, or -1 when the pipeline must stop */
@@ -203,29 +264,105 @@ public final class ShardApplier implements Agent {
         heldAt = at;
         groupSize = size;
         heldConsumer = consumer;
+        heldForRoom = false;
+    }
+
+    /** The held slot's new key found its shard full: wait for room (rare path). */
+    private void holdForRoom() {
+        final Slot h = held;
+        final SetRuntime set = h.binding.set;
+        final long nowNs = System.nanoTime();
+        heldForRoom = true;
+        roomBackoffNs = ROOM_RETRY_MIN_NS;
+        roomRetryAtNs = nowNs + ROOM_RETRY_MIN_NS;
+        roomWaitStartNs = nowNs;
+        counters.increment(set.index, Counters.FULL_WAITS);
+        set.fill.waiting(h.shard, clock.nowMs());
+        waitingForRoom = true;
+        final long rows = set.store.size();
+        final long capacity = set.store.capacity();
+        set.fill.checkNow(rows, capacity);
+        fullLogged = nowNs - lastFullLogNs > FULL_LOG_INTERVAL_NS || lastFullLogNs == 0;
+        if (fullLogged) {
+            lastFullLogNs = nowNs;
+            LOG.warn("set={} shard={} is full ({} of {} rows in the store): its records wait, none is skipped or"
+                + " dead-lettered; the partitions feeding it pause and the set resumes by itself when rows expire"
+                + " (TTL), are deleted or the store grows (logged at most every 10 s)", set.set.name(), h.shard,
+                rows, capacity);
+        }
     }
 
     /**
-     * Finishes the held slot once its dead letter's outcome is known, then applies the rest of its group.
+     * Retries the record held for room once its backoff has passed, evicting the shard's expired rows first.
      *
-     * @return {@link #APPLIED} when the held slot and its group are done, {@link #HOLD} while a dead letter is still
-     *     in flight, {@link #STOP} when the pipeline must stop
+     * @return {@link #APPLIED} when applied (or handled otherwise), {@link #HOLD} while still full or not yet due,
+     *     {@link #STOP} when the pipeline must stop
      */
-    private int releaseHeld() {
-        final int outcome = badRecords.pendingOutcome();
-        if (outcome == BadRecordHandler.PENDING) {
+    private int retryHeldForRoom() {
+        final long nowNs = System.nanoTime();
+        if (nowNs - roomRetryAtNs < 0) {
             return HOLD;
         }
-        if (outcome == BadRecordHandler.FAILED) {
-            return STOP;
+        final Slot h = held;
+        final SetRuntime set = h.binding.set;
+        final ShardWriter w = writers[set.index][h.shard];
+        final long ttl = set.set.ttlMs();
+        if (ttl != Long.MAX_VALUE) {
+            w.evictIdle(clock.nowMs(), ttl, EVICT_BUDGET);
+        }
+        pollToAppliedUs.beginBatch();
+        int r;
+        try {
+            r = apply(h);
+        } finally {
+            pollToAppliedUs.endBatch();
+        }
+        if (r == FULL) {
+            roomBackoffNs = Math.min(ROOM_RETRY_MAX_NS, roomBackoffNs * 2);
+            roomRetryAtNs = System.nanoTime() + roomBackoffNs;
+            return HOLD;
+        }
+        heldForRoom = false;
+        waitingForRoom = false;
+        set.fill.roomFound(h.shard);
+        if (fullLogged) {
+            LOG.info("set={} shard={} has room again after {} ms", set.set.name(), h.shard,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - roomWaitStartNs));
+        }
+        // HOLD here: the retried record turned out bad (a dead letter now in flight); it stays held for that.
+        return r;
+    }
+
+    /**
+     * Finishes the held slot once its dead letter's outcome is known (or, held for room, once it could be applied),
+     * then applies the rest of its group.
+     *
+     * @return {@link #APPLIED} when the held slot and its group are done, {@link #HOLD} while a dead letter is still
+     *     in flight or the shard still full, {@link #STOP} when the pipeline must stop
+     */
+    private int releaseHeld() {
+        if (heldForRoom) {
+            final int outcome = retryHeldForRoom();
+            if (outcome != APPLIED) {
+                return outcome;
+            }
+        } else {
+            final int outcome = badRecords.pendingOutcome();
+            if (outcome == BadRecordHandler.PENDING) {
+                return HOLD;
+            }
+            if (outcome == BadRecordHandler.FAILED) {
+                return STOP;
+            }
+            final Slot h = held;
+            // Acknowledged: only now may the shard's offset move past the record.
+            writers[h.binding.set.index][h.shard].advanceOffset(h.binding.topicIndex, h.partition, h.offset);
         }
         final int c = heldConsumer;
         final int from = heldAt + 1;
         final int size = groupSize;
         final Slot h = held;
         held = null;
-        // Acknowledged: only now may the shard's offset move past the record.
-        writers[h.binding.set.index][h.shard].advanceOffset(h.binding.topicIndex, h.partition, h.offset);
         rings[c].release(h);
         int done;
         pollToAppliedUs.beginBatch();
@@ -245,8 +382,9 @@ public final class ShardApplier implements Agent {
     }
 
     /**
-     * Applies {@code group[from .. size)} in order, releasing each slot. A slot whose dead letter is in flight is
-     * held ({@link #held} set) with the slots after it, and the group stops there.
+     * Applies {@code group[from .. size)} in order, releasing each slot. A slot whose dead letter is in flight, or
+     * whose new key found its shard full, is held ({@link #held} set) with the slots after it, and the group stops
+     * there.
      *
      * @return slots done, or -1 when the pipeline must stop
      */
@@ -256,9 +394,12 @@ public final class ShardApplier implements Agent {
         for (int i = from; i < size; i++) {
             Slot s = group[i];
             int r = s.kind == Slot.RECORD ? apply(s) : mark(s);
-            if (r == HOLD) {
+            if (r == HOLD || r == FULL) {
                 // The slots polled after it wait in the group, applied in order once it is released.
                 hold(consumer, i, size);
+                if (r == FULL) {
+                    holdForRoom();
+                }
                 return done;
             }
             ring.release(s);
@@ -276,7 +417,7 @@ public final class ShardApplier implements Agent {
             return true;
         }
         if (held != null) {
-            return badRecords.pendingDone();
+            return heldForRoom ? System.nanoTime() - roomRetryAtNs >= 0 : badRecords.pendingDone();
         }
         for (HandOffRing r : rings) {
             if (!r.idle()) {
@@ -314,7 +455,10 @@ public final class ShardApplier implements Agent {
         return APPLIED;
     }
 
-    /** @return {@link #APPLIED} (also for a duplicate or a handled bad record), {@link #HOLD} or {@link #STOP} */
+    /**
+     * @return {@link #APPLIED} (also for a duplicate or a handled bad record), {@link #HOLD}, {@link #FULL} (nothing
+     *     changed: the caller holds the record for room) or {@link #STOP}
+     */
     private int apply(Slot slot) {
         final Binding b = slot.binding;
         final int set = b.set.index;
@@ -335,7 +479,8 @@ public final class ShardApplier implements Agent {
             return APPLIED;
         }
         if (begin == ShardWriter.BEGIN_FULL) {
-            return bad(slot, w, BadRecordReason.STORE_FULL, null);
+            // Not bad input: the record waits for room, whatever the source's bad-record policy.
+            return FULL;
         }
         int applied;
         try {
@@ -369,7 +514,9 @@ public final class ShardApplier implements Agent {
 
     private void evictIdle() {
         long now = clock.nowMs();
-        for (SetRuntime s : sets) {
+        // Indexed, not for-each: this runs once a second, too rarely for the JIT to remove an iterator.
+        for (int i = 0, n = sets.size(); i < n; i++) {
+            SetRuntime s = sets.get(i);
             long ttl = s.set.ttlMs();
             if (ttl == Long.MAX_VALUE) {
                 continue;

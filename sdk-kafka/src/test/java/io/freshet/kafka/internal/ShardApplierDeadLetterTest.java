@@ -18,7 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A bad record found on the applier (here a full store) under DEAD_LETTER: the applier hands the dead letter off and
+ * A bad record found on the applier (here a text key longer than the store's {@code maxKeyBytes}, which only the
+ * store knows) under DEAD_LETTER: the applier hands the dead letter off and
  * keeps cycling without waiting, stores nothing past the record until the broker acknowledged it (at-least-once),
  * then applies what followed; a refused dead letter stops the pipeline without moving the offset.
  */
@@ -27,11 +28,11 @@ class ShardApplierDeadLetterTest {
 
     /** A minimal event. */
     static final class Ev {
-        long user;
+        String user;
     }
 
     static final FeatureSet<Ev> SET = FeatureSet.builder("applier_dead_letters", Ev.class)
-        .entity("user", e -> e.user)
+        .textEntity("user", e -> e.user)
         .eventTime(e -> NOW - 1_000)
         .count("n")
         .build();
@@ -46,20 +47,20 @@ class ShardApplierDeadLetterTest {
 
     @BeforeEach
     void setUp() {
-        // Room for one row: the second key is refused (STORE_FULL), a bad record found on the applier.
-        store = new InMemoryRowStore(StoreConfig.builder(SET).capacity(1).shards(1).build());
+        // Keys of at most 4 bytes: a longer one is refused by the store (KEY_INVALID), found on the applier.
+        store = new InMemoryRowStore(StoreConfig.builder(SET).capacity(16).shards(1).maxKeyBytes(4).build());
         SetRuntime set = new SetRuntime(0, SET, store, null, null);
         binding = set.addBinding(0, Source.<Ev>of("in", (record, reuse) -> new Ev()).deadLetterTo("in.dlq"));
         set.bindStore(store);
         topicIndex = store.topicIndex("in");
-        ring = new HandOffRing(8, Kernels.preparedCapacity(SET), false);
+        ring = new HandOffRing(8, Kernels.preparedCapacity(SET), true);
         failures = new FailureLatch("test");
         applier = new ShardApplier(0, 1, List.of(set), new HandOffRing[] {ring},
             new IdleStrategy[] {IdleStrategy.parkOnly()}, failures, new ManualClock(NOW), new DeadLetterAgent(null, 1));
         applier.onStart();
     }
 
-    private void publish(long user, long offset) {
+    private void publish(String user, long offset) {
         Slot slot = ring.claim();
         Ev e = new Ev();
         e.user = user;
@@ -69,7 +70,7 @@ class ShardApplierDeadLetterTest {
         slot.shard = 0;
         slot.partition = 0;
         slot.offset = offset;
-        slot.longKey = user;
+        slot.textKey.copyOf(user);
         slot.pollNanos = System.nanoTime();
         slot.record = new ConsumerRecord<>("in", 0, offset, new byte[8], new byte[8]);
         ring.publish(slot);
@@ -81,14 +82,14 @@ class ShardApplierDeadLetterTest {
 
     @Test
     void offsetMovesPastADeadLetteredRecordOnlyAfterItsAcknowledgement() {
-        publish(1, 0);
-        publish(2, 1);
-        publish(1, 2);
+        publish("u1", 0);
+        publish("user-2", 1);
+        publish("u1", 2);
         applier.doWork();
         assertThat(stored()).as("applied up to the refused row, not past it").isZero();
         DeadLetterTicket ticket = applier.badRecords.ticket;
         assertThat(ticket.state).isEqualTo(DeadLetterTicket.IN_FLIGHT);
-        assertThat(ticket.reason).isEqualTo(BadRecordReason.STORE_FULL);
+        assertThat(ticket.reason).isEqualTo(BadRecordReason.KEY_INVALID);
 
         assertThat(applier.doWork()).as("no work while the dead letter is in flight, and no wait").isZero();
         assertThat(applier.hasPendingWork()).isFalse();
@@ -108,15 +109,15 @@ class ShardApplierDeadLetterTest {
 
     @Test
     void aRefusedDeadLetterStopsThePipelineWithoutMovingTheOffset() {
-        publish(1, 0);
-        publish(2, 1);
+        publish("u1", 0);
+        publish("user-2", 1);
         applier.doWork();
         applier.badRecords.ticket.complete(new IllegalStateException("broker said no"));
         assertThat(applier.doWork()).isEqualTo(Agent.DONE);
         assertThat(stored()).isZero();
         assertThat(failures.failure()).isInstanceOfSatisfying(BadRecordException.class, e -> {
             assertThat(e.offset()).isEqualTo(1);
-            assertThat(e.reason()).isEqualTo(BadRecordReason.STORE_FULL);
+            assertThat(e.reason()).isEqualTo(BadRecordReason.KEY_INVALID);
             assertThat(e.getMessage()).contains("deadLetterTopic=in.dlq", "broker said no");
         });
     }

@@ -35,6 +35,11 @@ import picocli.CommandLine.Spec;
         "Features come from the definition the store records at creation; a store made before it was recorded"
             + " needs --set to name them (and to count its rows)."})
 final class InspectCommand implements Callable<Integer> {
+    /** The pipeline's default fill warning (FeaturePipelineBuilder.storeFillWarning); this module cannot see it. */
+    static final double FILL_WARNING = 0.8;
+    static final String FILL_WARNING_TEXT = "at or above 80%: a running pipeline warns from this fill on, and its set"
+        + " waits for room (status STORE_FULL, nothing skipped) once a shard is full; grow the store offline"
+        + " (TableStoreEngine.resize) or give the set a TTL";
     @Spec
     CommandSpec spec;
 
@@ -176,6 +181,9 @@ final class InspectCommand implements Callable<Integer> {
             long used = rows.size();
             line(out, "rows used", String.format(Locale.ROOT, "%d of %d (fill %.1f%%)", used, capacity,
                 100.0 * used / capacity));
+            if (used >= FILL_WARNING * capacity) {
+                line(out, "fill warning", FILL_WARNING_TEXT);
+            }
             long last = rows.newestApplyMs();
             line(out, "last apply", last < 0 ? "unknown (the engine does not say)" : Text.time(last));
         } catch (StoreException e) {

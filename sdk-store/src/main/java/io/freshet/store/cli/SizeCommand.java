@@ -28,6 +28,10 @@ final class SizeCommand implements Callable<Integer> {
     @Option(names = "--capacity", required = true, paramLabel = "N", description = "Rows (keys) the store holds.")
     long capacity;
 
+    @Option(names = "--keys", paramLabel = "N", description = "Keys you expect: shows the fill they make (rows /"
+        + " capacity) and the capacity that keeps them below the pipeline's fill warning (80%%).")
+    Long keys;
+
     @Option(names = "--engine", paramLabel = "NAME", description = "table or chronicle; default: both.")
     String engine;
 
@@ -58,10 +62,16 @@ final class SizeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(Main.EXIT_ERROR, e.getMessage());
         }
+        if (keys != null && keys < 0) {
+            throw new CliException(Main.EXIT_ERROR, "--keys " + keys + ": use a count of keys, 0 or more");
+        }
         InspectCommand.line(out, "set", set.name() + " (" + set.refs().size() + " features, key " + set.keyType()
             + ", fingerprint " + Text.hex(set.fingerprint()) + ")");
         InspectCommand.line(out, "bytes per row", Integer.toString(set.rowSizeBytes()));
         InspectCommand.line(out, "capacity", capacity + " rows in " + shards + " shard(s)");
+        if (keys != null) {
+            InspectCommand.line(out, "fill", fill(keys, capacity));
+        }
         for (String name : engine == null ? List.of("table", "chronicle") : List.of(engine)) {
             StoreEngine e;
             try {
@@ -88,5 +98,20 @@ final class SizeCommand implements Callable<Integer> {
             }
         }
         return Main.EXIT_OK;
+    }
+
+    /** What {@code keys} make of a store of {@code capacity} rows, and the capacity that keeps them below 80 %. */
+    static String fill(long keys, long capacity) {
+        double fill = (double) keys / capacity;
+        long enough = (long) Math.ceil(keys / InspectCommand.FILL_WARNING);
+        String at = String.format(Locale.ROOT, "%.1f%% at %d keys", 100 * fill, keys);
+        if (fill < InspectCommand.FILL_WARNING) {
+            return at + " (below the pipeline's fill warning, 80%)";
+        }
+        if (keys <= capacity) {
+            return at + ": at or above the pipeline's fill warning (80%); --capacity " + enough + " keeps it below";
+        }
+        return at + ": more keys than rows: the set would wait for room (status STORE_FULL, nothing skipped) until"
+            + " rows expire (TTL) or the store grows; --capacity " + enough + " keeps it below the fill warning (80%)";
     }
 }

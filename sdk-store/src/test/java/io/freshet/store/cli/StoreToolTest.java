@@ -148,6 +148,50 @@ class StoreToolTest {
     }
 
     @Test
+    void inspectWarnsOfAStoreFilledPastTheFillWarning() {
+        Path dir = tmp.resolve("nearly-full");
+        try (RowStore s = StoreEngines.table().open(StoreConfig.builder(CliSets.PAYMENTS).directory(dir).capacity(4)
+            .shards(1).build())) {
+            write(s);
+        }
+        Run r = run("inspect", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("rows used:       3 of 4 (fill 75.0%)").doesNotContain("fill warning");
+        try (RowStore s = StoreEngines.table().open(StoreConfig.builder(CliSets.PAYMENTS).directory(dir).capacity(4)
+            .shards(1).build())) {
+            ShardWriter w = s.writer(0);
+            assertThat(w.begin(4, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+            w.commit();
+        }
+        Run full = run("inspect", dir.toString());
+        assertThat(full.code()).as(full.err()).isZero();
+        assertThat(full.out()).contains("rows used:       4 of 4 (fill 100.0%)")
+            .contains("fill warning:    at or above 80%: a running pipeline warns from this fill on")
+            .contains("status STORE_FULL, nothing skipped");
+    }
+
+    @Test
+    void sizeShowsTheFillOfTheKeysExpectedAndTheCapacityThatKeepsThemBelowTheWarning() {
+        String[] base = {"size", "--set", SET + "#PAYMENTS", "--capacity", "1000", "--engine", "table", "--keys"};
+        Run tooMany = run(concat(base, "5000"));
+        assertThat(tooMany.code()).as(tooMany.err()).isZero();
+        assertThat(tooMany.out()).contains("fill:            500.0% at 5000 keys: more keys than rows: the set would"
+            + " wait for room (status STORE_FULL, nothing skipped)").contains("--capacity 6250 keeps it below");
+        assertThat(run(concat(base, "900")).out()).contains("fill:            90.0% at 900 keys: at or above the"
+            + " pipeline's fill warning (80%); --capacity 1125 keeps it below");
+        assertThat(run(concat(base, "700")).out()).contains("fill:            70.0% at 700 keys (below the");
+        assertOneLineError(run(concat(base, "-1")), Main.EXIT_ERROR, "--keys -1");
+        assertThat(run("size", "--set", SET + "#PAYMENTS", "--capacity", "1000", "--engine", "table").out())
+            .doesNotContain("fill:");
+    }
+
+    private static String[] concat(String[] base, String last) {
+        String[] all = Arrays.copyOf(base, base.length + 1);
+        all[base.length] = last;
+        return all;
+    }
+
+    @Test
     void verifyPassesAGoodStoreAndChecksItsRows() {
         Run r = run("verify", goodStore().toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
