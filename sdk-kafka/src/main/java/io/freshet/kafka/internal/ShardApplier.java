@@ -38,6 +38,8 @@ public final class ShardApplier implements Agent {
     private static final int APPLIED = 0;
     private static final int STOP = 1;
     private static final int HOLD = 2;
+    /** Rows a writer's upkeep handles per idle turn: tens of microseconds, so the next record waits little. */
+    private static final int MAINTAIN_BUDGET = 256;
 
     final int index;
     final Counters counters;
@@ -157,6 +159,22 @@ public final class ShardApplier implements Agent {
         }
         if (work == 0 && stopRequested && ringsIdle()) {
             return DONE;
+        }
+        if (work == 0) {
+            work = maintain();
+        }
+        return work;
+    }
+
+    /** Idle: lets each writer do its engine's upkeep (a table store's growth copies rows of an idle shard here). */
+    private int maintain() {
+        int work = 0;
+        for (ShardWriter[] set : writers) {
+            for (ShardWriter w : set) {
+                if (w != null) {
+                    work += w.maintain(MAINTAIN_BUDGET);
+                }
+            }
         }
         return work;
     }
