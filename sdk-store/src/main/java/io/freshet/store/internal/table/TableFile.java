@@ -145,7 +145,11 @@ final class TableFile implements AutoCloseable {
                     ch.write(zeros, pos + zeros.position());
                 }
             }
-            ch.force(true);
+            if (generation == 1) {
+                // A growth's file is not forced here: the page cache outlives a killed process, an OS crash sends the
+                // store to its OsCrashPolicy whatever was forced, and a clean close forces every file it seals.
+                ch.force(true);
+            }
         } catch (IOException e) {
             throw new StoreException(Reason.IO, tmp, "cannot write a new data file of fileBytes=" + f.fileBytes
                 + ": " + e, e);

@@ -36,10 +36,15 @@ final class TableShardWriter implements ShardWriter {
     /** System property: rows copied from the old generation per begin while a shard grows. */
     static final String MIGRATE_ROWS_PROP_NAME = "freshet.table.migrateRowsPerApply";
     static final int DEFAULT_MIGRATE_ROWS = 16;
+    /** System property: longest wait of a full shard for a growth under way, in ms. */
+    static final String GROWTH_WAIT_PROP_NAME = "freshet.table.growthWaitMs";
+    static final long DEFAULT_GROWTH_WAIT_MS = 500;
+    private static final int MIGRATE_WHILE_WAITING = 256;
 
     private final TableStore store;
     private final int id;
     private final int migrateRows;
+    private final long growthWaitNs;
     private Shard shard;
     /** The previous generation's shard while this one copies it, else null. */
     private Shard old;
@@ -75,6 +80,7 @@ final class TableShardWriter implements ShardWriter {
         this.store = store;
         this.id = id;
         this.migrateRows = Math.max(1, Integer.getInteger(MIGRATE_ROWS_PROP_NAME, DEFAULT_MIGRATE_ROWS));
+        this.growthWaitNs = Long.getLong(GROWTH_WAIT_PROP_NAME, DEFAULT_GROWTH_WAIT_MS) * 1_000_000L;
         this.undo = meta.undo();
         this.offsets = meta.offsets();
         this.layout = layout;
@@ -205,6 +211,36 @@ final class TableShardWriter implements ShardWriter {
         return shard.count() + oldPending >= shard.slots;
     }
 
+    /**
+     * The shard is full for a new key while a growth is under way (its next file still being written, or rows of
+     * this or another shard still being copied): waits for room, copying this shard's rows meanwhile, at most
+     * {@value #GROWTH_WAIT_PROP_NAME} ms. Rare by design (growth starts at the fill threshold); it turns the short
+     * full spell of a small store that grows faster than a file is made into a pause of this shard instead of a
+     * refusal. Nothing is recorded yet, so the caller begins again from the look-up.
+     *
+     * @return whether there is room now
+     */
+    private boolean waitForRoom() {
+        long deadline = System.nanoTime() + growthWaitNs;
+        while (store.growthUnderWay() && System.nanoTime() - deadline < 0) {
+            if (store.generation() != seen) {
+                adopt(store.generation());
+            }
+            if (old != null) {
+                migrateSome(MIGRATE_WHILE_WAITING);
+            }
+            if (!noRoomForNewKey()) {
+                return true;
+            }
+            store.requestGrowth();
+            Thread.yield();
+        }
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        return !noRoomForNewKey();
+    }
+
     private void maybeAskToGrow() {
         if (shard.count() + oldPending >= growAt) {
             store.requestGrowth();
@@ -258,7 +294,7 @@ final class TableShardWriter implements ShardWriter {
         } else {
             maybeAskToGrow();
             if (noRoomForNewKey()) {
-                return BEGIN_FULL;
+                return waitForRoom() ? begin(key, topicIndex, partition, offset) : BEGIN_FULL;
             }
             beginNew(p, hash);
             undo.record(shard.id, topicIndex, partition, offset, key, null, 0, null);
@@ -315,7 +351,7 @@ final class TableShardWriter implements ShardWriter {
         } else {
             maybeAskToGrow();
             if (noRoomForNewKey()) {
-                return BEGIN_FULL;
+                return waitForRoom() ? begin(key, topicIndex, partition, offset) : BEGIN_FULL;
             }
             beginNew(p, hash);
             undo.record(shard.id, topicIndex, partition, offset, 0, keyBytes, len, null);

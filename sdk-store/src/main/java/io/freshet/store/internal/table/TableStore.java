@@ -566,6 +566,11 @@ public final class TableStore extends MetaBackedStore {
         finishGrowth();
     }
 
+    /** @return whether a growth was asked for and is not finished (volatile read) */
+    boolean growthUnderWay() {
+        return growthPhase == GROWTH_BUSY && !isClosed();
+    }
+
     /** @return how many times the store grew (from the meta file's growth history) */
     public long growthCount() {
         String h = meta.metadata().get(GROWTH_HISTORY_KEY);
