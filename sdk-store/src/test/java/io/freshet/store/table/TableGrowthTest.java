@@ -112,7 +112,7 @@ class TableGrowthTest {
             checkAll(s, reference);
             assertThat(s.capacity()).as("capacity after growth").isGreaterThanOrEqualTo(20_000);
             assertThat(s.growthCount()).as("growths from 100 to 20,000 rows, doubling").isGreaterThanOrEqualTo(8);
-            assertThat(s.metadata(TableStore.GROWTH_HISTORY_KEY)).contains(",100,200");
+            assertThat(s.metadata(TableStore.GROWTH_HISTORY_KEY)).contains(",100,200;");
         }
         try (TableStore s = open(config().build())) {
             checkAll(s, reference);

@@ -12,16 +12,18 @@ import java.nio.file.Path;
  *
  * <pre>
  * generation=2;capacity=2000                                           not growing
- * generation=2;capacity=2000;growTo=3;growCapacity=4000;growStartMs=T  growing into table-3.fst
+ * generation=2;capacity=2000;growTo=3;growCapacity=4000;growRequestMs=R;growStartMs=T   growing into table-3.fst
+ *     (R: when a shard asked for it; T: when the meta file adopted the new file, written by then)
  * </pre>
  *
  * <p>Internal. Immutable.
  */
-record TableLayoutRecord(int generation, long capacity, int growTo, long growCapacity, long growStartMs) {
+record TableLayoutRecord(int generation, long capacity, int growTo, long growCapacity, long growRequestMs,
+    long growStartMs) {
 
     /** @return the layout of a store that never grew */
     static TableLayoutRecord initial(long capacity) {
-        return new TableLayoutRecord(1, capacity, 0, 0, 0);
+        return new TableLayoutRecord(1, capacity, 0, 0, 0, 0);
     }
 
     /** @return whether a growth is in progress */
@@ -30,18 +32,19 @@ record TableLayoutRecord(int generation, long capacity, int growTo, long growCap
     }
 
     /** @return this layout growing into the next generation */
-    TableLayoutRecord startGrowth(long newCapacity, long nowMs) {
-        return new TableLayoutRecord(generation, capacity, generation + 1, newCapacity, nowMs);
+    TableLayoutRecord startGrowth(long newCapacity, long requestMs, long nowMs) {
+        return new TableLayoutRecord(generation, capacity, generation + 1, newCapacity, requestMs, nowMs);
     }
 
     /** @return the layout once the growth finished */
     TableLayoutRecord finishGrowth() {
-        return new TableLayoutRecord(growTo, growCapacity, 0, 0, 0);
+        return new TableLayoutRecord(growTo, growCapacity, 0, 0, 0, 0);
     }
 
     String format() {
         String s = "generation=" + generation + ";capacity=" + capacity;
-        return growing() ? s + ";growTo=" + growTo + ";growCapacity=" + growCapacity + ";growStartMs=" + growStartMs
+        return growing() ? s + ";growTo=" + growTo + ";growCapacity=" + growCapacity + ";growRequestMs=" + growRequestMs
+            + ";growStartMs=" + growStartMs
             : s;
     }
 
@@ -60,6 +63,7 @@ record TableLayoutRecord(int generation, long capacity, int growTo, long growCap
         long capacity = 0;
         int growTo = 0;
         long growCapacity = 0;
+        long growRequestMs = 0;
         long growStartMs = 0;
         try {
             for (String field : value.split(";")) {
@@ -71,6 +75,7 @@ record TableLayoutRecord(int generation, long capacity, int growTo, long growCap
                     case "capacity" -> capacity = v;
                     case "growTo" -> growTo = Math.toIntExact(v);
                     case "growCapacity" -> growCapacity = v;
+                    case "growRequestMs" -> growRequestMs = v;
                     case "growStartMs" -> growStartMs = v;
                     default -> throw new IllegalArgumentException("unknown field " + k);
                 }
@@ -84,6 +89,6 @@ record TableLayoutRecord(int generation, long capacity, int growTo, long growCap
             throw new StoreException(Reason.CORRUPT, where, "metadata " + TableStore.LAYOUT_KEY + "=" + value
                 + " names an impossible layout for configured capacity=" + configuredCapacity);
         }
-        return new TableLayoutRecord(generation, capacity, growTo, growCapacity, growStartMs);
+        return new TableLayoutRecord(generation, capacity, growTo, growCapacity, growRequestMs, growStartMs);
     }
 }

@@ -27,7 +27,11 @@ import java.lang.invoke.VarHandle;
  * {@value #MIGRATE_ROWS_PROP_NAME} more rows in index order. The old shard is never written again. When the copy
  * cursor passes the old index's end the shard is DONE.
  *
- * <p>Threading: one thread at a time, as {@link ShardWriter} says. Allocation: none per apply.
+ * <p>Threading: one thread at a time, as {@link ShardWriter} says. A begin that waits for room (a growth under way)
+ * also copies rows for the other writers of the store whose last call came from the same thread, since that thread
+ * cannot apply to them meanwhile; so a writer handed to another thread must get its first call there before its
+ * former thread begins on another writer of the store (a pipeline never moves a writer between threads).
+ * Allocation: none per apply.
  */
 final class TableShardWriter implements ShardWriter {
     private static final int IDLE = 0;
@@ -36,9 +40,9 @@ final class TableShardWriter implements ShardWriter {
     /** System property: rows copied from the old generation per begin while a shard grows. */
     static final String MIGRATE_ROWS_PROP_NAME = "freshet.table.migrateRowsPerApply";
     static final int DEFAULT_MIGRATE_ROWS = 16;
-    /** System property: longest wait of a full shard for a growth under way, in ms. */
+    /** System property: longest wait of a full shard for a growth under way that makes no progress, in ms. */
     static final String GROWTH_WAIT_PROP_NAME = "freshet.table.growthWaitMs";
-    static final long DEFAULT_GROWTH_WAIT_MS = 500;
+    static final long DEFAULT_GROWTH_WAIT_MS = 2000;
     private static final int MIGRATE_WHILE_WAITING = 256;
 
     private final TableStore store;
@@ -64,6 +68,8 @@ final class TableShardWriter implements ShardWriter {
     private final RowBuffer undoView = new RowBuffer();
 
     private int state = IDLE;
+    /** The thread of the last begin or upkeep (writer thread's plain write; read by that same thread elsewhere). */
+    private Thread owner;
     private long slotAddress;
     private long versionAddress;
     private long slot;
@@ -148,11 +154,22 @@ final class TableShardWriter implements ShardWriter {
         return n;
     }
 
+    /**
+     * Upkeep on behalf of the thread that last used this writer, while that thread waits for room in another shard
+     * (so no apply of this writer is in flight: a thread runs one call at a time).
+     *
+     * @return rows handled
+     */
+    int maintainFor(Thread caller, int budget) {
+        return owner == caller ? maintain(budget) : 0;
+    }
+
     @Override
     public int maintain(int budget) {
         if (state != IDLE || store.isClosed()) {
             return 0;
         }
+        owner = Thread.currentThread();
         if (store.generation() != seen) {
             adopt(store.generation());
         }
@@ -213,16 +230,19 @@ final class TableShardWriter implements ShardWriter {
 
     /**
      * The shard is full for a new key while a growth is under way (its next file still being written, or rows of
-     * this or another shard still being copied): waits for room, copying this shard's rows meanwhile, at most
-     * {@value #GROWTH_WAIT_PROP_NAME} ms. Rare by design (growth starts at the fill threshold); it turns the short
-     * full spell of a small store that grows faster than a file is made into a pause of this shard instead of a
-     * refusal. Nothing is recorded yet, so the caller begins again from the look-up.
+     * this or another shard still being copied): waits for room, copying this shard's rows meanwhile, for as long as
+     * the growth makes progress (a file of GBs takes seconds to write; the wait ends after
+     * {@value #GROWTH_WAIT_PROP_NAME} ms without progress, or when growth cannot make room). Rare by design (growth
+     * starts at the fill threshold): it turns the full spell of a store that fills faster than its next file is
+     * written into a pause of this shard instead of a refusal. Nothing is recorded yet, so the caller begins again
+     * from the look-up.
      *
      * @return whether there is room now
      */
     private boolean waitForRoom() {
-        long deadline = System.nanoTime() + growthWaitNs;
-        while (store.growthUnderWay() && System.nanoTime() - deadline < 0) {
+        long progress = store.growthProgress();
+        long progressAtNs = System.nanoTime();
+        while (true) {
             if (store.generation() != seen) {
                 adopt(store.generation());
             }
@@ -232,13 +252,21 @@ final class TableShardWriter implements ShardWriter {
             if (!noRoomForNewKey()) {
                 return true;
             }
+            // A growth is retired only when every shard copied its rows: shards this thread also writes get no apply
+            // while it waits here, so it does their copying.
+            store.maintainWritersOf(Thread.currentThread(), this, MIGRATE_WHILE_WAITING);
+            // After one growth was retired, the next one (still needed: this shard is full) starts here.
             store.requestGrowth();
+            long now = System.nanoTime();
+            if (store.growthProgress() != progress) {
+                progress = store.growthProgress();
+                progressAtNs = now;
+            }
+            if (!store.growthUnderWay() || now - progressAtNs > growthWaitNs) {
+                return false;
+            }
             Thread.yield();
         }
-        if (store.generation() != seen) {
-            adopt(store.generation());
-        }
-        return !noRoomForNewKey();
     }
 
     private void maybeAskToGrow() {
@@ -263,6 +291,7 @@ final class TableShardWriter implements ShardWriter {
     public int begin(long key, int topicIndex, int partition, long offset) {
         store.checkOpen();
         checkIdle();
+        owner = Thread.currentThread();
         if (textKeys) {
             throw new IllegalArgumentException("the store has TEXT keys: call begin(CharSequence, ...)");
         }
@@ -315,6 +344,7 @@ final class TableShardWriter implements ShardWriter {
     public int begin(CharSequence key, int topicIndex, int partition, long offset) {
         store.checkOpen();
         checkIdle();
+        owner = Thread.currentThread();
         if (!textKeys) {
             throw new IllegalArgumentException("the store has LONG keys: call begin(long, ...)");
         }

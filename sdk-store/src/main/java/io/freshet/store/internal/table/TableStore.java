@@ -53,7 +53,10 @@ public final class TableStore extends MetaBackedStore {
     public static final String STORE_ID_KEY = "freshet.table.storeId";
     /** Metadata key of the data files' layout: generation, capacity, and the growth in progress. */
     public static final String LAYOUT_KEY = "freshet.table.layout";
-    /** Metadata key of the growth history: {@code startMs,endMs,fromCapacity,toCapacity} entries split by {@code ;}. */
+    /**
+     * Metadata key of the growth history: {@code requestMs,fileReadyMs,endMs,fromCapacity,toCapacity} entries split
+     * by {@code ;} (asked for by a shard at its fill threshold; next file adopted; old file retired).
+     */
     public static final String GROWTH_HISTORY_KEY = "freshet.table.growthHistory";
     /** How long a failed growth waits before it is tried again. */
     static final long GROWTH_RETRY_NS = 30_000_000_000L;
@@ -71,12 +74,20 @@ public final class TableStore extends MetaBackedStore {
     private final StoreGrowth growth;
     /** Guarded by this: what the meta file says about the generations. */
     private TableLayoutRecord layoutRecord;
-    /** GROWTH_IDLE, or GROWTH_BUSY from a growth's request until its old file is retired. */
+    /**
+     * GROWTH_BUSY from a growth's request until the meta file adopted its file (which may wait for the growth before
+     * to finish), else GROWTH_IDLE.
+     */
     private volatile int growthPhase;
     private volatile long growthRetryAtNs;
     private volatile String growthFailure;
     private volatile boolean closing;
-    private Thread growthThread;
+    /** Bumped by every step of a growth (each MB of a next file, an adoption, a shard done, a retirement). */
+    private volatile long growthProgress;
+    /** Guarded by this: the thread creating the next file, or null. */
+    private Thread createThread;
+    /** Guarded by this: the thread retiring an old generation, or null. */
+    private Thread retireThread;
     /** Guarded by this: a thread was started to retire the old generation. */
     private boolean retireStarted;
     private final boolean readOnly;
@@ -376,11 +387,8 @@ public final class TableStore extends MetaBackedStore {
         for (int s = 0; s < shardCount; s++) {
             writers[s] = new TableShardWriter(this, g, s, meta, layout, maxKeyBytes);
         }
-        if (previous != null) {
-            growthPhase = GROWTH_BUSY;
-            if (allShardsGrown(g)) {
-                finishGrowth();
-            }
+        if (previous != null && allShardsGrown(g)) {
+            finishGrowth();
         }
     }
 
@@ -401,7 +409,9 @@ public final class TableStore extends MetaBackedStore {
 
     /**
      * Asks for the next generation (a shard's writer, when its fill passed the threshold). Cheap and lock-free while
-     * a growth is already under way, which is the common case once one was asked for.
+     * a next file is already on its way, which is the common case once one was asked for. It may be asked for while
+     * the rows of the growth before are still being copied: the file is then made at once and adopted when that
+     * growth finishes, so that making it (seconds for GBs of zeros) is off the path to room.
      */
     void requestGrowth() {
         if (growthPhase != GROWTH_IDLE || System.nanoTime() - growthRetryAtNs < 0) {
@@ -412,7 +422,7 @@ public final class TableStore extends MetaBackedStore {
 
     private synchronized void startGrowth() {
         TableGeneration g = gen;
-        if (growthPhase != GROWTH_IDLE || closing || g.previous != null) {
+        if (growthPhase != GROWTH_IDLE || closing || isClosed()) {
             return;
         }
         long next = Math.min(growth.maxCapacity(), 2 * g.capacity);
@@ -429,18 +439,26 @@ public final class TableStore extends MetaBackedStore {
             return;
         }
         growthPhase = GROWTH_BUSY;
-        Thread t = new Thread(() -> createNextGeneration(g, next), "freshet-table-grow-" + layout.setName());
+        long requestMs = System.currentTimeMillis();
+        Thread t = new Thread(() -> createNextGeneration(g, next, requestMs), "freshet-table-grow-"
+            + layout.setName());
         t.setDaemon(true);
-        growthThread = t;
+        createThread = t;
         t.start();
     }
 
-    /** The growth thread: writes the next file (seconds for GBs of zeros), then has the meta file adopt it. */
-    private void createNextGeneration(TableGeneration from, long capacity) {
+    /**
+     * The growth thread: writes the next file (seconds for GBs of zeros), waits for the growth before it (if any) to
+     * finish, then has the meta file adopt it.
+     */
+    private void createNextGeneration(TableGeneration from, long capacity, long requestMs) {
         int number = from.number + 1;
         TableFile next = null;
         try {
-            next = TableFile.create(dir, config, from.file.storeId(), number, capacity, () -> closing || isClosed());
+            next = TableFile.create(dir, config, from.file.storeId(), number, capacity, () -> {
+                growthProgress++;
+                return closing || isClosed();
+            });
             if (next == null) {
                 return;
             }
@@ -449,17 +467,27 @@ public final class TableStore extends MetaBackedStore {
                 s.rebuild(false);
             }
             synchronized (this) {
+                while (gen.previous != null && !closing && !isClosed()) {
+                    wait(50);
+                }
                 if (closing || isClosed()) {
                     throw new IllegalStateException("store closed while it grew");
                 }
-                TableLayoutRecord rec = layoutRecord.startGrowth(capacity, System.currentTimeMillis());
+                if (gen.number != from.number) {
+                    throw new IllegalStateException("generation=" + gen.number + " is not the one the file grows from="
+                        + from.number);
+                }
+                TableGeneration base = gen;
+                TableLayoutRecord rec = layoutRecord.startGrowth(capacity, requestMs, System.currentTimeMillis());
                 // The meta file adopts the complete, forced file; from here on a kill reopens both generations.
                 meta.metadata().put(LAYOUT_KEY, rec.format());
                 layoutRecord = rec;
-                gen = grown.growingFrom(from);
+                gen = grown.growingFrom(base);
+                growthProgress++;
                 growthFailure = null;
+                growthPhase = GROWTH_IDLE;
             }
-        } catch (RuntimeException | Error e) {
+        } catch (InterruptedException | RuntimeException | Error e) {
             if (next != null) {
                 next.close();
                 try {
@@ -487,6 +515,7 @@ public final class TableStore extends MetaBackedStore {
 
     /** A shard's writer copied its last row: when every shard is done, a thread retires the old generation. */
     void shardGrown(int shard) {
+        growthProgress++;
         TableGeneration g = gen;
         if (g.previous == null || !allShardsGrown(g)) {
             return;
@@ -504,7 +533,7 @@ public final class TableStore extends MetaBackedStore {
                 }
             }, "freshet-table-retire-" + layout.setName());
             t.setDaemon(true);
-            growthThread = t;
+            retireThread = t;
             t.start();
         }
     }
@@ -521,8 +550,8 @@ public final class TableStore extends MetaBackedStore {
         }
         TableLayoutRecord rec = layoutRecord;
         String history = meta.metadata().get(GROWTH_HISTORY_KEY);
-        String entry = rec.growStartMs() + "," + System.currentTimeMillis() + "," + rec.capacity() + ","
-            + rec.growCapacity();
+        String entry = rec.growRequestMs() + "," + rec.growStartMs() + "," + System.currentTimeMillis() + ","
+            + rec.capacity() + "," + rec.growCapacity();
         Map<String, String> update = new LinkedHashMap<>();
         TableLayoutRecord done = rec.finishGrowth();
         update.put(LAYOUT_KEY, done.format());
@@ -538,7 +567,9 @@ public final class TableStore extends MetaBackedStore {
             // The next open deletes a file the meta file does not name.
         }
         retireStarted = false;
-        growthPhase = GROWTH_IDLE;
+        growthProgress++;
+        // A next file made while this growth copied rows is adopted now.
+        notifyAll();
     }
 
     /**
@@ -548,27 +579,51 @@ public final class TableStore extends MetaBackedStore {
      */
     void completeGrowth() {
         checkOpen();
-        Thread t;
-        synchronized (this) {
-            t = growthThread;
-        }
-        if (t != null) {
+        while (true) {
+            for (TableShardWriter w : writers) {
+                w.migrateAll();
+            }
+            finishGrowth();
+            Thread t;
+            synchronized (this) {
+                t = createThread;
+            }
+            if (t == null || !t.isAlive()) {
+                if (gen.previous == null) {
+                    return;
+                }
+                continue;
+            }
             try {
+                // It adopts its file now that the growth before finished; that growth's rows are copied next.
                 t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the store's growth finished", e);
             }
         }
+    }
+
+    /**
+     * Copies rows for every writer other than {@code waiting} whose last call came from {@code thread} (that thread
+     * waits in {@code waiting}'s begin for a growth that needs those writers' shards copied).
+     */
+    void maintainWritersOf(Thread thread, TableShardWriter waiting, int budget) {
         for (TableShardWriter w : writers) {
-            w.migrateAll();
+            if (w != waiting) {
+                w.maintainFor(thread, budget);
+            }
         }
-        finishGrowth();
+    }
+
+    /** @return a count that changes whenever a growth under way makes a step (volatile read) */
+    long growthProgress() {
+        return growthProgress;
     }
 
     /** @return whether a growth was asked for and is not finished (volatile read) */
     boolean growthUnderWay() {
-        return growthPhase == GROWTH_BUSY && !isClosed();
+        return (growthPhase == GROWTH_BUSY || gen.previous != null) && !closing && !isClosed();
     }
 
     /** @return how many times the store grew (from the meta file's growth history) */
@@ -875,24 +930,25 @@ public final class TableStore extends MetaBackedStore {
      */
     @Override
     public void close() {
-        Thread t;
+        Thread[] threads;
         synchronized (this) {
             closing = true;
-            t = growthThread;
+            notifyAll();
+            threads = new Thread[] {createThread, retireThread};
         }
-        if (t != null) {
-            // Outside the lock: the growth thread takes it to publish its result (which it skips once closing).
-            boolean interrupted = false;
-            while (t.isAlive()) {
+        // Outside the lock: the growth threads take it to publish their result (which they skip once closing).
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (t != null && t.isAlive()) {
                 try {
                     t.join();
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         synchronized (this) {
             if (isClosed()) {
