@@ -121,6 +121,43 @@ class TableGrowthTest {
     }
 
     @Test
+    void aStoreOfTextKeysGrowsAndKeepsEveryRow() {
+        StoreConfig c = StoreConfig.builder(RowStoreContractTest.TEXT_SET).directory(dir.resolve("t")).capacity(50)
+            .shards(3).maxKeyBytes(24).build();
+        long[] reference = new long[5_000];
+        SplittableRandom random = new SplittableRandom(3);
+        try (TableStore s = open(c)) {
+            for (int i = 0; i < 40_000; i++) {
+                int k = random.nextInt(Math.min(reference.length, i / 4 + 1));
+                String key = "user-" + k + (k % 7 == 0 ? "-\u00e9t\u00e9" : "");
+                ShardWriter w = s.writer(s.shardOf(key));
+                int r;
+                while ((r = w.begin(key, ShardWriter.NO_SOURCE, 0, 0)) == ShardWriter.BEGIN_FULL) {
+                    for (int shard = 0; shard < s.shardCount(); shard++) {
+                        s.writer(shard).maintain(256);
+                    }
+                }
+                assertThat(r).isEqualTo(ShardWriter.BEGIN_OK);
+                w.row().putLong(24, w.row().getLong(24) + 1);
+                w.commit();
+                reference[k]++;
+            }
+            RowBuffer row = RowBuffer.allocateHeap(RowStoreContractTest.TEXT_SET.rowSizeBytes());
+            long present = 0;
+            for (int k = 0; k < reference.length; k++) {
+                String key = "user-" + k + (k % 7 == 0 ? "-\u00e9t\u00e9" : "");
+                assertThat(s.readRow(key, row)).as("presence of " + key).isEqualTo(reference[k] > 0);
+                if (reference[k] > 0) {
+                    assertThat(row.getLong(24)).as("count of " + key).isEqualTo(reference[k]);
+                    present++;
+                }
+            }
+            assertThat(s.size()).isEqualTo(present);
+            assertThat(s.growthCount() + (s.growing() ? 1 : 0)).isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
     void aStoreWithoutGrowthStaysAtItsCapacity() {
         try (TableStore s = open(config().growth(StoreGrowth.disabled()).build())) {
             int full = 0;
