@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * Options for opening a store of one feature set: where, how many rows, how many shards. Immutable; build with
- * {@link #builder(FeatureSet)}. Capacity and shard count are fixed at creation and checked at every later open.
+ * {@link #builder(FeatureSet)}. The shard count is fixed at creation and checked at every later open; the capacity is
+ * the store's initial one, which an engine that grows ({@link #growth()}) raises online as rows arrive.
  * Store engines read the set's row layout from {@link #layout()}.
  */
 public final class StoreConfig {
@@ -28,6 +29,7 @@ public final class StoreConfig {
     private final int maxPartitions;
     private final boolean readOnly;
     private final OsCrashPolicy osCrashPolicy;
+    private final StoreGrowth growth;
 
     /**
      * What to do when a store was left open by a writer of an earlier OS boot: the OS crashed or lost power, so
@@ -51,6 +53,7 @@ public final class StoreConfig {
         this.maxPartitions = b.maxPartitions;
         this.readOnly = b.readOnly;
         this.osCrashPolicy = b.osCrashPolicy;
+        this.growth = b.growth;
     }
 
     /**
@@ -111,6 +114,11 @@ public final class StoreConfig {
         return osCrashPolicy;
     }
 
+    /** @return whether and how far the store grows past {@link #capacity()} (default: unbounded) */
+    public StoreGrowth growth() {
+        return growth;
+    }
+
     /** Builds a {@link StoreConfig}; each option is checked when set. Not thread-safe. */
     public static final class Builder {
         private final RowLayout layout;
@@ -122,6 +130,7 @@ public final class StoreConfig {
         private int maxPartitions = DEFAULT_MAX_PARTITIONS;
         private boolean readOnly;
         private OsCrashPolicy osCrashPolicy = OsCrashPolicy.FAIL;
+        private StoreGrowth growth = StoreGrowth.unbounded();
 
         private Builder(RowLayout layout) {
             this.layout = layout;
@@ -215,10 +224,24 @@ public final class StoreConfig {
             return this;
         }
 
+        /**
+         * @param growth whether and how far the store grows when it fills up (default
+         *     {@link StoreGrowth#unbounded()}; {@link StoreGrowth#disabled()} keeps the capacity fixed)
+         * @return this
+         */
+        public Builder growth(StoreGrowth growth) {
+            this.growth = Objects.requireNonNull(growth, "growth can't be null");
+            return this;
+        }
+
         /** @return the config */
         public StoreConfig build() {
             if (capacity < 0) {
                 throw new IllegalArgumentException("capacity was not set: call capacity(rows)");
+            }
+            if (growth.enabled() && growth.maxCapacity() < capacity) {
+                throw new IllegalArgumentException("growth maxCapacity=" + growth.maxCapacity() + " < capacity="
+                    + capacity + ": raise StoreGrowth.upTo(...) to at least the capacity, or lower the capacity");
             }
             return new StoreConfig(this);
         }

@@ -25,7 +25,7 @@ class PublicSurfaceTest {
         "FeatureRef", "FeatureSet", "FeatureSetBuilder", "FeatureSetBuilder$AggregateStep", "FeatureSetBuilder$KeyStep",
         "FeatureSetBuilder$TimeStep", "FeatureTestDriver", "FeatureVector", "KeyType", "ManualClock", "StoreConfig",
         "StoreConfig$Builder", "StoreConfig$OsCrashPolicy", "StoreException", "StoreException$Reason",
-        "StoreOpenState", "VectorStatus", "Window");
+        "StoreGrowth", "StoreOpenState", "VectorStatus", "Window");
 
     private static List<Class<?>> classesOfThePackage() throws Exception {
         Path dir = Path.of(FeatureSet.class.getProtectionDomain().getCodeSource().getLocation().toURI())

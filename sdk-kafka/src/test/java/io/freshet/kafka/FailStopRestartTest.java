@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class FailStopRestartTest {
         PipelineFixtures.produce(broker, topic, events);
         long users = events.stream().mapToLong(e -> e.userId).distinct().count();
         StoreConfig small = StoreConfig.builder(USER_RISK).directory(dir.resolve("small"))
-            .capacity(users / 4).shards(4).build();
+            .capacity(users / 4).shards(4).growth(StoreGrowth.disabled()).build();
 
         FeaturePipeline waiting = start(broker, topic, small);
         try {

@@ -61,7 +61,7 @@ public final class TableStoreEngine implements StoreEngine {
     }
 
     /**
-     * Deletes the table store in {@code config.directory()}: its meta file, its data file (and their temporary
+     * Deletes the table store in {@code config.directory()}: its meta file, its data files (and their temporary
      * files), its lock file, then the directory if nothing else is left in it. A missing store is a no-op.
      *
      * @param config the store's options (its directory is what counts)
@@ -70,8 +70,14 @@ public final class TableStoreEngine implements StoreEngine {
      */
     @Override
     public void destroy(StoreConfig config) {
-        StoreDirectory.destroy(Objects.requireNonNull(config, "config can't be null"), MetaFileDescriptor.FILE_NAME,
-            TableFormat.FILE_NAME);
+        Objects.requireNonNull(config, "config can't be null");
+        // Every generation a grown store can have (each growth doubles the capacity, at most 2^40 rows).
+        String[] files = new String[2 + 41];
+        files[0] = MetaFileDescriptor.FILE_NAME;
+        for (int g = 1; g <= 42; g++) {
+            files[g] = TableFormat.fileName(g);
+        }
+        StoreDirectory.destroy(config, files);
     }
 
     /**

@@ -93,6 +93,20 @@ final class CrashStream {
                     continue;
                 }
                 int b = w.begin(e.key(), topic, p, i);
+                long fullSinceNs = 0;
+                while (b == ShardWriter.BEGIN_FULL) {
+                    // A store that grows is full only while its next layout is being made: wait as an applier does,
+                    // letting every shard's writer do its upkeep (the copy into the grown layout).
+                    fullSinceNs = fullSinceNs == 0 ? System.nanoTime() : fullSinceNs;
+                    if (System.nanoTime() - fullSinceNs > 60_000_000_000L) {
+                        break;
+                    }
+                    for (int s = 0; s < store.shardCount(); s++) {
+                        store.writer(s).maintain(256);
+                    }
+                    Thread.onSpinWait();
+                    b = w.begin(e.key(), topic, p, i);
+                }
                 if (b == ShardWriter.BEGIN_DUPLICATE) {
                     continue;
                 }

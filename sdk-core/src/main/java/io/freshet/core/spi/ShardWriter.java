@@ -97,4 +97,17 @@ public interface ShardWriter {
      * @return number of rows evicted
      */
     int evictIdle(long nowMs, long ttlMs, int maxSlots);
+
+    /**
+     * Does upkeep that the engine otherwise does a little of on each apply, and that a shard receiving no applies
+     * would never get: the table engine copies rows into its grown layout here, so that a growth finishes even when
+     * one shard is idle (or its set is paused because another shard is full). Appliers call it when they have
+     * nothing to apply. Writer thread only, never with an apply in flight; allocates nothing.
+     *
+     * @param budget most rows to handle
+     * @return work done (0 when nothing needed doing)
+     */
+    default int maintain(int budget) {
+        return 0;
+    }
 }

@@ -58,6 +58,8 @@ public final class ShardApplier implements Agent {
     /** At most one "shard is full" / "has room again" line per this interval per applier. */
     private static final long FULL_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
     private static final Logger LOG = LoggerFactory.getLogger(ShardApplier.class);
+    /** Rows a writer's upkeep handles per idle turn: tens of microseconds, so the next record waits little. */
+    private static final int MAINTAIN_BUDGET = 256;
 
     final int index;
     final Counters counters;
@@ -200,6 +202,22 @@ public final class ShardApplier implements Agent {
         periodic(System.nanoTime());
         if (work == 0 && stopRequested && ringsIdle()) {
             return DONE;
+        }
+        if (work == 0) {
+            work = maintain();
+        }
+        return work;
+    }
+
+    /** Idle: lets each writer do its engine's upkeep (a table store's growth copies rows of an idle shard here). */
+    private int maintain() {
+        int work = 0;
+        for (ShardWriter[] set : writers) {
+            for (ShardWriter w : set) {
+                if (w != null) {
+                    work += w.maintain(MAINTAIN_BUDGET);
+                }
+            }
         }
         return work;
     }

@@ -8,6 +8,7 @@ import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.internal.MetaFile;
 import io.freshet.store.internal.MetaFileDescriptor;
+import io.freshet.store.internal.table.TableStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = {
         "Shows a store: format, engine, set, definition fingerprint and features, rows used of capacity "
-            + "(fill), bytes per row and per key, clean flag, boot id, applied offsets per partition, Kafka cluster"
+            + "(fill), growth history (when, from, to) of a table store that grew, bytes per row and per key, clean "
+            + "flag, boot id, applied offsets per partition, Kafka cluster"
             + " and topic ids, last apply time. Reads only.",
         "Features come from the definition the store records at creation; a store made before it was recorded"
             + " needs --set to name them (and to count its rows)."})
@@ -80,13 +82,15 @@ final class InspectCommand implements Callable<Integer> {
             line(out, "created", Text.time(m.createdMs()));
             line(out, "last open", Text.time(m.lastOpenMs()));
             line(out, "last close", Text.time(m.lastCloseMs()));
-            rows(out, v, set, canonical);
+            Map<String, String> md = m.metadata().all();
+            long capacity = currentCapacity(md, m.capacity());
+            growth(out, md, m.capacity());
+            rows(out, v, set, canonical, capacity);
             line(out, "bytes per row", g.rowSizeBytes + " (the row of the set's features)");
             long files = filesBytes(v.path);
             line(out, "store files", Text.bytes(files));
             line(out, "bytes per key", String.format(Locale.ROOT, "%.1f (store files / capacity)",
-                (double) files / m.capacity()));
-            Map<String, String> md = m.metadata().all();
+                (double) files / capacity));
             String cluster = md.get("kafka.cluster.id");
             line(out, "kafka cluster", cluster == null ? "none recorded" : cluster);
             Map<Integer, String> topics = m.metadata().topics();
@@ -102,6 +106,7 @@ final class InspectCommand implements Callable<Integer> {
             for (Map.Entry<String, String> e : md.entrySet()) {
                 String k = e.getKey();
                 if (!k.equals(MetaFileDescriptor.DEFINITION_KEY) && !k.equals("kafka.cluster.id")
+                    && !k.equals(TableStore.LAYOUT_KEY) && !k.equals(TableStore.GROWTH_HISTORY_KEY)
                     && !(k.startsWith("kafka.topic.") && k.endsWith(".id"))) {
                     line(out, "metadata", k + "=" + e.getValue());
                 }
@@ -160,8 +165,58 @@ final class InspectCommand implements Callable<Integer> {
         return "no: the last writer stopped without closing the store (killed?); the next writable open recovers it";
     }
 
-    private static void rows(PrintWriter out, StoreView v, FeatureSet<?> set, String canonical) {
-        long capacity = v.meta.capacity();
+    /** The capacity a table store grew to ({@link TableStore#LAYOUT_KEY}), else the one it was created with. */
+    static long currentCapacity(Map<String, String> md, long created) {
+        String layout = md.get(TableStore.LAYOUT_KEY);
+        Long c = layout == null ? null : field(layout, "capacity");
+        return c == null ? created : c;
+    }
+
+    private static Long field(String layout, String name) {
+        for (String f : layout.split(";")) {
+            int eq = f.indexOf('=');
+            if (eq > 0 && f.substring(0, eq).equals(name)) {
+                try {
+                    return Long.parseLong(f.substring(eq + 1));
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The table engine's online growth: the growth under way, if any, and each past one (when, from, to). */
+    static void growth(PrintWriter out, Map<String, String> md, long created) {
+        String layout = md.get(TableStore.LAYOUT_KEY);
+        String history = md.get(TableStore.GROWTH_HISTORY_KEY);
+        if (layout == null && history == null) {
+            return;
+        }
+        if (layout != null) {
+            Long to = field(layout, "growCapacity");
+            Long ready = field(layout, "growStartMs");
+            line(out, "growing", to == null ? "no" : "to " + to + " rows (next file ready "
+                + (ready == null ? "?" : Text.time(ready)) + "; rows being copied)");
+        }
+        int n = 0;
+        for (String e : history == null || history.isEmpty() ? new String[0] : history.split(";")) {
+            String[] f = e.split(",");
+            n++;
+            if (f.length != 5) {
+                line(out, "growth " + n, e + " (unreadable entry)");
+                continue;
+            }
+            long asked = Long.parseLong(f[0]);
+            long ready = Long.parseLong(f[1]);
+            long end = Long.parseLong(f[2]);
+            line(out, "growth " + n, String.format(Locale.ROOT, "%s: %s -> %s rows (next file written in %d ms, "
+                + "rows copied in %d ms)", Text.time(end), f[3], f[4], ready - asked, end - ready));
+        }
+        line(out, "created with", created + " rows of capacity");
+    }
+
+    private static void rows(PrintWriter out, StoreView v, FeatureSet<?> set, String canonical, long capacity) {
         line(out, "capacity", capacity + " rows in " + v.meta.geometry().shards + " shard(s)");
         if (!v.meta.wasClean() && !v.liveWriter) {
             line(out, "rows used", "not read: the store needs recovery (open it for writing once)");

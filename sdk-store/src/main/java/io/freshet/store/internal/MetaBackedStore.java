@@ -79,7 +79,7 @@ public abstract class MetaBackedStore implements RowStore {
     }
 
     @Override
-    public final long capacity() {
+    public long capacity() {
         return config.capacity();
     }
 

@@ -217,12 +217,25 @@ public final class MetadataMap {
      * @param value value, or null to remove
      */
     public synchronized void put(String key, String value) {
+        Map<String, String> one = new LinkedHashMap<>();
+        one.put(key, value);
+        putAll(one);
+    }
+
+    /**
+     * Sets several metadata entries at once: one publication, so a kill leaves all of them or none.
+     *
+     * @param entries keys and values (a null value removes its key)
+     */
+    public synchronized void putAll(Map<String, String> entries) {
         checkWritable();
         Map<String, String> m = all();
-        if (value == null) {
-            m.remove(key);
-        } else {
-            m.put(key, value);
+        for (Map.Entry<String, String> e : entries.entrySet()) {
+            if (e.getValue() == null) {
+                m.remove(e.getKey());
+            } else {
+                m.put(e.getKey(), e.getValue());
+            }
         }
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, String> e : m.entrySet()) {

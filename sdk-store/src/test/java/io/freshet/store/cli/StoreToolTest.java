@@ -10,6 +10,7 @@ import io.freshet.core.testing.TestApplier;
 import io.freshet.store.StoreEngines;
 import io.freshet.store.internal.KilledWriter;
 import io.freshet.store.internal.MetaFileDescriptor;
+import io.freshet.store.internal.table.TableStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -121,6 +122,42 @@ class StoreToolTest {
         assertThat(r.out()).as("nothing but the error line").isEmpty();
         assertThat(r.errLines()).as(r.err()).hasSize(1);
         assertThat(r.err()).doesNotContain("\tat ").startsWith("error: ").contains(fragments);
+    }
+
+    @Test
+    void inspectShowsTheGrowthHistoryOfAStoreThatGrewAndItsCurrentCapacity() {
+        Path dir = tmp.resolve("grown");
+        StoreConfig small = StoreConfig.builder(CliSets.PAYMENTS).directory(dir).capacity(100).shards(2).maxTopics(2)
+            .maxPartitions(4).build();
+        TestApplier<CliSets.Payment> a = TestApplier.of(CliSets.PAYMENTS);
+        try (RowStore s = StoreEngines.table().open(small)) {
+            for (long user = 0; user < 1000; user++) {
+                CliSets.Payment p = new CliSets.Payment(user, T0, 1, 100);
+                ShardWriter w = s.writer(s.shardOf(user));
+                int r;
+                while ((r = w.begin(user, ShardWriter.NO_SOURCE, 0, 0)) == ShardWriter.BEGIN_FULL) {
+                    for (int shard = 0; shard < s.shardCount(); shard++) {
+                        s.writer(shard).maintain(256);
+                    }
+                }
+                assertThat(r).isEqualTo(ShardWriter.BEGIN_OK);
+                a.apply(p, p.timeMs(), w.row(), T0 + 10_000);
+                w.commit();
+            }
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (((TableStore) s).growing() && System.nanoTime() < deadline) {
+                for (int shard = 0; shard < s.shardCount(); shard++) {
+                    s.writer(shard).maintain(256);
+                }
+                Thread.onSpinWait();
+            }
+        }
+        Run r = run("inspect", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("growth 1:").contains(": 100 -> 200 rows (next file written in ")
+            .contains(": 800 -> 1600 rows").contains("created with:    100 rows")
+            .contains("capacity:        1600 rows in 2 shard(s)").contains("rows used:       1000 of 1600")
+            .doesNotContain(TableStore.LAYOUT_KEY).doesNotContain(TableStore.GROWTH_HISTORY_KEY);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.freshet.store.table;
 
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.Keys;
@@ -77,8 +78,9 @@ final class TableChild {
     }
 
     static StoreConfig config(Path dir, long keys) {
+        // Without growth: the killed moments are those of one generation (TableGrowthTest covers growth's own).
         return StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(keys + 1000)
-            .shards(SHARDS).build();
+            .shards(SHARDS).growth(StoreGrowth.disabled()).build();
     }
 
     /** Every lifetime counter + 1, so rows differ by how often they were hit. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
@@ -407,7 +408,7 @@ class TableStoreTest {
 
     @Test
     void resizeCopiesRowsOffsetsTopicsAndMetadataIntoALargerStore() {
-        StoreConfig small = config().capacity(64).build();
+        StoreConfig small = config().capacity(64).growth(StoreGrowth.disabled()).build();
         int topic;
         long inserted = 0;
         try (RowStore s = open(small)) {

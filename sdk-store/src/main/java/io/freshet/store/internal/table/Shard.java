@@ -163,6 +163,116 @@ final class Shard {
         return MEMORY.getLongVolatile(head, control + TableFormat.C_COUNT);
     }
 
+    // ---- growth control words (TableFormat: supersededBy in the old file, the rest in the new) ---------------------
+
+    /** @return the generation this shard's rows moved to, or 0 (acquire) */
+    long supersededBy() {
+        return MEMORY.getLongVolatile(head, control + TableFormat.C_SUPERSEDED_BY);
+    }
+
+    /** Records that this shard's writer moved to another generation (release; its writer never writes here again). */
+    void markSuperseded(int generation) {
+        MEMORY.putLongRelease(head, control + TableFormat.C_SUPERSEDED_BY, generation);
+    }
+
+    /** @return this shard's growState: GROW_NOT_STARTED, GROW_MIGRATING or GROW_DONE (acquire) */
+    long growState() {
+        return MEMORY.getLongVolatile(head, control + TableFormat.C_GROW_STATE);
+    }
+
+    /** Sets this shard's growState (release). */
+    void setGrowState(long state) {
+        MEMORY.putLongRelease(head, control + TableFormat.C_GROW_STATE, state);
+    }
+
+    /** @return the next index position of the previous generation's shard to copy (writer or opener) */
+    long migrateCursor() {
+        return MEMORY.getLong(head, control + TableFormat.C_MIGRATE_CURSOR);
+    }
+
+    /**
+     * Records migration progress (release): the copy cursor and how many rows of the old shard are not yet here.
+     */
+    void recordMigration(long cursor, long oldPending) {
+        MEMORY.putLongRelease(head, control + TableFormat.C_OLD_PENDING, oldPending);
+        MEMORY.putLongRelease(head, control + TableFormat.C_MIGRATE_CURSOR, cursor);
+    }
+
+    /** @return rows of the old shard not yet copied here, as last published by the writer (acquire) */
+    long publishedOldPending() {
+        return MEMORY.getLongVolatile(head, control + TableFormat.C_OLD_PENDING);
+    }
+
+    /**
+     * Finds, in this shard, the key stored in a slot of another generation's shard (writer or opener).
+     *
+     * @param other the previous generation's shard
+     * @param otherSlot the slot holding the key there
+     * @param hash the key's hash
+     * @return the index position of the key, or {@code -(emptyPosition + 1)} when absent
+     */
+    long findKeyOf(Shard other, long otherSlot, long hash) {
+        long src = other.slotAddress(otherSlot);
+        long p = home((int) (hash >>> 32), entries);
+        while (true) {
+            int e = MEMORY.getInt(indexMem, indexAddress(p));
+            if (e == 0) {
+                return -(p + 1);
+            }
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                if (sameKey(slotAddress(slot), other.rowMem, src)) {
+                    foundSlot = slot;
+                    return p;
+                }
+            }
+            p = next(p);
+        }
+    }
+
+    private boolean sameKey(long a, Object otherMem, long b) {
+        if (!textKeys) {
+            return MEMORY.getLong(rowMem, a + TableFormat.S_KEY) == MEMORY.getLong(otherMem, b + TableFormat.S_KEY);
+        }
+        int len = MEMORY.getInt(rowMem, a + TableFormat.S_KEY);
+        if (len != MEMORY.getInt(otherMem, b + TableFormat.S_KEY)) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (MEMORY.getByte(rowMem, a + TableFormat.S_KEY + 8 + i) != MEMORY.getByte(otherMem,
+                b + TableFormat.S_KEY + 8 + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Copies a row (key and row bytes) of the previous generation's shard into a free slot of this one and publishes
+     * it at the empty index position a look-up of its key ended on: the same one ordered store that inserts a key,
+     * so a kill leaves the copy either absent or complete. The slot's version word is odd while its bytes change,
+     * for a reader still holding the slot's former entry. (Writer, or opener; the caller checked for room.)
+     *
+     * @param other the previous generation's shard (never written after its writer moved)
+     * @param otherSlot the row's slot there
+     * @param hash its key's hash
+     * @param negativePosition what {@link #findKeyOf} returned
+     * @return the index position of the copy; {@link #foundSlot()} is its slot
+     */
+    long copyIn(Shard other, long otherSlot, long hash, long negativePosition) {
+        long position = -negativePosition - 1;
+        long slot = allocate();
+        long va = versionAddress(slot);
+        long v = MEMORY.getLong(versionMem, va) | 1;
+        MEMORY.putLong(versionMem, va, v);
+        VarHandle.releaseFence();
+        MEMORY.copy(other.rowMem, other.slotAddress(otherSlot), rowMem, slotAddress(slot), rowOffset + rowBytes);
+        MEMORY.putLongRelease(versionMem, va, v + 1);
+        publish(position, entry(hash, slot));
+        foundSlot = slot;
+        return position;
+    }
+
     // ---- readers ---------------------------------------------------------------------------------------------
 
     // One bulk copy (a C2 intrinsic) instead of a loop of 8-byte moves: fewer instructions per read leave the CPU room

@@ -42,10 +42,12 @@ final class TableFile implements AutoCloseable {
     private final MappedRegion[] versions;
     private final MappedRegion[] rows;
     private final long storeId;
+    private final int generation;
 
-    private TableFile(Path path, TableFormat f, boolean readOnly, FileChannel channel, long storeId)
+    private TableFile(Path path, TableFormat f, boolean readOnly, FileChannel channel, long storeId, int generation)
         throws IOException {
         this.path = path;
+        this.generation = generation;
         this.f = f;
         this.readOnly = readOnly;
         this.channel = channel;
@@ -75,8 +77,26 @@ final class TableFile implements AutoCloseable {
      * @return the open file (writable)
      */
     static TableFile create(StoreDirectory dir, StoreConfig config, long storeId) {
-        TableFormat f = TableFormat.of(config);
-        Path tmp = dir.createFile(TableFormat.FILE_NAME + StoreDirectory.TMP_SUFFIX);
+        return create(dir, config, storeId, 1, config.capacity(), () -> false);
+    }
+
+    /**
+     * Creates one generation of the data file, full of zeros (no holes), under a temporary name that is renamed into
+     * place once complete and forced; growth calls it on its background thread.
+     *
+     * @param dir the checked store directory
+     * @param config options
+     * @param storeId random id binding this file to its meta file
+     * @param generation the generation (1 is {@value TableFormat#FILE_NAME})
+     * @param capacity the generation's capacity
+     * @param cancelled polled between megabytes of zeros: true abandons the creation (the temporary file is deleted)
+     * @return the open file (writable), or null when cancelled
+     */
+    static TableFile create(StoreDirectory dir, StoreConfig config, long storeId, int generation, long capacity,
+        java.util.function.BooleanSupplier cancelled) {
+        TableFormat f = TableFormat.of(config, capacity);
+        String name = TableFormat.fileName(generation);
+        Path tmp = dir.createFile(name + StoreDirectory.TMP_SUFFIX);
         ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         h.putLong(TableFormat.H_MAGIC, TableFormat.MAGIC);
         h.putInt(TableFormat.H_VERSION, TableFormat.FORMAT_VERSION);
@@ -106,6 +126,8 @@ final class TableFile implements AutoCloseable {
         h.putInt(TableFormat.H_SLOTS_PER_VERSION, TableFormat.SLOTS_PER_VERSION);
         h.putLong(TableFormat.H_VERSIONS_OFFSET, f.versionsOffset);
         h.putLong(TableFormat.H_VERSION_BYTES_PER_SHARD, f.versionBytesPerShard);
+        h.putInt(TableFormat.H_GENERATION, generation);
+        h.putLong(TableFormat.H_INITIAL_CAPACITY, config.capacity());
         h.putLong(TableFormat.H_STATIC_CRC, crc(h, 0, TableFormat.H_STATIC_CRC));
         // UNSEALED until the first clean close; the meta file (created after this file) says whether one happened.
         h.putLong(TableFormat.H_SEAL_STATE, TableFormat.UNSEALED);
@@ -113,23 +135,32 @@ final class TableFile implements AutoCloseable {
             ch.write(h, 0);
             ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
             for (long pos = HEADER_BYTES; pos < f.fileBytes; pos += zeros.capacity()) {
+                if (cancelled.getAsBoolean()) {
+                    ch.close();
+                    Files.deleteIfExists(tmp);
+                    return null;
+                }
                 zeros.clear().limit((int) Math.min(zeros.capacity(), f.fileBytes - pos));
                 while (zeros.hasRemaining()) {
                     ch.write(zeros, pos + zeros.position());
                 }
             }
-            ch.force(true);
+            if (generation == 1) {
+                // A growth's file is not forced here: the page cache outlives a killed process, an OS crash sends the
+                // store to its OsCrashPolicy whatever was forced, and a clean close forces every file it seals.
+                ch.force(true);
+            }
         } catch (IOException e) {
             throw new StoreException(Reason.IO, tmp, "cannot write a new data file of fileBytes=" + f.fileBytes
                 + ": " + e, e);
         }
-        Path target = dir.file(TableFormat.FILE_NAME);
+        Path target = dir.file(name);
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new StoreException(Reason.IO, target, "cannot move the new data file into place: " + e, e);
         }
-        return open(dir, config, false);
+        return open(dir, config, false, generation, capacity);
     }
 
     private static long crc(ByteBuffer b, int from, int to) {
@@ -151,15 +182,30 @@ final class TableFile implements AutoCloseable {
      *     CONFIG_MISMATCH, IO
      */
     static TableFile open(StoreDirectory dir, StoreConfig config, boolean readOnly) {
-        Path p = dir.file(TableFormat.FILE_NAME);
-        TableFormat f = TableFormat.of(config);
+        return open(dir, config, readOnly, 1, config.capacity());
+    }
+
+    /**
+     * Validates one generation's header against the config and the capacity the meta file gives it, then maps it.
+     *
+     * @param dir store directory
+     * @param config options the store must match
+     * @param readOnly map read-only
+     * @param generation the generation the meta file names
+     * @param capacity its capacity, as the meta file records it
+     * @return the open file
+     * @throws StoreException as {@link #open(StoreDirectory, StoreConfig, boolean)}
+     */
+    static TableFile open(StoreDirectory dir, StoreConfig config, boolean readOnly, int generation, long capacity) {
+        Path p = dir.file(TableFormat.fileName(generation));
+        TableFormat f = TableFormat.of(config, capacity);
         FileChannel ch = null;
         try {
             ch = StoreFiles.open(p, readOnly);
             long size = ch.size();
             ByteBuffer h = StoreFiles.readHeader(ch, p, HEADER_BYTES);
-            validate(p, h, config, f, size);
-            TableFile t = new TableFile(p, f, readOnly, ch, h.getLong(TableFormat.H_STORE_ID));
+            validate(p, h, config, f, size, generation);
+            TableFile t = new TableFile(p, f, readOnly, ch, h.getLong(TableFormat.H_STORE_ID), generation);
             ch = null;
             return t;
         } catch (java.nio.file.NoSuchFileException e) {
@@ -172,7 +218,7 @@ final class TableFile implements AutoCloseable {
         }
     }
 
-    private static void validate(Path p, ByteBuffer h, StoreConfig c, TableFormat f, long size) {
+    private static void validate(Path p, ByteBuffer h, StoreConfig c, TableFormat f, long size, int generation) {
         long magic = h.getLong(TableFormat.H_MAGIC);
         if (magic != TableFormat.MAGIC) {
             throw new StoreException(Reason.FOREIGN, p, "magic=0x" + Long.toHexString(magic) + " != 0x"
@@ -206,7 +252,12 @@ final class TableFile implements AutoCloseable {
         config(p, "rowSizeBytes", h.getInt(TableFormat.H_ROW_BYTES), f.rowSizeBytes);
         config(p, "shards", h.getInt(TableFormat.H_SHARDS), f.shards);
         config(p, "maxKeyBytes", h.getInt(TableFormat.H_MAX_KEY_BYTES), f.maxKeyBytes);
-        config(p, "capacity", h.getLong(TableFormat.H_CAPACITY), f.capacity);
+        // Files written before growth existed have zeros here: generation 1, initial capacity = capacity.
+        int storedGeneration = Math.max(1, h.getInt(TableFormat.H_GENERATION));
+        long initial = h.getLong(TableFormat.H_INITIAL_CAPACITY);
+        config(p, "capacity", initial != 0 ? initial : h.getLong(TableFormat.H_CAPACITY), c.capacity());
+        geometry(p, "generation", storedGeneration, generation);
+        geometry(p, "capacity(generation " + generation + ")", h.getLong(TableFormat.H_CAPACITY), f.capacity);
         geometry(p, "slotBytes", h.getInt(TableFormat.H_SLOT_BYTES), f.slotBytes);
         geometry(p, "keyFieldBytes", h.getInt(TableFormat.H_KEY_FIELD_BYTES), f.keyFieldBytes);
         geometry(p, "slotsPerShard", h.getLong(TableFormat.H_SLOTS_PER_SHARD), f.slotsPerShard);
@@ -262,6 +313,10 @@ final class TableFile implements AutoCloseable {
 
     long storeId() {
         return storeId;
+    }
+
+    int generation() {
+        return generation;
     }
 
     MappedRegion index(int shard) {

@@ -23,6 +23,8 @@ import io.freshet.core.StoreConfig;
  * |  136 fileBytes u64         144 storeId u64 (random; also in the meta file's metadata)         |
  * |  152 createdMs u64         160 slotBits u32      164 slotsPerVersion u32 (4)                  |
  * |  168 versionsOffset u64    176 versionBytesPerShard u64                                       |
+ * |  184 generation u32 (1 = table.fst; n = table-n.fst; 0 in files written before growth: 1)      |
+ * |  192 initialCapacity u64 (the store's configured capacity; 0 in older files: = capacity)        |
  * |  248 staticCrc u64 = CRC32C of [0, 248)  -- written once                                      |
  * |  256 sealState u64 (1 SEALED: closed cleanly, checksums valid; 2 UNSEALED: a writer has it)   |
  * |  264 sealCount u64         272 controlCrc u64 = CRC32C of [controlOffset, indexOffset)        |
@@ -31,6 +33,10 @@ import io.freshet.core.StoreConfig;
  * | SHARD CONTROL: shards x 64 bytes                                                              |
  * |   +0 count u64 (rows)   +8 structVersion u64 (seqlock: odd while index entries move)          |
  * |   +16 shiftHole u64 (index position + 1 of an unfinished backward-shift deletion; 0 = none)   |
+ * |   +24 supersededBy u64 (growth: the generation this shard's rows moved to; 0 = none)          |
+ * |   +32 growState u64 (growth, in the new file: 0 NOT_STARTED, 1 MIGRATING, 2 DONE)             |
+ * |   +40 migrateCursor u64 (next index position of the old shard to copy)                        |
+ * |   +48 oldPending u64 (rows of the old shard not yet in this one; published for size())        |
  * +-----------------------------------------------------------------------------------------------+ sealOffset
  * | SEAL TABLE: sealBlocks x u64 CRC32C, block b covers [indexOffset + b*sealBlockBytes, +block)  |
  * +-----------------------------------------------------------------------------------------------+ indexOffset
@@ -71,6 +77,14 @@ import io.freshet.core.StoreConfig;
  * as sealed whatever the meta file says (a kill between the seal and the meta file's CLEAN leaves exactly that).
  * What a kill leaves unguarded: a row byte damaged while the store was down after a kill (rows carry no check of
  * their own between seals; one would cost the apply path), stated as such in the damage battery.
+ *
+ * <p>Growth ({@code TableGrowth}): a store grows by generations. The next generation is a complete file of this
+ * format, {@code table-<n>.fst}, of twice the capacity, created zero-filled by a background thread and adopted by the
+ * meta file's {@value TableStore#LAYOUT_KEY} entry; each shard's writer then switches to it at an apply boundary
+ * (growState MIGRATING in the new file, then supersededBy in the old) and copies the old shard's rows into it, a
+ * key being applied first and a bounded number more per apply. The old shard is never written after the switch, so
+ * a reader that looks in the new shard and then in the old one reads a row as it was at some instant of its read.
+ * When every shard is DONE the meta file names the new generation alone and the old file is deleted.
  *
  * <p>Where to put it: tmpfs ({@code /dev/shm}) is the recommended location for the lowest apply latency (a store
  * there survives a process crash, not a reboot; with {@code OsCrashPolicy.REBUILD} it rebuilds from Kafka after a
@@ -138,6 +152,8 @@ public final class TableFormat {
     static final int H_SLOTS_PER_VERSION = 164;
     static final int H_VERSIONS_OFFSET = 168;
     static final int H_VERSION_BYTES_PER_SHARD = 176;
+    static final int H_GENERATION = 184;
+    static final int H_INITIAL_CAPACITY = 192;
     static final int H_STATIC_CRC = 248;
     static final int H_SEAL_STATE = 256;
     static final int H_SEAL_COUNT = 264;
@@ -150,6 +166,17 @@ public final class TableFormat {
     static final int C_COUNT = 0;
     static final int C_STRUCT_VERSION = 8;
     static final int C_SHIFT_HOLE = 16;
+    static final int C_SUPERSEDED_BY = 24;
+    static final int C_GROW_STATE = 32;
+    static final int C_MIGRATE_CURSOR = 40;
+    static final int C_OLD_PENDING = 48;
+
+    /** growState: the shard's writer still writes the previous generation. */
+    static final long GROW_NOT_STARTED = 0;
+    /** growState: the shard writes this generation and copies the previous one's rows into it. */
+    static final long GROW_MIGRATING = 1;
+    /** growState: every row of the previous generation's shard is in this one. */
+    static final long GROW_DONE = 2;
 
     /** Offset of the key in a slot. */
     static final int S_KEY = 0;
@@ -243,17 +270,54 @@ public final class TableFormat {
 
     /**
      * @param c a store's configuration
-     * @return the geometry of that store's data file (what its header records)
+     * @return the geometry of that store's first data file (what its header records)
      * @throws IllegalArgumentException when a shard would hold more than {@link #MAX_SLOTS_PER_SHARD} rows
      */
     public static TableFormat of(StoreConfig c) {
+        return of(c, c.capacity());
+    }
+
+    /**
+     * @param c a store's configuration
+     * @param capacity the capacity of one generation of its data file
+     * @return the geometry of that generation
+     * @throws IllegalArgumentException when a shard would hold more than {@link #MAX_SLOTS_PER_SHARD} rows
+     */
+    static TableFormat of(StoreConfig c, long capacity) {
         TableFormat f = new TableFormat(c.layout().keyType(), c.layout().rowSizeBytes(), c.shards(), c.maxKeyBytes(),
-            c.capacity());
+            capacity);
         if (f.slotsPerShard > MAX_SLOTS_PER_SHARD) {
-            throw new IllegalArgumentException("capacity=" + c.capacity() + " shards=" + c.shards() + " gives "
+            throw new IllegalArgumentException("capacity=" + capacity + " shards=" + c.shards() + " gives "
                 + f.slotsPerShard + " rows per shard > " + MAX_SLOTS_PER_SHARD + ": use more shards");
         }
         return f;
+    }
+
+    /**
+     * @param generation a data file's generation, from 1
+     * @return its file name: {@value #FILE_NAME} for the first, {@code table-<n>.fst} after growth
+     */
+    public static String fileName(int generation) {
+        return generation <= 1 ? FILE_NAME : "table-" + generation + ".fst";
+    }
+
+    /**
+     * @param name a file name in a store directory
+     * @return the generation it names, or 0 when it is not a data file's name
+     */
+    static int generationOf(String name) {
+        if (FILE_NAME.equals(name)) {
+            return 1;
+        }
+        if (name.startsWith("table-") && name.endsWith(".fst")) {
+            try {
+                int g = Integer.parseInt(name.substring(6, name.length() - 4));
+                return g > 1 ? g : 0;
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
     }
 
     static long align(long v, long a) {

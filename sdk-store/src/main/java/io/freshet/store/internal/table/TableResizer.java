@@ -42,9 +42,11 @@ public final class TableResizer {
         StoreConfig dstConfig = CoreInternals.storeConfigBuilder(source.layout()).directory(target)
             .capacity(newCapacity)
             .shards(source.shards()).maxKeyBytes(source.maxKeyBytes()).maxTopics(source.maxTopics())
-            .maxPartitions(source.maxPartitions()).build();
+            .maxPartitions(source.maxPartitions()).growth(io.freshet.core.StoreGrowth.disabled()).build();
         long copied = 0;
         try (TableStore src = TableStore.open(source); TableStore dst = TableStore.open(dstConfig)) {
+            // A growth the source was in the middle of is finished first, so that its rows are in one generation.
+            src.completeGrowth();
             for (Map.Entry<Integer, String> t : src.topics().entrySet()) {
                 int idx = dst.topicIndex(t.getValue());
                 if (idx != t.getKey()) {
@@ -53,7 +55,8 @@ public final class TableResizer {
                 }
             }
             for (Map.Entry<String, String> m : src.allMetadata().entrySet()) {
-                if (!TableStore.STORE_ID_KEY.equals(m.getKey())
+                if (!TableStore.STORE_ID_KEY.equals(m.getKey()) && !TableStore.LAYOUT_KEY.equals(m.getKey())
+                    && !TableStore.GROWTH_HISTORY_KEY.equals(m.getKey())
                     && !MetaFileDescriptor.DEFINITION_KEY.equals(m.getKey())) {
                     dst.putMetadata(m.getKey(), m.getValue());
                 }

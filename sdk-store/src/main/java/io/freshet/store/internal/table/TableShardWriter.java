@@ -20,15 +20,44 @@ import java.lang.invoke.VarHandle;
  * index entry (one ordered store), advances the applied offset (release) and clears the undo slot (release).
  * A new key's slot is invisible to readers until commit, so they never wait on an insert.
  *
- * <p>Threading: one thread at a time, as {@link ShardWriter} says. Allocation: none per apply.
+ * <p>Growth: when the store's generation changes, the writer switches at its next {@code begin} (growState
+ * MIGRATING in the new file, then supersededBy in the old one) and from then on writes only the new generation: a
+ * key found only in the old shard is copied into the new one before its apply (an ordinary insert of a complete
+ * row, which the undo record of the apply that follows then covers), and each begin copies up to
+ * {@value #MIGRATE_ROWS_PROP_NAME} more rows in index order. The old shard is never written again. When the copy
+ * cursor passes the old index's end the shard is DONE.
+ *
+ * <p>Threading: one thread at a time, as {@link ShardWriter} says. A begin that waits for room (a growth under way)
+ * also copies rows for the other writers of the store whose last call came from the same thread, since that thread
+ * cannot apply to them meanwhile; so a writer handed to another thread must get its first call there before its
+ * former thread begins on another writer of the store (a pipeline never moves a writer between threads).
+ * Allocation: none per apply.
  */
 final class TableShardWriter implements ShardWriter {
     private static final int IDLE = 0;
     private static final int EXISTING = 1;
     private static final int NEW = 2;
+    /** System property: rows copied from the old generation per begin while a shard grows. */
+    static final String MIGRATE_ROWS_PROP_NAME = "freshet.table.migrateRowsPerApply";
+    static final int DEFAULT_MIGRATE_ROWS = 16;
+    /** System property: longest wait of a full shard for a growth under way that makes no progress, in ms. */
+    static final String GROWTH_WAIT_PROP_NAME = "freshet.table.growthWaitMs";
+    static final long DEFAULT_GROWTH_WAIT_MS = 2000;
+    private static final int MIGRATE_WHILE_WAITING = 256;
 
     private final TableStore store;
-    private final Shard shard;
+    private final int id;
+    private final int migrateRows;
+    private final long growthWaitNs;
+    private Shard shard;
+    /** The previous generation's shard while this one copies it, else null. */
+    private Shard old;
+    private TableGeneration seen;
+    private long migrateCursor;
+    /** Rows of {@link #old} not yet in {@link #shard}: the copy still needs that much room. */
+    private long oldPending;
+    /** Rows (new and still-to-copy) at which this shard asks the store to grow. */
+    private long growAt;
     private final UndoSlots undo;
     private final OffsetTable offsets;
     private final RowLayout layout;
@@ -39,6 +68,8 @@ final class TableShardWriter implements ShardWriter {
     private final RowBuffer undoView = new RowBuffer();
 
     private int state = IDLE;
+    /** The thread of the last begin or upkeep (writer thread's plain write; read by that same thread elsewhere). */
+    private Thread owner;
     private long slotAddress;
     private long versionAddress;
     private long slot;
@@ -50,20 +81,203 @@ final class TableShardWriter implements ShardWriter {
     private long offset;
     private long evictCursor;
 
-    TableShardWriter(TableStore store, Shard shard, MetaFile meta, RowLayout layout, int maxKeyBytes) {
+    TableShardWriter(TableStore store, TableGeneration gen, int id, MetaFile meta, RowLayout layout,
+        int maxKeyBytes) {
         this.store = store;
-        this.shard = shard;
+        this.id = id;
+        this.migrateRows = Math.max(1, Integer.getInteger(MIGRATE_ROWS_PROP_NAME, DEFAULT_MIGRATE_ROWS));
+        this.growthWaitNs = Long.getLong(GROWTH_WAIT_PROP_NAME, DEFAULT_GROWTH_WAIT_MS) * 1_000_000L;
         this.undo = meta.undo();
         this.offsets = meta.offsets();
         this.layout = layout;
         this.textKeys = layout.keyType() == KeyType.TEXT;
         this.maxKeyBytes = maxKeyBytes;
         this.keyBytes = new byte[Math.max(1, maxKeyBytes)];
+        adopt(gen);
+    }
+
+    /**
+     * Takes the shard of a generation as it stands (opener, or this writer between applies): switches from the old
+     * generation when the shard has not yet started growing, resumes the copy when it is migrating.
+     */
+    private void adopt(TableGeneration g) {
+        seen = g;
+        Shard next = g.shards[id];
+        if (g.previous == null) {
+            shard = next;
+            old = null;
+            oldPending = 0;
+        } else {
+            Shard prev = g.previous.shards[id];
+            long state = next.growState();
+            if (state == TableFormat.GROW_NOT_STARTED) {
+                // Before the first byte of the new shard changes: readers of this process then look in the new
+                // shard first, and readers of others learn from the old shard that the rows moved.
+                next.recordMigration(0, prev.count());
+                next.setGrowState(TableFormat.GROW_MIGRATING);
+                prev.markSuperseded(g.number);
+                shard = next;
+                old = prev;
+                migrateCursor = 0;
+                // The new shard is empty: every old row is still to copy (no scan on the apply thread).
+                oldPending = prev.count();
+            } else if (state == TableFormat.GROW_MIGRATING) {
+                // Opener resuming after a close or a kill: the cursor is durable, the count of rows still to copy
+                // is recounted (a key applied before the kill may have been copied ahead of the cursor).
+                prev.markSuperseded(g.number);
+                shard = next;
+                old = prev;
+                migrateCursor = next.migrateCursor();
+                oldPending = countPending(prev, next, migrateCursor);
+                next.recordMigration(migrateCursor, oldPending);
+            } else {
+                shard = next;
+                old = null;
+                oldPending = 0;
+            }
+        }
+        growAt = store.growAt(shard.slots);
+    }
+
+    /** Rows of the old shard at or after the cursor whose keys the new one lacks (exact, at a switch or an open). */
+    private static long countPending(Shard prev, Shard next, long cursor) {
+        long n = 0;
+        for (long p = cursor; p < prev.entries; p++) {
+            int e = prev.entryAt(p);
+            if (e != 0) {
+                long slot = prev.slotOf(e);
+                if (next.findKeyOf(prev, slot, prev.hashOfSlot(slot)) < 0) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Upkeep on behalf of the thread that last used this writer, while that thread waits for room in another shard
+     * (so no apply of this writer is in flight: a thread runs one call at a time).
+     *
+     * @return rows handled
+     */
+    int maintainFor(Thread caller, int budget) {
+        return owner == caller ? maintain(budget) : 0;
+    }
+
+    @Override
+    public int maintain(int budget) {
+        if (state != IDLE || store.isClosed()) {
+            return 0;
+        }
+        owner = Thread.currentThread();
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        return old == null ? 0 : Math.max(1, migrateSome(budget));
+    }
+
+    /**
+     * Copies up to {@code rows} rows of the old shard, in index order; finishes the shard's growth at the end.
+     *
+     * @return rows handled (copied, or found already copied)
+     */
+    private int migrateSome(int rows) {
+        final Shard from = old;
+        long p = migrateCursor;
+        long end = from.entries;
+        int copied = 0;
+        // Empty positions cost a load each; bound them too, so one begin never scans a long empty run.
+        for (long scanned = 0; copied < rows && p < end && scanned < 8L * rows; scanned++, p++) {
+            int e = from.entryAt(p);
+            if (e == 0) {
+                continue;
+            }
+            long slot = from.slotOf(e);
+            long hash = from.hashOfSlot(slot);
+            long q = shard.findKeyOf(from, slot, hash);
+            if (q < 0) {
+                shard.copyIn(from, slot, hash, q);
+                oldPending--;
+            }
+            copied++;
+        }
+        migrateCursor = p;
+        shard.recordMigration(p, oldPending);
+        if (p >= end) {
+            shard.setGrowState(TableFormat.GROW_DONE);
+            old = null;
+            oldPending = 0;
+            store.shardGrown(id);
+        }
+        return copied;
+    }
+
+    /** Copies every row the old shard still has (tools; the opener when it finishes a growth). */
+    void migrateAll() {
+        checkIdle();
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        while (old != null) {
+            migrateSome(1 << 16);
+        }
+    }
+
+    /** A new key needs a slot, and every row of the old shard not yet copied needs one too. */
+    private boolean noRoomForNewKey() {
+        return shard.count() + oldPending >= shard.slots;
+    }
+
+    /**
+     * The shard is full for a new key while a growth is under way (its next file still being written, or rows of
+     * this or another shard still being copied): waits for room, copying this shard's rows meanwhile, for as long as
+     * the growth makes progress (a file of GBs takes seconds to write; the wait ends after
+     * {@value #GROWTH_WAIT_PROP_NAME} ms without progress, or when growth cannot make room). Rare by design (growth
+     * starts at the fill threshold): it turns the full spell of a store that fills faster than its next file is
+     * written into a pause of this shard instead of a refusal. Nothing is recorded yet, so the caller begins again
+     * from the look-up.
+     *
+     * @return whether there is room now
+     */
+    private boolean waitForRoom() {
+        long progress = store.growthProgress();
+        long progressAtNs = System.nanoTime();
+        while (true) {
+            if (store.generation() != seen) {
+                adopt(store.generation());
+            }
+            if (old != null) {
+                migrateSome(MIGRATE_WHILE_WAITING);
+            }
+            if (!noRoomForNewKey()) {
+                return true;
+            }
+            // A growth is retired only when every shard copied its rows: shards this thread also writes get no apply
+            // while it waits here, so it does their copying.
+            store.maintainWritersOf(Thread.currentThread(), this, MIGRATE_WHILE_WAITING);
+            // After one growth was retired, the next one (still needed: this shard is full) starts here.
+            store.requestGrowth();
+            long now = System.nanoTime();
+            if (store.growthProgress() != progress) {
+                progress = store.growthProgress();
+                progressAtNs = now;
+            }
+            if (!store.growthUnderWay() || now - progressAtNs > growthWaitNs) {
+                return false;
+            }
+            Thread.yield();
+        }
+    }
+
+    private void maybeAskToGrow() {
+        if (shard.count() + oldPending >= growAt) {
+            store.requestGrowth();
+        }
     }
 
     @Override
     public int shard() {
-        return shard.id;
+        return id;
     }
 
     private void checkIdle() {
@@ -77,6 +291,7 @@ final class TableShardWriter implements ShardWriter {
     public int begin(long key, int topicIndex, int partition, long offset) {
         store.checkOpen();
         checkIdle();
+        owner = Thread.currentThread();
         if (textKeys) {
             throw new IllegalArgumentException("the store has TEXT keys: call begin(CharSequence, ...)");
         }
@@ -87,15 +302,28 @@ final class TableShardWriter implements ShardWriter {
                 return BEGIN_DUPLICATE;
             }
         }
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        if (old != null) {
+            migrateSome(migrateRows);
+        }
         long hash = Keys.hash(key);
         long p = shard.findLong(key, hash);
+        if (p < 0 && old != null) {
+            long q = old.findLong(key, hash);
+            if (q >= 0) {
+                p = copyFromOld(old.foundSlot(), hash, p);
+            }
+        }
         if (p >= 0) {
             beginExisting();
             undo.record(shard.id, topicIndex, partition, offset, key, null, 0, row);
             makeOdd();
         } else {
-            if (shard.full()) {
-                return BEGIN_FULL;
+            maybeAskToGrow();
+            if (noRoomForNewKey()) {
+                return waitForRoom() ? begin(key, topicIndex, partition, offset) : BEGIN_FULL;
             }
             beginNew(p, hash);
             undo.record(shard.id, topicIndex, partition, offset, key, null, 0, null);
@@ -116,6 +344,7 @@ final class TableShardWriter implements ShardWriter {
     public int begin(CharSequence key, int topicIndex, int partition, long offset) {
         store.checkOpen();
         checkIdle();
+        owner = Thread.currentThread();
         if (!textKeys) {
             throw new IllegalArgumentException("the store has LONG keys: call begin(long, ...)");
         }
@@ -131,15 +360,28 @@ final class TableShardWriter implements ShardWriter {
                 return BEGIN_DUPLICATE;
             }
         }
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        if (old != null) {
+            migrateSome(migrateRows);
+        }
         long hash = Utf8.hash(keyBytes, len);
         long p = shard.findText(keyBytes, len, hash);
+        if (p < 0 && old != null) {
+            long q = old.findText(keyBytes, len, hash);
+            if (q >= 0) {
+                p = copyFromOld(old.foundSlot(), hash, p);
+            }
+        }
         if (p >= 0) {
             beginExisting();
             undo.record(shard.id, topicIndex, partition, offset, 0, keyBytes, len, row);
             makeOdd();
         } else {
-            if (shard.full()) {
-                return BEGIN_FULL;
+            maybeAskToGrow();
+            if (noRoomForNewKey()) {
+                return waitForRoom() ? begin(key, topicIndex, partition, offset) : BEGIN_FULL;
             }
             beginNew(p, hash);
             undo.record(shard.id, topicIndex, partition, offset, 0, keyBytes, len, null);
@@ -149,6 +391,18 @@ final class TableShardWriter implements ShardWriter {
         }
         remember(topicIndex, partition, offset);
         return BEGIN_OK;
+    }
+
+    /**
+     * Copies the row of the key being applied from the old shard (it was counted in oldPending, so it has room).
+     *
+     * @return its index position in the new shard ({@code shard.foundSlot()} is its slot)
+     */
+    private long copyFromOld(long oldSlot, long hash, long negativePosition) {
+        long p = shard.copyIn(old, oldSlot, hash, negativePosition);
+        oldPending--;
+        shard.recordMigration(migrateCursor, oldPending);
+        return p;
     }
 
     private void beginExisting() {
@@ -252,6 +506,15 @@ final class TableShardWriter implements ShardWriter {
     public int evictIdle(long nowMs, long ttlMs, int maxSlots) {
         store.checkOpen();
         checkIdle();
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        if (old != null) {
+            // While the shard grows the old shard must stay as it was (readers may still look there): the eviction
+            // budget goes to the copy instead, and idle rows are evicted from the new shard once it is done.
+            migrateSome(maxSlots);
+            return 0;
+        }
         int evicted = 0;
         long p = evictCursor % shard.entries;
         for (int scanned = 0; scanned < maxSlots; scanned++) {

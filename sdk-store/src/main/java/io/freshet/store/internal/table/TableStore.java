@@ -5,6 +5,7 @@ import io.freshet.core.KeyType;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
@@ -16,8 +17,13 @@ import io.freshet.store.internal.MetaFileDescriptor;
 import io.freshet.store.internal.StoreDirectory;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,6 +32,15 @@ import java.util.Map;
  * verification of a cleanly closed store, the OS-crash policy, and recovery of a killed writer (finish an interrupted
  * index shift, rebuild and check the free-slot set, then roll back each shard's in-flight apply from its undo slot,
  * then make every version word a killed writer left odd even again).
+ *
+ * <p>Growth ({@link StoreConfig#growth()}): when a shard's rows pass the growth threshold, a background thread
+ * creates the next generation of the data file at twice the capacity and the meta file adopts it
+ * ({@value #LAYOUT_KEY}); each shard's writer then moves to it and copies the old shard's rows over a number of
+ * applies ({@link TableShardWriter}); when every shard is done the meta file names the new generation alone, records
+ * the growth in {@value #GROWTH_HISTORY_KEY}, and the old file is deleted. A reader looks in the new shard, then in
+ * the old one while the shard migrates ({@link TableGeneration}); a reader in another process learns from the old
+ * file's supersededBy word that the rows moved, and maps the generations the meta file names. A kill at any
+ * moment reopens the files the meta file names and resumes the copy.
  *
  * <p>Threading: reads from any thread, and from other processes that open the store read-only, are lock-free and
  * never block a writer; each shard's writer is used by one thread. A read that keeps finding its slot odd (a writer
@@ -36,15 +51,45 @@ import java.util.Map;
 public final class TableStore extends MetaBackedStore {
     /** Metadata key binding the meta file to its data file. */
     public static final String STORE_ID_KEY = "freshet.table.storeId";
+    /** Metadata key of the data files' layout: generation, capacity, and the growth in progress. */
+    public static final String LAYOUT_KEY = "freshet.table.layout";
+    /**
+     * Metadata key of the growth history: {@code requestMs,fileReadyMs,endMs,fromCapacity,toCapacity} entries split
+     * by {@code ;} (asked for by a shard at its fill threshold; next file adopted; old file retired).
+     */
+    public static final String GROWTH_HISTORY_KEY = "freshet.table.growthHistory";
+    /** How long a failed growth waits before it is tried again. */
+    static final long GROWTH_RETRY_NS = 30_000_000_000L;
+    private static final int GROWTH_IDLE = 0;
+    private static final int GROWTH_BUSY = 1;
     /** System property: how long a read may wait for a slot that stays odd, in ms. */
     public static final String READ_STALL_PROP_NAME = "freshet.table.readStallMs";
     /** Default of {@link #READ_STALL_PROP_NAME}. */
     public static final long DEFAULT_READ_STALL_MS = 2000;
     private static final int SPINS_BEFORE_YIELD = 128;
 
-    private final TableFile file;
-    private final Shard[] shards;
+    /** The current generation (and the one it grows from): read once per call by readers and writers. */
+    private volatile TableGeneration gen;
     private final TableShardWriter[] writers;
+    private final StoreGrowth growth;
+    /** Guarded by this: what the meta file says about the generations. */
+    private TableLayoutRecord layoutRecord;
+    /**
+     * GROWTH_BUSY from a growth's request until the meta file adopted its file (which may wait for the growth before
+     * to finish), else GROWTH_IDLE.
+     */
+    private volatile int growthPhase;
+    private volatile long growthRetryAtNs;
+    private volatile String growthFailure;
+    private volatile boolean closing;
+    /** Bumped by every step of a growth (each MB of a next file, an adoption, a shard done, a retirement). */
+    private volatile long growthProgress;
+    /** Guarded by this: the thread creating the next file, or null. */
+    private Thread createThread;
+    /** Guarded by this: the thread retiring an old generation, or null. */
+    private Thread retireThread;
+    /** Guarded by this: a thread was started to retire the old generation. */
+    private boolean retireStarted;
     private final boolean readOnly;
     private final int shardCount;
     /** {@code shardCount - 1} when it is a power of two (then a mask is the modulo), else -1. */
@@ -53,19 +98,18 @@ public final class TableStore extends MetaBackedStore {
     private final int maxKeyBytes;
     private final long readStallNs;
 
-    private TableStore(StoreConfig config, StoreDirectory dir, MetaFile meta, TableFile file, StoreOpenState state) {
+    private TableStore(StoreConfig config, StoreDirectory dir, MetaFile meta, TableGeneration gen,
+        TableLayoutRecord layoutRecord, StoreOpenState state) {
         super(config, dir, meta, state);
-        this.file = file;
+        this.gen = gen;
+        this.layoutRecord = layoutRecord;
+        this.growth = config.growth();
         this.readOnly = config.readOnly();
         this.shardCount = config.shards();
         this.shardMask = Integer.bitCount(shardCount) == 1 ? shardCount - 1 : -1;
         this.rowBytes = layout.rowSizeBytes();
-        this.maxKeyBytes = file.format().maxKeyBytes;
+        this.maxKeyBytes = gen.file.format().maxKeyBytes;
         this.readStallNs = Long.getLong(READ_STALL_PROP_NAME, DEFAULT_READ_STALL_MS) * 1_000_000L;
-        this.shards = new Shard[shardCount];
-        for (int s = 0; s < shardCount; s++) {
-            shards[s] = new Shard(file, s);
-        }
         this.writers = readOnly ? null : new TableShardWriter[shardCount];
     }
 
@@ -98,15 +142,24 @@ public final class TableStore extends MetaBackedStore {
         }
         MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, false);
         TableFile file = null;
+        TableFile next = null;
         try {
-            file = TableFile.open(dir, config, false);
+            TableLayoutRecord rec = TableLayoutRecord.parse(meta.metadata().get(LAYOUT_KEY), config.capacity(),
+                dir.path());
+            file = TableFile.open(dir, config, false, rec.generation(), rec.capacity());
             checkBinding(meta, file);
+            if (rec.growing()) {
+                next = openGrowthTarget(dir, config, rec);
+                checkBinding(meta, next);
+            }
             StoreOpenState state;
-            if (meta.wasClean() || file.sealed()) {
-                // A data file that says SEALED is verified as sealed, whatever the meta file says: a kill between
-                // the seal and the meta file's CLEAN (or between OPEN and the unseal) leaves exactly that, and
-                // rows read from a file whose seal fails must never be served.
-                file.verifySeal(false);
+            for (TableFile f : next == null ? new TableFile[] {file} : new TableFile[] {file, next}) {
+                if (meta.wasClean() || f.sealed()) {
+                    // A data file that says SEALED is verified as sealed, whatever the meta file says: a kill between
+                    // the seal and the meta file's CLEAN (or between OPEN and the unseal) leaves exactly that, and
+                    // rows read from a file whose seal fails must never be served.
+                    f.verifySeal(false);
+                }
             }
             if (meta.wasClean()) {
                 state = StoreOpenState.CLEAN;
@@ -116,26 +169,73 @@ public final class TableStore extends MetaBackedStore {
                         + "and ran before the last OS boot: rows and offsets may be any mix of old and new pages. "
                         + "Delete the store directory to rebuild it from Kafka, or open with OsCrashPolicy.REBUILD");
                 }
+                closeQuietly(null, next);
                 file.close();
                 meta.close();
                 Files.deleteIfExists(dir.file(MetaFileDescriptor.FILE_NAME));
-                Files.deleteIfExists(dir.file(TableFormat.FILE_NAME));
+                deleteDataFiles(dir, 0, 0);
                 return createNew(config, dir);
             } else {
                 meta.checkAfterKill();
                 state = StoreOpenState.RECOVERED;
             }
+            // Files of generations the meta file does not name: retired ones a kill left before their deletion, and
+            // a next one whose creation was never adopted (it never held a row).
+            deleteDataFiles(dir, rec.generation(), rec.growTo());
             meta.markOpen();
             file.unseal();
-            TableStore store = new TableStore(config, dir, meta, file, state);
+            TableGeneration g = new TableGeneration(rec.generation(), rec.capacity(), file, null);
+            if (next != null) {
+                next.unseal();
+                g = new TableGeneration(rec.growTo(), rec.growCapacity(), next, null).growingFrom(g);
+            }
+            TableStore store = new TableStore(config, dir, meta, g, rec, state);
             store.prepareWriter(state == StoreOpenState.RECOVERED, state != StoreOpenState.CLEAN);
             return store;
         } catch (IOException e) {
             closeQuietly(meta, file);
+            closeQuietly(null, next);
             throw new StoreException(Reason.IO, dir.path(), "cannot replace the meta file: " + e, e);
         } catch (RuntimeException | Error e) {
             closeQuietly(meta, file);
+            closeQuietly(null, next);
             throw e;
+        }
+    }
+
+    private static TableFile openGrowthTarget(StoreDirectory dir, StoreConfig config, TableLayoutRecord rec) {
+        try {
+            return TableFile.open(dir, config, config.readOnly(), rec.growTo(), rec.growCapacity());
+        } catch (StoreException e) {
+            if (e.reason() == Reason.TRUNCATED) {
+                throw new StoreException(Reason.TRUNCATED, dir.file(TableFormat.fileName(rec.growTo())), "the data "
+                    + "file the store was growing into is missing although the meta file names it (" + LAYOUT_KEY
+                    + "=" + rec.format() + "): delete the store directory to rebuild it from Kafka", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Deletes every data file (and temporary data file) of a generation other than {@code keep} and {@code keepToo}
+     * (0 = none; both 0 deletes them all).
+     */
+    private static void deleteDataFiles(StoreDirectory dir, int keep, int keepToo) throws IOException {
+        List<Path> doomed = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.path())) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                String base = name.endsWith(StoreDirectory.TMP_SUFFIX)
+                    ? name.substring(0, name.length() - StoreDirectory.TMP_SUFFIX.length()) : name;
+                int g = TableFormat.generationOf(base);
+                boolean tmp = name.length() != base.length();
+                if (g > 0 && (tmp || (g != keep && g != keepToo))) {
+                    doomed.add(f);
+                }
+            }
+        }
+        for (Path f : doomed) {
+            Files.deleteIfExists(f);
         }
     }
 
@@ -155,7 +255,8 @@ public final class TableStore extends MetaBackedStore {
         try {
             // Created OPEN with the binding in it: a kill from here on leaves a store that recovers (empty).
             meta = MetaFile.create(dir, config, TableFormat.ENGINE_ID, Map.of(STORE_ID_KEY, Long.toHexString(storeId)));
-            TableStore store = new TableStore(config, dir, meta, file, StoreOpenState.CREATED);
+            TableStore store = new TableStore(config, dir, meta, new TableGeneration(1, config.capacity(), file, null),
+                TableLayoutRecord.initial(config.capacity()), StoreOpenState.CREATED);
             store.prepareWriter(false, false);
             return store;
         } catch (RuntimeException | Error e) {
@@ -179,46 +280,366 @@ public final class TableStore extends MetaBackedStore {
                 + "); a writer creates it");
         }
         MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, true);
-        TableFile file = null;
         try {
-            file = TableFile.open(dir, config, true);
-            checkBinding(meta, file);
             boolean writerAlive = dir.writerAlive();
-            if (meta.wasClean()) {
-                file.verifySeal(true);
-            } else if (!writerAlive) {
+            if (!meta.wasClean() && !writerAlive) {
                 throw new StoreException(Reason.DAMAGED, dir.path(), "the last writer was killed and no writer has "
                     + "recovered the store yet: open it for writing once (recovery runs at open), then read");
             }
-            return new TableStore(config, dir, meta, file,
+            TableLayoutRecord[] rec = new TableLayoutRecord[1];
+            TableGeneration g = openGenerations(config, dir, meta, null, rec);
+            if (meta.wasClean()) {
+                g.file.verifySeal(true);
+                if (g.previous != null) {
+                    g.previous.file.verifySeal(true);
+                }
+            }
+            return new TableStore(config, dir, meta, g, rec[0],
                 writerAlive ? StoreOpenState.LIVE_WRITER : StoreOpenState.CLEAN);
         } catch (RuntimeException | Error e) {
-            closeQuietly(meta, file);
+            closeQuietly(meta, null);
             throw e;
         }
     }
 
-    private void prepareWriter(boolean recover, boolean checkKeys) {
-        for (Shard s : shards) {
-            if (recover) {
-                s.finishInterruptedShift();
+    /**
+     * A reader's view of the generations the meta file names now, re-using the files of {@code seen} that are still
+     * named. A writer may retire a generation between the read of the meta file and the open of its file: then the
+     * meta file is read again.
+     */
+    private static TableGeneration openGenerations(StoreConfig config, StoreDirectory dir, MetaFile meta,
+        TableGeneration seen, TableLayoutRecord[] recOut) {
+        for (int attempt = 0;; attempt++) {
+            TableLayoutRecord rec = TableLayoutRecord.parse(meta.metadata().get(LAYOUT_KEY), config.capacity(),
+                dir.path());
+            List<TableFile> opened = new ArrayList<>();
+            try {
+                TableGeneration cur = reuseOrOpen(config, dir, meta, seen, rec.generation(), rec.capacity(), opened);
+                TableGeneration g = cur;
+                if (rec.growing()) {
+                    g = reuseOrOpen(config, dir, meta, seen, rec.growTo(), rec.growCapacity(), opened)
+                        .growingFrom(cur);
+                }
+                recOut[0] = rec;
+                return g;
+            } catch (StoreException e) {
+                for (TableFile f : opened) {
+                    f.close();
+                }
+                if (e.reason() != Reason.TRUNCATED || attempt >= 10) {
+                    throw e;
+                }
+                Thread.onSpinWait();
             }
-            s.rebuild(checkKeys);
+        }
+    }
+
+    private static TableGeneration reuseOrOpen(StoreConfig config, StoreDirectory dir, MetaFile meta,
+        TableGeneration seen, int number, long capacity, List<TableFile> opened) {
+        for (TableGeneration g = seen; g != null; g = g.previous) {
+            if (g.number == number) {
+                return g.alone();
+            }
+        }
+        TableFile f = TableFile.open(dir, config, true, number, capacity);
+        opened.add(f);
+        checkBinding(meta, f);
+        return new TableGeneration(number, capacity, f, null);
+    }
+
+    private void prepareWriter(boolean recover, boolean checkKeys) {
+        TableGeneration g = gen;
+        Shard[] shards = g.shards;
+        Shard[] previous = g.previousShards();
+        Shard[] applyTargets = new Shard[shardCount];
+        for (int s = 0; s < shardCount; s++) {
+            long state = previous == null ? TableFormat.GROW_NOT_STARTED : shards[s].growState();
+            if (state < TableFormat.GROW_NOT_STARTED || state > TableFormat.GROW_DONE
+                || (previous == null && shards[s].supersededBy() != 0)) {
+                throw new StoreException(Reason.CORRUPT, g.file.path(), "shard=" + s + " growState=" + state
+                    + " supersededBy=" + shards[s].supersededBy() + " contradict the meta file's " + LAYOUT_KEY + "="
+                    + layoutRecord.format() + ": the files do not belong together or were damaged");
+            }
+            for (Shard sh : previous == null ? new Shard[] {shards[s]} : new Shard[] {previous[s], shards[s]}) {
+                if (recover) {
+                    sh.finishInterruptedShift();
+                }
+                sh.rebuild(checkKeys);
+            }
+            // The in-flight apply a kill left was in the generation the shard's writer was writing.
+            applyTargets[s] = previous != null && state == TableFormat.GROW_NOT_STARTED ? previous[s] : shards[s];
         }
         if (recover) {
-            TableRecovery recovery = new TableRecovery(shards, meta, layout.keyType() == KeyType.TEXT, rowBytes);
-            for (Shard s : shards) {
+            TableRecovery recovery = new TableRecovery(applyTargets, meta, layout.keyType() == KeyType.TEXT,
+                rowBytes);
+            for (Shard s : applyTargets) {
                 recovery.rollBackInFlightApply(s);
             }
         }
         // After the rollbacks, which restore rows under their own odd/even step: a word a killed writer left odd
         // (an insert that never got published) also guards three other rows.
-        for (Shard s : shards) {
-            s.evenOutVersions();
+        for (int s = 0; s < shardCount; s++) {
+            shards[s].evenOutVersions();
+            if (previous != null) {
+                previous[s].evenOutVersions();
+            }
         }
         for (int s = 0; s < shardCount; s++) {
-            writers[s] = new TableShardWriter(this, shards[s], meta, layout, maxKeyBytes);
+            writers[s] = new TableShardWriter(this, g, s, meta, layout, maxKeyBytes);
         }
+        if (previous != null && allShardsGrown(g)) {
+            finishGrowth();
+        }
+    }
+
+    // ---- growth ------------------------------------------------------------------------------------------------
+
+    /** @return the current generation (volatile read) */
+    TableGeneration generation() {
+        return gen;
+    }
+
+    /**
+     * @param slots a shard's row slots
+     * @return rows (new and still to copy) at which that shard asks for growth
+     */
+    long growAt(long slots) {
+        return growth.enabled() && !readOnly ? (long) Math.ceil(slots * growth.fillThreshold()) : Long.MAX_VALUE;
+    }
+
+    /**
+     * Asks for the next generation (a shard's writer, when its fill passed the threshold). Cheap and lock-free while
+     * a next file is already on its way, which is the common case once one was asked for. It may be asked for while
+     * the rows of the growth before are still being copied: the file is then made at once and adopted when that
+     * growth finishes, so that making it (seconds for GBs of zeros) is off the path to room.
+     */
+    void requestGrowth() {
+        if (growthPhase != GROWTH_IDLE || System.nanoTime() - growthRetryAtNs < 0) {
+            return;
+        }
+        startGrowth();
+    }
+
+    private synchronized void startGrowth() {
+        TableGeneration g = gen;
+        if (growthPhase != GROWTH_IDLE || closing || isClosed()) {
+            return;
+        }
+        long next = Math.min(growth.maxCapacity(), 2 * g.capacity);
+        if (next <= g.capacity) {
+            growthFailure = "capacity=" + g.capacity + " is the growth maximum; raise StoreGrowth.upTo(...)";
+            growthRetryAtNs = System.nanoTime() + GROWTH_RETRY_NS;
+            return;
+        }
+        try {
+            TableFormat.of(config, next);
+        } catch (IllegalArgumentException e) {
+            growthFailure = e.getMessage();
+            growthRetryAtNs = System.nanoTime() + GROWTH_RETRY_NS;
+            return;
+        }
+        growthPhase = GROWTH_BUSY;
+        long requestMs = System.currentTimeMillis();
+        Thread t = new Thread(() -> createNextGeneration(g, next, requestMs), "freshet-table-grow-"
+            + layout.setName());
+        t.setDaemon(true);
+        createThread = t;
+        t.start();
+    }
+
+    /**
+     * The growth thread: writes the next file (seconds for GBs of zeros), waits for the growth before it (if any) to
+     * finish, then has the meta file adopt it.
+     */
+    private void createNextGeneration(TableGeneration from, long capacity, long requestMs) {
+        int number = from.number + 1;
+        TableFile next = null;
+        try {
+            next = TableFile.create(dir, config, from.file.storeId(), number, capacity, () -> {
+                growthProgress++;
+                return closing || isClosed();
+            });
+            if (next == null) {
+                return;
+            }
+            TableGeneration grown = new TableGeneration(number, capacity, next, null);
+            for (Shard s : grown.shards) {
+                s.rebuild(false);
+            }
+            synchronized (this) {
+                while (gen.previous != null && !closing && !isClosed()) {
+                    wait(50);
+                }
+                if (closing || isClosed()) {
+                    throw new IllegalStateException("store closed while it grew");
+                }
+                if (gen.number != from.number) {
+                    throw new IllegalStateException("generation=" + gen.number + " is not the one the file grows from="
+                        + from.number);
+                }
+                TableGeneration base = gen;
+                TableLayoutRecord rec = layoutRecord.startGrowth(capacity, requestMs, System.currentTimeMillis());
+                // The meta file adopts the complete, forced file; from here on a kill reopens both generations.
+                meta.metadata().put(LAYOUT_KEY, rec.format());
+                layoutRecord = rec;
+                gen = grown.growingFrom(base);
+                growthProgress++;
+                growthFailure = null;
+                growthPhase = GROWTH_IDLE;
+            }
+        } catch (InterruptedException | RuntimeException | Error e) {
+            if (next != null) {
+                next.close();
+                try {
+                    Files.deleteIfExists(dir.file(TableFormat.fileName(number)));
+                } catch (IOException | RuntimeException ignored) {
+                    // The next open deletes a file the meta file does not name.
+                }
+            }
+            if (!closing && !isClosed()) {
+                growthFailure = "growth to capacity=" + capacity + " failed: " + e;
+                growthRetryAtNs = System.nanoTime() + GROWTH_RETRY_NS;
+            }
+            growthPhase = GROWTH_IDLE;
+        }
+    }
+
+    private static boolean allShardsGrown(TableGeneration g) {
+        for (Shard s : g.shards) {
+            if (s.growState() != TableFormat.GROW_DONE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A shard's writer copied its last row: when every shard is done, a thread retires the old generation. */
+    void shardGrown(int shard) {
+        growthProgress++;
+        TableGeneration g = gen;
+        if (g.previous == null || !allShardsGrown(g)) {
+            return;
+        }
+        synchronized (this) {
+            if (closing || retireStarted) {
+                return;
+            }
+            retireStarted = true;
+            Thread t = new Thread(() -> {
+                synchronized (this) {
+                    if (!closing && !isClosed()) {
+                        finishGrowth();
+                    }
+                }
+            }, "freshet-table-retire-" + layout.setName());
+            t.setDaemon(true);
+            retireThread = t;
+            t.start();
+        }
+    }
+
+    /**
+     * Retires the old generation once every shard copied it: the meta file names the new generation alone and
+     * records the growth (one publication), readers stop looking in the old file, and it is deleted. A kill before
+     * the publication finishes it at the next open; one after it leaves a file the next open deletes.
+     */
+    private synchronized void finishGrowth() {
+        TableGeneration g = gen;
+        if (g.previous == null) {
+            return;
+        }
+        TableLayoutRecord rec = layoutRecord;
+        String history = meta.metadata().get(GROWTH_HISTORY_KEY);
+        String entry = rec.growRequestMs() + "," + rec.growStartMs() + "," + System.currentTimeMillis() + ","
+            + rec.capacity() + "," + rec.growCapacity();
+        Map<String, String> update = new LinkedHashMap<>();
+        TableLayoutRecord done = rec.finishGrowth();
+        update.put(LAYOUT_KEY, done.format());
+        update.put(GROWTH_HISTORY_KEY, history == null || history.isEmpty() ? entry : history + ";" + entry);
+        meta.metadata().putAll(update);
+        layoutRecord = done;
+        gen = g.alone();
+        // Readers still in the old generation keep its mappings (valid after the file is unlinked) until collected.
+        g.previous.file.close();
+        try {
+            Files.deleteIfExists(dir.file(TableFormat.fileName(g.previous.number)));
+        } catch (IOException | RuntimeException ignored) {
+            // The next open deletes a file the meta file does not name.
+        }
+        retireStarted = false;
+        growthProgress++;
+        // A next file made while this growth copied rows is adopted now.
+        notifyAll();
+    }
+
+    /**
+     * Finishes a growth under way now, on the calling thread: waits for the next file, copies every shard's
+     * remaining rows, retires the old file. For tools (resize), which need one generation; the caller owns every
+     * writer (no apply in flight, no other writing thread).
+     */
+    void completeGrowth() {
+        checkOpen();
+        while (true) {
+            for (TableShardWriter w : writers) {
+                w.migrateAll();
+            }
+            finishGrowth();
+            Thread t;
+            synchronized (this) {
+                t = createThread;
+            }
+            if (t == null || !t.isAlive()) {
+                if (gen.previous == null) {
+                    return;
+                }
+                continue;
+            }
+            try {
+                // It adopts its file now that the growth before finished; that growth's rows are copied next.
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the store's growth finished", e);
+            }
+        }
+    }
+
+    /**
+     * Copies rows for every writer other than {@code waiting} whose last call came from {@code thread} (that thread
+     * waits in {@code waiting}'s begin for a growth that needs those writers' shards copied).
+     */
+    void maintainWritersOf(Thread thread, TableShardWriter waiting, int budget) {
+        for (TableShardWriter w : writers) {
+            if (w != waiting) {
+                w.maintainFor(thread, budget);
+            }
+        }
+    }
+
+    /** @return a count that changes whenever a growth under way makes a step (volatile read) */
+    long growthProgress() {
+        return growthProgress;
+    }
+
+    /** @return whether a growth was asked for and is not finished (volatile read) */
+    boolean growthUnderWay() {
+        return (growthPhase == GROWTH_BUSY || gen.previous != null) && !closing && !isClosed();
+    }
+
+    /** @return how many times the store grew (from the meta file's growth history) */
+    public long growthCount() {
+        String h = meta.metadata().get(GROWTH_HISTORY_KEY);
+        return h == null || h.isEmpty() ? 0 : h.split(";").length;
+    }
+
+    /** @return why the last growth could not start or failed, or null */
+    public String growthFailure() {
+        return growthFailure;
+    }
+
+    /** @return whether a growth is under way (requested, creating the next file, or copying rows) */
+    public boolean growing() {
+        return growthPhase != GROWTH_IDLE || gen.previous != null;
     }
 
     @Override
@@ -250,26 +671,68 @@ public final class TableStore extends MetaBackedStore {
         checkOpen();
         checkTarget(into);
         final long hash = Keys.hash(key);
-        final Shard s = shards[shardIndex(hash)];
+        final int si = shardIndex(hash);
         long deadline = 0;
         try {
             for (int attempt = 0;; attempt++) {
-                long sv = s.structVersion();
-                int r = s.readLong(key, hash, into);
+                TableGeneration g = gen;
+                Shard s = g.shards[si];
+                int r;
+                if (s.supersededBy() != 0) {
+                    refresh(g);
+                    r = Shard.BUSY;
+                } else if (g.previous == null) {
+                    r = readLongIn(s, key, hash, into);
+                } else {
+                    long state = s.growState();
+                    Shard old = g.previous.shards[si];
+                    if (state == TableFormat.GROW_NOT_STARTED) {
+                        r = readLongIn(old, key, hash, into);
+                    } else {
+                        r = readLongIn(s, key, hash, into);
+                        // The old shard is no longer written: what it holds is the key's row as of the moment the
+                        // new shard was found without it.
+                        if (r == Shard.ABSENT && state == TableFormat.GROW_MIGRATING) {
+                            r = readLongIn(old, key, hash, into);
+                        }
+                    }
+                }
                 if (r == Shard.FOUND) {
                     return true;
                 }
                 if (r == Shard.ABSENT) {
-                    VarHandle.acquireFence();
-                    if ((sv & 1) == 0 && s.structVersion() == sv) {
-                        return false;
-                    }
+                    return false;
                 }
                 deadline = backOff(attempt, deadline);
             }
         } catch (InternalError e) {
             throw damaged(e);
         }
+    }
+
+    /** One probe of one shard: FOUND, ABSENT (confirmed by an unchanged structure version) or BUSY. */
+    private static int readLongIn(Shard s, long key, long hash, RowBuffer into) {
+        long sv = s.structVersion();
+        int r = s.readLong(key, hash, into);
+        if (r == Shard.ABSENT) {
+            VarHandle.acquireFence();
+            if ((sv & 1) != 0 || s.structVersion() != sv) {
+                return Shard.BUSY;
+            }
+        }
+        return r;
+    }
+
+    private static int readTextIn(Shard s, CharSequence key, int len, long hash, RowBuffer into) {
+        long sv = s.structVersion();
+        int r = s.readText(key, len, hash, into);
+        if (r == Shard.ABSENT) {
+            VarHandle.acquireFence();
+            if ((sv & 1) != 0 || s.structVersion() != sv) {
+                return Shard.BUSY;
+            }
+        }
+        return r;
     }
 
     @Override
@@ -281,25 +744,60 @@ public final class TableStore extends MetaBackedStore {
             return false;
         }
         final long hash = Keys.hash(key);
-        final Shard s = shards[shardIndex(hash)];
+        final int si = shardIndex(hash);
         long deadline = 0;
         try {
             for (int attempt = 0;; attempt++) {
-                long sv = s.structVersion();
-                int r = s.readText(key, len, hash, into);
+                TableGeneration g = gen;
+                Shard s = g.shards[si];
+                int r;
+                if (s.supersededBy() != 0) {
+                    refresh(g);
+                    r = Shard.BUSY;
+                } else if (g.previous == null) {
+                    r = readTextIn(s, key, len, hash, into);
+                } else {
+                    long state = s.growState();
+                    Shard old = g.previous.shards[si];
+                    if (state == TableFormat.GROW_NOT_STARTED) {
+                        r = readTextIn(old, key, len, hash, into);
+                    } else {
+                        r = readTextIn(s, key, len, hash, into);
+                        if (r == Shard.ABSENT && state == TableFormat.GROW_MIGRATING) {
+                            r = readTextIn(old, key, len, hash, into);
+                        }
+                    }
+                }
                 if (r == Shard.FOUND) {
                     return true;
                 }
                 if (r == Shard.ABSENT) {
-                    VarHandle.acquireFence();
-                    if ((sv & 1) == 0 && s.structVersion() == sv) {
-                        return false;
-                    }
+                    return false;
                 }
                 deadline = backOff(attempt, deadline);
             }
         } catch (InternalError e) {
             throw damaged(e);
+        }
+    }
+
+    /**
+     * A read found that its shard's rows moved to a newer generation than the one it read. In the writer's process
+     * the store's generation was already replaced (before the move), so the caller's next attempt sees it; a
+     * read-only store maps the generations the meta file names now.
+     */
+    private void refresh(TableGeneration seen) {
+        if (!readOnly) {
+            return;
+        }
+        synchronized (this) {
+            if (gen != seen) {
+                return;
+            }
+            checkOpen();
+            TableLayoutRecord[] rec = new TableLayoutRecord[1];
+            gen = openGenerations(config, dir, meta, seen, rec);
+            layoutRecord = rec[0];
         }
     }
 
@@ -321,7 +819,7 @@ public final class TableStore extends MetaBackedStore {
             deadline = now + readStallNs;
         } else if (now - deadline > 0) {
             checkOpen();
-            throw new StoreException(Reason.DAMAGED, file.path(), "a row or the index of this key stayed locked by "
+            throw new StoreException(Reason.DAMAGED, gen.file.path(), "a row or the index of this key stayed locked by "
                 + "its writer for more than " + readStallNs / 1_000_000 + " ms (" + READ_STALL_PROP_NAME + "): the "
                 + "writer was killed mid-apply or is stalled; reopening the store for writing recovers it");
         }
@@ -330,7 +828,7 @@ public final class TableStore extends MetaBackedStore {
     }
 
     private StoreException damaged(InternalError e) {
-        return new StoreException(Reason.DAMAGED, file.path(), "a fault in a mapped access: the file was truncated "
+        return new StoreException(Reason.DAMAGED, gen.file.path(), "a fault in a mapped access: the file was truncated "
             + "or removed under the mapping: " + e, e);
     }
 
@@ -348,11 +846,26 @@ public final class TableStore extends MetaBackedStore {
 
     @Override
     public long size() {
+        TableGeneration g = gen;
         long n = 0;
-        for (Shard s : shards) {
-            n += s.publishedCount();
+        for (int i = 0; i < shardCount; i++) {
+            Shard s = g.shards[i];
+            long state = g.previous == null ? TableFormat.GROW_DONE : s.growState();
+            if (state == TableFormat.GROW_NOT_STARTED) {
+                n += g.previous.shards[i].publishedCount();
+            } else if (state == TableFormat.GROW_MIGRATING) {
+                n += s.publishedCount() + s.publishedOldPending();
+            } else {
+                n += s.publishedCount();
+            }
         }
         return n;
+    }
+
+    /** @return the capacity of the current generation: the configured one, raised by each growth */
+    @Override
+    public long capacity() {
+        return gen.capacity;
     }
 
     /** Scans every shard's index; rows are read in place (plain loads: a tool's snapshot, not a served read). */
@@ -362,12 +875,14 @@ public final class TableStore extends MetaBackedStore {
         RowBuffer view = new RowBuffer();
         long newest = 0;
         try {
-            for (Shard s : shards) {
-                for (long p = 0; p < s.entries; p++) {
-                    int e = s.entryAt(p);
-                    if (e != 0) {
-                        newest = Math.max(newest, layout.lastApplyMs(view.wrap(s.rowMem(),
-                            s.slotAddress(s.slotOf(e)) + s.rowOffset, rowBytes)));
+            for (TableGeneration g = gen; g != null; g = g.previous) {
+                for (Shard s : g.shards) {
+                    for (long p = 0; p < s.entries; p++) {
+                        int e = s.entryAt(p);
+                        if (e != 0) {
+                            newest = Math.max(newest, layout.lastApplyMs(view.wrap(s.rowMem(),
+                                s.slotAddress(s.slotOf(e)) + s.rowOffset, rowBytes)));
+                        }
                     }
                 }
             }
@@ -379,7 +894,7 @@ public final class TableStore extends MetaBackedStore {
 
     @Override
     protected void checkMetadataKey(String key) {
-        if (STORE_ID_KEY.equals(key)) {
+        if (STORE_ID_KEY.equals(key) || LAYOUT_KEY.equals(key) || GROWTH_HISTORY_KEY.equals(key)) {
             throw new IllegalArgumentException("metadata key=" + key + " is reserved by the table engine");
         }
     }
@@ -398,35 +913,69 @@ public final class TableStore extends MetaBackedStore {
         return meta;
     }
 
+    /** @return a shard of the current generation (tools: call {@link #completeGrowth()} first) */
     Shard shard(int s) {
-        return shards[s];
+        return gen.shards[s];
     }
 
+    /** @return the current generation's geometry */
     TableFormat format() {
-        return file.format();
+        return gen.file.format();
     }
 
-    /** Flushes, seals (checksums), marks a clean shutdown and releases the files. Idempotent. */
+    /**
+     * Flushes, seals (checksums), marks a clean shutdown and releases the files. Idempotent. A growth under way is
+     * stopped where it is: a next file still being written is deleted; one the meta file adopted is sealed with the
+     * old one, and the next writer resumes the copy.
+     */
     @Override
-    public synchronized void close() {
-        if (isClosed()) {
-            return;
+    public void close() {
+        Thread[] threads;
+        synchronized (this) {
+            closing = true;
+            notifyAll();
+            threads = new Thread[] {createThread, retireThread};
         }
-        markClosed();
-        try {
-            if (!readOnly) {
-                for (TableShardWriter w : writers) {
-                    if (w != null) {
-                        w.abortIfInFlight();
-                    }
+        // Outside the lock: the growth threads take it to publish their result (which they skip once closing).
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (t != null && t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
-                file.seal();
-                meta.markClean();
             }
-        } finally {
-            file.close();
-            meta.close();
-            dir.close();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            if (isClosed()) {
+                return;
+            }
+            markClosed();
+            TableGeneration g = gen;
+            try {
+                if (!readOnly) {
+                    for (TableShardWriter w : writers) {
+                        if (w != null) {
+                            w.abortIfInFlight();
+                        }
+                    }
+                    g.file.seal();
+                    if (g.previous != null) {
+                        g.previous.file.seal();
+                    }
+                    meta.markClean();
+                }
+            } finally {
+                for (TableGeneration x = g; x != null; x = x.previous) {
+                    x.file.close();
+                }
+                meta.close();
+                dir.close();
+            }
         }
     }
 }
