@@ -24,6 +24,10 @@ import java.util.function.ToLongFunction;
  *         DECAYED_*       value double, decayed to eventTimeMs
  *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX: one accumulator (below)
  *         windowed ones:  maxEpoch long (NO_EPOCH when none), then n accumulators, tile epoch e in slot e mod n
+ *                         windowed COUNT, SUM, MIN, MAX, MEAN then n suffix accumulators, same slots: the slot of
+ *                         epoch e (maxEpoch - n < e < maxEpoch) holds tile(e) + tile(e + 1) + ... + tile(maxEpoch - 1),
+ *                         so a read at or after maxEpoch combines two accumulators, not n (the slot of maxEpoch
+ *                         itself is unused)
  *      accumulators: COUNT count long | SUM sum double | MIN, MAX value double (+inf/-inf when empty)
  *                    | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
  * </pre>
@@ -72,6 +76,8 @@ public final class CompiledLayout {
     public final long[] tileMs;
     /** Bytes per accumulator. */
     public final int[] accBytes;
+    /** Row offset of the first suffix accumulator, -1 for a feature without suffixes. */
+    public final int[] suffixOffset;
     /** ln(2) / halfLifeMs for decayed kinds. */
     public final double[] decayPerMs;
     /** LAST_N capacity or HyperLogLog precision. */
@@ -145,6 +151,7 @@ public final class CompiledLayout {
         tiles = c.tiles;
         tileMs = c.tileMs;
         accBytes = c.accBytes;
+        suffixOffset = c.suffixOffset;
         decayPerMs = c.decayPerMs;
         param = c.param;
         inputA = c.inputA;

@@ -1,5 +1,6 @@
 package io.freshet.core.internal.kernel;
 
+import static io.freshet.core.internal.kernel.CompiledLayout.K_COUNT;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_COUNT;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DISTINCT;
@@ -7,7 +8,10 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.MAX_ROW_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_HEADER_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.kindId;
@@ -36,6 +40,7 @@ public final class LayoutCompiler {
     final int[] tiles;
     final long[] tileMs;
     final int[] accBytes;
+    final int[] suffixOffset;
     final double[] decayPerMs;
     final int[] param;
     final int[] inputA;
@@ -70,6 +75,7 @@ public final class LayoutCompiler {
         tiles = new int[n];
         tileMs = new long[n];
         accBytes = new int[n];
+        suffixOffset = new int[n];
         decayPerMs = new double[n];
         param = new int[n];
         inputA = new int[n];
@@ -99,6 +105,7 @@ public final class LayoutCompiler {
             slot[i] = slots;
             width[i] = f.kind == FeatureKind.LAST_N ? f.param : 1;
             slots += width[i];
+            suffixOffset[i] = -1;
             if (!f.kind.isStored()) {
                 offset[i] = -1;
                 continue;
@@ -106,6 +113,9 @@ public final class LayoutCompiler {
             storedCount++;
             offset[i] = (int) Math.min(off, Integer.MAX_VALUE);
             accBytes[i] = accumulatorBytes(kind[i], param[i]);
+            if (hasSuffixes(kind[i], tiles[i])) {
+                suffixOffset[i] = (int) Math.min(off + 16 + (long) tiles[i] * accBytes[i], Integer.MAX_VALUE);
+            }
             off += 8 + stateBytes(i);
         }
         if (off > MAX_ROW_BYTES) {
@@ -132,6 +142,15 @@ public final class LayoutCompiler {
         throw new IllegalStateException("unknown input " + name);
     }
 
+    /**
+     * Whether a feature keeps suffix aggregates beside its tiles: the windowed kinds whose combine is cheap and exact
+     * enough (count, sum, min, max, mean). Distinct keeps tiles only: its suffixes would cost 2^p bytes per tile and
+     * a merge of every register per tile rotation.
+     */
+    static boolean hasSuffixes(int k, int tileCount) {
+        return tileCount > 0 && (k == K_COUNT || k == K_SUM || k == K_MIN || k == K_MAX || k == K_MEAN);
+    }
+
     private static int accumulatorBytes(int k, int p) {
         switch (k) {
             case K_MEAN:
@@ -155,7 +174,10 @@ public final class LayoutCompiler {
             case K_LAST_N:
                 return 8 + 16L * param[i];
             default:
-                return tiles[i] == 0 ? accBytes[i] : 8 + (long) tiles[i] * accBytes[i];
+                if (tiles[i] == 0) {
+                    return accBytes[i];
+                }
+                return 8 + (long) tiles[i] * accBytes[i] * (hasSuffixes(kind[i], tiles[i]) ? 2 : 1);
         }
     }
 }
