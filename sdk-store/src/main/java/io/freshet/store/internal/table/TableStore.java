@@ -9,6 +9,7 @@ import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.RowVisitor;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.internal.MetaBackedStore;
 import io.freshet.store.internal.MetaFile;
@@ -256,6 +257,66 @@ public final class TableStore extends MetaBackedStore {
             for (int attempt = 0;; attempt++) {
                 long sv = s.structVersion();
                 int r = s.readLong(key, hash, into);
+                if (r == Shard.FOUND) {
+                    return true;
+                }
+                if (r == Shard.ABSENT) {
+                    VarHandle.acquireFence();
+                    if ((sv & 1) == 0 && s.structVersion() == sv) {
+                        return false;
+                    }
+                }
+                deadline = backOff(attempt, deadline);
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+    }
+
+    /**
+     * Evaluates the row where it lies, under its seqlock (see {@link RowVisitor}): a served read of a large row
+     * touches the cache lines its features need instead of copying all of them first.
+     */
+    @Override
+    public boolean readRow(long key, RowVisitor visitor) {
+        checkOpen();
+        final long hash = Keys.hash(key);
+        final Shard s = shards[shardIndex(hash)];
+        long deadline = 0;
+        try {
+            for (int attempt = 0;; attempt++) {
+                long sv = s.structVersion();
+                int r = s.visitLong(key, hash, visitor);
+                if (r == Shard.FOUND) {
+                    return true;
+                }
+                if (r == Shard.ABSENT) {
+                    VarHandle.acquireFence();
+                    if ((sv & 1) == 0 && s.structVersion() == sv) {
+                        return false;
+                    }
+                }
+                deadline = backOff(attempt, deadline);
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+    }
+
+    @Override
+    public boolean readRow(CharSequence key, RowVisitor visitor) {
+        checkOpen();
+        int len = Utf8.length(key, maxKeyBytes);
+        if (len < 0) {
+            return false;
+        }
+        final long hash = Keys.hash(key);
+        final Shard s = shards[shardIndex(hash)];
+        long deadline = 0;
+        try {
+            for (int attempt = 0;; attempt++) {
+                long sv = s.structVersion();
+                int r = s.visitText(key, len, hash, visitor);
                 if (r == Shard.FOUND) {
                     return true;
                 }
