@@ -50,7 +50,7 @@ public final class Accumulators {
                     } else {
                         row.putLong(off + 8, NO_EPOCH);
                         for (int t = 0; t < l.tiles[i]; t++) {
-                            reset(l, row, i, off + 16 + t * l.accBytes[i]);
+                            reset(l, row, i, l.tileOffset[i] + t * l.accBytes[i]);
                         }
                         if (l.suffixOffset[i] >= 0) {
                             for (int t = 0; t < l.tiles[i]; t++) {

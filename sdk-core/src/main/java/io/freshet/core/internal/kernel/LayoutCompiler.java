@@ -41,6 +41,7 @@ public final class LayoutCompiler {
     final long[] tileMs;
     final int[] accBytes;
     final int[] suffixOffset;
+    final int[] tileOffset;
     final double[] decayPerMs;
     final int[] param;
     final int[] inputA;
@@ -76,6 +77,7 @@ public final class LayoutCompiler {
         tileMs = new long[n];
         accBytes = new int[n];
         suffixOffset = new int[n];
+        tileOffset = new int[n];
         decayPerMs = new double[n];
         param = new int[n];
         inputA = new int[n];
@@ -113,10 +115,21 @@ public final class LayoutCompiler {
             storedCount++;
             offset[i] = (int) Math.min(off, Integer.MAX_VALUE);
             accBytes[i] = accumulatorBytes(kind[i], param[i]);
-            if (hasSuffixes(kind[i], tiles[i])) {
-                suffixOffset[i] = (int) Math.min(off + 16 + (long) tiles[i] * accBytes[i], Integer.MAX_VALUE);
+            off += 8 + headerStateBytes(i);
+        }
+        // The windowed arrays go after every feature's header, so that a read, which needs the headers of all
+        // features but only one or two accumulators of each array, touches few cache lines of a large row.
+        for (int i = 0; i < n; i++) {
+            tileOffset[i] = -1;
+            if (offset[i] < 0 || !isWindowedAggregate(i)) {
+                continue;
             }
-            off += 8 + stateBytes(i);
+            tileOffset[i] = (int) Math.min(off, Integer.MAX_VALUE);
+            off += (long) tiles[i] * accBytes[i];
+            if (hasSuffixes(kind[i], tiles[i])) {
+                suffixOffset[i] = (int) Math.min(off, Integer.MAX_VALUE);
+                off += (long) tiles[i] * accBytes[i];
+            }
         }
         if (off > MAX_ROW_BYTES) {
             throw new FeatureDefinitionException("set=" + setName + " compiles to rowBytes=" + off
@@ -162,7 +175,22 @@ public final class LayoutCompiler {
         }
     }
 
-    private long stateBytes(int i) {
+    private boolean isWindowedAggregate(int i) {
+        switch (kind[i]) {
+            case K_LATEST:
+            case K_FIRST_SEEN:
+            case K_DECAYED_COUNT:
+            case K_DECAYED_SUM:
+            case K_LAST_SEEN:
+            case K_LAST_N:
+                return false;
+            default:
+                return tiles[i] > 0;
+        }
+    }
+
+    /** Bytes after a feature's event time in its header; a windowed aggregate's arrays are not in it. */
+    private long headerStateBytes(int i) {
         switch (kind[i]) {
             case K_LATEST:
             case K_FIRST_SEEN:
@@ -174,10 +202,8 @@ public final class LayoutCompiler {
             case K_LAST_N:
                 return 8 + 16L * param[i];
             default:
-                if (tiles[i] == 0) {
-                    return accBytes[i];
-                }
-                return 8 + (long) tiles[i] * accBytes[i] * (hasSuffixes(kind[i], tiles[i]) ? 2 : 1);
+                // A lifetime aggregate's accumulator; a windowed one's maxEpoch.
+                return tiles[i] == 0 ? accBytes[i] : 8;
         }
     }
 }

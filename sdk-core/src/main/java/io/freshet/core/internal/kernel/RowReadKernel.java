@@ -254,13 +254,13 @@ public final class RowReadKernel {
             if (newestSlot < 0) {
                 return 0;
             }
-            long total = src.getLong(off + 16 + newestSlot * 8);
+            long total = src.getLong(l.tileOffset[i] + newestSlot * 8);
             return suffixSlot < 0 ? total : total + src.getLong(l.suffixOffset[i] + suffixSlot * 8);
         }
         final int count = liveTiles(src, i, off, r);
         final int first = rangeFirstSlot;
         final int end = Math.min(l.tiles[i], first + count);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         long total = 0;
         for (int s = first; s < end; s++) {
             total += src.getLong(base + s * 8);
@@ -276,13 +276,13 @@ public final class RowReadKernel {
             if (newestSlot < 0) {
                 return 0;
             }
-            double newest = src.getDouble(off + 16 + newestSlot * 8);
+            double newest = src.getDouble(l.tileOffset[i] + newestSlot * 8);
             return suffixSlot < 0 ? newest : src.getDouble(l.suffixOffset[i] + suffixSlot * 8) + newest;
         }
         final int count = liveTiles(src, i, off, r);
         final int first = rangeFirstSlot;
         final int end = Math.min(l.tiles[i], first + count);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         double total = 0;
         for (int s = first; s < end; s++) {
             total += src.getDouble(base + s * 8);
@@ -299,7 +299,7 @@ public final class RowReadKernel {
             if (newestSlot < 0) {
                 return min ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
             }
-            double newest = src.getDouble(off + 16 + newestSlot * 8);
+            double newest = src.getDouble(l.tileOffset[i] + newestSlot * 8);
             if (suffixSlot < 0) {
                 return newest;
             }
@@ -310,7 +310,7 @@ public final class RowReadKernel {
         final int first = rangeFirstSlot;
         final int end = Math.min(l.tiles[i], first + count);
         final int rest = count - (end - first);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         if (l.kind[i] == K_MIN) {
             double m = Double.POSITIVE_INFINITY;
             for (int s = first; s < end; s++) {
@@ -340,7 +340,7 @@ public final class RowReadKernel {
         } else if (suffixRange(src, i, off, r)) {
             sum = 0;
             if (newestSlot >= 0) {
-                final int newest = off + 16 + newestSlot * 16;
+                final int newest = l.tileOffset[i] + newestSlot * 16;
                 sum = src.getDouble(newest);
                 count = src.getLong(newest + 8);
                 if (suffixSlot >= 0) {
@@ -353,7 +353,7 @@ public final class RowReadKernel {
             final int tiles = liveTiles(src, i, off, r);
             final int first = rangeFirstSlot;
             final int end = Math.min(l.tiles[i], first + tiles);
-            final int base = off + 16;
+            final int base = l.tileOffset[i];
             sum = 0;
             for (int s = first; s < end; s++) {
                 sum += src.getDouble(base + s * 16);
@@ -377,7 +377,7 @@ public final class RowReadKernel {
             estimate = HyperLogLog.estimate(src, off + 8, 0, 0, 1, 1, l.param[i]);
         } else {
             int count = liveTiles(src, i, off, r);
-            estimate = HyperLogLog.estimate(src, off + 16, l.accBytes[i], rangeFirstSlot, count, l.tiles[i],
+            estimate = HyperLogLog.estimate(src, l.tileOffset[i], l.accBytes[i], rangeFirstSlot, count, l.tiles[i],
                 l.param[i]);
         }
         setDouble(i, estimate, ft);

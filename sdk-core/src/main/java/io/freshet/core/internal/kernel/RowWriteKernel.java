@@ -121,7 +121,7 @@ public final class RowWriteKernel {
         final long tileMs = l.tileMs[i];
         final long e = ring.cachedEpochOf(t, tileMs);
         final long maxEpoch = row.getLong(off + 8);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         final int accBytes = l.accBytes[i];
         final boolean suffixes = l.suffixOffset[i] >= 0;
         suffixesFrom = NO_EPOCH;
@@ -161,7 +161,7 @@ public final class RowWriteKernel {
         final int n = l.tiles[i];
         final long maxEpoch = row.getLong(off + 8);
         final int accBytes = l.accBytes[i];
-        final int tiles = off + 16;
+        final int tiles = l.tileOffset[i];
         final int suffixes = l.suffixOffset[i];
         final long oldest = maxEpoch - n + 1;
         int slot = (int) Math.floorMod(from, (long) n);
