@@ -40,8 +40,8 @@ public final class FeatureReader {
      */
     public boolean read(long key, FeatureVector into) {
         check(into, KeyType.LONG);
-        long now = clock.nowMs();
-        return finish(into, store.readRow(key, into.row), now);
+        into.prepareRead(clock.nowMs(), staleAfterMs);
+        return finish(into, store.readRow(key, into.evaluator));
     }
 
     /**
@@ -52,17 +52,19 @@ public final class FeatureReader {
      */
     public boolean read(CharSequence key, FeatureVector into) {
         check(into, KeyType.TEXT);
-        long now = clock.nowMs();
-        return finish(into, store.readRow(key, into.row), now);
+        into.prepareRead(clock.nowMs(), staleAfterMs);
+        return finish(into, store.readRow(key, into.evaluator));
     }
 
-    /** Evaluates the row the store copied into the vector, or marks the vector missing when there was none. */
-    private boolean finish(FeatureVector into, boolean found, long now) {
+    /**
+     * The store evaluated the row into the vector where it lies (see {@link FeatureVector#evaluator}); marks the
+     * vector missing when there was none.
+     */
+    private boolean finish(FeatureVector into, boolean found) {
         if (!found) {
-            into.clearMissing(now);
+            into.clearMissing(into.readTimeMs());
             return false;
         }
-        into.evaluate(into.row, now, staleAfterMs);
         if (catchingUp) {
             into.markCatchingUp();
         }

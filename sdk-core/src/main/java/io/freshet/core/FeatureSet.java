@@ -72,7 +72,7 @@ public final class FeatureSet<E> {
         this.ttlMs = s.ttlMs;
         this.futureSkewMs = s.futureSkewMs;
         this.layout = LayoutCompiler.compile(specs, name);
-        StringBuilder c = new StringBuilder("freshet.featureset.v1;name=").append(name).append(";key=")
+        StringBuilder c = new StringBuilder("freshet.featureset.v2;name=").append(name).append(";key=")
             .append(entityName).append(':').append(keyType).append(';');
         for (FeatureSpec f : specs) {
             if (f.kind.isStored()) {

@@ -7,6 +7,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_
 import io.freshet.core.internal.kernel.CompiledLayout;
 import io.freshet.core.internal.kernel.RowReadKernel;
 import io.freshet.core.spi.RowBuffer;
+import io.freshet.core.spi.RowVisitor;
 
 /**
  * The features of one key at one read time: a caller-owned, reusable flyweight filled by
@@ -37,6 +38,9 @@ public final class FeatureVector {
     private long rowEventTimeMs = NO_TIME;
     /** Fills bits, timesMs and sizes from a row: the evaluation lives there, this class only reads the results. */
     private final RowReadKernel kernel;
+    private long pendingStaleAfterMs;
+    /** The store calls it with the row in place (or a copy in {@link #row}): evaluates at {@link #prepareRead}. */
+    final RowVisitor evaluator = new Evaluator();
 
     FeatureVector(FeatureSet<?> set, CompiledLayout layout) {
         this.set = set;
@@ -240,6 +244,17 @@ public final class FeatureVector {
         kernel.clear();
     }
 
+    /**
+     * Sets the read time and staleness bound the next {@link #evaluator} call evaluates at.
+     *
+     * @param r read time, epoch ms
+     * @param staleAfterMs the set's staleness bound
+     */
+    void prepareRead(long r, long staleAfterMs) {
+        this.readTimeMs = r;
+        this.pendingStaleAfterMs = staleAfterMs;
+    }
+
     /** Evaluates {@code src} (a consistent row image) at read time {@code r}. */
     void evaluate(RowBuffer src, long r, long staleAfterMs) {
         readTimeMs = r;
@@ -247,6 +262,29 @@ public final class FeatureVector {
         rowEventTimeMs = src.getLong(ROW_MAX_EVENT_TIME_MS);
         status = r - rowUpdatedMs > staleAfterMs ? VectorStatus.STALE : VectorStatus.FRESH;
         kernel.evaluate(src, r);
+    }
+
+    /**
+     * Evaluates a row where the store shows it. Every call rewrites every result (status, row times, each feature),
+     * and reads only offsets of the layout, so a call on a torn row that the store then repeats leaves nothing behind.
+     */
+    private final class Evaluator implements RowVisitor {
+        private final RowBuffer view = new RowBuffer();
+
+        @Override
+        public void visit(RowBuffer row) {
+            evaluate(row, readTimeMs, pendingStaleAfterMs);
+        }
+
+        @Override
+        public RowBuffer view() {
+            return view;
+        }
+
+        @Override
+        public RowBuffer copyTarget() {
+            return row;
+        }
     }
 
     /** @return a readable dump of every feature; allocates, so keep it off hot paths */

@@ -53,7 +53,7 @@ class CanonicalFormsTest {
     @Test
     void textThatIsNotACanonicalFormIsRefused() {
         assertThatThrownBy(() -> CanonicalForms.rowLayout("name=x;rowBytes=16"))
-            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("freshet.featureset.v1");
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("freshet.featureset.v2");
         String bad = SET.canonicalForm().replace(":COUNT:", ":NOT_A_KIND:");
         assertThatThrownBy(() -> CanonicalForms.features(bad)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("NOT_A_KIND");

@@ -19,14 +19,15 @@ import java.util.List;
  * apply events, and a derived feature (not part of the canonical form) is not in it.
  *
  * <pre>
- * freshet.featureset.v1;name=NAME;key=ENTITY:LONG|TEXT;
+ * freshet.featureset.v2;name=NAME;key=ENTITY:LONG|TEXT;
  *   f=NAME:KIND:w=LENGTH_MS/TILE_MS:filter=0|1:hl=MS:p=N;  (one per stored feature)  rowBytes=N
  * </pre>
  *
  * <p>Internal: not part of the public API. Stateless.
  */
 public final class CanonicalForms {
-    private static final String PREFIX = "freshet.featureset.v1;";
+    /** v2: the row layout of CompiledLayout with suffix accumulators and windowed arrays after the headers. */
+    private static final String PREFIX = "freshet.featureset.v2;";
 
     private CanonicalForms() {
     }
@@ -99,8 +100,8 @@ public final class CanonicalForms {
 
     private static List<FeatureSpec> specs(String canonical) {
         if (!canonical.startsWith(PREFIX)) {
-            throw new IllegalArgumentException("not a canonical form of version v1 (does not start with " + PREFIX
-                + ")");
+            throw new IllegalArgumentException("not a canonical form of version v2 (does not start with " + PREFIX
+                + "): a v1 store was written by an earlier release with another row layout; rebuild it from Kafka");
         }
         List<FeatureSpec> out = new ArrayList<>();
         for (String part : canonical.split(";", -1)) {

@@ -53,6 +53,40 @@ public interface RowStore extends AutoCloseable {
     boolean readRow(CharSequence key, RowBuffer into);
 
     /**
+     * Shows the key's row to a visitor in place, when the engine can do so without a copy: the visitor reads only the
+     * parts of the row it needs (a served read of a large row touches a few cache lines, not all of them). The
+     * default copies a consistent image into {@link RowVisitor#copyTarget()} and visits that once.
+     *
+     * @param key numeric key
+     * @param visitor the reader; see {@link RowVisitor} for what it must tolerate
+     * @return false when the key has no row (the visitor was not called)
+     */
+    default boolean readRow(long key, RowVisitor visitor) {
+        RowBuffer copy = visitor.copyTarget();
+        if (!readRow(key, copy)) {
+            return false;
+        }
+        visitor.visit(copy);
+        return true;
+    }
+
+    /**
+     * Text-key variant of {@link #readRow(long, RowVisitor)}.
+     *
+     * @param key text key
+     * @param visitor the reader
+     * @return false when absent (or the key is longer than the store's key length)
+     */
+    default boolean readRow(CharSequence key, RowVisitor visitor) {
+        RowBuffer copy = visitor.copyTarget();
+        if (!readRow(key, copy)) {
+            return false;
+        }
+        visitor.visit(copy);
+        return true;
+    }
+
+    /**
      * @param shard shard index
      * @return its writer; the caller's thread becomes its only user
      */

@@ -50,7 +50,12 @@ public final class Accumulators {
                     } else {
                         row.putLong(off + 8, NO_EPOCH);
                         for (int t = 0; t < l.tiles[i]; t++) {
-                            reset(l, row, i, off + 16 + t * l.accBytes[i]);
+                            reset(l, row, i, l.tileOffset[i] + t * l.accBytes[i]);
+                        }
+                        if (l.suffixOffset[i] >= 0) {
+                            for (int t = 0; t < l.tiles[i]; t++) {
+                                reset(l, row, i, l.suffixOffset[i] + t * l.accBytes[i]);
+                            }
                         }
                     }
                     break;
@@ -86,6 +91,57 @@ public final class Accumulators {
             default:
                 row.putLong(acc, 0);
                 break;
+        }
+    }
+
+    /**
+     * Writes {@code a + b} (the combine of the feature's kind: sum, or min, or max; mean adds both fields) into
+     * {@code dst}; {@code dst} may be {@code a} or {@code b}. Count and mean counts are exact; a sum rounds once per
+     * combine, as the read of the tiles it replaces did.
+     *
+     * @param l the layout
+     * @param row the row
+     * @param i feature index (count, sum, min, max or mean)
+     * @param dst target accumulator offset
+     * @param a first accumulator offset
+     * @param b second accumulator offset
+     */
+    static void combine(CompiledLayout l, RowBuffer row, int i, int dst, int a, int b) {
+        switch (l.kind[i]) {
+            case K_COUNT:
+                row.putLong(dst, row.getLong(a) + row.getLong(b));
+                break;
+            case K_SUM:
+                row.putDouble(dst, row.getDouble(a) + row.getDouble(b));
+                break;
+            case K_MIN:
+                row.putDouble(dst, Math.min(row.getDouble(a), row.getDouble(b)));
+                break;
+            case K_MAX:
+                row.putDouble(dst, Math.max(row.getDouble(a), row.getDouble(b)));
+                break;
+            case K_MEAN:
+                row.putDouble(dst, row.getDouble(a) + row.getDouble(b));
+                row.putLong(dst + 8, row.getLong(a + 8) + row.getLong(b + 8));
+                break;
+            default:
+                throw new IllegalStateException("no combine for kind " + l.kinds[i]);
+        }
+    }
+
+    /**
+     * Copies one accumulator of a feature with suffixes (8 or 16 bytes).
+     *
+     * @param l the layout
+     * @param row the row
+     * @param i feature index
+     * @param dst target accumulator offset
+     * @param src source accumulator offset
+     */
+    static void copy(CompiledLayout l, RowBuffer row, int i, int dst, int src) {
+        row.putLong(dst, row.getLong(src));
+        if (l.accBytes[i] == 16) {
+            row.putLong(dst + 8, row.getLong(src + 8));
         }
     }
 

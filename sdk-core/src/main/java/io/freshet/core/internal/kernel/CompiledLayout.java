@@ -11,10 +11,10 @@ import java.util.function.ToLongFunction;
  * {@link RowReadKernel}, {@link Accumulators}) index these arrays; they never look up a name or iterate a collection.
  *
  * <pre>
- * Row (all offsets in bytes, little-endian, 8-byte aligned):
+ * Row (all offsets in bytes, little-endian, 8-byte aligned; canonical form v2):
  *   0  lastApplyMs      long   applying clock at the last update (TTL, staleness)
  *   8  maxEventTimeMs   long   newest event time applied to the row
- *  16  feature blocks, in declaration order (derived features have none):
+ *  16  feature headers, in declaration order (derived features have none):
  *      +0 eventTimeMs   long   newest event time applied to this feature; NO_TIME when none
  *      +8 state, by kind:
  *         LATEST          value double
@@ -23,9 +23,17 @@ import java.util.function.ToLongFunction;
  *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
  *         DECAYED_*       value double, decayed to eventTimeMs
  *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX: one accumulator (below)
- *         windowed ones:  maxEpoch long (NO_EPOCH when none), then n accumulators, tile epoch e in slot e mod n
- *      accumulators: COUNT count long | SUM sum double | MIN, MAX value double (+inf/-inf when empty)
- *                    | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
+ *         windowed ones:  maxEpoch long (NO_EPOCH when none); their arrays follow all headers
+ *   then, per windowed aggregate in declaration order, at tileOffset[i]:
+ *         n tile accumulators, tile epoch e in slot e mod n
+ *         COUNT, SUM, MIN, MAX, MEAN only, at suffixOffset[i]: n suffix accumulators, same slots: the slot of epoch
+ *         e (maxEpoch - n < e < maxEpoch) holds tile(e) + tile(e + 1) + ... + tile(maxEpoch - 1), so a read at or
+ *         after maxEpoch combines two accumulators, not n (the slot of maxEpoch itself is unused)
+ *   accumulators: COUNT count long | SUM sum double | MIN, MAX value double (+inf/-inf when empty)
+ *                 | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
+ *
+ * Headers first: a read needs every header but one or two accumulators of each array, so it touches a few cache
+ * lines of a row of several KB.
  * </pre>
  *
  * <p>Kind ids: {@link #kind} holds {@link #kindId}, which is {@code FeatureKind.ordinal()} for every kind that has
@@ -72,6 +80,10 @@ public final class CompiledLayout {
     public final long[] tileMs;
     /** Bytes per accumulator. */
     public final int[] accBytes;
+    /** Row offset of a windowed aggregate's first tile accumulator, -1 for other features. */
+    public final int[] tileOffset;
+    /** Row offset of the first suffix accumulator, -1 for a feature without suffixes. */
+    public final int[] suffixOffset;
     /** ln(2) / halfLifeMs for decayed kinds. */
     public final double[] decayPerMs;
     /** LAST_N capacity or HyperLogLog precision. */
@@ -145,6 +157,8 @@ public final class CompiledLayout {
         tiles = c.tiles;
         tileMs = c.tileMs;
         accBytes = c.accBytes;
+        suffixOffset = c.suffixOffset;
+        tileOffset = c.tileOffset;
         decayPerMs = c.decayPerMs;
         param = c.param;
         inputA = c.inputA;

@@ -1,5 +1,6 @@
 package io.freshet.core.internal.kernel;
 
+import static io.freshet.core.internal.kernel.CompiledLayout.K_COUNT;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_COUNT;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DISTINCT;
@@ -7,7 +8,10 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.MAX_ROW_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_HEADER_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.kindId;
@@ -36,6 +40,8 @@ public final class LayoutCompiler {
     final int[] tiles;
     final long[] tileMs;
     final int[] accBytes;
+    final int[] suffixOffset;
+    final int[] tileOffset;
     final double[] decayPerMs;
     final int[] param;
     final int[] inputA;
@@ -70,6 +76,8 @@ public final class LayoutCompiler {
         tiles = new int[n];
         tileMs = new long[n];
         accBytes = new int[n];
+        suffixOffset = new int[n];
+        tileOffset = new int[n];
         decayPerMs = new double[n];
         param = new int[n];
         inputA = new int[n];
@@ -99,6 +107,7 @@ public final class LayoutCompiler {
             slot[i] = slots;
             width[i] = f.kind == FeatureKind.LAST_N ? f.param : 1;
             slots += width[i];
+            suffixOffset[i] = -1;
             if (!f.kind.isStored()) {
                 offset[i] = -1;
                 continue;
@@ -106,7 +115,21 @@ public final class LayoutCompiler {
             storedCount++;
             offset[i] = (int) Math.min(off, Integer.MAX_VALUE);
             accBytes[i] = accumulatorBytes(kind[i], param[i]);
-            off += 8 + stateBytes(i);
+            off += 8 + headerStateBytes(i);
+        }
+        // The windowed arrays go after every feature's header, so that a read, which needs the headers of all
+        // features but only one or two accumulators of each array, touches few cache lines of a large row.
+        for (int i = 0; i < n; i++) {
+            tileOffset[i] = -1;
+            if (offset[i] < 0 || !isWindowedAggregate(i)) {
+                continue;
+            }
+            tileOffset[i] = (int) Math.min(off, Integer.MAX_VALUE);
+            off += (long) tiles[i] * accBytes[i];
+            if (hasSuffixes(kind[i], tiles[i])) {
+                suffixOffset[i] = (int) Math.min(off, Integer.MAX_VALUE);
+                off += (long) tiles[i] * accBytes[i];
+            }
         }
         if (off > MAX_ROW_BYTES) {
             throw new FeatureDefinitionException("set=" + setName + " compiles to rowBytes=" + off
@@ -132,6 +155,15 @@ public final class LayoutCompiler {
         throw new IllegalStateException("unknown input " + name);
     }
 
+    /**
+     * Whether a feature keeps suffix aggregates beside its tiles: the windowed kinds whose combine is cheap and exact
+     * enough (count, sum, min, max, mean). Distinct keeps tiles only: its suffixes would cost 2^p bytes per tile and
+     * a merge of every register per tile rotation.
+     */
+    static boolean hasSuffixes(int k, int tileCount) {
+        return tileCount > 0 && (k == K_COUNT || k == K_SUM || k == K_MIN || k == K_MAX || k == K_MEAN);
+    }
+
     private static int accumulatorBytes(int k, int p) {
         switch (k) {
             case K_MEAN:
@@ -143,7 +175,22 @@ public final class LayoutCompiler {
         }
     }
 
-    private long stateBytes(int i) {
+    private boolean isWindowedAggregate(int i) {
+        switch (kind[i]) {
+            case K_LATEST:
+            case K_FIRST_SEEN:
+            case K_DECAYED_COUNT:
+            case K_DECAYED_SUM:
+            case K_LAST_SEEN:
+            case K_LAST_N:
+                return false;
+            default:
+                return tiles[i] > 0;
+        }
+    }
+
+    /** Bytes after a feature's event time in its header; a windowed aggregate's arrays are not in it. */
+    private long headerStateBytes(int i) {
         switch (kind[i]) {
             case K_LATEST:
             case K_FIRST_SEEN:
@@ -155,7 +202,8 @@ public final class LayoutCompiler {
             case K_LAST_N:
                 return 8 + 16L * param[i];
             default:
-                return tiles[i] == 0 ? accBytes[i] : 8 + (long) tiles[i] * accBytes[i];
+                // A lifetime aggregate's accumulator; a windowed one's maxEpoch.
+                return tiles[i] == 0 ? accBytes[i] : 8;
         }
     }
 }

@@ -42,6 +42,12 @@ public final class RowReadKernel {
     private final long[] timesMs;
     private final int[] sizes;
     private int rangeFirstSlot;
+    /** Set by {@link #suffixRange}: ring slot of the newest tile (-1: nothing live) and of the suffix (-1: none). */
+    private int newestSlot;
+    private int suffixSlot;
+    private long slotEpoch = NO_EPOCH;
+    private int slotRing;
+    private int slotValue;
     private final TileRing ring = new TileRing();
     private final ExpCache expCache = new ExpCache();
 
@@ -196,11 +202,65 @@ public final class RowReadKernel {
         return (int) (hi - lo + 1);
     }
 
+    /**
+     * For a feature with suffixes read at or after its newest tile: sets {@link #newestSlot} and
+     * {@link #suffixSlot} and returns true; the window is then tile(newestSlot), plus suffix(suffixSlot) when
+     * suffixSlot >= 0. False sends the caller to the tile scan: no suffixes, no tile yet (the scan gives the empty
+     * value), or a read older than the newest tile, whose window ends before it and so is not a suffix.
+     */
+    private boolean suffixRange(RowBuffer src, int i, int off, long r) {
+        if (l.suffixOffset[i] < 0) {
+            return false;
+        }
+        final long maxEpoch = src.getLong(off + 8);
+        if (maxEpoch == NO_EPOCH) {
+            return false;
+        }
+        final int n = l.tiles[i];
+        final long readEpoch = ring.cachedEpochOf(r, l.tileMs[i]);
+        if (readEpoch < maxEpoch) {
+            return false;
+        }
+        // Tiles behind the newest one that the read still covers: 0 .. n - 1, or negative when none is live.
+        final long older = maxEpoch - (readEpoch - n + 1);
+        if (older < 0) {
+            newestSlot = -1;
+            suffixSlot = -1;
+            return true;
+        }
+        final int slot = slotOf(maxEpoch, n);
+        newestSlot = slot;
+        if (older == 0) {
+            suffixSlot = -1;
+        } else {
+            int s = slot - (int) older;
+            suffixSlot = s < 0 ? s + n : s;
+        }
+        return true;
+    }
+
+    /** {@code floorMod(epoch, n)}, remembered for the last pair: the windows of a set often share both. */
+    private int slotOf(long epoch, int n) {
+        if (epoch != slotEpoch || n != slotRing) {
+            slotEpoch = epoch;
+            slotRing = n;
+            slotValue = (int) Math.floorMod(epoch, (long) n);
+        }
+        return slotValue;
+    }
+
     private long windowCount(RowBuffer src, int i, int off, long r) {
+        if (suffixRange(src, i, off, r)) {
+            if (newestSlot < 0) {
+                return 0;
+            }
+            long total = src.getLong(l.tileOffset[i] + newestSlot * 8);
+            return suffixSlot < 0 ? total : total + src.getLong(l.suffixOffset[i] + suffixSlot * 8);
+        }
         final int count = liveTiles(src, i, off, r);
         final int first = rangeFirstSlot;
         final int end = Math.min(l.tiles[i], first + count);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         long total = 0;
         for (int s = first; s < end; s++) {
             total += src.getLong(base + s * 8);
@@ -212,10 +272,17 @@ public final class RowReadKernel {
     }
 
     private double windowSum(RowBuffer src, int i, int off, long r) {
+        if (suffixRange(src, i, off, r)) {
+            if (newestSlot < 0) {
+                return 0;
+            }
+            double newest = src.getDouble(l.tileOffset[i] + newestSlot * 8);
+            return suffixSlot < 0 ? newest : src.getDouble(l.suffixOffset[i] + suffixSlot * 8) + newest;
+        }
         final int count = liveTiles(src, i, off, r);
         final int first = rangeFirstSlot;
         final int end = Math.min(l.tiles[i], first + count);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         double total = 0;
         for (int s = first; s < end; s++) {
             total += src.getDouble(base + s * 8);
@@ -227,11 +294,23 @@ public final class RowReadKernel {
     }
 
     private double windowExtreme(RowBuffer src, int i, int off, long r) {
+        if (suffixRange(src, i, off, r)) {
+            final boolean min = l.kind[i] == K_MIN;
+            if (newestSlot < 0) {
+                return min ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+            }
+            double newest = src.getDouble(l.tileOffset[i] + newestSlot * 8);
+            if (suffixSlot < 0) {
+                return newest;
+            }
+            double older = src.getDouble(l.suffixOffset[i] + suffixSlot * 8);
+            return min ? Math.min(older, newest) : Math.max(older, newest);
+        }
         final int count = liveTiles(src, i, off, r);
         final int first = rangeFirstSlot;
         final int end = Math.min(l.tiles[i], first + count);
         final int rest = count - (end - first);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         if (l.kind[i] == K_MIN) {
             double m = Double.POSITIVE_INFINITY;
             for (int s = first; s < end; s++) {
@@ -258,11 +337,23 @@ public final class RowReadKernel {
         if (l.tiles[i] == 0) {
             sum = src.getDouble(off + 8);
             count = src.getLong(off + 16);
+        } else if (suffixRange(src, i, off, r)) {
+            sum = 0;
+            if (newestSlot >= 0) {
+                final int newest = l.tileOffset[i] + newestSlot * 16;
+                sum = src.getDouble(newest);
+                count = src.getLong(newest + 8);
+                if (suffixSlot >= 0) {
+                    final int older = l.suffixOffset[i] + suffixSlot * 16;
+                    sum = src.getDouble(older) + sum;
+                    count += src.getLong(older + 8);
+                }
+            }
         } else {
             final int tiles = liveTiles(src, i, off, r);
             final int first = rangeFirstSlot;
             final int end = Math.min(l.tiles[i], first + tiles);
-            final int base = off + 16;
+            final int base = l.tileOffset[i];
             sum = 0;
             for (int s = first; s < end; s++) {
                 sum += src.getDouble(base + s * 16);
@@ -286,7 +377,7 @@ public final class RowReadKernel {
             estimate = HyperLogLog.estimate(src, off + 8, 0, 0, 1, 1, l.param[i]);
         } else {
             int count = liveTiles(src, i, off, r);
-            estimate = HyperLogLog.estimate(src, off + 16, l.accBytes[i], rangeFirstSlot, count, l.tiles[i],
+            estimate = HyperLogLog.estimate(src, l.tileOffset[i], l.accBytes[i], rangeFirstSlot, count, l.tiles[i],
                 l.param[i]);
         }
         setDouble(i, estimate, ft);

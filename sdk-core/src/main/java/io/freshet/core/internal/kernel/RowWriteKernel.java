@@ -31,6 +31,8 @@ public final class RowWriteKernel {
     private final int[] stored;
     private final TileRing ring = new TileRing();
     private final ExpCache expCache = new ExpCache();
+    /** Set by {@link #tileFor}: the newest epoch whose suffix the current event changes, NO_EPOCH for none. */
+    private long suffixesFrom = NO_EPOCH;
 
     RowWriteKernel(CompiledLayout layout) {
         this.l = layout;
@@ -96,6 +98,9 @@ public final class RowWriteKernel {
                         continue;
                     }
                     Accumulators.accumulate(l, row, i, acc, values[k], ids[k]);
+                    if (l.tiles[i] != 0 && suffixesFrom != NO_EPOCH) {
+                        rebuildSuffixes(row, i, off, suffixesFrom);
+                    }
                     break;
             }
             if (t > featureTime) {
@@ -105,17 +110,27 @@ public final class RowWriteKernel {
         return result;
     }
 
-    /** Returns the offset of the accumulator for time t (validated non-negative), advancing the ring; -1 when late. */
+    /**
+     * Returns the offset of the accumulator for time t (validated non-negative), advancing the ring; -1 when late.
+     * Sets {@link #suffixesFrom} for a feature with suffixes: the newest epoch whose suffix the event changes (the
+     * tile before the new newest one after an advance, the event's own tile when it is older than the newest), or
+     * NO_EPOCH when only the newest tile changes, which no suffix covers: the common case stays O(1).
+     */
     private int tileFor(RowBuffer row, int i, int off, long t) {
         final int n = l.tiles[i];
         final long tileMs = l.tileMs[i];
         final long e = ring.cachedEpochOf(t, tileMs);
         final long maxEpoch = row.getLong(off + 8);
-        final int base = off + 16;
+        final int base = l.tileOffset[i];
         final int accBytes = l.accBytes[i];
+        final boolean suffixes = l.suffixOffset[i] >= 0;
+        suffixesFrom = NO_EPOCH;
         if (maxEpoch == NO_EPOCH) {
             row.putLong(off + 8, e);
         } else if (e > maxEpoch) {
+            if (suffixes) {
+                suffixesFrom = e - 1;
+            }
             // Tiles the ring moves over are expired: reset them now, at most n of them. One modulo, then a wrapping
             // index: a row idle for a whole window resets all n tiles, and a 64-bit division per tile cost more
             // than the resets themselves.
@@ -130,9 +145,38 @@ public final class RowWriteKernel {
             row.putLong(off + 8, e);
         } else if (e <= maxEpoch - n) {
             return -1;
+        } else if (suffixes && e < maxEpoch) {
+            suffixesFrom = e;
         }
         // e >= 0 here (event times are validated non-negative), so % is the ring's mod.
         return base + (int) (e % n) * accBytes;
+    }
+
+    /**
+     * Recomputes the suffix accumulators of epochs {@code from} down to the oldest live one from the tiles:
+     * suffix(maxEpoch - 1) = tile(maxEpoch - 1), suffix(e) = tile(e) + suffix(e + 1). Recomputed rather than
+     * patched, so that the suffixes are always the same function of the tiles, whatever order the events came in.
+     */
+    private void rebuildSuffixes(RowBuffer row, int i, int off, long from) {
+        final int n = l.tiles[i];
+        final long maxEpoch = row.getLong(off + 8);
+        final int accBytes = l.accBytes[i];
+        final int tiles = l.tileOffset[i];
+        final int suffixes = l.suffixOffset[i];
+        final long oldest = maxEpoch - n + 1;
+        int slot = (int) Math.floorMod(from, (long) n);
+        for (long e = from; e >= oldest; e--) {
+            if (e == maxEpoch - 1) {
+                Accumulators.copy(l, row, i, suffixes + slot * accBytes, tiles + slot * accBytes);
+            } else {
+                int next = slot + 1 == n ? 0 : slot + 1;
+                Accumulators.combine(l, row, i, suffixes + slot * accBytes, tiles + slot * accBytes,
+                    suffixes + next * accBytes);
+            }
+            if (--slot < 0) {
+                slot = n - 1;
+            }
+        }
     }
 
     private void applyDecayed(RowBuffer row, int off, double decayPerMs, long refTime, long t, double w) {

@@ -7,6 +7,7 @@ import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
+import io.freshet.core.spi.RowVisitor;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
@@ -335,6 +336,76 @@ final class Shard {
                     && Utf8.equals(key, rowMem, a + TableFormat.S_KEY + 8, utf8Length);
                 if (match) {
                     copyRow(a + rowOffset, into, rowBytes);
+                }
+                VarHandle.acquireFence();
+                if (MEMORY.getLong(versionMem, va) != v) {
+                    return BUSY;
+                }
+                if (match) {
+                    return FOUND;
+                }
+            }
+            p = next(p);
+        }
+        return ABSENT;
+    }
+
+    /**
+     * {@link #readLong} that shows the row to a visitor in place instead of copying it: the visitor runs between the
+     * two version loads, so a row a writer changed meanwhile is visited again by the caller's retry (BUSY).
+     */
+    int visitLong(long key, long hash, RowVisitor visitor) {
+        long p = home((int) (hash >>> 32), entries);
+        for (long probes = 0; probes < entries; probes++) {
+            int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
+            if (e == 0) {
+                return ABSENT;
+            }
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                long va = versionAddress(slot);
+                long a = slotAddress(slot);
+                long v = MEMORY.getLongVolatile(versionMem, va);
+                if ((v & 1) != 0) {
+                    return BUSY;
+                }
+                boolean match = MEMORY.getLong(rowMem, a + TableFormat.S_KEY) == key;
+                if (match) {
+                    visitor.visit(visitor.view().wrap(rowMem, a + rowOffset, rowBytes));
+                }
+                VarHandle.acquireFence();
+                if (MEMORY.getLong(versionMem, va) != v) {
+                    return BUSY;
+                }
+                if (match) {
+                    return FOUND;
+                }
+            }
+            p = next(p);
+        }
+        return ABSENT;
+    }
+
+    /** {@link #readText} that shows the row to a visitor in place (see {@link #visitLong}). */
+    int visitText(CharSequence key, int utf8Length, long hash, RowVisitor visitor) {
+        long p = home((int) (hash >>> 32), entries);
+        for (long probes = 0; probes < entries; probes++) {
+            int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
+            if (e == 0) {
+                return ABSENT;
+            }
+            if (tagMatches(e, hash)) {
+                long slot = slotOf(e);
+                long va = versionAddress(slot);
+                long a = slotAddress(slot);
+                long v = MEMORY.getLongVolatile(versionMem, va);
+                if ((v & 1) != 0) {
+                    return BUSY;
+                }
+                boolean match = MEMORY.getInt(rowMem, a + TableFormat.S_KEY) == utf8Length
+                    && Utf8.equals(key, rowMem, a + TableFormat.S_KEY + 8, utf8Length);
+                if (match) {
+                    visitor.visit(visitor.view().wrap(rowMem, a + rowOffset, rowBytes));
                 }
                 VarHandle.acquireFence();
                 if (MEMORY.getLong(versionMem, va) != v) {

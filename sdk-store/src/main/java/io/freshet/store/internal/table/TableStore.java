@@ -10,6 +10,7 @@ import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.RowVisitor;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.internal.MetaBackedStore;
 import io.freshet.store.internal.MetaFile;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The table engine's {@link RowStore}: one {@link Shard} sub-table per shard in a memory-mapped data file
@@ -670,6 +672,11 @@ public final class TableStore extends MetaBackedStore {
     public boolean readRow(long key, RowBuffer into) {
         checkOpen();
         checkTarget(into);
+        return readLong(key, into, null);
+    }
+
+    /** The read of a long key into a buffer ({@code visitor == null}) or through a visitor, across generations. */
+    private boolean readLong(long key, RowBuffer into, RowVisitor visitor) {
         final long hash = Keys.hash(key);
         final int si = shardIndex(hash);
         long deadline = 0;
@@ -682,18 +689,18 @@ public final class TableStore extends MetaBackedStore {
                     refresh(g);
                     r = Shard.BUSY;
                 } else if (g.previous == null) {
-                    r = readLongIn(s, key, hash, into);
+                    r = readLongIn(s, key, hash, into, visitor);
                 } else {
                     long state = s.growState();
                     Shard old = g.previous.shards[si];
                     if (state == TableFormat.GROW_NOT_STARTED) {
-                        r = readLongIn(old, key, hash, into);
+                        r = readLongIn(old, key, hash, into, visitor);
                     } else {
-                        r = readLongIn(s, key, hash, into);
+                        r = readLongIn(s, key, hash, into, visitor);
                         // The old shard is no longer written: what it holds is the key's row as of the moment the
                         // new shard was found without it.
                         if (r == Shard.ABSENT && state == TableFormat.GROW_MIGRATING) {
-                            r = readLongIn(old, key, hash, into);
+                            r = readLongIn(old, key, hash, into, visitor);
                         }
                     }
                 }
@@ -711,9 +718,9 @@ public final class TableStore extends MetaBackedStore {
     }
 
     /** One probe of one shard: FOUND, ABSENT (confirmed by an unchanged structure version) or BUSY. */
-    private static int readLongIn(Shard s, long key, long hash, RowBuffer into) {
+    private static int readLongIn(Shard s, long key, long hash, RowBuffer into, RowVisitor visitor) {
         long sv = s.structVersion();
-        int r = s.readLong(key, hash, into);
+        int r = visitor == null ? s.readLong(key, hash, into) : s.visitLong(key, hash, visitor);
         if (r == Shard.ABSENT) {
             VarHandle.acquireFence();
             if ((sv & 1) != 0 || s.structVersion() != sv) {
@@ -723,9 +730,9 @@ public final class TableStore extends MetaBackedStore {
         return r;
     }
 
-    private static int readTextIn(Shard s, CharSequence key, int len, long hash, RowBuffer into) {
+    private static int readTextIn(Shard s, CharSequence key, int len, long hash, RowBuffer into, RowVisitor visitor) {
         long sv = s.structVersion();
-        int r = s.readText(key, len, hash, into);
+        int r = visitor == null ? s.readText(key, len, hash, into) : s.visitText(key, len, hash, visitor);
         if (r == Shard.ABSENT) {
             VarHandle.acquireFence();
             if ((sv & 1) != 0 || s.structVersion() != sv) {
@@ -733,6 +740,27 @@ public final class TableStore extends MetaBackedStore {
             }
         }
         return r;
+    }
+
+    /**
+     * Evaluates the row where it lies, under its seqlock (see {@link RowVisitor}): a served read of a large row
+     * touches the cache lines its features need instead of copying all of them first.
+     */
+    @Override
+    public boolean readRow(long key, RowVisitor visitor) {
+        checkOpen();
+        return readLong(key, null, Objects.requireNonNull(visitor, "visitor"));
+    }
+
+    @Override
+    public boolean readRow(CharSequence key, RowVisitor visitor) {
+        checkOpen();
+        int len = Utf8.length(key, maxKeyBytes);
+        if (len < 0) {
+            return false;
+        }
+        return readText(key, len, null, Objects.requireNonNull(visitor, "visitor"));
+    }
     }
 
     @Override
@@ -743,6 +771,11 @@ public final class TableStore extends MetaBackedStore {
         if (len < 0) {
             return false;
         }
+        return readText(key, len, into, null);
+    }
+
+    /** The read of a text key into a buffer ({@code visitor == null}) or through a visitor, across generations. */
+    private boolean readText(CharSequence key, int len, RowBuffer into, RowVisitor visitor) {
         final long hash = Keys.hash(key);
         final int si = shardIndex(hash);
         long deadline = 0;
@@ -755,16 +788,16 @@ public final class TableStore extends MetaBackedStore {
                     refresh(g);
                     r = Shard.BUSY;
                 } else if (g.previous == null) {
-                    r = readTextIn(s, key, len, hash, into);
+                    r = readTextIn(s, key, len, hash, into, visitor);
                 } else {
                     long state = s.growState();
                     Shard old = g.previous.shards[si];
                     if (state == TableFormat.GROW_NOT_STARTED) {
-                        r = readTextIn(old, key, len, hash, into);
+                        r = readTextIn(old, key, len, hash, into, visitor);
                     } else {
-                        r = readTextIn(s, key, len, hash, into);
+                        r = readTextIn(s, key, len, hash, into, visitor);
                         if (r == Shard.ABSENT && state == TableFormat.GROW_MIGRATING) {
-                            r = readTextIn(old, key, len, hash, into);
+                            r = readTextIn(old, key, len, hash, into, visitor);
                         }
                     }
                 }
