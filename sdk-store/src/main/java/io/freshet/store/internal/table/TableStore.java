@@ -761,7 +761,6 @@ public final class TableStore extends MetaBackedStore {
         }
         return readText(key, len, null, Objects.requireNonNull(visitor, "visitor"));
     }
-    }
 
     @Override
     public boolean readRow(CharSequence key, RowBuffer into) {
