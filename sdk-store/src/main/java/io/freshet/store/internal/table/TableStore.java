@@ -303,6 +303,48 @@ public final class TableStore extends MetaBackedStore {
         }
     }
 
+    @Override
+    public long prefetchRows(long[] keys, int from, int count) {
+        checkOpen();
+        long v = 0;
+        try {
+            // Two passes: the index entries of every key are independent loads, so their misses overlap; the second
+            // pass finds them in cache and issues the row loads of every key, which overlap in turn.
+            for (int i = from; i < from + count; i++) {
+                long hash = Keys.hash(keys[i]);
+                v += shards[shardIndex(hash)].touchEntry(hash);
+            }
+            for (int i = from; i < from + count; i++) {
+                long hash = Keys.hash(keys[i]);
+                Shard s = shards[shardIndex(hash)];
+                v += s.touchSlot(s.touchEntry(hash), hash);
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+        return v;
+    }
+
+    @Override
+    public long prefetchRows(CharSequence[] keys, int from, int count) {
+        checkOpen();
+        long v = 0;
+        try {
+            for (int i = from; i < from + count; i++) {
+                long hash = Keys.hash(keys[i]);
+                v += shards[shardIndex(hash)].touchEntry(hash);
+            }
+            for (int i = from; i < from + count; i++) {
+                long hash = Keys.hash(keys[i]);
+                Shard s = shards[shardIndex(hash)];
+                v += s.touchSlot(s.touchEntry(hash), hash);
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+        return v;
+    }
+
     private void checkTarget(RowBuffer into) {
         if (into.lengthBytes() < rowBytes) {
             throw new IllegalArgumentException("target row of lengthBytes=" + into.lengthBytes() + " < rowSizeBytes="
