@@ -186,4 +186,22 @@ public class CoreKernelBenchmark {
         System.arraycopy(row, 0, s.target, 0, row.length);
         return s.target;
     }
+
+    /**
+     * The on-heap peer of {@link #apply}: get of a pre-boxed key plus four counters incremented in place (the update
+     * of {@code StoreBenchmark}'s {@code chm} baseline), what a map of plain counters costs per event. The latency
+     * guard ({@link LatencyGuard}) runs {@code apply} beside it.
+     *
+     * @param s state
+     * @return one updated counter
+     */
+    @Benchmark
+    public long chmUpdate(MapState s) {
+        long[] row = s.map.get(s.key);
+        row[1]++;
+        row[2]++;
+        row[3]++;
+        row[4]++;
+        return row[1];
+    }
 }

@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.openjdk.jmh.annotations.AuxCounters;
+import org.jctools.queues.atomic.SpscAtomicArrayQueue;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -290,6 +291,58 @@ public class DecodeHandOffBenchmark {
         long offset = slot.offset();
         s.ring.release(slot);
         n.handedOff++;
+        return offset;
+    }
+
+    /**
+     * The peer of {@link #decode}: the same record's key and time read straight from its value bytes, and a shard
+     * from a multiplicative hash, with no decoder, flyweight or feature-set extractor. The latency guard
+     * ({@link LatencyGuard}) runs {@code decode} beside it.
+     *
+     * @param s state
+     * @return the shard, consumed by JMH
+     */
+    @Benchmark
+    public int decodeBare(DecodeState s) {
+        byte[] v = s.records[s.next++ & (RECORDS - 1)].value();
+        long key = (long) BIG_ENDIAN_LONG.get(v, 0);
+        long time = (long) BIG_ENDIAN_LONG.get(v, 8);
+        return (int) ((key * 0x9E3779B97F4A7C15L) >>> 62) ^ (int) time;
+    }
+
+    /** Two bare SPSC queues of pre-allocated holders, one of full and one of free ones, used from one thread. */
+    @State(Scope.Thread)
+    public static class QueueState {
+        SpscAtomicArrayQueue<long[]> full;
+        SpscAtomicArrayQueue<long[]> free;
+        long offset;
+
+        /** Builds the queues and the holders. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            full = new SpscAtomicArrayQueue<>(256);
+            free = new SpscAtomicArrayQueue<>(256);
+            for (int i = 0; i < 256; i++) {
+                free.offer(new long[1]);
+            }
+        }
+    }
+
+    /**
+     * The peer of {@link #handOffRoundTrip}: the same claim, publish, poll, release protocol on two bare JCTools SPSC
+     * queues holding {@code long[1]} holders instead of slots. The latency guard runs the round trip beside it.
+     *
+     * @param s state
+     * @return the polled holder's offset
+     */
+    @Benchmark
+    public long queueRoundTrip(QueueState s) {
+        long[] holder = s.free.relaxedPoll();
+        holder[0] = s.offset++;
+        s.full.offer(holder);
+        long[] polled = s.full.relaxedPoll();
+        long offset = polled[0];
+        s.free.offer(polled);
         return offset;
     }
 }

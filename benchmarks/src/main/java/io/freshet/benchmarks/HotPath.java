@@ -14,6 +14,10 @@ import java.lang.annotation.Target;
  *
  * <p>Allocation is deterministic, so this check cannot flake the way a timing assertion would; the benchmark itself
  * must be written so that its own harness code does not allocate either (pre-built events, pre-boxed keys).
+ *
+ * <p>Time is guarded as a ratio only: {@link LatencyGuard} runs each such benchmark beside its peer in one JVM (a pair
+ * in {@link LatencyPairs}) and fails the build when the ratio exceeds twice its committed baseline; a benchmark marked
+ * here without a pair fails the build too.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -12,6 +12,17 @@ import java.util.Objects;
  * {@code FeaturePipeline.reader(set)} or use {@link FeatureTestDriver}'s.
  */
 public final class FeatureReader {
+    /**
+     * Keys whose memory a batch read reads ahead together, as the applier groups its records: eight rows of the
+     * 16-feature set are ~20 KB, which stay in the core's caches until their reads copy them.
+     */
+    static final int READ_AHEAD_KEYS = 8;
+    /** A value the read-ahead is compared with, so that the JIT keeps its loads; reaching it by chance is harmless. */
+    private static final long READ_AHEAD_SENTINEL = 0x5EED_F00D_CAFE_BEEFL;
+    /** Written only when a read-ahead returns {@link #READ_AHEAD_SENTINEL}. */
+    @SuppressWarnings("unused")
+    private static volatile long readAheadSink;
+
     private final FeatureSet<?> set;
     private final RowStore store;
     private final EpochClock clock;
@@ -54,6 +65,95 @@ public final class FeatureReader {
         check(into, KeyType.TEXT);
         into.prepareRead(clock.nowMs(), staleAfterMs);
         return finish(into, store.readRow(key, into.evaluator));
+    }
+
+    /**
+     * Reads the vectors of several numeric keys at once: {@code into[i]} receives exactly what
+     * {@link #read(long, FeatureVector) read(keys[i], into[i])} gives (values and status; a key with no row reads
+     * MISSING). The store reads the index entries and rows of each group of up to eight keys ahead before they are
+     * read, so that their cache misses overlap instead of following one another: on a large store a batch of eight
+     * costs far less than eight single reads.
+     *
+     * <p>Thread-safe like the single read; allocates nothing. Duplicate keys are allowed.
+     *
+     * @param keys numeric entity keys
+     * @param into the caller's vectors of this set, one per key (extra vectors are left as they are)
+     * @return how many of the keys have a row
+     * @throws IllegalArgumentException when the set has a TEXT key, when {@code into} holds fewer vectors than there
+     *     are keys, or when a vector is of another set (nothing is read then)
+     * @throws NullPointerException when an argument or a vector is null
+     */
+    public int read(long[] keys, FeatureVector[] into) {
+        Objects.requireNonNull(keys, "keys can't be null");
+        checkBatch(into, keys.length, KeyType.LONG);
+        int found = 0;
+        for (int from = 0; from < keys.length; from += READ_AHEAD_KEYS) {
+            int end = Math.min(keys.length, from + READ_AHEAD_KEYS);
+            consume(store.prefetchRows(keys, from, end - from));
+            for (int i = from; i < end; i++) {
+                if (read(keys[i], into[i])) {
+                    found++;
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Text-key variant of {@link #read(long[], FeatureVector[])}: {@code into[i]} receives exactly what
+     * {@link #read(CharSequence, FeatureVector) read(keys[i], into[i])} gives.
+     *
+     * @param keys text entity keys
+     * @param into the caller's vectors of this set, one per key
+     * @return how many of the keys have a row
+     * @throws IllegalArgumentException when the set has a LONG key, when {@code into} holds fewer vectors than there
+     *     are keys, or when a vector is of another set (nothing is read then)
+     * @throws NullPointerException when an argument, a key or a vector is null
+     */
+    public int read(CharSequence[] keys, FeatureVector[] into) {
+        Objects.requireNonNull(keys, "keys can't be null");
+        checkBatch(into, keys.length, KeyType.TEXT);
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] == null) {
+                throw new NullPointerException("keys[" + i + "] is null: every key of a batch needs a value");
+            }
+        }
+        int found = 0;
+        for (int from = 0; from < keys.length; from += READ_AHEAD_KEYS) {
+            int end = Math.min(keys.length, from + READ_AHEAD_KEYS);
+            consume(store.prefetchRows(keys, from, end - from));
+            for (int i = from; i < end; i++) {
+                if (read(keys[i], into[i])) {
+                    found++;
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Checks a whole batch before any of it is read, so that a bad vector leaves every vector as it was. */
+    private void checkBatch(FeatureVector[] into, int keyCount, KeyType keyTypeOfCall) {
+        Objects.requireNonNull(into, "into can't be null");
+        if (keyType != keyTypeOfCall) {
+            throw wrongKeyType();
+        }
+        if (into.length < keyCount) {
+            throw new IllegalArgumentException("into.length=" + into.length + " < keys.length=" + keyCount
+                + ": pass one vector per key (set.newVector())");
+        }
+        for (int i = 0; i < keyCount; i++) {
+            if (into[i] == null) {
+                throw new NullPointerException("into[" + i + "] is null: pass one vector per key (set.newVector())");
+            }
+            check(into[i], keyTypeOfCall);
+        }
+    }
+
+    /** Keeps a read-ahead's loads alive: the JIT must compute the value to compare it. */
+    private static void consume(long readAhead) {
+        if (readAhead == READ_AHEAD_SENTINEL) {
+            readAheadSink = readAhead;
+        }
     }
 
     /**

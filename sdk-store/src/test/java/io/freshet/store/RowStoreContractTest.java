@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureVector;
+import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
 import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
+import io.freshet.core.VectorStatus;
 import io.freshet.core.Window;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
@@ -412,6 +417,109 @@ public abstract class RowStoreContractTest {
         apply(w, a, new Ev(1, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0);
         assertThat(r.readRow(1, row)).isTrue();
         assertThat(count(row, 0)).as("a reader sees the writer's later applies").isEqualTo(2);
+    }
+
+    @Test
+    void batchReadsGiveExactlyWhatSingleReadsGiveForPresentMissingAndRepeatedKeys() {
+        RowStore s = open(SET);
+        TestApplier<Ev> a = TestApplier.of(SET);
+        int topic = s.topicIndex("events");
+        for (int i = 0; i < 60; i++) {
+            long key = i % 20;
+            assertThat(apply(s, a, new Ev(key, null, T0 + i * 1000L, i * 0.5), topic, 0, i))
+                .isEqualTo(ShardWriter.BEGIN_OK);
+        }
+        // 21 keys: two full read-ahead groups and a partial one; present, missing (-1, 20, 999) and repeated keys.
+        long[] keys = {3, -1, 0, 19, 20, 3, 7, 999, 12, 12, 1, 2, 4, 5, 6, 8, 9, 10, 11, 13, 14};
+        FeatureReader reader = CoreInternals.newReader(SET, s, new ManualClock(T0 + 90_000));
+        FeatureVector[] batch = new FeatureVector[keys.length + 1];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = SET.newVector();
+        }
+        String untouched = batch[keys.length].toString();
+
+        int found = reader.read(keys, batch);
+
+        int expectedFound = 0;
+        for (int i = 0; i < keys.length; i++) {
+            FeatureVector single = SET.newVector();
+            if (reader.read(keys[i], single)) {
+                expectedFound++;
+            }
+            assertThat(batch[i].status()).as("key " + keys[i]).isEqualTo(single.status());
+            assertThat(batch[i].toString()).as("key " + keys[i]).isEqualTo(single.toString());
+            double[] b = new double[single.width()];
+            double[] o = new double[single.width()];
+            batch[i].copyTo(b);
+            single.copyTo(o);
+            assertThat(b).as("key " + keys[i]).containsExactly(o);
+        }
+        assertThat(found).isEqualTo(expectedFound).isEqualTo(keys.length - 3);
+        assertThat(batch[1].status()).isEqualTo(VectorStatus.MISSING);
+        assertThat(batch[0].getLong(SET.ref("c0"))).isEqualTo(3);
+        assertThat(batch[keys.length].toString()).isEqualTo(untouched);
+    }
+
+    @Test
+    void textBatchReadsGiveExactlyWhatSingleReadsGive() {
+        RowStore s = open(config(TEXT_SET).maxKeyBytes(16).build());
+        TestApplier<Ev> a = TestApplier.of(TEXT_SET);
+        String[] stored = {"alice", "bob", "zoë", "日本語キー", ""};
+        for (String k : stored) {
+            ShardWriter w = s.writer(s.shardOf(k));
+            a.prepare(new Ev(0, k, T0, 3), T0, T0);
+            assertThat(w.begin(k, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+            a.applyPrepared(w.row(), T0);
+            w.commit();
+        }
+        CharSequence[] keys = {"bob", "carol", new StringBuilder("zoë"), "x".repeat(17), "", "alice", "日本語キー",
+            "bob", "dave"};
+        FeatureReader reader = CoreInternals.newReader(TEXT_SET, s, new ManualClock(T0 + 1000));
+        FeatureVector[] batch = new FeatureVector[keys.length];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = TEXT_SET.newVector();
+        }
+
+        assertThat(reader.read(keys, batch)).isEqualTo(6);
+
+        for (int i = 0; i < keys.length; i++) {
+            FeatureVector single = TEXT_SET.newVector();
+            reader.read(keys[i], single);
+            assertThat(batch[i].status()).as(keys[i].toString()).isEqualTo(single.status());
+            assertThat(batch[i].toString()).as(keys[i].toString()).isEqualTo(single.toString());
+        }
+    }
+
+    @Test
+    void readAheadChangesNothingAndIsRefusedOnAClosedStore() {
+        RowStore s = open(SET);
+        TestApplier<Ev> a = TestApplier.of(SET);
+        int topic = s.topicIndex("events");
+        assertThat(apply(s, a, new Ev(5, null, T0, 1), topic, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+        RowBuffer before = RowBuffer.allocateHeap(SET.rowSizeBytes());
+        RowBuffer after = RowBuffer.allocateHeap(SET.rowSizeBytes());
+        assertThat(s.readRow(5, before)).isTrue();
+
+        s.prefetchRows(new long[] {5, 6, 5}, 0, 3);
+        s.prefetchRows(new long[] {1, 5, 9}, 1, 1);
+
+        assertThat(s.readRow(5, after)).isTrue();
+        assertThat(s.readRow(6, RowBuffer.allocateHeap(SET.rowSizeBytes()))).isFalse();
+        for (int off = 0; off < SET.rowSizeBytes(); off += 8) {
+            assertThat(after.getLong(off)).as("offset " + off).isEqualTo(before.getLong(off));
+        }
+        assertThat(s.size()).isEqualTo(1);
+        s.close();
+        if (engineReadsAhead()) {
+            assertThatThrownBy(() -> s.prefetchRows(new long[] {5}, 0, 1))
+                .isInstanceOfSatisfying(StoreException.class,
+                    e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CLOSED));
+        }
+    }
+
+    /** @return whether the engine implements {@link RowStore#prefetchRows} (else it is the SPI's no-op) */
+    protected boolean engineReadsAhead() {
+        return false;
     }
 
     @Test

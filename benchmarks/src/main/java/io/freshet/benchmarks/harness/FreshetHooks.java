@@ -130,7 +130,11 @@ final class FreshetHooks {
     }
 
     private static StoreConfig storeConfig(FeatureSet<?> set, Path dir, long capacity) {
-        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(capacity).shards(1)
+        return storeConfig(set, dir, capacity, 1);
+    }
+
+    private static StoreConfig storeConfig(FeatureSet<?> set, Path dir, long capacity, int shards) {
+        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(capacity).shards(shards)
             .build();
     }
 
@@ -144,6 +148,15 @@ final class FreshetHooks {
      */
     static Map<String, Object> ingest(String bootstrap, String topic, long records, int keys, int queueCapacity)
         throws Exception {
+        return ingest(bootstrap, topic, records, keys, queueCapacity, 1, 1);
+    }
+
+    /**
+     * The ingest of {@link #ingest(String, String, long, int, int)} with {@code consumers} consumer threads and
+     * {@code appliers} applier threads; the store has one shard per applier.
+     */
+    static Map<String, Object> ingest(String bootstrap, String topic, long records, int keys, int queueCapacity,
+        int consumers, int appliers) throws Exception {
         FeatureSet<MutablePayment> set = featureSet();
         Path dir = Harness.tempDir("freshet-ingest-store-");
         long t0 = System.nanoTime();
@@ -154,8 +167,8 @@ final class FreshetHooks {
         long cpuLast;
         FeaturePipelineBuilder builder = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .instanceId("ingest")
-            .register(set, new TableStoreEngine(), storeConfig(set, dir, keys), Source.of(topic, decoder()))
-            .consumerThreads(1).applierThreads(1);
+            .register(set, new TableStoreEngine(), storeConfig(set, dir, keys, appliers), Source.of(topic, decoder()))
+            .consumerThreads(consumers).applierThreads(appliers);
         if (queueCapacity > 0) {
             builder.queueCapacity(queueCapacity);
         }
@@ -187,9 +200,12 @@ final class FreshetHooks {
         row.put("recordsPerSec", (records - 1) / seconds);
         row.put("startSeconds", (first - t0) / 1e9);
         row.put("cpuNanosPerRecord", (cpuLast - cpuFirst) / (double) records);
-        row.put("threads", "1 consumer thread + 1 applier thread");
+        row.put("threads", consumers + " consumer thread(s) + " + appliers + " applier thread(s)");
+        row.put("consumers", consumers);
+        row.put("appliers", appliers);
         row.put("queueCapacity", queueCapacity > 0 ? queueCapacity : "default");
-        row.put("config", "FeaturePipeline, table engine (memory-mapped, java.io.tmpdir), 1 shard, sliding 5 min "
+        row.put("config", "FeaturePipeline, table engine (memory-mapped, java.io.tmpdir), " + appliers
+            + " shard(s), sliding 5 min "
             + "windows of 10 s tiles; max.poll.records=10000, 64 MiB fetches");
         return row;
     }
@@ -243,13 +259,17 @@ final class FreshetHooks {
         PipelineMetrics stages;
         SendStats sent;
         Map<String, Object> gc = new java.util.LinkedHashMap<>();
+        Map<String, Object> bare = new java.util.LinkedHashMap<>();
         try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys),
                 Source.of(topic, decoder(decoded, recordFromNanos)))
-            .consumerThreads(1).applierThreads(1).start()) {
+            .consumerThreads(1).applierThreads(1).start();
+            BareConsumerProbe probe = new BareConsumerProbe(bootstrap, topic, recordFromNanos)) {
             if (!pipeline.awaitCaughtUp(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("Freshet pipeline not caught up on an empty topic in 60 s");
             }
+            // A consumer that does nothing, on the same topic at the same time: the ceiling of Freshet's own part.
+            probe.start();
             // Starts the pipeline's metrics interval when the measured events begin (the warm-up is left out).
             sent = setup.send(bootstrap, topic, rate, warmup, seconds, keys, recordFromNanos, pipeline::metrics, gc);
             // Polling the applied count must not cut the metrics interval short: it reads a counter-only snapshot
@@ -260,6 +280,7 @@ final class FreshetHooks {
             }
             stages = pipeline.metrics();
             applied = stages.applied();
+            probe.stopInto(bare);
         } finally {
             Harness.deleteRecursively(dir);
         }
@@ -272,6 +293,7 @@ final class FreshetHooks {
         row.put("pipelineEventToBrokerMs", stage(stages.intervalEventToBroker()));
         row.put("pipelineBrokerToPollMs", stage(stages.intervalBrokerToPoll()));
         row.put("pipelinePollToAppliedMicros", stage(stages.intervalPollToApplied()));
+        row.putAll(bare);
         row.put("config", "FeaturePipeline, 1 consumer + 1 applier thread, table engine, sliding 5 min windows");
         return row;
     }

@@ -42,11 +42,14 @@ import org.apache.kafka.streams.KafkaStreams;
  * thread; the pipeline's consumer and applier threads), which a contended machine distorts far less than the rate.
  * Options: {@code --records} (default 5,000,000), {@code --keys} users (1,000,000, Zipf),
  * {@code --partitions} (4), {@code --window tumbling|hopping} (tumbling), {@code --queue-capacity} (the pipeline's
- * hand-off slots; default: the pipeline's own default), {@code --out} (result JSON).
+ * hand-off slots; default: the pipeline's own default), {@code --shapes} (pipeline shapes, consumer x applier
+ * threads, e.g. {@code 1x1,1x2,2x4}: each runs in every repetition, with one store shard per applier; default
+ * {@code 1x1}), {@code --out} (result JSON).
  */
 public final class IngestHarness {
     private static final String USAGE = "IngestHarness [--records N] [--keys N] [--partitions N] "
-        + "[--window tumbling|hopping] [--reps N] [--streams-reps N] [--queue-capacity N] [--out file.json]";
+        + "[--window tumbling|hopping] [--reps N] [--streams-reps N] [--queue-capacity N] [--shapes 1x1,2x4,...] "
+        + "[--out file.json]";
     /** The pre-filled events span one hour of event time. */
     private static final long SPAN_MS = Duration.ofHours(1).toMillis();
     private static final long TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
@@ -60,7 +63,7 @@ public final class IngestHarness {
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args, USAGE, "records", "keys", "partitions", "window", "reps", "streams-reps",
-            "queue-capacity", "out");
+            "queue-capacity", "shapes", "out");
         int queueCapacity = a.intValue("queue-capacity", 0);
         int reps = a.intValue("reps", 3);
         int streamsReps = a.intValue("streams-reps", 1);
@@ -69,6 +72,16 @@ public final class IngestHarness {
         int partitions = a.intValue("partitions", 4);
         WindowKind window = WindowKind.valueOf(a.string("window", "tumbling").toUpperCase(Locale.ROOT));
         Path out = Path.of(a.string("out", "benchmarks/target/comparison/ingest.json"));
+        // Pipeline shapes, consumers x appliers: each runs in every repetition, beside the bare loop of that
+        // repetition (the scaling table); the first shape is the one the headline row reports.
+        List<int[]> shapes = new ArrayList<>();
+        for (String shape : a.string("shapes", "1x1").split(",")) {
+            String[] ca = shape.trim().split("x");
+            if (ca.length != 2) {
+                throw new IllegalArgumentException("shape=" + shape + " is not CONSUMERSxAPPLIERS, e.g. 1x2");
+            }
+            shapes.add(new int[] {Integer.parseInt(ca[0]), Integer.parseInt(ca[1])});
+        }
         Harness.quietLogging();
 
         Map<String, Object> result = Harness.result("ingest");
@@ -91,15 +104,19 @@ public final class IngestHarness {
             // A shared 2-core machine disturbs single runs: interleave the repetitions and keep each system's best
             // (least disturbed) run, listing every sample. The first, unreported bare pass warms the page cache.
             bare(broker.bootstrapServers(), topic, records);
-            List<List<Map<String, Object>>> samples = List.of(new ArrayList<>(), new ArrayList<>(),
-                new ArrayList<>());
+            List<List<Map<String, Object>>> samples = new ArrayList<>();
+            for (int i = 0; i < 2 + shapes.size(); i++) {
+                samples.add(new ArrayList<>());
+            }
             for (int rep = 0; rep < reps; rep++) {
                 samples.get(0).add(print(bare(broker.bootstrapServers(), topic, records)));
                 if (rep < streamsReps) {
                     samples.get(1).add(print(streams(broker.bootstrapServers(), topic, records, window)));
                 }
-                samples.get(2).add(print(FreshetHooks.ingest(broker.bootstrapServers(), topic, records, keys,
-                    queueCapacity)));
+                for (int i = 0; i < shapes.size(); i++) {
+                    samples.get(2 + i).add(print(FreshetHooks.ingest(broker.bootstrapServers(), topic, records,
+                        keys, queueCapacity, shapes.get(i)[0], shapes.get(i)[1])));
+                }
             }
             for (List<Map<String, Object>> s : samples) {
                 if (!s.isEmpty()) {
@@ -113,7 +130,8 @@ public final class IngestHarness {
     private static Map<String, Object> print(Map<String, Object> row) {
         Object rate = row.get("recordsPerSec");
         Object cpu = row.get("cpuNanosPerRecord");
-        System.out.printf("%-14s %s%s%n", row.get("system"), rate == null ? row.get("status")
+        String shape = row.containsKey("consumers") ? " " + row.get("consumers") + "x" + row.get("appliers") : "";
+        System.out.printf("%-14s %s%s%n", row.get("system") + shape, rate == null ? row.get("status")
             : String.format("%,.0f records/s (%s)", ((Number) rate).doubleValue(), row.get("status")),
             cpu == null ? "" : String.format(", %.0f ns CPU/record on its own threads", ((Number) cpu).doubleValue()));
         return row;

@@ -87,6 +87,35 @@ public interface RowStore extends AutoCloseable {
     }
 
     /**
+     * Reads ahead, changing nothing, the memory that {@link #readRow(long, RowBuffer)} of {@code keys[from]} to
+     * {@code keys[from + count - 1]} will read (all their index entries first, then all their rows), so that a caller
+     * reading a batch lets the batch's cache misses overlap instead of following one another. A hint: correct code
+     * never depends on it. Thread-safe like {@code readRow}; allocates nothing. An engine without such a hint returns
+     * 0.
+     *
+     * @param keys numeric keys
+     * @param from index of the first key
+     * @param count number of keys
+     * @return a value of the memory read: the caller must consume it (compare it, fold it into a result) so that the
+     *     JIT keeps the reads
+     */
+    default long prefetchRows(long[] keys, int from, int count) {
+        return 0;
+    }
+
+    /**
+     * Text-key variant of {@link #prefetchRows(long[], int, int)}.
+     *
+     * @param keys text keys
+     * @param from index of the first key
+     * @param count number of keys
+     * @return a value of the memory read, to be consumed
+     */
+    default long prefetchRows(CharSequence[] keys, int from, int count) {
+        return 0;
+    }
+
+    /**
      * @param shard shard index
      * @return its writer; the caller's thread becomes its only user
      */

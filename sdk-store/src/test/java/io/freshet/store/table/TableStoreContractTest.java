@@ -15,4 +15,9 @@ class TableStoreContractTest extends RowStoreContractTest {
     protected boolean persistent() {
         return true;
     }
+
+    @Override
+    protected boolean engineReadsAhead() {
+        return true;
+    }
 }

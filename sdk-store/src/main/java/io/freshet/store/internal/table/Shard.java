@@ -451,7 +451,31 @@ final class Shard {
      * @return a value of the memory read, which the caller must consume so that the reads are kept
      */
     long touch(long hash) {
-        int e = MEMORY.getInt(indexMem, indexAddress(home((int) (hash >>> 32), entries)));
+        return touchSlot(touchEntry(hash), hash);
+    }
+
+    /**
+     * The first half of {@link #touch}: reads the key's home index entry only. A batch reader calls it for every key
+     * first, so that the index misses overlap, then {@link #touchSlot} for every key, so that the row misses do.
+     * Changes nothing and never throws; callable from any thread while the shard is mapped.
+     *
+     * @param hash the key's hash
+     * @return the home entry
+     */
+    int touchEntry(long hash) {
+        return MEMORY.getInt(indexMem, indexAddress(home((int) (hash >>> 32), entries)));
+    }
+
+    /**
+     * The second half of {@link #touch}: when the entry carries the hash's tag, reads the slot's version word and
+     * every cache line of the slot. Changes nothing and never throws; callable from any thread while the shard is
+     * mapped.
+     *
+     * @param e the key's home entry, as {@link #touchEntry} returned it
+     * @param hash the key's hash
+     * @return a value of the memory read, which the caller must consume so that the reads are kept
+     */
+    long touchSlot(int e, long hash) {
         long slot = (e & slotMask) - 1L;
         if (e == 0 || !tagMatches(e, hash) || slot < 0 || slot >= slots) {
             return e;

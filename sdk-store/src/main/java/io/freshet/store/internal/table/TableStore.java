@@ -833,6 +833,52 @@ public final class TableStore extends MetaBackedStore {
         }
     }
 
+    @Override
+    public long prefetchRows(long[] keys, int from, int count) {
+        checkOpen();
+        // Two passes: the index entries of every key are independent loads, so their misses overlap; the second pass
+        // finds them in cache and issues the row loads of every key, which overlap in turn. A hint: it looks only in
+        // the current generation (a growth's old shard is read by the read itself when it must be).
+        final Shard[] shards = gen.shards;
+        long v = 0;
+        try {
+            for (int i = from; i < from + count; i++) {
+                long hash = Keys.hash(keys[i]);
+                v += shards[shardIndex(hash)].touchEntry(hash);
+            }
+            for (int i = from; i < from + count; i++) {
+                v += touchRow(shards, Keys.hash(keys[i]));
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+        return v;
+    }
+
+    @Override
+    public long prefetchRows(CharSequence[] keys, int from, int count) {
+        checkOpen();
+        final Shard[] shards = gen.shards;
+        long v = 0;
+        try {
+            for (int i = from; i < from + count; i++) {
+                long hash = Keys.hash(keys[i]);
+                v += shards[shardIndex(hash)].touchEntry(hash);
+            }
+            for (int i = from; i < from + count; i++) {
+                v += touchRow(shards, Keys.hash(keys[i]));
+            }
+        } catch (InternalError e) {
+            throw damaged(e);
+        }
+        return v;
+    }
+
+    private long touchRow(Shard[] shards, long hash) {
+        Shard s = shards[shardIndex(hash)];
+        return s.touchSlot(s.touchEntry(hash), hash);
+    }
+
     private void checkTarget(RowBuffer into) {
         if (into.lengthBytes() < rowBytes) {
             throw new IllegalArgumentException("target row of lengthBytes=" + into.lengthBytes() + " < rowSizeBytes="
