@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import java.lang.management.ManagementFactory;
@@ -64,7 +65,7 @@ class ApplierAllocationTest {
         String topic = broker.uniqueName("alloc-full");
         broker.createTopic(topic, 2);
         StoreConfig cfg = StoreConfig.builder(USER_RISK).directory(dir.resolve("s")).capacity(1_000)
-            .shards(2).build();
+            .shards(2).growth(StoreGrowth.disabled()).build();
         PipelineFixtures.produce(broker, topic, PipelineFixtures.stream(73, 20_000, 5_000));
         try (FeaturePipeline p = FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))

@@ -2,6 +2,7 @@ package io.freshet.kafka;
 
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.store.TableStoreEngine;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -26,7 +27,8 @@ final class StoreFullCrashChild {
         kafka.put("bootstrap.servers", args[0]);
         kafka.put("max.poll.records", "2000");
         StoreConfig cfg = StoreConfig.builder(PipelineFixtures.USER_RISK).directory(Path.of(args[2]))
-            .shards(StoreFullCrashTest.SHARDS).capacity(Long.parseLong(args[3])).build();
+            .shards(StoreFullCrashTest.SHARDS).capacity(Long.parseLong(args[3]))
+            .growth(StoreGrowth.disabled()).build();
         FeaturePipeline p = FeaturePipeline.builder()
             .kafka(kafka)
             .clock(new ManualClock(PipelineFixtures.NOW))

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.testing.ReferenceModel;
 import io.freshet.store.TableStoreEngine;
@@ -76,7 +77,7 @@ class StoreFullCrashTest {
         assertThat(child.exitValue()).as("SIGKILLed").isEqualTo(137);
 
         StoreConfig smallCfg = StoreConfig.builder(USER_RISK).directory(small).capacity(capacity).shards(SHARDS)
-            .build();
+            .growth(StoreGrowth.disabled()).build();
         try (FeaturePipeline p = start(broker, topic, smallCfg)) {
             assertThat(PipelineTestAccess.store(p, USER_RISK).openState()).as("the child was killed")
                 .isEqualTo(StoreOpenState.RECOVERED);

@@ -10,6 +10,7 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
@@ -36,8 +37,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A store too small for its keys, on the real broker, with no growth (today's table engine at a fixed capacity, and
- * Chronicle Map, which cannot grow): 5,000 users through a store of capacity 1,000, under each bad-record policy.
+ * A store too small for its keys, on the real broker, with no growth (the table engine with
+ * {@code StoreGrowth.disabled()}, and Chronicle Map, which cannot grow): 5,000 users through a store of capacity
+ * 1,000, under each bad-record policy.
  * Whenever a shard is full the set stops with STORE_FULL — nothing skipped, dead-lettered or failed, reads still
  * served and correct — and resumes by itself once TTL eviction frees room; in the end every record was applied
  * exactly once and the store equals the reference model (with the evictions the TTL implies).
@@ -166,7 +168,7 @@ class StoreFullTest {
         Source<Payment> source = Source.of(topic, new PaymentCodec());
         source = policy == BadRecordPolicy.DEAD_LETTER ? source.deadLetterTo(dlq) : source.onBadRecord(policy);
         StoreConfig cfg = StoreConfig.builder(SET).directory(dir.resolve("store")).capacity(CAPACITY).shards(4)
-            .build();
+            .growth(StoreGrowth.disabled()).build();
         ManualClock clock = new ManualClock(NOW);
         Random random = new Random(0xF011L + policy.ordinal());
         List<List<Payment>> generations = new ArrayList<>();
