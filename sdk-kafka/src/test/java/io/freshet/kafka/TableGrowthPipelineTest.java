@@ -33,9 +33,9 @@ class TableGrowthPipelineTest {
         "FAIL, 1000, 60000, 40000",
         "SKIP, 1000, 60000, 40000",
         "DEAD_LETTER, 1000, 60000, 40000",
-        "FAIL, 50000, 300000, 1000000",
-        "SKIP, 50000, 300000, 1000000",
-        "DEAD_LETTER, 50000, 300000, 1000000"})
+        "FAIL, 50000, 220000, 1000000",
+        "SKIP, 50000, 220000, 1000000",
+        "DEAD_LETTER, 50000, 220000, 1000000"})
     void aStoreThatGrowsUnderThePipelineAppliesEveryRecordExactlyOnce(BadRecordPolicy policy, long capacity,
         int events, int userIds, FreshetKafka broker, @TempDir Path dir) throws Exception {
         String topic = broker.uniqueName("grow");
