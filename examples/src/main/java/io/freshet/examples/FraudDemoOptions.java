@@ -33,7 +33,7 @@ public final class FraudDemoOptions {
         "  --bootstrap H:P    use this Kafka cluster instead of starting one in this JVM",
         "  --topic NAME       payments topic, created if absent (default payments)",
         "  --partitions N     partitions of a topic the demo creates (default 6)",
-        "  --users N          distinct users, Zipf-skewed; the store holds 1.25 x N rows of ~4.8 KB (default 20000)",
+        "  --users N          distinct users, Zipf-skewed; the store holds 1.25 x N rows of ~6.2 KB (default 20000)",
         "  --store-dir DIR    store directory, kept at exit (default: a new one under /dev/shm when it has room,",
         "                     else under java.io.tmpdir, deleted at exit); a store holds the offsets of one",
         "                     cluster, and every embedded broker is a new cluster",

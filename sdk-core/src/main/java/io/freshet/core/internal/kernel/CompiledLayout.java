@@ -101,6 +101,8 @@ public final class CompiledLayout {
     public final int[] width;
     public final int vectorWidth;
     public final int rowSizeBytes;
+    /** End of the row header and the feature headers: where the windowed arrays begin. */
+    public final int headerBytes;
 
     /**
      * The kernels' int id of a kind: its ordinal, spelled out so that a new {@link FeatureKind} without a kernel
@@ -171,5 +173,6 @@ public final class CompiledLayout {
         width = c.width;
         vectorWidth = c.vectorWidth;
         rowSizeBytes = c.rowSizeBytes;
+        headerBytes = c.headerBytes;
     }
 }

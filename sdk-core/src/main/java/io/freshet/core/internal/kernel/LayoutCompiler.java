@@ -54,6 +54,7 @@ public final class LayoutCompiler {
     final int[] width;
     final int vectorWidth;
     final int rowSizeBytes;
+    final int headerBytes;
 
     /**
      * @param features the declared features
@@ -117,6 +118,7 @@ public final class LayoutCompiler {
             accBytes[i] = accumulatorBytes(kind[i], param[i]);
             off += 8 + headerStateBytes(i);
         }
+        headerBytes = (int) Math.min(off, Integer.MAX_VALUE);
         // The windowed arrays go after every feature's header, so that a read, which needs the headers of all
         // features but only one or two accumulators of each array, touches few cache lines of a large row.
         for (int i = 0; i < n; i++) {

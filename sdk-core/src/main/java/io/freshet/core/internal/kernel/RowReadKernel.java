@@ -21,6 +21,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
 
 import io.freshet.core.FeatureKind;
 import io.freshet.core.spi.RowBuffer;
+import java.util.Arrays;
 
 /**
  * Evaluates a row image into a feature vector's value arrays: combines the live tiles of windowed features, decays,
@@ -42,12 +43,19 @@ public final class RowReadKernel {
     private final long[] timesMs;
     private final int[] sizes;
     private int rangeFirstSlot;
+    /** Sink of {@link #touchHeaders}' loads, so that the JIT keeps them. */
+    private long touched;
     /** Set by {@link #suffixRange}: ring slot of the newest tile (-1: nothing live) and of the suffix (-1: none). */
     private int newestSlot;
     private int suffixSlot;
-    private long slotEpoch = NO_EPOCH;
-    private int slotRing;
-    private int slotValue;
+    /** Per feature with suffixes: its tile class, a distinct (tile length, tile count) pair of the set. */
+    private final int[] tileClass;
+    private final long[] classTileMs;
+    private final int[] classTiles;
+    /** The read time the class arrays hold, and per class the read's tile epoch and its ring slot. */
+    private long classReadMs = NO_TIME;
+    private final long[] classEpoch;
+    private final int[] classSlot;
     private final TileRing ring = new TileRing();
     private final ExpCache expCache = new ExpCache();
 
@@ -62,6 +70,33 @@ public final class RowReadKernel {
         this.bits = bits;
         this.timesMs = timesMs;
         this.sizes = sizes;
+        int n = 0;
+        for (int i = 0; i < layout.featureCount; i++) {
+            n += layout.suffixOffset[i] >= 0 ? 1 : 0;
+        }
+        this.tileClass = new int[layout.featureCount];
+        long[] tileMsOf = new long[n];
+        int[] tilesOf = new int[n];
+        int classes = 0;
+        for (int i = 0; i < layout.featureCount; i++) {
+            if (layout.suffixOffset[i] < 0) {
+                continue;
+            }
+            int c = 0;
+            while (c < classes && (tileMsOf[c] != layout.tileMs[i] || tilesOf[c] != layout.tiles[i])) {
+                c++;
+            }
+            if (c == classes) {
+                tileMsOf[c] = layout.tileMs[i];
+                tilesOf[c] = layout.tiles[i];
+                classes++;
+            }
+            tileClass[i] = c;
+        }
+        this.classTileMs = Arrays.copyOf(tileMsOf, classes);
+        this.classTiles = Arrays.copyOf(tilesOf, classes);
+        this.classEpoch = new long[classes];
+        this.classSlot = new int[classes];
     }
 
     /**
@@ -95,6 +130,7 @@ public final class RowReadKernel {
      * @param r the read time, epoch ms
      */
     public void evaluate(RowBuffer src, long r) {
+        touchHeaders(src);
         for (int i = 0; i < l.featureCount; i++) {
             final int off = l.offset[i];
             final long ft = off >= 0 ? src.getLong(off) : NO_TIME;
@@ -154,6 +190,21 @@ public final class RowReadKernel {
                     break;
             }
         }
+    }
+
+    /**
+     * Loads one word of every cache line of the headers before evaluating any feature: the loads do not depend on
+     * each other, so a row that is not in cache costs about one memory latency for all its header lines instead of
+     * one per feature (the evaluation's own loads come far apart in its instruction stream). A word every 64 bytes
+     * reaches every line whatever the row's alignment; the last word covers the tail.
+     */
+    private void touchHeaders(RowBuffer src) {
+        final int end = l.headerBytes - 8;
+        long sum = 0;
+        for (int o = 0; o < end; o += 64) {
+            sum += src.getLong(o);
+        }
+        touched = sum + src.getLong(end);
     }
 
     private void setDouble(int i, double v, long t) {
@@ -216,37 +267,43 @@ public final class RowReadKernel {
         if (maxEpoch == NO_EPOCH) {
             return false;
         }
+        final int c = tileClass[i];
+        if (r != classReadMs) {
+            readAt(r);
+        }
         final int n = l.tiles[i];
-        final long readEpoch = ring.cachedEpochOf(r, l.tileMs[i]);
-        if (readEpoch < maxEpoch) {
+        // How far the read's tile is past the newest tile: negative for a read before it (the window then ends
+        // before the newest tile: not a suffix), n or more when no tile is live any more.
+        final long ahead = classEpoch[c] - maxEpoch;
+        if (ahead < 0) {
             return false;
         }
-        // Tiles behind the newest one that the read still covers: 0 .. n - 1, or negative when none is live.
-        final long older = maxEpoch - (readEpoch - n + 1);
-        if (older < 0) {
+        if (ahead >= n) {
             newestSlot = -1;
             suffixSlot = -1;
             return true;
         }
-        final int slot = slotOf(maxEpoch, n);
-        newestSlot = slot;
-        if (older == 0) {
+        // Slots from the read's slot, without a division per feature: newest = read - ahead; the oldest live tile,
+        // whose suffix the read combines, is read - n + 1, i.e. read + 1, unless it is the newest itself.
+        final int readSlot = classSlot[c];
+        final int s = readSlot - (int) ahead;
+        newestSlot = s < 0 ? s + n : s;
+        if (ahead == n - 1) {
             suffixSlot = -1;
         } else {
-            int s = slot - (int) older;
-            suffixSlot = s < 0 ? s + n : s;
+            suffixSlot = readSlot + 1 == n ? 0 : readSlot + 1;
         }
         return true;
     }
 
-    /** {@code floorMod(epoch, n)}, remembered for the last pair: the windows of a set often share both. */
-    private int slotOf(long epoch, int n) {
-        if (epoch != slotEpoch || n != slotRing) {
-            slotEpoch = epoch;
-            slotRing = n;
-            slotValue = (int) Math.floorMod(epoch, (long) n);
+    /** Computes, once per read time, each tile class's read epoch and its ring slot: one division per class. */
+    private void readAt(long r) {
+        for (int c = 0; c < classTileMs.length; c++) {
+            long e = TileRing.epochOf(r, classTileMs[c]);
+            classEpoch[c] = e;
+            classSlot[c] = (int) Math.floorMod(e, (long) classTiles[c]);
         }
-        return slotValue;
+        classReadMs = r;
     }
 
     private long windowCount(RowBuffer src, int i, int off, long r) {
