@@ -6,6 +6,7 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.internal.kernel.Kernels;
@@ -103,7 +104,7 @@ public class BatchReadBenchmark {
             dir = ChronicleStoreBenchmark.newDir("batchread");
             long t0 = System.nanoTime();
             store = new TableStoreEngine().open(StoreConfig.builder(set).directory(dir.resolve("s")).capacity(keys)
-                .shards(1).build());
+                .shards(1).growth(StoreGrowth.disabled()).build());
             fill(set, store, keys);
             reader = CoreInternals.newReader(set, store, new ManualClock(NOW_MS + 500));
             FeatureVector v = set.newVector();

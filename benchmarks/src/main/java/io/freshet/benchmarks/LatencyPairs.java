@@ -26,8 +26,8 @@ final class LatencyPairs {
     /** @return a fresh instance of every pair, in the order the guard runs them */
     static List<LatencyPair> all() {
         return List.of(new KernelApply(), new KernelRead(), new Decode(), new HandOffRoundTrip(),
-            new TableRead(), new TableApply(), new TableApplyGroup(), new BatchRead(), new ChronicleRead(),
-            new ChronicleApply());
+            new TableRead(), new TableApply(), new TableApplyGroup(), new BatchRead(), new ServedRead(),
+            new ChronicleRead(), new ChronicleApply());
     }
 
     /**
@@ -184,8 +184,10 @@ final class LatencyPairs {
         private final DecodeHandOffBenchmark.QueueState queue = new DecodeHandOffBenchmark.QueueState();
 
         HandOffRoundTrip() {
+            // The two-thread groups run the same ring code; across threads their time is the scheduler's on a shared
+            // 2-core machine (34 ns to 1.5 us per record between runs), so the one-thread round trip guards them.
             super("handOff.roundTrip", PKG + "DecodeHandOffBenchmark.handOffRoundTrip",
-                PKG + "DecodeHandOffBenchmark.handOff");
+                PKG + "DecodeHandOffBenchmark.handOff", PKG + "DecodeHandOffBenchmark.handOffRate");
         }
 
         @Override
@@ -383,6 +385,62 @@ final class LatencyPairs {
         @Override
         void tearDown() throws Exception {
             store.tearDown();
+        }
+    }
+
+    /**
+     * The served read, {@code FeatureReader.read} of the 16-feature vector from a filled table store, against a
+     * {@code ConcurrentHashMap} get and copy of a precomputed 16-value vector (what a caller would do without Freshet).
+     */
+    static final class ServedRead extends LatencyPair {
+        private final ServedReadBenchmark bench = new ServedReadBenchmark();
+        private final ServedReadBenchmark.Served served = new ServedReadBenchmark.Served();
+        private final ServedReadBenchmark.Precomputed map = new ServedReadBenchmark.Precomputed();
+        private final ServedReadBenchmark.Caller subjectCaller = new ServedReadBenchmark.Caller();
+        private final ServedReadBenchmark.Caller peerCaller = new ServedReadBenchmark.Caller();
+
+        ServedRead() {
+            super("reader.served", PKG + "ServedReadBenchmark.read");
+        }
+
+        @Override
+        String describe() {
+            return "ServedReadBenchmark.read / chmGetCopy (" + KEYS + " keys, uniform, payment set)";
+        }
+
+        @Override
+        void setUp() throws Exception {
+            served.keys = KEYS;
+            served.distribution = KeySequence.UNIFORM;
+            served.set = "payment";
+            served.events = 40;
+            served.setUp();
+            map.keys = KEYS;
+            map.distribution = KeySequence.UNIFORM;
+            map.setUp();
+        }
+
+        @Override
+        long subject(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.read(served, subjectCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        long peer(int ops) {
+            long sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.chmGetCopy(map, peerCaller).length;
+            }
+            return sink;
+        }
+
+        @Override
+        void tearDown() throws Exception {
+            served.tearDown();
         }
     }
 

@@ -7,6 +7,7 @@ import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.Window;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.kernel.EventPreparer;
@@ -133,7 +134,7 @@ public class ServedReadBenchmark {
             StoreBenchmark.deleteRecursively(dir);
             long t0 = System.nanoTime();
             store = StoreBenchmark.engineNamed("table").open(StoreConfig.builder(featureSet).directory(dir)
-                .capacity(keys).shards(1).build());
+                .capacity(keys).shards(1).growth(StoreGrowth.disabled()).build());
             fill(store, featureSet, keys, events);
             long wallAtFill = System.currentTimeMillis();
             // The store's "now" continues from the fill's last event at wall-clock pace: a read costs a clock call,
