@@ -3,6 +3,7 @@ package io.freshet.benchmarks.harness;
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.Window;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.kernel.EventPreparer;
@@ -130,7 +131,8 @@ final class FreshetHooks {
     }
 
     private static StoreConfig storeConfig(FeatureSet<?> set, Path dir, long capacity) {
-        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(capacity).shards(1)
+        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(capacity)
+            .growth(StoreGrowth.disabled()).shards(1)
             .build();
     }
 
