@@ -2,6 +2,7 @@ package io.freshet.benchmarks;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.store.chronicle.ChronicleStoreEngine;
@@ -36,7 +37,7 @@ final class ChronicleRatioFixture implements AutoCloseable {
         engineDir = ChronicleStoreBenchmark.newDir(name + "-engine");
         rawDir = ChronicleStoreBenchmark.newDir(name + "-raw");
         store = new ChronicleStoreEngine().open(StoreConfig.builder(ChronicleStoreBenchmark.SET)
-            .directory(engineDir.resolve("s")).capacity(keys).shards(1).build());
+            .directory(engineDir.resolve("s")).capacity(keys).growth(StoreGrowth.disabled()).shards(1).build());
         raw = ChronicleMapBuilder.of(Long.class, byte[].class).entries(keys).maxBloatFactor(4.0)
             .constantValueSizeBySample(new byte[ChronicleStoreBenchmark.ROW_BYTES]).checksumEntries(true)
             .createPersistedTo(rawDir.resolve("raw.cmap").toFile());

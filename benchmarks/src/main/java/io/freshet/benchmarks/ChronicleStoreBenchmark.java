@@ -6,6 +6,7 @@ import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.store.chronicle.ChronicleStoreEngine;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,7 +161,7 @@ public class ChronicleStoreBenchmark {
         public void setUp(Keys k) throws IOException {
             dir = newDir("chronicle-engine");
             store = new ChronicleStoreEngine().open(StoreConfig.builder(SET).directory(dir.resolve("s"))
-                .capacity(k.keys).shards(1).build());
+                .capacity(k.keys).growth(StoreGrowth.disabled()).shards(1).build());
             writer = store.writer(0);
             topic = store.topicIndex("bench");
             for (long i = 0; i < k.keys; i++) {
@@ -325,7 +326,8 @@ public class ChronicleStoreBenchmark {
             Path dir = Path.of(args[1]);
             int n = Integer.parseInt(args[2]);
             boolean warm = args.length > 3 && "warm".equals(args[3]);
-            StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(n).shards(1).build();
+            StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(n)
+                .growth(StoreGrowth.disabled()).shards(1).build();
             long warmNs = 0;
             if (warm) {
                 long w0 = System.nanoTime();

@@ -3,6 +3,7 @@ package io.freshet.benchmarks;
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
@@ -227,7 +228,8 @@ public class StoreBenchmark {
             } else {
                 dir = baseDir().resolve("freshet-storebench-" + engine + "-" + ProcessHandle.current().pid());
                 deleteRecursively(dir);
-                StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(keys).shards(1)
+                StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(keys)
+                    .growth(StoreGrowth.disabled()).shards(1)
                     .build();
                 RowStore s = engineNamed(engine).open(config);
                 fill(s, keys);
@@ -422,7 +424,8 @@ public class StoreBenchmark {
             String step = args[0];
             Path dir = Path.of(args[1]);
             int keys = Integer.parseInt(args[2]);
-            StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(keys).shards(1).build();
+            StoreConfig config = StoreConfig.builder(SET).directory(dir).capacity(keys)
+                .growth(StoreGrowth.disabled()).shards(1).build();
             StoreEngine engine = engineNamed(args.length > 3 ? args[3] : "table");
             long t0 = System.nanoTime();
             switch (step) {

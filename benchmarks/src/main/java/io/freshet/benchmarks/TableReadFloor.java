@@ -5,6 +5,7 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
@@ -80,6 +81,7 @@ public final class TableReadFloor {
         Path dir = Path.of("/dev/shm", "freshet-readfloor-" + ProcessHandle.current().pid());
         StoreBenchmark.deleteRecursively(dir);
         StoreConfig config = StoreConfig.builder(StoreBenchmark.SET).directory(dir).capacity(keys)
+            .growth(StoreGrowth.disabled())
             .shards(1).build();
         try (ChronicleRatioFixture chronicle = new ChronicleRatioFixture("readfloor", keys, distribution);
             RowStore table = StoreBenchmark.engineNamed("table").open(config)) {

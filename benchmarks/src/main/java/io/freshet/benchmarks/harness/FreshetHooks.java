@@ -3,6 +3,7 @@ package io.freshet.benchmarks.harness;
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.Window;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.kernel.EventPreparer;
@@ -134,7 +135,8 @@ final class FreshetHooks {
     }
 
     private static StoreConfig storeConfig(FeatureSet<?> set, Path dir, long capacity, int shards) {
-        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(capacity).shards(shards)
+        return StoreConfig.builder(set).directory(dir.resolve("store")).capacity(capacity)
+            .growth(StoreGrowth.disabled()).shards(shards)
             .build();
     }
 
