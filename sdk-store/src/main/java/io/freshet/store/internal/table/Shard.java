@@ -283,78 +283,21 @@ final class Shard {
         MEMORY.copy(rowMem, src, into.base(), into.address(), rowBytes);
     }
 
-    /** One lock-free probe for a numeric key: FOUND (row copied), ABSENT, or BUSY (retry). */
-    int readLong(long key, long hash, RowBuffer into) {
-        long p = home((int) (hash >>> 32), entries);
-        for (long probes = 0; probes < entries; probes++) {
-            int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
-            if (e == 0) {
-                return ABSENT;
-            }
-            if (tagMatches(e, hash)) {
-                long slot = slotOf(e);
-                long va = versionAddress(slot);
-                long a = slotAddress(slot);
-                long v = MEMORY.getLongVolatile(versionMem, va);
-                if ((v & 1) != 0) {
-                    return BUSY;
-                }
-                boolean match = MEMORY.getLong(rowMem, a + TableFormat.S_KEY) == key;
-                if (match) {
-                    copyRow(a + rowOffset, into, rowBytes);
-                }
-                VarHandle.acquireFence();
-                if (MEMORY.getLong(versionMem, va) != v) {
-                    return BUSY;
-                }
-                if (match) {
-                    return FOUND;
-                }
-            }
-            p = next(p);
+    /** Copies the row of the slot at {@code a} into {@code into}, or shows it in place to a visitor. */
+    private void show(long a, RowBuffer into, RowVisitor visitor) {
+        if (visitor == null) {
+            copyRow(a + rowOffset, into, rowBytes);
+        } else {
+            visitor.visit(visitor.view().wrap(rowMem, a + rowOffset, rowBytes));
         }
-        return ABSENT;
-    }
-
-    /** One lock-free probe for a text key of {@code utf8Length} bytes. */
-    int readText(CharSequence key, int utf8Length, long hash, RowBuffer into) {
-        long p = home((int) (hash >>> 32), entries);
-        for (long probes = 0; probes < entries; probes++) {
-            int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
-            if (e == 0) {
-                return ABSENT;
-            }
-            if (tagMatches(e, hash)) {
-                long slot = slotOf(e);
-                long va = versionAddress(slot);
-                long a = slotAddress(slot);
-                long v = MEMORY.getLongVolatile(versionMem, va);
-                if ((v & 1) != 0) {
-                    return BUSY;
-                }
-                boolean match = MEMORY.getInt(rowMem, a + TableFormat.S_KEY) == utf8Length
-                    && Utf8.equals(key, rowMem, a + TableFormat.S_KEY + 8, utf8Length);
-                if (match) {
-                    copyRow(a + rowOffset, into, rowBytes);
-                }
-                VarHandle.acquireFence();
-                if (MEMORY.getLong(versionMem, va) != v) {
-                    return BUSY;
-                }
-                if (match) {
-                    return FOUND;
-                }
-            }
-            p = next(p);
-        }
-        return ABSENT;
     }
 
     /**
-     * {@link #readLong} that shows the row to a visitor in place instead of copying it: the visitor runs between the
-     * two version loads, so a row a writer changed meanwhile is visited again by the caller's retry (BUSY).
+     * One lock-free probe for a numeric key: FOUND, ABSENT, or BUSY (retry). A found row is copied into {@code into}
+     * or, when {@code visitor} is not null, shown to the visitor in place; either runs between the two version loads,
+     * so a row a writer changed meanwhile is copied or visited again by the caller's retry.
      */
-    int visitLong(long key, long hash, RowVisitor visitor) {
+    int readLong(long key, long hash, RowBuffer into, RowVisitor visitor) {
         long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
             int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
@@ -371,7 +314,7 @@ final class Shard {
                 }
                 boolean match = MEMORY.getLong(rowMem, a + TableFormat.S_KEY) == key;
                 if (match) {
-                    visitor.visit(visitor.view().wrap(rowMem, a + rowOffset, rowBytes));
+                    show(a, into, visitor);
                 }
                 VarHandle.acquireFence();
                 if (MEMORY.getLong(versionMem, va) != v) {
@@ -386,8 +329,8 @@ final class Shard {
         return ABSENT;
     }
 
-    /** {@link #readText} that shows the row to a visitor in place (see {@link #visitLong}). */
-    int visitText(CharSequence key, int utf8Length, long hash, RowVisitor visitor) {
+    /** {@link #readLong} for a text key of {@code utf8Length} bytes. */
+    int readText(CharSequence key, int utf8Length, long hash, RowBuffer into, RowVisitor visitor) {
         long p = home((int) (hash >>> 32), entries);
         for (long probes = 0; probes < entries; probes++) {
             int e = MEMORY.getIntVolatile(indexMem, indexAddress(p));
@@ -405,7 +348,7 @@ final class Shard {
                 boolean match = MEMORY.getInt(rowMem, a + TableFormat.S_KEY) == utf8Length
                     && Utf8.equals(key, rowMem, a + TableFormat.S_KEY + 8, utf8Length);
                 if (match) {
-                    visitor.visit(visitor.view().wrap(rowMem, a + rowOffset, rowBytes));
+                    show(a, into, visitor);
                 }
                 VarHandle.acquireFence();
                 if (MEMORY.getLong(versionMem, va) != v) {

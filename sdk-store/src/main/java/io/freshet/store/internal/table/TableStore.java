@@ -720,7 +720,7 @@ public final class TableStore extends MetaBackedStore {
     /** One probe of one shard: FOUND, ABSENT (confirmed by an unchanged structure version) or BUSY. */
     private static int readLongIn(Shard s, long key, long hash, RowBuffer into, RowVisitor visitor) {
         long sv = s.structVersion();
-        int r = visitor == null ? s.readLong(key, hash, into) : s.visitLong(key, hash, visitor);
+        int r = s.readLong(key, hash, into, visitor);
         if (r == Shard.ABSENT) {
             VarHandle.acquireFence();
             if ((sv & 1) != 0 || s.structVersion() != sv) {
@@ -732,7 +732,7 @@ public final class TableStore extends MetaBackedStore {
 
     private static int readTextIn(Shard s, CharSequence key, int len, long hash, RowBuffer into, RowVisitor visitor) {
         long sv = s.structVersion();
-        int r = visitor == null ? s.readText(key, len, hash, into) : s.visitText(key, len, hash, visitor);
+        int r = s.readText(key, len, hash, into, visitor);
         if (r == Shard.ABSENT) {
             VarHandle.acquireFence();
             if ((sv & 1) != 0 || s.structVersion() != sv) {
@@ -835,6 +835,16 @@ public final class TableStore extends MetaBackedStore {
 
     @Override
     public long prefetchRows(long[] keys, int from, int count) {
+        return prefetch(keys, from, count);
+    }
+
+    @Override
+    public long prefetchRows(CharSequence[] keys, int from, int count) {
+        return prefetch(keys, from, count);
+    }
+
+    /** {@link #prefetchRows} of a {@code long[]} or a {@code CharSequence[]}. */
+    private long prefetch(Object keys, int from, int count) {
         checkOpen();
         // Two passes: the index entries of every key are independent loads, so their misses overlap; the second pass
         // finds them in cache and issues the row loads of every key, which overlap in turn. A hint: it looks only in
@@ -843,11 +853,13 @@ public final class TableStore extends MetaBackedStore {
         long v = 0;
         try {
             for (int i = from; i < from + count; i++) {
-                long hash = Keys.hash(keys[i]);
+                long hash = hashAt(keys, i);
                 v += shards[shardIndex(hash)].touchEntry(hash);
             }
             for (int i = from; i < from + count; i++) {
-                v += touchRow(shards, Keys.hash(keys[i]));
+                long hash = hashAt(keys, i);
+                Shard s = shards[shardIndex(hash)];
+                v += s.touchSlot(s.touchEntry(hash), hash);
             }
         } catch (InternalError e) {
             throw damaged(e);
@@ -855,28 +867,8 @@ public final class TableStore extends MetaBackedStore {
         return v;
     }
 
-    @Override
-    public long prefetchRows(CharSequence[] keys, int from, int count) {
-        checkOpen();
-        final Shard[] shards = gen.shards;
-        long v = 0;
-        try {
-            for (int i = from; i < from + count; i++) {
-                long hash = Keys.hash(keys[i]);
-                v += shards[shardIndex(hash)].touchEntry(hash);
-            }
-            for (int i = from; i < from + count; i++) {
-                v += touchRow(shards, Keys.hash(keys[i]));
-            }
-        } catch (InternalError e) {
-            throw damaged(e);
-        }
-        return v;
-    }
-
-    private long touchRow(Shard[] shards, long hash) {
-        Shard s = shards[shardIndex(hash)];
-        return s.touchSlot(s.touchEntry(hash), hash);
+    private static long hashAt(Object keys, int i) {
+        return keys instanceof long[] ? Keys.hash(((long[]) keys)[i]) : Keys.hash(((CharSequence[]) keys)[i]);
     }
 
     private void checkTarget(RowBuffer into) {
