@@ -25,11 +25,8 @@ import java.nio.channels.FileChannel;
  * <p>Bases: a {@link MemorySegment} (offsets from its first byte), a {@code long[]} heap row (byte offsets from
  * element 0), or null with an absolute address, which only engines built on Unsafe libraries hand out (Chronicle
  * Map): those accesses go to Unsafe through a nested holder class that is loaded on first such use, so the table
- * engine and the kernels never touch Unsafe. Each access tests for a heap row first: {@code instanceof long[]} is one
- * compare with a constant class, whatever the JIT's profile says. Only then the segment test, which is a test against
- * an interface: it is cheap when the JIT's type profile at that test has seen one segment class, and several times
- * slower when it has seen heap arrays too, as it did when it came first (rows on the heap and in the store go
- * through the same accesses). So no method here passes a base of one kind to a method that tests the other kinds.
+ * engine and the kernels never touch Unsafe. The segment test comes first in each method, so the store's hot paths
+ * pay one type check that the JIT folds from its profile.
  *
  * <p>Internal. Loaded only when {@link Memory#MEMORY} selects it; thread-safe.
  */
@@ -98,23 +95,23 @@ final class SegmentMemory extends Memory {
 
     @Override
     public byte getByte(Object base, long offset) {
-        if (base instanceof long[] a) {
-            return (byte) (a[(int) (offset >>> 3)] >>> ((offset & 7) << 3));
-        }
         if (base instanceof MemorySegment s) {
             return s.get(JAVA_BYTE, offset);
+        }
+        if (base instanceof long[] a) {
+            return (byte) (a[(int) (offset >>> 3)] >>> ((offset & 7) << 3));
         }
         return Absolute.U.getByte(base, offset);
     }
 
     @Override
     public void putByte(Object base, long offset, byte value) {
-        if (base instanceof long[] a) {
+        if (base instanceof MemorySegment s) {
+            s.set(JAVA_BYTE, offset, value);
+        } else if (base instanceof long[] a) {
             int i = (int) (offset >>> 3);
             int shift = (int) ((offset & 7) << 3);
             a[i] = (a[i] & ~(0xFFL << shift)) | ((value & 0xFFL) << shift);
-        } else if (base instanceof MemorySegment s) {
-            s.set(JAVA_BYTE, offset, value);
         } else {
             Absolute.U.putByte(base, offset, value);
         }
@@ -122,21 +119,21 @@ final class SegmentMemory extends Memory {
 
     @Override
     public int getInt(Object base, long offset) {
-        if (base instanceof long[] a) {
-            return MemorySegment.ofArray(a).get(JAVA_INT_UNALIGNED, offset);
-        }
         if (base instanceof MemorySegment s) {
             return s.get(JAVA_INT_UNALIGNED, offset);
+        }
+        if (base instanceof long[] a) {
+            return MemorySegment.ofArray(a).get(JAVA_INT_UNALIGNED, offset);
         }
         return Absolute.U.getInt(base, offset);
     }
 
     @Override
     public void putInt(Object base, long offset, int value) {
-        if (base instanceof long[] a) {
-            MemorySegment.ofArray(a).set(JAVA_INT_UNALIGNED, offset, value);
-        } else if (base instanceof MemorySegment s) {
+        if (base instanceof MemorySegment s) {
             s.set(JAVA_INT_UNALIGNED, offset, value);
+        } else if (base instanceof long[] a) {
+            MemorySegment.ofArray(a).set(JAVA_INT_UNALIGNED, offset, value);
         } else {
             Absolute.U.putInt(base, offset, value);
         }
@@ -144,21 +141,21 @@ final class SegmentMemory extends Memory {
 
     @Override
     public int getIntVolatile(Object base, long offset) {
-        if (base instanceof long[] a) {
-            return (int) INT_HANDLE.getVolatile(MemorySegment.ofArray(a), offset);
-        }
         if (base instanceof MemorySegment s) {
             return (int) INT_HANDLE.getVolatile(s, offset);
+        }
+        if (base instanceof long[] a) {
+            return (int) INT_HANDLE.getVolatile(MemorySegment.ofArray(a), offset);
         }
         return Absolute.U.getIntVolatile(base, offset);
     }
 
     @Override
     public void putIntRelease(Object base, long offset, int value) {
-        if (base instanceof long[] a) {
-            INT_HANDLE.setRelease(MemorySegment.ofArray(a), offset, value);
-        } else if (base instanceof MemorySegment s) {
+        if (base instanceof MemorySegment s) {
             INT_HANDLE.setRelease(s, offset, value);
+        } else if (base instanceof long[] a) {
+            INT_HANDLE.setRelease(MemorySegment.ofArray(a), offset, value);
         } else {
             Absolute.U.putOrderedInt(base, offset, value);
         }
@@ -166,26 +163,26 @@ final class SegmentMemory extends Memory {
 
     @Override
     public long getLong(Object base, long offset) {
+        if (base instanceof MemorySegment s) {
+            return s.get(JAVA_LONG_UNALIGNED, offset);
+        }
         if (base instanceof long[] a) {
             return (offset & 7) == 0 ? a[(int) (offset >>> 3)]
                 : MemorySegment.ofArray(a).get(JAVA_LONG_UNALIGNED, offset);
-        }
-        if (base instanceof MemorySegment s) {
-            return s.get(JAVA_LONG_UNALIGNED, offset);
         }
         return Absolute.U.getLong(base, offset);
     }
 
     @Override
     public void putLong(Object base, long offset, long value) {
-        if (base instanceof long[] a) {
+        if (base instanceof MemorySegment s) {
+            s.set(JAVA_LONG_UNALIGNED, offset, value);
+        } else if (base instanceof long[] a) {
             if ((offset & 7) == 0) {
                 a[(int) (offset >>> 3)] = value;
             } else {
                 MemorySegment.ofArray(a).set(JAVA_LONG_UNALIGNED, offset, value);
             }
-        } else if (base instanceof MemorySegment s) {
-            s.set(JAVA_LONG_UNALIGNED, offset, value);
         } else {
             Absolute.U.putLong(base, offset, value);
         }
@@ -193,21 +190,21 @@ final class SegmentMemory extends Memory {
 
     @Override
     public long getLongVolatile(Object base, long offset) {
-        if (base instanceof long[] a) {
-            return (long) LONG_ARRAY.getVolatile(a, (int) (offset >>> 3));
-        }
         if (base instanceof MemorySegment s) {
             return (long) LONG_HANDLE.getVolatile(s, offset);
+        }
+        if (base instanceof long[] a) {
+            return (long) LONG_ARRAY.getVolatile(a, (int) (offset >>> 3));
         }
         return Absolute.U.getLongVolatile(base, offset);
     }
 
     @Override
     public void putLongVolatile(Object base, long offset, long value) {
-        if (base instanceof long[] a) {
-            LONG_ARRAY.setVolatile(a, (int) (offset >>> 3), value);
-        } else if (base instanceof MemorySegment s) {
+        if (base instanceof MemorySegment s) {
             LONG_HANDLE.setVolatile(s, offset, value);
+        } else if (base instanceof long[] a) {
+            LONG_ARRAY.setVolatile(a, (int) (offset >>> 3), value);
         } else {
             Absolute.U.putLongVolatile(base, offset, value);
         }
@@ -215,10 +212,10 @@ final class SegmentMemory extends Memory {
 
     @Override
     public void putLongRelease(Object base, long offset, long value) {
-        if (base instanceof long[] a) {
-            LONG_ARRAY.setRelease(a, (int) (offset >>> 3), value);
-        } else if (base instanceof MemorySegment s) {
+        if (base instanceof MemorySegment s) {
             LONG_HANDLE.setRelease(s, offset, value);
+        } else if (base instanceof long[] a) {
+            LONG_ARRAY.setRelease(a, (int) (offset >>> 3), value);
         } else {
             Absolute.U.putOrderedLong(base, offset, value);
         }
@@ -226,52 +223,41 @@ final class SegmentMemory extends Memory {
 
     @Override
     public double getDouble(Object base, long offset) {
-        if (base instanceof long[] a) {
-            return MemorySegment.ofArray(a).get(JAVA_DOUBLE_UNALIGNED, offset);
-        }
         if (base instanceof MemorySegment s) {
             return s.get(JAVA_DOUBLE_UNALIGNED, offset);
         }
-        return Absolute.U.getDouble(base, offset);
+        return Double.longBitsToDouble(getLong(base, offset));
     }
 
     @Override
     public void putDouble(Object base, long offset, double value) {
-        if (base instanceof long[] a) {
-            MemorySegment.ofArray(a).set(JAVA_DOUBLE_UNALIGNED, offset, value);
-        } else if (base instanceof MemorySegment s) {
+        if (base instanceof MemorySegment s) {
             s.set(JAVA_DOUBLE_UNALIGNED, offset, value);
         } else {
-            Absolute.U.putDouble(base, offset, value);
+            putLong(base, offset, Double.doubleToRawLongBits(value));
         }
     }
 
     @Override
     public void copy(Object srcBase, long srcOffset, Object dstBase, long dstOffset, long lengthBytes) {
-        // Heap rows first, as in every access here: see the class comment.
-        if (srcBase instanceof long[] a) {
-            if (((srcOffset | lengthBytes) & 7) == 0) {
-                if (dstBase instanceof long[] b) {
-                    if ((dstOffset & 7) == 0) {
-                        System.arraycopy(a, (int) (srcOffset >>> 3), b, (int) (dstOffset >>> 3),
-                            (int) (lengthBytes >>> 3));
-                        return;
-                    }
-                } else if (dstBase instanceof MemorySegment d) {
-                    MemorySegment.copy(a, (int) (srcOffset >>> 3), d, JAVA_LONG_UNALIGNED, dstOffset,
-                        (int) (lengthBytes >>> 3));
-                    return;
-                }
-            }
-        } else if (srcBase instanceof MemorySegment s) {
-            if (dstBase instanceof long[] a) {
-                if (((dstOffset | lengthBytes) & 7) == 0) {
-                    MemorySegment.copy(s, JAVA_LONG_UNALIGNED, srcOffset, a, (int) (dstOffset >>> 3),
-                        (int) (lengthBytes >>> 3));
-                    return;
-                }
-            } else if (dstBase instanceof MemorySegment d) {
+        if (srcBase instanceof MemorySegment s) {
+            if (dstBase instanceof MemorySegment d) {
                 MemorySegment.copy(s, srcOffset, d, dstOffset, lengthBytes);
+                return;
+            }
+            if (dstBase instanceof long[] a && ((dstOffset | lengthBytes) & 7) == 0) {
+                MemorySegment.copy(s, JAVA_LONG_UNALIGNED, srcOffset, a, (int) (dstOffset >>> 3),
+                    (int) (lengthBytes >>> 3));
+                return;
+            }
+        } else if (srcBase instanceof long[] a && ((srcOffset | lengthBytes) & 7) == 0) {
+            if (dstBase instanceof MemorySegment d) {
+                MemorySegment.copy(a, (int) (srcOffset >>> 3), d, JAVA_LONG_UNALIGNED, dstOffset,
+                    (int) (lengthBytes >>> 3));
+                return;
+            }
+            if (dstBase instanceof long[] b && (dstOffset & 7) == 0) {
+                System.arraycopy(a, (int) (srcOffset >>> 3), b, (int) (dstOffset >>> 3), (int) (lengthBytes >>> 3));
                 return;
             }
         }
@@ -318,43 +304,24 @@ final class SegmentMemory extends Memory {
 
     @Override
     public void fill(Object base, long offset, long lengthBytes, byte value) {
-        // Heap rows first, as in every access here (see the class comment); each kind has its own loop.
+        if (base instanceof MemorySegment s && lengthBytes > FILL_LOOP_MAX) {
+            s.asSlice(offset, lengthBytes).fill(value);
+            return;
+        }
+        if (base == null) {
+            Absolute.U.setMemory(null, offset, lengthBytes, value);
+            return;
+        }
+        // Short fills (a row's accumulator) as 8-byte stores: no slice object, and one store per word on a heap row.
         long pattern = (value & 0xFFL) * 0x0101010101010101L;
         long end = offset + lengthBytes;
         long i = offset;
-        if (base instanceof long[] a) {
-            for (; i < end && (i & 7) != 0; i++) {
-                putHeapByte(a, i, value);
-            }
-            for (; i + 8 <= end; i += 8) {
-                a[(int) (i >>> 3)] = pattern;
-            }
-            for (; i < end; i++) {
-                putHeapByte(a, i, value);
-            }
-            return;
+        for (; i + 8 <= end; i += 8) {
+            putLong(base, i, pattern);
         }
-        if (base instanceof MemorySegment s) {
-            if (lengthBytes > FILL_LOOP_MAX) {
-                s.asSlice(offset, lengthBytes).fill(value);
-                return;
-            }
-            // Short fills (a row's accumulator) as 8-byte stores: no slice object.
-            for (; i + 8 <= end; i += 8) {
-                s.set(JAVA_LONG_UNALIGNED, i, pattern);
-            }
-            for (; i < end; i++) {
-                s.set(JAVA_BYTE, i, value);
-            }
-            return;
+        for (; i < end; i++) {
+            putByte(base, i, value);
         }
-        Absolute.U.setMemory(null, offset, lengthBytes, value);
-    }
-
-    private static void putHeapByte(long[] a, long offset, byte value) {
-        int i = (int) (offset >>> 3);
-        int shift = (int) ((offset & 7) << 3);
-        a[i] = (a[i] & ~(0xFFL << shift)) | ((value & 0xFFL) << shift);
     }
 
     /**
