@@ -192,16 +192,23 @@ final class Shard {
     }
 
     /**
-     * Records migration progress (release): the copy cursor and how many rows of the old shard are not yet here.
+     * Records migration progress (release): the rows of this shard's key set (its own plus the old shard's not yet
+     * copied) as one word, then the copy cursor. One word, because {@code size()} in another thread must not add two
+     * counts published apart: a copy moves a row from one to the other.
      */
     void recordMigration(long cursor, long oldPending) {
-        MEMORY.putLongRelease(head, control + TableFormat.C_OLD_PENDING, oldPending);
+        publishRowsWhileGrowing(oldPending);
         MEMORY.putLongRelease(head, control + TableFormat.C_MIGRATE_CURSOR, cursor);
     }
 
-    /** @return rows of the old shard not yet copied here, as last published by the writer (acquire) */
-    long publishedOldPending() {
-        return MEMORY.getLongVolatile(head, control + TableFormat.C_OLD_PENDING);
+    /** Publishes the rows of this shard's key set while it grows (writer: after an insert, a copy changes nothing). */
+    void publishRowsWhileGrowing(long oldPending) {
+        MEMORY.putLongRelease(head, control + TableFormat.C_ROWS_WHILE_GROWING, count + oldPending);
+    }
+
+    /** @return rows of this shard's key set while it grows, as last published by the writer (acquire) */
+    long publishedRowsWhileGrowing() {
+        return MEMORY.getLongVolatile(head, control + TableFormat.C_ROWS_WHILE_GROWING);
     }
 
     /**

@@ -36,7 +36,7 @@ import io.freshet.core.StoreConfig;
  * |   +24 supersededBy u64 (growth: the generation this shard's rows moved to; 0 = none)          |
  * |   +32 growState u64 (growth, in the new file: 0 NOT_STARTED, 1 MIGRATING, 2 DONE)             |
  * |   +40 migrateCursor u64 (next index position of the old shard to copy)                        |
- * |   +48 oldPending u64 (rows of the old shard not yet in this one; published for size())        |
+ * |   +48 rowsWhileGrowing u64 (rows here + rows of the old shard not yet copied; for size())      |
  * +-----------------------------------------------------------------------------------------------+ sealOffset
  * | SEAL TABLE: sealBlocks x u64 CRC32C, block b covers [indexOffset + b*sealBlockBytes, +block)  |
  * +-----------------------------------------------------------------------------------------------+ indexOffset
@@ -169,7 +169,7 @@ public final class TableFormat {
     static final int C_SUPERSEDED_BY = 24;
     static final int C_GROW_STATE = 32;
     static final int C_MIGRATE_CURSOR = 40;
-    static final int C_OLD_PENDING = 48;
+    static final int C_ROWS_WHILE_GROWING = 48;
 
     /** growState: the shard's writer still writes the previous generation. */
     static final long GROW_NOT_STARTED = 0;

@@ -453,6 +453,9 @@ final class TableShardWriter implements ShardWriter {
         MEMORY.putLongRelease(shard.versionMem(), versionAddress, version + 1);
         if (state == NEW) {
             shard.publish(emptyPosition, newEntry);
+            if (old != null) {
+                shard.publishRowsWhileGrowing(oldPending);
+            }
         }
         if (topicIndex != NO_SOURCE) {
             offsets.put(shard.id, topicIndex, partition, offset);

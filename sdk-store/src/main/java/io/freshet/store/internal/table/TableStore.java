@@ -919,17 +919,25 @@ public final class TableStore extends MetaBackedStore {
         TableGeneration g = gen;
         long n = 0;
         for (int i = 0; i < shardCount; i++) {
-            Shard s = g.shards[i];
-            long state = g.previous == null ? TableFormat.GROW_DONE : s.growState();
-            if (state == TableFormat.GROW_NOT_STARTED) {
-                n += g.previous.shards[i].publishedCount();
-            } else if (state == TableFormat.GROW_MIGRATING) {
-                n += s.publishedCount() + s.publishedOldPending();
-            } else {
-                n += s.publishedCount();
-            }
+            n += g.previous == null ? g.shards[i].publishedCount() : rowsWhileGrowing(g, i);
         }
         return n;
+    }
+
+    /**
+     * The rows of shard {@code i}'s key set while its generation grows: one published word per state, read again
+     * when the writer moved the shard to the next state meanwhile (each state's word is final once it leaves it).
+     */
+    private static long rowsWhileGrowing(TableGeneration g, int i) {
+        Shard s = g.shards[i];
+        while (true) {
+            long state = s.growState();
+            long n = state == TableFormat.GROW_NOT_STARTED ? g.previous.shards[i].publishedCount()
+                : state == TableFormat.GROW_MIGRATING ? s.publishedRowsWhileGrowing() : s.publishedCount();
+            if (s.growState() == state) {
+                return n;
+            }
+        }
     }
 
     /** @return the capacity of the current generation: the configured one, raised by each growth */
