@@ -256,7 +256,7 @@ final class TableShardWriter implements ShardWriter {
             // while it waits here, so it does their copying.
             store.maintainWritersOf(Thread.currentThread(), this, MIGRATE_WHILE_WAITING);
             // After one growth was retired, the next one (still needed: this shard is full) starts here.
-            store.requestGrowth();
+            store.requestGrowth(seen);
             long now = System.nanoTime();
             if (store.growthProgress() != progress) {
                 progress = store.growthProgress();
@@ -271,7 +271,7 @@ final class TableShardWriter implements ShardWriter {
 
     private void maybeAskToGrow() {
         if (shard.count() + oldPending >= growAt) {
-            store.requestGrowth();
+            store.requestGrowth(seen);
         }
     }
 

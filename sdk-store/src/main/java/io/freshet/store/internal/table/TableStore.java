@@ -414,17 +414,26 @@ public final class TableStore extends MetaBackedStore {
      * a next file is already on its way, which is the common case once one was asked for. It may be asked for while
      * the rows of the growth before are still being copied: the file is then made at once and adopted when that
      * growth finishes, so that making it (seconds for GBs of zeros) is off the path to room.
+     *
+     * @param judged the generation whose shard the writer found at its fill threshold
      */
-    void requestGrowth() {
-        if (growthPhase != GROWTH_IDLE || System.nanoTime() - growthRetryAtNs < 0) {
+    void requestGrowth(TableGeneration judged) {
+        if (growthPhase != GROWTH_IDLE || gen != judged || System.nanoTime() - growthRetryAtNs < 0) {
             return;
         }
-        startGrowth();
+        startGrowth(judged);
     }
 
-    private synchronized void startGrowth() {
+    /**
+     * Starts the growth of {@code judged}, the generation whose fill the asking writer judged: a request judged on a
+     * generation that was replaced meanwhile is dropped (its writer asks again, if it must, after it adopted the new
+     * one), or a store that just grew would double once more for the fill of its previous, smaller generation.
+     *
+     * @param judged the generation whose shard the writer found at its fill threshold
+     */
+    private synchronized void startGrowth(TableGeneration judged) {
         TableGeneration g = gen;
-        if (growthPhase != GROWTH_IDLE || closing || isClosed()) {
+        if (growthPhase != GROWTH_IDLE || g != judged || closing || isClosed()) {
             return;
         }
         long next = Math.min(growth.maxCapacity(), 2 * g.capacity);
