@@ -2,6 +2,7 @@ package io.freshet.store.cli;
 
 import io.freshet.core.FeatureSet;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.spi.StoreFootprint;
 import io.freshet.store.StoreEngines;
@@ -95,6 +96,9 @@ final class SizeCommand implements Callable<Integer> {
                     + "inspect to measure it)");
             } catch (IllegalArgumentException ex) {
                 InspectCommand.line(out, name, "cannot hold it: " + ex.getMessage());
+            } catch (StoreException ex) {
+                // E.g. Chronicle without its JVM flags: the message lists them.
+                InspectCommand.line(out, name, "not reported: " + ex.getMessage());
             }
         }
         return Main.EXIT_OK;

@@ -1,8 +1,10 @@
 package io.freshet.store.chronicle;
 
+import io.freshet.core.KeyType;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
+import io.freshet.core.spi.StoreFootprint;
 import io.freshet.store.chronicle.internal.ChronicleGate;
 import io.freshet.store.chronicle.internal.ChronicleOpener;
 import io.freshet.store.chronicle.internal.ChronicleRowStore;
@@ -56,6 +58,25 @@ public final class ChronicleStoreEngine implements StoreEngine {
         Objects.requireNonNull(config, "config can't be null");
         ChronicleGate.requireReady();
         return ChronicleOpener.open(config);
+    }
+
+    /**
+     * The Chronicle store's footprint before it exists: the data file as Chronicle Map lays it out for
+     * {@code config} (measured by building the same map in memory: nothing is written to disk), plus the meta file;
+     * both are mapped whole. The heap figure is Freshet's own buffers per writer (key and blank row); Chronicle's
+     * per-thread contexts come on top. Needs the JVM flags of {@link #open}.
+     *
+     * @param config the options a store would be created with
+     * @return the footprint
+     * @throws io.freshet.core.StoreException MISSING_JVM_FLAGS without the flags Chronicle needs
+     */
+    @Override
+    public StoreFootprint footprint(StoreConfig config) {
+        Objects.requireNonNull(config, "config can't be null");
+        ChronicleGate.requireReady();
+        long bytes = ChronicleOpener.dataFileBytes(config) + MetaFileDescriptor.Geometry.of(config).fileBytes;
+        int keyBytes = config.layout().keyType() == KeyType.TEXT ? config.maxKeyBytes() : 8;
+        return new StoreFootprint(bytes, bytes, (long) config.shards() * (keyBytes + config.layout().rowSizeBytes()));
     }
 
     /**

@@ -151,6 +151,23 @@ public final class ChronicleOpener {
         }
     }
 
+    /**
+     * The bytes Chronicle Map lays out for a map of {@code config}: the same map built in memory (off-heap, nothing
+     * written to disk; the pages are reserved, not touched). Chronicle computes its layout in its own code, so it is
+     * measured rather than recomputed here. A data file created with {@code config} has this length rounded up to
+     * whole 4 KiB pages (its header is inside it; {@code ChronicleFootprintTest} checks it against real files). The
+     * caller checked {@code ChronicleGate.requireReady()}.
+     */
+    public static long dataFileBytes(StoreConfig config) {
+        long bytes;
+        try (ChronicleMap<Object, byte[]> m = builder(config).create()) {
+            bytes = m.offHeapMemoryUsed();
+        }
+        return (bytes + PAGE - 1) / PAGE * PAGE;
+    }
+
+    private static final long PAGE = 4096;
+
     static ChronicleMapBuilder<Object, byte[]> builder(StoreConfig config) {
         RowLayout layout = config.layout();
         @SuppressWarnings({"unchecked", "rawtypes"})
