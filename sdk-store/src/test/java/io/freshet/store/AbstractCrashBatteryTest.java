@@ -63,14 +63,24 @@ public abstract class AbstractCrashBatteryTest {
         runBattery(250, 0x5EED5L);
     }
 
+    /** One record in eight deletes a recently applied key: each delete, killed or not, happens exactly once. */
+    @Test
+    void killedAtRandomMomentsWithTombstonesItLosesAndDoublesNothing() throws Exception {
+        runBattery(Integer.getInteger("freshet.crash.deleteCycles", 8), 0xDE1E7EL, 8);
+    }
+
     private void runBattery(int cycles, long seed) throws Exception {
+        runBattery(cycles, seed, 0);
+    }
+
+    private void runBattery(int cycles, long seed, int tombstoneEvery) throws Exception {
         Path store = dir.resolve("store");
-        CrashStream stream = new CrashStream(seed, PARTITIONS, KEYS, RECORDS_PER_PARTITION);
+        CrashStream stream = new CrashStream(seed, PARTITIONS, KEYS, RECORDS_PER_PARTITION, tombstoneEvery);
         SplittableRandom random = new SplittableRandom(seed);
         int killedDuringRecovery = 0;
         int recoveredOpens = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
-            Process child = startChild(store, seed);
+            Process child = startChild(store, seed, tombstoneEvery);
             boolean early = random.nextInt(5) == 0;
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                 StandardCharsets.UTF_8));
@@ -123,7 +133,7 @@ public abstract class AbstractCrashBatteryTest {
             .build();
     }
 
-    private Process startChild(Path store, long seed) throws Exception {
+    private Process startChild(Path store, long seed, int tombstoneEvery) throws Exception {
         List<String> options = new ArrayList<>();
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle.") || arg.startsWith("-Dfreshet.")) {
@@ -135,7 +145,8 @@ public abstract class AbstractCrashBatteryTest {
         options.add("-XX:+UseSerialGC");
         ProcessBuilder pb = new ProcessBuilder(ChildCommand.of(options, CrashChild.class, engineClass().getName(),
             store.toString(), Long.toString(seed), Integer.toString(PARTITIONS), Integer.toString(KEYS),
-            Long.toString(RECORDS_PER_PARTITION), Integer.toString(SHARDS), Long.toString(CAPACITY)));
+            Long.toString(RECORDS_PER_PARTITION), Integer.toString(SHARDS), Long.toString(CAPACITY),
+            Integer.toString(tombstoneEvery)));
         pb.redirectError(dir.resolve("child-stderr.txt").toFile());
         return pb.start();
     }
