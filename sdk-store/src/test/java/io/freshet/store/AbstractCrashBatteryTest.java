@@ -81,7 +81,9 @@ public abstract class AbstractCrashBatteryTest {
         int recoveredOpens = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
             Process child = startChild(store, seed, tombstoneEvery);
-            boolean early = random.nextInt(5) == 0;
+            // Never the first child: a kill while it creates the store leaves one that Freshet refuses by design (a
+            // store whose creation was interrupted is not re-created silently).
+            boolean early = random.nextInt(5) == 0 && cycle > 0;
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                 StandardCharsets.UTF_8));
             if (early) {
