@@ -63,17 +63,16 @@ public abstract class AbstractCrashBatteryTest {
         runBattery(250, 0x5EED5L);
     }
 
-    /** One record in eight deletes a recently applied key: each delete, killed or not, happens exactly once. */
-    @Test
-    void killedAtRandomMomentsWithTombstonesItLosesAndDoublesNothing() throws Exception {
-        runBattery(Integer.getInteger("freshet.crash.deleteCycles", 8), 0xDE1E7EL, 8);
-    }
-
     private void runBattery(int cycles, long seed) throws Exception {
         runBattery(cycles, seed, 0);
     }
 
-    private void runBattery(int cycles, long seed, int tombstoneEvery) throws Exception {
+    /**
+     * @param cycles kills
+     * @param seed the stream's and the kill moments' seed
+     * @param tombstoneEvery about one record in this many deletes a recently applied key (0: none)
+     */
+    protected void runBattery(int cycles, long seed, int tombstoneEvery) throws Exception {
         Path store = dir.resolve("store");
         CrashStream stream = new CrashStream(seed, PARTITIONS, KEYS, RECORDS_PER_PARTITION, tombstoneEvery);
         SplittableRandom random = new SplittableRandom(seed);

@@ -56,7 +56,7 @@ class TableGrowthCrashBatteryTest {
      */
     @Test
     void killedWhileGrowingWithTombstonesItLosesDoublesAndResurrectsNothing() throws Exception {
-        runBattery(Integer.getInteger("freshet.growth.crash.deleteCycles", 6), 0xDE16L, 6);
+        runBattery(Integer.getInteger("freshet.growth.crash.deleteCycles", 4), 0xDE16L, 6);
     }
 
     private void runBattery(int cycles, long seed) throws Exception {
