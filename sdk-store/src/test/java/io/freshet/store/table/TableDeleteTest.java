@@ -118,6 +118,63 @@ class TableDeleteTest {
         }
     }
 
+    /**
+     * Privacy: once a delete completed, no byte of the deleted entity's key or row is left in the store's files (the
+     * freed slot and the undo record's copy are zeroed), while the other keys' rows are intact.
+     */
+    @Test
+    void aDeletedKeyLeavesNoBytesInTheStoreFiles() throws Exception {
+        String canary = "privacy-canary-\u00e9-4242";
+        StoreConfig c = StoreConfig.builder(RowStoreContractTest.TEXT_SET).directory(dir.resolve("p")).capacity(100)
+            .shards(2).maxKeyBytes(32).build();
+        long marker = 0x5EC2E7_5EC2E7L;
+        try (TableStore s = open(c)) {
+            for (String k : new String[] {"alice", canary, "bob"}) {
+                ShardWriter w = s.writer(s.shardOf(k));
+                for (int i = 0; i < 3; i++) {
+                    assertThat(w.begin(k, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+                    w.row().putLong(24, k.equals(canary) ? marker + i : 7);
+                    w.commit();
+                }
+            }
+            assertThat(s.writer(s.shardOf(canary)).delete(canary, ShardWriter.NO_SOURCE, 0, 0))
+                .isEqualTo(ShardWriter.DELETED);
+            RowBuffer row = RowBuffer.allocateHeap(RowStoreContractTest.TEXT_SET.rowSizeBytes());
+            assertThat(s.readRow(canary, row)).isFalse();
+            assertThat(s.readRow("alice", row)).isTrue();
+            assertThat(row.getLong(24)).isEqualTo(7);
+        }
+        byte[] key = canary.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] value = new byte[8];
+        java.nio.ByteBuffer.wrap(value).order(java.nio.ByteOrder.nativeOrder()).putLong(marker + 2);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("p"))) {
+            for (Path f : files.toList()) {
+                byte[] bytes = java.nio.file.Files.readAllBytes(f);
+                assertThat(indexOf(bytes, key)).as("the deleted key in " + f.getFileName()).isEqualTo(-1);
+                assertThat(indexOf(bytes, value)).as("the deleted row's value in " + f.getFileName()).isEqualTo(-1);
+            }
+        }
+        try (TableStore s = open(c)) {
+            RowBuffer row = RowBuffer.allocateHeap(RowStoreContractTest.TEXT_SET.rowSizeBytes());
+            assertThat(s.readRow("bob", row)).isTrue();
+            assertThat(s.readRow(canary, row)).isFalse();
+            assertThat(s.size()).isEqualTo(2);
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static void checkAll(TableStore s, long[] reference) {
         RowBuffer row = RowBuffer.allocateHeap(TableGrowthTest.ROW);
         long present = 0;

@@ -474,10 +474,14 @@ final class TableShardWriter implements ShardWriter {
     /**
      * The undo record (with the row's image, as for an apply to an existing key) is published: removes the index
      * entry by backward shift (logged, so recovery finishes a shift a kill interrupted, then puts the row back from
-     * the image unless the offset shows the delete completed), then advances the offset and clears the record.
+     * the image unless the offset shows the delete completed), zeroes the freed slot, advances the offset, clears the
+     * record and zeroes its key and image (privacy: nothing of the entity stays behind once the delete completed).
      */
     private int deleteRecorded(long p, int topicIndex, int partition, long offset) {
         shard.deleteAt(p);
+        // Released, and reused by nobody but this thread: its bytes go now, not when a new key takes the slot. A kill
+        // from here on is rolled back from the undo image (recovery re-inserts the row) until the offset is stored.
+        shard.wipeSlot(slot);
         if (old != null) {
             shard.publishRowsWhileGrowing(oldPending);
         }
@@ -485,6 +489,7 @@ final class TableShardWriter implements ShardWriter {
             offsets.put(shard.id, topicIndex, partition, offset);
         }
         undo.clear(shard.id);
+        undo.wipe(shard.id);
         state = IDLE;
         return DELETED;
     }

@@ -240,6 +240,9 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
                 if (e != null) {
                     undo.record(shard, topicIndex, partition, offset, longKey, textKeys ? key : null, keyLength,
                         view.wrap(ChronicleRowStore.valueAddress(e), rowBytes));
+                    // The value's bytes go with the entry (Chronicle would leave them in the freed space until reuse).
+                    // A kill before the offset is stored rolls the delete back from the undo image.
+                    view.setZero(0, rowBytes);
                     e.doRemove();
                     deleted = true;
                 }
@@ -250,6 +253,7 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
                     offsets.put(shard, topicIndex, partition, offset);
                 }
                 undo.clear(shard);
+                undo.wipe(shard);
             }
         } catch (InternalError e) {
             throw store.damaged(e);
