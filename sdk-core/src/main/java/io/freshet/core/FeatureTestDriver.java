@@ -164,6 +164,27 @@ public final class FeatureTestDriver<E> {
     }
 
     /**
+     * Deletes the entity's row, as a tombstone (with {@code TombstonePolicy.DELETE}) or {@code FeaturePipeline.delete}
+     * does in a pipeline: reads then report MISSING, and the key's next event starts a new row.
+     *
+     * @param key a numeric key
+     * @return whether the key had a row
+     */
+    public boolean delete(long key) {
+        return writer.delete(key, ShardWriter.NO_SOURCE, 0, 0) == ShardWriter.DELETED;
+    }
+
+    /**
+     * Text-key variant of {@link #delete(long)}.
+     *
+     * @param key a text key
+     * @return whether the key had a row
+     */
+    public boolean delete(CharSequence key) {
+        return writer.delete(key, ShardWriter.NO_SOURCE, 0, 0) == ShardWriter.DELETED;
+    }
+
+    /**
      * Evicts rows idle longer than the set's TTL, as a store would.
      *
      * @return rows evicted

@@ -20,7 +20,7 @@ import net.jqwik.api.statistics.Statistics;
  * Drives random event streams through the real kernels ({@link FeatureTestDriver}) and the {@link ReferenceModel}
  * and compares every feature of every key at many read times: out-of-order, late, tied, future and negative event
  * times, non-finite values, gaps longer than the windows, clock jumps both ways, reads on tile boundaries, TTL
- * eviction, numeric and text keys.
+ * eviction, deletes (the entity's state forgotten, its next event a new row), numeric and text keys.
  */
 class KernelPropertyTest {
     private static final int KEYS = 5;
@@ -60,7 +60,7 @@ class KernelPropertyTest {
         }
     }
 
-    enum Type { PIPE, ADVANCE, JUMP_BACK, READ, EVICT }
+    enum Type { PIPE, ADVANCE, JUMP_BACK, READ, EVICT, DELETE }
 
     /** Where a piped event's time lies relative to the clock. */
     enum TimeMode { RECENT, OLD, SAME_AS_LAST, TILE_EDGE, AROUND_SKEW, NEGATIVE }
@@ -99,6 +99,8 @@ class KernelPropertyTest {
                         + (flag ? " F" : "") + ")";
                 case READ:
                     return "READ(k=" + key + " edge=" + ms + ")";
+                case DELETE:
+                    return "DELETE(k=" + key + ")";
                 default:
                     return type + "(" + ms + ")";
             }
@@ -236,7 +238,10 @@ class KernelPropertyTest {
         Arbitrary<Op> read = Combinators.combine(Arbitraries.integers().between(0, keys + 1),
             Arbitraries.longs().between(0, 6)).as((k, edge) -> new Op(Type.READ, k, null, edge, 0, 0, 0, false));
         Arbitrary<Op> evict = Arbitraries.just(Op.clock(Type.EVICT, 0));
+        Arbitrary<Op> delete = Arbitraries.integers().between(0, keys + 1)
+            .map(k -> new Op(Type.DELETE, k, null, 0, 0, 0, 0, false));
         return Arbitraries.frequencyOf(
+            Tuple.of(1, delete),
             Tuple.of(14, pipe),
             Tuple.of(3, small),
             Tuple.of(1, gap),
@@ -280,6 +285,13 @@ class KernelPropertyTest {
                     case READ:
                         read(op.key, op.ms);
                         break;
+                    case DELETE: {
+                        boolean expected = p.textKey ? model.delete(Ev.textKey(op.key)) : model.delete((long) op.key);
+                        boolean actual = p.textKey ? driver.delete(Ev.textKey(op.key)) : driver.delete(op.key);
+                        assertThat(actual).as("delete of key %d", op.key).isEqualTo(expected);
+                        Statistics.label("delete").collect(actual ? "FOUND" : "ABSENT");
+                        break;
+                    }
                     default:
                         driver.setTime(now);
                         assertThat(driver.evictIdle()).as("evicted at now=%d", now).isEqualTo(model.evictIdle(now));

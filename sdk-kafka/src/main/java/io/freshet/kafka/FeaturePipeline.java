@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -221,6 +222,48 @@ public final class FeaturePipeline implements AutoCloseable {
                 + core.instanceId());
         }
         return s;
+    }
+
+    /**
+     * Deletes the row of an entity (privacy: "forget this user"), through the applier that owns the key's shard, in
+     * order with that shard's records and under the store's undo protocol (a kill -9 either completes it or rolls it
+     * back; it is applied exactly once or not at all). Reads afterwards report
+     * {@link io.freshet.core.VectorStatus#MISSING}; the freed slot takes new keys (a store waiting because it is full
+     * resumes). It deletes this instance's row only: in sharded mode call it on {@link #keyOwner}. It does not touch
+     * Kafka: a later event of the key creates a new row, and a store rebuilt from the topic brings the row back
+     * unless the topic carries a tombstone for it (see {@link TombstonePolicy#DELETE}) or no longer holds its events.
+     *
+     * @param set a registered set with a LONG key
+     * @param key the entity key
+     * @return completes with true when a row was deleted, false when the key had none; exceptionally when the
+     *     pipeline stops first
+     * @throws IllegalStateException when the pipeline is not running
+     */
+    public CompletableFuture<Boolean> delete(FeatureSet<?> set, long key) {
+        checkStarted();
+        SetRuntime s = runtime(set);
+        if (set.keyType() != KeyType.LONG) {
+            throw new IllegalArgumentException("set=" + set.name() + " has a TEXT key: call delete(set, text)");
+        }
+        return core.requestDelete(s, key, null).future();
+    }
+
+    /**
+     * Text-key variant of {@link #delete(FeatureSet, long)}.
+     *
+     * @param set a registered set with a TEXT key
+     * @param key the entity key
+     * @return completes with true when a row was deleted, false when the key had none
+     * @throws IllegalStateException when the pipeline is not running
+     */
+    public CompletableFuture<Boolean> delete(FeatureSet<?> set, CharSequence key) {
+        checkStarted();
+        SetRuntime s = runtime(set);
+        Objects.requireNonNull(key, "key can't be null");
+        if (set.keyType() != KeyType.TEXT) {
+            throw new IllegalArgumentException("set=" + set.name() + " has a LONG key: call delete(set, long)");
+        }
+        return core.requestDelete(s, 0, key.toString()).future();
     }
 
     /**

@@ -87,7 +87,7 @@ final class MetricsCollector {
             counts.put(s.featureSet().name(), new PipelineMetrics.SetCounts(core.count(i, CounterIds.APPLIED),
                 core.count(i, CounterIds.LATE), core.count(i, CounterIds.DUPLICATES),
                 core.count(i, CounterIds.SKIPPED), core.count(i, CounterIds.DEAD_LETTERED), bad,
-                core.count(i, CounterIds.FULL_WAITS), fill));
+                core.count(i, CounterIds.FULL_WAITS), fill, core.count(i, CounterIds.DELETED)));
         }
         long pauses = 0;
         for (IngestLoop l : core.loops()) {

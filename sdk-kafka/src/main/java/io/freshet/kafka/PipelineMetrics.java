@@ -153,9 +153,16 @@ public final class PipelineMetrics {
         private final Map<BadRecordReason, Long> badByReason;
         private final long storeFullWaits;
         private final StoreFill fill;
+        private final long deleted;
 
         SetCounts(long applied, long late, long duplicates, long skipped, long deadLettered, long[] badByReason,
             long storeFullWaits, StoreFill fill) {
+            this(applied, late, duplicates, skipped, deadLettered, badByReason, storeFullWaits, fill, 0);
+        }
+
+        SetCounts(long applied, long late, long duplicates, long skipped, long deadLettered, long[] badByReason,
+            long storeFullWaits, StoreFill fill, long deleted) {
+            this.deleted = deleted;
             this.storeFullWaits = storeFullWaits;
             this.fill = fill;
             this.applied = applied;
@@ -175,6 +182,14 @@ public final class PipelineMetrics {
         /** @return records applied to a row (late ones included) */
         public long applied() {
             return applied;
+        }
+
+        /**
+         * @return rows deleted: by tombstones of sources with {@link TombstonePolicy#DELETE} and by
+         *     {@code FeaturePipeline.delete} (a delete of a key without a row is not counted)
+         */
+        public long deleted() {
+            return deleted;
         }
 
         /** @return applied records that at least one windowed feature dropped as late */
@@ -260,7 +275,7 @@ public final class PipelineMetrics {
                 + ", skipped=" + skipped + ", deadLettered=" + deadLettered + ", storeRows=" + fill.rows
                 + ", storeCapacity=" + fill.capacity + (fill.warning ? ", storeFillWarning" : "")
                 + (fill.shardsWaiting > 0 ? ", shardsWaitingForRoom=" + fill.shardsWaiting : "") + ", storeFull="
-                + storeFullWaits + "}";
+                + storeFullWaits + (deleted > 0 ? ", deleted=" + deleted : "") + "}";
         }
     }
 

@@ -14,7 +14,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  *     .maxEventAge(Duration.ofDays(30));
  * }</pre>
  *
- * <p>Defaults: {@link BadRecordPolicy#FAIL}; records over {@value #DEFAULT_MAX_RECORD_BYTES} bytes (key plus
+ * <p>Defaults: {@link BadRecordPolicy#FAIL}; a tombstone (null value) is a bad record
+ * ({@link TombstonePolicy#BAD_RECORD}; {@code tombstones(TombstonePolicy.DELETE)} makes it delete the entity's row);
+ * records over {@value #DEFAULT_MAX_RECORD_BYTES} bytes (key plus
  * value) are bad; no limit on event age (events older than a window's oldest tile are still dropped as late by the
  * kernels, and counted).
  *
@@ -30,15 +32,22 @@ public final class Source<E> {
     private final String deadLetterTopic;
     private final int maxRecordBytes;
     private final long maxEventAgeMs;
+    private final TombstonePolicy tombstones;
 
     private Source(String topic, RecordDecoder<E> decoder, BadRecordPolicy policy, String deadLetterTopic,
         int maxRecordBytes, long maxEventAgeMs) {
+        this(topic, decoder, policy, deadLetterTopic, maxRecordBytes, maxEventAgeMs, TombstonePolicy.BAD_RECORD);
+    }
+
+    private Source(String topic, RecordDecoder<E> decoder, BadRecordPolicy policy, String deadLetterTopic,
+        int maxRecordBytes, long maxEventAgeMs, TombstonePolicy tombstones) {
         this.topic = topic;
         this.decoder = decoder;
         this.policy = policy;
         this.deadLetterTopic = deadLetterTopic;
         this.maxRecordBytes = maxRecordBytes;
         this.maxEventAgeMs = maxEventAgeMs;
+        this.tombstones = tombstones;
     }
 
     /**
@@ -76,7 +85,7 @@ public final class Source<E> {
             throw new IllegalArgumentException("topic=" + topic
                 + ": DEAD_LETTER needs a topic: call deadLetterTo(topic)");
         }
-        return new Source<>(topic, decoder, policy, null, maxRecordBytes, maxEventAgeMs);
+        return new Source<>(topic, decoder, policy, null, maxRecordBytes, maxEventAgeMs, tombstones);
     }
 
     /**
@@ -90,7 +99,7 @@ public final class Source<E> {
                 + ": name another, existing topic");
         }
         return new Source<>(topic, decoder, BadRecordPolicy.DEAD_LETTER, deadLetterTopic, maxRecordBytes,
-            maxEventAgeMs);
+            maxEventAgeMs, tombstones);
     }
 
     /**
@@ -101,7 +110,7 @@ public final class Source<E> {
         if (bytes < 1 || bytes > (1 << 30)) {
             throw new IllegalArgumentException("maxRecordBytes=" + bytes + " is out of range: use 1..2^30");
         }
-        return new Source<>(topic, decoder, policy, deadLetterTopic, bytes, maxEventAgeMs);
+        return new Source<>(topic, decoder, policy, deadLetterTopic, bytes, maxEventAgeMs, tombstones);
     }
 
     /**
@@ -113,7 +122,22 @@ public final class Source<E> {
         if (age.isNegative() || age.isZero()) {
             throw new IllegalArgumentException("maxEventAge=" + age + " must be positive");
         }
-        return new Source<>(topic, decoder, policy, deadLetterTopic, maxRecordBytes, age.toMillis());
+        return new Source<>(topic, decoder, policy, deadLetterTopic, maxRecordBytes, age.toMillis(), tombstones);
+    }
+
+    /**
+     * @param tombstones {@link TombstonePolicy#DELETE} to delete the entity's row on a tombstone (null value), or
+     *     {@link TombstonePolicy#BAD_RECORD} (the default)
+     * @return a copy with this policy
+     */
+    public Source<E> tombstones(TombstonePolicy tombstones) {
+        Objects.requireNonNull(tombstones, "tombstones can't be null");
+        return new Source<>(topic, decoder, policy, deadLetterTopic, maxRecordBytes, maxEventAgeMs, tombstones);
+    }
+
+    /** @return what a tombstone does */
+    public TombstonePolicy tombstonePolicy() {
+        return tombstones;
     }
 
     /** @return the topic */
@@ -149,6 +173,7 @@ public final class Source<E> {
     @Override
     public String toString() {
         return "Source{topic=" + topic + ", policy=" + policy
-            + (deadLetterTopic == null ? "" : ", deadLetterTopic=" + deadLetterTopic) + "}";
+            + (deadLetterTopic == null ? "" : ", deadLetterTopic=" + deadLetterTopic)
+            + (tombstones == TombstonePolicy.DELETE ? ", tombstones=DELETE" : "") + "}";
     }
 }

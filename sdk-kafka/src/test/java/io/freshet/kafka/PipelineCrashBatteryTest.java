@@ -21,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -48,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * into a multi-partition topic. After the last kill a pipeline in this JVM recovers the same store, catches up, and
  * every key's features must equal the reference model over the whole stream: nothing lost, nothing counted twice.
  *
- * <p>Default suite: 10 kills on the table engine, 4 on Chronicle Map; {@code -Psoak}: 100 on each.
+ * <p>Default suite: 10 kills on the table engine, 4 on Chronicle Map, 4 on the table engine with tombstones in the
+ * stream; {@code -Psoak}: 100 on each, and 30 with tombstones on Chronicle Map.
  * {@code -Dfreshet.pipelineCrash.cycles=N} overrides the default-suite count of the table engine.
  */
 class PipelineCrashBatteryTest {
@@ -78,6 +81,24 @@ class PipelineCrashBatteryTest {
         runBattery(broker, new ChronicleStoreEngine(), 4, 10_000, 0xC4801CL);
     }
 
+    /**
+     * A tombstone after about one event in ten, of a user seen recently: a kill during a delete either keeps it with
+     * its offset or rolls both back, so the final store equals the reference (which forgets deleted users) and no
+     * deleted user comes back.
+     */
+    @Test
+    void tableEngineKilledWithTombstonesInTheStreamLosesDoublesAndResurrectsNothing(FreshetKafka broker)
+        throws Exception {
+        runBattery(broker, new TableStoreEngine(), Integer.getInteger("freshet.pipelineCrash.deleteCycles", 4), 6_000,
+            0xDE1E7EL, 10);
+    }
+
+    @Test
+    @Tag("soak")
+    void soakChronicleEngineKilledWithTombstones(FreshetKafka broker) throws Exception {
+        runBattery(broker, new ChronicleStoreEngine(), 30, 4_000, 0xDE1E7E2L, 10);
+    }
+
     @Test
     @Tag("soak")
     void soakTableEngineKilledHundredTimes(FreshetKafka broker) throws Exception {
@@ -92,13 +113,58 @@ class PipelineCrashBatteryTest {
 
     private void runBattery(FreshetKafka broker, StoreEngine engine, int cycles, int perCycle, long seed)
         throws Exception {
+        runBattery(broker, engine, cycles, perCycle, seed, 0);
+    }
+
+    /**
+     * The stream with a tombstone (a {@link Payment} of {@link #TOMBSTONES}: produced with a null value) after about
+     * one event in {@code tombstoneEvery} (none for 0), of a user of the last 100 events.
+     */
+    private static List<Payment> withTombstones(List<Payment> events, int tombstoneEvery, long seed) {
+        if (tombstoneEvery == 0) {
+            return events;
+        }
+        SplittableRandom r = new SplittableRandom(seed ^ 0x70B5L);
+        List<Payment> out = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            out.add(events.get(i));
+            if (r.nextInt(tombstoneEvery) == 0) {
+                Payment t = new Payment(events.get(Math.max(0, i - r.nextInt(100))).userId, null, 0, 0, false);
+                TOMBSTONES.put(t, Boolean.TRUE);
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** The tombstones of the streams (identity: a tombstone is a Payment object, never equal to an event). */
+    private static final Map<Payment, Boolean> TOMBSTONES = java.util.Collections.synchronizedMap(
+        new IdentityHashMap<>());
+
+    private static ProducerRecord<Long, byte[]> recordOf(String topic, Payment e) {
+        return new ProducerRecord<>(topic, e.userId, TOMBSTONES.containsKey(e) ? null : PaymentCodec.encode(e));
+    }
+
+    private void runBattery(FreshetKafka broker, StoreEngine engine, int cycles, int perCycle, long seed,
+        int tombstoneEvery) throws Exception {
+        boolean deletes = tombstoneEvery > 0;
         long t0 = System.nanoTime();
         String topic = broker.uniqueName("crash-" + engine.name());
         broker.createTopic(topic, PARTITIONS);
         Path store = dir.resolve("store-" + engine.name());
         Path stderr = dir.resolve("child-stderr-" + engine.name() + ".txt");
-        List<Payment> events = PipelineFixtures.stream(seed, PREFILL + cycles * perCycle, USERS);
-        PipelineFixtures.produce(broker, topic, events.subList(0, PREFILL));
+        List<Payment> events = withTombstones(PipelineFixtures.stream(seed, PREFILL + cycles * perCycle, USERS),
+            tombstoneEvery, seed);
+        try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            for (Payment e : events.subList(0, PREFILL)) {
+                acks.add(p.send(recordOf(topic, e)));
+            }
+            for (Future<RecordMetadata> f : acks) {
+                f.get();
+            }
+        }
+        perCycle = (events.size() - PREFILL) / cycles;
 
         SplittableRandom random = new SplittableRandom(seed);
         ExecutorService producing = Executors.newSingleThreadExecutor(r -> {
@@ -113,11 +179,12 @@ class PipelineCrashBatteryTest {
         long appliedByChildren = 0;
         try (KafkaProducer<Long, byte[]> producer = PipelineFixtures.producer(broker)) {
             for (int cycle = 0; cycle < cycles; cycle++) {
-                Child child = Child.start(broker, topic, store, engine, stderr);
+                Child child = Child.start(broker, topic, store, engine, stderr, deletes);
                 int from = PREFILL + cycle * perCycle;
+                int to = cycle == cycles - 1 ? events.size() : from + perCycle;
                 // One thread produces the slices in order, so per-key order on the broker is the stream's order.
                 Callable<Void> slice = () -> {
-                    produceSlowly(producer, topic, events.subList(from, from + perCycle));
+                    produceSlowly(producer, topic, events.subList(from, to));
                     return null;
                 };
                 boolean early = random.nextInt(10) < 3;
@@ -166,14 +233,24 @@ class PipelineCrashBatteryTest {
         assertThat(killedWhileApplying).as("children were killed while applying records").isPositive();
 
         StoreConfig cfg = config(store);
-        ReferenceModel<Payment> ref = PipelineFixtures.reference(USER_RISK, events);
+        ReferenceModel<Payment> ref = new ReferenceModel<>(USER_RISK);
+        int deleted = 0;
+        for (Payment e : events) {
+            if (TOMBSTONES.containsKey(e)) {
+                deleted += ref.delete(e.userId) ? 1 : 0;
+            } else {
+                ref.apply(e.copy(), NOW);
+            }
+        }
+        assertThat(deleted > 0).as("tombstones found rows").isEqualTo(deletes);
         long finalApplied;
         try (FeaturePipeline p = FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
             .consumerThreads(2)
             .applierThreads(2)
-            .register(USER_RISK, engine, cfg, Source.of(topic, new PaymentCodec()))
+            .register(USER_RISK, engine, cfg, Source.of(topic, new PaymentCodec())
+                .tombstones(deletes ? TombstonePolicy.DELETE : TombstonePolicy.BAD_RECORD))
             .start()) {
             assertThat(PipelineTestAccess.store(p, USER_RISK).openState()).as("the last child was killed").isEqualTo(
                 StoreOpenState.RECOVERED);
@@ -201,7 +278,7 @@ class PipelineCrashBatteryTest {
         List<Future<RecordMetadata>> acks = new ArrayList<>(slice.size());
         for (int i = 0; i < slice.size(); i++) {
             Payment e = slice.get(i);
-            acks.add(producer.send(new ProducerRecord<>(topic, e.userId, PaymentCodec.encode(e))));
+            acks.add(producer.send(recordOf(topic, e)));
             if (i % CHUNK == CHUNK - 1) {
                 Thread.sleep(40);
             }
@@ -248,8 +325,8 @@ class PipelineCrashBatteryTest {
             reader.start();
         }
 
-        static Child start(FreshetKafka broker, String topic, Path store, StoreEngine engine, Path stderr)
-            throws IOException {
+        static Child start(FreshetKafka broker, String topic, Path store, StoreEngine engine, Path stderr,
+            boolean tombstones) throws IOException {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -271,6 +348,9 @@ class PipelineCrashBatteryTest {
             cmd.add("2"); // consumer threads
             cmd.add("3"); // applier threads
             cmd.add("128"); // slots per queue: back-pressure pauses are frequent
+            if (tombstones) {
+                cmd.add("tombstones");
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
             return new Child(pb.start());

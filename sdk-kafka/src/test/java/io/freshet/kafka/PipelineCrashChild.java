@@ -13,7 +13,8 @@ import java.util.Properties;
  * prints {@code STARTED <openState>} once ingesting and {@code APPLIED <records>} every 200 ms, and runs until the
  * parent SIGKILLs it. Nothing here ever shuts down cleanly: the parent alone decides when the process dies.
  *
- * <p>Args: bootstrap topic storeDir engineClass shards capacity consumerThreads applierThreads queueCapacity.
+ * <p>Args: bootstrap topic storeDir engineClass shards capacity consumerThreads applierThreads queueCapacity
+ * [tombstones] (the literal {@code tombstones}: the source deletes on tombstones).
  * The applying and reading clock is {@link PipelineFixtures#NOW}, as in the parent's reference model.
  */
 final class PipelineCrashChild {
@@ -40,7 +41,9 @@ final class PipelineCrashChild {
             .consumerThreads(Integer.parseInt(args[6]))
             .applierThreads(Integer.parseInt(args[7]))
             .queueCapacity(Integer.parseInt(args[8]))
-            .register(PipelineFixtures.USER_RISK, engine, cfg, Source.of(topic, new PaymentCodec()))
+            .register(PipelineFixtures.USER_RISK, engine, cfg, Source.of(topic, new PaymentCodec())
+                .tombstones(args.length > 9 && "tombstones".equals(args[9]) ? TombstonePolicy.DELETE
+                    : TombstonePolicy.BAD_RECORD))
             .start();
         System.out.println("STARTED " + PipelineTestAccess.store(p, PipelineFixtures.USER_RISK).openState());
         System.out.flush();

@@ -40,12 +40,35 @@ final class CrashStream {
     final int partitions;
     final int keys;
     final long recordsPerPartition;
+    /** One record in this many is a tombstone (0: none). */
+    final int tombstoneEvery;
 
     CrashStream(long seed, int partitions, int keys, long recordsPerPartition) {
+        this(seed, partitions, keys, recordsPerPartition, 0);
+    }
+
+    /**
+     * @param tombstoneEvery about one record in this many is a tombstone of a key the partition's recent records
+     *     touched (so that most deletes find a row), 0 for none
+     */
+    CrashStream(long seed, int partitions, int keys, long recordsPerPartition, int tombstoneEvery) {
         this.seed = seed;
         this.partitions = partitions;
         this.keys = keys;
         this.recordsPerPartition = recordsPerPartition;
+        this.tombstoneEvery = tombstoneEvery;
+    }
+
+    /** @return the key record (p, i) deletes, or -1 when it is an event */
+    long tombstoneKey(int p, long i) {
+        if (tombstoneEvery == 0 || i == 0) {
+            return -1;
+        }
+        SplittableRandom r = new SplittableRandom(Fingerprint.mix64(seed * 17 + p) ^ Fingerprint.mix64(~i));
+        if (r.nextInt(tombstoneEvery) != 0) {
+            return -1;
+        }
+        return record(p, Math.max(0, i - 1 - r.nextInt(50))).key();
     }
 
     Ev record(int p, long i) {
@@ -83,6 +106,12 @@ final class CrashStream {
         for (long i = first; i < recordsPerPartition && applied < maxRecords; i++) {
             for (int p = 0; p < partitions; p++) {
                 if (i < resume[p]) {
+                    continue;
+                }
+                long deleted = tombstoneKey(p, i);
+                if (deleted >= 0) {
+                    int d = store.writer(store.shardOf(deleted)).delete(deleted, topic, p, i);
+                    applied += d == ShardWriter.BEGIN_DUPLICATE ? 0 : 1;
                     continue;
                 }
                 Ev e = record(p, i);
@@ -138,6 +167,13 @@ final class CrashStream {
         TestApplier<Ev> applier = TestApplier.of(SET);
         for (long i = 0; i <= maxApplied; i++) {
             for (int p = 0; p < partitions; p++) {
+                long deleted = tombstoneKey(p, i);
+                if (deleted >= 0) {
+                    if (i <= applied[recovered.shardOf(deleted)][p]) {
+                        reference.writer(reference.shardOf(deleted)).delete(deleted, refTopic, p, i);
+                    }
+                    continue;
+                }
                 Ev e = record(p, i);
                 int s = recovered.shardOf(e.key());
                 if (i > applied[s][p]) {

@@ -232,6 +232,118 @@ public abstract class RowStoreContractTest {
     }
 
     @Test
+    void deleteRemovesTheRowAdvancesTheOffsetAndSkipsDuplicates() {
+        RowStore s = open(SET);
+        TestApplier<Ev> a = TestApplier.of(SET);
+        int topic = s.topicIndex("events");
+        apply(s, a, new Ev(7, null, T0, 1), topic, 0, 0);
+        apply(s, a, new Ev(8, null, T0, 1), topic, 0, 1);
+        ShardWriter w = s.writer(s.shardOf(7));
+        assertThat(w.delete(7, topic, 0, 2)).isEqualTo(ShardWriter.DELETED);
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
+        assertThat(s.readRow(7, row)).isFalse();
+        assertThat(s.readRow(8, row)).isTrue();
+        assertThat(s.size()).isEqualTo(1);
+        assertThat(w.appliedOffset(topic, 0)).isEqualTo(2);
+        assertThat(w.delete(7, topic, 0, 2)).as("replayed tombstone").isEqualTo(ShardWriter.BEGIN_DUPLICATE);
+        assertThat(w.delete(7, topic, 0, 3)).isEqualTo(ShardWriter.DELETE_ABSENT);
+        assertThat(w.appliedOffset(topic, 0)).as("an absent key's tombstone is consumed").isEqualTo(3);
+        assertThat(w.delete(7, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.DELETE_ABSENT);
+        // The key comes back as new with the next event.
+        assertThat(apply(s, a, new Ev(7, null, T0, 1), topic, 0, 4)).isEqualTo(ShardWriter.BEGIN_OK);
+        assertThat(s.readRow(7, row)).isTrue();
+        assertThat(count(row, 0)).isEqualTo(1);
+    }
+
+    @Test
+    void deletedRowsFreeRoomInAFullStore() {
+        RowStore s = open(config(SET).capacity(64).growth(StoreGrowth.disabled()).build());
+        TestApplier<Ev> a = TestApplier.of(SET);
+        long k = 0;
+        while (apply(s, a, new Ev(k, null, T0, 1), ShardWriter.NO_SOURCE, 0, 0) == ShardWriter.BEGIN_OK) {
+            k++;
+        }
+        long refused = k;
+        long inserted = s.size();
+        ShardWriter w = s.writer(s.shardOf(refused));
+        assertThat(w.begin(refused, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_FULL);
+        // Delete keys of the refused key's shard until it fits (the table engine's capacity is per shard).
+        int deleted = 0;
+        for (long d = 0; d < refused && w.begin(refused, ShardWriter.NO_SOURCE, 0, 0) == ShardWriter.BEGIN_FULL;
+            d++) {
+            if (s.shardOf(d) == s.shardOf(refused)) {
+                assertThat(w.delete(d, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.DELETED);
+                deleted++;
+            }
+        }
+        assertThat(deleted).isPositive();
+        a.prepare(new Ev(refused, null, T0, 1), T0, T0 + 1000);
+        a.applyPrepared(w.row(), T0 + 1000);
+        w.commit();
+        assertThat(s.size()).isEqualTo(inserted - deleted + 1);
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
+        assertThat(s.readRow(refused, row)).isTrue();
+    }
+
+    @Test
+    void randomAppliesAndDeletesMatchAMap() {
+        RowStore s = open(config(SET).capacity(256).growth(StoreGrowth.disabled()).build());
+        TestApplier<Ev> a = TestApplier.of(SET);
+        int topic = s.topicIndex("events");
+        java.util.Random rnd = new java.util.Random(17);
+        java.util.Map<Long, Long> model = new java.util.HashMap<>();
+        long[] offsets = new long[s.shardCount()];
+        for (int i = 0; i < 20_000; i++) {
+            long k = rnd.nextInt(300);
+            int shard = s.shardOf(k);
+            long offset = offsets[shard]++;
+            if (rnd.nextInt(3) == 0) {
+                int r = s.writer(shard).delete(k, topic, shard, offset);
+                assertThat(r).isEqualTo(model.remove(k) != null ? ShardWriter.DELETED : ShardWriter.DELETE_ABSENT);
+            } else {
+                int r = apply(s, a, new Ev(k, null, T0, 1), topic, shard, offset);
+                if (r == ShardWriter.BEGIN_OK) {
+                    model.merge(k, 1L, Long::sum);
+                } else {
+                    assertThat(r).isEqualTo(ShardWriter.BEGIN_FULL);
+                    assertThat(model).doesNotContainKey(k);
+                    s.writer(shard).advanceOffset(topic, shard, offset);
+                }
+            }
+        }
+        assertThat(s.size()).isEqualTo(model.size());
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
+        for (long k = 0; k < 300; k++) {
+            assertThat(s.readRow(k, row)).as("key " + k).isEqualTo(model.containsKey(k));
+            if (model.containsKey(k)) {
+                assertThat(count(row, 0)).as("key " + k).isEqualTo(model.get(k));
+            }
+        }
+    }
+
+    @Test
+    void textKeysAreDeleted() {
+        RowStore s = open(config(TEXT_SET).maxKeyBytes(16).build());
+        TestApplier<Ev> a = TestApplier.of(TEXT_SET);
+        for (String k : new String[] {"alice", "bob"}) {
+            ShardWriter w = s.writer(s.shardOf(k));
+            a.prepare(new Ev(0, k, T0, 3), T0, T0);
+            assertThat(w.begin(k, ShardWriter.NO_SOURCE, 0, 0)).isEqualTo(ShardWriter.BEGIN_OK);
+            a.applyPrepared(w.row(), T0);
+            w.commit();
+        }
+        assertThat(s.writer(s.shardOf("alice")).delete(new StringBuilder("alice"), ShardWriter.NO_SOURCE, 0, 0))
+            .isEqualTo(ShardWriter.DELETED);
+        RowBuffer row = RowBuffer.allocateHeap(TEXT_SET.rowSizeBytes());
+        assertThat(s.readRow("alice", row)).isFalse();
+        assertThat(s.readRow("bob", row)).isTrue();
+        assertThat(s.size()).isEqualTo(1);
+        ShardWriter w = s.writer(0);
+        assertThatThrownBy(() -> w.delete("x".repeat(17), ShardWriter.NO_SOURCE, 0, 0))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("17");
+    }
+
+    @Test
     void textKeysRoundTripAndOverlongKeysAreRefused() {
         RowStore s = open(config(TEXT_SET).maxKeyBytes(16).build());
         TestApplier<Ev> a = TestApplier.of(TEXT_SET);
@@ -379,6 +491,24 @@ public abstract class RowStoreContractTest {
             assertThat(r.readRow(k, row)).isTrue();
             assertThat(count(row, 0)).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aDeleteSurvivesACleanReopen() {
+        assumeTrue(persistent());
+        RowStore s = open(SET);
+        TestApplier<Ev> a = TestApplier.of(SET);
+        int topic = s.topicIndex("events");
+        apply(s, a, new Ev(3, null, T0, 1), topic, 0, 0);
+        apply(s, a, new Ev(4, null, T0, 1), topic, 1, 0);
+        assertThat(s.writer(s.shardOf(3)).delete(3, topic, 0, 1)).isEqualTo(ShardWriter.DELETED);
+        s.close();
+        RowStore r = open(SET);
+        RowBuffer row = RowBuffer.allocateHeap(SET.rowSizeBytes());
+        assertThat(r.readRow(3, row)).isFalse();
+        assertThat(r.readRow(4, row)).isTrue();
+        assertThat(r.size()).isEqualTo(1);
+        assertThat(r.appliedOffset(r.shardOf(3), topic, 0)).isEqualTo(1);
     }
 
     @Test

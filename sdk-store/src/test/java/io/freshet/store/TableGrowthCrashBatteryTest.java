@@ -50,14 +50,28 @@ class TableGrowthCrashBatteryTest {
         runBattery(100, 0x6A0E6L);
     }
 
+    /**
+     * Tombstones of recently applied keys while the store grows: a delete of a key not yet copied finishes its
+     * shard's copy first, so the copy never brings a deleted key back, killed or not.
+     */
+    @Test
+    void killedWhileGrowingWithTombstonesItLosesDoublesAndResurrectsNothing() throws Exception {
+        runBattery(Integer.getInteger("freshet.growth.crash.deleteCycles", 4), 0xDE16L, 6);
+    }
+
     private void runBattery(int cycles, long seed) throws Exception {
+        runBattery(cycles, seed, 0);
+    }
+
+    private void runBattery(int cycles, long seed, int tombstoneEvery) throws Exception {
         Path store = dir.resolve("store");
-        CrashStream stream = new CrashStream(seed, PARTITIONS, KEYS, AbstractCrashBatteryTest.RECORDS_PER_PARTITION);
+        CrashStream stream = new CrashStream(seed, PARTITIONS, KEYS, AbstractCrashBatteryTest.RECORDS_PER_PARTITION,
+            tombstoneEvery);
         SplittableRandom random = new SplittableRandom(seed);
         int recoveredOpens = 0;
         int killedWithTwoGenerations = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
-            Process child = startChild(store, seed);
+            Process child = startChild(store, seed, tombstoneEvery);
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                 StandardCharsets.UTF_8));
             if (random.nextInt(5) == 0) {
@@ -122,7 +136,7 @@ class TableGrowthCrashBatteryTest {
         }
     }
 
-    private Process startChild(Path store, long seed) throws Exception {
+    private Process startChild(Path store, long seed, int tombstoneEvery) throws Exception {
         List<String> options = new ArrayList<>();
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dfreshet.")) {
@@ -135,7 +149,7 @@ class TableGrowthCrashBatteryTest {
         ProcessBuilder pb = new ProcessBuilder(ChildCommand.of(options, CrashChild.class,
             TableStoreEngine.class.getName(), store.toString(), Long.toString(seed), Integer.toString(PARTITIONS),
             Integer.toString(KEYS), Long.toString(AbstractCrashBatteryTest.RECORDS_PER_PARTITION),
-            Integer.toString(SHARDS), Long.toString(CAPACITY)));
+            Integer.toString(SHARDS), Long.toString(CAPACITY), Integer.toString(tombstoneEvery)));
         pb.redirectError(dir.resolve("child-stderr.txt").toFile());
         return pb.start();
     }

@@ -226,6 +226,36 @@ public final class InMemoryRowStore implements RowStore {
         }
 
         @Override
+        public int delete(long key, int topicIndex, int partition, long offset) {
+            return deleteKey(key, topicIndex, partition, offset);
+        }
+
+        @Override
+        public int delete(CharSequence key, int topicIndex, int partition, long offset) {
+            if (Keys.encodeUtf8(key, new byte[maxKeyBytes]) < 0) {
+                throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes="
+                    + maxKeyBytes + " in UTF-8");
+            }
+            return deleteKey(key.toString(), topicIndex, partition, offset);
+        }
+
+        private int deleteKey(Object k, int topicIndex, int partition, long offset) {
+            checkOpen();
+            if (this.key != null) {
+                throw new IllegalStateException("shard=" + shard + " has an apply in flight: commit() or abort() it "
+                    + "before a delete");
+            }
+            if (topicIndex != NO_SOURCE && offset <= appliedOffset(topicIndex, partition)) {
+                return BEGIN_DUPLICATE;
+            }
+            boolean removed = shards.get(shard).remove(k) != null;
+            if (topicIndex != NO_SOURCE) {
+                advanceOffset(topicIndex, partition, offset);
+            }
+            return removed ? DELETED : DELETE_ABSENT;
+        }
+
+        @Override
         public RowBuffer row() {
             return scratch;
         }

@@ -15,6 +15,10 @@ public interface ShardWriter {
     int BEGIN_DUPLICATE = 1;
     /** The key is new and the store is full: nothing changed. */
     int BEGIN_FULL = 2;
+    /** {@link #delete} removed the key's row (and advanced the offset). */
+    int DELETED = 3;
+    /** {@link #delete} found no row for the key; the offset advanced as for any applied record. */
+    int DELETE_ABSENT = 4;
     /** Offset of a partition the shard has never applied. */
     long NO_OFFSET = -1;
     /** Topic index for applies that track no offset (tests, manual loads). */
@@ -45,6 +49,35 @@ public interface ShardWriter {
      * @throws IllegalArgumentException when the key is too long or not valid UTF-16
      */
     int begin(CharSequence key, int topicIndex, int partition, long offset);
+
+    /**
+     * Deletes the key's row, consuming one record (a tombstone) or none ({@link #NO_SOURCE}: a delete asked for by
+     * the application). One step under the undo protocol: the store records the row's image first, so that a process
+     * killed at any instruction restarts with the row present and the offset not advanced, or the row gone and the
+     * offset advanced; never a mix. The freed slot is reused by later inserts; a read afterwards finds no row.
+     * A delete with {@link #NO_SOURCE} that a kill interrupts is rolled back (its caller never saw it complete).
+     * Never with an apply in flight.
+     *
+     * @param key entity key
+     * @param topicIndex from {@link RowStore#topicIndex(String)}, or {@link #NO_SOURCE}
+     * @param partition Kafka partition
+     * @param offset the tombstone's offset
+     * @return {@link #DELETED}, {@link #DELETE_ABSENT} or {@link #BEGIN_DUPLICATE} (offset already applied: nothing
+     *     changed)
+     */
+    int delete(long key, int topicIndex, int partition, long offset);
+
+    /**
+     * Text-key variant of {@link #delete(long, int, int, long)}.
+     *
+     * @param key entity key, at most the store's key length in UTF-8 bytes
+     * @param topicIndex topic index or {@link #NO_SOURCE}
+     * @param partition Kafka partition
+     * @param offset the tombstone's offset
+     * @return {@link #DELETED}, {@link #DELETE_ABSENT} or {@link #BEGIN_DUPLICATE}
+     * @throws IllegalArgumentException when the key is too long or not valid UTF-16
+     */
+    int delete(CharSequence key, int topicIndex, int partition, long offset);
 
     /** @return the row being applied, valid between a successful {@code begin} and {@code commit}/{@code abort} */
     RowBuffer row();

@@ -166,6 +166,17 @@ public final class ReferenceModel<E> {
     }
 
     /**
+     * Forgets an entity's state, as a delete of its row does (a tombstone, or {@code FeaturePipeline.delete}): its
+     * next event starts a new row.
+     *
+     * @param key the entity key: a {@code Long} for a LONG-keyed set, a {@code String} for a TEXT one
+     * @return whether the key had state
+     */
+    public boolean delete(Object key) {
+        return keys.remove(key instanceof CharSequence c ? c.toString() : key) != null;
+    }
+
+    /**
      * Removes keys idle for longer than the set's TTL, as {@code FeatureTestDriver.evictIdle} does.
      *
      * @param nowMs the clock

@@ -4,6 +4,7 @@ import io.freshet.core.FeatureSet;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.Source;
+import io.freshet.kafka.TombstonePolicy;
 
 /**
  * One source of one feature set, compiled for the hot path: typed references erased to {@code Object} once, so the
@@ -21,6 +22,8 @@ public final class Binding {
     final int maxRecordBytes;
     final long maxEventAgeMs;
     final boolean longKey;
+    /** A tombstone deletes the row of its Kafka key's entity ({@code TombstonePolicy.DELETE}). */
+    final boolean deleteOnTombstone;
     int topicIndex;
 
     @SuppressWarnings("unchecked")
@@ -35,6 +38,7 @@ public final class Binding {
         this.maxRecordBytes = source.maxRecordBytes();
         this.maxEventAgeMs = source.maxEventAgeMs();
         this.longKey = set.longKey;
+        this.deleteOnTombstone = source.tombstonePolicy() == TombstonePolicy.DELETE;
     }
 
     /** @return the source */

@@ -17,7 +17,9 @@ public final class Counters {
     static final int DEAD_LETTERED = 4;
     /** Records whose new key found their shard full and waited for room (each counted once). */
     static final int FULL_WAITS = 5;
-    static final int BAD_BASE = 6;
+    /** Rows deleted: by tombstones ({@code TombstonePolicy.DELETE}) and by {@code FeaturePipeline.delete}. */
+    static final int DELETED = 6;
+    static final int BAD_BASE = 7;
     static final int STRIDE = BAD_BASE + BadRecordReason.values().length;
 
     private final AtomicLongArray values;

@@ -31,6 +31,10 @@ final class EventExtractor {
     CharSequence textKey;
     long eventTimeMs;
     int shard;
+    /** The last {@link #extract} prepared a tombstone (a delete of {@link #longKey} / {@link #textKey}). */
+    boolean tombstone;
+    /** The text key of a tombstone, decoded from its Kafka key. */
+    private final TextKey tombstoneKey = new TextKey(StoreConfig.MAX_KEY_BYTES);
     /** The user code's exception behind the last bad verdict, or null. */
     Throwable cause;
 
@@ -58,10 +62,11 @@ final class EventExtractor {
         cause = null;
         shard = -1;
         textKey = null;
+        tombstone = false;
         final byte[] value = rec.value();
         final byte[] k = rec.key();
         if (value == null) {
-            return BadRecordReason.TOMBSTONE;
+            return b.deleteOnTombstone ? extractTombstone(b, k) : BadRecordReason.TOMBSTONE;
         }
         if ((long) value.length + (k == null ? 0 : k.length) > b.maxRecordBytes) {
             return BadRecordReason.OVERSIZED;
@@ -128,6 +133,42 @@ final class EventExtractor {
             default:
                 return BadRecordReason.EXTRACTOR_ERROR;
         }
+    }
+
+    /**
+     * A tombstone of a source that deletes: its entity key is read from the Kafka key (LongSerializer's 8 bytes, or
+     * StringSerializer's UTF-8), no user code runs.
+     *
+     * @return null when prepared ({@link #tombstone} set), else why it is bad
+     */
+    private BadRecordReason extractTombstone(Binding b, byte[] k) {
+        if (k == null) {
+            return BadRecordReason.NULL_KEY;
+        }
+        if (b.longKey) {
+            if (k.length != Long.BYTES) {
+                cause = new IllegalArgumentException("tombstone key of " + k.length + " bytes: a LONG-keyed set reads "
+                    + "a tombstone's key as Kafka's LongSerializer writes it (8 bytes, big-endian)");
+                return BadRecordReason.KEY_INVALID;
+            }
+            long v = 0;
+            for (int i = 0; i < Long.BYTES; i++) {
+                v = v << 8 | (k[i] & 0xFF);
+            }
+            longKey = v;
+            shard = b.set.store.shardOf(v);
+        } else {
+            if (!tombstoneKey.copyOfUtf8(k)) {
+                cause = new IllegalArgumentException("tombstone key of " + k.length + " bytes is not UTF-8 of at most "
+                    + StoreConfig.MAX_KEY_BYTES + " chars: a TEXT-keyed set reads a tombstone's key as Kafka's "
+                    + "StringSerializer writes it");
+                return BadRecordReason.KEY_INVALID;
+            }
+            textKey = tombstoneKey;
+            shard = b.set.store.shardOf(tombstoneKey);
+        }
+        tombstone = true;
+        return null;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.freshet.kafka.internal;
 
+import io.freshet.core.spi.RowStore;
+
 import io.freshet.core.EpochClock;
 import io.freshet.core.internal.kernel.Kernels;
 import io.freshet.kafka.BadRecordPolicy;
@@ -215,6 +217,29 @@ public final class PipelineCore {
      */
     public void fail(PipelineException e) {
         failures.fail(e);
+    }
+
+    /**
+     * Hands an application delete to the applier that owns the key's shard (its single writer).
+     *
+     * @param set the set
+     * @param longKey the key (LONG-keyed set)
+     * @param textKey the key (TEXT-keyed set), else null
+     * @return the request, whose future completes once the delete is applied
+     */
+    public DeleteRequest requestDelete(SetRuntime set, long longKey, String textKey) {
+        ShardApplier[] a = appliers;
+        if (a == null || !isRunning()) {
+            PipelineException why = failures.failure();
+            throw new IllegalStateException("pipeline instance=" + instanceId + " is not running"
+                + (why == null ? "" : " (failed: " + why.getMessage() + ")") + ": deletes go through its appliers; "
+                + "start it first");
+        }
+        RowStore store = set.store();
+        int shard = textKey == null ? store.shardOf(longKey) : store.shardOf(textKey);
+        DeleteRequest r = new DeleteRequest(set, shard, longKey, textKey);
+        a[shard % applierCount].requestDelete(r);
+        return r;
     }
 
     /** @return the first failure, or null */
@@ -435,6 +460,8 @@ public final class PipelineCore {
         public static final int DEAD_LETTERED = Counters.DEAD_LETTERED;
         /** Records that found their shard full and waited for room. */
         public static final int FULL_WAITS = Counters.FULL_WAITS;
+        /** Rows deleted (tombstones and application deletes). */
+        public static final int DELETED = Counters.DELETED;
         /** First bad-record counter; add the reason's ordinal. */
         public static final int BAD_BASE = Counters.BAD_BASE;
 

@@ -165,7 +165,7 @@ final class Router {
             ps.blockedApplier = applier;
             return BLOCKED;
         }
-        slot.kind = Slot.RECORD;
+        slot.kind = x.tombstone ? Slot.DELETE : Slot.RECORD;
         slot.binding = b;
         slot.shard = x.shard;
         slot.partition = rec.partition();
@@ -177,6 +177,10 @@ final class Router {
         }
         slot.pollNanos = pollNanos;
         slot.record = rec;
+        if (x.tombstone) {
+            lanes.publishRecord(applier, slot);
+            return OK;
+        }
         x.handOver(slot);
         lanes.publishRecord(applier, slot);
         long ts = rec.timestamp();

@@ -5,7 +5,9 @@ import io.freshet.core.internal.kernel.Kernels;
 import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.kafka.BadRecordReason;
+import io.freshet.kafka.PipelineException;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * it, so its consumer's queue fills and back-pressure pauses the partitions (their offsets stay where the store
  * has them: a kill restarts exactly). The set's {@link StoreFillWatch} says which shards wait; its status is
  * STORE_FULL. While it waits the thread parks between retries: no spinning.
+ *
+ * <p>Deletes: a tombstone slot ({@code TombstonePolicy.DELETE}) deletes its key's row in order with the records
+ * around it, consuming its offset in the same undo step ({@code ShardWriter.delete}). Deletes the application asks
+ * for ({@code FeaturePipeline.delete}) arrive on a separate queue and are applied between records, also while a
+ * record is held for room: a delete frees the room it waits for.
  *
  * <p>A bad record found here is dead-lettered without waiting: the dead letter goes to the {@link DeadLetterAgent}
  * and the slot is held (nothing more applied, the offset not stored) until the broker acknowledged it; the duty
@@ -99,6 +106,10 @@ public final class ShardApplier implements Agent {
     private long roomWaitStartNs;
     private long lastFullLogNs;
     private boolean fullLogged;
+    /** Deletes asked for by the application, for shards of this applier (multi-producer, this thread consumes). */
+    private final ConcurrentLinkedQueue<DeleteRequest> deletes = new ConcurrentLinkedQueue<>();
+    /** Set once this applier stopped taking deletes; a request queued after it is failed by its caller. */
+    private volatile boolean deletesClosed;
     /** Published for the consumers: a forced wait for this applier's queue space gives up while it waits for room. */
     private volatile boolean waitingForRoom;
 
@@ -143,6 +154,71 @@ public final class ShardApplier implements Agent {
         return waitingForRoom;
     }
 
+    /**
+     * Queues an application delete for one of this applier's shards and wakes the applier. Any thread.
+     *
+     * @param request the delete
+     */
+    void requestDelete(DeleteRequest request) {
+        deletes.add(request);
+        if (deletesClosed) {
+            // Raced with the close: nobody will apply it now.
+            failQueuedDeletes();
+        }
+        idle.wake();
+    }
+
+    @Override
+    public void onClose() {
+        deletesClosed = true;
+        failQueuedDeletes();
+    }
+
+    private void failQueuedDeletes() {
+        DeleteRequest r;
+        while ((r = deletes.poll()) != null) {
+            r.done.completeExceptionally(new PipelineException("the pipeline stopped before the delete of a key of "
+                + "set=" + r.set.set.name() + " was applied: nothing was deleted; restart the pipeline and delete "
+                + "again", failures.failure()));
+        }
+    }
+
+    /**
+     * Applies the application's queued deletes (each through its shard's writer, between records: never with an
+     * apply in flight). A delete that frees a row in the shard a held record waits on retries that record at once.
+     *
+     * @return deletes applied
+     */
+    private int applyRequestedDeletes() {
+        int n = 0;
+        DeleteRequest r;
+        while ((r = deletes.poll()) != null) {
+            final SetRuntime set = r.set;
+            final ShardWriter w = writers[set.index][r.shard];
+            final int result;
+            try {
+                result = r.textKey == null ? w.delete(r.longKey, ShardWriter.NO_SOURCE, 0, 0)
+                    : w.delete(r.textKey, ShardWriter.NO_SOURCE, 0, 0);
+            } catch (IllegalArgumentException e) {
+                r.done.completeExceptionally(e);
+                continue;
+            } catch (RuntimeException | Error e) {
+                r.done.completeExceptionally(e);
+                throw e;
+            }
+            if (result == ShardWriter.DELETED) {
+                counters.increment(set.index, Counters.DELETED);
+                if (heldForRoom && held != null && held.binding.set == set && held.shard == r.shard) {
+                    roomRetryAtNs = System.nanoTime();
+                    roomBackoffNs = ROOM_RETRY_MIN_NS;
+                }
+            }
+            r.done.complete(result == ShardWriter.DELETED);
+            n++;
+        }
+        return n;
+    }
+
     @Override
     public void requestStop() {
         stopRequested = true;
@@ -169,7 +245,7 @@ public final class ShardApplier implements Agent {
         if (failures.failed()) {
             return DONE;
         }
-        int work = 0;
+        int work = deletes.isEmpty() ? 0 : applyRequestedDeletes();
         if (held != null) {
             int outcome = releaseHeld();
             if (outcome == STOP) {
@@ -182,7 +258,7 @@ public final class ShardApplier implements Agent {
                     return DONE;
                 }
                 periodic(System.nanoTime());
-                return 0;
+                return work;
             }
             work++;
         }
@@ -411,7 +487,7 @@ public final class ShardApplier implements Agent {
         int done = 0;
         for (int i = from; i < size; i++) {
             Slot s = group[i];
-            int r = s.kind == Slot.RECORD ? apply(s) : mark(s);
+            int r = s.kind == Slot.RECORD ? apply(s) : s.kind == Slot.DELETE ? delete(s) : mark(s);
             if (r == HOLD || r == FULL) {
                 // The slots polled after it wait in the group, applied in order once it is released.
                 hold(consumer, i, size);
@@ -432,6 +508,9 @@ public final class ShardApplier implements Agent {
     @Override
     public boolean hasPendingWork() {
         if (stopRequested || failures.failed()) {
+            return true;
+        }
+        if (!deletes.isEmpty()) {
             return true;
         }
         if (held != null) {
@@ -514,6 +593,30 @@ public final class ShardApplier implements Agent {
             counters.increment(set, Counters.LATE);
         }
         pollToAppliedUs.record((System.nanoTime() - slot.pollNanos) / 1000);
+        return APPLIED;
+    }
+
+    /** A tombstone: deletes its key's row and consumes its offset in one undo step. */
+    private int delete(Slot slot) {
+        final Binding b = slot.binding;
+        final int set = b.set.index;
+        final ShardWriter w = writers[set][slot.shard];
+        if (slot.offset <= w.appliedOffset(b.topicIndex, slot.partition)) {
+            counters.increment(set, Counters.DUPLICATES);
+            return APPLIED;
+        }
+        int r;
+        try {
+            r = b.longKey ? w.delete(slot.longKey, b.topicIndex, slot.partition, slot.offset)
+                : w.delete(slot.textKey, b.topicIndex, slot.partition, slot.offset);
+        } catch (IllegalArgumentException e) {
+            return bad(slot, w, BadRecordReason.KEY_INVALID, e);
+        }
+        if (r == ShardWriter.BEGIN_DUPLICATE) {
+            counters.increment(set, Counters.DUPLICATES);
+        } else if (r == ShardWriter.DELETED) {
+            counters.increment(set, Counters.DELETED);
+        }
         return APPLIED;
     }
 

@@ -18,6 +18,8 @@ public final class Slot {
     public static final int RECORD = 0;
     /** A progress marker: every record of the partition up to {@link #offset} routed to this shard precedes it. */
     public static final int MARKER = 1;
+    /** A tombstone: delete the row of the key ({@code TombstonePolicy.DELETE}). */
+    public static final int DELETE = 2;
 
     int kind;
     Binding binding;
@@ -46,7 +48,7 @@ public final class Slot {
         this.textKey = textKeys ? new TextKey(StoreConfig.MAX_KEY_BYTES) : null;
     }
 
-    /** @param kind {@link #RECORD} or {@link #MARKER} */
+    /** @param kind {@link #RECORD}, {@link #MARKER} or {@link #DELETE} */
     public void kind(int kind) {
         this.kind = kind;
     }

@@ -219,6 +219,18 @@ public final class UndoSlots {
     }
 
     /**
+     * Zeroes the key and the row image of an idle slot (after a delete: the deleted entity's key and last row must not
+     * stay in the meta file until the shard's next apply overwrites them). Nothing reads an idle slot's fields.
+     *
+     * @param shard shard
+     */
+    public void wipe(int shard) {
+        long u = slot(shard);
+        MEMORY.putLong(mem, u + U_LONG_KEY, 0);
+        MEMORY.fill(mem, u + U_KEY_BYTES, rowImageOffset - U_KEY_BYTES + rowSizeBytes, (byte) 0);
+    }
+
+    /**
      * @param shard shard
      * @return whether an apply was in flight when the last writer stopped
      */

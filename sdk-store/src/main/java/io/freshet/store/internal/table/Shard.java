@@ -577,6 +577,23 @@ final class Shard {
     }
 
     /**
+     * Zeroes a slot whose key was deleted (its index entry gone, the slot released, not yet reused): key and row bytes,
+     * so that a deleted entity's data does not linger in the file until the slot is reused. Under the slot's seqlock
+     * word, odd while the bytes change, for a reader that still holds the slot's former entry (it then finds another
+     * key and goes on probing). Writer only.
+     *
+     * @param slot the slot
+     */
+    void wipeSlot(long slot) {
+        long va = versionAddress(slot);
+        long v = MEMORY.getLong(versionMem, va) | 1;
+        MEMORY.putLong(versionMem, va, v);
+        VarHandle.releaseFence();
+        MEMORY.fill(rowMem, slotAddress(slot), rowOffset + rowBytes, (byte) 0);
+        MEMORY.putLongRelease(versionMem, va, v + 1);
+    }
+
+    /**
      * Moves the hole at {@code hole} forward to the end of its cluster (Knuth's algorithm R for linear probing). An
      * entry after the hole whose home is cyclically in {@code (hole, its position]} stays where it is: in the hole it
      * would sit before its home. The scan goes on past it, because an entry further on may still have its home at or

@@ -393,6 +393,107 @@ final class TableShardWriter implements ShardWriter {
         return BEGIN_OK;
     }
 
+    @Override
+    public int delete(long key, int topicIndex, int partition, long offset) {
+        store.checkOpen();
+        checkIdle();
+        owner = Thread.currentThread();
+        if (textKeys) {
+            throw new IllegalArgumentException("the store has TEXT keys: call delete(CharSequence, ...)");
+        }
+        if (topicIndex != NO_SOURCE && offset <= offsets.get(shard.id, topicIndex, partition)) {
+            return BEGIN_DUPLICATE;
+        }
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        long hash = Keys.hash(key);
+        if (old != null && old.findLong(key, hash) >= 0) {
+            finishCopy();
+        }
+        long p = shard.findLong(key, hash);
+        if (p < 0) {
+            return deleteAbsent(topicIndex, partition, offset);
+        }
+        beginExisting();
+        undo.record(shard.id, topicIndex, partition, offset, key, null, 0, row);
+        return deleteRecorded(p, topicIndex, partition, offset);
+    }
+
+    @Override
+    public int delete(CharSequence key, int topicIndex, int partition, long offset) {
+        store.checkOpen();
+        checkIdle();
+        owner = Thread.currentThread();
+        if (!textKeys) {
+            throw new IllegalArgumentException("the store has LONG keys: call delete(long, ...)");
+        }
+        int len = Keys.encodeUtf8(key, keyBytes);
+        if (len < 0 || len > maxKeyBytes) {
+            throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes=" + maxKeyBytes
+                + " in UTF-8: create the store with a larger maxKeyBytes (at most 256)");
+        }
+        if (topicIndex != NO_SOURCE && offset <= offsets.get(shard.id, topicIndex, partition)) {
+            return BEGIN_DUPLICATE;
+        }
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        long hash = Utf8.hash(keyBytes, len);
+        if (old != null && old.findText(keyBytes, len, hash) >= 0) {
+            finishCopy();
+        }
+        long p = shard.findText(keyBytes, len, hash);
+        if (p < 0) {
+            return deleteAbsent(topicIndex, partition, offset);
+        }
+        beginExisting();
+        undo.record(shard.id, topicIndex, partition, offset, 0, keyBytes, len, row);
+        return deleteRecorded(p, topicIndex, partition, offset);
+    }
+
+    /**
+     * A delete of a key the old generation's shard still holds: readers fall back to the old shard while this one
+     * migrates, and the copy would bring the key back, so this shard's copy is finished first (its growState DONE:
+     * readers no longer look in the old shard). A pause of one shard's remaining rows, once per growth at most.
+     */
+    private void finishCopy() {
+        while (old != null) {
+            migrateSome(1 << 16);
+        }
+    }
+
+    /** The key has no row: the tombstone is consumed like any applied record. */
+    private int deleteAbsent(int topicIndex, int partition, long offset) {
+        if (topicIndex != NO_SOURCE) {
+            advanceOffset(topicIndex, partition, offset);
+        }
+        return DELETE_ABSENT;
+    }
+
+    /**
+     * The undo record (with the row's image, as for an apply to an existing key) is published: removes the index
+     * entry by backward shift (logged, so recovery finishes a shift a kill interrupted, then puts the row back from
+     * the image unless the offset shows the delete completed), zeroes the freed slot, advances the offset, clears the
+     * record and zeroes its key and image (privacy: nothing of the entity stays behind once the delete completed).
+     */
+    private int deleteRecorded(long p, int topicIndex, int partition, long offset) {
+        shard.deleteAt(p);
+        // Released, and reused by nobody but this thread: its bytes go now, not when a new key takes the slot. A kill
+        // from here on is rolled back from the undo image (recovery re-inserts the row) until the offset is stored.
+        shard.wipeSlot(slot);
+        if (old != null) {
+            shard.publishRowsWhileGrowing(oldPending);
+        }
+        if (topicIndex != NO_SOURCE) {
+            offsets.put(shard.id, topicIndex, partition, offset);
+        }
+        undo.clear(shard.id);
+        undo.wipe(shard.id);
+        state = IDLE;
+        return DELETED;
+    }
+
     /**
      * Copies the row of the key being applied from the old shard (it was counted in oldPending, so it has room).
      *

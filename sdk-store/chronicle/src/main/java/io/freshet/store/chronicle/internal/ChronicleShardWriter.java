@@ -184,6 +184,91 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
         }
     }
 
+    @Override
+    public int delete(long key, int topicIndex, int partition, long offset) {
+        if (textKeys) {
+            throw new IllegalArgumentException("store of set=" + layout.setName() + " has text keys");
+        }
+        if (Keys.shardOf(Keys.hash(key), shards) != shard) {
+            throw new IllegalArgumentException("key=" + key + " belongs to shard="
+                + Keys.shardOf(Keys.hash(key), shards) + ", not to this writer's shard=" + shard);
+        }
+        return deleteKey(keyData.numericKey(key), key, topicIndex, partition, offset);
+    }
+
+    @Override
+    public int delete(CharSequence key, int topicIndex, int partition, long offset) {
+        if (!textKeys) {
+            throw new IllegalArgumentException("store of set=" + layout.setName() + " has numeric keys");
+        }
+        int len = Keys.encodeUtf8(key, this.key);
+        if (len < 0) {
+            throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes="
+                + keyBytes + " in UTF-8");
+        }
+        if (Keys.shardOf(Keys.hash(key), shards) != shard) {
+            throw new IllegalArgumentException("key belongs to shard=" + Keys.shardOf(Keys.hash(key), shards)
+                + ", not to this writer's shard=" + shard);
+        }
+        return deleteKey(keyData.textKey(len), 0, topicIndex, partition, offset);
+    }
+
+    /**
+     * Under the key's segment write lock: records the row's image in the undo slot (as an apply to an existing key
+     * does), removes the entry, then advances the offset and clears the slot. A kill before the offset moved is
+     * rolled back at the next open (recovery re-inserts the row from the image); after it, the delete stays.
+     */
+    private int deleteKey(KeyData k, long longKey, int topicIndex, int partition, long offset) {
+        if (ctx != null) {
+            throw new IllegalStateException("delete while an apply is open on shard=" + shard
+                + ": call commit() or abort() first");
+        }
+        if (topicIndex != NO_SOURCE && offset <= offsets.get(shard, topicIndex, partition)) {
+            return BEGIN_DUPLICATE;
+        }
+        active = true;
+        if (store.isClosed()) {
+            active = false;
+            store.checkOpen();
+        }
+        boolean deleted = false;
+        try {
+            try (ExternalMapQueryContext<Object, byte[], ?> c = map.queryContext(k)) {
+                int keyLength = (int) k.size();
+                c.writeLock().lock();
+                MapEntry<Object, byte[]> e = c.entry();
+                if (e != null) {
+                    undo.record(shard, topicIndex, partition, offset, longKey, textKeys ? key : null, keyLength,
+                        view.wrap(ChronicleRowStore.valueAddress(e), rowBytes));
+                    // The value's bytes go with the entry (Chronicle would leave them in the freed space until reuse).
+                    // A kill before the offset is stored rolls the delete back from the undo image.
+                    view.setZero(0, rowBytes);
+                    e.doRemove();
+                    deleted = true;
+                }
+            }
+            if (deleted) {
+                rows.decrementAndGet();
+                if (topicIndex != NO_SOURCE) {
+                    offsets.put(shard, topicIndex, partition, offset);
+                }
+                undo.clear(shard);
+                undo.wipe(shard);
+            }
+        } catch (InternalError e) {
+            throw store.damaged(e);
+        } finally {
+            active = false;
+        }
+        if (!deleted) {
+            if (topicIndex != NO_SOURCE) {
+                advanceOffset(topicIndex, partition, offset);
+            }
+            return DELETE_ABSENT;
+        }
+        return DELETED;
+    }
+
     private boolean reserveRow() {
         long n;
         do {
