@@ -27,17 +27,18 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * number per apply and per idle {@code maintain} call ({@link ShardSnapshot}). So the writer never stops for more
  * than one apply (plus the copies a growth forces: a shard whose rows are about to move to a grown file finishes its
  * copy first). When every shard is done the taking thread writes the offsets, topics and metadata into the target and
- * closes it (sealed). The target carries {@value #SNAPSHOT_KEY}{@code =taking} until then: a kill or a failure leaves
- * a directory that every open refuses ({@link Reason#INCOMPLETE}); a failure that is not a kill deletes it.
+ * closes it (sealed). The target holds the file {@value #INCOMPLETE_FILE} until then: a kill leaves a directory that
+ * every open refuses ({@link Reason#INCOMPLETE}); a failure that is not a kill deletes it.
  *
  * <p>Threading: {@link #take} from any thread but the source's writer threads (live mode), one snapshot of a store at
  * a time; or, offline, from the thread that owns every writer, which then does the copying itself.
  * Allocation: the job allocates its bitmaps and offset arrays up front; the writers allocate nothing.
  */
 final class TableSnapshot {
-    /** Metadata key of a snapshot's state in the target: {@code taking} until complete, then its facts. */
+    /** Metadata key of a completed snapshot's facts in the target (when taken, rows). */
     static final String SNAPSHOT_KEY = "freshet.table.snapshot";
-    static final String TAKING = "taking";
+    /** A file in the target from its creation until the snapshot is complete and sealed: every open refuses it. */
+    static final String INCOMPLETE_FILE = "freshet.snapshot-incomplete";
     /** System property: how long a snapshot may go without progress before it fails, in ms. */
     static final String STALL_PROP_NAME = "freshet.table.snapshotStallMs";
     static final long DEFAULT_STALL_MS = 60_000;
@@ -91,6 +92,12 @@ final class TableSnapshot {
             published = false;
             long rows = job.complete(source);
             target.close();
+            try {
+                Files.delete(targetDir.resolve(INCOMPLETE_FILE));
+            } catch (IOException e) {
+                throw new StoreException(Reason.IO, targetDir, "the snapshot is complete but its "
+                    + INCOMPLETE_FILE + " marker cannot be deleted: " + e, e);
+            }
             return rows;
         } catch (RuntimeException | Error e) {
             boolean quiet = true;
@@ -102,7 +109,7 @@ final class TableSnapshot {
                 target.close();
                 deleteTarget(targetDir, created);
             }
-            // Else a writer may still be copying into the target: it stays mapped and marked as taking.
+            // Else a writer may still be copying into the target: it stays mapped, and marked incomplete.
             throw e;
         }
     }
@@ -127,14 +134,18 @@ final class TableSnapshot {
             try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
                 s.forEach(files::add);
             }
+            Path marker = dir.resolve(INCOMPLETE_FILE);
             for (Path f : files) {
-                Files.deleteIfExists(f);
+                if (!f.equals(marker)) {
+                    Files.deleteIfExists(f);
+                }
             }
+            Files.deleteIfExists(marker);
             if (created) {
                 Files.deleteIfExists(dir);
             }
         } catch (IOException | RuntimeException ignored) {
-            // What is left is marked as taking, and every open refuses it.
+            // What is left still holds the incomplete marker (deleted last), and every open refuses it.
         }
     }
 
@@ -277,7 +288,7 @@ final class TableSnapshot {
                 meta.put(k, m.getValue());
             }
         }
-        // One publication: the copied metadata and the end of the "taking" state land together.
+        // One publication: the copied metadata and the snapshot's facts land together.
         meta.put(SNAPSHOT_KEY, "complete;takenAtMs=" + System.currentTimeMillis() + ";rows=" + rows);
         target.meta().metadata().putAll(meta);
         return rows;

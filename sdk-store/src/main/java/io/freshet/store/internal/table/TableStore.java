@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -135,6 +136,7 @@ public final class TableStore extends MetaBackedStore {
         TableFormat.of(config);
         StoreDirectory dir = StoreDirectory.open(config.directory(), !config.readOnly());
         try {
+            refuseUnfinishedSnapshot(dir);
             return config.readOnly() ? openReader(config, dir) : openWriter(config, dir);
         } catch (RuntimeException | Error e) {
             dir.close();
@@ -152,7 +154,6 @@ public final class TableStore extends MetaBackedStore {
         TableFile file = null;
         TableFile next = null;
         try {
-            refuseUnfinishedSnapshot(meta, dir);
             TableLayoutRecord rec = TableLayoutRecord.parse(meta.metadata().get(LAYOUT_KEY), config.capacity(),
                 dir.path());
             file = TableFile.open(dir, config, false, rec.generation(), rec.capacity());
@@ -274,11 +275,11 @@ public final class TableStore extends MetaBackedStore {
         }
     }
 
-    private static void refuseUnfinishedSnapshot(MetaFile meta, StoreDirectory dir) {
-        if (TableSnapshot.TAKING.equals(meta.metadata().get(TableSnapshot.SNAPSHOT_KEY))) {
+    private static void refuseUnfinishedSnapshot(StoreDirectory dir) {
+        if (Files.exists(dir.file(TableSnapshot.INCOMPLETE_FILE), LinkOption.NOFOLLOW_LINKS)) {
             throw new StoreException(Reason.INCOMPLETE, dir.path(), "this directory holds a snapshot that was never "
-                + "finished (" + TableSnapshot.SNAPSHOT_KEY + "=" + TableSnapshot.TAKING + ": the process taking it "
-                + "was killed): delete the directory and take the snapshot again");
+                + "finished (" + TableSnapshot.INCOMPLETE_FILE + " is here: the process taking it was killed): delete "
+                + "the directory and take the snapshot again");
         }
     }
 
@@ -298,7 +299,6 @@ public final class TableStore extends MetaBackedStore {
         }
         MetaFile meta = MetaFile.open(dir, config, TableFormat.ENGINE_ID, true);
         try {
-            refuseUnfinishedSnapshot(meta, dir);
             boolean writerAlive = dir.writerAlive();
             if (!meta.wasClean() && !writerAlive) {
                 throw new StoreException(Reason.DAMAGED, dir.path(), "the last writer was killed and no writer has "
@@ -484,13 +484,14 @@ public final class TableStore extends MetaBackedStore {
             if (MetaFile.exists(d)) {
                 throw new StoreException(Reason.IO, target, "the snapshot target already holds a store");
             }
+            // First of all, so that a kill at any later point leaves a directory every open refuses.
+            d.createFile(TableSnapshot.INCOMPLETE_FILE);
             long storeId = new SecureRandom().nextLong() | 1;
             file = TableFile.create(d, c, storeId, 1, capacity, () -> false);
             TableLayoutRecord rec = TableLayoutRecord.initial(capacity);
             Map<String, String> initial = new LinkedHashMap<>();
             initial.put(STORE_ID_KEY, Long.toHexString(storeId));
             initial.put(LAYOUT_KEY, rec.format());
-            initial.put(TableSnapshot.SNAPSHOT_KEY, TableSnapshot.TAKING);
             m = MetaFile.create(d, c, TableFormat.ENGINE_ID, initial);
             TableStore store = new TableStore(c, d, m, new TableGeneration(1, capacity, file, null), rec,
                 StoreOpenState.CREATED);
