@@ -14,6 +14,7 @@ import io.freshet.kafka.internal.PartitionWatcher;
 import io.freshet.kafka.internal.PipelineCore;
 import io.freshet.kafka.internal.SetRuntime;
 import io.freshet.kafka.internal.StartSequence;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -215,6 +216,19 @@ public final class FeaturePipeline implements AutoCloseable {
     }
 
     /** @return the runtime of a registered set (package-private: what tests inspect lives behind it) */
+    /** {@link StoreSnapshot#to}: the set's store copies itself while this pipeline's appliers keep running. */
+    long snapshotStore(FeatureSet<?> set, Path directory) {
+        checkStarted();
+        SetRuntime s = runtime(set);
+        PipelineException failure = core.failure();
+        if (failure != null) {
+            throw new IllegalStateException("pipeline instance=" + core.instanceId() + " stopped on a failure ("
+                + failure.getMessage() + "): its appliers no longer copy rows; fix it and restart before taking a "
+                + "snapshot", failure);
+        }
+        return s.store().snapshotTo(directory);
+    }
+
     SetRuntime runtime(FeatureSet<?> set) {
         SetRuntime s = bySet.get(Objects.requireNonNull(set, "set can't be null"));
         if (s == null) {

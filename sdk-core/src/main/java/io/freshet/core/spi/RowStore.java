@@ -169,6 +169,25 @@ public interface RowStore extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * Copies a consistent snapshot of this store, open for writing and live, into a new store directory: every row
+     * as of an apply boundary of its shard's writer, plus exactly the applied offsets of that boundary, so a store
+     * opened on the copy (same definition and options) resumes from them instead of replaying the topics. The writers
+     * keep applying meanwhile and do the copying themselves (as they apply, and in {@link ShardWriter#maintain} when
+     * idle): call it from another thread while they run. The calling thread waits until the copy is complete and
+     * sealed. A copy that did not finish is deleted, or (after a kill) refused by every open.
+     *
+     * @param target an absent or empty directory
+     * @return rows copied
+     * @throws UnsupportedOperationException when the engine cannot (the default)
+     * @throws io.freshet.core.StoreException when the target is not empty, the store closes meanwhile, or the copy
+     *     stalls
+     */
+    default long snapshotTo(java.nio.file.Path target) {
+        throw new UnsupportedOperationException("the store engine of set=" + layout().setName() + " cannot snapshot "
+            + "a live store: use the table engine (StoreEngines.table(), the default) for sets you snapshot");
+    }
+
     /** Flushes, marks a clean shutdown and releases the files. Idempotent. */
     @Override
     void close();

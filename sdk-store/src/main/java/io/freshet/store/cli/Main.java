@@ -19,9 +19,11 @@ import picocli.CommandLine;
  * that set and capacity, per engine, before it exists.
  * <li>{@code dump DIR KEY --set CLASS [--at TIME]}: one key's features as JSON, as a served read at that time
  * returns them.
+ * <li>{@code snapshot DIR TARGET [--set CLASS]}: a consistent copy of a table store that no process has open, for a
+ * warm start elsewhere (the one command that writes: TARGET, and DIR's lifecycle words).
  * </ul>
  *
- * <p>Every command opens the store read-only and writes nothing (not even the writer lock file), needs no Kafka
+ * <p>Every other command opens the store read-only and writes nothing (not even the writer lock file), needs no Kafka
  * cluster, and reports a missing, foreign, locked or damaged store in one line. Exit codes: {@value #EXIT_OK} ok,
  * {@value #EXIT_DAMAGED} damage found (a checksum or invariant fails), {@value #EXIT_ERROR} usage or any other
  * error (missing or foreign directory, wrong set, engine not on the class path, I/O).

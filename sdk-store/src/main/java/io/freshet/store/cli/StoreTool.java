@@ -4,8 +4,10 @@ import picocli.CommandLine.Command;
 
 /** The top command: only subcommands. Stateless. */
 @Command(name = "freshet-store", mixinStandardHelpOptions = true, versionProvider = StoreTool.Version.class,
-    description = "Inspects, verifies, sizes and dumps Freshet stores. Reads only: writes nothing, needs no Kafka.",
+    description = "Inspects, verifies, sizes, dumps and snapshots Freshet stores. Needs no Kafka; only snapshot "
+        + "writes (its target).",
     subcommands = {InspectCommand.class, VerifyCommand.class, SizeCommand.class, DumpCommand.class,
+        SnapshotCommand.class,
         picocli.CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok (verify: no damage found)", "1:damage found: a checksum or invariant fails (named)",
@@ -16,8 +18,8 @@ final class StoreTool implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a command: inspect, verify, size "
-            + "or dump");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a command: inspect, verify, size, "
+            + "dump or snapshot");
     }
 
     /** The version from the jar's manifest. */

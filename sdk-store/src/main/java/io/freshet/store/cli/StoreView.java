@@ -157,6 +157,20 @@ final class StoreView implements AutoCloseable {
     }
 
     /**
+     * @param layout the store's row layout
+     * @return options matching the header, for a writer's open (the snapshot command)
+     */
+    StoreConfig writableConfig(RowLayout layout) {
+        MetaFileDescriptor.Geometry g = meta.geometry();
+        StoreConfig.Builder b = CoreInternals.storeConfigBuilder(layout).directory(path).capacity(meta.capacity())
+            .shards(g.shards).maxTopics(g.maxTopics).maxPartitions(g.maxPartitions);
+        if (layout.keyType() == KeyType.TEXT) {
+            b.maxKeyBytes(g.maxKeyBytes);
+        }
+        return b.build();
+    }
+
+    /**
      * @return the store's engine
      * @throws CliException when the engine is unknown or its artifact is not on the class path
      */

@@ -66,6 +66,8 @@ final class Shard {
     private long cursor;
     private long count;
     private long foundSlot;
+    /** The snapshot copying this shard's rows, or null: a deletion copies the row to it first. */
+    private ShardSnapshot snapshot;
 
     Shard(TableFile file, int id) {
         TableFormat f = file.format();
@@ -526,6 +528,25 @@ final class Shard {
         return count;
     }
 
+    /**
+     * Copies the writer's bitmap of used slots into {@code into} (a snapshot's rows to copy, taken at its point).
+     *
+     * @param into at least {@code ceil(slots / 64)} words
+     */
+    void copyUsedSlots(long[] into) {
+        System.arraycopy(used, 0, into, 0, used.length);
+    }
+
+    /** @return words of the used-slot bitmap */
+    int usedWords() {
+        return TableFormat.bitmapWords(slots);
+    }
+
+    /** Sets or clears the snapshot a deletion must copy its row to first (the shard's writer thread). */
+    void snapshot(ShardSnapshot s) {
+        snapshot = s;
+    }
+
     /** @return a free slot, marked used (the caller checked {@link #full()}) */
     long allocate() {
         final long words = used.length;
@@ -565,6 +586,10 @@ final class Shard {
      */
     void deleteAt(long p) {
         long slot = slotAt(p);
+        if (snapshot != null) {
+            // Every deletion path (TTL, deletes) goes through here: the snapshot keeps the row as it was at its point.
+            snapshot.beforeChange(slot);
+        }
         long sv = MEMORY.getLong(head, control + TableFormat.C_STRUCT_VERSION);
         MEMORY.putLong(head, control + TableFormat.C_STRUCT_VERSION, sv | 1);
         MEMORY.putLong(head, control + TableFormat.C_SHIFT_HOLE, p + 1);

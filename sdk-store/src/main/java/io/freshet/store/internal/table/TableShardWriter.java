@@ -80,6 +80,11 @@ final class TableShardWriter implements ShardWriter {
     private int partition;
     private long offset;
     private long evictCursor;
+    /** The snapshot this writer last joined (or null), compared with the store's at each call. */
+    private TableSnapshot snapshotJob;
+    /** This shard's copy while its snapshot runs, else null. */
+    private ShardSnapshot snapshot;
+    private final int snapshotRows;
 
     TableShardWriter(TableStore store, TableGeneration gen, int id, MetaFile meta, RowLayout layout,
         int maxKeyBytes) {
@@ -87,6 +92,8 @@ final class TableShardWriter implements ShardWriter {
         this.id = id;
         this.migrateRows = Math.max(1, Integer.getInteger(MIGRATE_ROWS_PROP_NAME, DEFAULT_MIGRATE_ROWS));
         this.growthWaitNs = Long.getLong(GROWTH_WAIT_PROP_NAME, DEFAULT_GROWTH_WAIT_MS) * 1_000_000L;
+        this.snapshotRows = Math.max(1, Integer.getInteger(TableSnapshot.ROWS_PER_APPLY_PROP_NAME,
+            TableSnapshot.DEFAULT_ROWS_PER_APPLY));
         this.undo = meta.undo();
         this.offsets = meta.offsets();
         this.layout = layout;
@@ -111,6 +118,11 @@ final class TableShardWriter implements ShardWriter {
             Shard prev = g.previous.shards[id];
             long state = next.growState();
             if (state == TableFormat.GROW_NOT_STARTED) {
+                if (snapshot != null) {
+                    // The rows are about to move to the grown file, where slots differ: the copy cannot wait.
+                    snapshot.copyAll();
+                    snapshot = null;
+                }
                 // Before the first byte of the new shard changes: readers of this process then look in the new
                 // shard first, and readers of others learn from the old shard that the rows moved.
                 next.recordMigration(0, prev.count());
@@ -170,10 +182,50 @@ final class TableShardWriter implements ShardWriter {
             return 0;
         }
         owner = Thread.currentThread();
+        pollSnapshot();
         if (store.generation() != seen) {
             adopt(store.generation());
         }
-        return old == null ? 0 : Math.max(1, migrateSome(budget));
+        int work = old == null ? 0 : Math.max(1, migrateSome(budget));
+        if (snapshot != null && budget > 0) {
+            work += copyForSnapshot(budget);
+        }
+        return work;
+    }
+
+    /**
+     * Joins or leaves the store's snapshot at an apply boundary: one volatile read and a compare while none runs
+     * (the store publishes a job once, and withdraws it when done or cancelled).
+     */
+    private void pollSnapshot() {
+        TableSnapshot job = store.snapshotJob();
+        if (job != snapshotJob) {
+            switchSnapshot(job);
+        }
+    }
+
+    private void switchSnapshot(TableSnapshot job) {
+        releaseSnapshot();
+        snapshotJob = job;
+        if (job != null) {
+            snapshot = job.startShard(id, shard, old != null, offsets);
+        }
+    }
+
+    /** Leaves an unfinished snapshot (withdrawn, or the store closes): never touches its target again. */
+    void releaseSnapshot() {
+        if (snapshot != null) {
+            snapshot.release();
+            snapshot = null;
+        }
+    }
+
+    private int copyForSnapshot(int rows) {
+        int n = snapshot.copySome(rows);
+        if (snapshot.finished()) {
+            snapshot = null;
+        }
+        return Math.max(1, n);
     }
 
     /**
@@ -302,11 +354,15 @@ final class TableShardWriter implements ShardWriter {
                 return BEGIN_DUPLICATE;
             }
         }
+        pollSnapshot();
         if (store.generation() != seen) {
             adopt(store.generation());
         }
         if (old != null) {
             migrateSome(migrateRows);
+        }
+        if (snapshot != null) {
+            copyForSnapshot(snapshotRows);
         }
         long hash = Keys.hash(key);
         long p = shard.findLong(key, hash);
@@ -360,11 +416,15 @@ final class TableShardWriter implements ShardWriter {
                 return BEGIN_DUPLICATE;
             }
         }
+        pollSnapshot();
         if (store.generation() != seen) {
             adopt(store.generation());
         }
         if (old != null) {
             migrateSome(migrateRows);
+        }
+        if (snapshot != null) {
+            copyForSnapshot(snapshotRows);
         }
         long hash = Utf8.hash(keyBytes, len);
         long p = shard.findText(keyBytes, len, hash);
@@ -508,6 +568,9 @@ final class TableShardWriter implements ShardWriter {
 
     private void beginExisting() {
         slot = shard.foundSlot();
+        if (snapshot != null) {
+            snapshot.beforeChange(slot);
+        }
         slotAddress = shard.slotAddress(slot);
         versionAddress = shard.versionAddress(slot);
         row.wrap(shard.rowMem(), slotAddress + shard.rowOffset, shard.rowBytes);
@@ -610,6 +673,7 @@ final class TableShardWriter implements ShardWriter {
     public int evictIdle(long nowMs, long ttlMs, int maxSlots) {
         store.checkOpen();
         checkIdle();
+        pollSnapshot();
         if (store.generation() != seen) {
             adopt(store.generation());
         }

@@ -7,6 +7,7 @@ import io.freshet.core.StoreException;
 import io.freshet.core.StoreException.Reason;
 import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
+import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -27,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The table engine's {@link RowStore}: one {@link Shard} sub-table per shard in a memory-mapped data file
@@ -99,6 +102,10 @@ public final class TableStore extends MetaBackedStore {
     private final int rowBytes;
     private final int maxKeyBytes;
     private final long readStallNs;
+    /** The snapshot being taken, which each writer joins at its next apply boundary, or null. */
+    private volatile TableSnapshot snapshotJob;
+    /** One snapshot of a store at a time. */
+    private final AtomicBoolean snapshotting = new AtomicBoolean();
 
     private TableStore(StoreConfig config, StoreDirectory dir, MetaFile meta, TableGeneration gen,
         TableLayoutRecord layoutRecord, StoreOpenState state) {
@@ -129,6 +136,7 @@ public final class TableStore extends MetaBackedStore {
         TableFormat.of(config);
         StoreDirectory dir = StoreDirectory.open(config.directory(), !config.readOnly());
         try {
+            refuseUnfinishedSnapshot(dir);
             return config.readOnly() ? openReader(config, dir) : openWriter(config, dir);
         } catch (RuntimeException | Error e) {
             dir.close();
@@ -267,6 +275,14 @@ public final class TableStore extends MetaBackedStore {
         }
     }
 
+    private static void refuseUnfinishedSnapshot(StoreDirectory dir) {
+        if (Files.exists(dir.file(TableSnapshot.INCOMPLETE_FILE), LinkOption.NOFOLLOW_LINKS)) {
+            throw new StoreException(Reason.INCOMPLETE, dir.path(), "this directory holds a snapshot that was never "
+                + "finished (" + TableSnapshot.INCOMPLETE_FILE + " is here: the process taking it was killed): delete "
+                + "the directory and take the snapshot again");
+        }
+    }
+
     private static void checkBinding(MetaFile meta, TableFile file) {
         String id = meta.metadata().get(STORE_ID_KEY);
         if (id == null || !id.equals(Long.toHexString(file.storeId()))) {
@@ -392,6 +408,130 @@ public final class TableStore extends MetaBackedStore {
         if (previous != null && allShardsGrown(g)) {
             finishGrowth();
         }
+    }
+
+    // ---- snapshot ----------------------------------------------------------------------------------------------
+
+    /**
+     * Copies a consistent snapshot of this live store (rows plus exactly the offsets they reflect) into a new store
+     * directory, while the writers keep applying: see {@link TableSnapshot}. Each shard's writer does its copying
+     * (as it applies, and in {@code maintain} when idle), so the writers must be called meanwhile, as a running
+     * pipeline does; the calling thread waits. One snapshot at a time.
+     *
+     * @param target an absent or empty directory
+     * @return rows copied
+     */
+    @Override
+    public long snapshotTo(Path target) {
+        return takeSnapshot(target, false);
+    }
+
+    /**
+     * @param target an absent or empty directory
+     * @param driveWriters whether the caller owns every writer (offline tools): then it copies the rows itself
+     * @return rows copied
+     */
+    long takeSnapshot(Path target, boolean driveWriters) {
+        Objects.requireNonNull(target, "target");
+        checkOpen();
+        if (readOnly) {
+            throw new IllegalStateException("store of set=" + layout.setName() + " is open read-only: take the "
+                + "snapshot in the process that writes it, or with the store tool when no writer has it open");
+        }
+        if (!snapshotting.compareAndSet(false, true)) {
+            throw new IllegalStateException("a snapshot of set=" + layout.setName() + " is already being taken: one "
+                + "at a time");
+        }
+        try {
+            awaitNoGrowth(driveWriters);
+            return TableSnapshot.take(this, target, driveWriters);
+        } finally {
+            snapshotting.set(false);
+        }
+    }
+
+    /** A snapshot's target has the current generation's geometry: waits for a growth under way to finish first. */
+    private void awaitNoGrowth(boolean driveWriters) {
+        while (growing()) {
+            checkOpen();
+            if (driveWriters) {
+                completeGrowth();
+            } else {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for a growth before a snapshot", e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Creates the empty store a snapshot fills: this store's definition and options, the current generation's
+     * capacity, marked as a snapshot being taken.
+     */
+    TableStore createSnapshotTarget(Path target) {
+        StoreConfig c = CoreInternals.storeConfigBuilder(layout).directory(target).capacity(config.capacity())
+            .shards(config.shards()).maxKeyBytes(config.maxKeyBytes()).maxTopics(config.maxTopics())
+            .maxPartitions(config.maxPartitions()).osCrashPolicy(config.osCrashPolicy()).growth(growth).build();
+        long capacity = gen.capacity;
+        StoreDirectory d = StoreDirectory.open(target, true);
+        TableFile file = null;
+        MetaFile m = null;
+        try {
+            d.lockForWriting();
+            if (MetaFile.exists(d)) {
+                throw new StoreException(Reason.IO, target, "the snapshot target already holds a store");
+            }
+            // First of all, so that a kill at any later point leaves a directory every open refuses.
+            d.createFile(TableSnapshot.INCOMPLETE_FILE);
+            long storeId = new SecureRandom().nextLong() | 1;
+            file = TableFile.create(d, c, storeId, 1, capacity, () -> false);
+            TableLayoutRecord rec = TableLayoutRecord.initial(capacity);
+            Map<String, String> initial = new LinkedHashMap<>();
+            initial.put(STORE_ID_KEY, Long.toHexString(storeId));
+            initial.put(LAYOUT_KEY, rec.format());
+            m = MetaFile.create(d, c, TableFormat.ENGINE_ID, initial);
+            TableStore store = new TableStore(c, d, m, new TableGeneration(1, capacity, file, null), rec,
+                StoreOpenState.CREATED);
+            store.prepareWriter(false, false);
+            return store;
+        } catch (RuntimeException | Error e) {
+            closeQuietly(m, file);
+            d.close();
+            throw e;
+        }
+    }
+
+    /** @return the snapshot the writers should join, or null (volatile read: once per writer call) */
+    TableSnapshot snapshotJob() {
+        return snapshotJob;
+    }
+
+    void publishSnapshot(TableSnapshot job) {
+        snapshotJob = job;
+    }
+
+    void clearSnapshot(TableSnapshot job) {
+        if (snapshotJob == job) {
+            snapshotJob = null;
+        }
+    }
+
+    /** Upkeep of every writer on the calling thread, which owns them all (offline snapshot). */
+    void maintainAllWriters(int budget) {
+        for (TableShardWriter w : writers) {
+            w.maintain(budget);
+        }
+    }
+
+    StoreConfig storeConfig() {
+        return config;
+    }
+
+    Path directoryPath() {
+        return dir.path();
     }
 
     // ---- growth ------------------------------------------------------------------------------------------------
@@ -1048,6 +1188,7 @@ public final class TableStore extends MetaBackedStore {
                     for (TableShardWriter w : writers) {
                         if (w != null) {
                             w.abortIfInFlight();
+                            w.releaseSnapshot();
                         }
                     }
                     g.file.seal();
