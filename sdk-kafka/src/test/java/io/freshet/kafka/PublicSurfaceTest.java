@@ -24,7 +24,7 @@ class PublicSurfaceTest {
         "BadRecordReason", "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "OffsetMismatchException",
         "OffsetMismatchException$Kind", "OffsetMismatchPolicy", "PipelineException", "PipelineMetrics",
         "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder", "RecordView", "ScaleMode",
-        "SetStatus", "SetStatus$State", "Source");
+        "SetStatus", "SetStatus$State", "Source", "TombstonePolicy");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())
