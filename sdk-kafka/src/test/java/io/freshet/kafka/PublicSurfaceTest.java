@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
  * mentions an internal type or the store module, and no writable store or test hook is handed out.
  */
 class PublicSurfaceTest {
-    private static final List<String> PUBLIC_TYPES = List.of("BadRecordException", "BadRecordPolicy",
-        "BadRecordReason", "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "OffsetMismatchException",
+    private static final List<String> PUBLIC_TYPES = List.of("BadRecordException", "BadRecordPolicy", "BadRecordReason",
+        "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "OffsetMismatchException",
         "OffsetMismatchException$Kind", "OffsetMismatchPolicy", "PipelineException", "PipelineMetrics",
-        "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder", "RecordView", "ScaleMode",
-        "SetStatus", "SetStatus$State", "Source", "StoreSnapshot");
+        "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder", "RecordView", "ScaleMode", "SetStatus",
+        "SetStatus$State", "Source", "StoreSnapshot", "TombstonePolicy");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())

@@ -5,9 +5,7 @@ import io.freshet.core.internal.kernel.Kernels;
 import io.freshet.core.internal.kernel.RowWriteKernel;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.kafka.BadRecordReason;
-import io.freshet.kafka.PipelineException;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,10 +104,8 @@ public final class ShardApplier implements Agent {
     private long roomWaitStartNs;
     private long lastFullLogNs;
     private boolean fullLogged;
-    /** Deletes asked for by the application, for shards of this applier (multi-producer, this thread consumes). */
-    private final ConcurrentLinkedQueue<DeleteRequest> deletes = new ConcurrentLinkedQueue<>();
-    /** Set once this applier stopped taking deletes; a request queued after it is failed by its caller. */
-    private volatile boolean deletesClosed;
+    /** Deletes asked for by the application, for shards of this applier. */
+    private final DeleteLane deletes;
     /** Published for the consumers: a forced wait for this applier's queue space gives up while it waits for room. */
     private volatile boolean waitingForRoom;
 
@@ -134,6 +130,7 @@ public final class ShardApplier implements Agent {
         this.clock = clock;
         this.counters = new Counters(sets.size());
         this.badRecords = BadRecordHandler.handingOff(counters, failures, deadLetters, idle);
+        this.deletes = new DeleteLane(failures);
     }
 
     /** @return this thread's poll → applied recorder (µs) */
@@ -160,63 +157,26 @@ public final class ShardApplier implements Agent {
      * @param request the delete
      */
     void requestDelete(DeleteRequest request) {
-        deletes.add(request);
-        if (deletesClosed) {
-            // Raced with the close: nobody will apply it now.
-            failQueuedDeletes();
-        }
+        deletes.request(request);
         idle.wake();
     }
 
     @Override
     public void onClose() {
-        deletesClosed = true;
-        failQueuedDeletes();
-    }
-
-    private void failQueuedDeletes() {
-        DeleteRequest r;
-        while ((r = deletes.poll()) != null) {
-            r.done.completeExceptionally(new PipelineException("the pipeline stopped before the delete of a key of "
-                + "set=" + r.set.set.name() + " was applied: nothing was deleted; restart the pipeline and delete "
-                + "again", failures.failure()));
-        }
+        deletes.close();
     }
 
     /**
-     * Applies the application's queued deletes (each through its shard's writer, between records: never with an
-     * apply in flight). A delete that frees a row in the shard a held record waits on retries that record at once.
+     * A delete freed a row of a shard (applier thread): a record held for room there is retried at once.
      *
-     * @return deletes applied
+     * @param set the set
+     * @param shard the shard
      */
-    private int applyRequestedDeletes() {
-        int n = 0;
-        DeleteRequest r;
-        while ((r = deletes.poll()) != null) {
-            final SetRuntime set = r.set;
-            final ShardWriter w = writers[set.index][r.shard];
-            final int result;
-            try {
-                result = r.textKey == null ? w.delete(r.longKey, ShardWriter.NO_SOURCE, 0, 0)
-                    : w.delete(r.textKey, ShardWriter.NO_SOURCE, 0, 0);
-            } catch (IllegalArgumentException e) {
-                r.done.completeExceptionally(e);
-                continue;
-            } catch (RuntimeException | Error e) {
-                r.done.completeExceptionally(e);
-                throw e;
-            }
-            if (result == ShardWriter.DELETED) {
-                counters.increment(set.index, Counters.DELETED);
-                if (heldForRoom && held != null && held.binding.set == set && held.shard == r.shard) {
-                    roomRetryAtNs = System.nanoTime();
-                    roomBackoffNs = ROOM_RETRY_MIN_NS;
-                }
-            }
-            r.done.complete(result == ShardWriter.DELETED);
-            n++;
+    void roomFreed(SetRuntime set, int shard) {
+        if (heldForRoom && held != null && held.binding.set == set && held.shard == shard) {
+            roomRetryAtNs = System.nanoTime();
+            roomBackoffNs = ROOM_RETRY_MIN_NS;
         }
-        return n;
     }
 
     @Override
@@ -245,7 +205,7 @@ public final class ShardApplier implements Agent {
         if (failures.failed()) {
             return DONE;
         }
-        int work = deletes.isEmpty() ? 0 : applyRequestedDeletes();
+        int work = deletes.pending() ? deletes.apply(writers, counters, this) : 0;
         if (held != null) {
             int outcome = releaseHeld();
             if (outcome == STOP) {
@@ -510,7 +470,7 @@ public final class ShardApplier implements Agent {
         if (stopRequested || failures.failed()) {
             return true;
         }
-        if (!deletes.isEmpty()) {
+        if (deletes.pending()) {
             return true;
         }
         if (held != null) {

@@ -10,6 +10,7 @@ import io.freshet.core.StoreConfig;
 import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.Source;
+import io.freshet.kafka.TombstonePolicy;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -100,6 +101,32 @@ class EventExtractorTest {
             BadRecordReason.FUTURE_TIME);
         assertThat(extractor.extract(binding, new ConsumerRecord<>("in", 0, 7, new byte[0], null), NOW))
             .isEqualTo(BadRecordReason.TOMBSTONE);
+    }
+
+    @Test
+    void aTombstoneOfADeletingSourceNamesItsKeyFromTheKafkaKey() {
+        Binding deleting = set.addBinding(1, Source.of("in", DECODER).tombstones(TombstonePolicy.DELETE));
+        EventExtractor x = new EventExtractor(new Binding[] {binding, deleting}, List.of(set),
+            Kernels.preparedCapacity(SET));
+        byte[] key = "caf\u00e9-\uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(x.extract(deleting, new ConsumerRecord<>("in", 0, 1, key, null), NOW)).isNull();
+        assertThat(x.tombstone).isTrue();
+        assertThat(x.textKey.toString()).isEqualTo("caf\u00e9-\uD83D\uDE00");
+        assertThat(x.shard).isEqualTo(store.shardOf("caf\u00e9-\uD83D\uDE00"));
+        // Not UTF-8 (a lone continuation byte, an overlong form, a surrogate), or no key: bad records.
+        byte[][] malformed = {{(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+            {(byte) 0xE2, (byte) 0x82}};
+        for (byte[] bad : malformed) {
+            assertThat(x.extract(deleting, new ConsumerRecord<>("in", 0, 2, bad, null), NOW))
+                .isEqualTo(BadRecordReason.KEY_INVALID);
+            assertThat(x.cause).hasMessageContaining("UTF-8");
+        }
+        assertThat(x.extract(deleting, new ConsumerRecord<>("in", 0, 3, null, null), NOW))
+            .isEqualTo(BadRecordReason.NULL_KEY);
+        // The default source keeps a tombstone a bad record.
+        assertThat(x.extract(binding, new ConsumerRecord<>("in", 0, 4, key, null), NOW))
+            .isEqualTo(BadRecordReason.TOMBSTONE);
+        assertThat(x.tombstone).isFalse();
     }
 
     @Test
