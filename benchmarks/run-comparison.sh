@@ -19,7 +19,7 @@ BUILD=1
 WITH_10M=0
 RUN_JMH=1
 RUN_HARNESSES=1
-HARNESSES=ingest,freshness,restart
+HARNESSES=ingest,freshness,restart,snapshot
 KEEP=0
 while [ $# -gt 0 ]; do
   arg="$1"; shift
@@ -133,6 +133,13 @@ if [ "$RUN_HARNESSES" = 1 ]; then
     status "Restart harness" "ok ($RESTART_KEYS keys)"
   else
     status "Restart harness" "failed: see $OUT/restart.log"
+  fi
+  if ! wanted snapshot; then :
+  elif run snapshot.log "$JAVA" -Xmx4g -cp "$JAR" $H.SnapshotHarness --keys "$RESTART_KEYS" \
+      --out "$OUT/snapshot.json"; then
+    status "Snapshot harness" "ok ($RESTART_KEYS keys)"
+  else
+    status "Snapshot harness" "failed: see $OUT/snapshot.log"
   fi
 else
   [ "$KEEP" = 1 ] || status Harnesses "skipped (--skip-harnesses)"

@@ -169,6 +169,88 @@ final class HarnessTables {
         line("");
     }
 
+    /** @param r the parsed {@code snapshot.json}, or null when the suite wrote none */
+    @SuppressWarnings("unchecked")
+    void snapshot(Map<String, Object> r) {
+        if (!md.section("## Warm start from a snapshot", r != null, "Not run (no `snapshot.json`; see Suites run).")) {
+            return;
+        }
+        Map<String, Object> w = (Map<String, Object>) r.get("warmStart");
+        Map<String, Object> a = (Map<String, Object>) r.get("applyCost");
+        if (w != null) {
+            line(String.format(Locale.ROOT, "%,d keys (one record each), %s partitions, table engine on `%s`, 1"
+                + " consumer + 2 appliers. Replay = a new replica without a snapshot applies the whole topic;"
+                + " snapshot = `StoreSnapshot.of(pipeline, set).to(dir)` of the running (idle) pipeline; copy = the"
+                + " snapshot's files copied (one file system: a lower bound of a transfer); restore = a second"
+                + " pipeline opened on the copy, start to caught up (it must replay 0 records).",
+                lng(w.get("snapshotRows")), str(r.get("partitions")), str(r.get("dir"))));
+            line("");
+            Double replay = dbl(w.get("replaySeconds"));
+            Double warm = sum(dbl(w.get("snapshotSeconds")), dbl(w.get("copySeconds")), dbl(w.get("restoreSeconds")));
+            line("| replay s | snapshot s | copy s | restore s | snapshot + copy + restore s | replay ÷ warm start |"
+                + " snapshot bytes | records replayed after restore |");
+            line("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            line("| " + sec(replay) + " | " + sec(dbl(w.get("snapshotSeconds"))) + " | "
+                + sec(dbl(w.get("copySeconds"))) + " | " + sec(dbl(w.get("restoreSeconds"))) + " | " + sec(warm)
+                + " | " + (replay == null || warm == null || warm == 0 ? "—"
+                    : String.format(Locale.ROOT, "%.1f×", replay / warm))
+                + " | " + num(w.get("snapshotBytes")) + " | " + num(w.get("restoreReplayedRecords")) + " |");
+            line("");
+        }
+        if (a != null) {
+            line(String.format(Locale.ROOT, "Apply cost while a snapshot runs: one thread applies random updates to"
+                + " a %,d-key store (4 shards) while another thread takes snapshots of it (%s s each); each apply"
+                + " timed, ns, p50 / p99 / p99.9 / max; bytes allocated by the applying thread per apply.",
+                lng(a.get("keys")), secList(a.get("snapshotSeconds"))));
+            line("");
+            line("| | applies | p50 / p99 / p99.9 / max ns | B per apply |");
+            line("|---|---:|---:|---:|");
+            line("| no snapshot | " + num(a.get("appliesIdle")) + " | " + pct(a.get("applyNsIdle")) + " | "
+                + bytes(a.get("bytesPerApplyIdle")) + " |");
+            line("| snapshot running | " + num(a.get("appliesDuringSnapshot")) + " | "
+                + pct(a.get("applyNsDuringSnapshot")) + " | " + bytes(a.get("bytesPerApplyDuringSnapshot")) + " |");
+            line("");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String secList(Object o) {
+        if (!(o instanceof List)) {
+            return "—";
+        }
+        List<String> parts = new ArrayList<>();
+        for (Object x : (List<Object>) o) {
+            Double d = dbl(x);
+            parts.add(d == null ? "—" : String.format(Locale.ROOT, "%.2f", d));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String bytes(Object o) {
+        Double d = dbl(o);
+        return d == null ? "—" : String.format(Locale.ROOT, "%.4f", d);
+    }
+
+    private static Double sum(Double... parts) {
+        double s = 0;
+        for (Double d : parts) {
+            if (d == null) {
+                return null;
+            }
+            s += d;
+        }
+        return s;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String pct(Object o) {
+        if (!(o instanceof Map)) {
+            return "—";
+        }
+        Map<String, Object> m = (Map<String, Object>) o;
+        return num(m.get("p50")) + " / " + num(m.get("p99")) + " / " + num(m.get("p999")) + " / " + num(m.get("max"));
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> rows(Map<String, Object> r) {
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -69,6 +69,7 @@ public final class ResultsReport {
         harnessTables.ingest(result("ingest.json"));
         harnessTables.freshness(result("freshness.json"));
         harnessTables.restart(result("restart.json"));
+        harnessTables.snapshot(result("snapshot.json"));
         jmhTables.all(jmh);
         commands();
     }

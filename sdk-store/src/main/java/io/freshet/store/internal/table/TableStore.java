@@ -1121,7 +1121,8 @@ public final class TableStore extends MetaBackedStore {
 
     @Override
     protected void checkMetadataKey(String key) {
-        if (STORE_ID_KEY.equals(key) || LAYOUT_KEY.equals(key) || GROWTH_HISTORY_KEY.equals(key)) {
+        if (STORE_ID_KEY.equals(key) || LAYOUT_KEY.equals(key) || GROWTH_HISTORY_KEY.equals(key)
+            || TableSnapshot.SNAPSHOT_KEY.equals(key)) {
             throw new IllegalArgumentException("metadata key=" + key + " is reserved by the table engine");
         }
     }
