@@ -76,10 +76,12 @@ public final class FeaturePipeline implements AutoCloseable {
     private final StatusMonitor status;
     private final MetricsCollector metrics;
     private final TelemetryView telemetry;
+    private final SloMonitor slo;
     private final KeyOwners keyOwners;
     private final CaughtUpCheck caughtUp;
     private final long partitionCheckIntervalMs;
     private ScheduledExecutorService watcher;
+    private ScheduledExecutorService sloTimer;
     private Admin admin;
     private volatile boolean started;
     private volatile boolean closed;
@@ -102,7 +104,8 @@ public final class FeaturePipeline implements AutoCloseable {
                 : FeaturePipelineBuilder.defaultQueueCapacity(kafka), b.pollTimeoutMs);
         this.status = new StatusMonitor(core, b.runningLagToleranceRecords, b.runningLagGraceMs);
         this.metrics = new MetricsCollector(core);
-        this.telemetry = new TelemetryView(core, metrics, status);
+        this.slo = new SloMonitor(core, new ArrayList<>(b.slos.values()), b.sloListener);
+        this.telemetry = new TelemetryView(core, metrics, status, slo);
         this.keyOwners = new KeyOwners(core, kafka.getProperty(ConsumerConfig.GROUP_ID_CONFIG));
         this.caughtUp = new CaughtUpCheck(core);
     }
@@ -134,6 +137,15 @@ public final class FeaturePipeline implements AutoCloseable {
             core.lagBoard().onRefresh(status::refreshReaders);
             metrics.started();
             core.startThreads();
+            if (slo.active()) {
+                slo.started();
+                sloTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "freshet-" + core.instanceId() + "-slo");
+                    t.setDaemon(true);
+                    return t;
+                });
+                sloTimer.scheduleAtFixedRate(this::evaluateSlos, slo.tickMs(), slo.tickMs(), TimeUnit.MILLISECONDS);
+            }
             if (core.mode() == ScaleMode.REPLICATED) {
                 watcher = Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, "freshet-" + core.instanceId() + "-partitions");
@@ -354,9 +366,39 @@ public final class FeaturePipeline implements AutoCloseable {
         telemetry.closed();
     }
 
+    private void evaluateSlos() {
+        try {
+            slo.tick();
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline instance={} SLO evaluation: {}", core.instanceId(), e.toString());
+        }
+    }
+
+    /**
+     * @param set a registered feature set with a freshness SLO ({@link FeaturePipelineBuilder#freshnessSlo})
+     * @return where it stands now
+     * @throws IllegalArgumentException when the set has no SLO
+     */
+    public SloStatus sloStatus(FeatureSet<?> set) {
+        SloStatus s = slo.status(runtime(set).featureSet().name());
+        if (s == null) {
+            throw new IllegalArgumentException("set=" + set.name() + " has no freshness SLO: add one with"
+                + " builder.freshnessSlo(set, percentile, bound, window)");
+        }
+        return s;
+    }
+
+    /** @return the SLO evaluator (package-private: the metrics view reads it) */
+    SloMonitor slo() {
+        return slo;
+    }
+
     private void closeQuietly() {
         if (watcher != null) {
             watcher.shutdownNow();
+        }
+        if (sloTimer != null) {
+            sloTimer.shutdownNow();
         }
         status.resetTrackers();
         try {

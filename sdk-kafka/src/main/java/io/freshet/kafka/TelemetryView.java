@@ -1,6 +1,7 @@
 package io.freshet.kafka;
 
 import io.freshet.core.internal.ServedAges;
+import io.freshet.kafka.internal.HeartbeatSeen;
 import io.freshet.kafka.internal.IngestLoop;
 import io.freshet.kafka.internal.PipelineCore;
 import io.freshet.kafka.internal.PipelineTelemetry;
@@ -26,11 +27,13 @@ final class TelemetryView implements PipelineTelemetry {
     private final PipelineCore core;
     private final MetricsCollector metrics;
     private final StatusMonitor status;
+    private final SloMonitor slo;
     private final List<Runnable> closeListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
-    TelemetryView(PipelineCore core, MetricsCollector metrics, StatusMonitor status) {
+    TelemetryView(PipelineCore core, MetricsCollector metrics, StatusMonitor status, SloMonitor slo) {
         this.core = core;
+        this.slo = slo;
         this.metrics = metrics;
         this.status = status;
     }
@@ -63,6 +66,16 @@ final class TelemetryView implements PipelineTelemetry {
     @Override
     public Map<TopicPartition, Long> lag() {
         return new HashMap<>(core.lagBoard().lag());
+    }
+
+    @Override
+    public Map<TopicPartition, HeartbeatSeen> heartbeats() {
+        return core.lagBoard().heartbeats();
+    }
+
+    @Override
+    public SloStatus sloStatus(int set) {
+        return slo.status(core.sets().get(set).featureSet().name());
     }
 
     @Override

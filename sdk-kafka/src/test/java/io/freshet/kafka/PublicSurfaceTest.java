@@ -23,6 +23,7 @@ class PublicSurfaceTest {
     private static final List<String> PUBLIC_TYPES = List.of("BadRecordException", "BadRecordPolicy",
         "BadRecordReason", "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "OffsetMismatchException",
         "OffsetMismatchException$Kind", "OffsetMismatchPolicy", "PipelineException", "PipelineMetrics",
+        "FreshnessProbe", "SloStatus", "SloStatus$State",
         "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder", "RecordView", "ScaleMode",
         "SetStatus", "SetStatus$State", "Source");
 

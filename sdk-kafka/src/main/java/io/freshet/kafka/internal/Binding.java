@@ -37,6 +37,11 @@ public final class Binding {
         this.longKey = set.longKey;
     }
 
+    /** @return the source topic */
+    public String topic() {
+        return topic;
+    }
+
     /** @return the source */
     public Source<?> source() {
         return source;

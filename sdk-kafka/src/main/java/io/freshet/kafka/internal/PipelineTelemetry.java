@@ -2,6 +2,7 @@ package io.freshet.kafka.internal;
 
 import io.freshet.core.internal.ServedAges;
 import io.freshet.kafka.SetStatus;
+import io.freshet.kafka.SloStatus;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -43,6 +44,15 @@ public interface PipelineTelemetry {
 
     /** @return the consumers' published lag per assigned partition (a copy) */
     Map<TopicPartition, Long> lag();
+
+    /** @return the newest heartbeat per partition that has seen one (live view) */
+    Map<TopicPartition, HeartbeatSeen> heartbeats();
+
+    /**
+     * @param set a set index
+     * @return its freshness SLO status now, or null when it has none
+     */
+    SloStatus sloStatus(int set);
 
     /** @return back-pressure pauses since start */
     long pauses();

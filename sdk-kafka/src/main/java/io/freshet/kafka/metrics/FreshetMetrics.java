@@ -3,6 +3,8 @@ package io.freshet.kafka.metrics;
 import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.FeaturePipeline;
 import io.freshet.kafka.SetStatus;
+import io.freshet.kafka.SloStatus;
+import io.freshet.kafka.internal.HeartbeatSeen;
 import io.freshet.kafka.internal.PipelineCore.CounterIds;
 import io.freshet.kafka.internal.PipelineInternals;
 import io.freshet.kafka.internal.PipelineTelemetry;
@@ -58,7 +60,13 @@ import org.slf4j.LoggerFactory;
  *       {@code freshet.records.bad} (tags {@code set}, {@code reason}: every {@link BadRecordReason}).</li>
  *   <li>{@code freshet.store.rows}, {@code freshet.store.capacity} (tag {@code set}, rows);
  *       {@code freshet.backpressure.pauses} (counter).</li>
+ *   <li>{@code freshet.heartbeat.age} (tags {@code topic}, {@code partition}, seconds): now minus the produce time of
+ *       the newest {@code FreshnessProbe} heartbeat routed, per partition that has seen one.</li>
+ *   <li>Sets with a freshness SLO: {@code freshet.slo.breached} (1/0), {@code freshet.slo.age} (the measured
+ *       percentile) and {@code freshet.slo.bound} (tag {@code set}).</li>
  * </ul>
+ * The Grafana dashboard {@code freshet-dashboard.json} beside this class (in the jar, and in the repository under
+ * {@code sdk-kafka/src/main/resources/io/freshet/kafka/metrics/}) charts them.
  * Every meter also carries the binding's extra tags (to tell two pipelines in one registry apart).
  *
  * <p>A binding owns one daemon thread that refreshes the figures every window (default 1 s): percentiles are over
@@ -79,6 +87,7 @@ public final class FreshetMetrics implements AutoCloseable {
     private final Tags tags;
     private final List<Meter> meters = new ArrayList<>();
     private final MultiGauge lag;
+    private final MultiGauge heartbeatAge;
     private final ScheduledExecutorService refresher;
     private final Runnable onPipelineClose = this::close;
     private boolean closed;
@@ -90,6 +99,9 @@ public final class FreshetMetrics implements AutoCloseable {
         registerAll(telemetry);
         this.lag = MultiGauge.builder("freshet.lag").tags(tags).baseUnit("records")
             .description("Records not yet consumed per partition").register(registry);
+        this.heartbeatAge = MultiGauge.builder("freshet.heartbeat.age").tags(tags).baseUnit("seconds")
+            .description("Now minus the produce time of the newest FreshnessProbe heartbeat routed, per partition")
+            .register(registry);
         publishLag();
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "freshet-" + telemetry.instanceId() + "-metrics");
@@ -186,6 +198,18 @@ public final class FreshetMetrics implements AutoCloseable {
                         s -> s.telemetry.count(set, CounterIds.BAD_BASE + reason.ordinal()))
                     .tags(st.and("reason", reason.name())).description("Bad records per reason").register(registry));
             }
+            if (t.sloStatus(set) != null) {
+                meters.add(Gauge.builder("freshet.slo.breached", sampler,
+                        s -> s.telemetry.sloStatus(set).state() == SloStatus.State.BREACHED ? 1 : 0)
+                    .tags(st).description("1 while the set's freshness SLO is breached, else 0").register(registry));
+                meters.add(TimeGauge.builder("freshet.slo.age", sampler, TimeUnit.MILLISECONDS,
+                        s -> s.telemetry.sloStatus(set).measuredMs())
+                    .tags(st).description("The SLO's percentile of the freshness age over its window")
+                    .register(registry));
+                meters.add(TimeGauge.builder("freshet.slo.bound", sampler, TimeUnit.MILLISECONDS,
+                        s -> s.telemetry.sloStatus(set).boundMs())
+                    .tags(st).description("The SLO's bound").register(registry));
+            }
             meters.add(Gauge.builder("freshet.store.rows", sampler, s -> s.figures().storeRows[set])
                 .tags(st).baseUnit("rows").description("Rows in the set's store").register(registry));
             meters.add(Gauge.builder("freshet.store.capacity", sampler, s -> s.figures().storeCapacity[set])
@@ -240,6 +264,13 @@ public final class FreshetMetrics implements AutoCloseable {
                 Integer.toString(e.getKey().partition())), e.getValue()));
         }
         lag.register(rows, true);
+        List<MultiGauge.Row<?>> beats = new ArrayList<>();
+        for (Map.Entry<TopicPartition, HeartbeatSeen> e : sampler.telemetry.heartbeats().entrySet()) {
+            beats.add(MultiGauge.Row.of(Tags.of("topic", e.getKey().topic(), "partition",
+                Integer.toString(e.getKey().partition())), e.getValue(),
+                h -> (System.currentTimeMillis() - h.producedMs()) / 1000.0));
+        }
+        heartbeatAge.register(beats, true);
     }
 
     /** Removes the meters, stops the thread and the readers' recording. Idempotent. */
@@ -251,6 +282,7 @@ public final class FreshetMetrics implements AutoCloseable {
             }
             closed = true;
             lag.register(List.of(), true);
+            heartbeatAge.register(List.of(), true);
         }
         refresher.shutdownNow();
         sampler.telemetry.removeOnClose(onPipelineClose);
