@@ -1,5 +1,8 @@
 package io.freshet.core;
 
+import io.freshet.core.internal.JfrSwitch;
+import io.freshet.core.internal.ServedAges;
+import io.freshet.core.internal.SlowReadEvent;
 import io.freshet.core.spi.RowStore;
 import java.util.Objects;
 
@@ -19,6 +22,9 @@ public final class FeatureReader {
     static final int READ_AHEAD_KEYS = 8;
     /** A value the read-ahead is compared with, so that the JIT keeps its loads; reaching it by chance is harmless. */
     private static final long READ_AHEAD_SENTINEL = 0x5EED_F00D_CAFE_BEEFL;
+    /** On while a JFR recording has {@code io.freshet.SlowRead} enabled: only then is a read timed. */
+    private static final JfrSwitch SLOW_READ = JfrSwitch.of("io.freshet.core.internal.SlowReadEvent",
+        FeatureReader.class.getClassLoader());
     /** Written only when a read-ahead returns {@link #READ_AHEAD_SENTINEL}. */
     @SuppressWarnings("unused")
     private static volatile long readAheadSink;
@@ -29,6 +35,8 @@ public final class FeatureReader {
     private final long staleAfterMs;
     private final KeyType keyType;
     private volatile boolean catchingUp;
+    /** Where reads of present rows record their age while a metrics binder observes this set; null otherwise. */
+    private volatile ServedAges servedAges;
 
     /** Readers come from the pipeline ({@code FeaturePipeline.reader(set)}) or {@link FeatureTestDriver}. */
     FeatureReader(FeatureSet<?> set, RowStore store, EpochClock clock) {
@@ -51,6 +59,9 @@ public final class FeatureReader {
      */
     public boolean read(long key, FeatureVector into) {
         check(into, KeyType.LONG);
+        if (SLOW_READ.on()) {
+            return timedRead(key, null, into);
+        }
         into.prepareRead(clock.nowMs(), staleAfterMs);
         return finish(into, store.readRow(key, into.evaluator));
     }
@@ -63,8 +74,27 @@ public final class FeatureReader {
      */
     public boolean read(CharSequence key, FeatureVector into) {
         check(into, KeyType.TEXT);
+        if (SLOW_READ.on()) {
+            return timedRead(0, key, into);
+        }
         into.prepareRead(clock.nowMs(), staleAfterMs);
         return finish(into, store.readRow(key, into.evaluator));
+    }
+
+    /** A read while a JFR recording wants slow reads: the event times it and commits it when over the threshold. */
+    private boolean timedRead(long longKey, CharSequence textKey, FeatureVector into) {
+        SlowReadEvent event = new SlowReadEvent();
+        event.begin();
+        into.prepareRead(clock.nowMs(), staleAfterMs);
+        boolean found = finish(into, textKey == null ? store.readRow(longKey, into.evaluator)
+            : store.readRow(textKey, into.evaluator));
+        event.end();
+        if (event.shouldCommit()) {
+            event.set = set.name();
+            event.found = found;
+            event.commit();
+        }
+        return found;
     }
 
     /**
@@ -168,7 +198,20 @@ public final class FeatureReader {
         if (catchingUp) {
             into.markCatchingUp();
         }
+        ServedAges ages = servedAges;
+        if (ages != null) {
+            recordAge(ages, into);
+        }
         return true;
+    }
+
+    private static void recordAge(ServedAges ages, FeatureVector read) {
+        long readMs = read.readTimeMs();
+        long eventMs = read.rowEventTimeMs();
+        long appliedMs = read.rowUpdatedMs();
+        if (eventMs != FeatureVector.NO_TIME && appliedMs != FeatureVector.NO_TIME) {
+            ages.record(readMs - eventMs, readMs - appliedMs);
+        }
     }
 
     private IllegalArgumentException wrongKeyType() {
@@ -194,6 +237,15 @@ public final class FeatureReader {
      */
     void setCatchingUp(boolean catchingUp) {
         this.catchingUp = catchingUp;
+    }
+
+    /**
+     * Set by a metrics binder: from now on every read of a present row records its age there (null: none).
+     *
+     * @param ages the recorder, or null
+     */
+    void recordServedAges(ServedAges ages) {
+        this.servedAges = ages;
     }
 
     /** @return the feature set */

@@ -12,6 +12,7 @@ import io.freshet.kafka.internal.EndOffsets;
 import io.freshet.kafka.internal.KeyOwners;
 import io.freshet.kafka.internal.PartitionWatcher;
 import io.freshet.kafka.internal.PipelineCore;
+import io.freshet.kafka.internal.PipelineInternals;
 import io.freshet.kafka.internal.SetRuntime;
 import io.freshet.kafka.internal.StartSequence;
 import java.nio.file.Path;
@@ -65,16 +66,24 @@ public final class FeaturePipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FeaturePipeline.class);
     private static final long STOP_TIMEOUT_MS = 60_000;
 
+    static {
+        // The metrics binder (io.freshet.kafka.metrics) reads the pipeline through this door, not a public method.
+        PipelineInternals.register(p -> p.telemetry);
+    }
+
     private final PipelineCore core;
     private final OffsetMismatchPolicy mismatchPolicy;
     private final Properties kafka;
     private final Map<FeatureSet<?>, SetRuntime> bySet = new LinkedHashMap<>();
     private final StatusMonitor status;
     private final MetricsCollector metrics;
+    private final TelemetryView telemetry;
+    private final SloMonitor slo;
     private final KeyOwners keyOwners;
     private final CaughtUpCheck caughtUp;
     private final long partitionCheckIntervalMs;
     private ScheduledExecutorService watcher;
+    private ScheduledExecutorService sloTimer;
     private Admin admin;
     private volatile boolean started;
     private volatile boolean closed;
@@ -97,6 +106,8 @@ public final class FeaturePipeline implements AutoCloseable {
                 : FeaturePipelineBuilder.defaultQueueCapacity(kafka), b.pollTimeoutMs);
         this.status = new StatusMonitor(core, b.runningLagToleranceRecords, b.runningLagGraceMs);
         this.metrics = new MetricsCollector(core);
+        this.slo = new SloMonitor(core, new ArrayList<>(b.slos.values()), b.sloListener);
+        this.telemetry = new TelemetryView(core, metrics, status, slo);
         this.keyOwners = new KeyOwners(core, kafka.getProperty(ConsumerConfig.GROUP_ID_CONFIG));
         this.caughtUp = new CaughtUpCheck(core);
     }
@@ -128,6 +139,15 @@ public final class FeaturePipeline implements AutoCloseable {
             core.lagBoard().onRefresh(status::refreshReaders);
             metrics.started();
             core.startThreads();
+            if (slo.active()) {
+                slo.started();
+                sloTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "freshet-" + core.instanceId() + "-slo");
+                    t.setDaemon(true);
+                    return t;
+                });
+                sloTimer.scheduleAtFixedRate(this::evaluateSlos, slo.tickMs(), slo.tickMs(), TimeUnit.MILLISECONDS);
+            }
             if (core.mode() == ScaleMode.REPLICATED) {
                 watcher = Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, "freshet-" + core.instanceId() + "-partitions");
@@ -400,11 +420,42 @@ public final class FeaturePipeline implements AutoCloseable {
         closed = true;
         status.closed();
         closeQuietly();
+        telemetry.closed();
+    }
+
+    private void evaluateSlos() {
+        try {
+            slo.tick();
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline instance={} SLO evaluation: {}", core.instanceId(), e.toString());
+        }
+    }
+
+    /**
+     * @param set a registered feature set with a freshness SLO ({@link FeaturePipelineBuilder#freshnessSlo})
+     * @return where it stands now
+     * @throws IllegalArgumentException when the set has no SLO
+     */
+    public SloStatus sloStatus(FeatureSet<?> set) {
+        SloStatus s = slo.status(runtime(set).featureSet().name());
+        if (s == null) {
+            throw new IllegalArgumentException("set=" + set.name() + " has no freshness SLO: add one with"
+                + " builder.freshnessSlo(set, percentile, bound, window)");
+        }
+        return s;
+    }
+
+    /** @return the SLO evaluator (package-private: the metrics view reads it) */
+    SloMonitor slo() {
+        return slo;
     }
 
     private void closeQuietly() {
         if (watcher != null) {
             watcher.shutdownNow();
+        }
+        if (sloTimer != null) {
+            sloTimer.shutdownNow();
         }
         status.resetTrackers();
         try {

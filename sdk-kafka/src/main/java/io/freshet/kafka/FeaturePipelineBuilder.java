@@ -9,12 +9,15 @@ import io.freshet.kafka.internal.KafkaClientsVersion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
@@ -55,6 +58,9 @@ public final class FeaturePipelineBuilder {
     double storeFillWarning = DEFAULT_STORE_FILL_WARNING;
     EpochClock clock = EpochClock.system();
     OffsetMismatchPolicy mismatchPolicy = OffsetMismatchPolicy.FAIL;
+    /** Freshness SLOs per set name (see {@link #freshnessSlo}). */
+    final Map<String, SloMonitor.Objective> slos = new LinkedHashMap<>();
+    Consumer<SloStatus> sloListener;
 
     FeaturePipelineBuilder() {
     }
@@ -263,6 +269,51 @@ public final class FeaturePipelineBuilder {
     }
 
     /**
+     * A freshness SLO for a set: the pipeline evaluates it continuously (see {@link SloStatus} for the age it
+     * samples, from {@link FreshnessProbe} heartbeats) and exposes OK / BREACHED through
+     * {@link FeaturePipeline#sloStatus}, a log line on each transition, {@link #onSloTransition} and, when metrics
+     * are bound, the {@code freshet.slo.breached} gauge. Run a probe on the set's source topics: without heartbeats
+     * the age grows from the pipeline's start and the SLO breaches.
+     *
+     * @param set a set registered with this builder (checked at build)
+     * @param percentile the percentile of the age over the window, 50..100 (e.g. 99)
+     * @param bound the age the percentile must not exceed, at least 1 ms
+     * @param window the span the percentile covers, 100 ms..1 day, at least the bound
+     * @return this
+     */
+    public FeaturePipelineBuilder freshnessSlo(FeatureSet<?> set, double percentile, Duration bound,
+        Duration window) {
+        Objects.requireNonNull(set, "set can't be null");
+        Objects.requireNonNull(bound, "bound can't be null");
+        Objects.requireNonNull(window, "window can't be null");
+        if (!(percentile >= 50 && percentile <= 100)) {
+            throw new IllegalArgumentException("percentile=" + percentile + " is out of range: use 50..100 (e.g. 99)");
+        }
+        if (bound.toMillis() < 1) {
+            throw new IllegalArgumentException("bound=" + bound + " is too small: use at least 1 ms");
+        }
+        if (window.toMillis() < 100 || window.compareTo(Duration.ofDays(1)) > 0 || window.compareTo(bound) < 0) {
+            throw new IllegalArgumentException("window=" + window + " is out of range: use 100 ms..1 day, at least"
+                + " the bound=" + bound);
+        }
+        if (slos.containsKey(set.name())) {
+            throw new IllegalArgumentException("set=" + set.name() + " already has a freshness SLO: set it once");
+        }
+        slos.put(set.name(), new SloMonitor.Objective(set.name(), percentile, bound.toMillis(), window.toMillis()));
+        return this;
+    }
+
+    /**
+     * @param listener called on the pipeline's SLO thread at each OK / BREACHED transition of any set's SLO; must be
+     *     quick; what it throws is logged and ignored
+     * @return this
+     */
+    public FeaturePipelineBuilder onSloTransition(Consumer<SloStatus> listener) {
+        this.sloListener = Objects.requireNonNull(listener, "listener can't be null");
+        return this;
+    }
+
+    /**
      * The fill of a set's store (rows / capacity) at which the pipeline warns, long before the store is full: one
      * log line per crossing (not per record; no keys or payloads) and
      * {@link PipelineMetrics.SetCounts#storeFillWarning()} while it lasts (until the fill falls 5 points below). A
@@ -367,6 +418,12 @@ public final class FeaturePipelineBuilder {
                         + " set=" + r.set.name() + " was registered with an opened store: use"
                         + " register(set, engine, config, sources)");
                 }
+            }
+        }
+        for (String sloSet : slos.keySet()) {
+            if (registrations.stream().noneMatch(r -> r.set.name().equals(sloSet))) {
+                throw new IllegalStateException("freshnessSlo names set=" + sloSet + ", which is not registered:"
+                    + " register it, or drop its SLO");
             }
         }
         return new FeaturePipeline(this,

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
  */
 class PublicSurfaceTest {
     private static final List<String> PUBLIC_TYPES = List.of("BadRecordException", "BadRecordPolicy", "BadRecordReason",
-        "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "OffsetMismatchException",
+        "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "FreshnessProbe", "OffsetMismatchException",
         "OffsetMismatchException$Kind", "OffsetMismatchPolicy", "PipelineException", "PipelineMetrics",
         "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder", "RecordView", "ScaleMode", "SetStatus",
-        "SetStatus$State", "Source", "StoreSnapshot", "TombstonePolicy");
+        "SetStatus$State", "SloStatus", "SloStatus$State", "Source", "StoreSnapshot", "TombstonePolicy");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())

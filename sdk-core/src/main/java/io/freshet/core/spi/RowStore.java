@@ -188,6 +188,16 @@ public interface RowStore extends AutoCloseable {
             + "a live store: use the table engine (StoreEngines.table(), the default) for sets you snapshot");
     }
 
+    /**
+     * How many applies a killed writer left in flight that this open rolled back (at most one per shard), for the
+     * operator's record of a recovery (the pipeline's JFR event {@code io.freshet.StoreOpen}).
+     *
+     * @return the count; 0 when the store was not recovered; -1 when the engine cannot say (the default)
+     */
+    default int rolledBackApplies() {
+        return -1;
+    }
+
     /** Flushes, marks a clean shutdown and releases the files. Idempotent. */
     @Override
     void close();

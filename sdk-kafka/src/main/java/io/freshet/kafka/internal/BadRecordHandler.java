@@ -77,6 +77,8 @@ final class BadRecordHandler {
     int handle(Binding b, ConsumerRecord<byte[], byte[]> rec, BadRecordReason reason, Throwable cause) {
         final int set = b.set.index;
         counters.bad(set, reason);
+        PipelineEvents.badRecord(b.set.set.name(), b.topic, rec.partition(), rec.offset(), reason.name(),
+            b.policy.name());
         if (b.policy == BadRecordPolicy.FAIL) {
             failures.fail(new BadRecordException(b.set.set.name(), b.topic, rec.partition(), rec.offset(), reason,
                 "", cause));

@@ -41,6 +41,11 @@ public final class Binding {
         this.deleteOnTombstone = source.tombstonePolicy() == TombstonePolicy.DELETE;
     }
 
+    /** @return the source topic */
+    public String topic() {
+        return topic;
+    }
+
     /** @return the source */
     public Source<?> source() {
         return source;

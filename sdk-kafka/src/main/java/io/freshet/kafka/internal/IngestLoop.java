@@ -107,7 +107,7 @@ public final class IngestLoop implements Agent {
         this.table = new PartitionTable(index, consumer, w.bindingsByTopic, lanes, committer, commitToKafka,
             failures, lagBoard);
         this.router = new Router(table, lanes, new EventExtractor(w.bindings, w.sets, w.preparedCapacity),
-            BadRecordHandler.blocking(counters, failures, w.deadLetters), counters, w.clock);
+            BadRecordHandler.blocking(counters, failures, w.deadLetters), counters, w.clock, lagBoard);
         this.lagProbe = new LagProbe(consumer, table, lagBoard, fetchMaxWaitMs(w.kafka));
     }
 

@@ -13,6 +13,8 @@ import org.apache.kafka.common.TopicPartition;
 public final class LagBoard {
     /** Partition → consumer lag (records), as last published by the owning consumer thread. */
     final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
+    /** Partition → its newest FreshnessProbe heartbeat (an entry once the first one arrives). */
+    final Map<TopicPartition, HeartbeatSeen> heartbeats = new ConcurrentHashMap<>();
     /** Bumped by awaitCaughtUp: each loop answers with a fresh end-offset comparison. */
     volatile long request;
     private volatile Runnable onRefresh;
@@ -27,6 +29,11 @@ public final class LagBoard {
         if (l != null) {
             l.run();
         }
+    }
+
+    /** @return the newest heartbeat per partition that has seen one (live view) */
+    public Map<TopicPartition, HeartbeatSeen> heartbeats() {
+        return heartbeats;
     }
 
     /** @return the published lag per partition (live view) */

@@ -17,6 +17,8 @@ final class PartitionState {
     final Set<TopicPartition> singleton;
     final Binding[] bindings;
     long routedUpTo = -1;
+    /** The partition's newest heartbeat, once one arrived (the board's entry, cached: no lookup per heartbeat). */
+    HeartbeatSeen heartbeat;
     long markedUpTo = -1;
     boolean paused;
     /** The applier whose full ring paused the partition. */

@@ -65,6 +65,7 @@ final class PartitionTable implements ConsumerRebalanceListener {
     /** @param tps the replicated-mode assignment: assigned and sought now */
     void assignManually(List<TopicPartition> tps) {
         consumer.assign(tps);
+        PipelineEvents.rebalance(index, "assigned", tps);
         addPartitions(tps);
         assignedOnce = true;
     }
@@ -94,6 +95,7 @@ final class PartitionTable implements ConsumerRebalanceListener {
         if (!ps.paused) {
             consumer.pause(ps.singleton);
             ps.paused = true;
+            PipelineEvents.backPressure(ps, true);
             paused.add(ps);
             pauses++;
         }
@@ -104,6 +106,7 @@ final class PartitionTable implements ConsumerRebalanceListener {
         if (ps.paused) {
             consumer.resume(ps.singleton);
             ps.paused = false;
+            PipelineEvents.backPressure(ps, false);
             paused.remove(ps);
         }
     }
@@ -139,6 +142,7 @@ final class PartitionTable implements ConsumerRebalanceListener {
         all.addAll(fresh);
         // assign() keeps the fetch position and pause state of partitions that stay assigned.
         consumer.assign(all);
+        PipelineEvents.rebalance(index, "assigned", fresh);
         addPartitions(fresh);
     }
 
@@ -252,16 +256,19 @@ final class PartitionTable implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        PipelineEvents.rebalance(index, "revoked", partitions);
         removePartitions(partitions, true);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        PipelineEvents.rebalance(index, "lost", partitions);
         removePartitions(partitions, false);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        PipelineEvents.rebalance(index, "assigned", partitions);
         try {
             addPartitions(partitions);
         } catch (PipelineException e) {

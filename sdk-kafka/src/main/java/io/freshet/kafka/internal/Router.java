@@ -31,13 +31,15 @@ final class Router {
     private final BadRecordHandler badRecords;
     private final Counters counters;
     private final EpochClock clock;
+    private final LagBoard board;
     final StageRecorder eventToBrokerMs = new StageRecorder(MAX_LATENCY_MS);
     final StageRecorder brokerToPollMs = new StageRecorder(MAX_LATENCY_MS);
     /** The applying clock, read once per batch of routed records (the time checks need ms, not a read per record). */
     private long batchNowMs;
 
     Router(PartitionTable table, ConsumerLanes lanes, EventExtractor extractor, BadRecordHandler badRecords,
-        Counters counters, EpochClock clock) {
+        Counters counters, EpochClock clock, LagBoard board) {
+        this.board = board;
         this.table = table;
         this.lanes = lanes;
         this.extractor = extractor;
@@ -130,6 +132,11 @@ final class Router {
         final Binding[] bindings = ps.bindings;
         for (int i = start, n = list.size(); i < n; i++) {
             ConsumerRecord<byte[], byte[]> rec = list.get(i);
+            // A heartbeat has no value (one null check per record); it feeds no set and only moves the position.
+            if (rec.value() == null && heartbeat(ps, rec, pollMs)) {
+                ps.routedUpTo = rec.offset();
+                continue;
+            }
             for (int j = i == start ? firstBinding : 0; j < bindings.length; j++) {
                 int r = routeOne(ps, bindings[j], rec, pollNanos, pollMs);
                 if (r == FAILED) {
@@ -149,6 +156,21 @@ final class Router {
         }
         ps.pending = null;
         table.resume(ps);
+        return true;
+    }
+
+    /** @return true when the record is a FreshnessProbe heartbeat (then recorded as the partition's newest) */
+    private boolean heartbeat(PartitionState ps, ConsumerRecord<byte[], byte[]> rec, long pollMs) {
+        long producedMs = Heartbeats.producedMs(rec);
+        if (producedMs < 0) {
+            return false;
+        }
+        HeartbeatSeen seen = ps.heartbeat;
+        if (seen == null) {
+            seen = board.heartbeats.computeIfAbsent(ps.tp, tp -> new HeartbeatSeen());
+            ps.heartbeat = seen;
+        }
+        seen.seen(producedMs, pollMs);
         return true;
     }
 

@@ -286,6 +286,7 @@ public final class ShardApplier implements Agent {
         int k = 0;
         // One stage-recorder batch per drain (not per record): see StageRecorder.
         pollToAppliedUs.beginBatch();
+        final Object slowApply = PipelineEvents.beginApply();
         try {
             while (true) {
                 // Up to GROUP slots at a time: touch all their rows first, so that their cache misses overlap, then
@@ -310,6 +311,9 @@ public final class ShardApplier implements Agent {
             }
         } finally {
             pollToAppliedUs.endBatch();
+            if (slowApply != null) {
+                PipelineEvents.endApply(slowApply, index, k);
+            }
         }
     }
 

@@ -40,7 +40,10 @@ public final class StartSequence {
     public static void run(PipelineCore core, Admin admin, OffsetMismatchPolicy policy,
         Map<String, Integer> partitionsByTopic) {
         for (SetRuntime s : core.sets()) {
+            long openStart = System.nanoTime();
             RowStore store = s.ownsStore() ? s.storeEngineOpen() : s.store();
+            PipelineEvents.storeOpened(s.featureSet().name(), String.valueOf(store.openState()), store.size(),
+                store.capacity(), store.rolledBackApplies(), System.nanoTime() - openStart);
             checkStore(s.featureSet(), store);
             s.bindStore(store);
         }

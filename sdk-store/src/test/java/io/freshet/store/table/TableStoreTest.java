@@ -123,6 +123,7 @@ class TableStoreTest {
 
         try (RowStore r = open(config().build())) {
             assertThat(r.openState()).isEqualTo(StoreOpenState.RECOVERED);
+            assertThat(r.rolledBackApplies()).as("the one apply in flight").isEqualTo(1);
             RowBuffer row = RowBuffer.allocateHeap(ROW);
             assertThat(r.readRow(5, row)).isTrue();
             assertThat(c0(row)).isEqualTo(1);

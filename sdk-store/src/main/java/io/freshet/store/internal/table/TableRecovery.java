@@ -22,6 +22,8 @@ final class TableRecovery implements UndoRecovery.Rows {
     private final UndoRecovery decision;
     private final int rowBytes;
     private final RowBuffer row = new RowBuffer();
+    /** Applies rolled back (rows restored or removed), for {@code RowStore.rolledBackApplies}. */
+    private int rolledBack;
 
     TableRecovery(Shard[] shards, MetaFile meta, boolean textKeys, int rowBytes) {
         this.shards = shards;
@@ -32,9 +34,18 @@ final class TableRecovery implements UndoRecovery.Rows {
 
     /** Rolls back the apply a killed writer left in flight in one shard, then clears the shard's undo slot. */
     void rollBackInFlightApply(Shard s) {
-        if (decision.rollBack(s.id, this) != UndoRecovery.IDLE) {
+        int outcome = decision.rollBack(s.id, this);
+        if (outcome != UndoRecovery.IDLE) {
             undo.clear(s.id);
         }
+        if (outcome == UndoRecovery.RESTORED || outcome == UndoRecovery.DELETED) {
+            rolledBack++;
+        }
+    }
+
+    /** @return applies rolled back so far */
+    int rolledBack() {
+        return rolledBack;
     }
 
     private static long hash(long longKey, byte[] textKey, int textKeyLength) {

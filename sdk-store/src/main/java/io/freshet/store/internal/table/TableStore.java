@@ -106,6 +106,8 @@ public final class TableStore extends MetaBackedStore {
     private volatile TableSnapshot snapshotJob;
     /** One snapshot of a store at a time. */
     private final AtomicBoolean snapshotting = new AtomicBoolean();
+    /** Applies the open's recovery rolled back (0 when it did not recover); written before the store is handed out. */
+    private int rolledBackApplies;
 
     private TableStore(StoreConfig config, StoreDirectory dir, MetaFile meta, TableGeneration gen,
         TableLayoutRecord layoutRecord, StoreOpenState state) {
@@ -393,6 +395,7 @@ public final class TableStore extends MetaBackedStore {
             for (Shard s : applyTargets) {
                 recovery.rollBackInFlightApply(s);
             }
+            rolledBackApplies = recovery.rolledBack();
         }
         // After the rollbacks, which restore rows under their own odd/even step: a word a killed writer left odd
         // (an insert that never got published) also guards three other rows.
@@ -1093,6 +1096,11 @@ public final class TableStore extends MetaBackedStore {
     @Override
     public long capacity() {
         return gen.capacity;
+    }
+
+    @Override
+    public int rolledBackApplies() {
+        return rolledBackApplies;
     }
 
     /** Scans every shard's index; rows are read in place (plain loads: a tool's snapshot, not a served read). */
