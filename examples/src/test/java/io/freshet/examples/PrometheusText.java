@@ -1,0 +1,39 @@
+package io.freshet.examples;
+
+/** Reads one sample out of a Prometheus text-format scrape (test code: no parser library needed for this). */
+final class PrometheusText {
+    private PrometheusText() {
+    }
+
+    /**
+     * @param scrape the text format
+     * @param name the sample's name
+     * @param labels label pairs the sample must carry, e.g. {@code set="user_risk"}; none for any
+     * @return the value of the first sample of that name with those labels
+     * @throws AssertionError when there is none (with the names the scrape has)
+     */
+    static double value(String scrape, String name, String... labels) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("#") || !(line.startsWith(name + "{") || line.startsWith(name + " "))) {
+                continue;
+            }
+            int close = line.lastIndexOf('}');
+            String labelText = close < 0 ? "" : line.substring(name.length(), close + 1);
+            boolean all = true;
+            for (String l : labels) {
+                all &= labelText.contains(l);
+            }
+            if (all) {
+                return Double.parseDouble(line.substring(close < 0 ? name.length() : close + 1).trim().split(" ")[0]);
+            }
+        }
+        StringBuilder names = new StringBuilder();
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                names.append(' ').append(line.split(" ")[2]);
+            }
+        }
+        throw new AssertionError("no sample " + name + " with " + String.join(",", labels) + " in the scrape; it has:"
+            + names);
+    }
+}
