@@ -27,6 +27,7 @@ final class LatencyPairs {
     static List<LatencyPair> all() {
         return List.of(new KernelApply(), new KernelRead(), new Decode(), new HandOffRoundTrip(),
             new TableRead(), new TableApply(), new TableApplyGroup(), new BatchRead(), new ServedRead(),
+            new ServedReadRecordingAge(),
             new ChronicleRead(), new ChronicleApply());
     }
 
@@ -436,6 +437,58 @@ final class LatencyPairs {
                 sink += bench.chmGetCopy(map, peerCaller).length;
             }
             return sink;
+        }
+
+        @Override
+        void tearDown() throws Exception {
+            served.tearDown();
+        }
+    }
+
+    /**
+     * The served read with metrics bound (the reader records each returned row's age) against the same read without:
+     * the ratio is what binding {@code FreshetMetrics} costs a model request.
+     */
+    static final class ServedReadRecordingAge extends LatencyPair {
+        private final ServedReadBenchmark bench = new ServedReadBenchmark();
+        private final ServedReadBenchmark.Served served = new ServedReadBenchmark.Served();
+        private final ServedReadBenchmark.Caller subjectCaller = new ServedReadBenchmark.Caller();
+        private final ServedReadBenchmark.Caller peerCaller = new ServedReadBenchmark.Caller();
+
+        ServedReadRecordingAge() {
+            super("reader.servedAge", PKG + "ServedReadBenchmark.readRecordingAge");
+        }
+
+        @Override
+        String describe() {
+            return "ServedReadBenchmark.readRecordingAge / read (" + KEYS + " keys, uniform, payment set)";
+        }
+
+        @Override
+        void setUp() throws Exception {
+            served.keys = KEYS;
+            served.distribution = KeySequence.UNIFORM;
+            served.set = "payment";
+            served.events = 40;
+            served.setUp();
+        }
+
+        @Override
+        long subject(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.readRecordingAge(served, subjectCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        long peer(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.read(served, peerCaller);
+            }
+            return (long) sink;
         }
 
         @Override

@@ -10,6 +10,7 @@ import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreGrowth;
 import io.freshet.core.Window;
 import io.freshet.core.internal.CoreInternals;
+import io.freshet.core.internal.ServedAges;
 import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.internal.kernel.Kernels;
 import io.freshet.core.internal.kernel.PreparedEvent;
@@ -119,6 +120,8 @@ public class ServedReadBenchmark {
         KeySequence sequence;
         RowStore store;
         FeatureReader reader;
+        /** A second reader of the same store that records the age of what it returns, as when metrics are bound. */
+        FeatureReader agedReader;
         FeatureSet<Payment> featureSet;
         Path dir;
 
@@ -141,6 +144,8 @@ public class ServedReadBenchmark {
             // as in production, and windows age as they would.
             EpochClock clock = () -> FILL_END_MS + (System.currentTimeMillis() - wallAtFill);
             reader = CoreInternals.newReader(featureSet, store, clock);
+            agedReader = CoreInternals.newReader(featureSet, store, clock);
+            CoreInternals.recordServedAges(agedReader, new ServedAges());
             FeatureVector v = featureSet.newVector();
             FeatureRef last = featureSet.ref("last_amount");
             for (int i = 0; i < 1000; i++) {
@@ -254,6 +259,22 @@ public class ServedReadBenchmark {
     public double read(Served s, Caller c) {
         FeatureVector v = c.vector(s);
         s.reader.read(s.sequence.key(c.position++), v);
+        return v.getDouble(c.ref);
+    }
+
+    /**
+     * The served read while a metrics binder observes the set ({@code FreshetMetrics}): the reader also records the
+     * row's age and time since apply (two atomic increments; its peer in the latency guard is {@link #read}).
+     *
+     * @param s the store
+     * @param c cursor and vector
+     * @return a value of the vector read, so nothing is dead code
+     */
+    @Benchmark
+    @HotPath("per model request, on the serving thread, with metrics bound")
+    public double readRecordingAge(Served s, Caller c) {
+        FeatureVector v = c.vector(s);
+        s.agedReader.read(s.sequence.key(c.position++), v);
         return v.getDouble(c.ref);
     }
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String[] API_PACKAGES = {
         "io.freshet.core", "io.freshet.core.spi", "io.freshet.store", "io.freshet.store.chronicle", "io.freshet.kafka",
-        "io.freshet.testkit"};
+        "io.freshet.kafka.metrics", "io.freshet.testkit"};
     /** Main classes: neither test-class directories nor the modules' test jars. */
     private static final ImportOption MAIN_CLASSES_ONLY = location -> !location.contains("/test-classes/")
         && !location.matches(Pattern.compile(".*-tests\\.jar!/.*"));
@@ -57,6 +57,14 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.freshet.core..")
             .should().dependOnClassesThat().resideInAnyPackage(
                 "org.apache.kafka..", "net.openhft..", "io.freshet.kafka..", "io.freshet.store..")
+            .check(classes);
+    }
+
+    @Test
+    void onlyTheMetricsBinderNamesMicrometer() {
+        // Micrometer is optional in freshet-kafka: a class a pipeline loads without the binder must not name it.
+        noClasses().that().resideOutsideOfPackage("io.freshet.kafka.metrics..")
+            .should().dependOnClassesThat().resideInAPackage("io.micrometer..")
             .check(classes);
     }
 

@@ -2,6 +2,7 @@ package io.freshet.core;
 
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.FeatureSpec;
+import io.freshet.core.internal.ServedAges;
 import io.freshet.core.internal.kernel.CompiledLayout;
 import io.freshet.core.spi.RowLayout;
 import io.freshet.core.spi.RowStore;
@@ -32,6 +33,11 @@ final class CoreAccess implements CoreInternals.Access {
     @Override
     public void setCatchingUp(FeatureReader reader, boolean catchingUp) {
         reader.setCatchingUp(catchingUp);
+    }
+
+    @Override
+    public void recordServedAges(FeatureReader reader, ServedAges ages) {
+        reader.recordServedAges(ages);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.freshet.core;
 
+import io.freshet.core.internal.ServedAges;
 import io.freshet.core.spi.RowStore;
 import java.util.Objects;
 
@@ -29,6 +30,8 @@ public final class FeatureReader {
     private final long staleAfterMs;
     private final KeyType keyType;
     private volatile boolean catchingUp;
+    /** Where reads of present rows record their age while a metrics binder observes this set; null otherwise. */
+    private volatile ServedAges servedAges;
 
     /** Readers come from the pipeline ({@code FeaturePipeline.reader(set)}) or {@link FeatureTestDriver}. */
     FeatureReader(FeatureSet<?> set, RowStore store, EpochClock clock) {
@@ -168,7 +171,20 @@ public final class FeatureReader {
         if (catchingUp) {
             into.markCatchingUp();
         }
+        ServedAges ages = servedAges;
+        if (ages != null) {
+            recordAge(ages, into);
+        }
         return true;
+    }
+
+    private static void recordAge(ServedAges ages, FeatureVector read) {
+        long readMs = read.readTimeMs();
+        long eventMs = read.rowEventTimeMs();
+        long appliedMs = read.rowUpdatedMs();
+        if (eventMs != FeatureVector.NO_TIME && appliedMs != FeatureVector.NO_TIME) {
+            ages.record(readMs - eventMs, readMs - appliedMs);
+        }
     }
 
     private IllegalArgumentException wrongKeyType() {
@@ -194,6 +210,15 @@ public final class FeatureReader {
      */
     void setCatchingUp(boolean catchingUp) {
         this.catchingUp = catchingUp;
+    }
+
+    /**
+     * Set by a metrics binder: from now on every read of a present row records its age there (null: none).
+     *
+     * @param ages the recorder, or null
+     */
+    void recordServedAges(ServedAges ages) {
+        this.servedAges = ages;
     }
 
     /** @return the feature set */

@@ -12,6 +12,7 @@ import io.freshet.kafka.internal.EndOffsets;
 import io.freshet.kafka.internal.KeyOwners;
 import io.freshet.kafka.internal.PartitionWatcher;
 import io.freshet.kafka.internal.PipelineCore;
+import io.freshet.kafka.internal.PipelineInternals;
 import io.freshet.kafka.internal.SetRuntime;
 import io.freshet.kafka.internal.StartSequence;
 import java.time.Duration;
@@ -63,12 +64,18 @@ public final class FeaturePipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FeaturePipeline.class);
     private static final long STOP_TIMEOUT_MS = 60_000;
 
+    static {
+        // The metrics binder (io.freshet.kafka.metrics) reads the pipeline through this door, not a public method.
+        PipelineInternals.register(p -> p.telemetry);
+    }
+
     private final PipelineCore core;
     private final OffsetMismatchPolicy mismatchPolicy;
     private final Properties kafka;
     private final Map<FeatureSet<?>, SetRuntime> bySet = new LinkedHashMap<>();
     private final StatusMonitor status;
     private final MetricsCollector metrics;
+    private final TelemetryView telemetry;
     private final KeyOwners keyOwners;
     private final CaughtUpCheck caughtUp;
     private final long partitionCheckIntervalMs;
@@ -95,6 +102,7 @@ public final class FeaturePipeline implements AutoCloseable {
                 : FeaturePipelineBuilder.defaultQueueCapacity(kafka), b.pollTimeoutMs);
         this.status = new StatusMonitor(core, b.runningLagToleranceRecords, b.runningLagGraceMs);
         this.metrics = new MetricsCollector(core);
+        this.telemetry = new TelemetryView(core, metrics, status);
         this.keyOwners = new KeyOwners(core, kafka.getProperty(ConsumerConfig.GROUP_ID_CONFIG));
         this.caughtUp = new CaughtUpCheck(core);
     }
@@ -343,6 +351,7 @@ public final class FeaturePipeline implements AutoCloseable {
         closed = true;
         status.closed();
         closeQuietly();
+        telemetry.closed();
     }
 
     private void closeQuietly() {

@@ -22,7 +22,7 @@ import org.HdrHistogram.Histogram;
  * <p>Threading: any thread; snapshots are serialised. Allocation: per snapshot.
  */
 final class MetricsCollector {
-    private static final int STAGES = 3;
+    static final int STAGES = 3;
 
     private final PipelineCore core;
     /** Per stage (event → broker, broker → poll, poll → applied): totals since start. Guarded by this. */
@@ -48,24 +48,31 @@ final class MetricsCollector {
         return core.loops() == null ? 0 : core.count(set.index(), CounterIds.APPLIED);
     }
 
+    /**
+     * Copies the stage totals since start, for a metrics binder: takes what the recorders gathered into both the
+     * totals and the pending interval of {@link #snapshot}, so that the binder's reads never shorten that interval.
+     *
+     * @param into {@link #STAGES} histograms, reset first
+     */
+    synchronized void copyTotals(Histogram[] into) {
+        if (core.loops() != null) {
+            drainRecorders();
+        }
+        for (int i = 0; i < STAGES; i++) {
+            into[i].reset();
+            into[i].add(totals[i]);
+        }
+    }
+
     /** @return a snapshot; starts a new interval */
     synchronized PipelineMetrics snapshot() {
-        for (Histogram h : interval) {
-            h.reset();
-        }
-        for (IngestLoop l : core.loops()) {
-            drain(l.eventToBrokerMs(), 0);
-            drain(l.brokerToPollMs(), 1);
-        }
-        for (ShardApplier a : core.appliers()) {
-            drain(a.pollToAppliedUs(), 2);
-        }
+        drainRecorders();
         PipelineMetrics.Stage[] totalStages = new PipelineMetrics.Stage[STAGES];
         PipelineMetrics.Stage[] intervalStages = new PipelineMetrics.Stage[STAGES];
         for (int i = 0; i < STAGES; i++) {
-            totals[i].add(interval[i]);
             totalStages[i] = new PipelineMetrics.Stage(totals[i]);
             intervalStages[i] = new PipelineMetrics.Stage(interval[i]);
+            interval[i].reset();
         }
         final long nowMs = System.currentTimeMillis();
         final long fromMs = intervalStartMs;
@@ -97,7 +104,19 @@ final class MetricsCollector {
             new HashMap<>(core.lagBoard().lag()), pauses);
     }
 
+    private void drainRecorders() {
+        for (IngestLoop l : core.loops()) {
+            drain(l.eventToBrokerMs(), 0);
+            drain(l.brokerToPollMs(), 1);
+        }
+        for (ShardApplier a : core.appliers()) {
+            drain(a.pollToAppliedUs(), 2);
+        }
+    }
+
     private void drain(StageRecorder r, int stage) {
-        interval[stage].add(r.intervalHistogram());
+        Histogram h = r.intervalHistogram();
+        interval[stage].add(h);
+        totals[stage].add(h);
     }
 }

@@ -62,6 +62,12 @@ public final class CoreInternals {
 
         /**
          * @param reader a reader
+         * @param ages where its reads of present rows record their age, or null for nowhere
+         */
+        void recordServedAges(FeatureReader reader, ServedAges ages);
+
+        /**
+         * @param reader a reader
          * @return the store it reads
          */
         RowStore storeOf(FeatureReader reader);
@@ -175,6 +181,16 @@ public final class CoreInternals {
      */
     public static void setCatchingUp(FeatureReader reader, boolean catchingUp) {
         access().setCatchingUp(reader, catchingUp);
+    }
+
+    /**
+     * Installed by a metrics binder: every read of a present row records its age (null: stop recording).
+     *
+     * @param reader a reader
+     * @param ages the recorder, or null
+     */
+    public static void recordServedAges(FeatureReader reader, ServedAges ages) {
+        access().recordServedAges(reader, ages);
     }
 
     /**

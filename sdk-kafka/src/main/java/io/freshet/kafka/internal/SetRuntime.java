@@ -4,6 +4,8 @@ import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.KeyType;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.internal.CoreInternals;
+import io.freshet.core.internal.ServedAges;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import java.util.ArrayList;
@@ -25,6 +27,8 @@ public final class SetRuntime {
     final StoreFillWatch fill;
     volatile RowStore store;
     volatile FeatureReader reader;
+    /** Where the reader records served ages while a metrics binder observes the set; null otherwise. */
+    private ServedAges servedAges;
     int shards;
 
     /**
@@ -70,8 +74,36 @@ public final class SetRuntime {
     }
 
     /** @param r the reader of this set's store */
-    public void setReader(FeatureReader r) {
+    public synchronized void setReader(FeatureReader r) {
+        if (servedAges != null) {
+            CoreInternals.recordServedAges(r, servedAges);
+        }
         this.reader = r;
+    }
+
+    /**
+     * Starts recording the age of what the set's reader returns, now and in any reader made later (idempotent).
+     *
+     * @return the recorder
+     */
+    public synchronized ServedAges recordServedAges() {
+        if (servedAges == null) {
+            servedAges = new ServedAges();
+            if (reader != null) {
+                CoreInternals.recordServedAges(reader, servedAges);
+            }
+        }
+        return servedAges;
+    }
+
+    /** @param ages stops recording into it, when it is the installed recorder */
+    public synchronized void stopServedAges(ServedAges ages) {
+        if (servedAges == ages && ages != null) {
+            servedAges = null;
+            if (reader != null) {
+                CoreInternals.recordServedAges(reader, null);
+            }
+        }
     }
 
     /** @return the feature set */

@@ -1,0 +1,80 @@
+package io.freshet.kafka.internal;
+
+import io.freshet.core.internal.ServedAges;
+import io.freshet.kafka.SetStatus;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What a metrics binder reads from a running pipeline, beyond its public snapshot: cumulative figures that it can
+ * difference on its own schedule, so that binding never steals the interval of {@code FeaturePipeline.metrics()}.
+ * Obtained through {@link PipelineInternals}.
+ *
+ * <p>Internal: not part of the public API. Threading: any thread. Allocation: {@link #status} and {@link #lag}
+ * allocate; the counters do not.
+ */
+public interface PipelineTelemetry {
+    /** Stages of {@link #copyStages}, in order: event → broker (ms), broker → poll (ms), poll → applied (µs). */
+    int STAGES = 3;
+
+    /** @return the pipeline's instance id */
+    String instanceId();
+
+    /** @return the feature sets, by index */
+    List<SetRuntime> sets();
+
+    /** @return true once the pipeline's threads exist (counters, lag and stages read 0 before) */
+    boolean started();
+
+    /**
+     * @param set a set index
+     * @param counterId a counter ({@link PipelineCore.CounterIds})
+     * @return its sum over threads since start, 0 before start
+     */
+    long count(int set, int counterId);
+
+    /**
+     * @param set a set index
+     * @return the set's status now
+     */
+    SetStatus status(int set);
+
+    /** @return the consumers' published lag per assigned partition (a copy) */
+    Map<TopicPartition, Long> lag();
+
+    /** @return back-pressure pauses since start */
+    long pauses();
+
+    /**
+     * Copies the stage histograms since start into the caller's (reset first); takes what the pipeline's threads
+     * recorded so far without disturbing the interval of {@code metrics()}.
+     *
+     * @param into {@link #STAGES} histograms
+     */
+    void copyStages(Histogram[] into);
+
+    /**
+     * Starts recording the age of what the set's readers return (idempotent).
+     *
+     * @param set a set index
+     * @return the set's recorder
+     */
+    ServedAges recordServedAges(int set);
+
+    /**
+     * @param set a set index
+     * @param ages stops recording into it (if still installed)
+     */
+    void stopServedAges(int set, ServedAges ages);
+
+    /**
+     * @param listener runs once when the pipeline closes (at once when it is closed already); listeners must not
+     *     throw
+     */
+    void onClose(Runnable listener);
+
+    /** @param listener a listener of {@link #onClose} that should no longer run */
+    void removeOnClose(Runnable listener);
+}
