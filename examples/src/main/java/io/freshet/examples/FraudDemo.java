@@ -8,6 +8,7 @@ import io.freshet.kafka.OffsetMismatchException;
 import io.freshet.kafka.PipelineException;
 import io.freshet.kafka.PipelineMetrics;
 import io.freshet.kafka.Source;
+import io.freshet.kafka.metrics.FreshetMetrics;
 import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -70,6 +71,7 @@ public final class FraudDemo implements AutoCloseable {
     private FreshnessProbe probe;
     private final LiveSeries series = new LiveSeries();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private FreshetMetrics pipelineMetrics;
     private long startNs;
     private long appliedBeforeStart;
     /** Set on Ctrl-C: Kafka's test kit deletes the broker's files in its own shutdown hook, concurrently. */
@@ -203,8 +205,12 @@ public final class FraudDemo implements AutoCloseable {
         probe.start();
     }
 
-    /** The demo's own meters, next to the pipeline's: what only the demo knows (what it produced, its probes). */
+    /**
+     * Binds the pipeline to the registry {@code /metrics} scrapes, and adds the demo's own meters: what only the demo
+     * knows (what it produced, its probes).
+     */
     private void bindMetrics() {
+        pipelineMetrics = FreshetMetrics.bind(pipeline, registry);
         FunctionCounter.builder("freshet.demo.records.produced", producer, p -> p.sent() + p.sentOutOfBand())
             .description("Payments and freshness probes the demo's producer sent")
             .baseUnit("records")
@@ -341,6 +347,9 @@ public final class FraudDemo implements AutoCloseable {
             }
             if (server != null) {
                 server.close();
+            }
+            if (pipelineMetrics != null) {
+                pipelineMetrics.close();
             }
             if (pipeline != null) {
                 pipeline.close();

@@ -75,19 +75,30 @@ class LivePageBrowserTest {
             run.get(WAIT.toSeconds() + FraudDemo.DRAIN_TIMEOUT_S, TimeUnit.SECONDS);
             JsonNode done = awaitPage(browser, "the page shows the run's last point", p -> p.path("finished")
                 .asBoolean());
-            String scrape = get(base + "/metrics");
+            // The page's tiles against the Prometheus scrape: production has stopped and the pipeline has applied
+            // everything, so nothing moves any more; the binder refreshes once a second, so poll until it has.
+            long applied = done.path("applied").asLong();
+            long rows = done.path("storeRows").asLong();
+            String scrape = awaitScrape(base, s -> s.contains("freshet_records_applied_total")
+                && PrometheusText.value(s, "freshet_records_applied_total", "set=\"user_risk\"") == applied
+                && PrometheusText.value(s, "freshet_store_rows", "set=\"user_risk\"") == rows
+                && PrometheusText.sum(s, "freshet_lag_records") == 0);
             Files.createDirectories(ARTIFACTS);
             browser.screenshot(ARTIFACTS.resolve("live-page.png"));
             Files.writeString(ARTIFACTS.resolve("metrics.txt"), scrape);
 
-            // The page's tiles against the Prometheus scrape of the same moment (production has stopped and the
-            // pipeline has applied everything, so nothing moves any more).
-            assertThat(done.path("produced").asLong()).as("produced on the page vs /metrics")
-                .isPositive()
+            assertThat(applied).as("applied on the page").isPositive();
+            assertThat((long) PrometheusText.value(scrape, "freshet_store_rows", "set=\"user_risk\""))
+                .as("store rows on the page vs /metrics").isEqualTo(rows).isPositive();
+            assertThat(done.path("produced").asLong()).as("produced on the page vs /metrics").isPositive()
                 .isEqualTo((long) PrometheusText.value(scrape, "freshet_demo_records_produced_records_total"));
+            assertThat(done.path("badRecords").asLong()).as("bad records on the page vs /metrics")
+                .isEqualTo((long) PrometheusText.sum(scrape, "freshet_records_bad_total", "set=\"user_risk\""));
             assertThat(done.path("state").asText()).isEqualTo("RUNNING");
+            assertThat(PrometheusText.value(scrape, "freshet_set_status", "set=\"user_risk\"", "state=\"RUNNING\""))
+                .as("status on the page vs /metrics").isEqualTo(1.0);
             assertThat(done.path("lag").asLong()).isZero();
-            assertThat(done.path("applied").asLong()).as("applied on the page").isPositive();
+            assertThat(PrometheusText.sum(scrape, "freshet_lag_records")).as("lag on the page vs /metrics").isZero();
 
             assertThat(browser.exceptions()).as("uncaught exceptions in the page").isEmpty();
             assertThat(done.path("error").asBoolean()).as("the page's error line is hidden").isFalse();
@@ -132,6 +143,21 @@ class LivePageBrowserTest {
         }
         throw new AssertionError("waited " + WAIT.toSeconds() + " s for: " + what + "; the page showed " + last
             + "; exceptions " + browser.exceptions());
+    }
+
+    /** Scrapes {@code /metrics} until {@code agrees} holds, within {@link #WAIT}. */
+    private String awaitScrape(String base, Predicate<String> agrees) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String scrape = get(base + "/metrics");
+        while (!agrees.test(scrape)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited " + WAIT.toSeconds() + " s for /metrics to agree with the page;"
+                    + " the last scrape:\n" + scrape);
+            }
+            Thread.sleep(200);
+            scrape = get(base + "/metrics");
+        }
+        return scrape;
     }
 
     private String get(String url) throws Exception {

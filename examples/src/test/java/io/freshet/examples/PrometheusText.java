@@ -13,6 +13,38 @@ final class PrometheusText {
      * @throws AssertionError when there is none (with the names the scrape has)
      */
     static double value(String scrape, String name, String... labels) {
+        double[] found = scan(scrape, name, labels);
+        if (found[1] == 0) {
+            throw missing(scrape, name, labels);
+        }
+        return found[0];
+    }
+
+    /**
+     * @param scrape the text format
+     * @param name the samples' name
+     * @param labels label pairs every sample summed must carry
+     * @return the sum of the values of every sample of that name with those labels
+     * @throws AssertionError when there is none
+     */
+    static double sum(String scrape, String name, String... labels) {
+        double total = 0;
+        int n = 0;
+        for (String line : scrape.split("\n")) {
+            double[] one = scan(line, name, labels);
+            if (one[1] > 0) {
+                total += one[0];
+                n++;
+            }
+        }
+        if (n == 0) {
+            throw missing(scrape, name, labels);
+        }
+        return total;
+    }
+
+    /** @return {value of the first match, 1} or {0, 0} when no line matches */
+    private static double[] scan(String scrape, String name, String... labels) {
         for (String line : scrape.split("\n")) {
             if (line.startsWith("#") || !(line.startsWith(name + "{") || line.startsWith(name + " "))) {
                 continue;
@@ -24,16 +56,21 @@ final class PrometheusText {
                 all &= labelText.contains(l);
             }
             if (all) {
-                return Double.parseDouble(line.substring(close < 0 ? name.length() : close + 1).trim().split(" ")[0]);
+                return new double[] {
+                    Double.parseDouble(line.substring(close < 0 ? name.length() : close + 1).trim().split(" ")[0]), 1};
             }
         }
+        return new double[] {0, 0};
+    }
+
+    private static AssertionError missing(String scrape, String name, String... labels) {
         StringBuilder names = new StringBuilder();
         for (String line : scrape.split("\n")) {
             if (line.startsWith("# TYPE ")) {
                 names.append(' ').append(line.split(" ")[2]);
             }
         }
-        throw new AssertionError("no sample " + name + " with " + String.join(",", labels) + " in the scrape; it has:"
+        return new AssertionError("no sample " + name + " with " + String.join(",", labels) + " in the scrape; it has:"
             + names);
     }
 }
