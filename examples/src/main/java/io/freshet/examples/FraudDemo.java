@@ -280,6 +280,11 @@ public final class FraudDemo implements AutoCloseable {
             if (now >= nextNs) {
                 status.print(now);
                 nextNs += TimeUnit.SECONDS.toNanos(1);
+                // Behind by a whole second (a stalled machine): the next line covers a second from now, rather than
+                // lines back to back whose rates are over a few ms (the live page plots them).
+                if (nextNs <= now) {
+                    nextNs = now + TimeUnit.SECONDS.toNanos(1);
+                }
             }
             if (now >= endNs) {
                 break;

@@ -53,9 +53,8 @@ class LivePageBrowserTest {
         PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
         FraudDemoOptions options = FraudDemoOptions.parse("--duration", "8s", "--port", "0", "--rate", "2000",
             "--users", "2000", "--partitions", "3");
-        try (FraudDemo demo = FraudDemo.start(options, out);
-             HeadlessChromium browser = HeadlessChromium.start(chromium, work, 1240, 1000)) {
-            String base = "http://127.0.0.1:" + demo.httpPort();
+        try (FraudDemo demo = FraudDemo.start(options, out)) {
+            // The demo's seconds start with production (in start): run its loop before the browser starts.
             CompletableFuture<FraudDemoSummary> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return demo.runToEnd();
@@ -63,49 +62,57 @@ class LivePageBrowserTest {
                     throw new IllegalStateException("the demo failed", e);
                 }
             });
-            browser.navigate(base + "/");
-
-            // Live: the plots fill while payments are produced (the run lasts 8 s; three points is well inside).
-            JsonNode live = awaitPage(browser, "every plot has 3 points with data, while the demo produces",
-                p -> p.path("ratePoints").asInt() >= 3 && p.path("freshPoints").asInt() >= 3
-                    && p.path("lagPoints").asInt() >= 3);
-            assertThat(live.path("canvases").asInt()).as("uPlot drew three canvases").isEqualTo(3);
-            assertThat(live.path("appliedPerSMax").asDouble()).as("records applied per second").isPositive();
-
-            run.get(WAIT.toSeconds() + FraudDemo.DRAIN_TIMEOUT_S, TimeUnit.SECONDS);
-            JsonNode done = awaitPage(browser, "the page shows the run's last point", p -> p.path("finished")
-                .asBoolean());
-            // The page's tiles against the Prometheus scrape: production has stopped and the pipeline has applied
-            // everything, so nothing moves any more; the binder refreshes once a second, so poll until it has.
-            long applied = done.path("applied").asLong();
-            long rows = done.path("storeRows").asLong();
-            String scrape = awaitScrape(base, s -> s.contains("freshet_records_applied_total")
-                && PrometheusText.value(s, "freshet_records_applied_total", "set=\"user_risk\"") == applied
-                && PrometheusText.value(s, "freshet_store_rows", "set=\"user_risk\"") == rows
-                && PrometheusText.sum(s, "freshet_lag_records") == 0);
-            Files.createDirectories(ARTIFACTS);
-            browser.screenshot(ARTIFACTS.resolve("live-page.png"));
-            Files.writeString(ARTIFACTS.resolve("metrics.txt"), scrape);
-
-            assertThat(applied).as("applied on the page").isPositive();
-            assertThat((long) PrometheusText.value(scrape, "freshet_store_rows", "set=\"user_risk\""))
-                .as("store rows on the page vs /metrics").isEqualTo(rows).isPositive();
-            assertThat(done.path("produced").asLong()).as("produced on the page vs /metrics").isPositive()
-                .isEqualTo((long) PrometheusText.value(scrape, "freshet_demo_records_produced_records_total"));
-            assertThat(done.path("badRecords").asLong()).as("bad records on the page vs /metrics")
-                .isEqualTo((long) PrometheusText.sum(scrape, "freshet_records_bad_total", "set=\"user_risk\""));
-            assertThat(done.path("state").asText()).isEqualTo("RUNNING");
-            assertThat(PrometheusText.value(scrape, "freshet_set_status", "set=\"user_risk\"", "state=\"RUNNING\""))
-                .as("status on the page vs /metrics").isEqualTo(1.0);
-            assertThat(done.path("lag").asLong()).isZero();
-            assertThat(PrometheusText.sum(scrape, "freshet_lag_records")).as("lag on the page vs /metrics").isZero();
-
-            assertThat(browser.exceptions()).as("uncaught exceptions in the page").isEmpty();
-            assertThat(done.path("error").asBoolean()).as("the page's error line is hidden").isFalse();
-            assertThat(browser.requestedUrls()).as("the page loads only the demo's own files: it works offline")
-                .isNotEmpty()
-                .allSatisfy(u -> assertThat(u).startsWith(base + "/"));
+            try (HeadlessChromium browser = HeadlessChromium.start(chromium, work, 1240, 1000)) {
+                check(demo, run, browser);
+            }
         }
+    }
+
+    private void check(FraudDemo demo, CompletableFuture<FraudDemoSummary> run, HeadlessChromium browser)
+        throws Exception {
+        String base = "http://127.0.0.1:" + demo.httpPort();
+        browser.navigate(base + "/");
+
+        // Live: the plots fill while payments are produced (the run lasts 8 s; three points is well inside).
+        JsonNode live = awaitPage(browser, "every plot has 3 points with data, while the demo produces",
+            p -> p.path("ratePoints").asInt() >= 3 && p.path("freshPoints").asInt() >= 3
+                && p.path("lagPoints").asInt() >= 3);
+        assertThat(live.path("canvases").asInt()).as("uPlot drew three canvases").isEqualTo(3);
+        assertThat(live.path("appliedPerSMax").asDouble()).as("records applied per second").isPositive();
+
+        run.get(WAIT.toSeconds() + FraudDemo.DRAIN_TIMEOUT_S, TimeUnit.SECONDS);
+        JsonNode done = awaitPage(browser, "the page shows the run's last point", p -> p.path("finished")
+            .asBoolean());
+        // The page's tiles against the Prometheus scrape: production has stopped and the pipeline has applied
+        // everything, so nothing moves any more; the binder refreshes once a second, so poll until it has.
+        long applied = done.path("applied").asLong();
+        long rows = done.path("storeRows").asLong();
+        String scrape = awaitScrape(base, s -> s.contains("freshet_records_applied_total")
+            && PrometheusText.value(s, "freshet_records_applied_total", "set=\"user_risk\"") == applied
+            && PrometheusText.value(s, "freshet_store_rows", "set=\"user_risk\"") == rows
+            && PrometheusText.sum(s, "freshet_lag_records") == 0);
+        Files.createDirectories(ARTIFACTS);
+        browser.screenshot(ARTIFACTS.resolve("live-page.png"));
+        Files.writeString(ARTIFACTS.resolve("metrics.txt"), scrape);
+
+        assertThat(applied).as("applied on the page").isPositive();
+        assertThat((long) PrometheusText.value(scrape, "freshet_store_rows", "set=\"user_risk\""))
+            .as("store rows on the page vs /metrics").isEqualTo(rows).isPositive();
+        assertThat(done.path("produced").asLong()).as("produced on the page vs /metrics").isPositive()
+            .isEqualTo((long) PrometheusText.value(scrape, "freshet_demo_records_produced_records_total"));
+        assertThat(done.path("badRecords").asLong()).as("bad records on the page vs /metrics")
+            .isEqualTo((long) PrometheusText.sum(scrape, "freshet_records_bad_total", "set=\"user_risk\""));
+        assertThat(done.path("state").asText()).isEqualTo("RUNNING");
+        assertThat(PrometheusText.value(scrape, "freshet_set_status", "set=\"user_risk\"", "state=\"RUNNING\""))
+            .as("status on the page vs /metrics").isEqualTo(1.0);
+        assertThat(done.path("lag").asLong()).isZero();
+        assertThat(PrometheusText.sum(scrape, "freshet_lag_records")).as("lag on the page vs /metrics").isZero();
+
+        assertThat(browser.exceptions()).as("uncaught exceptions in the page").isEmpty();
+        assertThat(done.path("error").asBoolean()).as("the page's error line is hidden").isFalse();
+        assertThat(browser.requestedUrls()).as("the page loads only the demo's own files: it works offline")
+            .isNotEmpty()
+            .allSatisfy(u -> assertThat(u).startsWith(base + "/"));
     }
 
     /** Polls the page's DOM (and the charts' data) until {@code ready} holds, within {@link #WAIT}. */

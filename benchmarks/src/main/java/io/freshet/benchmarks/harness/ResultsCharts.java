@@ -185,6 +185,8 @@ final class ResultsCharts {
      */
     private static void logAxisFrom(CategoryChart c, double smallest) {
         c.getStyler().setYAxisLogarithmic(true);
+        // Plain numbers, not 1E7: the axis and the labels on the bars.
+        c.getStyler().setYAxisDecimalPattern("#,##0.#");
         c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
     }
 
