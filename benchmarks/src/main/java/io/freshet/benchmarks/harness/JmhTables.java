@@ -198,7 +198,7 @@ final class JmhTables {
         return d == null ? Double.NaN : d;
     }
 
-    static double error(Map<String, Object> run) {
+    private static double error(Map<String, Object> run) {
         Double d = dbl(primary(run).get("scoreError"));
         return d == null ? Double.NaN : d;
     }

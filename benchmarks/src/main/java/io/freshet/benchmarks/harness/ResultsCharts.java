@@ -56,7 +56,7 @@ final class ResultsCharts {
             String label = JmhTables.label(run, true);
             if (label != null) {
                 groups.computeIfAbsent(JmhTables.group(run), g -> new LinkedHashMap<>())
-                    .put(label, new double[] {JmhTables.score(run), JmhTables.error(run)});
+                    .put(label, new double[] {JmhTables.score(run)});
             }
         }
         if (groups.isEmpty()) {
@@ -72,9 +72,10 @@ final class ResultsCharts {
         rest.removeAll(subjects);
         subjects.addAll(rest);
 
-        CategoryChart c = chart("Read one feature vector: ns per read (JMH average, ± error; log scale)",
-            "ns per read");
-        c.getStyler().setXAxisLabelRotation(35);
+        // No error bars: XChart draws them in linear pixels on a log axis; the table below has each ±.
+        CategoryChart c = chart("Read one feature vector: ns per read (JMH average; log scale)", "ns per read",
+            HEIGHT + 140);
+        c.getStyler().setXAxisLabelRotation(90);
         List<String> names = new ArrayList<>();
         for (String s : subjects) {
             names.add(shortName(s));
@@ -83,17 +84,14 @@ final class ResultsCharts {
         double smallest = Double.MAX_VALUE;
         for (Map.Entry<String, Map<String, double[]>> g : groups.entrySet()) {
             List<Double> y = new ArrayList<>();
-            List<Double> err = new ArrayList<>();
             for (String s : subjects) {
                 double[] v = g.getValue().get(s);
                 y.add(v == null || !(v[0] > 0) ? null : v[0]);
-                double e = v == null || Double.isNaN(v[1]) ? 0.0 : Math.min(v[1], v[0] * 0.5);
-                err.add(e);
                 if (v != null && v[0] > 0) {
-                    smallest = Math.min(smallest, v[0] - e);
+                    smallest = Math.min(smallest, v[0]);
                 }
             }
-            c.addSeries(g.getKey(), names, y, err).setFillColor(PALETTE[i++ % PALETTE.length]);
+            c.addSeries(g.getKey(), names, y).setFillColor(PALETTE[i++ % PALETTE.length]);
         }
         logAxisFrom(c, smallest);
         return save(c, "reads.png", "Read one feature vector, ns per read (log scale)");
@@ -163,7 +161,11 @@ final class ResultsCharts {
     }
 
     private static CategoryChart chart(String title, String yTitle) {
-        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle)
+        return chart(title, yTitle, HEIGHT);
+    }
+
+    private static CategoryChart chart(String title, String yTitle, int height) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(height).title(title).yAxisTitle(yTitle)
             .build();
         CategoryStyler s = c.getStyler();
         s.setChartBackgroundColor(Color.WHITE);
@@ -181,7 +183,7 @@ final class ResultsCharts {
 
     /**
      * A bar chart's value axis starts at 0 unless told otherwise, which a log axis cannot show: start it at the power
-     * of ten at or below the smallest bar (less its error bar).
+     * of ten at or below the smallest bar.
      */
     private static void logAxisFrom(CategoryChart c, double smallest) {
         c.getStyler().setYAxisLogarithmic(true);
