@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link RiskScore} with its terms and the features it read); see {@link FeatureJson} for the documents. Each read
  * goes through the pipeline's {@link FeatureReader} into a vector owned by the serving thread. A user the store has
  * no row for answers 200 with {@code "status":"MISSING"} (a new user is a valid question); a path that is not a
- * positive user id answers 400, an unknown path 404, a method other than GET 405, all with a JSON error.
+ * positive user id answers 400, an unknown path 404, a method other than GET 405, all with a JSON error. With a
+ * {@link LivePage}, the same port also serves the live page at {@code /} and the Prometheus scrape at
+ * {@code /metrics}.
  *
  * <p>Threading: requests run on {@value #THREADS} daemon threads; {@link #close()} from any thread.
  */
@@ -33,13 +35,15 @@ public final class FeatureServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final FeatureReader reader;
+    private final LivePage page;
     private final RiskScore model;
     private final ThreadLocal<FeatureVector> vectors;
     private final AtomicLong requests = new AtomicLong();
 
-    private FeatureServer(HttpServer server, FeatureReader reader) {
+    private FeatureServer(HttpServer server, FeatureReader reader, LivePage page) {
         this.server = server;
         this.reader = reader;
+        this.page = page;
         this.model = new RiskScore(reader.featureSet());
         this.vectors = ThreadLocal.withInitial(reader.featureSet()::newVector);
         AtomicInteger n = new AtomicInteger();
@@ -62,8 +66,22 @@ public final class FeatureServer implements AutoCloseable {
      * @throws IOException when the server cannot start
      */
     public static FeatureServer start(int port, FeatureReader reader) throws IOException {
+        return start(port, reader, null);
+    }
+
+    /**
+     * Binds 127.0.0.1 and starts serving the features and, when given, the live page.
+     *
+     * @param port TCP port, 0 for any free port
+     * @param reader the reader of the user-risk set
+     * @param page the live page and {@code /metrics}, or null for none
+     * @return the running server
+     * @throws BindException when the port is taken
+     * @throws IOException when the server cannot start
+     */
+    static FeatureServer start(int port, FeatureReader reader, LivePage page) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-        FeatureServer s = new FeatureServer(http, reader);
+        FeatureServer s = new FeatureServer(http, reader, page);
         http.start();
         return s;
     }
@@ -87,11 +105,16 @@ public final class FeatureServer implements AutoCloseable {
                 return;
             }
             String path = ex.getRequestURI().getPath();
+            if (page != null && page.serves(path)) {
+                page.handle(ex);
+                return;
+            }
             boolean features = path.startsWith("/features/");
             boolean score = path.startsWith("/score/");
             if (!features && !score) {
                 reply(ex, 404,
-                    FeatureJson.error("path=" + path + " is unknown: use /features/{user} or /score/{user}"));
+                    FeatureJson.error("path=" + path + " is unknown: use /features/{user} or /score/{user}"
+                        + (page == null ? "" : ", or / for the live page and /metrics for Prometheus")));
                 return;
             }
             String id = path.substring(features ? "/features/".length() : "/score/".length());

@@ -8,8 +8,12 @@ import io.freshet.kafka.OffsetMismatchException;
 import io.freshet.kafka.PipelineException;
 import io.freshet.kafka.PipelineMetrics;
 import io.freshet.kafka.Source;
+import io.freshet.kafka.metrics.FreshetMetrics;
 import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -31,8 +35,9 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * The fraud/risk demo, end to end on a real Kafka broker: synthetic payments (Zipf-skewed users, a few risky ones)
  * are produced at a fixed rate to a multi-partition topic; a {@link FeaturePipeline} computes
  * {@link RiskFeatures#USER_RISK} into a memory-mapped {@link TableStoreEngine} store; {@link FeatureServer} serves
- * {@code GET /features/{user}} and {@code GET /score/{user}} as JSON on 127.0.0.1. A status line is printed every
- * second and a summary at the end; the demo stops by itself after {@code --duration} and exits 0.
+ * {@code GET /features/{user}} and {@code GET /score/{user}} as JSON on 127.0.0.1, with a live page of plots at
+ * {@code /} ({@link LivePage}) and the Prometheus scrape at {@code /metrics}. A status line is printed every second
+ * (and plotted) and a summary at the end; the demo stops by itself after {@code --duration} and exits 0.
  *
  * <pre>
  * Usage: FraudDemo [--duration 15s] [--rate 5000] [--port 8080] [--bootstrap host:port] [--topic payments]
@@ -64,6 +69,9 @@ public final class FraudDemo implements AutoCloseable {
     private FeatureServer server;
     private PaymentProducer producer;
     private FreshnessProbe probe;
+    private final LiveSeries series = new LiveSeries();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private FreshetMetrics pipelineMetrics;
     private long startNs;
     private long appliedBeforeStart;
     /** Set on Ctrl-C: Kafka's test kit deletes the broker's files in its own shutdown hook, concurrently. */
@@ -181,18 +189,36 @@ public final class FraudDemo implements AutoCloseable {
         out.printf("pipeline caught up in %d ms (%,d records already in the topic applied)%n",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), appliedBeforeStart);
 
+        producer = new PaymentProducer(kafka, o.topic(), o.rate(), new PaymentGenerator(o.seed(), o.users(), 1.1));
+        probe = new FreshnessProbe(producer, pipeline.reader(RiskFeatures.USER_RISK));
+        bindMetrics();
         server = startServer(o);
         out.printf("serving http://127.0.0.1:%d/features/{user} and /score/{user}  (try: curl -s"
             + " 127.0.0.1:%d/score/97)%n", server.port(), server.port());
-
-        producer = new PaymentProducer(kafka, o.topic(), o.rate(), new PaymentGenerator(o.seed(), o.users(), 1.1));
-        probe = new FreshnessProbe(producer, pipeline.reader(RiskFeatures.USER_RISK));
+        out.printf("live page: http://127.0.0.1:%d/   Prometheus: http://127.0.0.1:%d/metrics%n", server.port(),
+            server.port());
         out.printf("every second: records produced and applied per second (%,d payments/s + %d freshness probes/s),"
             + " consumer lag (records), freshness p99 (produce -> readable through the FeatureReader, probes of the"
             + " last second), rows in the store, pipeline status%n", o.rate(), 1000 / FreshnessProbe.INTERVAL_MS);
         startNs = System.nanoTime();
         producer.start();
         probe.start();
+    }
+
+    /**
+     * Binds the pipeline to the registry {@code /metrics} scrapes, and adds the demo's own meters: what only the demo
+     * knows (what it produced, its probes).
+     */
+    private void bindMetrics() {
+        pipelineMetrics = FreshetMetrics.bind(pipeline, registry);
+        FunctionCounter.builder("freshet.demo.records.produced", producer, p -> p.sent() + p.sentOutOfBand())
+            .description("Payments and freshness probes the demo's producer sent")
+            .baseUnit("records")
+            .register(registry);
+        FunctionCounter.builder("freshet.demo.probe.timeouts", probe, FreshnessProbe::timeouts)
+            .description("Freshness probes not readable through the FeatureReader within "
+                + FreshnessProbe.TIMEOUT_MS + " ms")
+            .register(registry);
     }
 
     /**
@@ -210,14 +236,15 @@ public final class FraudDemo implements AutoCloseable {
     }
 
     private FeatureServer startServer(FraudDemoOptions o) throws IOException {
+        LivePage page = new LivePage(series, registry);
         try {
-            return FeatureServer.start(o.port(), pipeline.reader(RiskFeatures.USER_RISK));
+            return FeatureServer.start(o.port(), pipeline.reader(RiskFeatures.USER_RISK), page);
         } catch (BindException e) {
             if (o.portExplicit()) {
                 throw new BindException("port=" + o.port() + " on 127.0.0.1 is in use (" + e.getMessage()
                     + "): pass another --port, or --port 0 for any free port");
             }
-            FeatureServer s = FeatureServer.start(0, pipeline.reader(RiskFeatures.USER_RISK));
+            FeatureServer s = FeatureServer.start(0, pipeline.reader(RiskFeatures.USER_RISK), page);
             out.printf("port %d is in use; serving on port %d instead%n", o.port(), s.port());
             return s;
         }
@@ -230,15 +257,16 @@ public final class FraudDemo implements AutoCloseable {
 
     /**
      * Prints a status line every second until {@code --duration} has passed (or {@link #requestStop}), then stops
-     * the producer, lets the pipeline apply what was produced, prints the summary and returns it. The HTTP server
-     * keeps serving until {@link #close()}.
+     * the producer, lets the pipeline apply what was produced, adds the last point to the live page, prints the
+     * summary and returns it. The HTTP server (and the live page) keeps serving until {@link #close()}.
      *
      * @return the summary
      * @throws Exception when the pipeline failed or a sample request failed
      */
     public FraudDemoSummary runToEnd() throws Exception {
         long endNs = startNs + TimeUnit.MILLISECONDS.toNanos(options.durationMs());
-        DemoStatusLine status = new DemoStatusLine(pipeline, producer, probe, out, appliedBeforeStart, startNs);
+        DemoStatusLine status = new DemoStatusLine(pipeline, producer, probe, out, series, appliedBeforeStart,
+            startNs);
         long nextNs = startNs + TimeUnit.SECONDS.toNanos(1);
         while (true) {
             long wait = Math.min(nextNs, endNs) - System.nanoTime();
@@ -252,6 +280,11 @@ public final class FraudDemo implements AutoCloseable {
             if (now >= nextNs) {
                 status.print(now);
                 nextNs += TimeUnit.SECONDS.toNanos(1);
+                // Behind by a whole second (a stalled machine): the next line covers a second from now, rather than
+                // lines back to back whose rates are over a few ms (the live page plots them).
+                if (nextNs <= now) {
+                    nextNs = now + TimeUnit.SECONDS.toNanos(1);
+                }
             }
             if (now >= endNs) {
                 break;
@@ -262,6 +295,9 @@ public final class FraudDemo implements AutoCloseable {
         probe.intervalHistogram();
         producer.stop();
         boolean caughtUp = pipeline.awaitCaughtUp(Duration.ofSeconds(DRAIN_TIMEOUT_S));
+        // The page's last point: what was applied once production stopped; the page says the run is over.
+        status.sample(System.nanoTime());
+        series.finish();
         PipelineMetrics m = pipeline.metrics();
         String features = get("/features/1");
         String score = get("/score/97");
@@ -317,6 +353,9 @@ public final class FraudDemo implements AutoCloseable {
             if (server != null) {
                 server.close();
             }
+            if (pipelineMetrics != null) {
+                pipelineMetrics.close();
+            }
             if (pipeline != null) {
                 pipeline.close();
             }
@@ -324,6 +363,7 @@ public final class FraudDemo implements AutoCloseable {
             if (broker != null && !jvmExiting) {
                 broker.close();
             }
+            registry.close();
             if (storeDirectory != null) {
                 storeDirectory.deleteIfTemporary();
             }

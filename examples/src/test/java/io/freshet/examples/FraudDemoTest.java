@@ -88,11 +88,32 @@ class FraudDemoTest {
             assertThat(JSON.readTree(summary.featuresJson()).get("features").fieldNames()).toIterable()
                 .containsExactlyElementsOf(names);
             assertThat(JSON.readTree(summary.scoreJson()).get("user").asLong()).isEqualTo(97);
+
+            // The live page and its files, the series it plots (over by now), and the Prometheus scrape.
+            assertThat(page(port, "/", "text/html")).contains("chart-freshness", "/live/uPlot.iife.min.js");
+            assertThat(page(port, "/live/uPlot.iife.min.js", "text/javascript")).contains("uPlot");
+            assertThat(page(port, "/live/live.js", "text/javascript")).contains("/live/series.json");
+            JsonNode series = JSON.readTree(page(port, "/live/series.json", "application/json"));
+            assertThat(series.get("finished").asBoolean()).isTrue();
+            assertThat(series.get("seq").asLong()).isPositive();
+            assertThat(series.get("series").get("t")).hasSize((int) series.get("seq").asLong());
+            assertThat(series.get("latest").get("applied").asLong()).isPositive();
+            assertThat(page(port, "/metrics", "text/plain; version=0.0.4"))
+                .contains("freshet_demo_records_produced_records_total");
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
         // A status line, whichever second it stamps: on a loaded machine the first tick may read [  2s], not [  1s].
         assertThat(printed).containsPattern("\\[ *\\d+s\\] produced ").contains("Summary: produced")
             .contains("GET /features/1");
+    }
+
+    private String page(int port, String path, String contentType) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s", path).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
+            .startsWith(contentType));
+        return r.body();
     }
 
     private String get(int port, String path, int expectedStatus) throws Exception {

@@ -252,7 +252,7 @@ final class HarnessTables {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> rows(Map<String, Object> r) {
+    static List<Map<String, Object>> rows(Map<String, Object> r) {
         List<Map<String, Object>> rows = new ArrayList<>();
         Object o = r.get("rows");
         if (o instanceof List) {

@@ -90,7 +90,7 @@ final class JmhTables {
     }
 
     /** @return a human label when the run belongs to the read (or apply) comparison, else null */
-    private static String label(Map<String, Object> run, boolean reads) {
+    static String label(Map<String, Object> run, boolean reads) {
         String b = (String) run.get("benchmark");
         String cls = simpleClass(b);
         String m = b.substring(b.lastIndexOf('.') + 1);
@@ -159,7 +159,7 @@ final class JmhTables {
         return "engine=" + engine;
     }
 
-    private static String group(Map<String, Object> run) {
+    static String group(Map<String, Object> run) {
         Map<String, Object> p = params(run);
         Object keys = p.getOrDefault("keys", "?");
         Object dist = p.containsKey("distribution") ? p.get("distribution") : p.getOrDefault("dist", "?");
@@ -193,7 +193,7 @@ final class JmhTables {
         return (Map<String, Object>) run.get("primaryMetric");
     }
 
-    private static double score(Map<String, Object> run) {
+    static double score(Map<String, Object> run) {
         Double d = dbl(primary(run).get("score"));
         return d == null ? Double.NaN : d;
     }

@@ -26,18 +26,26 @@ import java.util.Map;
  * Usage: {@code ResultsReport --dir DIR --out RESULTS.md [--mode quick|full]}. Single-threaded; allocates freely.
  *
  * <p>This class reads the files and writes the machine, suite and command sections; {@link JmhTables} and
- * {@link HarnessTables} write the comparisons, with the number formatting of {@link ReportNumbers}.
+ * {@link HarnessTables} write the comparisons, with the number formatting of {@link ReportNumbers}, and
+ * {@link ResultsCharts} draws the read, ingest and freshness plots from the same files into {@code results/} next to
+ * the Markdown file.
  */
 public final class ResultsReport {
     private static final String USAGE = "ResultsReport --dir comparison-dir --out RESULTS.md [--mode quick|full]";
+    /** The plots' directory, next to the Markdown file (and named relative to it in the image links). */
+    static final String PLOTS_DIR = "results";
 
     private final Path dir;
     private final Markdown md = new Markdown();
     private final JmhTables jmhTables = new JmhTables(md);
     private final HarnessTables harnessTables = new HarnessTables(md);
 
-    private ResultsReport(Path dir) {
+    private final ResultsCharts charts;
+
+    private ResultsReport(Path dir, Path out) {
         this.dir = dir;
+        Path parent = out.toAbsolutePath().getParent();
+        this.charts = new ResultsCharts(parent.resolve(PLOTS_DIR), PLOTS_DIR);
     }
 
     /**
@@ -48,7 +56,9 @@ public final class ResultsReport {
         Args a = new Args(args, USAGE, "dir", "out", "mode");
         Path dir = Path.of(a.string("dir", "benchmarks/target/comparison"));
         Path out = Path.of(a.string("out", "benchmarks/RESULTS.md"));
-        ResultsReport r = new ResultsReport(dir);
+        // The plots are drawn off screen: no display is needed (or used when there is one).
+        System.setProperty("java.awt.headless", "true");
+        ResultsReport r = new ResultsReport(dir, out);
         r.render(a.string("mode", "full"));
         Files.writeString(out, r.md.toString(), StandardCharsets.UTF_8);
         System.out.println("wrote " + out);
@@ -65,9 +75,14 @@ public final class ResultsReport {
         suites();
         List<Map<String, Object>> jmh = jmh();
         jmhTables.reads(jmh);
+        plot(charts.reads(jmh));
         jmhTables.applies(jmh);
-        harnessTables.ingest(result("ingest.json"));
-        harnessTables.freshness(result("freshness.json"));
+        Map<String, Object> ingest = result("ingest.json");
+        harnessTables.ingest(ingest);
+        plot(charts.ingest(ingest));
+        Map<String, Object> freshness = result("freshness.json");
+        harnessTables.freshness(freshness);
+        plot(charts.freshness(freshness));
         harnessTables.restart(result("restart.json"));
         harnessTables.snapshot(result("snapshot.json"));
         jmhTables.all(jmh);
@@ -144,6 +159,14 @@ public final class ResultsReport {
 
     private void line(String s) {
         md.line(s);
+    }
+
+    /** @param image a plot's Markdown line, or null when the run had no data for it */
+    private void plot(String image) {
+        if (image != null) {
+            line(image);
+            line("");
+        }
     }
 
     private String read(String name) throws IOException {

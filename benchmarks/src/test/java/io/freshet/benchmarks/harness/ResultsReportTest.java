@@ -2,11 +2,13 @@ package io.freshet.benchmarks.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,20 @@ class ResultsReportTest {
         assertThat(md).containsPattern("\\| kafka-streams \\| 50 \\| 5% \\| 8\\.00× \\|");
         assertThat(md).contains("Not run (no `freshness.json`");
         assertThat(md).contains("java -jar benchmarks.jar PeerReadBenchmark");
+        // The plots of what the run has, drawn from the same files: reads and ingest, no freshness.
+        assertThat(md).contains("![Read one feature vector, ns per read (log scale)](results/reads.png)")
+            .contains("![Ingest records per second per system](results/ingest.png)")
+            .doesNotContain("results/freshness.png");
+        assertPng(dir.resolve("results/reads.png"), 700);
+        assertPng(dir.resolve("results/ingest.png"), 560);
+        assertThat(dir.resolve("results/freshness.png")).doesNotExist();
+    }
+
+    private static void assertPng(Path png, int height) throws Exception {
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image).as("%s is a PNG", png).isNotNull();
+        assertThat(image.getWidth()).isEqualTo(1000);
+        assertThat(image.getHeight()).isEqualTo(height);
     }
 
     @Test
@@ -66,6 +82,8 @@ class ResultsReportTest {
         assertThat(md).contains("Broker: child JVM -Xmx1g; producer: child JVM -Xmx256m.");
         assertThat(md).contains("broker append → poll 100 / 900 / 1,500 ms, poll → applied 100 / 900 / 1,500 µs.");
         assertThat(md).doesNotContain("| kafka-streams | — |");
+        assertThat(md).contains("![Freshness percentiles per system, µs (log scale)](results/freshness.png)");
+        assertPng(dir.resolve("results/freshness.png"), 560);
     }
 
     private void write(String name, String text) throws Exception {
