@@ -499,7 +499,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             p.put("transaction.state.log.num.partitions", "4");
             p.put("group.initial.rebalance.delay.ms", "0");
             p.put("auto.create.topics.enable", "false");
-            // Tests that wait for retention to delete segments should not wait the default five minutes.
+            // Tests that wait for retention to delete segments should not wait the defaults: 30 s before the first
+            // check, then one check every five minutes.
+            p.put("log.initial.task.delay.ms", "0");
             p.put("log.retention.check.interval.ms", "1000");
             return p;
         }
