@@ -76,10 +76,20 @@ class BadRecordBatteryTest {
         }
     }
 
-    static String topic;
-    static final List<Payment> GOOD = new ArrayList<>();
-    static final Map<BadRecordReason, Long> EXPECTED = new EnumMap<>(BadRecordReason.class);
-    static int injected;
+    /** The produced battery: its topic, the good records in order and the injected ones by reason. */
+    static final class Battery {
+        final String topic;
+        final List<Payment> good = new ArrayList<>();
+        final Map<BadRecordReason, Long> expected = new EnumMap<>(BadRecordReason.class);
+        int injected;
+
+        Battery(String topic) {
+            this.topic = topic;
+        }
+    }
+
+    /** The battery of this class's broker, produced once for all its tests. */
+    static Battery battery;
 
     static double checkedAmount(Payment p) {
         if (p.amount == -42) {
@@ -90,42 +100,43 @@ class BadRecordBatteryTest {
 
     @BeforeAll
     static void produceBattery(FreshetKafka broker) {
-        topic = broker.uniqueName("battery");
-        broker.createTopic(topic, 3, Map.of("max.message.bytes", String.valueOf(4 << 20)));
+        battery = produce(broker);
+    }
+
+    /** Produces a new battery topic on a broker (the compatibility suite runs it on other Kafka releases too). */
+    static Battery produce(FreshetKafka broker) {
+        Battery b = new Battery(broker.uniqueName("battery"));
+        broker.createTopic(b.topic, 3, Map.of("max.message.bytes", String.valueOf(4 << 20)));
         List<Payment> stream = PipelineFixtures.stream(99, 3_400, 60);
         Kind[] kinds = Kind.values();
+        List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
         try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
             int k = 0;
             for (int i = 0; i < stream.size(); i++) {
                 Payment good = stream.get(i);
-                send(p, good.userId, PaymentCodec.encode(good));
-                GOOD.add(good);
+                acks.add(p.send(new ProducerRecord<>(b.topic, good.userId, PaymentCodec.encode(good))));
+                b.good.add(good);
                 if (i % 99 == 98) {
                     Kind kind = kinds[k++ % kinds.length];
                     if (kind == Kind.DUPLICATE) {
-                        send(p, good.userId, PaymentCodec.encode(good));
-                        GOOD.add(good);
+                        acks.add(p.send(new ProducerRecord<>(b.topic, good.userId, PaymentCodec.encode(good))));
+                        b.good.add(good);
                         continue;
                     }
-                    send(p, good.userId, bad(kind, good));
-                    injected++;
-                    EXPECTED.merge(kind.reason, 1L, Long::sum);
+                    acks.add(p.send(new ProducerRecord<>(b.topic, good.userId, bad(kind, good))));
+                    b.injected++;
+                    b.expected.merge(kind.reason, 1L, Long::sum);
                 }
             }
             p.flush();
-            for (java.util.concurrent.Future<?> f : ACKS) {
+            for (java.util.concurrent.Future<?> f : acks) {
                 f.get();
             }
         } catch (Exception e) {
             throw new IllegalStateException("producing the battery failed: " + e, e);
         }
-        assertThat(injected).isGreaterThanOrEqualTo(2 * (kinds.length - 1));
-    }
-
-    private static final List<java.util.concurrent.Future<?>> ACKS = new ArrayList<>();
-
-    private static void send(KafkaProducer<Long, byte[]> p, long key, byte[] value) {
-        ACKS.add(p.send(new ProducerRecord<>(topic, key, value)));
+        assertThat(b.injected).isGreaterThanOrEqualTo(2 * (kinds.length - 1));
+        return b;
     }
 
     static byte[] bad(Kind kind, Payment g) {
@@ -179,8 +190,8 @@ class BadRecordBatteryTest {
         }
     }
 
-    static Source<Payment> source() {
-        return Source.of(topic, new PaymentCodec()).maxEventAge(Duration.ofDays(365));
+    static Source<Payment> source(Battery b) {
+        return Source.of(b.topic, new PaymentCodec()).maxEventAge(Duration.ofDays(365));
     }
 
     static FeaturePipelineBuilder builder(FreshetKafka broker) {
@@ -193,33 +204,38 @@ class BadRecordBatteryTest {
     @Test
     void deadLetterReceivesExactlyTheInjectedRecordsAndFeaturesMatchTheGoodOnes(FreshetKafka broker)
         throws Exception {
+        deadLetterReceivesExactlyTheInjectedRecords(broker, battery);
+    }
+
+    static void deadLetterReceivesExactlyTheInjectedRecords(FreshetKafka broker, Battery b) throws Exception {
         String dlq = broker.uniqueName("battery-dlq");
         broker.createTopic(dlq, 1, Map.of("max.message.bytes", String.valueOf(4 << 20)));
         try (FeaturePipeline p = builder(broker)
-            .register(SET, MEMORY, PipelineFixtures.storeConfig(SET, 4), source().deadLetterTo(dlq))
+            .register(SET, MEMORY, PipelineFixtures.storeConfig(SET, 4), source(b).deadLetterTo(dlq))
             .start()) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             PipelineMetrics.SetCounts c = p.metrics().set(SET.name());
-            assertThat(c.badByReason()).isEqualTo(EXPECTED);
-            assertThat(c.deadLettered()).isEqualTo(injected);
-            assertThat(c.applied()).isEqualTo(GOOD.size());
-            ReferenceModel<Payment> ref = PipelineFixtures.reference(SET, GOOD);
+            assertThat(c.badByReason()).isEqualTo(b.expected);
+            assertThat(c.deadLettered()).isEqualTo(b.injected);
+            assertThat(c.applied()).isEqualTo(b.good.size());
+            ReferenceModel<Payment> ref = PipelineFixtures.reference(SET, b.good);
             PipelineFixtures.assertMatchesReference(p.reader(SET), ref);
         }
-        Map<BadRecordReason, Long> dead = readDeadLetters(broker, dlq, injected);
-        assertThat(dead).isEqualTo(EXPECTED);
+        Map<BadRecordReason, Long> dead = readDeadLetters(broker, dlq, b.injected);
+        assertThat(dead).isEqualTo(b.expected);
     }
 
     @Test
     void skipCountsEveryInjectedRecordAndAppliesTheRest(FreshetKafka broker) throws Exception {
         try (FeaturePipeline p = builder(broker)
-            .register(SET, MEMORY, PipelineFixtures.storeConfig(SET, 4), source().onBadRecord(BadRecordPolicy.SKIP))
+            .register(SET, MEMORY, PipelineFixtures.storeConfig(SET, 4),
+                source(battery).onBadRecord(BadRecordPolicy.SKIP))
             .start()) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             PipelineMetrics.SetCounts c = p.metrics().set(SET.name());
-            assertThat(c.skipped()).isEqualTo(injected);
-            assertThat(c.badByReason()).isEqualTo(EXPECTED);
-            PipelineFixtures.assertMatchesReference(p.reader(SET), PipelineFixtures.reference(SET, GOOD));
+            assertThat(c.skipped()).isEqualTo(battery.injected);
+            assertThat(c.badByReason()).isEqualTo(battery.expected);
+            PipelineFixtures.assertMatchesReference(p.reader(SET), PipelineFixtures.reference(SET, battery.good));
         }
     }
 
@@ -239,7 +255,7 @@ class BadRecordBatteryTest {
     }
 
     /** 50 good records, one bad at offset 50, 50 good: the pipeline stops at 50 and no shard moves past 49. */
-    private void assertFailStops(FreshetKafka broker, Kind kind, int shards) throws Exception {
+    static void assertFailStops(FreshetKafka broker, Kind kind, int shards) throws Exception {
         String t = broker.uniqueName("fail-" + kind.name().toLowerCase());
         broker.createTopic(t, 1);
         List<Payment> stream = PipelineFixtures.stream(5, 100, 10);

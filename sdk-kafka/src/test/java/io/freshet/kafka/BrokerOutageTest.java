@@ -83,138 +83,158 @@ class BrokerOutageTest {
 
     @Test
     void tenSecondOutageIsServedThroughReportedAndLosesNothing() throws Exception {
-        runOutage(Duration.ofSeconds(10));
+        try (RestartableBroker broker = RestartableBroker.start()) {
+            runOutage(Duration.ofSeconds(10), dir, broker);
+        }
     }
 
     @Test
     @Tag("soak")
     void thirtySecondOutageIsServedThroughReportedAndLosesNothing() throws Exception {
-        runOutage(Duration.ofSeconds(30));
+        try (RestartableBroker broker = RestartableBroker.start()) {
+            runOutage(Duration.ofSeconds(30), dir, broker);
+        }
     }
 
-    private void runOutage(Duration outage) throws Exception {
+    /**
+     * A one-broker cluster whose broker can be stopped (its port then refuses connections) and started again on the
+     * same port and log directories: the in-JVM test kit here, a standalone broker process in the compatibility
+     * suite.
+     */
+    interface OutageBroker {
+        /** @return the bootstrap address, the same before and after a restart */
+        String bootstrap();
+
+        void createTopic(String topic, int partitions) throws Exception;
+
+        void stopBroker() throws Exception;
+
+        void restartBroker() throws Exception;
+
+        boolean portRefusesConnections() throws IOException;
+    }
+
+    static void runOutage(Duration outage, Path dir, OutageBroker broker) throws Exception {
         List<Payment> events = PipelineFixtures.stream(0x0D7A6EL, EVENTS, USERS);
-        try (RestartableBroker broker = RestartableBroker.start()) {
-            String topic = "outage-payments";
-            broker.createTopic(topic, PARTITIONS);
-            Properties pp = new Properties();
-            pp.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
-            pp.put(ProducerConfig.ACKS_CONFIG, "all");
-            pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-            // Records sent during the outage wait in the producer and must be delivered after it, not expire.
-            pp.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-            pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
-            pp.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "300000");
-            Properties kafka = new Properties();
-            kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
-            kafka.put("max.poll.records", "2000");
-            kafka.put("reconnect.backoff.max.ms", "1000");
-            StoreConfig cfg = StoreConfig.builder(USER_RISK).directory(dir.resolve("user_risk"))
-                .capacity(10_000).shards(4).build();
+        String topic = "outage-payments";
+        broker.createTopic(topic, PARTITIONS);
+        Properties pp = new Properties();
+        pp.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // Records sent during the outage wait in the producer and must be delivered after it, not expire.
+        pp.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        pp.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "300000");
+        Properties kafka = new Properties();
+        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        kafka.put("max.poll.records", "2000");
+        kafka.put("reconnect.backoff.max.ms", "1000");
+        StoreConfig cfg = StoreConfig.builder(USER_RISK).directory(dir.resolve("user_risk"))
+            .capacity(10_000).shards(4).build();
 
-            try (KafkaProducer<Long, byte[]> producer = new KafkaProducer<>(pp, new LongSerializer(),
-                new ByteArraySerializer());
-                 // On a failure with the broker down, a plain close would wait out the delivery timeout.
-                 AutoCloseable quickClose = () -> producer.close(Duration.ofSeconds(1));
-                 FeaturePipeline p = FeaturePipeline.builder()
-                     .kafka(kafka)
-                     .instanceId(INSTANCE)
-                     .clock(new ManualClock(NOW))
-                     .consumerThreads(2)
-                     .applierThreads(2)
-                     .register(USER_RISK, new TableStoreEngine(), cfg, Source.of(topic, new PaymentCodec()))
-                     .start()) {
-                List<Future<RecordMetadata>> acks = new ArrayList<>(EVENTS);
-                AtomicInteger sent = new AtomicInteger();
-                AtomicReference<Throwable> producerFailure = new AtomicReference<>();
-                Thread producing = new Thread(() -> {
-                    try {
-                        for (Payment e : events) {
-                            acks.add(producer.send(new ProducerRecord<>(topic, e.userId, PaymentCodec.encode(e))));
-                            if (sent.incrementAndGet() % 100 == 0) {
-                                Thread.sleep(25); // ~4k records/s: ingestion is live when the broker stops
-                            }
+        try (KafkaProducer<Long, byte[]> producer = new KafkaProducer<>(pp, new LongSerializer(),
+            new ByteArraySerializer());
+             // On a failure with the broker down, a plain close would wait out the delivery timeout.
+             AutoCloseable quickClose = () -> producer.close(Duration.ofSeconds(1));
+             FeaturePipeline p = FeaturePipeline.builder()
+                 .kafka(kafka)
+                 .instanceId(INSTANCE)
+                 .clock(new ManualClock(NOW))
+                 .consumerThreads(2)
+                 .applierThreads(2)
+                 .register(USER_RISK, new TableStoreEngine(), cfg, Source.of(topic, new PaymentCodec()))
+                 .start()) {
+            List<Future<RecordMetadata>> acks = new ArrayList<>(EVENTS);
+            AtomicInteger sent = new AtomicInteger();
+            AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+            Thread producing = new Thread(() -> {
+                try {
+                    for (Payment e : events) {
+                        acks.add(producer.send(new ProducerRecord<>(topic, e.userId, PaymentCodec.encode(e))));
+                        if (sent.incrementAndGet() % 100 == 0) {
+                            Thread.sleep(25); // ~4k records/s: ingestion is live when the broker stops
                         }
-                    } catch (Throwable t) {
-                        producerFailure.set(t);
                     }
-                }, "outage-producer");
-                producing.setDaemon(true);
-                producing.start();
-                awaitSent(sent, BEFORE_OUTAGE, producerFailure);
-                long appliedBefore = p.metrics().set(USER_RISK.name()).applied();
-                assertThat(appliedBefore).as("the pipeline ingests before the outage").isPositive();
-                FeatureReader reader = p.reader(USER_RISK);
-                long key = events.get(0).userId;
-                FeatureVector v = USER_RISK.newVector();
-                assertThat(reader.read(key, v)).isTrue();
-
-                Map<Long, Long> cpuBefore = pipelineThreadCpuNs();
-                long stopNs = System.nanoTime();
-                broker.stopBroker();
-                assertThat(broker.portRefusesConnections()).as("the stopped broker really is unavailable").isTrue();
-                Set<SetStatus.State> statesSeen = EnumSet.noneOf(SetStatus.State.class);
-                Set<VectorStatus> vectorStatusesSeen = EnumSet.noneOf(VectorStatus.class);
-                long reads = 0;
-                long outageEnd = stopNs + outage.toNanos();
-                SetStatus last = null;
-                while (System.nanoTime() < outageEnd) {
-                    assertThat(reader.read(key, v)).as("reads are served from the local store").isTrue();
-                    assertThat(v.getLong(USER_RISK.ref("txn_total"))).isPositive();
-                    vectorStatusesSeen.add(v.status());
-                    last = p.status(USER_RISK);
-                    statesSeen.add(last.state());
-                    reads++;
-                    assertThat(p.failure()).as("an outage is not a failure").isNull();
-                    Thread.sleep(50);
+                } catch (Throwable t) {
+                    producerFailure.set(t);
                 }
-                long outageNs = System.nanoTime() - stopNs;
-                Map<Long, Long> cpuAfter = pipelineThreadCpuNs();
-                double cpuS = cpuSpentNs(cpuBefore, cpuAfter) / 1e9;
-                assertThat(broker.portRefusesConnections()).as("the broker stayed down for the whole outage").isTrue();
-                LOG.info("outage of {} ms: reads={} states={} vectorStatuses={} lastStatus={} pipeline threads"
-                    + " cpu={} s ({} ms by thread); producer sent {} records so far", outageNs / 1_000_000, reads,
-                    statesSeen, vectorStatusesSeen, last, String.format("%.3f", cpuS),
-                    cpuByThreadMs(cpuBefore, cpuAfter), sent.get());
-                assertThat(statesSeen).as("status while the broker is away").doesNotContain(SetStatus.State.DOWN)
-                    .contains(SetStatus.State.CATCHING_UP);
-                assertThat(last.state()).as("still reported behind at the end of the outage")
-                    .isEqualTo(SetStatus.State.CATCHING_UP);
-                assertThat(vectorStatusesSeen).as("reads carry the staleness").contains(VectorStatus.CATCHING_UP);
-                Map<String, Long> byThread = cpuByThreadMs(cpuBefore, cpuAfter);
-                assertThat(byThread).as("pipeline threads' CPU ms during a %d ms outage (a spin burns ~1000 ms/s)",
-                    outageNs / 1_000_000).isNotEmpty().allSatisfy((name, ms) -> assertThat(ms / 1e3)
-                        .isLessThan(MAX_CPU_PER_OUTAGE_SECOND_PER_THREAD * outageNs / 1e9));
-                assertThat(cpuS).as("all pipeline threads' CPU s during the outage: %s", byThread)
-                    .isLessThan(MAX_CPU_PER_OUTAGE_SECOND_IN_ALL * outageNs / 1e9);
+            }, "outage-producer");
+            producing.setDaemon(true);
+            producing.start();
+            awaitSent(sent, BEFORE_OUTAGE, producerFailure);
+            long appliedBefore = p.metrics().set(USER_RISK.name()).applied();
+            assertThat(appliedBefore).as("the pipeline ingests before the outage").isPositive();
+            FeatureReader reader = p.reader(USER_RISK);
+            long key = events.get(0).userId;
+            FeatureVector v = USER_RISK.newVector();
+            assertThat(reader.read(key, v)).isTrue();
 
-                broker.restartBroker();
-                producing.join(TimeUnit.MINUTES.toMillis(3));
-                assertThat(producerFailure.get()).as("producer").isNull();
-                assertThat(sent.get()).isEqualTo(EVENTS);
-                producer.flush();
-                for (Future<RecordMetadata> f : acks) {
-                    f.get(3, TimeUnit.MINUTES); // a lost send would make the reference wrong, not the pipeline
-                }
-                long resumedNs = System.nanoTime();
-                assertThat(p.awaitCaughtUp(Duration.ofMinutes(2))).as("caught up after the broker returned").isTrue();
-                long caughtUpMs = (System.nanoTime() - resumedNs) / 1_000_000;
-                assertThat(p.status(USER_RISK).state()).isEqualTo(SetStatus.State.RUNNING);
-                ReferenceModel<Payment> ref = PipelineFixtures.reference(USER_RISK, events);
-                int keys = PipelineFixtures.assertMatchesReference(reader, ref);
-                assertThat(keys).isGreaterThan(USERS / 2);
-                PipelineMetrics m = p.metrics();
-                assertThat(m.set(USER_RISK.name()).applied()).isEqualTo(EVENTS);
-                assertThat(m.set(USER_RISK.name()).duplicates()).isLessThanOrEqualTo(m.pauses());
-                // An idle but reachable broker is not an outage: past the silence bound the status stays RUNNING.
-                Thread.sleep(6_000);
-                assertThat(p.status(USER_RISK).state()).as("idle after the outage").isEqualTo(SetStatus.State.RUNNING);
-                assertThat(reader.read(key, v)).isTrue();
-                assertThat(v.status()).isEqualTo(VectorStatus.FRESH);
-                LOG.info("after the outage: caught up {} ms after the producer's last ack; applied={} before the"
-                    + " outage={} keys={}", caughtUpMs,
-                    m.set(USER_RISK.name()).applied(), appliedBefore, keys);
+            Map<Long, Long> cpuBefore = pipelineThreadCpuNs();
+            long stopNs = System.nanoTime();
+            broker.stopBroker();
+            assertThat(broker.portRefusesConnections()).as("the stopped broker really is unavailable").isTrue();
+            Set<SetStatus.State> statesSeen = EnumSet.noneOf(SetStatus.State.class);
+            Set<VectorStatus> vectorStatusesSeen = EnumSet.noneOf(VectorStatus.class);
+            long reads = 0;
+            long outageEnd = stopNs + outage.toNanos();
+            SetStatus last = null;
+            while (System.nanoTime() < outageEnd) {
+                assertThat(reader.read(key, v)).as("reads are served from the local store").isTrue();
+                assertThat(v.getLong(USER_RISK.ref("txn_total"))).isPositive();
+                vectorStatusesSeen.add(v.status());
+                last = p.status(USER_RISK);
+                statesSeen.add(last.state());
+                reads++;
+                assertThat(p.failure()).as("an outage is not a failure").isNull();
+                Thread.sleep(50);
             }
+            long outageNs = System.nanoTime() - stopNs;
+            Map<Long, Long> cpuAfter = pipelineThreadCpuNs();
+            double cpuS = cpuSpentNs(cpuBefore, cpuAfter) / 1e9;
+            assertThat(broker.portRefusesConnections()).as("the broker stayed down for the whole outage").isTrue();
+            LOG.info("outage of {} ms: reads={} states={} vectorStatuses={} lastStatus={} pipeline threads"
+                + " cpu={} s ({} ms by thread); producer sent {} records so far", outageNs / 1_000_000, reads,
+                statesSeen, vectorStatusesSeen, last, String.format("%.3f", cpuS),
+                cpuByThreadMs(cpuBefore, cpuAfter), sent.get());
+            assertThat(statesSeen).as("status while the broker is away").doesNotContain(SetStatus.State.DOWN)
+                .contains(SetStatus.State.CATCHING_UP);
+            assertThat(last.state()).as("still reported behind at the end of the outage")
+                .isEqualTo(SetStatus.State.CATCHING_UP);
+            assertThat(vectorStatusesSeen).as("reads carry the staleness").contains(VectorStatus.CATCHING_UP);
+            Map<String, Long> byThread = cpuByThreadMs(cpuBefore, cpuAfter);
+            assertThat(byThread).as("pipeline threads' CPU ms during a %d ms outage (a spin burns ~1000 ms/s)",
+                outageNs / 1_000_000).isNotEmpty().allSatisfy((name, ms) -> assertThat(ms / 1e3)
+                    .isLessThan(MAX_CPU_PER_OUTAGE_SECOND_PER_THREAD * outageNs / 1e9));
+            assertThat(cpuS).as("all pipeline threads' CPU s during the outage: %s", byThread)
+                .isLessThan(MAX_CPU_PER_OUTAGE_SECOND_IN_ALL * outageNs / 1e9);
+
+            broker.restartBroker();
+            producing.join(TimeUnit.MINUTES.toMillis(3));
+            assertThat(producerFailure.get()).as("producer").isNull();
+            assertThat(sent.get()).isEqualTo(EVENTS);
+            producer.flush();
+            for (Future<RecordMetadata> f : acks) {
+                f.get(3, TimeUnit.MINUTES); // a lost send would make the reference wrong, not the pipeline
+            }
+            long resumedNs = System.nanoTime();
+            assertThat(p.awaitCaughtUp(Duration.ofMinutes(2))).as("caught up after the broker returned").isTrue();
+            long caughtUpMs = (System.nanoTime() - resumedNs) / 1_000_000;
+            assertThat(p.status(USER_RISK).state()).isEqualTo(SetStatus.State.RUNNING);
+            ReferenceModel<Payment> ref = PipelineFixtures.reference(USER_RISK, events);
+            int keys = PipelineFixtures.assertMatchesReference(reader, ref);
+            assertThat(keys).isGreaterThan(USERS / 2);
+            PipelineMetrics m = p.metrics();
+            assertThat(m.set(USER_RISK.name()).applied()).isEqualTo(EVENTS);
+            assertThat(m.set(USER_RISK.name()).duplicates()).isLessThanOrEqualTo(m.pauses());
+            // An idle but reachable broker is not an outage: past the silence bound the status stays RUNNING.
+            Thread.sleep(6_000);
+            assertThat(p.status(USER_RISK).state()).as("idle after the outage").isEqualTo(SetStatus.State.RUNNING);
+            assertThat(reader.read(key, v)).isTrue();
+            assertThat(v.status()).isEqualTo(VectorStatus.FRESH);
+            LOG.info("after the outage: caught up {} ms after the producer's last ack; applied={} before the"
+                + " outage={} keys={}", caughtUpMs,
+                m.set(USER_RISK.name()).applied(), appliedBefore, keys);
         }
     }
 
@@ -268,7 +288,7 @@ class BrokerOutageTest {
      * Kafka's test kit pre-binds the listener port and re-binds the same port on restart, and the log directories
      * stay, so clients reconnect to the same address and find their records.
      */
-    private static final class RestartableBroker implements AutoCloseable {
+    private static final class RestartableBroker implements OutageBroker, AutoCloseable {
         final KafkaClusterTestKit kit;
         final String bootstrap;
         final int port;
@@ -305,7 +325,13 @@ class BrokerOutageTest {
             return new RestartableBroker(kit);
         }
 
-        void createTopic(String topic, int partitions) throws Exception {
+        @Override
+        public String bootstrap() {
+            return bootstrap;
+        }
+
+        @Override
+        public void createTopic(String topic, int partitions) throws Exception {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
             awaitLeaders(topic, partitions);
         }
@@ -330,18 +356,21 @@ class BrokerOutageTest {
             }
         }
 
-        void stopBroker() {
+        @Override
+        public void stopBroker() {
             kafka.server.BrokerServer b = kit.brokers().values().iterator().next();
             b.shutdown();
             b.awaitShutdown();
         }
 
-        void restartBroker() throws Exception {
+        @Override
+        public void restartBroker() throws Exception {
             kit.brokers().values().iterator().next().startup();
             kit.waitForReadyBrokers();
         }
 
-        boolean portRefusesConnections() throws IOException {
+        @Override
+        public boolean portRefusesConnections() throws IOException {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("localhost", port), 2_000);
                 return false;

@@ -46,6 +46,10 @@ public final class EmbeddedCluster implements Cluster {
                 .setConfigProp("transaction.state.log.num.partitions", "4")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("auto.create.topics.enable", "false")
+                // Tests that wait for retention to delete segments should not wait the defaults: 30 s before the
+                // first check, then one check every five minutes.
+                .setConfigProp("log.initial.task.delay.ms", "0")
+                .setConfigProp("log.retention.check.interval.ms", "1000")
                 .build();
             STARTS.incrementAndGet();
             kit.format();
