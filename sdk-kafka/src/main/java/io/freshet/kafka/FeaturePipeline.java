@@ -140,6 +140,9 @@ public final class FeaturePipeline implements AutoCloseable {
                 core.topics(), core.consumerCount(), core.applierCount());
             return this;
         } catch (RuntimeException e) {
+            if (e instanceof PipelineException pe) {
+                core.failedToStart(pe);
+            }
             closeQuietly();
             throw e;
         }

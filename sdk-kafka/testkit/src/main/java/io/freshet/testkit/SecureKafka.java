@@ -209,6 +209,11 @@ public final class SecureKafka implements BeforeAllCallback, AutoCloseable {
         return "User:" + listeners().certificates().clientName();
     }
 
+    /** @return new super-user client properties (plaintext listener) for the test's own producers and consumers */
+    public Properties adminClientProperties() {
+        return running().session.clientProperties();
+    }
+
     /** @return the super-user admin client (plaintext listener); do not close it */
     public Admin admin() {
         return running().session.admin();
