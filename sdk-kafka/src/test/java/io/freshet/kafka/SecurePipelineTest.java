@@ -50,13 +50,13 @@ class SecurePipelineTest {
     record Stream(String topic, String dlq, List<Payment> good, int bad) {
     }
 
-    static Stream stream(long seed, int n) throws Exception {
-        String topic = KAFKA.uniqueName("secure-src");
-        String dlq = KAFKA.uniqueName("secure-dlq");
-        KAFKA.createTopic(topic, 2);
-        KAFKA.createTopic(dlq, 1);
+    static Stream stream(SecureKafka kafka, long seed, int n) throws Exception {
+        String topic = kafka.uniqueName("secure-src");
+        String dlq = kafka.uniqueName("secure-dlq");
+        kafka.createTopic(topic, 2);
+        kafka.createTopic(dlq, 1);
         List<Payment> good = PipelineFixtures.stream(seed, n, 100);
-        Properties p = KAFKA.adminClientProperties();
+        Properties p = kafka.adminClientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         int bad = 0;
         List<Future<RecordMetadata>> acks = new ArrayList<>();
@@ -79,11 +79,11 @@ class SecurePipelineTest {
     }
 
     /** Exactly what the README lists: READ on the source topic and the group, WRITE on the dead-letter topic. */
-    static void grantLeastPrivilege(String principal, Stream s, String group) {
-        KAFKA.allow(principal, ResourceType.TOPIC, s.topic, AclOperation.READ);
-        KAFKA.allow(principal, ResourceType.TOPIC, s.dlq, AclOperation.WRITE);
+    static void grantLeastPrivilege(SecureKafka kafka, String principal, Stream s, String group) {
+        kafka.allow(principal, ResourceType.TOPIC, s.topic, AclOperation.READ);
+        kafka.allow(principal, ResourceType.TOPIC, s.dlq, AclOperation.WRITE);
         if (group != null) {
-            KAFKA.allow(principal, ResourceType.GROUP, group, AclOperation.READ);
+            kafka.allow(principal, ResourceType.GROUP, group, AclOperation.READ);
         }
     }
 
@@ -111,12 +111,12 @@ class SecurePipelineTest {
 
     @Test
     void pipelineRunsOnSaslSslWithScramAndLeastPrivilege(@TempDir Path dir) throws Exception {
-        Stream s = stream(171, 1_500);
+        Stream s = stream(KAFKA, 171, 1_500);
         String user = KAFKA.uniqueName("scram-app");
         String password = "pw-" + user;
         String group = KAFKA.uniqueName("group");
         KAFKA.createScramUser(user, password);
-        grantLeastPrivilege("User:" + user, s, group);
+        grantLeastPrivilege(KAFKA, "User:" + user, s, group);
         Properties props = KAFKA.saslSslProperties(user, password);
         props.put("group.id", group);
         try (FeaturePipeline p = start(props, s, store(dir), ScaleMode.SHARDED)) {
@@ -124,18 +124,18 @@ class SecurePipelineTest {
             assertThat(p.metrics().set(USER_RISK.name()).deadLettered()).isEqualTo(s.bad);
             assertThat(p.status(USER_RISK).state()).isNotEqualTo(SetStatus.State.DOWN);
         }
-        assertThat(readDeadLetters(s.dlq, s.bad)).hasSize(s.bad);
+        assertThat(readDeadLetters(KAFKA, s.dlq, s.bad)).hasSize(s.bad);
     }
 
     @Test
     void pipelineRunsOnMutualTlsWithLeastPrivilege(@TempDir Path dir) throws Exception {
-        Stream s = stream(172, 1_500);
-        grantLeastPrivilege(KAFKA.mtlsPrincipal(), s, null);
+        Stream s = stream(KAFKA, 172, 1_500);
+        grantLeastPrivilege(KAFKA, KAFKA.mtlsPrincipal(), s, null);
         try (FeaturePipeline p = start(KAFKA.mtlsProperties(), s, store(dir), ScaleMode.REPLICATED)) {
             assertAllApplied(p, s);
             assertThat(p.metrics().set(USER_RISK.name()).deadLettered()).isEqualTo(s.bad);
         }
-        assertThat(readDeadLetters(s.dlq, s.bad)).hasSize(s.bad);
+        assertThat(readDeadLetters(KAFKA, s.dlq, s.bad)).hasSize(s.bad);
     }
 
     /** One ACL taken away from the least-privilege set (or weakened to DESCRIBE only). */
@@ -159,13 +159,13 @@ class SecurePipelineTest {
     void eachMissingAclStopsThePipelineNamingItAndARestartAfterTheGrantLosesNothing(@TempDir Path dir)
         throws Exception {
         for (Missing m : Missing.values()) {
-            Stream s = stream(180 + m.ordinal(), 600);
+            Stream s = stream(KAFKA, 180 + m.ordinal(), 600);
             String user = KAFKA.uniqueName("acl-" + m.name().toLowerCase(java.util.Locale.ROOT));
             String principal = "User:" + user;
             String password = "pw-" + user;
             String group = KAFKA.uniqueName("group");
             KAFKA.createScramUser(user, password);
-            grantLeastPrivilege(principal, s, group);
+            grantLeastPrivilege(KAFKA, principal, s, group);
             String resource;
             switch (m) {
                 case SOURCE_TOPIC_ENTIRELY -> {
@@ -200,11 +200,11 @@ class SecurePipelineTest {
                 .contains(m.resourceType + "=")
                 .contains(resource);
 
-            grantLeastPrivilege(principal, s, group);
+            grantLeastPrivilege(KAFKA, principal, s, group);
             try (FeaturePipeline p = start(props, s, store(storeDir), ScaleMode.SHARDED)) {
                 assertAllApplied(p, s);
             }
-            assertThat(readDeadLetters(s.dlq, s.bad)).as(m.name()).hasSize(s.bad);
+            assertThat(readDeadLetters(KAFKA, s.dlq, s.bad)).as(m.name()).hasSize(s.bad);
         }
     }
 
@@ -258,9 +258,9 @@ class SecurePipelineTest {
         return b.toString();
     }
 
-    static List<ConsumerRecord<byte[], byte[]>> readDeadLetters(String dlq, int expected) {
+    static List<ConsumerRecord<byte[], byte[]>> readDeadLetters(SecureKafka kafka, String dlq, int expected) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(KAFKA.adminClientProperties(),
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.adminClientProperties(),
             new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(dlq, 0);
             c.assign(List.of(tp));
