@@ -2,7 +2,11 @@ package io.freshet.core;
 
 import io.freshet.core.spi.RowLayout;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Options for opening a store of one feature set: where, how many rows, how many shards. Immutable; build with
@@ -19,6 +23,14 @@ public final class StoreConfig {
     public static final int DEFAULT_MAX_TOPICS = 8;
     /** Default number of partitions per topic the offset table holds. */
     public static final int DEFAULT_MAX_PARTITIONS = 256;
+    /**
+     * Filesystem types that share a directory between machines (network and cluster filesystems, as the OS names
+     * them in its mount table), for {@link Builder#refuseFilesystems}: a memory-mapped store there is seen by other
+     * hosts and its writer lock may not hold across them.
+     */
+    public static final Set<String> NETWORK_FILESYSTEMS = Set.of("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p",
+        "ceph", "fuse.ceph", "glusterfs", "fuse.glusterfs", "lustre", "gpfs", "beegfs", "afs", "fuse.sshfs",
+        "fuse.s3fs", "fuse.gcsfuse", "fuse.rclone");
 
     private final RowLayout layout;
     private final Path directory;
@@ -30,6 +42,7 @@ public final class StoreConfig {
     private final boolean readOnly;
     private final OsCrashPolicy osCrashPolicy;
     private final StoreGrowth growth;
+    private final Set<String> refusedFilesystems;
 
     /**
      * What to do when a store was left open by a writer of an earlier OS boot: the OS crashed or lost power, so
@@ -54,6 +67,7 @@ public final class StoreConfig {
         this.readOnly = b.readOnly;
         this.osCrashPolicy = b.osCrashPolicy;
         this.growth = b.growth;
+        this.refusedFilesystems = b.refusedFilesystems;
     }
 
     /**
@@ -119,6 +133,14 @@ public final class StoreConfig {
         return growth;
     }
 
+    /**
+     * @return filesystem types (lower case) an engine refuses to keep this store on; empty (the default) for no
+     *     check
+     */
+    public Set<String> refusedFilesystems() {
+        return refusedFilesystems;
+    }
+
     /** Builds a {@link StoreConfig}; each option is checked when set. Not thread-safe. */
     public static final class Builder {
         private final RowLayout layout;
@@ -131,6 +153,7 @@ public final class StoreConfig {
         private boolean readOnly;
         private OsCrashPolicy osCrashPolicy = OsCrashPolicy.FAIL;
         private StoreGrowth growth = StoreGrowth.unbounded();
+        private Set<String> refusedFilesystems = Set.of();
 
         private Builder(RowLayout layout) {
             this.layout = layout;
@@ -231,6 +254,31 @@ public final class StoreConfig {
          */
         public Builder growth(StoreGrowth growth) {
             this.growth = Objects.requireNonNull(growth, "growth can't be null");
+            return this;
+        }
+
+        /**
+         * Refuses to open (or create) the store when its directory lies on a filesystem of one of these types, as
+         * the OS reports it ({@code Files.getFileStore(dir).type()}; on Linux the type column of
+         * {@code /proc/self/mounts}: {@code ext4}, {@code xfs}, {@code tmpfs}, {@code nfs4}, {@code cifs}...). The open
+         * fails with {@link StoreException.Reason#PERMISSIONS} naming the type. Pass
+         * {@link StoreConfig#NETWORK_FILESYSTEMS} to keep stores off shared filesystems, or your own list (a
+         * directory you know is shared whatever its type cannot be told apart: keep it out of the config).
+         *
+         * @param types filesystem types, matched ignoring case; empty for no check (the default)
+         * @return this
+         */
+        public Builder refuseFilesystems(Set<String> types) {
+            Objects.requireNonNull(types, "types can't be null");
+            Set<String> lower = new TreeSet<>();
+            for (String t : types) {
+                if (t == null || t.isBlank()) {
+                    throw new IllegalArgumentException("refuseFilesystems types=" + types + " holds a null or blank"
+                        + " type: give names like \"nfs4\" or \"cifs\"");
+                }
+                lower.add(t.trim().toLowerCase(Locale.ROOT));
+            }
+            this.refusedFilesystems = Collections.unmodifiableSet(lower);
             return this;
         }
 

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +134,7 @@ public final class FeaturePipeline implements AutoCloseable {
         try {
             Properties adminProps = ClientProperties.withoutConsumerKeys(kafka);
             adminProps.put(CommonClientConfigs.CLIENT_ID_CONFIG, "freshet-" + core.instanceId() + "-admin");
-            admin = Admin.create(adminProps);
+            admin = createAdmin(adminProps);
             keyOwners.admin(admin);
             StartSequence.run(core, admin, mismatchPolicy, keyOwners.partitionsByTopic());
             core.lagBoard().onRefresh(status::refreshReaders);
@@ -162,8 +163,27 @@ public final class FeaturePipeline implements AutoCloseable {
                 core.topics(), core.consumerCount(), core.applierCount());
             return this;
         } catch (RuntimeException e) {
+            if (e instanceof PipelineException pe) {
+                core.failedToStart(pe);
+            }
             closeQuietly();
             throw e;
+        }
+    }
+
+    private static Admin createAdmin(Properties adminProps) {
+        try {
+            return Admin.create(adminProps);
+        } catch (KafkaException e) {
+            // Kafka wraps the real reason ("Failed to load SSL keystore ...") in "Failed to create new
+            // KafkaAdminClient": give the whole chain of messages. They name settings, never their values: Kafka
+            // prints password-type values as [hidden].
+            StringBuilder why = new StringBuilder();
+            for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                why.append(why.length() == 0 ? "" : ": ").append(c.getMessage());
+            }
+            throw new PipelineException("cannot create the Kafka clients from the Kafka properties: " + why
+                + "; check the security settings (security.protocol, sasl.*, ssl.keystore.*, ssl.truststore.*)", e);
         }
     }
 

@@ -59,6 +59,29 @@ public abstract class AbstractStoreRulesTest {
     }
 
     @Test
+    void aStoreOnARefusedFilesystemTypeIsRefusedBeforeAnythingIsCreated() throws Exception {
+        StoreEngine engine = engine();
+        String here = Files.getFileStore(tmp).type();
+        Path dir = tmp.resolve("store");
+        StoreConfig refused = StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(100).shards(1)
+            .refuseFilesystems(java.util.Set.of(here.toUpperCase(java.util.Locale.ROOT))).build();
+        assertThatThrownBy(() -> engine.open(refused)).isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(Reason.PERMISSIONS))
+            .hasMessageContaining("type=" + here.toLowerCase(java.util.Locale.ROOT))
+            .hasMessageContaining("refuseFilesystems");
+        assertThat(dir).doesNotExist();
+        // Network filesystems only: this local directory is fine, and so is an existing store in it.
+        StoreConfig networkOnly = StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(100)
+            .shards(1).refuseFilesystems(StoreConfig.NETWORK_FILESYSTEMS).build();
+        engine.open(networkOnly).close();
+        try (RowStore s = engine.open(networkOnly)) {
+            assertThat(s).isNotNull();
+        }
+        assertThatThrownBy(() -> engine.open(refused)).isInstanceOf(StoreException.class)
+            .hasMessageContaining("type=");
+    }
+
+    @Test
     void aSymbolicLinkedStoreDirectoryIsRefused() throws Exception {
         StoreEngine engine = engine();
         Path real = tmp.resolve("real");

@@ -3,6 +3,7 @@ package io.freshet.kafka.internal;
 import io.freshet.kafka.BadRecordException;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.BadRecordReason;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,10 +130,17 @@ final class BadRecordHandler {
         Exception error) {
         if (error != null) {
             failures.fail(new BadRecordException(b.set.set.name(), b.topic, partition, offset, reason,
-                "deadLetterTopic=" + b.source.deadLetterTopic() + " could not be written: " + error, cause));
+                "deadLetterTopic=" + b.source.deadLetterTopic() + " could not be written: "
+                + deadLetterError(error, b.source.deadLetterTopic()),
+                cause));
             return FAILED;
         }
         counters.increment(b.set.index, Counters.DEAD_LETTERED);
         return HANDLED;
+    }
+
+    private static String deadLetterError(Exception error, String deadLetterTopic) {
+        String access = AccessErrors.explain(error, "WRITE", List.of(deadLetterTopic));
+        return access != null ? access : error.toString();
     }
 }

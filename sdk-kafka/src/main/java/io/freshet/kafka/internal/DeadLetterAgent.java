@@ -16,14 +16,17 @@ public final class DeadLetterAgent implements Agent {
     private final DeadLetterPublisher publisher;
     private final MpscAtomicArrayQueue<DeadLetterTicket> queue;
     private final IdleStrategy idle = IdleStrategy.parkOnly();
+    private final FailureLatch failures;
     private volatile boolean stopRequested;
 
     /**
      * @param publisher the producer (its owner closes it after the agent)
      * @param appliers applier threads that may submit
+     * @param failures the pipeline's failure; once recorded the agent ends like every other pipeline thread
      */
-    DeadLetterAgent(DeadLetterPublisher publisher, int appliers) {
+    DeadLetterAgent(DeadLetterPublisher publisher, int appliers, FailureLatch failures) {
         this.publisher = publisher;
+        this.failures = failures;
         this.queue = new MpscAtomicArrayQueue<>(Math.max(2, appliers));
     }
 
@@ -52,7 +55,8 @@ public final class DeadLetterAgent implements Agent {
     public int doWork() {
         DeadLetterTicket t = queue.relaxedPoll();
         if (t == null) {
-            return stopRequested ? DONE : 0;
+            // After a failure the appliers stop too: nothing more comes, and a parked wait would poll forever.
+            return stopRequested || failures.failed() ? DONE : 0;
         }
         t.complete(publisher.publish(t.topic, t.setName, t.record, t.reason, t.cause));
         return 1;
@@ -60,7 +64,7 @@ public final class DeadLetterAgent implements Agent {
 
     @Override
     public boolean hasPendingWork() {
-        return stopRequested || !queue.isEmpty();
+        return stopRequested || failures.failed() || !queue.isEmpty();
     }
 
     @Override

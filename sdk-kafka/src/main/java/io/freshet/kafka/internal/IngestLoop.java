@@ -1,6 +1,7 @@
 package io.freshet.kafka.internal;
 
 import io.freshet.core.EpochClock;
+import io.freshet.kafka.PipelineException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -175,6 +178,12 @@ public final class IngestLoop implements Agent {
         } catch (WakeupException e) {
             // close() woke us: the next cycle (or the runner) ends.
             return running ? 1 : DONE;
+        } catch (AuthenticationException | AuthorizationException e) {
+            // Not retriable: the broker says no until an operator changes credentials or ACLs; stop (status DOWN)
+            // rather than spin. The store keeps its offsets, so a restart after the fix loses nothing.
+            throw new PipelineException("consumer thread=" + Thread.currentThread().getName() + ": "
+                + AccessErrors.explain(e, "READ") + "; the store keeps its offsets: restart the pipeline once"
+                + " granted", e);
         }
     }
 

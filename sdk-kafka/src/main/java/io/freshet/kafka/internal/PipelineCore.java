@@ -9,6 +9,7 @@ import io.freshet.kafka.PipelineException;
 import io.freshet.kafka.ScaleMode;
 import io.freshet.kafka.Source;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -131,7 +132,7 @@ public final class PipelineCore {
         if (!deadLetterTopics().isEmpty()) {
             // One thread-safe producer: consumers wait for it themselves, appliers through the agent (they must not).
             deadLetterPublisher = new DeadLetterPublisher(kafka, "freshet-" + instanceId + "-dlq", 30_000);
-            deadLetters = new DeadLetterAgent(deadLetterPublisher, applierCount);
+            deadLetters = new DeadLetterAgent(deadLetterPublisher, applierCount, failures);
             deadLetterRunner = new AgentRunner(deadLetters, deadLetters.idleStrategy(), failures, "dead-letter",
                 "the stores are consistent, restart the pipeline");
         }
@@ -160,7 +161,12 @@ public final class PipelineCore {
             applierRunners[a] = new AgentRunner(appliers[a], applierIdlers[a], failures, "applier",
                 "the store is consistent up to its last commit, restart the pipeline");
         }
-        failures.wakeOnFailure(applierIdlers);
+        IdleStrategy[] toWake = applierIdlers;
+        if (deadLetters != null) {
+            toWake = Arrays.copyOf(applierIdlers, applierCount + 1);
+            toWake[applierCount] = deadLetters.idleStrategy();
+        }
+        failures.wakeOnFailure(toWake);
         List<String> topicList = new ArrayList<>(topics());
         loops = new IngestLoop[consumerCount];
         loopRunners = new AgentRunner[consumerCount];
@@ -245,6 +251,16 @@ public final class PipelineCore {
     /** @return the first failure, or null */
     public PipelineException failure() {
         return failures.failure();
+    }
+
+    /**
+     * Records why {@code start()} failed, so that status and {@code failure()} say it (DOWN with the reason) rather
+     * than "not started".
+     *
+     * @param e the failure start() throws
+     */
+    public void failedToStart(PipelineException e) {
+        failures.fail(e);
     }
 
     /** @return the lag the consumers publish */

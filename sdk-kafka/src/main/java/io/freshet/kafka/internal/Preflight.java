@@ -66,6 +66,11 @@ public final class Preflight {
         } catch (PipelineException e) {
             throw e;
         } catch (Exception e) {
+            String access = AccessErrors.explain(e, "DESCRIBE", sourceTopics);
+            if (access != null) {
+                throw new PipelineException("cannot read cluster metadata (cluster id, topics, log start offsets): "
+                    + access, AccessErrors.find(e));
+            }
             throw new PipelineException("cannot read cluster metadata (cluster id, topics, log start offsets) within "
                 + TIMEOUT_S + " s: " + e + "; check bootstrap.servers and the client's security settings", e);
         }
@@ -80,6 +85,9 @@ public final class Preflight {
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                     missing.add(n);
+                } else if (AccessErrors.find(e) != null) {
+                    throw new PipelineException("cannot describe topic=" + n + ": "
+                        + AccessErrors.explain(e, "DESCRIBE", List.of(n)), AccessErrors.find(e));
                 } else {
                     throw e;
                 }

@@ -56,7 +56,8 @@ class ShardApplierDeadLetterTest {
         ring = new HandOffRing(8, Kernels.preparedCapacity(SET), true);
         failures = new FailureLatch("test");
         applier = new ShardApplier(0, 1, List.of(set), new HandOffRing[] {ring},
-            new IdleStrategy[] {IdleStrategy.parkOnly()}, failures, new ManualClock(NOW), new DeadLetterAgent(null, 1));
+            new IdleStrategy[] {IdleStrategy.parkOnly()}, failures, new ManualClock(NOW),
+            new DeadLetterAgent(null, 1, failures));
         applier.onStart();
     }
 

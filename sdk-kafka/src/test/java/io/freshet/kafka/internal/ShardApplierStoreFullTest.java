@@ -65,7 +65,7 @@ class ShardApplierStoreFullTest {
         clock = new ManualClock(NOW);
         applier = new ShardApplier(0, 1, List.of(set), new HandOffRing[] {ring},
             new IdleStrategy[] {IdleStrategy.parkOnly()}, failures, clock,
-            policy == BadRecordPolicy.DEAD_LETTER ? new DeadLetterAgent(null, 1) : null);
+            policy == BadRecordPolicy.DEAD_LETTER ? new DeadLetterAgent(null, 1, failures) : null);
         applier.onStart();
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -50,11 +52,28 @@ public final class StoreDirectory implements AutoCloseable {
      * @throws StoreException PERMISSIONS or IO
      */
     public static StoreDirectory open(Path dir, boolean create) {
+        return open(dir, create, Set.of());
+    }
+
+    /**
+     * Opens (creating if absent, unless read-only) and checks a store directory.
+     *
+     * @param dir the directory
+     * @param create whether to create it when absent
+     * @param refusedFilesystems filesystem types (lower case) the directory must not be on
+     *     ({@code StoreConfig.refusedFilesystems()}); empty for no check
+     * @return the checked directory
+     * @throws StoreException PERMISSIONS or IO
+     */
+    public static StoreDirectory open(Path dir, boolean create, Set<String> refusedFilesystems) {
         Path abs = dir.toAbsolutePath();
         try {
             if (Files.isSymbolicLink(abs)) {
                 throw new StoreException(Reason.PERMISSIONS, abs, "the store directory is a symbolic link; use the "
                     + "real path");
+            }
+            if (!refusedFilesystems.isEmpty()) {
+                checkFilesystem(abs, refusedFilesystems);
             }
             if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
                 if (!create) {
@@ -77,6 +96,24 @@ public final class StoreDirectory implements AutoCloseable {
             throw new StoreException(Reason.IO, abs, "cannot prepare the store directory: " + e, e);
         }
         return new StoreDirectory(abs);
+    }
+
+    /** Checked on the nearest existing ancestor first, so that nothing is created on a refused filesystem. */
+    private static void checkFilesystem(Path abs, Set<String> refused) throws IOException {
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        FileStore store = Files.getFileStore(existing);
+        String type = store.type().toLowerCase(Locale.ROOT);
+        if (refused.contains(type)) {
+            throw new StoreException(Reason.PERMISSIONS, abs, "the store directory is on a filesystem of type=" + type
+                + " (" + store.name() + "), which StoreConfig.refuseFilesystems refuses: keep the store on a local"
+                + " disk or tmpfs");
+        }
     }
 
     private static void checkNotWritableByOthers(Path p) throws IOException {

@@ -66,6 +66,23 @@ public final class ClusterSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Wraps a cluster the caller started (e.g. an embedded broker with extra listeners); closing the session stops
+     * it.
+     *
+     * @param cluster a running cluster; {@link #clientProperties()} reach it at {@code cluster.bootstrapServers()}
+     * @param choice why it runs, for messages
+     * @return a session over it
+     */
+    public static ClusterSession over(Cluster cluster, BrokerSelection.Choice choice) {
+        try {
+            return new ClusterSession(cluster, choice);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
     /** @return why this cluster was chosen */
     public BrokerSelection.Choice choice() {
         return choice;

@@ -1,8 +1,10 @@
 package io.freshet.testkit.internal;
 
 import io.freshet.testkit.BrokerMode;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.Logger;
@@ -28,6 +30,15 @@ public final class EmbeddedCluster implements Cluster {
 
     /** @return a new running single-node cluster */
     public static EmbeddedCluster start() {
+        return start(Map.of());
+    }
+
+    /**
+     * @param extraServerProperties broker properties added to (and overriding) the test kit's own, e.g. extra
+     *     {@code listeners} with their security settings ({@code io.freshet.testkit.SecureListeners})
+     * @return a new running single-node cluster
+     */
+    public static EmbeddedCluster start(Map<String, String> extraServerProperties) {
         long t0 = System.nanoTime();
         KafkaClusterTestKit kit = null;
         try {
@@ -38,7 +49,7 @@ public final class EmbeddedCluster implements Cluster {
                 .build();
             // Without the replication settings a single node cannot host the offsets and transaction-state topics:
             // group consumers and transactional producers then hang.
-            kit = new KafkaClusterTestKit.Builder(nodes)
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "4")
                 .setConfigProp("transaction.state.log.replication.factor", "1")
@@ -49,8 +60,11 @@ public final class EmbeddedCluster implements Cluster {
                 // Tests that wait for retention to delete segments should not wait the defaults: 30 s before the
                 // first check, then one check every five minutes.
                 .setConfigProp("log.initial.task.delay.ms", "0")
-                .setConfigProp("log.retention.check.interval.ms", "1000")
-                .build();
+                .setConfigProp("log.retention.check.interval.ms", "1000");
+            for (Map.Entry<String, String> e : extraServerProperties.entrySet()) {
+                builder.setConfigProp(e.getKey(), e.getValue());
+            }
+            kit = builder.build();
             STARTS.incrementAndGet();
             kit.format();
             kit.startup();
@@ -79,6 +93,14 @@ public final class EmbeddedCluster implements Cluster {
     /** @return the directory holding the node's metadata and log directories, deleted by {@link #close()} */
     public String dataDirectory() {
         return kit.nodes().baseDirectory();
+    }
+
+    /**
+     * @param listenerName a listener of the broker, e.g. {@code SASL_SSL}
+     * @return the port it is bound to
+     */
+    public int boundPort(String listenerName) {
+        return kit.brokers().values().iterator().next().boundPort(ListenerName.normalised(listenerName));
     }
 
     @Override

@@ -136,7 +136,7 @@ public final class TableStore extends MetaBackedStore {
             throw new IllegalArgumentException("directory was not set: call StoreConfig.Builder.directory(path)");
         }
         TableFormat.of(config);
-        StoreDirectory dir = StoreDirectory.open(config.directory(), !config.readOnly());
+        StoreDirectory dir = StoreDirectory.open(config.directory(), !config.readOnly(), config.refusedFilesystems());
         try {
             refuseUnfinishedSnapshot(dir);
             return config.readOnly() ? openReader(config, dir) : openWriter(config, dir);

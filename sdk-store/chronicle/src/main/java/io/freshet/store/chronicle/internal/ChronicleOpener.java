@@ -49,7 +49,7 @@ public final class ChronicleOpener {
         if (config.directory() == null) {
             throw new IllegalArgumentException("directory was not set: call directory(path)");
         }
-        StoreDirectory dir = StoreDirectory.open(config.directory(), !config.readOnly());
+        StoreDirectory dir = StoreDirectory.open(config.directory(), !config.readOnly(), config.refusedFilesystems());
         MetaFile meta = null;
         ChronicleMap<Object, byte[]> map = null;
         boolean opened = false;
