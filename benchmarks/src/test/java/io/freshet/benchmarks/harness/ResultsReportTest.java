@@ -58,6 +58,26 @@ class ResultsReportTest {
     }
 
     @Test
+    void reportsTheWarmStartFromASnapshotAgainstTheReplay() throws Exception {
+        write("snapshot.json", Json.write(Map.of("keys", 1000, "partitions", 4, "dir", "/dev/shm",
+            "warmStart", Map.of("replaySeconds", 20.0, "snapshotSeconds", 2.0, "copySeconds", 1.0,
+                "restoreSeconds", 1.0, "snapshotRows", 1000, "snapshotBytes", 4096, "restoreReplayedRecords", 0),
+            "applyCost", Map.of("keys", 500, "snapshotSeconds", List.of(1.5, 2.25), "appliesIdle", 10,
+                "appliesDuringSnapshot", 5, "applyNsIdle", Map.of("p50", 400, "p99", 900, "p999", 1000, "max", 2000),
+                "applyNsDuringSnapshot", Map.of("p50", 700, "p99", 5000, "p999", 9000, "max", 9999),
+                "bytesPerApplyIdle", 0.0, "bytesPerApplyDuringSnapshot", 0.0))));
+        Path out = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {"--dir", dir.toString(), "--out", out.toString(), "--mode", "quick"});
+
+        String md = Files.readString(out);
+        assertThat(md).contains("## Warm start from a snapshot");
+        assertThat(md).contains("| 20.000 | 2.000 | 1.000 | 1.000 | 4.000 | 5.0× | 4,096 | 0 |");
+        assertThat(md).contains("(1.50, 2.25 s each)");
+        assertThat(md).contains("| snapshot running | 5 | 700 / 5,000 / 9,000 / 9,999 | 0.0000 |");
+    }
+
+    @Test
     void reportsFreshnessByStageWhenTheHarnessRecordedIt() throws Exception {
         Map<String, Object> stage = Map.of("n", 10, "p50", 100, "p99", 900, "p999", 1500, "max", 2000);
         write("freshness.json", Json.write(Map.of("rate", 20000, "seconds", 30, "warmupSeconds", 5, "keys", 100,

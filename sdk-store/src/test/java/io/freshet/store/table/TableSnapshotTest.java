@@ -283,6 +283,61 @@ class TableSnapshotTest {
     }
 
     @Test
+    void snapshotOfAStoreThatGrewHoldsEveryRowAndOpensWithTheConfigItWasCreatedWith() throws Exception {
+        StoreConfig small = StoreConfig.builder(RowStoreContractTest.SET).directory(dir.resolve("live")).capacity(100)
+            .shards(2).build();
+        long[] reference = new long[3_000];
+        SplittableRandom random = new SplittableRandom(5);
+        try (TableStore s = open(small)) {
+            for (int i = 0; i < 12_000; i++) {
+                int k = random.nextInt(reference.length);
+                TableGrowthTest.bump(s, k);
+                reference[k]++;
+            }
+            assertThat(s.capacity()).as("grown").isGreaterThan(100);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            // The idle applier: finishes a growth still copying rows, then copies the snapshot's.
+            Thread applier = new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        for (int sh = 0; sh < s.shardCount(); sh++) {
+                            s.writer(sh).maintain(64);
+                        }
+                        Thread.onSpinWait();
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            applier.start();
+            try {
+                assertThat(s.snapshotTo(dir.resolve("snap"))).isEqualTo(s.size());
+            } finally {
+                stop.set(true);
+                applier.join();
+            }
+            assertThat(failure.get()).isNull();
+        }
+        try (TableStore restored = open(StoreConfig.builder(
+            RowStoreContractTest.SET).directory(dir.resolve("snap")).capacity(100).shards(2).build())) {
+            RowBuffer row = RowBuffer.allocateHeap(ROW);
+            long present = 0;
+            for (int k = 0; k < reference.length; k++) {
+                assertThat(TableGrowthTest.count(restored, k, row)).as("count of key " + k)
+                    .isEqualTo(reference[k] == 0 ? -1 : reference[k]);
+                present += reference[k] == 0 ? 0 : 1;
+            }
+            assertThat(restored.size()).isEqualTo(present);
+            // It keeps growing as the live store would.
+            for (int k = reference.length; k < 2 * reference.length; k++) {
+                TableGrowthTest.bump(restored, k);
+            }
+            assertThat(restored.size()).isEqualTo(present + reference.length);
+        }
+    }
+
+    @Test
     void snapshotIntoANonEmptyDirectoryIsRefusedAndLeavesItAlone() throws Exception {
         Path target = Files.createDirectories(dir.resolve("busy"));
         Files.writeString(target.resolve("mine.txt"), "x");

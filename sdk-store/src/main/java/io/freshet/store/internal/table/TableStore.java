@@ -455,8 +455,20 @@ public final class TableStore extends MetaBackedStore {
 
     /** A snapshot's target has the current generation's geometry: waits for a growth under way to finish first. */
     private void awaitNoGrowth(boolean driveWriters) {
+        long stallNs = Long.getLong(TableSnapshot.STALL_PROP_NAME, TableSnapshot.DEFAULT_STALL_MS) * 1_000_000L;
+        long progress = growthProgress;
+        long progressAtNs = System.nanoTime();
         while (growing()) {
             checkOpen();
+            if (growthProgress != progress) {
+                progress = growthProgress;
+                progressAtNs = System.nanoTime();
+            } else if (System.nanoTime() - progressAtNs > stallNs) {
+                throw new StoreException(Reason.IO, dir.path(), "a snapshot waits for the growth under way to finish, "
+                    + "and it made no progress for " + stallNs / 1_000_000 + " ms (" + TableSnapshot.STALL_PROP_NAME
+                    + "): the shard writers copy its rows as they apply and in maintain(), so take the snapshot of a "
+                    + "running pipeline");
+            }
             if (driveWriters) {
                 completeGrowth();
             } else {
