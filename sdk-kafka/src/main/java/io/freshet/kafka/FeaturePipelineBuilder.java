@@ -5,11 +5,13 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
+import io.freshet.kafka.internal.BackfillThrottle;
 import io.freshet.kafka.internal.KafkaClientsVersion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
@@ -17,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Configures a {@link FeaturePipeline}; each option is checked when set, cross-option rules at {@link #build()}.
@@ -55,6 +58,10 @@ public final class FeaturePipelineBuilder {
     double storeFillWarning = DEFAULT_STORE_FILL_WARNING;
     EpochClock clock = EpochClock.system();
     OffsetMismatchPolicy mismatchPolicy = OffsetMismatchPolicy.FAIL;
+    /** Set only for a migration's shadow pipeline: where its never-applied partitions start. */
+    Map<TopicPartition, Long> backfillStart;
+    /** Set only for a migration's shadow pipeline: its consumers' budget. */
+    BackfillThrottle backfillThrottle;
 
     FeaturePipelineBuilder() {
     }
@@ -135,7 +142,7 @@ public final class FeaturePipelineBuilder {
         return this;
     }
 
-    private void add(FeatureSet<?> set, RowStore store, StoreEngine engine, StoreConfig config,
+    void add(FeatureSet<?> set, RowStore store, StoreEngine engine, StoreConfig config,
         List<Source<?>> sources) {
         Objects.requireNonNull(set, "set can't be null");
         if (sources.isEmpty()) {
