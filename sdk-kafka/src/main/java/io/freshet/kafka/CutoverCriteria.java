@@ -16,7 +16,14 @@ package io.freshet.kafka;
 public record CutoverCriteria(boolean requireReady, long maxLagRecords, int compareSampleKeys,
     double maxDifferingFraction) {
 
-    /** Checks the values. */
+    /**
+     * Checks the values.
+     *
+     * @param requireReady the phase must be READY
+     * @param maxLagRecords the shadow's lag bound, records (-1: none)
+     * @param compareSampleKeys distinct recent keys to compare before the promote (0: no compare)
+     * @param maxDifferingFraction largest fraction of differing values on unchanged shared features (0..1)
+     */
     public CutoverCriteria {
         if (maxLagRecords < -1) {
             throw new IllegalArgumentException("maxLagRecords=" + maxLagRecords + ": use -1 for no bound");

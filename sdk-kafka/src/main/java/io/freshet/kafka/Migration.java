@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Durability: which definition is live is recorded in the state directory ({@link CutoverFile}: temp file, fsync,
- * atomic rename, directory fsync) before the readers switch. After a restart, calling the same {@code migrate(...)
+ * atomic rename, directory fsync) before the readers switch; by default in {@code <shadow store directory>.migration}.
+ * After a restart, calling the same {@code migrate(...)
  * .start()} resumes: the shadow store from its own offsets, the readers on whichever definition was live.
  *
  * <p>Threading: {@code promote}, {@code rollback}, {@code retire}, {@code close} are serialized (synchronized);
@@ -93,7 +94,8 @@ public final class Migration implements AutoCloseable {
         this.throttle = new BackfillThrottle(b.recordsPerSecond, b.bytesPerSecond);
         this.readyLagRecords = b.readyLagRecords;
         this.logIntervalMs = b.logInterval.toMillis();
-        Path dir = b.stateDirectory != null ? b.stateDirectory : b.config.directory();
+        Path dir = b.stateDirectory != null ? b.stateDirectory : b.config.directory() == null ? null
+            : b.config.directory().resolveSibling(b.config.directory().getFileName() + ".migration");
         if (dir == null) {
             throw new IllegalArgumentException("set=" + to.name() + ": the shadow store has no directory; give the"
                 + " migration a stateDirectory(path) for its durable state");
@@ -247,8 +249,13 @@ public final class Migration implements AutoCloseable {
      * @return the progress
      */
     public MigrationProgress progress() {
-        MigrationProgress p = compute(lastRate, true);
-        return p;
+        if (failure != null) {
+            MigrationProgress p = last;
+            return p == null ? new MigrationProgress(MigrationPhase.FAILED, 0, 0, 0, null, -1, List.of())
+                : new MigrationProgress(MigrationPhase.FAILED, p.done(), p.toDo(), 0, null, p.lagRecords(),
+                    p.partitions());
+        }
+        return compute(lastRate, true);
     }
 
     /** @return the last progress the sampler took (no Kafka request), or null before the first */
@@ -293,6 +300,9 @@ public final class Migration implements AutoCloseable {
     private void sample() {
         try {
             checkShadow();
+            if (failure != null) {
+                return;
+            }
             long now = System.nanoTime();
             MigrationProgress p = compute(lastRate, true);
             if (lastSampleDone >= 0 && now > lastSampleNs) {
@@ -646,7 +656,8 @@ public final class Migration implements AutoCloseable {
         }
 
         /**
-         * @param dir where the durable state lives (default: the shadow store's directory)
+         * @param dir where the durable state lives (default: {@code <shadow store directory>.migration} beside the
+         *     shadow store's directory: the store engines keep their directories to themselves)
          * @return this
          */
         public Builder stateDirectory(Path dir) {

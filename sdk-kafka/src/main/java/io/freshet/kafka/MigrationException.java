@@ -21,6 +21,7 @@ public final class MigrationException extends RuntimeException {
         STATE_FILE
     }
 
+    /** Why the migration stopped or refused. */
     private final Reason reason;
 
     /**

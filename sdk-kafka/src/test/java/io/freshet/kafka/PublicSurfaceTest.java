@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
  */
 class PublicSurfaceTest {
     private static final List<String> PUBLIC_TYPES = List.of("BadRecordException", "BadRecordPolicy",
-        "BadRecordReason", "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "OffsetMismatchException",
+        "BadRecordReason", "CompareReport", "CompareReport$FeatureDiff", "CutoverCriteria", "DeadLetterHeaders",
+        "FeaturePipeline", "FeaturePipelineBuilder", "Migration", "Migration$Builder", "MigrationException",
+        "MigrationException$Reason", "MigrationPhase", "MigrationProgress", "MigrationProgress$PartitionProgress",
+        "MigrationStart", "OffsetMismatchException",
         "OffsetMismatchException$Kind", "OffsetMismatchPolicy", "PipelineException", "PipelineMetrics",
         "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder", "RecordView", "ScaleMode",
         "SetStatus", "SetStatus$State", "Source");
