@@ -36,7 +36,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *
  * <pre>
  * Usage: FraudDemo [--duration 15s] [--rate 5000] [--port 8080] [--bootstrap host:port] [--topic payments]
- *                  [--partitions 6] [--users 20000] [--store-dir DIR] [--seed 42]
+ *                  [--partitions 6] [--users 20000] [--store-dir DIR] [--seed 42] [--migrate-after 20s]
  * </pre>
  *
  * <p>Without {@code --bootstrap} a one-node Kafka 4.3.1 cluster (KRaft) starts inside this JVM. Without
@@ -66,6 +66,8 @@ public final class FraudDemo implements AutoCloseable {
     private FreshnessProbe probe;
     private long startNs;
     private long appliedBeforeStart;
+    /** Rows of the store (and of the next definition's, {@code --migrate-after}). */
+    private long capacity;
     /** Set on Ctrl-C: Kafka's test kit deletes the broker's files in its own shutdown hook, concurrently. */
     private volatile boolean jvmExiting;
 
@@ -157,7 +159,7 @@ public final class FraudDemo implements AutoCloseable {
             o.topic(), partitions);
 
         // Every user the generator can draw, the probe user, and head-room for other keys an existing topic holds.
-        long capacity = o.users() + o.users() / 4 + 1024;
+        capacity = o.users() + o.users() / 4 + 1024;
         storeDirectory = DemoStoreDirectory.of(o.storeDir(), capacity);
         StoreConfig storeConfig = storeDirectory.config(capacity);
         pipeline = FeaturePipeline.builder()
@@ -239,6 +241,9 @@ public final class FraudDemo implements AutoCloseable {
     public FraudDemoSummary runToEnd() throws Exception {
         long endNs = startNs + TimeUnit.MILLISECONDS.toNanos(options.durationMs());
         DemoStatusLine status = new DemoStatusLine(pipeline, producer, probe, out, appliedBeforeStart, startNs);
+        long migrateAtNs = options.migrateAfterMs() < 0 ? Long.MAX_VALUE
+            : startNs + TimeUnit.MILLISECONDS.toNanos(options.migrateAfterMs());
+        DemoMigration migration = new DemoMigration(pipeline, storeDirectory, capacity, out);
         long nextNs = startNs + TimeUnit.SECONDS.toNanos(1);
         while (true) {
             long wait = Math.min(nextNs, endNs) - System.nanoTime();
@@ -251,6 +256,9 @@ public final class FraudDemo implements AutoCloseable {
             long now = System.nanoTime();
             if (now >= nextNs) {
                 status.print(now);
+                if (now >= migrateAtNs) {
+                    migration.tick();
+                }
                 nextNs += TimeUnit.SECONDS.toNanos(1);
             }
             if (now >= endNs) {
