@@ -21,7 +21,7 @@ public final class BackfillThrottle {
 
     private volatile long recordsPerSecond;
     private volatile long bytesPerSecond;
-    private long nextFreeNs = System.nanoTime();
+    private long nextFreeNs = Long.MIN_VALUE / 2;
 
     /**
      * @param recordsPerSecond records/s budget, 0 for none
@@ -57,6 +57,24 @@ public final class BackfillThrottle {
     }
 
     /**
+     * Books a poll on the budget: the pacing arithmetic, apart from the waiting.
+     *
+     * @param records records fetched
+     * @param bytes their key and value bytes
+     * @param nowNs {@link System#nanoTime()} now
+     * @return the nanoTime until which the poller waits (at most {@code nowNs} when the budget has credit)
+     */
+    synchronized long reserve(long records, long bytes, long nowNs) {
+        long rps = recordsPerSecond;
+        long bps = bytesPerSecond;
+        long costNs = Math.max(rps > 0 ? records * 1_000_000_000L / rps : 0,
+            bps > 0 ? bytes * 1_000_000_000L / bps : 0);
+        // Credit from an idle spell is capped: a burst after it is at most MAX_CREDIT_NS of the budget.
+        nextFreeNs = Math.max(nextFreeNs, nowNs - MAX_CREDIT_NS) + costNs;
+        return nextFreeNs;
+    }
+
+    /**
      * Charges a poll and waits until the budget covers it.
      *
      * @param records what the poll returned
@@ -75,13 +93,7 @@ public final class BackfillThrottle {
                 bytes += Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
             }
         }
-        long costNs = Math.max(rps > 0 ? n * 1_000_000_000L / rps : 0, bps > 0 ? bytes * 1_000_000_000L / bps : 0);
-        long waitUntil;
-        synchronized (this) {
-            long now = System.nanoTime();
-            nextFreeNs = Math.max(nextFreeNs, now - MAX_CREDIT_NS) + costNs;
-            waitUntil = nextFreeNs;
-        }
+        long waitUntil = reserve(n, bytes, System.nanoTime());
         long left;
         while ((left = waitUntil - System.nanoTime()) > 0 && running.getAsBoolean()) {
             LockSupport.parkNanos(Math.min(left, SLICE_NS));
