@@ -18,6 +18,7 @@ final class DemoStoreDirectory {
     private final Path tempDir;
     private final Path storeDir;
     private StoreConfig config;
+    private StoreConfig nextConfig;
 
     private DemoStoreDirectory(Path tempDir, Path storeDir) {
         this.tempDir = tempDir;
@@ -57,6 +58,21 @@ final class DemoStoreDirectory {
         return config;
     }
 
+    /**
+     * @param capacity the store's rows
+     * @return the configuration of the next definition's store ({@code --migrate-after}), beside the first one
+     */
+    StoreConfig nextConfig(long capacity) {
+        nextConfig = StoreConfig.builder(RiskFeatures.USER_RISK_V2).directory(nextStoreDir()).capacity(capacity)
+            .shards(4).build();
+        return nextConfig;
+    }
+
+    /** @return the next definition's store directory */
+    Path nextStoreDir() {
+        return storeDir.resolveSibling(storeDir.getFileName() + "-v2");
+    }
+
     /** @return the temporary directory deleted at exit, or null when the store directory was given */
     Path tempDir() {
         return tempDir;
@@ -72,6 +88,19 @@ final class DemoStoreDirectory {
         if (tempDir != null) {
             if (config != null) {
                 engine.destroy(config);
+            }
+            if (nextConfig != null) {
+                engine.destroy(nextConfig);
+                // The migration's state: one file in a directory of its own.
+                Path state = nextStoreDir().resolveSibling(nextStoreDir().getFileName() + ".migration");
+                try (var files = Files.list(state)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // never started
+                }
+                Files.deleteIfExists(state);
             }
             Files.deleteIfExists(tempDir);
         }

@@ -41,7 +41,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *
  * <pre>
  * Usage: FraudDemo [--duration 15s] [--rate 5000] [--port 8080] [--bootstrap host:port] [--topic payments]
- *                  [--partitions 6] [--users 20000] [--store-dir DIR] [--seed 42]
+ *                  [--partitions 6] [--users 20000] [--store-dir DIR] [--seed 42] [--migrate-after 20s]
  * </pre>
  *
  * <p>Without {@code --bootstrap} a one-node Kafka 4.3.1 cluster (KRaft) starts inside this JVM. Without
@@ -74,6 +74,8 @@ public final class FraudDemo implements AutoCloseable {
     private FreshetMetrics pipelineMetrics;
     private long startNs;
     private long appliedBeforeStart;
+    /** Rows of the store (and of the next definition's, {@code --migrate-after}). */
+    private long capacity;
     /** Set on Ctrl-C: Kafka's test kit deletes the broker's files in its own shutdown hook, concurrently. */
     private volatile boolean jvmExiting;
 
@@ -165,7 +167,7 @@ public final class FraudDemo implements AutoCloseable {
             o.topic(), partitions);
 
         // Every user the generator can draw, the probe user, and head-room for other keys an existing topic holds.
-        long capacity = o.users() + o.users() / 4 + 1024;
+        capacity = o.users() + o.users() / 4 + 1024;
         storeDirectory = DemoStoreDirectory.of(o.storeDir(), capacity);
         StoreConfig storeConfig = storeDirectory.config(capacity);
         pipeline = FeaturePipeline.builder()
@@ -267,6 +269,9 @@ public final class FraudDemo implements AutoCloseable {
         long endNs = startNs + TimeUnit.MILLISECONDS.toNanos(options.durationMs());
         DemoStatusLine status = new DemoStatusLine(pipeline, producer, probe, out, series, appliedBeforeStart,
             startNs);
+        long migrateAtNs = options.migrateAfterMs() < 0 ? Long.MAX_VALUE
+            : startNs + TimeUnit.MILLISECONDS.toNanos(options.migrateAfterMs());
+        DemoMigration migration = new DemoMigration(pipeline, storeDirectory, capacity, out);
         long nextNs = startNs + TimeUnit.SECONDS.toNanos(1);
         while (true) {
             long wait = Math.min(nextNs, endNs) - System.nanoTime();
@@ -279,6 +284,9 @@ public final class FraudDemo implements AutoCloseable {
             long now = System.nanoTime();
             if (now >= nextNs) {
                 status.print(now);
+                if (now >= migrateAtNs) {
+                    migration.tick();
+                }
                 nextNs += TimeUnit.SECONDS.toNanos(1);
                 // Behind by a whole second (a stalled machine): the next line covers a second from now, rather than
                 // lines back to back whose rates are over a few ms (the live page plots them).

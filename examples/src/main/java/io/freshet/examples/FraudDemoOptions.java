@@ -38,6 +38,8 @@ public final class FraudDemoOptions {
         "                     else under java.io.tmpdir, deleted at exit); a store holds the offsets of one",
         "                     cluster, and every embedded broker is a new cluster",
         "  --seed N           random seed of the payments (default 42)",
+        "  --migrate-after D  after D, migrate user_risk to its next definition (one more feature, one changed",
+        "                     window) while traffic continues: progress, compare, promote (default: never)",
         "  --help             print this");
     /** Default duration. */
     public static final long DEFAULT_DURATION_MS = 15_000;
@@ -58,6 +60,7 @@ public final class FraudDemoOptions {
     private int users = 20_000;
     private Path storeDir;
     private long seed = 42;
+    private long migrateAfterMs = -1;
     @Option(names = {"--help", "-h"})
     private boolean help;
 
@@ -143,7 +146,7 @@ public final class FraudDemoOptions {
 
     @Option(names = "--duration")
     private void duration(String value) {
-        durationMs = parseDurationMs(value);
+        durationMs = parseDurationMs("--duration", value);
     }
 
     @Option(names = "--rate")
@@ -191,6 +194,11 @@ public final class FraudDemoOptions {
         seed = parseLong("--seed", value);
     }
 
+    @Option(names = "--migrate-after")
+    private void migrateAfter(String value) {
+        migrateAfterMs = parseDurationMs("--migrate-after", value);
+    }
+
     private String nonBlank(String value, String messageWhenBlank) {
         if (value.isBlank()) {
             throw bad(messageWhenBlank);
@@ -215,7 +223,7 @@ public final class FraudDemoOptions {
     }
 
     /** Accepts {@code 20}, {@code 20s}, {@code 500ms}, {@code 2m}: 100 ms to 24 h. */
-    private long parseDurationMs(String value) {
+    private long parseDurationMs(String name, String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         long unitMs = 1000;
         if (v.endsWith("ms")) {
@@ -235,7 +243,7 @@ public final class FraudDemoOptions {
         }
         double ms = n * unitMs;
         if (!(ms >= 100 && ms <= TimeUnit.HOURS.toMillis(24))) {
-            throw bad("--duration=" + value + " is not a duration from 100ms to 24h: use e.g. 20s, 90s, 2m or 500ms");
+            throw bad(name + "=" + value + " is not a duration from 100ms to 24h: use e.g. 20s, 90s, 2m or 500ms");
         }
         return Math.round(ms);
     }
@@ -293,6 +301,11 @@ public final class FraudDemoOptions {
     /** @return the payments' random seed */
     long seed() {
         return seed;
+    }
+
+    /** @return after how long the demo migrates to the next definition, ms; -1: never */
+    public long migrateAfterMs() {
+        return migrateAfterMs;
     }
 
     /** @return whether --help was given */

@@ -26,6 +26,31 @@ public final class RiskFeatures {
         .staleAfter(Duration.ofMinutes(10))
         .build();
 
+    /**
+     * The next version of {@link #USER_RISK}, for the demo's {@code --migrate-after}: one more feature
+     * ({@code amount_24h}) and one changed window ({@code txn_5m} counts over 10 minutes now; the name stays, as a
+     * renamed feature would be a new one).
+     */
+    public static final FeatureSet<Payment> USER_RISK_V2 = FeatureSet.builder("user_risk", Payment.class)
+        .entity("user", Payment::userId)
+        .eventTime(Payment::timestampMs)
+        .latest("last_amount", Payment::amount)
+        .count("txn_5m", Window.sliding(Duration.ofMinutes(10)))
+        .count("txn_1h", Window.sliding(Duration.ofHours(1)))
+        .sum("amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(1)))
+        .sum("amount_24h", Payment::amount, Window.sliding(Duration.ofDays(1)))
+        .max("max_amount_24h", Payment::amount, Window.sliding(Duration.ofDays(1)))
+        .mean("mean_amount", Payment::amount)
+        .count("declines_1h", Window.sliding(Duration.ofHours(1))).where(Payment::declined)
+        .decayedCount("activity", Duration.ofMinutes(30))
+        .lastN("last_merchants", Payment::merchantId, 5)
+        .distinctApprox("merchants_24h", Payment::merchantId, Window.sliding(Duration.ofDays(1)))
+        .firstSeen("first_seen")
+        .derived("decline_ratio_1h", d -> d.ratio("declines_1h", "txn_1h"))
+        .derived("since_last_payment_ms", d -> d.timeSince("last_amount"))
+        .staleAfter(Duration.ofMinutes(10))
+        .build();
+
     private RiskFeatures() {
     }
 }

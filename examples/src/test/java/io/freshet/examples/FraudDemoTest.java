@@ -124,4 +124,36 @@ class FraudDemoTest {
             .startsWith("application/json"));
         return r.body();
     }
+
+    @Test
+    void migratesToTheNextDefinitionWhileTrafficContinuesAndServesItsNewFeatureAfterThePromote() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        FraudDemoOptions options = FraudDemoOptions.parse("--duration", "60s", "--port", "0", "--rate", "1000",
+            "--users", "1000", "--partitions", "2", "--migrate-after", "1s");
+        try (FraudDemo demo = FraudDemo.start(options, out)) {
+            Thread runner = new Thread(() -> {
+                try {
+                    demo.runToEnd();
+                } catch (Exception e) {
+                    out.println("runToEnd failed: " + e);
+                }
+            }, "demo-run");
+            runner.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(50).toNanos();
+            while (!buf.toString(StandardCharsets.UTF_8).contains("migration: promoted")
+                && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            JsonNode features = JSON.readTree(get(demo.httpPort(), "/features/1", 200));
+            demo.requestStop();
+            runner.join(60_000);
+            String text = buf.toString(StandardCharsets.UTF_8);
+            assertThat(text).contains("migration: building user_risk v2", "migration: compare keys=",
+                "migration: promoted")
+                .containsPattern("migration: (BACKFILLING|TAILING|READY) [0-9,]+/[0-9,]+ records");
+            assertThat(features.get("features").has("amount_24h")).as("v2 serves after the promote: %s", features)
+                .isTrue();
+        }
+    }
 }

@@ -41,6 +41,11 @@ final class CoreAccess implements CoreInternals.Access {
     }
 
     @Override
+    public void switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store) {
+        reader.switchTo(set, store);
+    }
+
+    @Override
     public RowStore storeOf(FeatureReader reader) {
         return reader.store();
     }

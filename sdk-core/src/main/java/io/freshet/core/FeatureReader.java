@@ -4,6 +4,7 @@ import io.freshet.core.internal.JfrSwitch;
 import io.freshet.core.internal.ServedAges;
 import io.freshet.core.internal.SlowReadEvent;
 import io.freshet.core.spi.RowStore;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -29,26 +30,76 @@ public final class FeatureReader {
     @SuppressWarnings("unused")
     private static volatile long readAheadSink;
 
-    private final FeatureSet<?> set;
-    private final RowStore store;
     private final EpochClock clock;
-    private final long staleAfterMs;
     private final KeyType keyType;
+    /**
+     * What a read reads: the definition and its store, swapped whole by a migration's promote or rollback. A read
+     * loads it once, so it is wholly old or wholly new; the swap costs readers one volatile load and no handle.
+     */
+    private volatile Live live;
     private volatile boolean catchingUp;
     /** Where reads of present rows record their age while a metrics binder observes this set; null otherwise. */
     private volatile ServedAges servedAges;
 
     /** Readers come from the pipeline ({@code FeaturePipeline.reader(set)}) or {@link FeatureTestDriver}. */
     FeatureReader(FeatureSet<?> set, RowStore store, EpochClock clock) {
-        this.set = Objects.requireNonNull(set, "set can't be null");
-        this.store = Objects.requireNonNull(store, "store can't be null");
+        Objects.requireNonNull(set, "set can't be null");
+        Objects.requireNonNull(store, "store can't be null");
         this.clock = Objects.requireNonNull(clock, "clock can't be null");
-        this.staleAfterMs = set.staleAfterMs();
         this.keyType = set.keyType();
+        checkFingerprint(set, store);
+        this.live = new Live(set, store, new FeatureSet<?>[] {set});
+    }
+
+    private static void checkFingerprint(FeatureSet<?> set, RowStore store) {
         if (store.layout().fingerprint() != set.fingerprint()) {
             throw new IllegalArgumentException("store fingerprint=" + Long.toHexString(store.layout().fingerprint())
                 + " != set=" + set.name() + " fingerprint=" + Long.toHexString(set.fingerprint()));
         }
+    }
+
+    /** One definition with its store; immutable, published whole. */
+    private static final class Live {
+        final FeatureSet<?> set;
+        final RowStore store;
+        final long staleAfterMs;
+        /** Every definition this reader has served: vectors of any of them are re-targeted, not refused. */
+        final FeatureSet<?>[] family;
+
+        Live(FeatureSet<?> set, RowStore store, FeatureSet<?>[] family) {
+            this.set = set;
+            this.store = store;
+            this.staleAfterMs = set.staleAfterMs();
+            this.family = family;
+        }
+    }
+
+    /**
+     * Makes every later read of this reader read {@code set} from {@code store} (a migration's promote or rollback).
+     * A read in flight finishes on what it loaded.
+     *
+     * @param set the definition to serve
+     * @param store its store
+     */
+    synchronized void switchTo(FeatureSet<?> set, RowStore store) {
+        Objects.requireNonNull(set, "set can't be null");
+        Objects.requireNonNull(store, "store can't be null");
+        checkFingerprint(set, store);
+        if (set.keyType() != keyType) {
+            throw new IllegalArgumentException("set=" + set.name() + " has a " + set.keyType() + " key but the reader"
+                + " serves " + keyType + " keys: a migration keeps the key type");
+        }
+        Live now = live;
+        FeatureSet<?>[] family = now.family;
+        boolean known = false;
+        for (FeatureSet<?> f : family) {
+            known |= f == set;
+        }
+        if (!known) {
+            family = Arrays.copyOf(family, family.length + 1);
+            family[family.length - 1] = set;
+        }
+        live = new Live(set, store, family);
     }
 
     /**
@@ -58,12 +109,16 @@ public final class FeatureReader {
      * @throws IllegalArgumentException when the set has a TEXT key, or the vector is of another set
      */
     public boolean read(long key, FeatureVector into) {
-        check(into, KeyType.LONG);
+        return read(live, key, into);
+    }
+
+    private boolean read(Live b, long key, FeatureVector into) {
+        check(b, into, KeyType.LONG);
         if (SLOW_READ.on()) {
-            return timedRead(key, null, into);
+            return timedRead(b, key, null, into);
         }
-        into.prepareRead(clock.nowMs(), staleAfterMs);
-        return finish(into, store.readRow(key, into.evaluator));
+        into.prepareRead(clock.nowMs(), b.staleAfterMs);
+        return finish(into, b.store.readRow(key, into.evaluator));
     }
 
     /**
@@ -73,24 +128,28 @@ public final class FeatureReader {
      * @throws IllegalArgumentException when the set has a LONG key, or the vector is of another set
      */
     public boolean read(CharSequence key, FeatureVector into) {
-        check(into, KeyType.TEXT);
+        return read(live, key, into);
+    }
+
+    private boolean read(Live b, CharSequence key, FeatureVector into) {
+        check(b, into, KeyType.TEXT);
         if (SLOW_READ.on()) {
-            return timedRead(0, key, into);
+            return timedRead(b, 0, key, into);
         }
-        into.prepareRead(clock.nowMs(), staleAfterMs);
-        return finish(into, store.readRow(key, into.evaluator));
+        into.prepareRead(clock.nowMs(), b.staleAfterMs);
+        return finish(into, b.store.readRow(key, into.evaluator));
     }
 
     /** A read while a JFR recording wants slow reads: the event times it and commits it when over the threshold. */
-    private boolean timedRead(long longKey, CharSequence textKey, FeatureVector into) {
+    private boolean timedRead(Live b, long longKey, CharSequence textKey, FeatureVector into) {
         SlowReadEvent event = new SlowReadEvent();
         event.begin();
-        into.prepareRead(clock.nowMs(), staleAfterMs);
-        boolean found = finish(into, textKey == null ? store.readRow(longKey, into.evaluator)
-            : store.readRow(textKey, into.evaluator));
+        into.prepareRead(clock.nowMs(), b.staleAfterMs);
+        boolean found = finish(into, textKey == null ? b.store.readRow(longKey, into.evaluator)
+            : b.store.readRow(textKey, into.evaluator));
         event.end();
         if (event.shouldCommit()) {
-            event.set = set.name();
+            event.set = b.set.name();
             event.found = found;
             event.commit();
         }
@@ -115,13 +174,14 @@ public final class FeatureReader {
      */
     public int read(long[] keys, FeatureVector[] into) {
         Objects.requireNonNull(keys, "keys can't be null");
-        checkBatch(into, keys.length, KeyType.LONG);
+        Live b = live;
+        checkBatch(b, into, keys.length, KeyType.LONG);
         int found = 0;
         for (int from = 0; from < keys.length; from += READ_AHEAD_KEYS) {
             int end = Math.min(keys.length, from + READ_AHEAD_KEYS);
-            consume(store.prefetchRows(keys, from, end - from));
+            consume(b.store.prefetchRows(keys, from, end - from));
             for (int i = from; i < end; i++) {
-                if (read(keys[i], into[i])) {
+                if (read(b, keys[i], into[i])) {
                     found++;
                 }
             }
@@ -142,7 +202,8 @@ public final class FeatureReader {
      */
     public int read(CharSequence[] keys, FeatureVector[] into) {
         Objects.requireNonNull(keys, "keys can't be null");
-        checkBatch(into, keys.length, KeyType.TEXT);
+        Live b = live;
+        checkBatch(b, into, keys.length, KeyType.TEXT);
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] == null) {
                 throw new NullPointerException("keys[" + i + "] is null: every key of a batch needs a value");
@@ -151,9 +212,9 @@ public final class FeatureReader {
         int found = 0;
         for (int from = 0; from < keys.length; from += READ_AHEAD_KEYS) {
             int end = Math.min(keys.length, from + READ_AHEAD_KEYS);
-            consume(store.prefetchRows(keys, from, end - from));
+            consume(b.store.prefetchRows(keys, from, end - from));
             for (int i = from; i < end; i++) {
-                if (read(keys[i], into[i])) {
+                if (read(b, keys[i], into[i])) {
                     found++;
                 }
             }
@@ -162,7 +223,7 @@ public final class FeatureReader {
     }
 
     /** Checks a whole batch before any of it is read, so that a bad vector leaves every vector as it was. */
-    private void checkBatch(FeatureVector[] into, int keyCount, KeyType keyTypeOfCall) {
+    private void checkBatch(Live b, FeatureVector[] into, int keyCount, KeyType keyTypeOfCall) {
         Objects.requireNonNull(into, "into can't be null");
         if (keyType != keyTypeOfCall) {
             throw wrongKeyType();
@@ -175,7 +236,7 @@ public final class FeatureReader {
             if (into[i] == null) {
                 throw new NullPointerException("into[" + i + "] is null: pass one vector per key (set.newVector())");
             }
-            check(into[i], keyTypeOfCall);
+            check(b, into[i], keyTypeOfCall);
         }
     }
 
@@ -216,14 +277,13 @@ public final class FeatureReader {
 
     private IllegalArgumentException wrongKeyType() {
         // A key of the other type can never match a row: failing beats reading MISSING forever.
-        return new IllegalArgumentException("set=" + set.name() + " has a " + keyType + " key: read it with a "
+        return new IllegalArgumentException("set=" + live.set.name() + " has a " + keyType + " key: read it with a "
             + (keyType == KeyType.LONG ? "long" : "CharSequence") + " key");
     }
 
-    private void check(FeatureVector into, KeyType keyTypeOfCall) {
-        if (into.featureSet() != set) {
-            throw new IllegalArgumentException("vector of set=" + into.featureSet().name() + " passed to reader of set="
-                + set.name());
+    private void check(Live b, FeatureVector into, KeyType keyTypeOfCall) {
+        if (into.featureSet() != b.set) {
+            adopt(b, into);
         }
         if (keyType != keyTypeOfCall) {
             throw wrongKeyType();
@@ -248,13 +308,28 @@ public final class FeatureReader {
         this.servedAges = ages;
     }
 
-    /** @return the feature set */
-    public FeatureSet<?> featureSet() {
-        return set;
+    /**
+     * A vector of another definition this reader served (before a promote or a rollback) becomes one of the live
+     * definition; any other vector is refused.
+     */
+    private static void adopt(Live b, FeatureVector into) {
+        for (FeatureSet<?> f : b.family) {
+            if (into.featureSet() == f) {
+                into.retarget(b.set);
+                return;
+            }
+        }
+        throw new IllegalArgumentException("vector of set=" + into.featureSet().name() + " passed to reader of set="
+            + b.set.name());
     }
 
-    /** @return the store it reads (internal: see {@code CoreInternals}) */
+    /** @return the definition it serves now (after a migration's promote, the new one) */
+    public FeatureSet<?> featureSet() {
+        return live.set;
+    }
+
+    /** @return the store it reads now (internal: see {@code CoreInternals}) */
     RowStore store() {
-        return store;
+        return live.store;
     }
 }

@@ -26,30 +26,50 @@ public final class FeatureVector {
     /** {@link #eventTimeMs} of a value that no event contributed to. */
     public static final long NO_TIME = CompiledLayout.NO_TIME;
 
-    private final FeatureSet<?> set;
-    private final CompiledLayout l;
-    private final long[] bits;
-    private final long[] timesMs;
-    private final int[] sizes;
-    final RowBuffer row;
+    // Not final: a reader whose set was migrated re-targets the vector to the live definition (a promote or a
+    // rollback, so rarely that the arrays it allocates then do not matter); every read fills all of them anew.
+    private FeatureSet<?> set;
+    private CompiledLayout l;
+    private long[] bits;
+    private long[] timesMs;
+    private int[] sizes;
+    RowBuffer row;
     private VectorStatus status = VectorStatus.MISSING;
     private long readTimeMs;
     private long rowUpdatedMs = NO_TIME;
     private long rowEventTimeMs = NO_TIME;
     /** Fills bits, timesMs and sizes from a row: the evaluation lives there, this class only reads the results. */
-    private final RowReadKernel kernel;
+    private RowReadKernel kernel;
+    /** True once a reader switched this vector to another definition: refs of the others then resolve by name. */
+    private boolean retargeted;
     private long pendingStaleAfterMs;
     /** The store calls it with the row in place (or a copy in {@link #row}): evaluates at {@link #prepareRead}. */
     final RowVisitor evaluator = new Evaluator();
 
     FeatureVector(FeatureSet<?> set, CompiledLayout layout) {
-        this.set = set;
+        bind(set, layout);
+        clearMissing(0);
+    }
+
+    private void bind(FeatureSet<?> s, CompiledLayout layout) {
+        this.set = s;
         this.l = layout;
         this.bits = new long[layout.vectorWidth];
         this.timesMs = new long[layout.vectorWidth];
         this.sizes = new int[layout.featureCount];
         this.row = RowBuffer.allocateHeap(layout.rowSizeBytes);
         this.kernel = new RowReadKernel(layout, bits, timesMs, sizes);
+    }
+
+    /**
+     * Makes this vector one of {@code target} (a reader's set was promoted or rolled back to it): allocates new
+     * arrays, once per switch. The caller's thread owns the vector, so nothing else sees it half done.
+     *
+     * @param target the definition now live
+     */
+    void retarget(FeatureSet<?> target) {
+        bind(target, target.compiledLayout());
+        retargeted = true;
         clearMissing(0);
     }
 
@@ -80,9 +100,27 @@ public final class FeatureVector {
 
     private int index(FeatureRef ref) {
         if (ref.owner != set) {
-            throw new IllegalArgumentException("feature=" + ref + " belongs to another set than " + set.name());
+            return indexByName(ref);
         }
         return ref.index;
+    }
+
+    /**
+     * A ref of another definition of a migrated set (the vector was re-targeted by a promote or rollback) finds its
+     * feature by name, so that callers keep the refs they hold; a feature the live definition lacks is an error.
+     */
+    private int indexByName(FeatureRef ref) {
+        if (retargeted) {
+            for (int i = 0; i < l.featureCount; i++) {
+                if (l.names[i].equals(ref.name())) {
+                    return i;
+                }
+            }
+            throw new IllegalArgumentException("feature=" + ref.name() + " is not in the live definition of set="
+                + set.name() + " (fingerprint=" + Long.toHexString(set.fingerprint()) + "): read it from "
+                + ref.owner.name() + " before the promote, or drop it from the caller");
+        }
+        throw new IllegalArgumentException("feature=" + ref + " belongs to another set than " + set.name());
     }
 
     /**

@@ -1,11 +1,14 @@
 package io.freshet.kafka;
 
+import io.freshet.core.EpochClock;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.KeyType;
+import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.Keys;
+import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.CaughtUpCheck;
 import io.freshet.kafka.internal.ClientProperties;
 import io.freshet.kafka.internal.EndOffsets;
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +80,9 @@ public final class FeaturePipeline implements AutoCloseable {
     private final OffsetMismatchPolicy mismatchPolicy;
     private final Properties kafka;
     private final Map<FeatureSet<?>, SetRuntime> bySet = new LinkedHashMap<>();
+    private final Map<FeatureSet<?>, List<Source<?>>> sourcesBySet = new HashMap<>();
+    /** Migrations started on this pipeline and not closed; closed before the pipeline's stores. */
+    private final List<Migration> migrations = new CopyOnWriteArrayList<>();
     private final StatusMonitor status;
     private final MetricsCollector metrics;
     private final TelemetryView telemetry;
@@ -101,10 +108,14 @@ public final class FeaturePipeline implements AutoCloseable {
             sets.add(s);
             sources.put(s, r.sources);
             bySet.put(r.set, s);
+            sourcesBySet.put(r.set, r.sources);
         }
         this.core = new PipelineCore(instanceId, b.clock, b.mode, kafka, sets, sources, b.consumerThreads,
             b.applierThreads, b.queueCapacity > 0 ? b.queueCapacity
                 : FeaturePipelineBuilder.defaultQueueCapacity(kafka), b.pollTimeoutMs);
+        if (b.backfillStart != null || b.backfillThrottle != null) {
+            core.backfill(b.backfillStart, b.backfillThrottle);
+        }
         this.status = new StatusMonitor(core, b.runningLagToleranceRecords, b.runningLagGraceMs);
         this.metrics = new MetricsCollector(core);
         this.slo = new SloMonitor(core, new ArrayList<>(b.slos.values()), b.sloListener);
@@ -429,8 +440,96 @@ public final class FeaturePipeline implements AutoCloseable {
     }
 
     /**
+     * Starts changing a registered set's definition with no outage (see {@link Migration}): a shadow store for
+     * {@code to}, opened from {@code engine} and {@code config}, is filled from the set's sources and tails them;
+     * readers of {@code from} keep reading the old store until {@link Migration#promote(CutoverCriteria)}.
+     *
+     * @param from a registered set (the definition live now)
+     * @param to its new definition: same event and key type
+     * @param engine the shadow store's engine
+     * @param config the shadow store's options, from {@code StoreConfig.builder(to)}, in its own directory
+     * @param <E> event type
+     * @return the migration's options; {@code start()} starts it
+     */
+    public <E> Migration.Builder migrate(FeatureSet<E> from, FeatureSet<E> to, StoreEngine engine,
+        StoreConfig config) {
+        checkStarted();
+        Objects.requireNonNull(to, "to can't be null");
+        Objects.requireNonNull(engine, "engine can't be null");
+        Objects.requireNonNull(config, "config can't be null");
+        runtime(from);
+        if (to.keyType() != from.keyType()) {
+            throw new IllegalArgumentException("set=" + to.name() + " has a " + to.keyType() + " key but set="
+                + from.name() + " has a " + from.keyType() + " key: a migration keeps the key type");
+        }
+        if (to.fingerprint() == from.fingerprint()) {
+            throw new IllegalArgumentException("set=" + to.name() + " has the same fingerprint as the live"
+                + " definition: nothing to migrate");
+        }
+        if (config.layout().fingerprint() != to.fingerprint()) {
+            throw new IllegalArgumentException("set=" + to.name() + ": the StoreConfig was built for layout of"
+                + " set=" + config.layout().setName() + "; use StoreConfig.builder(to)");
+        }
+        StoreConfig liveConfig = runtime(from).storeConfig();
+        if (liveConfig != null && liveConfig.directory() != null && liveConfig.directory().equals(config.directory())) {
+            throw new IllegalArgumentException("set=" + to.name() + ": the shadow store needs its own directory, not"
+                + " the live store's directory=" + config.directory());
+        }
+        for (Migration m : migrations) {
+            if (m.target() == to || runtime(from) == m.liveRuntime()) {
+                throw new IllegalStateException("set=" + from.name() + " is already being migrated: close or finish"
+                    + " that migration first");
+            }
+        }
+        return new Migration.Builder(this, from, to, engine, config, sourcesBySet.get(from));
+    }
+
+    void remember(Migration m) {
+        migrations.add(m);
+    }
+
+    void forget(Migration m) {
+        migrations.remove(m);
+    }
+
+    /** @return true once close() began */
+    boolean isClosing() {
+        return closed;
+    }
+
+    /** @return the consumer properties (copied by the caller) */
+    Properties kafkaProperties() {
+        return kafka;
+    }
+
+    /** @return the applying clock */
+    EpochClock clock() {
+        return core.clock();
+    }
+
+    /** @return the admin client (after start) */
+    Admin admin() {
+        return admin;
+    }
+
+    /** @return a registered set's sources */
+    List<Source<?>> sourcesOf(FeatureSet<?> set) {
+        return sourcesBySet.get(set);
+    }
+
+    /** @return the partition count of a source topic, as found at start */
+    int partitionsOf(String topic) {
+        Integer n = keyOwners.partitionsByTopic().get(topic);
+        if (n == null) {
+            throw new IllegalArgumentException("topic=" + topic + " is not a source of pipeline instance="
+                + core.instanceId());
+        }
+        return n;
+    }
+
+    /**
      * Stops consuming, drains the queues, checkpoints offsets, and closes the stores the pipeline opened (their
-     * clean-shutdown marker). Idempotent.
+     * clean-shutdown marker); migrations first. Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -438,6 +537,13 @@ public final class FeaturePipeline implements AutoCloseable {
             return;
         }
         closed = true;
+        for (Migration m : migrations) {
+            try {
+                m.closeNow();
+            } catch (RuntimeException e) {
+                LOG.warn("pipeline instance={} migration close: {}", core.instanceId(), e.toString());
+            }
+        }
         status.closed();
         closeQuietly();
         telemetry.closed();

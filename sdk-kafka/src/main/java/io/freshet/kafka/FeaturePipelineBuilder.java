@@ -5,6 +5,7 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.StoreEngine;
+import io.freshet.kafka.internal.BackfillThrottle;
 import io.freshet.kafka.internal.KafkaClientsVersion;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Configures a {@link FeaturePipeline}; each option is checked when set, cross-option rules at {@link #build()}.
@@ -61,6 +63,10 @@ public final class FeaturePipelineBuilder {
     /** Freshness SLOs per set name (see {@link #freshnessSlo}). */
     final Map<String, SloMonitor.Objective> slos = new LinkedHashMap<>();
     Consumer<SloStatus> sloListener;
+    /** Set only for a migration's shadow pipeline: where its never-applied partitions start. */
+    Map<TopicPartition, Long> backfillStart;
+    /** Set only for a migration's shadow pipeline: its consumers' budget. */
+    BackfillThrottle backfillThrottle;
 
     FeaturePipelineBuilder() {
     }
@@ -141,7 +147,7 @@ public final class FeaturePipelineBuilder {
         return this;
     }
 
-    private void add(FeatureSet<?> set, RowStore store, StoreEngine engine, StoreConfig config,
+    void add(FeatureSet<?> set, RowStore store, StoreEngine engine, StoreConfig config,
         List<Source<?>> sources) {
         Objects.requireNonNull(set, "set can't be null");
         if (sources.isEmpty()) {

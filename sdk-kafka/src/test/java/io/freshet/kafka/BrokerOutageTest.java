@@ -288,7 +288,7 @@ class BrokerOutageTest {
      * Kafka's test kit pre-binds the listener port and re-binds the same port on restart, and the log directories
      * stay, so clients reconnect to the same address and find their records.
      */
-    private static final class RestartableBroker implements OutageBroker, AutoCloseable {
+    static final class RestartableBroker implements OutageBroker, AutoCloseable {
         final KafkaClusterTestKit kit;
         final String bootstrap;
         final int port;

@@ -20,11 +20,15 @@ import org.junit.jupiter.api.Test;
  * mentions an internal type or the store module, and no writable store or test hook is handed out.
  */
 class PublicSurfaceTest {
+<<<<<<< HEAD
     private static final List<String> PUBLIC_TYPES = List.of("BadRecordException", "BadRecordPolicy", "BadRecordReason",
-        "DeadLetterHeaders", "FeaturePipeline", "FeaturePipelineBuilder", "FreshnessProbe", "OffsetMismatchException",
-        "OffsetMismatchException$Kind", "OffsetMismatchPolicy", "PipelineException", "PipelineMetrics",
-        "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder", "RecordView", "ScaleMode", "SetStatus",
-        "SetStatus$State", "SloStatus", "SloStatus$State", "Source", "StoreSnapshot", "TombstonePolicy");
+        "CompareReport", "CompareReport$FeatureDiff", "CutoverCriteria", "DeadLetterHeaders", "FeaturePipeline",
+        "FeaturePipelineBuilder", "FreshnessProbe", "Migration", "Migration$Builder", "MigrationException",
+        "MigrationException$Reason", "MigrationPhase", "MigrationProgress", "MigrationProgress$PartitionProgress",
+        "MigrationStart", "OffsetMismatchException", "OffsetMismatchException$Kind", "OffsetMismatchPolicy",
+        "PipelineException", "PipelineMetrics", "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder",
+        "RecordView", "ScaleMode", "SetStatus", "SetStatus$State", "SloStatus", "SloStatus$State", "Source",
+        "StoreSnapshot", "TombstonePolicy");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())

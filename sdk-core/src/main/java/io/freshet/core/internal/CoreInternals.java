@@ -68,6 +68,13 @@ public final class CoreInternals {
 
         /**
          * @param reader a reader
+         * @param set the definition it serves from now on
+         * @param store that definition's store
+         */
+        void switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store);
+
+        /**
+         * @param reader a reader
          * @return the store it reads
          */
         RowStore storeOf(FeatureReader reader);
@@ -191,6 +198,18 @@ public final class CoreInternals {
      */
     public static void recordServedAges(FeatureReader reader, ServedAges ages) {
         access().recordServedAges(reader, ages);
+    }
+
+    /**
+     * Swaps what a reader reads, whole (a migration's promote or rollback): later reads evaluate {@code set} on
+     * {@code store}; vectors of a definition the reader served before are re-targeted on their next read.
+     *
+     * @param reader a reader
+     * @param set the definition it serves from now on (same key type)
+     * @param store that definition's store
+     */
+    public static void switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store) {
+        access().switchReader(reader, set, store);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -68,6 +69,10 @@ public final class IngestLoop implements Agent {
         boolean commitToKafka;
         DeadLetterPublisher deadLetters;
         IdleStrategy idle;
+        /** A migration's backfill: where never-applied partitions start (null: the log start). */
+        Map<TopicPartition, Long> startOffsets;
+        /** A migration's backfill budget, or null (live consumers are never throttled). */
+        BackfillThrottle throttle;
     }
 
     final int index;
@@ -84,6 +89,8 @@ public final class IngestLoop implements Agent {
     private final Router router;
     private final LagProbe lagProbe;
     private final OffsetCommitter committer;
+    private final BackfillThrottle throttle;
+    private final BooleanSupplier stillRunning = this::isRunning;
     private volatile boolean running = true;
     private long lastMarkerNs;
     private long lastLagNs;
@@ -112,6 +119,8 @@ public final class IngestLoop implements Agent {
         this.router = new Router(table, lanes, new EventExtractor(w.bindings, w.sets, w.preparedCapacity),
             BadRecordHandler.blocking(counters, failures, w.deadLetters), counters, w.clock, lagBoard);
         this.lagProbe = new LagProbe(consumer, table, lagBoard, fetchMaxWaitMs(w.kafka));
+        this.table.startOffsets(w.startOffsets);
+        this.throttle = w.throttle;
     }
 
     private static long fetchMaxWaitMs(Properties kafka) {
@@ -173,6 +182,9 @@ public final class IngestLoop implements Agent {
             if (!records.isEmpty() && !router.route(records)) {
                 return DONE;
             }
+            if (throttle != null && !records.isEmpty()) {
+                throttle.charge(records, stillRunning);
+            }
             periodic(records.isEmpty());
             return table.allPaused() ? 0 : 1;
         } catch (WakeupException e) {
@@ -208,6 +220,10 @@ public final class IngestLoop implements Agent {
             lastCommitNs = nowNs;
             committer.commit(table.assigned, false);
         }
+    }
+
+    private boolean isRunning() {
+        return running && !failures.failed();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -48,6 +49,8 @@ final class PartitionTable implements ConsumerRebalanceListener {
     volatile boolean assignedOnce;
     /** Number of times back-pressure paused a partition. */
     volatile long pauses;
+    /** Where a partition the store never applied starts (a migration's backfill), or null: the log start. */
+    private Map<TopicPartition, Long> startOffsets;
 
     PartitionTable(int index, KafkaConsumer<byte[], byte[]> consumer, Map<String, Binding[]> bindingsByTopic,
         ConsumerLanes lanes, OffsetCommitter committer, boolean commitToKafka, FailureLatch failures,
@@ -60,6 +63,11 @@ final class PartitionTable implements ConsumerRebalanceListener {
         this.commitToKafka = commitToKafka;
         this.failures = failures;
         this.lagBoard = lagBoard;
+    }
+
+    /** @param offsets where partitions the store never applied start (absent ones: the log start) */
+    void startOffsets(Map<TopicPartition, Long> offsets) {
+        this.startOffsets = offsets;
     }
 
     /** @param tps the replicated-mode assignment: assigned and sought now */
@@ -174,6 +182,17 @@ final class PartitionTable implements ConsumerRebalanceListener {
                         + " this store applied them; restart with OffsetMismatchPolicy.REBUILD or delete the store");
                 }
                 consumer.seek(tp, pos);
+            }
+        }
+        if (startOffsets != null) {
+            for (Iterator<TopicPartition> it = fresh.iterator(); it.hasNext();) {
+                TopicPartition tp = it.next();
+                Long start = startOffsets.get(tp);
+                if (start != null) {
+                    consumer.seek(tp, start);
+                    positions.put(tp, start);
+                    it.remove();
+                }
             }
         }
         if (!fresh.isEmpty()) {

@@ -50,6 +50,8 @@ public final class PipelineCore {
     private AgentRunner deadLetterRunner;
     private DeadLetterPublisher deadLetterPublisher;
     private volatile boolean running;
+    private Map<TopicPartition, Long> startOffsets;
+    private BackfillThrottle throttle;
 
     /**
      * @param instanceId this instance's id (client ids, key owners)
@@ -90,6 +92,18 @@ public final class PipelineCore {
         Map<String, Binding[]> m = new HashMap<>();
         byTopic.forEach((t, l) -> m.put(t, l.toArray(new Binding[0])));
         this.bindingsByTopic = m;
+    }
+
+    /**
+     * Makes this pipeline a migration's backfill: partitions its store never applied start at the given offsets,
+     * and its consumers keep to the throttle's budget. Before {@link #wire}.
+     *
+     * @param offsets start offsets (absent partitions: the log start)
+     * @param budget the throttle, or null
+     */
+    public void backfill(Map<TopicPartition, Long> offsets, BackfillThrottle budget) {
+        this.startOffsets = offsets == null ? null : Map.copyOf(offsets);
+        this.throttle = budget;
     }
 
     /** @return every source topic, in registration order */
@@ -191,6 +205,8 @@ public final class PipelineCore {
             w.commitToKafka = commitToKafka;
             w.deadLetters = deadLetterPublisher;
             w.idle = consumerIdlers[c];
+            w.startOffsets = startOffsets;
+            w.throttle = throttle;
             loops[c] = new IngestLoop(w);
             loopRunners[c] = new AgentRunner(loops[c], consumerIdlers[c], failures, "consumer",
                 "the stores are consistent, restart the pipeline");

@@ -172,6 +172,22 @@ public final class SetRuntime {
         return any ? pos : -1;
     }
 
+    /**
+     * Where the store stands on a source partition: min over shards of applied offset + 1.
+     *
+     * @param topic a source topic of the set
+     * @param partition partition
+     * @return the position, or -1 when nothing of the partition was applied (or the topic is not a source)
+     */
+    public long position(String topic, int partition) {
+        for (Binding b : bindings) {
+            if (b.topic.equals(topic)) {
+                return storedPosition(b.topicIndex, partition);
+            }
+        }
+        return -1;
+    }
+
     /** @return true when the shard has applied (or skipped past) the offset */
     boolean shardPast(int shard, int topicIndex, int partition, long offset) {
         return store.appliedOffset(shard, topicIndex, partition) >= offset;
