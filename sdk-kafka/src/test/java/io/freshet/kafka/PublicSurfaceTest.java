@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
  * mentions an internal type or the store module, and no writable store or test hook is handed out.
  */
 class PublicSurfaceTest {
-<<<<<<< HEAD
     private static final List<String> PUBLIC_TYPES = List.of("BadRecordException", "BadRecordPolicy", "BadRecordReason",
         "CompareReport", "CompareReport$FeatureDiff", "CutoverCriteria", "DeadLetterHeaders", "FeaturePipeline",
         "FeaturePipelineBuilder", "FreshnessProbe", "Migration", "Migration$Builder", "MigrationException",
