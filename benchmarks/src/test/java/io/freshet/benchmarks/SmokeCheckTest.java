@@ -59,6 +59,26 @@ class SmokeCheckTest {
     }
 
     @Test
+    void listsEachHotPathOverTheLimitWithItsParamsForTheSteadyStateConfirmation() {
+        String json = "[" + run(HOT, "{\"memory\":\"heap\"}", "120.5", "0.5") + ","
+            + run(HOT, "{\"memory\":\"offheap\",\"keys\":\"10000\"}", "130.0", "1.875") + ","
+            + run(COLD, "{}", "95.0", "4096.0") + "]";
+        List<SmokeCheck.AllocationSuspect> suspects = new java.util.ArrayList<>();
+
+        List<String> failures = SmokeCheck.check(SmokeCheck.parseResults(json), List.of(), IS_HOT,
+            new PrintStream(report, true, StandardCharsets.UTF_8), suspects);
+
+        // The confirmation re-runs exactly the run that failed (its mode and params), and removes exactly its failure.
+        assertThat(suspects).singleElement().satisfies(s -> {
+            assertThat(s.benchmark()).isEqualTo(HOT);
+            assertThat(s.mode()).isEqualTo("avgt");
+            assertThat(s.params()).containsExactly(Map.entry("memory", "offheap"), Map.entry("keys", "10000"));
+            assertThat(s.allocation()).isEqualTo(1.875);
+            assertThat(failures).containsExactly(s.failure());
+        });
+    }
+
+    @Test
     void ignoresAllocationOfBenchmarksThatAreNotHotPaths() {
         List<String> failures = check("[" + run(COLD, "{}", "95.0", "4096.0") + "]",
             List.of(new SmokeCheck.Expected(COLD, "avgt", 1)));
