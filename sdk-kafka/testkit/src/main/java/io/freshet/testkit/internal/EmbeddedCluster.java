@@ -65,7 +65,10 @@ public final class EmbeddedCluster implements Cluster {
                 builder.setConfigProp(e.getKey(), e.getValue());
             }
             kit = builder.build();
-            STARTS.incrementAndGet();
+            if (extraServerProperties.isEmpty()) {
+                // Counts the plain clusters FreshetKafka shares; a secured one (SecureKafka) is a cluster of its own.
+                STARTS.incrementAndGet();
+            }
             kit.format();
             kit.startup();
             kit.waitForReadyBrokers();
@@ -85,7 +88,10 @@ public final class EmbeddedCluster implements Cluster {
         }
     }
 
-    /** @return how many embedded clusters this JVM has started (tests check that handles share one) */
+    /**
+     * @return how many plain embedded clusters (no extra server properties) this JVM has started: tests check that
+     *     handles share one
+     */
     public static int starts() {
         return STARTS.get();
     }
