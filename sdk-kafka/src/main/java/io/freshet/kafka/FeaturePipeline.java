@@ -297,6 +297,9 @@ public final class FeaturePipeline implements AutoCloseable {
      * resumes). It deletes this instance's row only: in sharded mode call it on {@link #keyOwner}. It does not touch
      * Kafka: a later event of the key creates a new row, and a store rebuilt from the topic brings the row back
      * unless the topic carries a tombstone for it (see {@link TombstonePolicy#DELETE}) or no longer holds its events.
+     * While the set is being migrated ({@link #migrate}), the shadow store's row is deleted too; but a shadow still
+     * BACKFILLING replays the key's earlier events from the topics afterwards and so re-creates its row: delete again
+     * once the migration is READY, or delete with a tombstone on the topic, which the backfill honours.
      *
      * @param set a registered set with a LONG key
      * @param key the entity key
@@ -310,7 +313,7 @@ public final class FeaturePipeline implements AutoCloseable {
         if (set.keyType() != KeyType.LONG) {
             throw new IllegalArgumentException("set=" + set.name() + " has a TEXT key: call delete(set, text)");
         }
-        return core.requestDelete(s, key, null).future();
+        return alsoInShadows(s, core.requestDelete(s, key, null).future(), key, null);
     }
 
     /**
@@ -328,7 +331,23 @@ public final class FeaturePipeline implements AutoCloseable {
         if (set.keyType() != KeyType.TEXT) {
             throw new IllegalArgumentException("set=" + set.name() + " has a LONG key: call delete(set, long)");
         }
-        return core.requestDelete(s, 0, key.toString()).future();
+        return alsoInShadows(s, core.requestDelete(s, 0, key.toString()).future(), 0, key.toString());
+    }
+
+    /**
+     * A delete of a set under migration goes to its shadow store too, which the readers read once promoted (and
+     * which a rollback leaves behind the live one again): true when either store had a row, once both applied.
+     */
+    private CompletableFuture<Boolean> alsoInShadows(SetRuntime s, CompletableFuture<Boolean> live, long longKey,
+        String textKey) {
+        CompletableFuture<Boolean> result = live;
+        for (Migration m : migrations) {
+            if (m.liveRuntime() == s) {
+                CompletableFuture<Boolean> inShadow = m.deleteInShadow(longKey, textKey);
+                result = result.thenCombine(inShadow, (a, b) -> a || b);
+            }
+        }
+        return result;
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -567,6 +568,22 @@ public final class Migration implements AutoCloseable {
         }
         shadow.close();
         live.forget(this);
+    }
+
+    /**
+     * An application delete of the live set, passed on to the shadow store (which the readers read once promoted).
+     *
+     * @param longKey the key of a LONG-key set
+     * @param textKey the key of a TEXT-key set, or null
+     * @return completes when the shadow applied it (true: it had a row); with false at once when the migration closed
+     */
+    CompletableFuture<Boolean> deleteInShadow(long longKey, String textKey) {
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.completedFuture(false);
+            }
+        }
+        return textKey == null ? shadow.delete(to, longKey) : shadow.delete(to, textKey);
     }
 
     /** @return the live set's runtime */

@@ -355,6 +355,38 @@ class MigrationTest {
         }
     }
 
+    /**
+     * An application delete during a migration deletes the entity in both stores: read MISSING after the promote
+     * (the readers read the shadow store) and after a rollback (the live one again).
+     */
+    @Test
+    void anApplicationDeleteDuringAMigrationDeletesTheEntityInBothStores(FreshetKafka broker, @TempDir Path dir)
+        throws Exception {
+        String topic = broker.uniqueName("delete");
+        broker.createTopic(topic, 2);
+        List<Payment> events = PipelineFixtures.stream(9, 2_000, 200);
+        PipelineFixtures.produce(broker, topic, events);
+        long user = events.get(0).userId;
+        try (FeaturePipeline p = startLive(broker, topic, dir)) {
+            assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+            Migration m = migrate(p, dir);
+            awaitReady(m);
+            assertThat(p.delete(V1, user).get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            FeatureReader r = p.reader(V1);
+            FeatureVector v = V1.newVector();
+            assertThat(r.read(user, v)).isFalse();
+            m.promote(CutoverCriteria.none());
+            assertThat(r.featureSet()).isSameAs(V2);
+            assertThat(r.read(user, v)).as("deleted in the shadow store the readers now read").isFalse();
+            assertThat(v.status()).isEqualTo(io.freshet.core.VectorStatus.MISSING);
+            assertThat(r.read(events.get(events.size() - 1).userId == user ? events.get(1).userId
+                : events.get(events.size() - 1).userId, v)).as("another user is still served").isTrue();
+            m.rollback();
+            assertThat(r.read(user, v)).as("deleted in the live store").isFalse();
+            m.close();
+        }
+    }
+
     /** Stands for the process dying at a step: nothing after it runs. */
     static final class SimulatedCrash extends RuntimeException {
         private static final long serialVersionUID = 1L;
