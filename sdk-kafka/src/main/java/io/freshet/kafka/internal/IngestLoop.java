@@ -166,6 +166,12 @@ public final class IngestLoop implements Agent {
         }
         try {
             table.takeAdditions();
+            if (manualAssignment != null && table.assigned.isEmpty()) {
+                // More consumer threads than partitions: this one has none (until partitions are added) and a
+                // consumer assigned nothing refuses to poll. It answers lag requests (caught up: nothing behind).
+                periodic(true);
+                return 0;
+            }
             if (!table.paused.isEmpty() && !router.resumeDrained()) {
                 return DONE;
             }
