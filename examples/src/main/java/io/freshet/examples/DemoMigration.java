@@ -68,6 +68,16 @@ final class DemoMigration {
         }
     }
 
+    /** Shows the migration's progress on the live page (nothing before it starts). */
+    void reportTo(LiveSeries series) {
+        if (migration == null) {
+            return;
+        }
+        MigrationProgress p = migration.progress();
+        series.backfill(new LiveSeries.Backfill(p.done(), p.toDo(), migration.isPromoted() ? "PROMOTED"
+            : p.phase().name()));
+    }
+
     /** @return true once the new definition serves the reads */
     boolean promoted() {
         return migration != null && migration.isPromoted();

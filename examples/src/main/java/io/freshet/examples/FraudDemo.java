@@ -286,6 +286,7 @@ public final class FraudDemo implements AutoCloseable {
                 status.print(now);
                 if (now >= migrateAtNs) {
                     migration.tick();
+                    migration.reportTo(series);
                 }
                 nextNs += TimeUnit.SECONDS.toNanos(1);
                 // Behind by a whole second (a stalled machine): the next line covers a second from now, rather than

@@ -27,6 +27,18 @@ final class LiveSeries {
     private final Point[] ring = new Point[CAPACITY];
     private long added;
     private boolean finished;
+    /** The newest migration progress, or null while none runs. */
+    private Backfill backfill;
+
+    /**
+     * A migration's backfill as the page shows it.
+     *
+     * @param done records of the history applied to the shadow store
+     * @param total records to apply before it tails live traffic
+     * @param state BACKFILLING, TAILING, READY, FAILED, or PROMOTED once the new definition serves
+     */
+    record Backfill(long done, long total, String state) {
+    }
 
     /**
      * One second of the demo, as the status line printed it. Rates are per second over the tick; totals are since
@@ -63,6 +75,11 @@ final class LiveSeries {
     synchronized void add(Point p) {
         ring[(int) (added % CAPACITY)] = p;
         added++;
+    }
+
+    /** @param b the migration's newest progress (the demo's {@code --migrate-after}) */
+    synchronized void backfill(Backfill b) {
+        backfill = b;
     }
 
     /** Marks the run as over: production stopped and the pipeline applied what was produced (or gave up waiting). */
@@ -134,8 +151,14 @@ final class LiveSeries {
                 addMs(p99Now, STAGES[s], last.p99Ms()[s]);
             }
         }
-        // Backfill progress is reported here once the pipeline has one (see the page's backfill panel).
-        root.putNull("backfill");
+        if (backfill == null) {
+            root.putNull("backfill");
+        } else {
+            ObjectNode b = root.putObject("backfill");
+            b.put("done", backfill.done());
+            b.put("total", backfill.total());
+            b.put("state", backfill.state());
+        }
         return root.toString();
     }
 

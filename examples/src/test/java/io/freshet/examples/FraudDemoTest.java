@@ -146,6 +146,15 @@ class FraudDemoTest {
                 Thread.sleep(100);
             }
             JsonNode features = JSON.readTree(get(demo.httpPort(), "/features/1", 200));
+            // The live page's backfill panel follows the migration to its end.
+            JsonNode backfill = JSON.readTree(get(demo.httpPort(), "/live/series.json", 200)).get("backfill");
+            for (long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                !backfill.path("state").asText().equals("PROMOTED") && System.nanoTime() < until; ) {
+                Thread.sleep(100);
+                backfill = JSON.readTree(get(demo.httpPort(), "/live/series.json", 200)).get("backfill");
+            }
+            assertThat(backfill.path("state").asText()).as("%s", backfill).isEqualTo("PROMOTED");
+            assertThat(backfill.get("total").asLong()).isPositive();
             demo.requestStop();
             runner.join(60_000);
             String text = buf.toString(StandardCharsets.UTF_8);

@@ -46,6 +46,18 @@ class LiveSeriesTest {
     }
 
     @Test
+    void showsAMigrationsBackfillOnceOneRuns() throws Exception {
+        LiveSeries s = new LiveSeries();
+        s.add(point(1, 12.5, 3));
+        assertThat(JSON.readTree(s.json()).get("backfill").isNull()).isTrue();
+        s.backfill(new LiveSeries.Backfill(1_234, 5_000, "BACKFILLING"));
+        JsonNode b = JSON.readTree(s.json()).get("backfill");
+        assertThat(b.get("done").asLong()).isEqualTo(1_234);
+        assertThat(b.get("total").asLong()).isEqualTo(5_000);
+        assertThat(b.get("state").asText()).isEqualTo("BACKFILLING");
+    }
+
+    @Test
     void keepsTheNewestPointsInOrderOnceTheRingWraps() throws Exception {
         LiveSeries s = new LiveSeries();
         int total = LiveSeries.CAPACITY + 17;
