@@ -119,7 +119,7 @@ public final class FeaturePipeline implements AutoCloseable {
         this.status = new StatusMonitor(core, b.runningLagToleranceRecords, b.runningLagGraceMs);
         this.metrics = new MetricsCollector(core);
         this.slo = new SloMonitor(core, new ArrayList<>(b.slos.values()), b.sloListener);
-        this.telemetry = new TelemetryView(core, metrics, status, slo);
+        this.telemetry = new TelemetryView(core, metrics, status, slo, migrations);
         this.keyOwners = new KeyOwners(core, kafka.getProperty(ConsumerConfig.GROUP_ID_CONFIG));
         this.caughtUp = new CaughtUpCheck(core);
     }

@@ -28,11 +28,15 @@ final class TelemetryView implements PipelineTelemetry {
     private final MetricsCollector metrics;
     private final StatusMonitor status;
     private final SloMonitor slo;
+    /** The pipeline's migrations (its own live list). */
+    private final List<Migration> migrations;
     private final List<Runnable> closeListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
-    TelemetryView(PipelineCore core, MetricsCollector metrics, StatusMonitor status, SloMonitor slo) {
+    TelemetryView(PipelineCore core, MetricsCollector metrics, StatusMonitor status, SloMonitor slo,
+        List<Migration> migrations) {
         this.core = core;
+        this.migrations = migrations;
         this.slo = slo;
         this.metrics = metrics;
         this.status = status;
@@ -46,6 +50,16 @@ final class TelemetryView implements PipelineTelemetry {
     @Override
     public List<SetRuntime> sets() {
         return core.sets();
+    }
+
+    @Override
+    public MigrationProgress migrationProgress(int set) {
+        for (Migration m : migrations) {
+            if (m.liveRuntime().index() == set) {
+                return m.lastProgress();
+            }
+        }
+        return null;
     }
 
     @Override

@@ -357,7 +357,8 @@ class MigrationTest {
 
     /**
      * An application delete during a migration deletes the entity in both stores: read MISSING after the promote
-     * (the readers read the shadow store) and after a rollback (the live one again).
+     * (the readers read the shadow store) and after a rollback (the live one again). The metrics binder shows the
+     * migration's phase and progress on the way.
      */
     @Test
     void anApplicationDeleteDuringAMigrationDeletesTheEntityInBothStores(FreshetKafka broker, @TempDir Path dir)
@@ -371,6 +372,22 @@ class MigrationTest {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             Migration m = migrate(p, dir);
             awaitReady(m);
+            // The metrics binder shows the migration (as its progress sampler last saw it).
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            try (io.freshet.kafka.metrics.FreshetMetrics bound =
+                io.freshet.kafka.metrics.FreshetMetrics.bind(p, registry)) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (registry.get("freshet.migration.phase").tag("phase", "READY").gauge().value() != 1
+                    && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(registry.get("freshet.migration.phase").tag("phase", "READY").gauge().value()).isEqualTo(1);
+                assertThat(registry.get("freshet.migration.phase").tag("phase", "BACKFILLING").gauge().value())
+                    .isZero();
+                assertThat(registry.get("freshet.migration.records.todo").gauge().value()).isEqualTo(events.size());
+                assertThat(registry.get("freshet.migration.records.done").gauge().value()).isEqualTo(events.size());
+            }
             assertThat(p.delete(V1, user).get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             FeatureReader r = p.reader(V1);
             FeatureVector v = V1.newVector();

@@ -1,6 +1,7 @@
 package io.freshet.kafka.internal;
 
 import io.freshet.core.internal.ServedAges;
+import io.freshet.kafka.MigrationProgress;
 import io.freshet.kafka.SetStatus;
 import io.freshet.kafka.SloStatus;
 import java.util.List;
@@ -56,6 +57,12 @@ public interface PipelineTelemetry {
 
     /** @return back-pressure pauses since start */
     long pauses();
+
+    /**
+     * @param set a set index
+     * @return the progress its migration's sampler last took (no Kafka request), or null while none runs
+     */
+    MigrationProgress migrationProgress(int set);
 
     /**
      * Copies the stage histograms since start into the caller's (reset first); takes what the pipeline's threads

@@ -2,6 +2,8 @@ package io.freshet.kafka.metrics;
 
 import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.FeaturePipeline;
+import io.freshet.kafka.MigrationPhase;
+import io.freshet.kafka.MigrationProgress;
 import io.freshet.kafka.SetStatus;
 import io.freshet.kafka.SloStatus;
 import io.freshet.kafka.internal.HeartbeatSeen;
@@ -181,6 +183,23 @@ public final class FreshetMetrics implements AutoCloseable {
                     .tags(st.and("state", state.name())).description("1 for the set's current state, else 0")
                     .register(registry));
             }
+            // A migration of the set (FeaturePipeline.migrate): its backfill's progress, as its sampler last took it.
+            meters.add(Gauge.builder("freshet.migration.records.done", sampler,
+                    s -> migration(s, set, MigrationProgress::done))
+                .tags(st).baseUnit("records").description("Records of the history a migration's shadow store applied"
+                    + " (0 when none runs)")
+                .register(registry));
+            meters.add(Gauge.builder("freshet.migration.records.todo", sampler,
+                    s -> migration(s, set, MigrationProgress::toDo))
+                .tags(st).baseUnit("records").description("Records a migration's backfill applies before it tails"
+                    + " live traffic (0 when none runs)")
+                .register(registry));
+            for (MigrationPhase phase : MigrationPhase.values()) {
+                meters.add(Gauge.builder("freshet.migration.phase", sampler,
+                        s -> migration(s, set, p -> p.phase() == phase ? 1 : 0))
+                    .tags(st.and("phase", phase.name())).description("1 for the phase of the set's migration, else 0")
+                    .register(registry));
+            }
             counter("freshet.records.applied", st, set, CounterIds.APPLIED, "Records applied (late ones included)");
             counter("freshet.records.late", st, set, CounterIds.LATE, "Applied records a windowed feature dropped");
             counter("freshet.records.duplicate", st, set, CounterIds.DUPLICATES,
@@ -217,6 +236,11 @@ public final class FreshetMetrics implements AutoCloseable {
         }
         meters.add(FunctionCounter.builder("freshet.backpressure.pauses", sampler, s -> s.telemetry.pauses())
             .tags(tags).description("Times a full hand-off queue paused a partition").register(registry));
+    }
+
+    private static double migration(MetricsSampler s, int set, ToDoubleFunction<MigrationProgress> figure) {
+        MigrationProgress p = s.telemetry.migrationProgress(set);
+        return p == null ? 0 : figure.applyAsDouble(p);
     }
 
     private static double rejected(PipelineTelemetry t, int set) {
