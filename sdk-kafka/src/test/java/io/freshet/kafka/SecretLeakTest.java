@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.StoreConfig;
+import io.freshet.kafka.metrics.FreshetMetrics;
 import io.freshet.testkit.SecureKafka;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -121,8 +124,15 @@ class SecretLeakTest {
         // 2. A run over mutual TLS (the keystore password in play).
         StoreConfig tlsStore = SecurePipelineTest.store(dir.resolve("mtls"));
         try (FeaturePipeline t = SecurePipelineTest.start(KAFKA.mtlsProperties(), s, tlsStore, ScaleMode.REPLICATED)) {
-            assertThat(t.awaitCaughtUp(Duration.ofSeconds(120))).isTrue();
-            seeRunning(t);
+            // The Micrometer binder's meters too: every name, tag and description of a Prometheus scrape.
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            try (FreshetMetrics bound = FreshetMetrics.bind(t, registry)) {
+                assertThat(t.awaitCaughtUp(Duration.ofSeconds(120))).isTrue();
+                seeRunning(t);
+                String scrape = registry.scrape();
+                assertThat(scrape).contains("freshet_records_applied_total");
+                see(scrape);
+            }
         }
 
         // 3. A wrong SASL password: an authentication error at start, status DOWN.
