@@ -63,8 +63,13 @@ class FreshnessSloTest {
                 .start();
             FreshetMetrics bound = FreshetMetrics.bind(p, registry, Tags.empty(), Duration.ofMillis(100))) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
-            await("heartbeats of every partition routed", () -> scrape(registry)
-                .find("freshet_heartbeat_age_seconds", "topic", topic).size() == 3);
+            // Both per-partition gauges follow the binder's refresh (every 100 ms here) of what the consumers
+            // published: wait for a scrape that has every partition in both before reading one.
+            await("heartbeats and lag of every partition published", () -> {
+                PrometheusScrape now = scrape(registry);
+                return now.find("freshet_heartbeat_age_seconds", "topic", topic).size() == 3
+                    && now.find("freshet_lag_records", "topic", topic).size() == 3;
+            });
             PrometheusScrape s = scrape(registry);
             for (int partition = 0; partition < 3; partition++) {
                 assertThat(s.value("freshet_heartbeat_age_seconds", "topic", topic, "partition", "" + partition))
