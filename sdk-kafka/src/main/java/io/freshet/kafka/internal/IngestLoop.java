@@ -196,13 +196,23 @@ public final class IngestLoop implements Agent {
         } catch (WakeupException e) {
             // close() woke us: the next cycle (or the runner) ends.
             return running ? 1 : DONE;
-        } catch (AuthenticationException | AuthorizationException e) {
-            // Not retriable: the broker says no until an operator changes credentials or ACLs; stop (status DOWN)
-            // rather than spin. The store keeps its offsets, so a restart after the fix loses nothing.
-            throw new PipelineException("consumer thread=" + Thread.currentThread().getName() + ": "
-                + AccessErrors.explain(e, "READ") + "; the store keeps its offsets: restart the pipeline once"
-                + " granted", e);
+        } catch (AuthenticationException e) {
+            // Two handlers, not a multi-catch: a multi-catch's handler is typed by the common superclass as compiled
+            // (kafka-clients 4.x: InvalidConfigurationException), which 3.9.x lacks, and the JVM then refuses the
+            // class (VerifyError) in an application that pins 3.9.
+            throw denied(e);
+        } catch (AuthorizationException e) {
+            throw denied(e);
         }
+    }
+
+    /**
+     * Not retriable: the broker says no until an operator changes credentials or ACLs; stop (status DOWN) rather
+     * than spin. The store keeps its offsets, so a restart after the fix loses nothing.
+     */
+    private static PipelineException denied(RuntimeException e) {
+        return new PipelineException("consumer thread=" + Thread.currentThread().getName() + ": "
+            + AccessErrors.explain(e, "READ") + "; the store keeps its offsets: restart the pipeline once granted", e);
     }
 
     private void periodic(boolean pollWasEmpty) {
