@@ -70,7 +70,10 @@ class TableGrowthCrashBatteryTest {
         SplittableRandom random = new SplittableRandom(seed);
         int recoveredOpens = 0;
         int killedWithTwoGenerations = 0;
-        for (int cycle = 0; cycle < cycles; cycle++) {
+        // Kills land at random times: past the cycles asked for, the battery goes on (up to three times as many)
+        // until one kill has landed while the store had two generations, which the check below requires.
+        int cycle = 0;
+        for (; cycle < cycles || killedWithTwoGenerations == 0 && cycle < 3 * cycles; cycle++) {
             Process child = startChild(store, seed, tombstoneEvery);
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                 StandardCharsets.UTF_8));
@@ -88,7 +91,7 @@ class TableGrowthCrashBatteryTest {
                 .isIn(137, 0);
             killedWithTwoGenerations += dataFiles(store) >= 2 ? 1 : 0;
         }
-        System.out.println("growth crash battery: " + cycles + " kills, " + killedWithTwoGenerations
+        System.out.println("growth crash battery: " + cycle + " kills, " + killedWithTwoGenerations
             + " with two generations on disk, " + recoveredOpens + " recovered opens");
         assertThat(recoveredOpens).as("children found the store killed and recovered it").isPositive();
         assertThat(killedWithTwoGenerations).as("kills that landed while the store had two generations")
@@ -112,7 +115,7 @@ class TableGrowthCrashBatteryTest {
                 boolean inRef = reference.readRow(k, b);
                 assertThat(recovered.readRow(k, a)).as("presence of key " + k).isEqualTo(inRef);
                 if (inRef) {
-                    assertThat(a.contentEquals(b, rowBytes)).as("row of key " + k + " after " + cycles + " kills")
+                    assertThat(a.contentEquals(b, rowBytes)).as("row of key " + k + " after " + cycle + " kills")
                         .isTrue();
                     compared++;
                 }
