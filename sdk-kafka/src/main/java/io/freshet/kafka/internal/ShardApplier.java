@@ -524,8 +524,7 @@ public final class ShardApplier implements Agent {
         final Binding b = slot.binding;
         final int set = b.set.index;
         final ShardWriter w = writers[set][slot.shard];
-        if (slot.offset <= w.appliedOffset(b.topicIndex, slot.partition)) {
-            counters.increment(set, Counters.DUPLICATES);
+        if (alreadyApplied(slot, w, set)) {
             return APPLIED;
         }
         int begin;
@@ -565,8 +564,7 @@ public final class ShardApplier implements Agent {
         final Binding b = slot.binding;
         final int set = b.set.index;
         final ShardWriter w = writers[set][slot.shard];
-        if (slot.offset <= w.appliedOffset(b.topicIndex, slot.partition)) {
-            counters.increment(set, Counters.DUPLICATES);
+        if (alreadyApplied(slot, w, set)) {
             return APPLIED;
         }
         int r;
@@ -582,6 +580,15 @@ public final class ShardApplier implements Agent {
             counters.increment(set, Counters.DELETED);
         }
         return APPLIED;
+    }
+
+    /** A record at or below the store's applied offset (a replay): counted as a duplicate, nothing else done. */
+    private boolean alreadyApplied(Slot slot, ShardWriter w, int set) {
+        if (slot.offset <= w.appliedOffset(slot.binding.topicIndex, slot.partition)) {
+            counters.increment(set, Counters.DUPLICATES);
+            return true;
+        }
+        return false;
     }
 
     private int bad(Slot slot, ShardWriter w, BadRecordReason reason, Throwable cause) {

@@ -404,11 +404,7 @@ final class TableShardWriter implements ShardWriter {
         if (!textKeys) {
             throw new IllegalArgumentException("the store has LONG keys: call begin(long, ...)");
         }
-        int len = Keys.encodeUtf8(key, keyBytes);
-        if (len < 0 || len > maxKeyBytes) {
-            throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes=" + maxKeyBytes
-                + " in UTF-8: create the store with a larger maxKeyBytes (at most 256)");
-        }
+        int len = encodeTextKey(key);
         long prev = NO_OFFSET;
         if (topicIndex != NO_SOURCE) {
             prev = offsets.get(shard.id, topicIndex, partition);
@@ -453,6 +449,16 @@ final class TableShardWriter implements ShardWriter {
         return BEGIN_OK;
     }
 
+    /** Encodes a text key into {@code keyBytes} (begin and delete). @return its length in UTF-8 */
+    private int encodeTextKey(CharSequence key) {
+        int len = Keys.encodeUtf8(key, keyBytes);
+        if (len < 0 || len > maxKeyBytes) {
+            throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes=" + maxKeyBytes
+                + " in UTF-8: create the store with a larger maxKeyBytes (at most 256)");
+        }
+        return len;
+    }
+
     @Override
     public int delete(long key, int topicIndex, int partition, long offset) {
         store.checkOpen();
@@ -488,11 +494,7 @@ final class TableShardWriter implements ShardWriter {
         if (!textKeys) {
             throw new IllegalArgumentException("the store has LONG keys: call delete(long, ...)");
         }
-        int len = Keys.encodeUtf8(key, keyBytes);
-        if (len < 0 || len > maxKeyBytes) {
-            throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes=" + maxKeyBytes
-                + " in UTF-8: create the store with a larger maxKeyBytes (at most 256)");
-        }
+        int len = encodeTextKey(key);
         if (topicIndex != NO_SOURCE && offset <= offsets.get(shard.id, topicIndex, partition)) {
             return BEGIN_DUPLICATE;
         }

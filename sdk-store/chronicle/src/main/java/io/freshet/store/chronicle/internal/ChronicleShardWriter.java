@@ -96,6 +96,16 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
 
     @Override
     public int begin(long key, int topicIndex, int partition, long offset) {
+        return beginKey(numericKey(key), key, topicIndex, partition, offset);
+    }
+
+    @Override
+    public int begin(CharSequence key, int topicIndex, int partition, long offset) {
+        return beginKey(textKey(key), 0, topicIndex, partition, offset);
+    }
+
+    /** Checks a numeric key belongs to this writer (begin and delete). @return the map key for it */
+    private KeyData numericKey(long key) {
         if (textKeys) {
             throw new IllegalArgumentException("store of set=" + layout.setName() + " has text keys");
         }
@@ -103,11 +113,11 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
             throw new IllegalArgumentException("key=" + key + " belongs to shard="
                 + Keys.shardOf(Keys.hash(key), shards) + ", not to this writer's shard=" + shard);
         }
-        return beginKey(keyData.numericKey(key), key, topicIndex, partition, offset);
+        return keyData.numericKey(key);
     }
 
-    @Override
-    public int begin(CharSequence key, int topicIndex, int partition, long offset) {
+    /** Checks a text key belongs to this writer and encodes it (begin and delete). @return the map key for it */
+    private KeyData textKey(CharSequence key) {
         if (!textKeys) {
             throw new IllegalArgumentException("store of set=" + layout.setName() + " has numeric keys");
         }
@@ -120,7 +130,7 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
             throw new IllegalArgumentException("key belongs to shard=" + Keys.shardOf(Keys.hash(key), shards)
                 + ", not to this writer's shard=" + shard);
         }
-        return beginKey(keyData.textKey(len), 0, topicIndex, partition, offset);
+        return keyData.textKey(len);
     }
 
     private int beginKey(KeyData k, long longKey, int topicIndex, int partition, long offset) {
@@ -186,31 +196,12 @@ final class ChronicleShardWriter implements ShardWriter, Predicate<MapEntry<Obje
 
     @Override
     public int delete(long key, int topicIndex, int partition, long offset) {
-        if (textKeys) {
-            throw new IllegalArgumentException("store of set=" + layout.setName() + " has text keys");
-        }
-        if (Keys.shardOf(Keys.hash(key), shards) != shard) {
-            throw new IllegalArgumentException("key=" + key + " belongs to shard="
-                + Keys.shardOf(Keys.hash(key), shards) + ", not to this writer's shard=" + shard);
-        }
-        return deleteKey(keyData.numericKey(key), key, topicIndex, partition, offset);
+        return deleteKey(numericKey(key), key, topicIndex, partition, offset);
     }
 
     @Override
     public int delete(CharSequence key, int topicIndex, int partition, long offset) {
-        if (!textKeys) {
-            throw new IllegalArgumentException("store of set=" + layout.setName() + " has numeric keys");
-        }
-        int len = Keys.encodeUtf8(key, this.key);
-        if (len < 0) {
-            throw new IllegalArgumentException("key of length=" + key.length() + " exceeds maxKeyBytes="
-                + keyBytes + " in UTF-8");
-        }
-        if (Keys.shardOf(Keys.hash(key), shards) != shard) {
-            throw new IllegalArgumentException("key belongs to shard=" + Keys.shardOf(Keys.hash(key), shards)
-                + ", not to this writer's shard=" + shard);
-        }
-        return deleteKey(keyData.textKey(len), 0, topicIndex, partition, offset);
+        return deleteKey(textKey(key), 0, topicIndex, partition, offset);
     }
 
     /**
