@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,14 +69,30 @@ class TableGrowthCrashBatteryTest {
         SplittableRandom random = new SplittableRandom(seed);
         int recoveredOpens = 0;
         int killedWithTwoGenerations = 0;
-        // Kills land at random times: past the cycles asked for, the battery goes on (up to three times as many)
-        // until one kill has landed while the store had two generations, which the check below requires.
         int cycle = 0;
-        for (; cycle < cycles || killedWithTwoGenerations == 0 && cycle < 3 * cycles; cycle++) {
-            Process child = startChild(store, seed, tombstoneEvery);
+        for (; cycle < cycles; cycle++) {
+            // Every third cycle (the first among them, when the store is surely still small) the child stops once a
+            // growth has two generations on disk and is killed there: a kill mid-growth by design, not by chance.
+            // The other cycles are killed at a random moment, sometimes while the child still recovers.
+            boolean pauseInGrowth = cycle % 3 == 0;
+            Process child = startChild(store, seed, tombstoneEvery, pauseInGrowth);
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                 StandardCharsets.UTF_8));
-            if (random.nextInt(5) == 0) {
+            if (pauseInGrowth) {
+                String ready = out.readLine();
+                assertThat(ready).as("child output in cycle " + cycle + "; stderr: " + stderr()).startsWith("READY");
+                recoveredOpens += ready.endsWith(StoreOpenState.RECOVERED.name()) ? 1 : 0;
+                String growing = out.readLine();
+                assertThat(growing).as("growth report in cycle " + cycle + "; stderr: " + stderr())
+                    .isIn("GROWING", "NO-GROWTH");
+                if (cycle == 0) {
+                    assertThat(growing).as("a store of capacity " + CAPACITY + " taking " + KEYS + " keys grows")
+                        .isEqualTo("GROWING");
+                }
+                if (growing.equals("NO-GROWTH")) {
+                    Thread.sleep(random.nextInt(100, 1200));
+                }
+            } else if (random.nextInt(5) == 0) {
                 Thread.sleep(random.nextInt(50, 1500));
             } else {
                 String line = out.readLine();
@@ -89,7 +104,7 @@ class TableGrowthCrashBatteryTest {
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(child.exitValue()).as("child must die by SIGKILL (137), not fail; stderr: " + stderr())
                 .isIn(137, 0);
-            killedWithTwoGenerations += dataFiles(store) >= 2 ? 1 : 0;
+            killedWithTwoGenerations += CrashChild.dataFiles(store) >= 2 ? 1 : 0;
         }
         System.out.println("growth crash battery: " + cycle + " kills, " + killedWithTwoGenerations
             + " with two generations on disk, " + recoveredOpens + " recovered opens");
@@ -130,16 +145,7 @@ class TableGrowthCrashBatteryTest {
         return StoreConfig.builder(CrashStream.SET).directory(store).shards(SHARDS).capacity(CAPACITY).build();
     }
 
-    private static long dataFiles(Path store) throws Exception {
-        if (!Files.isDirectory(store)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(store)) {
-            return files.filter(p -> p.getFileName().toString().matches("table(-\\d+)?\\.fst(\\.tmp)?")).count();
-        }
-    }
-
-    private Process startChild(Path store, long seed, int tombstoneEvery) throws Exception {
+    private Process startChild(Path store, long seed, int tombstoneEvery, boolean pauseInGrowth) throws Exception {
         List<String> options = new ArrayList<>();
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dfreshet.")) {
@@ -152,7 +158,8 @@ class TableGrowthCrashBatteryTest {
         ProcessBuilder pb = new ProcessBuilder(ChildCommand.of(options, CrashChild.class,
             TableStoreEngine.class.getName(), store.toString(), Long.toString(seed), Integer.toString(PARTITIONS),
             Integer.toString(KEYS), Long.toString(AbstractCrashBatteryTest.RECORDS_PER_PARTITION),
-            Integer.toString(SHARDS), Long.toString(CAPACITY), Integer.toString(tombstoneEvery)));
+            Integer.toString(SHARDS), Long.toString(CAPACITY), Integer.toString(tombstoneEvery),
+            Boolean.toString(pauseInGrowth)));
         pb.redirectError(dir.resolve("child-stderr.txt").toFile());
         return pb.start();
     }
