@@ -220,7 +220,8 @@ public final class FreshetKafka implements BeforeAllCallback, BeforeEachCallback
     }
 
     /**
-     * Creates a topic (replication factor 1) and waits until every partition's leader serves.
+     * Creates a topic (replication factor 1, or {@code -Dfreshet.test.replicationFactor}) and waits until every
+     * partition's leader serves.
      *
      * @param name topic name
      * @param partitions partition count, 1 or more
@@ -230,7 +231,8 @@ public final class FreshetKafka implements BeforeAllCallback, BeforeEachCallback
     }
 
     /**
-     * Creates a topic (replication factor 1) and waits until every partition's leader serves.
+     * Creates a topic (replication factor 1, or {@code -Dfreshet.test.replicationFactor}) and waits until every
+     * partition's leader serves.
      *
      * @param name topic name
      * @param partitions partition count, 1 or more

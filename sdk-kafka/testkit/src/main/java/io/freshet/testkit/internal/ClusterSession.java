@@ -34,6 +34,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Threading: thread-safe. Not a hot-path type: it allocates freely.
  */
 public final class ClusterSession implements AutoCloseable {
+    /**
+     * System property giving the replication factor of the topics tests create, default 1: a managed service or a
+     * multi-broker cluster reached with {@code -Dfreshet.bootstrap} may require more (e.g. 3).
+     */
+    public static final String REPLICATION_FACTOR_PROP_NAME = "freshet.test.replicationFactor";
     private static final long TIMEOUT_S = 60;
 
     private final Cluster cluster;
@@ -41,12 +46,14 @@ public final class ClusterSession implements AutoCloseable {
     private final Admin admin;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicInteger names = new AtomicInteger();
+    private final short replicationFactor;
     private KafkaProducer<byte[], byte[]> producer;
     private boolean closed;
 
-    private ClusterSession(Cluster cluster, BrokerSelection.Choice choice) {
+    private ClusterSession(Cluster cluster, BrokerSelection.Choice choice, short replicationFactor) {
         this.cluster = cluster;
         this.choice = choice;
+        this.replicationFactor = replicationFactor;
         this.admin = Admin.create(clientProperties());
     }
 
@@ -57,9 +64,11 @@ public final class ClusterSession implements AutoCloseable {
      * @return a session; closing it stops what it started
      */
     public static ClusterSession start(BrokerSelection.Choice choice) {
+        // A bad value fails before a broker starts.
+        short rf = replicationFactor(System.getProperty(REPLICATION_FACTOR_PROP_NAME));
         Cluster c = Cluster.start(choice);
         try {
-            return new ClusterSession(c, choice);
+            return new ClusterSession(c, choice, rf);
         } catch (RuntimeException e) {
             c.close();
             throw e;
@@ -75,12 +84,58 @@ public final class ClusterSession implements AutoCloseable {
      * @return a session over it
      */
     public static ClusterSession over(Cluster cluster, BrokerSelection.Choice choice) {
+        return over(cluster, choice, (short) 1);
+    }
+
+    /**
+     * Wraps a cluster the caller started or names, creating topics with the given replication factor.
+     *
+     * @param cluster a running cluster
+     * @param choice why it runs, for messages
+     * @param replicationFactor replication factor of the topics {@link #createTopic} creates, 1 or more
+     * @return a session over it
+     */
+    public static ClusterSession over(Cluster cluster, BrokerSelection.Choice choice, short replicationFactor) {
+        if (replicationFactor < 1) {
+            cluster.close();
+            throw new IllegalArgumentException("replicationFactor=" + replicationFactor + ": give 1 or more");
+        }
         try {
-            return new ClusterSession(cluster, choice);
+            return new ClusterSession(cluster, choice, replicationFactor);
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
         }
+    }
+
+    /**
+     * Reads {@value #REPLICATION_FACTOR_PROP_NAME}.
+     *
+     * @param value the property's value, or null (unset)
+     * @return the replication factor: 1 when unset or blank
+     * @throws IllegalArgumentException naming the property and the accepted values when it is not a whole number
+     *     from 1 to 32767
+     */
+    public static short replicationFactor(String value) {
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        int rf;
+        try {
+            rf = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            rf = 0;
+        }
+        if (rf < 1 || rf > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("-D" + REPLICATION_FACTOR_PROP_NAME + "=" + value + " is not a"
+                + " replication factor: give a whole number from 1 (the default) to the number of brokers, e.g. 3");
+        }
+        return (short) rf;
+    }
+
+    /** @return the replication factor of the topics {@link #createTopic} creates */
+    public short replicationFactor() {
+        return replicationFactor;
     }
 
     /** @return why this cluster was chosen */
@@ -119,7 +174,7 @@ public final class ClusterSession implements AutoCloseable {
     }
 
     /**
-     * Creates a topic (replication factor 1) and waits until every partition's leader serves.
+     * Creates a topic ({@link #replicationFactor()} replicas) and waits until every partition's leader serves.
      *
      * @param name topic name
      * @param partitions partition count, at least 1
@@ -130,7 +185,7 @@ public final class ClusterSession implements AutoCloseable {
             throw new IllegalArgumentException("partitions=" + partitions + " for topic=" + name + ": give 1 or more");
         }
         try {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all()
+            admin.createTopics(List.of(new NewTopic(name, partitions, replicationFactor).configs(configs))).all()
                 .get(TIMEOUT_S, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
             while (!allLeadersElected(name, partitions) || !leadersServe(name, partitions)) {
@@ -146,7 +201,9 @@ public final class ClusterSession implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("cannot create topic=" + name + " partitions=" + partitions + ": " + e, e);
+            throw new IllegalStateException("cannot create topic=" + name + " partitions=" + partitions
+                + " replicationFactor=" + replicationFactor + ": " + e + (replicationFactor == 1 ? "" : " (set by -D"
+                + REPLICATION_FACTOR_PROP_NAME + "; the cluster may have fewer brokers)"), e);
         }
     }
 
