@@ -166,31 +166,7 @@ class SecurePipelineTest {
             String group = KAFKA.uniqueName("group");
             KAFKA.createScramUser(user, password);
             grantLeastPrivilege(KAFKA, principal, s, group);
-            String resource;
-            switch (m) {
-                case SOURCE_TOPIC_ENTIRELY -> {
-                    KAFKA.revoke(principal, ResourceType.TOPIC, s.topic, AclOperation.READ);
-                    resource = s.topic;
-                }
-                case SOURCE_TOPIC_READ -> {
-                    KAFKA.revoke(principal, ResourceType.TOPIC, s.topic, AclOperation.READ);
-                    KAFKA.allow(principal, ResourceType.TOPIC, s.topic, AclOperation.DESCRIBE);
-                    resource = s.topic;
-                }
-                case GROUP_READ -> {
-                    KAFKA.revoke(principal, ResourceType.GROUP, group, AclOperation.READ);
-                    resource = group;
-                }
-                case DEAD_LETTER_TOPIC_ENTIRELY -> {
-                    KAFKA.revoke(principal, ResourceType.TOPIC, s.dlq, AclOperation.WRITE);
-                    resource = s.dlq;
-                }
-                default -> {
-                    KAFKA.revoke(principal, ResourceType.TOPIC, s.dlq, AclOperation.WRITE);
-                    KAFKA.allow(principal, ResourceType.TOPIC, s.dlq, AclOperation.DESCRIBE);
-                    resource = s.dlq;
-                }
-            }
+            String resource = revoke(KAFKA, m, principal, s, group);
             Properties props = KAFKA.saslSslProperties(user, password);
             props.put("group.id", group);
             Path storeDir = dir.resolve(m.name());
@@ -208,8 +184,40 @@ class SecurePipelineTest {
         }
     }
 
+    /**
+     * Takes one ACL away from the least-privilege set of {@code principal}.
+     *
+     * @return the resource whose ACL is missing
+     */
+    static String revoke(SecureKafka kafka, Missing m, String principal, Stream s, String group) {
+        switch (m) {
+            case SOURCE_TOPIC_ENTIRELY -> {
+                kafka.revoke(principal, ResourceType.TOPIC, s.topic, AclOperation.READ);
+                return s.topic;
+            }
+            case SOURCE_TOPIC_READ -> {
+                kafka.revoke(principal, ResourceType.TOPIC, s.topic, AclOperation.READ);
+                kafka.allow(principal, ResourceType.TOPIC, s.topic, AclOperation.DESCRIBE);
+                return s.topic;
+            }
+            case GROUP_READ -> {
+                kafka.revoke(principal, ResourceType.GROUP, group, AclOperation.READ);
+                return group;
+            }
+            case DEAD_LETTER_TOPIC_ENTIRELY -> {
+                kafka.revoke(principal, ResourceType.TOPIC, s.dlq, AclOperation.WRITE);
+                return s.dlq;
+            }
+            default -> {
+                kafka.revoke(principal, ResourceType.TOPIC, s.dlq, AclOperation.WRITE);
+                kafka.allow(principal, ResourceType.TOPIC, s.dlq, AclOperation.DESCRIBE);
+                return s.dlq;
+            }
+        }
+    }
+
     /** Starts the pipeline; returns its failure once it is DOWN with its threads stopped, or the start's. */
-    private static PipelineException runUntilDown(Properties props, Stream s, StoreConfig cfg) throws Exception {
+    static PipelineException runUntilDown(Properties props, Stream s, StoreConfig cfg) throws Exception {
         FeaturePipeline p = build(props, s, cfg, ScaleMode.SHARDED);
         try {
             try {
