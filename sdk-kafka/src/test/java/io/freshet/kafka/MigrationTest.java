@@ -404,6 +404,104 @@ class MigrationTest {
         }
     }
 
+    /**
+     * Issue 17 point 7: the backfill of a migration replays the history with the live source's tombstone policy, so
+     * an entity deleted by a tombstone in the history is MISSING in the shadow store, and one deleted and seen again
+     * afterwards holds only what came after its tombstone; the shadow equals the reference of the new definition
+     * over the history with the deletes, row for row (no deleted key comes back).
+     */
+    @Test
+    void theBackfillOfAMigrationHonoursTheTombstonesOfTheHistory(FreshetKafka broker, @TempDir Path dir)
+        throws Exception {
+        String topic = broker.uniqueName("migrate-tombstones");
+        broker.createTopic(topic, 2);
+        List<Payment> events = PipelineFixtures.stream(1717, 4_000, 200);
+        java.util.LinkedHashSet<Long> users = new java.util.LinkedHashSet<>();
+        events.forEach(e -> users.add(e.userId));
+        List<Long> seen = new ArrayList<>(users);
+        assertThat(seen.size()).isGreaterThan(60);
+        // A tombstone for each of the first 15 users after all their events (deleted for good), and one for each of
+        // the next 15 in the middle of the stream (deleted, then re-created by their later events).
+        List<Long> deletedForGood = seen.subList(0, 15);
+        List<Long> deletedMidway = seen.subList(15, 30);
+        List<Payment> history = new ArrayList<>(events.subList(0, 2_000));
+        java.util.Set<Payment> tombstones = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (long u : deletedMidway) {
+            Payment t = new Payment(u, null, 0, 0, false);
+            tombstones.add(t);
+            history.add(t);
+        }
+        history.addAll(events.subList(2_000, events.size()));
+        for (long u : deletedForGood) {
+            Payment t = new Payment(u, null, 0, 0, false);
+            tombstones.add(t);
+            history.add(t);
+        }
+        try (org.apache.kafka.clients.producer.KafkaProducer<Long, byte[]> producer =
+            PipelineFixtures.producer(broker)) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks =
+                new ArrayList<>();
+            for (Payment e : history) {
+                acks.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, e.userId,
+                    tombstones.contains(e) ? null : PaymentCodec.encode(e))));
+            }
+            for (java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> f : acks) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        ReferenceModel<Payment> refV1 = new ReferenceModel<>(V1);
+        ReferenceModel<Payment> refV2 = new ReferenceModel<>(V2);
+        int deletes = 0;
+        for (Payment e : history) {
+            if (tombstones.contains(e)) {
+                refV1.delete(e.userId);
+                deletes += refV2.delete(e.userId) ? 1 : 0;
+            } else {
+                refV1.apply(e.copy(), NOW);
+                refV2.apply(e.copy(), NOW);
+            }
+        }
+        assertThat(deletes).as("every tombstone found a row in the reference").isEqualTo(30);
+        for (long u : deletedMidway) {
+            assertThat(refV2.keys()).as("user %d has events after its tombstone", u).contains(u);
+        }
+
+        try (FeaturePipeline p = FeaturePipeline.builder()
+            .kafka(PipelineFixtures.pipelineProps(broker))
+            .clock(new ManualClock(NOW))
+            .register(V1, ENGINE, config(V1, dir.resolve("v1")),
+                Source.of(topic, new PaymentCodec()).tombstones(TombstonePolicy.DELETE))
+            .start()) {
+            assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+            Migration m = migrate(p, dir);
+            awaitReady(m);
+            FeaturePipeline shadow = m.shadow();
+            assertThat(shadow.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+            assertThat(shadow.metrics().set(V2.name()).deleted()).as("the backfill applied the tombstones")
+                .isEqualTo(30);
+            assertThat(PipelineFixtures.assertMatchesReference(shadow.reader(V2), refV2))
+                .isEqualTo(refV2.keys().size());
+            assertThat(PipelineTestAccess.store(shadow, V2).size()).as("no deleted key came back")
+                .isEqualTo(refV2.keys().size());
+            FeatureVector v = V2.newVector();
+            for (long u : deletedForGood) {
+                assertThat(shadow.reader(V2).read(u, v)).as("user %d deleted in the history", u).isFalse();
+                assertThat(v.status()).isEqualTo(io.freshet.core.VectorStatus.MISSING);
+            }
+            // The live store agrees, and after the promote the readers see the same.
+            assertThat(PipelineFixtures.assertMatchesReference(p.reader(V1), refV1)).isEqualTo(refV1.keys().size());
+            m.promote(CutoverCriteria.none());
+            FeatureReader r = p.reader(V1);
+            assertThat(r.featureSet()).isSameAs(V2);
+            for (long u : deletedForGood) {
+                assertThat(r.read(u, v)).isFalse();
+                assertThat(v.status()).isEqualTo(io.freshet.core.VectorStatus.MISSING);
+            }
+            m.rollback();
+            m.close();
+        }
+    }
+
     /** Stands for the process dying at a step: nothing after it runs. */
     static final class SimulatedCrash extends RuntimeException {
         private static final long serialVersionUID = 1L;
