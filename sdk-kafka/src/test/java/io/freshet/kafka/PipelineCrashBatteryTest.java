@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * into a multi-partition topic. After the last kill a pipeline in this JVM recovers the same store, catches up, and
  * every key's features must equal the reference model over the whole stream: nothing lost, nothing counted twice.
  *
- * <p>Default suite: 10 kills on the table engine, 4 on Chronicle Map, 4 on the table engine with tombstones in the
+ * <p>Default suite: 10 kills on the table engine, 4 on Chronicle Map, 4 on each engine with tombstones in the
  * stream; {@code -Psoak}: 100 on each, and 30 with tombstones on Chronicle Map.
  * {@code -Dfreshet.pipelineCrash.cycles=N} overrides the default-suite count of the table engine.
  */
@@ -91,6 +91,13 @@ class PipelineCrashBatteryTest {
         throws Exception {
         runBattery(broker, new TableStoreEngine(), Integer.getInteger("freshet.pipelineCrash.deleteCycles", 4), 6_000,
             0xDE1E7EL, 10);
+    }
+
+    /** As {@link #tableEngineKilledWithTombstonesInTheStreamLosesDoublesAndResurrectsNothing} on Chronicle Map. */
+    @Test
+    void chronicleEngineKilledWithTombstonesInTheStreamLosesDoublesAndResurrectsNothing(FreshetKafka broker)
+        throws Exception {
+        runBattery(broker, new ChronicleStoreEngine(), 4, 6_000, 0xDE1E7E3L, 10);
     }
 
     @Test
