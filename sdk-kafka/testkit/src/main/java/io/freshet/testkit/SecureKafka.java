@@ -68,6 +68,7 @@ public final class SecureKafka implements BeforeAllCallback, AutoCloseable {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SecureKafka.class);
     private static final long TIMEOUT_S = 60;
 
+    private final Map<String, String> serverOverrides;
     private volatile Running running;
     private boolean owned;
 
@@ -96,15 +97,29 @@ public final class SecureKafka implements BeforeAllCallback, AutoCloseable {
         }
     }
 
-    private SecureKafka() {
+    private SecureKafka(Map<String, String> serverOverrides) {
+        this.serverOverrides = serverOverrides;
     }
 
     /** @return a handle; JUnit starts (or joins) the JVM's secured broker before the class's tests */
     public static SecureKafka create() {
-        return new SecureKafka();
+        return new SecureKafka(Map.of());
     }
 
-    private static Running open() {
+    /**
+     * A handle on a secured broker with extra broker settings, e.g. {@code
+     * listener.name.sasl_ssl.scram-sha-512.connections.max.reauth.ms}: under JUnit a broker of the test class's own,
+     * stopped after its tests.
+     *
+     * @param serverProperties broker settings added to (or replacing) the secured broker's
+     * @return a handle; JUnit starts (or joins) that broker before the class's tests
+     */
+    public static SecureKafka withServerProperties(Map<String, String> serverProperties) {
+        return new SecureKafka(Map.copyOf(Objects.requireNonNull(serverProperties,
+            "serverProperties can't be null")));
+    }
+
+    private static Running open(Map<String, String> serverOverrides) {
         long t0 = System.nanoTime();
         Path dir;
         try {
@@ -121,6 +136,7 @@ public final class SecureKafka implements BeforeAllCallback, AutoCloseable {
                 + SecureListeners.listenerEntries("localhost", 0, 0));
             server.put("listener.security.protocol.map", "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,"
                 + SecureListeners.protocolMapEntries());
+            server.putAll(serverOverrides);
             EmbeddedCluster cluster = EmbeddedCluster.start(server);
             ClusterSession session = ClusterSession.over(cluster, new BrokerSelection.Choice(BrokerMode.EMBEDDED,
                 null, "the secured embedded broker was asked for (Kafka " + KafkaVersions.builtWith() + ")"));
@@ -142,7 +158,7 @@ public final class SecureKafka implements BeforeAllCallback, AutoCloseable {
      */
     public synchronized SecureKafka start() {
         if (running == null) {
-            running = open();
+            running = open(serverOverrides);
             owned = true;
         }
         return this;
@@ -156,8 +172,12 @@ public final class SecureKafka implements BeforeAllCallback, AutoCloseable {
     @Override
     public synchronized void beforeAll(ExtensionContext context) {
         if (running == null) {
-            running = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("secure-embedded",
-                k -> open(), Running.class);
+            // The JVM's shared broker lives until the run ends; one with extra settings only as long as its class
+            // (under its own key: a class's store also answers with its parents' values).
+            ExtensionContext owner = serverOverrides.isEmpty() ? context.getRoot() : context;
+            String key = serverOverrides.isEmpty() ? "secure-embedded"
+                : "secure-embedded" + new java.util.TreeMap<>(serverOverrides);
+            running = owner.getStore(NAMESPACE).getOrComputeIfAbsent(key, k -> open(serverOverrides), Running.class);
         }
     }
 
@@ -370,7 +390,10 @@ public final class SecureKafka implements BeforeAllCallback, AutoCloseable {
         }
     }
 
-    /** Stops the broker {@link #start()} started and deletes its files; a JUnit-shared one stops at the run's end. */
+    /**
+     * Stops the broker {@link #start()} started and deletes its files; a JUnit-shared one stops at the run's end (one
+     * with extra settings after its class).
+     */
     @Override
     public synchronized void close() {
         if (owned && running != null) {
