@@ -41,8 +41,8 @@ final class CoreAccess implements CoreInternals.Access {
     }
 
     @Override
-    public void switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store) {
-        reader.switchTo(set, store);
+    public Object switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store) {
+        return reader.switchTo(set, store);
     }
 
     @Override

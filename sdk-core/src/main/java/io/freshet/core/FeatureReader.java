@@ -80,8 +80,10 @@ public final class FeatureReader {
      *
      * @param set the definition to serve
      * @param store its store
+     * @return what reads loaded until now: an opaque token that only reads in flight still reference, so that once it
+     *     is unreachable (a weak reference to it cleared) no read can hold the store it names
      */
-    synchronized void switchTo(FeatureSet<?> set, RowStore store) {
+    synchronized Object switchTo(FeatureSet<?> set, RowStore store) {
         Objects.requireNonNull(set, "set can't be null");
         Objects.requireNonNull(store, "store can't be null");
         checkFingerprint(set, store);
@@ -100,6 +102,7 @@ public final class FeatureReader {
             family[family.length - 1] = set;
         }
         live = new Live(set, store, family);
+        return now;
     }
 
     /**

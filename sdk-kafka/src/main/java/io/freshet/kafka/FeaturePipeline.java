@@ -8,6 +8,7 @@ import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.Keys;
+import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.CaughtUpCheck;
 import io.freshet.kafka.internal.ClientProperties;
@@ -313,7 +314,8 @@ public final class FeaturePipeline implements AutoCloseable {
         if (set.keyType() != KeyType.LONG) {
             throw new IllegalArgumentException("set=" + set.name() + " has a TEXT key: call delete(set, text)");
         }
-        return alsoInShadows(s, core.requestDelete(s, key, null).future(), key, null);
+        return alsoInShadows(s, s.detached() ? CompletableFuture.completedFuture(false)
+            : core.requestDelete(s, key, null).future(), key, null);
     }
 
     /**
@@ -331,7 +333,8 @@ public final class FeaturePipeline implements AutoCloseable {
         if (set.keyType() != KeyType.TEXT) {
             throw new IllegalArgumentException("set=" + set.name() + " has a LONG key: call delete(set, long)");
         }
-        return alsoInShadows(s, core.requestDelete(s, 0, key.toString()).future(), 0, key.toString());
+        return alsoInShadows(s, s.detached() ? CompletableFuture.completedFuture(false)
+            : core.requestDelete(s, 0, key.toString()).future(), 0, key.toString());
     }
 
     /**
@@ -501,6 +504,18 @@ public final class FeaturePipeline implements AutoCloseable {
             }
         }
         return new Migration.Builder(this, from, to, engine, config, sourcesBySet.get(from));
+    }
+
+    /**
+     * Stops feeding a set at once (a migration's retire): see {@link PipelineCore#stopFeeding}.
+     *
+     * @param s the set's runtime
+     * @param serving the store its readers read now
+     * @param timeoutMs how long to wait for the pipeline's threads
+     * @return true when no pipeline thread touches the set's old store any more
+     */
+    boolean stopFeeding(SetRuntime s, RowStore serving, long timeoutMs) {
+        return core.stopFeeding(s, serving, timeoutMs);
     }
 
     void remember(Migration m) {

@@ -11,6 +11,7 @@ import io.freshet.kafka.internal.BackfillThrottle;
 import io.freshet.kafka.internal.CutoverFile;
 import io.freshet.kafka.internal.EndOffsets;
 import io.freshet.kafka.internal.SetRuntime;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +62,13 @@ import org.slf4j.LoggerFactory;
  * second and logs it at the log interval. Reads never wait for any of it.
  */
 public final class Migration implements AutoCloseable {
+    /**
+     * The backfill consumers' budget unless {@link Builder#throttle} says otherwise, records/s: measured (benchmarks
+     * {@code BackfillHarness}, RESULTS.md) as the highest budget that kept the live pipeline's freshness p99 within
+     * 1.5x its value without a backfill, at 20,000 live events/s on the 2-core reference machine. Elsewhere, measure
+     * it the same way (README "Choosing the backfill throttle").
+     */
+    public static final long DEFAULT_RECORDS_PER_SECOND = 100_000;
     private static final Logger LOG = LoggerFactory.getLogger(Migration.class);
     private static final long SAMPLE_INTERVAL_MS = 1_000;
     private static final long STOP_TIMEOUT_MS = 60_000;
@@ -79,6 +87,17 @@ public final class Migration implements AutoCloseable {
     private final List<TopicPartition> partitions;
     /** A test hook run between the steps of a promote, a rollback and a retire; a no-op otherwise. */
     volatile Consumer<String> stepHook = step -> { };
+    /**
+     * What the reader served from the old store before each promote: only reads in flight reference these views, so
+     * once every reference is cleared no read can hold the old store (no cost on the read path). Guarded by
+     * {@link #oldStoreLock}: the sampler takes it, never this object's lock (which close() holds while it waits for
+     * the sampler).
+     */
+    private final List<WeakReference<Object>> oldViews = new ArrayList<>();
+    private final Object oldStoreLock = new Object();
+    /** The retired old store, closed once {@link #oldViews} are cleared; null when none waits. */
+    private RowStore oldStoreToClose;
+    private volatile boolean oldStoreClosed;
     private volatile MigrationProgress last;
     private volatile MigrationException failure;
     private long lastSampleNs;
@@ -132,6 +151,9 @@ public final class Migration implements AutoCloseable {
         if (state.liveNew) {
             // The recorded state wins over the code's default: the new definition was live before the restart.
             switchReaders(to, shadowRuntime.store());
+            if (state.retired) {
+                stopFeedingOld();
+            }
         }
         LOG.info("migration of set={} to fingerprint={} {} from {} (live={}{}), throttle records/s={} bytes/s={}",
             from.name(), Long.toHexString(to.fingerprint()), resumed ? "resumed" : "started", b.start,
@@ -300,6 +322,7 @@ public final class Migration implements AutoCloseable {
 
     private void sample() {
         try {
+            closeOldStoreWhenUnread();
             checkShadow();
             if (failure != null) {
                 return;
@@ -409,6 +432,10 @@ public final class Migration implements AutoCloseable {
     }
 
     private MigrationComparer comparer() {
+        if (state.retired) {
+            throw new MigrationException(Reason.WRONG_STATE, "set=" + from.name() + ": the old definition was retired;"
+                + " there is nothing to compare with", null);
+        }
         if (shadow.failure() != null || failure != null) {
             throw failure != null ? failure : new MigrationException(Reason.SHADOW_FAILED, "the shadow failed", null);
         }
@@ -499,9 +526,11 @@ public final class Migration implements AutoCloseable {
 
     /**
      * Ends the way back after a promote: records that the old definition is retired, so a rollback is refused from
-     * now on, also after a restart. The old store is still fed by the pipeline it is registered in until that
-     * pipeline restarts with the new definition registered in its place (README "Changing a definition in
-     * production"); then delete its directory.
+     * now on, also after a restart; then the pipeline stops feeding the old store at once (its records are skipped,
+     * its offsets stand still) and, when the pipeline opened it, closes it as soon as no read can still hold it: the
+     * first garbage collection after the last read that began before the promote. Until the pipeline restarts with
+     * the new definition registered in place of the old (README "Changing a definition in production"), the new
+     * store stands for the set in status and metrics; its old directory can be deleted after that restart.
      *
      * @throws MigrationException WRONG_STATE when not promoted
      */
@@ -510,9 +539,69 @@ public final class Migration implements AutoCloseable {
         if (!state.liveNew) {
             throw new MigrationException(Reason.WRONG_STATE, "set=" + from.name() + ": promote before retire", null);
         }
+        if (state.retired) {
+            return;
+        }
         state.retired = true;
         storeState();
+        stepHook.accept("retire-recorded");
+        stopFeedingOld();
         LOG.info("migration of set={}: retired fingerprint={}", from.name(), Long.toHexString(from.fingerprint()));
+    }
+
+    /** Stops the live pipeline feeding the old store; queues it for closing when the pipeline owns it. */
+    private synchronized void stopFeedingOld() {
+        RowStore old = liveRuntime.store();
+        if (!live.stopFeeding(liveRuntime, shadowRuntime.store(), STOP_TIMEOUT_MS)) {
+            // A pipeline thread did not acknowledge in time: the old store stays open until the pipeline closes.
+            LOG.warn("migration of set={}: the pipeline's threads did not acknowledge the retire within {} ms; the old"
+                + " store is no longer fed but stays open until the pipeline closes", from.name(), STOP_TIMEOUT_MS);
+            return;
+        }
+        if (liveRuntime.ownsStore() && old != shadowRuntime.store()) {
+            synchronized (oldStoreLock) {
+                oldStoreToClose = old;
+            }
+            closeOldStoreWhenUnread();
+        }
+    }
+
+    /** Closes the retired old store once no read can hold it (every old view unreachable). */
+    private void closeOldStoreWhenUnread() {
+        synchronized (oldStoreLock) {
+            if (oldStoreToClose == null) {
+                return;
+            }
+            for (WeakReference<Object> v : oldViews) {
+                if (v.get() != null) {
+                    return;
+                }
+            }
+            closeOldStore();
+        }
+    }
+
+    private void closeOldStore() {
+        synchronized (oldStoreLock) {
+            RowStore old = oldStoreToClose;
+            if (old == null) {
+                return;
+            }
+            oldStoreToClose = null;
+            oldViews.clear();
+            try {
+                old.close();
+            } finally {
+                oldStoreClosed = true;
+            }
+        }
+        LOG.info("migration of set={}: closed the retired store of fingerprint={}", from.name(),
+            Long.toHexString(from.fingerprint()));
+    }
+
+    /** @return true once the retired old store was closed (package-private: tests) */
+    boolean oldStoreClosed() {
+        return oldStoreClosed;
     }
 
     /** @return true while the new definition serves the set's reads */
@@ -532,7 +621,13 @@ public final class Migration implements AutoCloseable {
 
     private void switchReaders(FeatureSet<?> set, RowStore store) {
         FeatureReader r = liveRuntime.reader();
-        CoreInternals.switchReader(r, set, store);
+        Object previous = CoreInternals.switchReader(r, set, store);
+        if (set == to) {
+            synchronized (oldStoreLock) {
+                // What reads loaded until now names the old store.
+                oldViews.add(new WeakReference<>(previous));
+            }
+        }
     }
 
     private void checkOpen() {
@@ -566,6 +661,8 @@ public final class Migration implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // The pipeline closes: its readers' reads end with it, as for every store it closes.
+        closeOldStore();
         shadow.close();
         live.forget(this);
     }
@@ -609,7 +706,7 @@ public final class Migration implements AutoCloseable {
         private final StoreConfig config;
         private final List<Source<?>> sources;
         private MigrationStart start = MigrationStart.logStart();
-        private long recordsPerSecond;
+        private long recordsPerSecond = DEFAULT_RECORDS_PER_SECOND;
         private long bytesPerSecond;
         private long readyLagRecords = FeaturePipelineBuilder.DEFAULT_RUNNING_LAG_TOLERANCE_RECORDS;
         private Duration logInterval = Duration.ofSeconds(10);
@@ -637,7 +734,8 @@ public final class Migration implements AutoCloseable {
         }
 
         /**
-         * @param recordsPerSecond the backfill consumers' budget in records/s, 0 for none (default)
+         * @param recordsPerSecond the backfill consumers' budget in records/s, 0 for none (default
+         *     {@link #DEFAULT_RECORDS_PER_SECOND})
          * @param bytesPerSecond their budget in bytes/s (keys and values), 0 for none (default)
          * @return this
          */

@@ -70,8 +70,9 @@ public final class CoreInternals {
          * @param reader a reader
          * @param set the definition it serves from now on
          * @param store that definition's store
+         * @return the view reads loaded until now (only reads in flight still reference it)
          */
-        void switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store);
+        Object switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store);
 
         /**
          * @param reader a reader
@@ -207,9 +208,11 @@ public final class CoreInternals {
      * @param reader a reader
      * @param set the definition it serves from now on (same key type)
      * @param store that definition's store
+     * @return the view reads loaded until now: once a weak reference to it is cleared, no read in flight holds its
+     *     store
      */
-    public static void switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store) {
-        access().switchReader(reader, set, store);
+    public static Object switchReader(FeatureReader reader, FeatureSet<?> set, RowStore store) {
+        return access().switchReader(reader, set, store);
     }
 
     /**

@@ -25,6 +25,11 @@ public final class Binding {
     /** A tombstone deletes the row of its Kafka key's entity ({@code TombstonePolicy.DELETE}). */
     final boolean deleteOnTombstone;
     int topicIndex;
+    /**
+     * The set's feeding stopped ({@link FeedStops}): the loops skip this binding. Plain: the loops read it after the
+     * volatile read of {@link FeedStops}' request count that follows its write.
+     */
+    boolean detached;
 
     @SuppressWarnings("unchecked")
     Binding(int index, SetRuntime set, Source<?> source) {

@@ -78,6 +78,11 @@ final class DeleteLane {
         DeleteRequest r;
         while ((r = queue.poll()) != null) {
             final SetRuntime set = r.set;
+            if (set.detached) {
+                // Asked for before the set's feeding stopped: its store is not touched again (it had no row to us).
+                r.done.complete(false);
+                continue;
+            }
             final ShardWriter w = writers[set.index][r.shard];
             final int result;
             try {

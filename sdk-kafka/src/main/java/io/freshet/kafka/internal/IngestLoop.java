@@ -73,6 +73,8 @@ public final class IngestLoop implements Agent {
         Map<TopicPartition, Long> startOffsets;
         /** A migration's backfill budget, or null (live consumers are never throttled). */
         BackfillThrottle throttle;
+        /** Where the loop acknowledges stops of a set's feeding (its slot: {@link #index}). */
+        FeedStops feedStops;
     }
 
     final int index;
@@ -90,6 +92,7 @@ public final class IngestLoop implements Agent {
     private final LagProbe lagProbe;
     private final OffsetCommitter committer;
     private final BackfillThrottle throttle;
+    private final FeedStops feedStops;
     private final BooleanSupplier stillRunning = this::isRunning;
     private volatile boolean running = true;
     private long lastMarkerNs;
@@ -121,6 +124,7 @@ public final class IngestLoop implements Agent {
         this.lagProbe = new LagProbe(consumer, table, lagBoard, fetchMaxWaitMs(w.kafka));
         this.table.startOffsets(w.startOffsets);
         this.throttle = w.throttle;
+        this.feedStops = w.feedStops;
     }
 
     private static long fetchMaxWaitMs(Properties kafka) {
@@ -163,6 +167,10 @@ public final class IngestLoop implements Agent {
     public int doWork() {
         if (!running || failures.failed()) {
             return DONE;
+        }
+        if (feedStops != null) {
+            // From here on this cycle's plain reads of Binding.detached see every stop requested so far.
+            feedStops.acknowledge(index);
         }
         try {
             table.takeAdditions();
@@ -244,7 +252,8 @@ public final class IngestLoop implements Agent {
 
     @Override
     public boolean hasPendingWork() {
-        return !running || failures.failed() || router.anyBlockedRingHalfFree();
+        return !running || failures.failed() || router.anyBlockedRingHalfFree()
+            || feedStops != null && feedStops.pending(index);
     }
 
     @Override

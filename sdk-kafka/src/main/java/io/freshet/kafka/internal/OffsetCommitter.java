@@ -26,11 +26,14 @@ final class OffsetCommitter {
         this.consumer = consumer;
     }
 
-    /** Minimum over the partition's sets of their stored position; -1 when none applied anything. */
+    /** Minimum over the partition's fed sets of their stored position; -1 when none applied anything. */
     static long storedPosition(PartitionState ps) {
         long pos = Long.MAX_VALUE;
         boolean any = false;
         for (Binding b : ps.bindings) {
+            if (b.detached) {
+                continue; // no longer fed: its store's offsets stand still (and it may be closed)
+            }
             long p = b.set.storedPosition(b.topicIndex, ps.tp.partition());
             if (p < 0) {
                 p = 0;

@@ -78,6 +78,9 @@ public final class PartitionWatcher implements Runnable {
                 continue;
             }
             for (Binding b : core.bindingsByTopic.get(topic)) {
+                if (b.set.detached) {
+                    continue;
+                }
                 try {
                     b.set.storedPosition(b.topicIndex, now - 1);
                 } catch (IllegalArgumentException x) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -52,6 +53,9 @@ public final class PipelineCore {
     private volatile boolean running;
     private Map<TopicPartition, Long> startOffsets;
     private BackfillThrottle throttle;
+    /** Stops of a set's feeding while running: slots 0..consumers-1 are the consumers, then the appliers. */
+    private FeedStops feedStops;
+    private IdleStrategy[] allIdlers;
 
     /**
      * @param instanceId this instance's id (client ids, key owners)
@@ -162,6 +166,7 @@ public final class PipelineCore {
             consumerIdlers[c] = IdleStrategy.parkOnly();
         }
         IdleStrategy[] applierIdlers = new IdleStrategy[applierCount];
+        feedStops = new FeedStops(consumerCount + applierCount);
         appliers = new ShardApplier[applierCount];
         applierRunners = new AgentRunner[applierCount];
         for (int a = 0; a < applierCount; a++) {
@@ -171,6 +176,7 @@ public final class PipelineCore {
             }
             appliers[a] = new ShardApplier(a, applierCount, sets, column, consumerIdlers, failures, clock,
                 deadLetters);
+            appliers[a].feedStops(feedStops, consumerCount + a);
             applierIdlers[a] = appliers[a].idleStrategy();
             applierRunners[a] = new AgentRunner(appliers[a], applierIdlers[a], failures, "applier",
                 "the store is consistent up to its last commit, restart the pipeline");
@@ -181,6 +187,8 @@ public final class PipelineCore {
             toWake[applierCount] = deadLetters.idleStrategy();
         }
         failures.wakeOnFailure(toWake);
+        allIdlers = Arrays.copyOf(consumerIdlers, consumerCount + applierCount);
+        System.arraycopy(applierIdlers, 0, allIdlers, consumerCount, applierCount);
         List<String> topicList = new ArrayList<>(topics());
         loops = new IngestLoop[consumerCount];
         loopRunners = new AgentRunner[consumerCount];
@@ -207,6 +215,7 @@ public final class PipelineCore {
             w.idle = consumerIdlers[c];
             w.startOffsets = startOffsets;
             w.throttle = throttle;
+            w.feedStops = feedStops;
             loops[c] = new IngestLoop(w);
             loopRunners[c] = new AgentRunner(loops[c], consumerIdlers[c], failures, "consumer",
                 "the stores are consistent, restart the pipeline");
@@ -262,6 +271,35 @@ public final class PipelineCore {
         DeleteRequest r = new DeleteRequest(set, shard, longKey, textKey);
         a[shard % applierCount].requestDelete(r);
         return r;
+    }
+
+    /**
+     * Stops feeding a set while the pipeline runs (a migration's retire): its records are skipped from now on, its
+     * store no longer written or read by the pipeline's threads, and {@code serving} (the store its readers read now)
+     * becomes the set's store for status and metrics. Waits until every consumer and applier thread has
+     * acknowledged; the caller may close the old store after that (once its readers are gone too).
+     *
+     * @param set a set of this pipeline
+     * @param serving the store that serves the set's reads from now on
+     * @param timeoutMs how long to wait for the threads
+     * @return true when every thread acknowledged (or they all stopped); false on timeout: then the old store must
+     *     stay open until the pipeline closes
+     */
+    public boolean stopFeeding(SetRuntime set, RowStore serving, long timeoutMs) {
+        for (Binding b : set.bindings) {
+            b.detached = true;
+        }
+        set.detached = true;
+        boolean quiet = feedStops == null || feedStops.awaitAcknowledged(feedStops.request(),
+            TimeUnit.MILLISECONDS.toNanos(timeoutMs), () -> !anyThreadAlive(), this::wakeAll);
+        set.store = serving;
+        return quiet;
+    }
+
+    private void wakeAll() {
+        for (IdleStrategy i : allIdlers) {
+            i.wake();
+        }
     }
 
     /** @return the first failure, or null */

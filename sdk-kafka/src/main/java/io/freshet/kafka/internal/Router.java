@@ -176,6 +176,9 @@ final class Router {
 
     private int routeOne(PartitionState ps, Binding b, ConsumerRecord<byte[], byte[]> rec, long pollNanos,
         long pollMs) {
+        if (b.detached) {
+            return OK; // the set's feeding stopped (a retired migration source): its store is not touched again
+        }
         final EventExtractor x = extractor;
         final BadRecordReason reason = x.extract(b, rec, batchNowMs);
         if (reason != null) {

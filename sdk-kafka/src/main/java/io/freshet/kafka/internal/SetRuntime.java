@@ -26,6 +26,8 @@ public final class SetRuntime {
     /** How full the store is: shards waiting for room, the fill warning. */
     final StoreFillWatch fill;
     volatile RowStore store;
+    /** The pipeline stopped feeding this set ({@link PipelineCore#stopFeeding}); its bindings are detached. */
+    volatile boolean detached;
     volatile FeatureReader reader;
     /** Where the reader records served ages while a metrics binder observes the set; null otherwise. */
     private ServedAges servedAges;
@@ -104,6 +106,11 @@ public final class SetRuntime {
                 CoreInternals.recordServedAges(reader, null);
             }
         }
+    }
+
+    /** @return true once the pipeline stopped feeding this set while running (a retired migration source) */
+    public boolean detached() {
+        return detached;
     }
 
     /** @return the feature set */

@@ -108,6 +108,9 @@ public final class ShardApplier implements Agent {
     private final DeleteLane deletes;
     /** Published for the consumers: a forced wait for this applier's queue space gives up while it waits for room. */
     private volatile boolean waitingForRoom;
+    /** Where this applier acknowledges stops of a set's feeding, or null (tests without a pipeline). */
+    private FeedStops feedStops;
+    private int feedSlot;
 
     /**
      * @param index this applier's index
@@ -167,6 +170,15 @@ public final class ShardApplier implements Agent {
     }
 
     /**
+     * @param stops where this applier acknowledges stops of a set's feeding
+     * @param slot its slot there
+     */
+    void feedStops(FeedStops stops, int slot) {
+        this.feedStops = stops;
+        this.feedSlot = slot;
+    }
+
+    /**
      * A delete freed a row of a shard (applier thread): a record held for room there is retried at once.
      *
      * @param set the set
@@ -204,6 +216,10 @@ public final class ShardApplier implements Agent {
     public int doWork() {
         if (failures.failed()) {
             return DONE;
+        }
+        if (feedStops != null) {
+            // From here on this cycle's plain reads of Binding.detached see every stop requested so far.
+            feedStops.acknowledge(feedSlot);
         }
         int work = deletes.pending() ? deletes.apply(writers, counters, this) : 0;
         if (held != null) {
@@ -248,8 +264,11 @@ public final class ShardApplier implements Agent {
     /** Idle: lets each writer do its engine's upkeep (a table store's growth copies rows of an idle shard here). */
     private int maintain() {
         int work = 0;
-        for (ShardWriter[] set : writers) {
-            for (ShardWriter w : set) {
+        for (int i = 0, n = sets.size(); i < n; i++) {
+            if (sets.get(i).detached) {
+                continue;
+            }
+            for (ShardWriter w : writers[sets.get(i).index]) {
                 if (w != null) {
                     work += w.maintain(MAINTAIN_BUDGET);
                 }
@@ -272,7 +291,9 @@ public final class ShardApplier implements Agent {
     private void checkFill() {
         for (int i = 0, n = sets.size(); i < n; i++) {
             SetRuntime s = sets.get(i);
-            s.fill.checkNow(s.store.size(), s.store.capacity());
+            if (!s.detached) {
+                s.fill.checkNow(s.store.size(), s.store.capacity());
+            }
         }
     }
 
@@ -365,7 +386,7 @@ public final class ShardApplier implements Agent {
         final SetRuntime set = h.binding.set;
         final ShardWriter w = writers[set.index][h.shard];
         final long ttl = set.set.ttlMs();
-        if (ttl != Long.MAX_VALUE) {
+        if (ttl != Long.MAX_VALUE && !h.binding.detached) {
             w.evictIdle(clock.nowMs(), ttl, EVICT_BUDGET);
         }
         pollToAppliedUs.beginBatch();
@@ -413,8 +434,10 @@ public final class ShardApplier implements Agent {
                 return STOP;
             }
             final Slot h = held;
-            // Acknowledged: only now may the shard's offset move past the record.
-            writers[h.binding.set.index][h.shard].advanceOffset(h.binding.topicIndex, h.partition, h.offset);
+            // Acknowledged: only now may the shard's offset move past the record (of a set still fed).
+            if (!h.binding.detached) {
+                writers[h.binding.set.index][h.shard].advanceOffset(h.binding.topicIndex, h.partition, h.offset);
+            }
         }
         final int c = heldConsumer;
         final int from = heldAt + 1;
@@ -474,6 +497,9 @@ public final class ShardApplier implements Agent {
         if (stopRequested || failures.failed()) {
             return true;
         }
+        if (feedStops != null && feedStops.pending(feedSlot)) {
+            return true;
+        }
         if (deletes.pending()) {
             return true;
         }
@@ -503,7 +529,7 @@ public final class ShardApplier implements Agent {
         for (int i = 0; i < n; i++) {
             Slot s = group[i];
             Binding b = s.binding;
-            if (s.kind == Slot.RECORD && b.longKey) {
+            if (s.kind == Slot.RECORD && b.longKey && !b.detached) {
                 v += writers[b.set.index][s.shard].touch(s.longKey);
             }
         }
@@ -512,6 +538,9 @@ public final class ShardApplier implements Agent {
 
     private int mark(Slot slot) {
         Binding b = slot.binding;
+        if (b.detached) {
+            return APPLIED;
+        }
         writers[b.set.index][slot.shard].advanceOffset(b.topicIndex, slot.partition, slot.offset);
         return APPLIED;
     }
@@ -522,6 +551,9 @@ public final class ShardApplier implements Agent {
      */
     private int apply(Slot slot) {
         final Binding b = slot.binding;
+        if (b.detached) {
+            return APPLIED; // the set's feeding stopped (a retired migration source): its store is not touched
+        }
         final int set = b.set.index;
         final ShardWriter w = writers[set][slot.shard];
         if (alreadyApplied(slot, w, set)) {
@@ -562,6 +594,9 @@ public final class ShardApplier implements Agent {
     /** A tombstone: deletes its key's row and consumes its offset in one undo step. */
     private int delete(Slot slot) {
         final Binding b = slot.binding;
+        if (b.detached) {
+            return APPLIED;
+        }
         final int set = b.set.index;
         final ShardWriter w = writers[set][slot.shard];
         if (alreadyApplied(slot, w, set)) {
@@ -610,7 +645,7 @@ public final class ShardApplier implements Agent {
         for (int i = 0, n = sets.size(); i < n; i++) {
             SetRuntime s = sets.get(i);
             long ttl = s.set.ttlMs();
-            if (ttl == Long.MAX_VALUE) {
+            if (ttl == Long.MAX_VALUE || s.detached) {
                 continue;
             }
             for (ShardWriter w : writers[s.index]) {
