@@ -123,14 +123,19 @@ public final class IngestHarness {
                 samples.add(new ArrayList<>());
             }
             for (int rep = 0; rep < reps; rep++) {
-                samples.get(0).add(print(bare(broker.bootstrapServers(), topic, records)));
+                Map<String, Object> bareRow = print(bare(broker.bootstrapServers(), topic, records));
+                samples.get(0).add(bareRow);
+                final double bareRate = ((Number) bareRow.get("recordsPerSec")).doubleValue();
                 if (rep < streamsReps) {
                     samples.get(1).add(print(streams(broker.bootstrapServers(), topic, records, window)));
                 }
                 for (int i = 0; i < shapes.size(); i++) {
                     for (int j = 0; j < samplings.size(); j++) {
-                        samples.get(2 + i * samplings.size() + j).add(print(ingest(broker.bootstrapServers(), topic,
-                            records, keys, queueCapacity, shapes.get(i), samplings.get(j))));
+                        Map<String, Object> row = ingest(broker.bootstrapServers(), topic, records, keys,
+                            queueCapacity, shapes.get(i), samplings.get(j));
+                        // The share of the bare loop's rate in the same repetition: the figure the goal is set in.
+                        row.put("shareOfBareSameRep", ((Number) row.get("recordsPerSec")).doubleValue() / bareRate);
+                        samples.get(2 + i * samplings.size() + j).add(print(row));
                     }
                 }
             }
@@ -172,7 +177,13 @@ public final class IngestHarness {
             + " sample=" + row.get("stageSampleEvery") : "";
         System.out.printf("%-14s %s%s%n", row.get("system") + shape, rate == null ? row.get("status")
             : String.format("%,.0f records/s (%s)", ((Number) rate).doubleValue(), row.get("status")),
-            cpu == null ? "" : String.format(", %.0f ns CPU/record on its own threads", ((Number) cpu).doubleValue()));
+            (row.containsKey("shareOfBareSameRep") ? String.format(" %.0f%% of bare",
+                100 * ((Number) row.get("shareOfBareSameRep")).doubleValue()) : "")
+            + (cpu == null ? "" : String.format(", %.0f ns CPU/record on its own threads",
+                ((Number) cpu).doubleValue()))
+            + (row.containsKey("cpuConsumerNanosPerRecord") ? String.format(" (consumers %.0f, appliers %.0f)",
+                ((Number) row.get("cpuConsumerNanosPerRecord")).doubleValue(),
+                ((Number) row.get("cpuApplierNanosPerRecord")).doubleValue()) : ""));
         return row;
     }
 
