@@ -29,7 +29,7 @@ public final class StageRecorder {
     /** System property: measure the first record of each batch and then every N-th (1: every record). */
     public static final String SAMPLE_EVERY_PROP_NAME = "freshet.stages.sampleEvery";
     /** Default of {@value #SAMPLE_EVERY_PROP_NAME}. */
-    public static final int SAMPLE_EVERY_DEFAULT = 1;
+    public static final int SAMPLE_EVERY_DEFAULT = 16;
 
     private final long highestTrackableValue;
     private final int sampleEvery;
@@ -53,7 +53,7 @@ public final class StageRecorder {
      * @param sampleEvery measure every N-th record of a batch (and its first), N ≥ 1; 0 measures none (an A/B
      *     switch for benchmarks: then {@link #due()} is always false and nothing is counted)
      */
-    StageRecorder(long highestTrackableValue, int sampleEvery) {
+    public StageRecorder(long highestTrackableValue, int sampleEvery) {
         if (sampleEvery < 0) {
             throw new IllegalArgumentException("sampleEvery=" + sampleEvery + " < 0: use 1 to measure every record");
         }
@@ -86,7 +86,7 @@ public final class StageRecorder {
     }
 
     /** Writer: opens a batch; every {@link #record} until {@link #endBatch} lands in the same interval. */
-    void beginBatch() {
+    public void beginBatch() {
         enterEpoch = phaser.writerCriticalSectionEnter();
         current = active;
     }
@@ -97,7 +97,7 @@ public final class StageRecorder {
      * @return true when the caller must measure this record and pass the value to {@link #record}; false when the
      *     record is counted with the value measured before it in this batch
      */
-    boolean due() {
+    public boolean due() {
         final long held = heldCount;
         if (held > 0 && held < sampleEvery) {
             heldCount = held + 1;
@@ -112,7 +112,7 @@ public final class StageRecorder {
      *
      * @param value a value, clamped into [0, highest trackable]
      */
-    void record(long value) {
+    public void record(long value) {
         if (heldCount > 0) {
             current.recordValueWithCount(heldValue, heldCount);
         }
@@ -121,7 +121,7 @@ public final class StageRecorder {
     }
 
     /** Writer: closes the batch. */
-    void endBatch() {
+    public void endBatch() {
         if (heldCount > 0) {
             current.recordValueWithCount(heldValue, heldCount);
             heldCount = 0;
