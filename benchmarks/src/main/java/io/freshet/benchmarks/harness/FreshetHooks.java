@@ -20,6 +20,7 @@ import io.freshet.kafka.PipelineMetrics;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.RecordView;
 import io.freshet.kafka.Source;
+import io.freshet.kafka.internal.StageRecorder;
 import io.freshet.store.TableStoreEngine;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -45,6 +47,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  */
 final class FreshetHooks {
     private static final long TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
+    /** The ingest pipeline's consumer threads (instance "ingest"; appliers are "freshet-ingest-apply-N"). */
+    private static final String CONSUMER_THREADS = "freshet-ingest-ingest-";
+    /** The freshness run's probe key ({@link ReadableProbe}): outside every run's keys (keyOf is a bijection). */
+    static final long PROBE_KEY = KeySequence.keyOf(Integer.MAX_VALUE + 1L);
+    /** Probe events per second of the freshness run ({@link ReadableProbe}). */
+    static final int PROBES_PER_SECOND = 20;
+    /** The probe key's count window (5 min sliding) must outlast the run. */
+    private static final int PROBE_MAX_RUN_SECONDS = 280;
 
     private FreshetHooks() {
     }
@@ -85,16 +95,18 @@ final class FreshetHooks {
 
     /** @return a decoder of {@link PaymentCodec} values into reused {@link MutablePayment}s */
     static RecordDecoder<MutablePayment> decoder() {
-        return decoder(null, null);
+        return decoder(null, null, null);
     }
 
     /**
      * @param decodedMicros when not null, records intended send time → decode (µs) of events whose send time is at
      *     or after {@code recordFromNanos}; on the consumer thread (one consumer thread only)
      * @param recordFromNanos the first measured send time
+     * @param probe when not null, told of each of its probe events (by {@link #PROBE_KEY}) as decoded
      * @return a decoder of {@link PaymentCodec} values into reused {@link MutablePayment}s
      */
-    static RecordDecoder<MutablePayment> decoder(Histogram decodedMicros, AtomicLong recordFromNanos) {
+    static RecordDecoder<MutablePayment> decoder(Histogram decodedMicros, AtomicLong recordFromNanos,
+        AtomicReference<ReadableProbe> probe) {
         return new RecordDecoder<>() {
             @Override
             public MutablePayment decode(RecordView record, MutablePayment reuse) {
@@ -107,6 +119,9 @@ final class FreshetHooks {
                 p.timeMs = PaymentCodec.timeMs(v);
                 p.amount = PaymentCodec.amount(v);
                 p.sendNanos = PaymentCodec.sendNanos(v);
+                if (p.userId == PROBE_KEY && probe != null && probe.get() != null) {
+                    probe.get().decoded((int) p.amount, record.timestampMs());
+                }
                 if (decodedMicros != null && p.sendNanos >= recordFromNanos.get()) {
                     long micros = (System.nanoTime() - p.sendNanos) / 1_000;
                     decodedMicros.recordValue(Math.min(Math.max(micros, 0), decodedMicros.getHighestTrackableValue()));
@@ -167,6 +182,8 @@ final class FreshetHooks {
         PipelineMetrics m;
         long cpuFirst;
         long cpuLast;
+        long cpuConsumersFirst;
+        long cpuConsumersLast;
         FeaturePipelineBuilder builder = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .instanceId("ingest")
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys, appliers), Source.of(topic, decoder()))
@@ -183,12 +200,14 @@ final class FreshetHooks {
             }
             first = System.nanoTime();
             cpuFirst = Harness.cpuNanosOfThreads("freshet-ingest-");
+            cpuConsumersFirst = Harness.cpuNanosOfThreads(CONSUMER_THREADS);
             while (appliedCount(pipeline, set) < records) {
                 check(pipeline, deadline, "applied " + appliedCount(pipeline, set) + " of records=" + records);
                 Thread.sleep(10);
             }
             last = System.nanoTime();
             cpuLast = Harness.cpuNanosOfThreads("freshet-ingest-");
+            cpuConsumersLast = Harness.cpuNanosOfThreads(CONSUMER_THREADS);
             m = pipeline.metrics();
         } finally {
             Harness.deleteRecursively(dir);
@@ -202,6 +221,10 @@ final class FreshetHooks {
         row.put("recordsPerSec", (records - 1) / seconds);
         row.put("startSeconds", (first - t0) / 1e9);
         row.put("cpuNanosPerRecord", (cpuLast - cpuFirst) / (double) records);
+        // Split by role: the consumer threads' share and the appliers' (their CPU includes idle spinning).
+        row.put("cpuConsumerNanosPerRecord", (cpuConsumersLast - cpuConsumersFirst) / (double) records);
+        row.put("cpuApplierNanosPerRecord", (cpuLast - cpuFirst - (cpuConsumersLast - cpuConsumersFirst))
+            / (double) records);
         row.put("threads", consumers + " consumer thread(s) + " + appliers + " applier thread(s)");
         row.put("consumers", consumers);
         row.put("appliers", appliers);
@@ -262,9 +285,11 @@ final class FreshetHooks {
         SendStats sent;
         Map<String, Object> gc = new java.util.LinkedHashMap<>();
         Map<String, Object> bare = new java.util.LinkedHashMap<>();
+        Map<String, Object> readable = new java.util.LinkedHashMap<>();
+        AtomicReference<ReadableProbe> readableRef = new AtomicReference<>();
         try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys),
-                Source.of(topic, decoder(decoded, recordFromNanos)))
+                Source.of(topic, decoder(decoded, recordFromNanos, readableRef)))
             .consumerThreads(1).applierThreads(1).start();
             BareConsumerProbe probe = new BareConsumerProbe(bootstrap, topic, recordFromNanos)) {
             if (!pipeline.awaitCaughtUp(Duration.ofSeconds(60))) {
@@ -272,6 +297,19 @@ final class FreshetHooks {
             }
             // A consumer that does nothing, on the same topic at the same time: the ceiling of Freshet's own part.
             probe.start();
+            // Readable through FeatureReader, per probe event (a producer in this JVM only: it arms the probe).
+            ReadableProbe readableProbe = null;
+            if (setup.producerJvmArgs == null && warmup + seconds <= PROBE_MAX_RUN_SECONDS) {
+                int probeEvery = Math.max(1, rate / PROBES_PER_SECOND);
+                readableProbe = new ReadableProbe(pipeline.reader(set), set, "txn_5m", PROBE_KEY, probeEvery,
+                    (int) ((long) rate * (warmup + seconds) / probeEvery + 1));
+                readableProbe.start();
+                readableRef.set(readableProbe);
+            } else {
+                readable.put("readableStatus", "off: needs the producer in this JVM and a run of at most "
+                    + PROBE_MAX_RUN_SECONDS + " s");
+            }
+            setup.probe = readableProbe;
             // Starts the pipeline's metrics interval when the measured events begin (the warm-up is left out).
             sent = setup.send(bootstrap, topic, rate, warmup, seconds, keys, recordFromNanos, pipeline::metrics, gc);
             // Polling the applied count must not cut the metrics interval short: it reads a counter-only snapshot
@@ -283,6 +321,10 @@ final class FreshetHooks {
             stages = pipeline.metrics();
             applied = stages.applied();
             probe.stopInto(bare);
+            setup.probe = null;
+            if (readableProbe != null) {
+                readableProbe.stopInto(readable);
+            }
         } finally {
             Harness.deleteRecursively(dir);
         }
@@ -296,6 +338,9 @@ final class FreshetHooks {
         row.put("pipelineBrokerToPollMs", stage(stages.intervalBrokerToPoll()));
         row.put("pipelinePollToAppliedMicros", stage(stages.intervalPollToApplied()));
         row.putAll(bare);
+        row.putAll(readable);
+        row.put("stageSampleEvery", Integer.getInteger(StageRecorder.SAMPLE_EVERY_PROP_NAME,
+            StageRecorder.SAMPLE_EVERY_DEFAULT));
         row.put("config", "FeaturePipeline, 1 consumer + 1 applier thread, table engine, sliding 5 min windows");
         return row;
     }

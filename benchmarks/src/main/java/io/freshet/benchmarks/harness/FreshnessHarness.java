@@ -61,6 +61,11 @@ import org.apache.kafka.streams.KafkaStreams;
  * garbage-collection count and time of each JVM (harness, broker child, producer child) during the measured interval
  * are reported beside them.
  *
+ * <p>Freshet's own part: beside the pipeline, a bare consumer on the same topic ({@link BareConsumerProbe}: broker
+ * append → poll returned) and, per probe event, the moment it is readable through {@code FeatureReader}
+ * ({@link ReadableProbe}: broker append → readable, poll → readable; every 1,000th event at 20,000/s, producer in this
+ * JVM only).
+ *
  * <p>The sender parks until an event's intended time, at least {@value #SEND_QUANTUM_NANOS} ns at a time, then sends
  * every event that is due, each still timed from its own intended time (so the wait counts in its latency). No busy
  * spin, and no wake-up per event: on a 2-core machine a spinning sender takes a whole core from the broker and the

@@ -19,6 +19,8 @@ final class FreshnessSetup {
     ChildJvm brokerChild;
     /** Options of the producer's child JVM, or null to produce from this JVM. */
     List<String> producerJvmArgs;
+    /** The readable probe of the next {@link #send} (a producer in this JVM only), or null. */
+    ReadableProbe probe;
 
     /** @return how the broker and producer run, for the result file */
     Map<String, Object> describe(List<String> brokerJvmArgs) {
@@ -55,6 +57,7 @@ final class FreshnessSetup {
         if (producerJvmArgs == null) {
             ScheduledProducer producer = new ScheduledProducer(bootstrap, topic, rate, keys);
             producer.onMeasureStart = measureStart;
+            producer.probe = probe;
             stats = producer.run(warmup, seconds, recordFromNanos);
         } else {
             stats = sendFromChild(bootstrap, topic, rate, warmup, seconds, keys, recordFromNanos, measureStart);

@@ -117,6 +117,22 @@ final class HarnessTables {
                     + triple(row.get("pipelinePollToAppliedMicros")) + " µs.");
                 line("");
             }
+            if (row.get("readableAppendToReadableMicros") instanceof Map
+                && row.get("bareAppendToPollMicros") instanceof Map) {
+                Double fresh = dbl(((Map<String, Object>) row.get("readableAppendToReadableMicros")).get("p99"));
+                Double bare = dbl(((Map<String, Object>) row.get("bareAppendToPollMicros")).get("p99"));
+                line("Freshet's own part, same run, µs (p50 / p99 / p99.9; broker append times are ms, so both append"
+                    + " figures carry up to 1 ms of truncation): a bare consumer on the same topic, broker append"
+                    + " → poll " + triple(row.get("bareAppendToPollMicros"))
+                    + "; Freshet, broker append → readable through `FeatureReader` "
+                    + triple(row.get("readableAppendToReadableMicros")) + " ("
+                    + num(((Map<String, Object>) row.get("readableAppendToReadableMicros")).get("n"))
+                    + " probe events), "
+                    + (fresh == null || bare == null || bare == 0 ? "" : String.format(Locale.ROOT,
+                        "%.2f× the bare consumer's p99; ", fresh / bare))
+                    + "poll → readable " + triple(row.get("readableDecodedToReadableMicros")) + " (`ReadableProbe`).");
+                line("");
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.freshet.benchmarks.harness;
 
 import io.freshet.benchmarks.harness.StreamsFeatures.WindowKind;
+import io.freshet.kafka.internal.StageRecorder;
 import io.freshet.testkit.FreshetKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,12 +45,15 @@ import org.apache.kafka.streams.KafkaStreams;
  * {@code --partitions} (4), {@code --window tumbling|hopping} (tumbling), {@code --queue-capacity} (the pipeline's
  * hand-off slots; default: the pipeline's own default), {@code --shapes} (pipeline shapes, consumer x applier
  * threads, e.g. {@code 1x1,1x2,2x4}: each runs in every repetition, with one store shard per applier; default
- * {@code 1x1}), {@code --out} (result JSON).
+ * {@code 1x1}), {@code --stage-sampling} (an A/B of the pipeline's stage recording: a list of
+ * {@code freshet.stages.sampleEvery} values, e.g. {@code 1,0,16} for every record, none, every 16th; each shape runs
+ * once per value in every repetition, the values alternating; default: the pipeline's own default only),
+ * {@code --out} (result JSON).
  */
 public final class IngestHarness {
     private static final String USAGE = "IngestHarness [--records N] [--keys N] [--partitions N] "
         + "[--window tumbling|hopping] [--reps N] [--streams-reps N] [--queue-capacity N] [--shapes 1x1,2x4,...] "
-        + "[--out file.json]";
+        + "[--stage-sampling 1,0,16] [--out file.json]";
     /** The pre-filled events span one hour of event time. */
     private static final long SPAN_MS = Duration.ofHours(1).toMillis();
     private static final long TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
@@ -63,7 +67,7 @@ public final class IngestHarness {
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args, USAGE, "records", "keys", "partitions", "window", "reps", "streams-reps",
-            "queue-capacity", "shapes", "out");
+            "queue-capacity", "shapes", "stage-sampling", "out");
         int queueCapacity = a.intValue("queue-capacity", 0);
         int reps = a.intValue("reps", 3);
         int streamsReps = a.intValue("streams-reps", 1);
@@ -81,6 +85,16 @@ public final class IngestHarness {
                 throw new IllegalArgumentException("shape=" + shape + " is not CONSUMERSxAPPLIERS, e.g. 1x2");
             }
             shapes.add(new int[] {Integer.parseInt(ca[0]), Integer.parseInt(ca[1])});
+        }
+        // The stage-recording A/B: null runs each shape with the pipeline's default sampling.
+        List<String> samplings = new ArrayList<>();
+        String samplingArg = a.string("stage-sampling", "");
+        if (samplingArg.isEmpty()) {
+            samplings.add(null);
+        } else {
+            for (String v : samplingArg.split(",")) {
+                samplings.add(Integer.toString(Integer.parseInt(v.trim())));
+            }
         }
         Harness.quietLogging();
 
@@ -105,17 +119,24 @@ public final class IngestHarness {
             // (least disturbed) run, listing every sample. The first, unreported bare pass warms the page cache.
             bare(broker.bootstrapServers(), topic, records);
             List<List<Map<String, Object>>> samples = new ArrayList<>();
-            for (int i = 0; i < 2 + shapes.size(); i++) {
+            for (int i = 0; i < 2 + shapes.size() * samplings.size(); i++) {
                 samples.add(new ArrayList<>());
             }
             for (int rep = 0; rep < reps; rep++) {
-                samples.get(0).add(print(bare(broker.bootstrapServers(), topic, records)));
+                Map<String, Object> bareRow = print(bare(broker.bootstrapServers(), topic, records));
+                samples.get(0).add(bareRow);
+                final double bareRate = ((Number) bareRow.get("recordsPerSec")).doubleValue();
                 if (rep < streamsReps) {
                     samples.get(1).add(print(streams(broker.bootstrapServers(), topic, records, window)));
                 }
                 for (int i = 0; i < shapes.size(); i++) {
-                    samples.get(2 + i).add(print(FreshetHooks.ingest(broker.bootstrapServers(), topic, records,
-                        keys, queueCapacity, shapes.get(i)[0], shapes.get(i)[1])));
+                    for (int j = 0; j < samplings.size(); j++) {
+                        Map<String, Object> row = ingest(broker.bootstrapServers(), topic, records, keys,
+                            queueCapacity, shapes.get(i), samplings.get(j));
+                        // The share of the bare loop's rate in the same repetition: the figure the goal is set in.
+                        row.put("shareOfBareSameRep", ((Number) row.get("recordsPerSec")).doubleValue() / bareRate);
+                        samples.get(2 + i * samplings.size() + j).add(print(row));
+                    }
                 }
             }
             for (List<Map<String, Object>> s : samples) {
@@ -127,13 +148,42 @@ public final class IngestHarness {
         Harness.write(out, result);
     }
 
+    /** One pipeline pass with {@code sampleEvery} as the stage recorders' sampling (null: the default). */
+    private static Map<String, Object> ingest(String bootstrap, String topic, long records, int keys,
+        int queueCapacity, int[] shape, String sampleEvery) throws Exception {
+        String before = System.getProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME);
+        if (sampleEvery != null) {
+            System.setProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME, sampleEvery);
+        }
+        try {
+            Map<String, Object> row = FreshetHooks.ingest(bootstrap, topic, records, keys, queueCapacity, shape[0],
+                shape[1]);
+            row.put("stageSampleEvery", sampleEvery != null ? Integer.parseInt(sampleEvery)
+                : StageRecorder.SAMPLE_EVERY_DEFAULT);
+            return row;
+        } finally {
+            if (before == null) {
+                System.clearProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME);
+            } else {
+                System.setProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME, before);
+            }
+        }
+    }
+
     private static Map<String, Object> print(Map<String, Object> row) {
         Object rate = row.get("recordsPerSec");
         Object cpu = row.get("cpuNanosPerRecord");
-        String shape = row.containsKey("consumers") ? " " + row.get("consumers") + "x" + row.get("appliers") : "";
+        String shape = row.containsKey("consumers") ? " " + row.get("consumers") + "x" + row.get("appliers")
+            + " sample=" + row.get("stageSampleEvery") : "";
         System.out.printf("%-14s %s%s%n", row.get("system") + shape, rate == null ? row.get("status")
             : String.format("%,.0f records/s (%s)", ((Number) rate).doubleValue(), row.get("status")),
-            cpu == null ? "" : String.format(", %.0f ns CPU/record on its own threads", ((Number) cpu).doubleValue()));
+            (row.containsKey("shareOfBareSameRep") ? String.format(" %.0f%% of bare",
+                100 * ((Number) row.get("shareOfBareSameRep")).doubleValue()) : "")
+            + (cpu == null ? "" : String.format(", %.0f ns CPU/record on its own threads",
+                ((Number) cpu).doubleValue()))
+            + (row.containsKey("cpuConsumerNanosPerRecord") ? String.format(" (consumers %.0f, appliers %.0f)",
+                ((Number) row.get("cpuConsumerNanosPerRecord")).doubleValue(),
+                ((Number) row.get("cpuApplierNanosPerRecord")).doubleValue()) : ""));
         return row;
     }
 

@@ -26,6 +26,8 @@ final class ScheduledProducer {
     Runnable onMeasureStart;
     /** Called with the intended time of the first measured event before the first send, or null. */
     LongConsumer onSchedule;
+    /** Every {@code probeEvery}-th event goes to its probe key and arms it (measured ones), or null: no probes. */
+    ReadableProbe probe;
 
     ScheduledProducer(String bootstrap, String topic, int rate, int keys) {
         Properties p = new Properties();
@@ -81,8 +83,18 @@ final class ScheduledProducer {
             byte[] key = new byte[PaymentCodec.KEY_BYTES];
             byte[] value = new byte[PaymentCodec.VALUE_BYTES];
             long timeMs = wallStart + (intended - start) / 1_000_000;
-            PaymentCodec.encode(key, value, users.key((int) i), timeMs, Math.exp(3 + random.nextGaussian()),
-                1 + random.nextInt(5_000), intended);
+            long user = users.key((int) i);
+            double amount = Math.exp(3 + random.nextGaussian());
+            if (probe != null && i % probe.probeEvery == 0) {
+                // A probe event: its own key, its sequence number as the amount (see ReadableProbe).
+                int seq = (int) (i / probe.probeEvery);
+                user = probe.probeKey;
+                amount = seq;
+                if (measured) {
+                    probe.arm(seq, intended);
+                }
+            }
+            PaymentCodec.encode(key, value, user, timeMs, amount, 1 + random.nextInt(5_000), intended);
             producer.send(new ProducerRecord<>(topic, null, timeMs, key, value), (md, e) -> {
                 if (e != null) {
                     failure.compareAndSet(null, e);

@@ -90,7 +90,11 @@ class ResultsReportTest {
                     Map.entry("stageBrokerAckMicros", stage), Map.entry("stageDecodedMicros", stage),
                     Map.entry("gcDuringMeasurement", Map.of("collections", 3, "millis", 42)),
                     Map.entry("gcBrokerJvm", Map.of("collections", 5, "millis", 70)),
-                    Map.entry("pipelineBrokerToPollMs", stage), Map.entry("pipelinePollToAppliedMicros", stage))))));
+                    Map.entry("pipelineBrokerToPollMs", stage), Map.entry("pipelinePollToAppliedMicros", stage),
+                    Map.entry("bareAppendToPollMicros", stage),
+                    Map.entry("readableAppendToReadableMicros", Map.of("n", 600, "p50", 200, "p99", 1170,
+                        "p999", 2000, "max", 2500)),
+                    Map.entry("readableDecodedToReadableMicros", stage))))));
         Path out = dir.resolve("RESULTS.md");
 
         ResultsReport.main(new String[] {"--dir", dir.toString(), "--out", out.toString(), "--mode", "quick"});
@@ -101,6 +105,9 @@ class ResultsReportTest {
             + " 4,000 | 3 in 42 ms | 5 in 70 ms | — |");
         assertThat(md).contains("Broker: child JVM -Xmx1g; producer: child JVM -Xmx256m.");
         assertThat(md).contains("broker append → poll 100 / 900 / 1,500 ms, poll → applied 100 / 900 / 1,500 µs.");
+        assertThat(md).contains("a bare consumer on the same topic, broker append → poll 100 / 900 / 1,500; Freshet,"
+            + " broker append → readable through `FeatureReader` 200 / 1,170 / 2,000 (600 probe events), 1.30× the"
+            + " bare consumer's p99; poll → readable 100 / 900 / 1,500 (`ReadableProbe`).");
         assertThat(md).doesNotContain("| kafka-streams | — |");
         assertThat(md).contains("![Freshness percentiles per system, µs (log scale)](results/freshness.png)");
         assertPng(dir.resolve("results/freshness.png"), 560);

@@ -210,8 +210,13 @@ final class Router {
         lanes.publishRecord(applier, slot);
         long ts = rec.timestamp();
         if (ts >= 0) {
-            eventToBrokerMs.record(ts - x.eventTimeMs);
-            brokerToPollMs.record(pollMs - ts);
+            // Every record is counted; only the sampled ones are measured (see StageRecorder).
+            if (eventToBrokerMs.due()) {
+                eventToBrokerMs.record(ts - x.eventTimeMs);
+            }
+            if (brokerToPollMs.due()) {
+                brokerToPollMs.record(pollMs - ts);
+            }
         }
         return OK;
     }

@@ -60,4 +60,75 @@ class StageRecorderTest {
         assertThat(total).isEqualTo(batches * perBatch);
         assertThat(intervals).isPositive();
     }
+
+    @Test
+    void samplingCountsEveryRecordAndMeasuresTheFirstOfEachBatchThenEveryNth() {
+        StageRecorder r = new StageRecorder(1_000_000, 4);
+        // A batch of 10 records valued 100..109: measured are the 1st, 5th and 9th (100, 104, 108), standing for
+        // 4, 4 and 2 records; a second batch of 3 (valued 7): its first, standing for all 3.
+        int measured = 0;
+        r.beginBatch();
+        for (int i = 0; i < 10; i++) {
+            if (r.due()) {
+                r.record(100 + i);
+                measured++;
+            }
+        }
+        r.endBatch();
+        r.beginBatch();
+        for (int i = 0; i < 3; i++) {
+            if (r.due()) {
+                r.record(7);
+                measured++;
+            }
+        }
+        r.endBatch();
+        assertThat(measured).isEqualTo(4);
+        Histogram h = r.intervalHistogram();
+        assertThat(h.getTotalCount()).isEqualTo(13);
+        assertThat(h.getCountAtValue(100)).isEqualTo(4);
+        assertThat(h.getCountAtValue(104)).isEqualTo(4);
+        assertThat(h.getCountAtValue(108)).isEqualTo(2);
+        assertThat(h.getCountAtValue(7)).isEqualTo(3);
+        assertThat(h.getCountAtValue(101)).isZero();
+    }
+
+    @Test
+    void samplingEveryRecordMeasuresEachOneAndZeroMeasuresNone() {
+        StageRecorder every = new StageRecorder(1_000, 1);
+        StageRecorder none = new StageRecorder(1_000, 0);
+        every.beginBatch();
+        none.beginBatch();
+        for (int i = 0; i < 5; i++) {
+            assertThat(every.due()).isTrue();
+            every.record(i);
+            assertThat(none.due()).isFalse();
+        }
+        none.endBatch();
+        every.endBatch();
+        Histogram h = every.intervalHistogram();
+        assertThat(h.getTotalCount()).isEqualTo(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(h.getCountAtValue(i)).isEqualTo(1);
+        }
+        assertThat(none.intervalHistogram().getTotalCount()).isZero();
+    }
+
+    @Test
+    void aBadSamplingPropertyIsRefusedWithTheFix() {
+        String before = System.getProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME);
+        System.setProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME, "often");
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StageRecorder(1_000))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("freshet.stages.sampleEvery=often")
+                .hasMessageContaining("set it to 1");
+        } finally {
+            if (before == null) {
+                System.clearProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME);
+            } else {
+                System.setProperty(StageRecorder.SAMPLE_EVERY_PROP_NAME, before);
+            }
+        }
+    }
 }
