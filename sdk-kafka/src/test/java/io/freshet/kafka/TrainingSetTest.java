@@ -23,8 +23,11 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.LongSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Training rows on the real broker, checked against an independent computation: for each label at {@code t}, a fresh
  * {@link ReferenceModel} fed exactly the records that qualify (event time below {@code t}, known time at most
- * {@code t + lag}), in log order, with each record's known time as the applying clock, must equal the row.
+ * {@code t + lag}), in log order, with each record's known time as the applying clock, must equal the row. The
+ * streams hold out-of-order, late (3 h), future (within and beyond the skew) events, create timestamps that go back
+ * in their partition, and aborted transactions.
  */
 class TrainingSetTest {
     @RegisterExtension
@@ -85,7 +90,11 @@ class TrainingSetTest {
         broker.createTopic(topic, 3, KEEP_OLD_RECORDS);
         Random r = new Random(20261205);
         List<Long> arrivals = new ArrayList<>();
-        List<Sent> sent = produce(broker, topic, randomStream(r, 3000, 60, arrivals), arrivals);
+        List<Payment> events = randomStream(r, 3000, 60, arrivals);
+        List<Sent> sent = produce(broker, topic, events, arrivals, new Random(15));
+        assertThat(sent.size()).as("some transactions aborted").isBetween(2000, 2960);
+        assertThat(sent).as("some record timestamps go back in their partition: the known time is their maximum")
+            .anyMatch(s -> s.knownMs() > s.timestampMs());
         List<Label> labels = randomLabels(r, sent, 400, 60);
 
         for (Duration lag : List.of(Duration.ZERO, Duration.ofMinutes(4))) {
@@ -200,6 +209,26 @@ class TrainingSetTest {
     }
 
     @Test
+    void aBadRecordUnderFailStopsTheRunWithItsPosition(FreshetKafka broker) throws Exception {
+        String topic = broker.uniqueName("train-bad");
+        broker.createTopic(topic, 1, KEEP_OLD_RECORDS);
+        broker.send(topic, "k".getBytes(StandardCharsets.UTF_8), "not a payment".getBytes(StandardCharsets.UTF_8));
+        Properties kafka = broker.clientProperties();
+        // The record has the broker's clock as timestamp: a label after it makes the run read it.
+        long after = System.currentTimeMillis() + Duration.ofHours(1).toMillis();
+        TrainingSet<Label> training = TrainingSet.forLabels(List.of(new Label(1, "m-1", after, false)), Label::timeMs)
+            .features(USERS, Label::user, Source.of(topic, new PaymentCodec()))
+            .kafka(kafka)
+            .build();
+        assertThatThrownBy(() -> training.run((l, t, v) -> { }))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining(topic + "-0@0")
+            .hasMessageContaining("DECODE_ERROR")
+            .hasMessageContaining("BadRecordPolicy.SKIP")
+            .hasMessageNotContaining("not a payment");
+    }
+
+    @Test
     void builderRefusesWhatCannotWork() {
         Source<Payment> src = Source.of("t", new PaymentCodec());
         Properties kafka = new Properties();
@@ -289,7 +318,8 @@ class TrainingSetTest {
             long user = (long) Math.floor(Math.pow(r.nextDouble(), 2) * users);
             String m = PipelineFixtures.MERCHANTS[r.nextInt(PipelineFixtures.MERCHANTS.length)];
             Payment e = new Payment(user, m, ts, r.nextInt(1_000_000) / 100.0, r.nextInt(10) == 0);
-            arrivals.add(arrival);
+            // 3% of the records carry a create timestamp behind the ones before them (another producer's clock).
+            arrivals.add(r.nextInt(100) < 3 ? arrival - 30_000 : arrival);
             out.add(e);
         }
         return out;
@@ -325,17 +355,52 @@ class TrainingSetTest {
     /** Produces keyed by user with the given record timestamps (CreateTime) and returns where each landed. */
     private static List<Sent> produce(FreshetKafka broker, String topic, List<Payment> events, List<Long> timestamps)
         throws Exception {
+        return produce(broker, topic, events, timestamps, null);
+    }
+
+    /**
+     * Produces keyed by user with the given record timestamps (CreateTime); with {@code aborts}, in transactions of
+     * 40 records of which about one in eight is aborted. Returns where each committed record landed.
+     */
+    private static List<Sent> produce(FreshetKafka broker, String topic, List<Payment> events, List<Long> timestamps,
+        Random aborts) throws Exception {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
-        try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
-            for (int i = 0; i < events.size(); i++) {
-                Payment e = events.get(i);
-                long ts = timestamps.get(i);
-                acks.add(p.send(new ProducerRecord<>(topic, null, ts, e.userId, PaymentCodec.encode(e))));
+        boolean[] aborted = new boolean[events.size()];
+        Properties pp = PipelineFixtures.producerProps(broker);
+        if (aborts != null) {
+            pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, broker.uniqueName("train-tx"));
+        }
+        try (KafkaProducer<Long, byte[]> p = new KafkaProducer<>(pp, new LongSerializer(), new ByteArraySerializer())) {
+            if (aborts != null) {
+                p.initTransactions();
             }
-            p.flush();
+            int chunk = aborts == null ? events.size() : 40;
+            for (int from = 0; from < events.size(); from += chunk) {
+                int to = Math.min(events.size(), from + chunk);
+                if (aborts != null) {
+                    p.beginTransaction();
+                }
+                for (int i = from; i < to; i++) {
+                    Payment e = events.get(i);
+                    long ts = timestamps.get(i);
+                    acks.add(p.send(new ProducerRecord<>(topic, null, ts, e.userId, PaymentCodec.encode(e))));
+                }
+                p.flush();
+                if (aborts != null && aborts.nextInt(8) == 0) {
+                    p.abortTransaction();
+                    for (int i = from; i < to; i++) {
+                        aborted[i] = true;
+                    }
+                } else if (aborts != null) {
+                    p.commitTransaction();
+                }
+            }
         }
         List<Sent> raw = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
+            if (aborted[i]) {
+                continue; // read_committed never sees it: neither does the reference
+            }
             RecordMetadata md = acks.get(i).get();
             raw.add(new Sent(events.get(i), md.partition(), md.offset(), md.timestamp(), 0));
         }

@@ -61,6 +61,7 @@ public final class RunningRows<E> implements AutoCloseable {
     private long applied;
     private long late;
     private long pendingRecords;
+    private long scratchReads;
     private long maxPendingRecords;
 
     /**
@@ -290,6 +291,7 @@ public final class RunningRows<E> implements AutoCloseable {
         }
         scratchReader.read(key, into);
         scratchWriter.delete(key, ShardWriter.NO_SOURCE, 0, 0);
+        scratchReads++;
     }
 
     /**
@@ -308,6 +310,7 @@ public final class RunningRows<E> implements AutoCloseable {
         }
         scratchReader.read(key, into);
         scratchWriter.delete(key, ShardWriter.NO_SOURCE, 0, 0);
+        scratchReads++;
     }
 
     /** Builds the scratch row: checkpoint plus the pending records that qualify; false when none does. */
@@ -358,6 +361,11 @@ public final class RunningRows<E> implements AutoCloseable {
     /** @return the most records that waited at once: the run's memory beyond the rows */
     public long maxPendingCount() {
         return maxPendingRecords;
+    }
+
+    /** @return reads that applied pending records on a scratch copy of the checkpoint */
+    public long scratchReadCount() {
+        return scratchReads;
     }
 
     /** @return the set */
