@@ -8,6 +8,7 @@ import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.HistoryMerge;
+import io.freshet.kafka.internal.LabelTopic;
 import io.freshet.kafka.internal.RunningRows;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -86,7 +88,9 @@ import org.slf4j.LoggerFactory;
  * ({@code train.csv} → {@code train.json}) records the sets' names, fingerprints and canonical forms, their topics,
  * the start and end offsets read, the lag and the row count.
  *
- * <p>Not yet: labels from a Kafka topic, Parquet, sources with {@link TombstonePolicy#DELETE} (refused), TTL
+ * <p>Labels come from an {@link Iterable} ({@link #forLabels}) or a Kafka topic ({@link #forLabelTopic}).
+ *
+ * <p>Not yet: Parquet, sources with {@link TombstonePolicy#DELETE} (refused), TTL
  * eviction of idle rows (a training row reads a row the live store may have evicted).
  *
  * <p>Immutable and thread-safe; each {@code writeCsv} is one run on the calling thread, with its own consumer
@@ -114,7 +118,8 @@ public final class TrainingSet<L> {
     final Duration stallTimeout;
 
     private TrainingSet(Builder<L> b) {
-        this.labels = b.labels;
+        this.labels = b.labelTopic == null ? b.labels : new LabelTopic<>(b.kafka, b.labelTopic, b.labelDecoder,
+            b.labelTimeMs, b.stallTimeout, "freshet-training-labels-" + RUNS.incrementAndGet());
         this.labelTimeMs = b.labelTimeMs;
         this.labelColumns = List.copyOf(b.labelColumns);
         this.joins = List.copyOf(b.joins);
@@ -140,6 +145,26 @@ public final class TrainingSet<L> {
     public static <L> Builder<L> forLabels(Iterable<L> labels, ToLongFunction<L> labelTimeMs) {
         return new Builder<>(Objects.requireNonNull(labels, "labels can't be null"),
             Objects.requireNonNull(labelTimeMs, "labelTimeMs can't be null"));
+    }
+
+    /**
+     * Starts a training set over labels on a Kafka topic: each run reads the topic from its log start to its last
+     * stable offsets when the run begins ({@code read_committed}, with the {@link Builder#kafka} properties) and takes
+     * the partitions' labels in label time. Each partition must hold its labels in non-decreasing label time (key the
+     * topic by anything, but write a partition's labels in time order); a record that does not decode stops the run
+     * with its position, a null from the decoder is not a label.
+     *
+     * @param topic the labels' topic
+     * @param decoder decodes a record into a label (called with a new {@code newReusable()} per label)
+     * @param labelTimeMs a label's time {@code t}, epoch ms
+     * @param <L> the label type
+     * @return a builder
+     */
+    public static <L> Builder<L> forLabelTopic(String topic, RecordDecoder<L> decoder, ToLongFunction<L> labelTimeMs) {
+        Builder<L> b = new Builder<>(null, Objects.requireNonNull(labelTimeMs, "labelTimeMs can't be null"));
+        b.labelTopic = Objects.requireNonNull(topic, "topic can't be null");
+        b.labelDecoder = Objects.requireNonNull(decoder, "decoder can't be null");
+        return b;
     }
 
     /** One label column: its name and how a label gives its value. */
@@ -283,30 +308,39 @@ public final class TrainingSet<L> {
             long nextReportNs = startNs + everyNs;
             long done = 0;
             long previous = Long.MIN_VALUE;
-            for (L label : labels) {
-                long t = labelTimeMs.applyAsLong(label);
-                if (t < previous) {
-                    throw new IllegalArgumentException("label #" + done + " has time=" + t + " < the previous label's "
-                        + previous + ": labels must come in non-decreasing time (sort them by label time)");
-                }
-                if (t != previous || done == 0) {
-                    labelTimeNow = t;
-                    long horizon = lagMs > Long.MAX_VALUE - t ? Long.MAX_VALUE : t + lagMs;
-                    history.readUpTo(horizon, this::route);
-                    for (RunningRows<?> r : rows) {
-                        r.advanceTo(t);
+            Iterator<L> it = labels.iterator();
+            try {
+                while (it.hasNext()) {
+                    L label = it.next();
+                    long t = labelTimeMs.applyAsLong(label);
+                    if (t < previous) {
+                        throw new IllegalArgumentException("label #" + done + " has time=" + t + " < the previous "
+                            + "label's " + previous + ": labels must come in non-decreasing time (sort them by label "
+                            + "time)");
                     }
-                    previous = t;
+                    if (t != previous || done == 0) {
+                        labelTimeNow = t;
+                        long horizon = lagMs > Long.MAX_VALUE - t ? Long.MAX_VALUE : t + lagMs;
+                        history.readUpTo(horizon, this::route);
+                        for (RunningRows<?> r : rows) {
+                            r.advanceTo(t);
+                        }
+                        previous = t;
+                    }
+                    for (int i = 0; i < vectors.length; i++) {
+                        out[i] = read(i, label, t, vectors[i]) ? vectors[i] : null;
+                    }
+                    sink.accept(label, t, out);
+                    done++;
+                    long now = System.nanoTime();
+                    if (now >= nextReportNs) {
+                        nextReportNs = now + everyNs;
+                        report(progress(done, labelsTotal, startNs, now, false));
+                    }
                 }
-                for (int i = 0; i < vectors.length; i++) {
-                    out[i] = read(i, label, t, vectors[i]) ? vectors[i] : null;
-                }
-                sink.accept(label, t, out);
-                done++;
-                long now = System.nanoTime();
-                if (now >= nextReportNs) {
-                    nextReportNs = now + everyNs;
-                    report(progress(done, labelsTotal, startNs, now, false));
+            } finally {
+                if (it instanceof AutoCloseable) {
+                    closeQuietly((AutoCloseable) it);
                 }
             }
             TrainingProgress last = progress(done, labelsTotal, startNs, System.nanoTime(), true);
@@ -328,6 +362,14 @@ public final class TrainingSet<L> {
             }
             r.read(key, t, into);
             return true;
+        }
+
+        private void closeQuietly(AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("training rows: closing the label source failed: {}", e.toString());
+            }
         }
 
         private TrainingProgress progress(long done, long total, long startNs, long nowNs, boolean complete) {
@@ -408,6 +450,8 @@ public final class TrainingSet<L> {
     public static final class Builder<L> {
         private final Iterable<L> labels;
         private final ToLongFunction<L> labelTimeMs;
+        private String labelTopic;
+        private RecordDecoder<L> labelDecoder;
         private final List<LabelColumn<L>> labelColumns = new ArrayList<>();
         private final List<Join<L, ?>> joins = new ArrayList<>();
         private MigrationStart start = MigrationStart.logStart();

@@ -121,6 +121,39 @@ class TrainingSetTest {
         try (var left = Files.list(dir)) {
             assertThat(left).as("the run deletes its running-rows stores").isEmpty();
         }
+
+        // The same labels from a Kafka topic (two partitions, each in label time) give the same rows.
+        String labelTopic = broker.uniqueName("train-labels");
+        broker.createTopic(labelTopic, 2, KEEP_OLD_RECORDS);
+        try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
+            for (Label l : labels) {
+                String text = l.user() + "," + (l.merchant() == null ? "" : l.merchant()) + "," + l.timeMs() + ","
+                    + l.fraud();
+                p.send(new ProducerRecord<>(labelTopic, l.user(), text.getBytes(StandardCharsets.UTF_8))).get();
+            }
+        }
+        Duration lag = Duration.ofMinutes(1);
+        Source<Payment> source = Source.of(topic, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP);
+        List<String> failures = new ArrayList<>();
+        TrainingProgress done = TrainingSet.forLabelTopic(labelTopic, TrainingSetTest::decodeLabel, Label::timeMs)
+            .features(USERS, Label::user, source)
+            .featuresByTextKey(MERCHANTS, Label::merchant, source)
+            .asOfKnownTime(lag)
+            .kafka(broker.clientProperties())
+            .build()
+            .run((label, t, vectors) -> {
+                check(failures, USERS, label.user(), null, t, lag, sent, vectors[0], new int[4]);
+                check(failures, MERCHANTS, 0, label.merchant(), t, lag, sent, vectors[1], new int[4]);
+            });
+        assertThat(failures).as("labels from a topic: rows that differ from the reference").isEmpty();
+        assertThat(done.labelsDone()).isEqualTo(labels.size());
+        assertThat(done.labelsTotal()).isEqualTo(-1);
+    }
+
+    private static Label decodeLabel(RecordView record, Label reuse) {
+        String[] f = new String(record.value(), StandardCharsets.UTF_8).split(",", -1);
+        return new Label(Long.parseLong(f[0]), f[1].isEmpty() ? null : f[1], Long.parseLong(f[2]),
+            Boolean.parseBoolean(f[3]));
     }
 
     @Test
