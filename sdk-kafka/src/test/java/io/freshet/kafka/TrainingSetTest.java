@@ -183,8 +183,21 @@ class TrainingSetTest {
             new Label(8, "m-1", later, false));
 
         Path csv = dir.resolve("rows.csv");
-        TrainingProgress done = builder(broker, topic, labels, Duration.ofMillis(lagMs)).build().writeCsv(csv);
+        List<TrainingProgress> reports = new ArrayList<>();
+        TrainingProgress done = builder(broker, topic, labels, Duration.ofMillis(lagMs))
+            .progress(Duration.ofNanos(1), reports::add).build().writeCsv(csv);
         assertThat(done.labelsDone()).isEqualTo(3);
+        assertThat(done.labelsTotal()).isEqualTo(3);
+        assertThat(done.complete()).isTrue();
+        assertThat(done.percentDone()).isEqualTo(100.0);
+        assertThat(done.eta()).isEqualTo(Duration.ZERO);
+        assertThat(done.recordsToRead()).isEqualTo(4);
+        assertThat(reports).hasSizeGreaterThanOrEqualTo(2).last().isEqualTo(done);
+        TrainingProgress first = reports.get(0);
+        assertThat(first.complete()).isFalse();
+        assertThat(first.labelsDone()).isBetween(1L, 3L);
+        assertThat(first.percentDone()).isEqualTo(100.0 * first.labelsDone() / 3);
+        assertThat(first.toString()).contains("labels=" + first.labelsDone() + "/3");
 
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         assertThat(lines).hasSize(4);
