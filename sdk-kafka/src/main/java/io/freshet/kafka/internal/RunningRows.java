@@ -184,11 +184,23 @@ public final class RunningRows<E> implements AutoCloseable {
         if (r != EventPreparer.PREPARED) {
             return BadRecordReason.NON_FINITE_VALUE;
         }
-        Object key = textKey != null ? textKey.toString() : (Object) longKey;
-        Pending p = pendingByKey.isEmpty() ? null : pendingByKey.get(key);
+        // The usual case, no key waiting and the record qualifying, makes no key object.
+        Pending p = null;
+        Object key = null;
+        if (!pendingByKey.isEmpty()) {
+            key = textKey != null ? textKey.toString() : (Object) longKey;
+            p = pendingByKey.get(key);
+        }
         if (p == null && t < labelTimeMs) {
-            applyToCheckpoint(key, knownMs);
+            if (textKey != null) {
+                applyToCheckpoint(textKey, knownMs);
+            } else {
+                applyToCheckpoint(longKey, knownMs);
+            }
             return null;
+        }
+        if (key == null) {
+            key = textKey != null ? textKey.toString() : (Object) longKey;
         }
         // It waits: it needs an event of its own, since the run reuses the decoded one.
         E own = reusable == null ? event : decodeOwn(rec, decoder);
@@ -252,17 +264,24 @@ public final class RunningRows<E> implements AutoCloseable {
     }
 
     private void applyToCheckpoint(Object key, long nowMs) {
-        ShardWriter w;
-        int begin;
         if (key instanceof Long) {
-            long k = (Long) key;
-            w = checkpointWriters[checkpoint.shardOf(k)];
-            begin = w.begin(k, ShardWriter.NO_SOURCE, 0, 0);
+            applyToCheckpoint((long) (Long) key, nowMs);
         } else {
-            CharSequence k = (CharSequence) key;
-            w = checkpointWriters[checkpoint.shardOf(k)];
-            begin = w.begin(k, ShardWriter.NO_SOURCE, 0, 0);
+            applyToCheckpoint((CharSequence) key, nowMs);
         }
+    }
+
+    private void applyToCheckpoint(long key, long nowMs) {
+        ShardWriter w = checkpointWriters[checkpoint.shardOf(key)];
+        applyBegun(w, w.begin(key, ShardWriter.NO_SOURCE, 0, 0), nowMs);
+    }
+
+    private void applyToCheckpoint(CharSequence key, long nowMs) {
+        ShardWriter w = checkpointWriters[checkpoint.shardOf(key)];
+        applyBegun(w, w.begin(key, ShardWriter.NO_SOURCE, 0, 0), nowMs);
+    }
+
+    private void applyBegun(ShardWriter w, int begin, long nowMs) {
         if (begin != ShardWriter.BEGIN_OK) {
             throw new IllegalStateException("set=" + set.name() + ": the running-rows store refused a row (code="
                 + begin + ", rows=" + checkpoint.size() + ", capacity=" + checkpoint.capacity() + "): give the "
