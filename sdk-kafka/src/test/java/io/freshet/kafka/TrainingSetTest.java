@@ -80,7 +80,7 @@ class TrainingSetTest {
     }
 
     /** A produced record: the event and where the broker put it. */
-    record Sent(Payment event, int partition, long offset, long timestampMs, long knownMs) {
+    record Sent(Payment event, int partition, long offset, long timestampMs, long knownMs, int topicIndex) {
     }
 
     @Test
@@ -252,6 +252,57 @@ class TrainingSetTest {
         List<Label> labels = List.of(new Label(1, "m-1", T0 + 1000, false), new Label(1, "m-1", T0, false));
         assertThatThrownBy(() -> builder(broker, topic, labels, Duration.ZERO).build().run((l, t, v) -> { }))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sort them by label time");
+    }
+
+    @Test
+    void aSetOnTwoTopicsMergesThemByKnownTimeThenTopicOrder(FreshetKafka broker) throws Exception {
+        String first = broker.uniqueName("train-a");
+        String second = broker.uniqueName("train-b");
+        broker.createTopic(first, 2, KEEP_OLD_RECORDS);
+        broker.createTopic(second, 3, KEEP_OLD_RECORDS);
+        Random r = new Random(77);
+        List<Long> arrivals = new ArrayList<>();
+        List<Payment> events = randomStream(r, 1500, 20, arrivals);
+        List<Payment> a = new ArrayList<>();
+        List<Long> aTs = new ArrayList<>();
+        List<Payment> b = new ArrayList<>();
+        List<Long> bTs = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            // Whole seconds, so that records of the two topics often share a known time and the tie rule counts.
+            long ts = arrivals.get(i) / 1000 * 1000;
+            if (r.nextBoolean()) {
+                a.add(events.get(i));
+                aTs.add(ts);
+            } else {
+                b.add(events.get(i));
+                bTs.add(ts);
+            }
+            if (r.nextInt(3) == 0) {
+                // A twin on the second topic: same user, event time and record time, another amount. Latest breaks
+                // an event-time tie by arrival, so last_amount shows which of the two the merge applied last.
+                Payment e = events.get(i);
+                b.add(new Payment(e.userId(), "m-twin", e.tsMs(), e.amount() + 1, false));
+                bTs.add(ts);
+            }
+        }
+        List<Sent> sent = new ArrayList<>(produce(broker, first, a, aTs));
+        for (Sent s : produce(broker, second, b, bTs)) {
+            sent.add(new Sent(s.event(), s.partition(), s.offset(), s.timestampMs(), s.knownMs(), 1));
+        }
+        sent.sort(Comparator.comparingLong(Sent::knownMs).thenComparingInt(Sent::topicIndex)
+            .thenComparingInt(Sent::partition).thenComparingLong(Sent::offset));
+        List<Label> labels = randomLabels(r, sent, 300, 20);
+        Duration lag = Duration.ofSeconds(30);
+        List<String> failures = new ArrayList<>();
+        TrainingSet.forLabels(labels, Label::timeMs)
+            .features(USERS, Label::user, Source.of(first, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP),
+                Source.of(second, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP))
+            .asOfKnownTime(lag)
+            .kafka(broker.clientProperties())
+            .build()
+            .run((label, t, vectors) -> check(failures, USERS, label.user(), null, t, lag, sent, vectors[0],
+                new int[4]));
+        assertThat(failures).isEmpty();
     }
 
     @Test
@@ -448,7 +499,7 @@ class TrainingSetTest {
                 continue; // read_committed never sees it: neither does the reference
             }
             RecordMetadata md = acks.get(i).get();
-            raw.add(new Sent(events.get(i), md.partition(), md.offset(), md.timestamp(), 0));
+            raw.add(new Sent(events.get(i), md.partition(), md.offset(), md.timestamp(), 0, 0));
         }
         // Known time: the running maximum of the partition's timestamps in offset order, computed here on its own.
         raw.sort(Comparator.comparingInt(Sent::partition).thenComparingLong(Sent::offset));
@@ -457,7 +508,7 @@ class TrainingSetTest {
         for (Sent s : raw) {
             long known = Math.max(max.getOrDefault(s.partition(), Long.MIN_VALUE), s.timestampMs());
             max.put(s.partition(), known);
-            out.add(new Sent(s.event(), s.partition(), s.offset(), s.timestampMs(), known));
+            out.add(new Sent(s.event(), s.partition(), s.offset(), s.timestampMs(), known, 0));
         }
         // Log order: known time, then partition, then offset.
         out.sort(Comparator.comparingLong(Sent::knownMs).thenComparingInt(Sent::partition)
