@@ -1,0 +1,668 @@
+package io.freshet.kafka;
+
+import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureVector;
+import io.freshet.core.KeyType;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.spi.InMemoryRowStore;
+import io.freshet.core.spi.RowStore;
+import io.freshet.core.spi.StoreEngine;
+import io.freshet.kafka.internal.HistoryMerge;
+import io.freshet.kafka.internal.LabelTopic;
+import io.freshet.kafka.internal.RunningRows;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Point-in-time training rows from the definitions that serve: for each label (entity keys and a label time
+ * {@code t}) one row with every feature of every set as a read at {@code t} would have returned it, computed by the
+ * same kernels and store code as the live pipeline, from the feature topics' history.
+ *
+ * <pre>{@code
+ * TrainingSet<Label> rows = TrainingSet.forLabels(labels, Label::timeMs)      // any Iterable, in time order
+ *     .labelColumn("is_fraud", Label::isFraud)
+ *     .features(userRisk, Label::userId, Source.of("payments", new PaymentDecoder()))
+ *     .featuresByTextKey(merchantStats, Label::merchant, Source.of("payments", new PaymentDecoder()))
+ *     .from(MigrationStart.logStart())
+ *     .asOfKnownTime(Duration.ofSeconds(5))
+ *     .kafka(consumerProperties)
+ *     .build();
+ * TrainingProgress done = rows.writeCsv(Path.of("train.csv"));            // and train.json beside it
+ * }</pre>
+ *
+ * <h2>What a row at {@code t} holds</h2>
+ * For each set, the row of the label's key computed from exactly the records that <em>qualify</em> at {@code t}:
+ * event time {@code < t} and record timestamp {@code <= t + lag} ({@link Builder#asOfKnownTime}; default 0: what the
+ * broker had at {@code t}). The record timestamp is the broker's log-append time, or the producer's create time on a
+ * {@code CreateTime} topic; a record's <em>known time</em> is the largest timestamp of its partition up to it (an
+ * append cannot precede the records before it). So no record that reached the broker after {@code t + lag}, and no
+ * event whose own time is at or after {@code t} (a future event, even one that arrived early), contributes to a row at
+ * {@code t}. Values are evaluated at {@code t} (windows end at {@code t}, decayed values decay to {@code t}), keep
+ * their event times, and the row its status: FRESH, STALE past the set's {@code staleAfter}, MISSING when no
+ * qualifying record has the key; never CATCHING_UP.
+ *
+ * <h2>Apply order</h2>
+ * A key's qualifying records are applied in log order, as the live applier applies them: offset order within a
+ * partition, partitions merged by known time (ties by topic in the order the sets name them, then partition). Each
+ * is applied with the applying clock at its known time (future-skew rejection, the row's update time and hence its
+ * status use it). Floating-point sums, late-event drops and latest-value ties depend on that order, so training rows
+ * reproduce them. Bad records follow their source's {@link BadRecordPolicy} as in the pipeline, except that nothing
+ * is dead-lettered: {@code FAIL} stops the run with the record's position and reason, {@code SKIP} and
+ * {@code DEAD_LETTER} skip it (counted).
+ *
+ * <h2>Streaming, bounded memory</h2>
+ * Labels come in time order (an earlier label after a later one is refused). For each label the history is read
+ * forward until every partition has passed {@code t + lag}. A key's records join its running row (the checkpoint, in
+ * a store: the heap by default, or {@link Builder#runningRows}) while they qualify in order; a record that does not
+ * qualify yet (event time {@code >= t}) and every later record of its key wait in that key's pending queue until the
+ * label time passes them; a row at {@code t} is the checkpoint plus its pending records that qualify at {@code t},
+ * applied on a scratch copy. Memory: the keys' rows, the records of the last {@code lag + futureSkew} of traffic, one
+ * poll per partition; not the topics' length.
+ *
+ * <h2>Output</h2>
+ * CSV ({@link #writeCsv}): {@code label_time_ms}, the label columns in the order added, then per set
+ * {@code set__status} and per feature {@code set__feature} (longs as integers, doubles as Java's shortest round-trip
+ * text, last-N as {@code [id,id,...]}, empty when absent) and, for stored features, {@code set__feature__event_time_ms}
+ * (the value's event time; its age at the label is {@code label_time_ms} minus it). A sidecar JSON beside it
+ * ({@code train.csv} → {@code train.json}) records the sets' names, fingerprints and canonical forms, their topics,
+ * the start and end offsets read, the lag and the row count.
+ *
+ * <p>Labels come from an {@link Iterable} ({@link #forLabels}) or a Kafka topic ({@link #forLabelTopic}).
+ *
+ * <p>Not yet: Parquet, sources with {@link TombstonePolicy#DELETE} (refused), TTL
+ * eviction of idle rows (a training row reads a row the live store may have evicted).
+ *
+ * <p>Immutable and thread-safe; each {@code writeCsv} is one run on the calling thread, with its own consumer
+ * (client id {@code freshet-training-N}, assign mode, {@code read_committed}) and its own running rows.
+ *
+ * @param <L> the label type
+ */
+public final class TrainingSet<L> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingSet.class);
+    private static final AtomicLong RUNS = new AtomicLong();
+    /** The label time column, first in every row. */
+    static final String LABEL_TIME_COLUMN = "label_time_ms";
+
+    final Iterable<L> labels;
+    final ToLongFunction<L> labelTimeMs;
+    final List<LabelColumn<L>> labelColumns;
+    final List<Join<L, ?>> joins;
+    final MigrationStart start;
+    final long lagMs;
+    final Properties kafka;
+    final StoreEngine engine;
+    final Path storeDirectory;
+    final Duration progressEvery;
+    final Consumer<TrainingProgress> progressListener;
+    final Duration stallTimeout;
+
+    private TrainingSet(Builder<L> b) {
+        this.labels = b.labelTopic == null ? b.labels : new LabelTopic<>(b.kafka, b.labelTopic, b.labelDecoder,
+            b.labelTimeMs, b.stallTimeout, "freshet-training-labels-" + RUNS.incrementAndGet());
+        this.labelTimeMs = b.labelTimeMs;
+        this.labelColumns = List.copyOf(b.labelColumns);
+        this.joins = List.copyOf(b.joins);
+        this.start = b.start;
+        this.lagMs = b.lagMs;
+        this.kafka = new Properties();
+        this.kafka.putAll(b.kafka);
+        this.engine = b.engine;
+        this.storeDirectory = b.storeDirectory;
+        this.progressEvery = b.progressEvery;
+        this.progressListener = b.progressListener;
+        this.stallTimeout = b.stallTimeout;
+    }
+
+    /**
+     * Starts a training set over labels.
+     *
+     * @param labels the labels, in non-decreasing label time; iterated once per run
+     * @param labelTimeMs a label's time {@code t}, epoch ms
+     * @param <L> the label type
+     * @return a builder
+     */
+    public static <L> Builder<L> forLabels(Iterable<L> labels, ToLongFunction<L> labelTimeMs) {
+        return new Builder<>(Objects.requireNonNull(labels, "labels can't be null"),
+            Objects.requireNonNull(labelTimeMs, "labelTimeMs can't be null"));
+    }
+
+    /**
+     * Starts a training set over labels on a Kafka topic: each run reads the topic from its log start to its last
+     * stable offsets when the run begins ({@code read_committed}, with the {@link Builder#kafka} properties) and takes
+     * the partitions' labels in label time. Each partition must hold its labels in non-decreasing label time (key the
+     * topic by anything, but write a partition's labels in time order); a record that does not decode stops the run
+     * with its position, a null from the decoder is not a label.
+     *
+     * @param topic the labels' topic
+     * @param decoder decodes a record into a label (called with a new {@code newReusable()} per label)
+     * @param labelTimeMs a label's time {@code t}, epoch ms
+     * @param <L> the label type
+     * @return a builder
+     */
+    public static <L> Builder<L> forLabelTopic(String topic, RecordDecoder<L> decoder, ToLongFunction<L> labelTimeMs) {
+        Builder<L> b = new Builder<>(null, Objects.requireNonNull(labelTimeMs, "labelTimeMs can't be null"));
+        b.labelTopic = Objects.requireNonNull(topic, "topic can't be null");
+        b.labelDecoder = Objects.requireNonNull(decoder, "decoder can't be null");
+        return b;
+    }
+
+    /** One label column: its name and how a label gives its value. */
+    static final class LabelColumn<L> {
+        final String name;
+        final Function<L, ?> value;
+
+        LabelColumn(String name, Function<L, ?> value) {
+            this.name = name;
+            this.value = value;
+        }
+    }
+
+    /** One feature set joined to the labels: the label's key of it and the set's sources. */
+    static final class Join<L, E> {
+        final FeatureSet<E> set;
+        final ToLongFunction<L> longKey;
+        final Function<L, ? extends CharSequence> textKey;
+        final List<Source<E>> sources;
+
+        Join(FeatureSet<E> set, ToLongFunction<L> longKey, Function<L, ? extends CharSequence> textKey,
+            List<Source<E>> sources) {
+            this.set = set;
+            this.longKey = longKey;
+            this.textKey = textKey;
+            this.sources = sources;
+        }
+    }
+
+    /** Receives each row: the label, its time and one vector per set (null where the label had no key for it). */
+    @FunctionalInterface
+    interface RowSink<L> {
+        void accept(L label, long labelTimeMs, FeatureVector[] vectors) throws IOException;
+    }
+
+    /**
+     * Writes the rows to a CSV file (created or replaced) and the sidecar JSON beside it: {@code name.csv} →
+     * {@code name.json} (any other name gets {@code .json} appended).
+     *
+     * @param csv the CSV file
+     * @return the final progress: rows written, records read, time taken
+     * @throws UncheckedIOException when a file cannot be written
+     * @throws IllegalArgumentException when labels are out of time order, or a topic or start offset is wrong
+     * @throws IllegalStateException when a bad record meets {@link BadRecordPolicy#FAIL}, or the history stalls
+     */
+    public TrainingProgress writeCsv(Path csv) {
+        Objects.requireNonNull(csv, "csv can't be null");
+        try (TrainingCsv<L> out = new TrainingCsv<>(this, csv)) {
+            Run run = new Run();
+            TrainingProgress done = run.execute(out);
+            out.finish(sidecarOf(csv), run, done);
+            return done;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write training rows to " + csv + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs once into a sink; for the CSV writer and tests that check vectors as read. */
+    TrainingProgress run(RowSink<L> sink) throws IOException {
+        return new Run().execute(sink);
+    }
+
+    static Path sidecarOf(Path csv) {
+        String name = csv.getFileName().toString();
+        String base = name.endsWith(".csv") ? name.substring(0, name.length() - 4) : name;
+        return csv.resolveSibling(base + ".json");
+    }
+
+    /** One run: its consumer, running rows and counters. */
+    final class Run {
+        final List<String> topics = new ArrayList<>();
+        final List<RunningRows<?>> rows = new ArrayList<>();
+        /** The configs of the stores this run created on disk, to delete them at the end. */
+        final List<StoreConfig> storeConfigs = new ArrayList<>();
+        HistoryMerge history;
+        Map<TopicPartition, Long> startOffsets;
+        Map<TopicPartition, Long> endOffsets;
+        long badRecords;
+        long labelTimeNow;
+        /** The decoders' reusable events, per set and source: records joining a row at once are decoded there. */
+        Object[][] reusables;
+
+        TrainingProgress execute(RowSink<L> sink) throws IOException {
+            for (Join<L, ?> j : joins) {
+                for (Source<?> s : j.sources) {
+                    if (!topics.contains(s.topic())) {
+                        topics.add(s.topic());
+                    }
+                }
+            }
+            reusables = new Object[joins.size()][];
+            for (int i = 0; i < joins.size(); i++) {
+                List<? extends Source<?>> sources = joins.get(i).sources;
+                reusables[i] = new Object[sources.size()];
+                for (int s = 0; s < sources.size(); s++) {
+                    reusables[i][s] = sources.get(s).decoder().newReusable();
+                }
+            }
+            long startNs = System.nanoTime();
+            try {
+                for (Join<L, ?> j : joins) {
+                    rows.add(openRows(j.set));
+                }
+                history = new HistoryMerge(kafka, "freshet-training-" + RUNS.incrementAndGet(), topics,
+                    start.offsets == null ? start.time : null, start.offsets, stallTimeout);
+                startOffsets = history.startOffsets();
+                endOffsets = history.endOffsets();
+                return loop(sink, startNs);
+            } finally {
+                close();
+            }
+        }
+
+        private <E> RunningRows<E> openRows(FeatureSet<E> set) {
+            if (engine == null) {
+                return new RunningRows<>(set, new InMemoryRowStore(StoreConfig.builder(set).capacity(1L << 40)
+                    .build()));
+            }
+            try {
+                Files.createDirectories(storeDirectory);
+                Path dir = Files.createTempDirectory(storeDirectory, "training-" + set.name() + "-");
+                // Small to start: the engine grows it online as keys arrive.
+                StoreConfig config = StoreConfig.builder(set).directory(dir).capacity(1 << 16).build();
+                storeConfigs.add(config);
+                RowStore store = engine.open(config);
+                return new RunningRows<>(set, store);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the running rows' store under " + storeDirectory + ": "
+                    + e.getMessage(), e);
+            }
+        }
+
+        private TrainingProgress loop(RowSink<L> sink, long startNs) throws IOException {
+            final long labelsTotal = labels instanceof Collection ? ((Collection<?>) labels).size() : -1;
+            final FeatureVector[] vectors = new FeatureVector[joins.size()];
+            final FeatureVector[] out = new FeatureVector[joins.size()];
+            for (int i = 0; i < vectors.length; i++) {
+                vectors[i] = joins.get(i).set.newVector();
+            }
+            final long everyNs = progressEvery.toNanos();
+            long nextReportNs = startNs + everyNs;
+            long done = 0;
+            long previous = Long.MIN_VALUE;
+            Iterator<L> it = labels.iterator();
+            try {
+                while (it.hasNext()) {
+                    L label = it.next();
+                    long t = labelTimeMs.applyAsLong(label);
+                    if (t < previous) {
+                        throw new IllegalArgumentException("label #" + done + " has time=" + t + " < the previous "
+                            + "label's " + previous + ": labels must come in non-decreasing time (sort them by label "
+                            + "time)");
+                    }
+                    if (t != previous || done == 0) {
+                        labelTimeNow = t;
+                        long horizon = lagMs > Long.MAX_VALUE - t ? Long.MAX_VALUE : t + lagMs;
+                        history.readUpTo(horizon, this::route);
+                        for (RunningRows<?> r : rows) {
+                            r.advanceTo(t);
+                        }
+                        previous = t;
+                    }
+                    for (int i = 0; i < vectors.length; i++) {
+                        out[i] = read(i, label, t, vectors[i]) ? vectors[i] : null;
+                    }
+                    sink.accept(label, t, out);
+                    done++;
+                    long now = System.nanoTime();
+                    if (now >= nextReportNs) {
+                        nextReportNs = now + everyNs;
+                        report(progress(done, labelsTotal, startNs, now, false));
+                    }
+                }
+            } finally {
+                if (it instanceof AutoCloseable) {
+                    closeQuietly((AutoCloseable) it);
+                }
+            }
+            TrainingProgress last = progress(done, labelsTotal, startNs, System.nanoTime(), true);
+            report(last);
+            return last;
+        }
+
+        @SuppressWarnings("unchecked")
+        private boolean read(int i, L label, long t, FeatureVector into) {
+            Join<L, ?> j = joins.get(i);
+            RunningRows<?> r = rows.get(i);
+            if (j.set.keyType() == KeyType.LONG) {
+                r.read(j.longKey.applyAsLong(label), t, into);
+                return true;
+            }
+            CharSequence key = j.textKey.apply(label);
+            if (key == null) {
+                return false; // no entity of this set for the label: the row says MISSING
+            }
+            r.read(key, t, into);
+            return true;
+        }
+
+        private void closeQuietly(AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("training rows: closing the label source failed: {}", e.toString());
+            }
+        }
+
+        private TrainingProgress progress(long done, long total, long startNs, long nowNs, boolean complete) {
+            Duration elapsed = Duration.ofNanos(nowNs - startNs);
+            double seconds = Math.max(1e-9, (nowNs - startNs) / 1e9);
+            return new TrainingProgress(done, total, history.recordsRead(), history.recordsToRead(), done / seconds,
+                elapsed, complete);
+        }
+
+        private void report(TrainingProgress p) {
+            LOG.info("training rows: {}", p);
+            if (progressListener != null) {
+                progressListener.accept(p);
+            }
+        }
+
+        /** Gives one history record to every set fed by its topic. */
+        private void route(ConsumerRecord<byte[], byte[]> rec, int topicIndex, long knownMs) {
+            String topic = topics.get(topicIndex);
+            for (int i = 0; i < joins.size(); i++) {
+                Join<L, ?> j = joins.get(i);
+                for (int s = 0; s < j.sources.size(); s++) {
+                    if (j.sources.get(s).topic().equals(topic)) {
+                        offer(rows.get(i), j.sources.get(s), reusables[i][s], rec, knownMs);
+                    }
+                }
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private <E> void offer(RunningRows<E> r, Source<?> source, Object reusable, ConsumerRecord<byte[], byte[]> rec,
+            long knownMs) {
+            Source<E> src = (Source<E>) source;
+            BadRecordReason bad = r.offer(rec, src.decoder(), (E) reusable, src.maxRecordBytes(), src.maxEventAgeMs(),
+                knownMs, labelTimeNow);
+            if (bad == null) {
+                return;
+            }
+            if (src.policy() == BadRecordPolicy.FAIL) {
+                Throwable cause = r.cause();
+                throw new IllegalStateException("training rows: bad record " + rec.topic() + "-" + rec.partition()
+                    + "@" + rec.offset() + " for set=" + r.featureSet().name() + ": " + bad
+                    + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ")") + "; its source's policy "
+                    + "is FAIL, as the live pipeline's: fix the record, or give the source BadRecordPolicy.SKIP",
+                    cause);
+            }
+            badRecords++;
+        }
+
+        private void close() {
+            if (history != null) {
+                history.close();
+            }
+            for (RunningRows<?> r : rows) {
+                r.close();
+            }
+            for (StoreConfig config : storeConfigs) {
+                engine.destroy(config);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        List<String> sets = new ArrayList<>();
+        for (Join<L, ?> j : joins) {
+            sets.add(j.set.name());
+        }
+        return "TrainingSet{sets=" + sets + ", start=" + start + ", asOfKnownTimeLagMs=" + lagMs + "}";
+    }
+
+    /**
+     * Builds a {@link TrainingSet}. Each option is checked when set; {@link #build()} checks what needs them all.
+     * Reusable: {@code build()} copies what it was given.
+     *
+     * @param <L> the label type
+     */
+    public static final class Builder<L> {
+        private final Iterable<L> labels;
+        private final ToLongFunction<L> labelTimeMs;
+        private String labelTopic;
+        private RecordDecoder<L> labelDecoder;
+        private final List<LabelColumn<L>> labelColumns = new ArrayList<>();
+        private final List<Join<L, ?>> joins = new ArrayList<>();
+        private MigrationStart start = MigrationStart.logStart();
+        private long lagMs;
+        private Properties kafka;
+        private StoreEngine engine;
+        private Path storeDirectory;
+        private Duration progressEvery = Duration.ofSeconds(10);
+        private Consumer<TrainingProgress> progressListener;
+        private Duration stallTimeout = Duration.ofMinutes(2);
+
+        private Builder(Iterable<L> labels, ToLongFunction<L> labelTimeMs) {
+            this.labels = labels;
+            this.labelTimeMs = labelTimeMs;
+        }
+
+        /**
+         * Adds a label column, written after {@code label_time_ms} in the order added.
+         *
+         * @param name column name (not {@code label_time_ms}, no {@code __}, unique)
+         * @param value the label's value ({@code toString()} is written; null as empty)
+         * @return this
+         */
+        public Builder<L> labelColumn(String name, Function<L, ?> value) {
+            Objects.requireNonNull(name, "name can't be null");
+            Objects.requireNonNull(value, "value can't be null");
+            if (name.isEmpty() || name.contains("__") || name.equals(LABEL_TIME_COLUMN)) {
+                throw new IllegalArgumentException("label column name=" + name + " is taken or reserved: feature "
+                    + "columns use set__feature and the first column is " + LABEL_TIME_COLUMN + "; pick another");
+            }
+            for (LabelColumn<L> c : labelColumns) {
+                if (c.name.equals(name)) {
+                    throw new IllegalArgumentException("label column name=" + name + " was already added");
+                }
+            }
+            labelColumns.add(new LabelColumn<>(name, value));
+            return this;
+        }
+
+        /**
+         * Joins a numeric-keyed feature set: each row gets the set's features for the label's key.
+         *
+         * @param set the definition (as served)
+         * @param entityKey the label's key of the set's entity
+         * @param sources the set's sources, as registered with the pipeline (at least one)
+         * @param <E> the set's event type
+         * @return this
+         */
+        @SafeVarargs
+        public final <E> Builder<L> features(FeatureSet<E> set, ToLongFunction<L> entityKey, Source<E>... sources) {
+            Objects.requireNonNull(set, "set can't be null");
+            Objects.requireNonNull(entityKey, "entityKey can't be null");
+            if (set.keyType() != KeyType.LONG) {
+                throw new IllegalArgumentException("set=" + set.name() + " has a TEXT key: join it with "
+                    + "featuresByTextKey(set, label -> key, sources)");
+            }
+            add(new Join<>(set, entityKey, null, checkSources(set, sources)));
+            return this;
+        }
+
+        /**
+         * Joins a text-keyed feature set: each row gets the set's features for the label's key (a null key reads
+         * MISSING).
+         *
+         * @param set the definition (as served)
+         * @param entityKey the label's key of the set's entity
+         * @param sources the set's sources, as registered with the pipeline (at least one)
+         * @param <E> the set's event type
+         * @return this
+         */
+        @SafeVarargs
+        public final <E> Builder<L> featuresByTextKey(FeatureSet<E> set,
+            Function<L, ? extends CharSequence> entityKey, Source<E>... sources) {
+            Objects.requireNonNull(set, "set can't be null");
+            Objects.requireNonNull(entityKey, "entityKey can't be null");
+            if (set.keyType() != KeyType.TEXT) {
+                throw new IllegalArgumentException("set=" + set.name() + " has a LONG key: join it with "
+                    + "features(set, label -> key, sources)");
+            }
+            add(new Join<>(set, null, entityKey, checkSources(set, sources)));
+            return this;
+        }
+
+        private void add(Join<L, ?> join) {
+            for (Join<L, ?> j : joins) {
+                if (j.set.name().equals(join.set.name())) {
+                    throw new IllegalArgumentException("set=" + join.set.name() + " is joined already: its columns "
+                        + "are named after the set, so join each set once");
+                }
+            }
+            joins.add(join);
+        }
+
+        private static <E> List<Source<E>> checkSources(FeatureSet<E> set, Source<E>[] sources) {
+            Objects.requireNonNull(sources, "sources can't be null");
+            if (sources.length == 0) {
+                throw new IllegalArgumentException("set=" + set.name() + " has no source: pass the sources the "
+                    + "pipeline registers it with");
+            }
+            Set<String> topics = new HashSet<>();
+            for (Source<E> s : sources) {
+                Objects.requireNonNull(s, "source can't be null");
+                if (!topics.add(s.topic())) {
+                    throw new IllegalArgumentException("set=" + set.name() + " names topic=" + s.topic() + " twice");
+                }
+                if (s.tombstonePolicy() == TombstonePolicy.DELETE) {
+                    throw new IllegalArgumentException("set=" + set.name() + " source topic=" + s.topic() + " deletes "
+                        + "on tombstones, which training rows do not replay yet: use a source without "
+                        + "tombstones(TombstonePolicy.DELETE) for topics that carry no tombstones");
+                }
+            }
+            return List.of(sources);
+        }
+
+        /**
+         * @param start where the feature history starts (default the log start), as for a migration
+         * @return this
+         */
+        public Builder<L> from(MigrationStart start) {
+            this.start = Objects.requireNonNull(start, "start can't be null");
+            return this;
+        }
+
+        /**
+         * Only records the broker had by {@code t + lag} count for a label at {@code t} (default 0: exactly what a
+         * live read at {@code t} could have seen).
+         *
+         * @param lag how long after the label time a record still counts, 0 to 30 days
+         * @return this
+         */
+        public Builder<L> asOfKnownTime(Duration lag) {
+            Objects.requireNonNull(lag, "lag can't be null");
+            if (lag.isNegative() || lag.compareTo(Duration.ofDays(30)) > 0) {
+                throw new IllegalArgumentException("asOfKnownTime lag=" + lag + " is out of range: use 0 to 30 days "
+                    + "(the run keeps the records of the last lag of traffic in memory)");
+            }
+            this.lagMs = lag.toMillis();
+            return this;
+        }
+
+        /**
+         * @param properties consumer properties: {@code bootstrap.servers} and security, as for the pipeline; the
+         *     run sets its own client id, {@code read_committed} and no group
+         * @return this
+         */
+        public Builder<L> kafka(Properties properties) {
+            Objects.requireNonNull(properties, "properties can't be null");
+            if (properties.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
+                throw new IllegalArgumentException("kafka properties have no " + ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG
+                    + ": set it to the cluster the feature topics are on");
+            }
+            this.kafka = new Properties();
+            this.kafka.putAll(properties);
+            return this;
+        }
+
+        /**
+         * Keeps the running rows in stores of this engine (e.g. the table engine) in a new directory under
+         * {@code directory} (e.g. on tmpfs, {@code /dev/shm}), deleted when the run ends. Default: on the heap.
+         *
+         * @param engine the engine
+         * @param directory where the run's store directories go
+         * @return this
+         */
+        public Builder<L> runningRows(StoreEngine engine, Path directory) {
+            this.engine = Objects.requireNonNull(engine, "engine can't be null");
+            this.storeDirectory = Objects.requireNonNull(directory, "directory can't be null");
+            return this;
+        }
+
+        /**
+         * @param every how often the run reports (default 10 s; also logged at INFO)
+         * @param listener receives each report on the run's thread, and the final one
+         * @return this
+         */
+        public Builder<L> progress(Duration every, Consumer<TrainingProgress> listener) {
+            Objects.requireNonNull(every, "every can't be null");
+            if (every.isNegative() || every.isZero()) {
+                throw new IllegalArgumentException("progress every=" + every + " must be positive");
+            }
+            this.progressEvery = every;
+            this.progressListener = Objects.requireNonNull(listener, "listener can't be null");
+            return this;
+        }
+
+        /**
+         * @param timeout how long the history may return nothing before its end offsets before the run fails
+         *     (default 2 min)
+         * @return this
+         */
+        public Builder<L> stallTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout can't be null");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("stallTimeout=" + timeout + " must be positive");
+            }
+            this.stallTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @return the training set
+         * @throws IllegalStateException when no set is joined or the Kafka properties are missing
+         */
+        public TrainingSet<L> build() {
+            if (joins.isEmpty()) {
+                throw new IllegalStateException("no feature set joined: call features(set, label -> key, sources)");
+            }
+            if (kafka == null) {
+                throw new IllegalStateException("no kafka properties: call kafka(properties) with bootstrap.servers");
+            }
+            return new TrainingSet<>(this);
+        }
+    }
+}

@@ -1,0 +1,559 @@
+package io.freshet.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureVector;
+import io.freshet.core.VectorStatus;
+import io.freshet.core.Window;
+import io.freshet.core.testing.ReferenceModel;
+import io.freshet.store.StoreEngines;
+import io.freshet.testkit.FreshetKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.LongSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Training rows on the real broker, checked against an independent computation: for each label at {@code t}, a fresh
+ * {@link ReferenceModel} fed exactly the records that qualify (event time below {@code t}, known time at most
+ * {@code t + lag}), in log order, with each record's known time as the applying clock, must equal the row. The
+ * streams hold out-of-order, late (3 h), future (within and beyond the skew) events, create timestamps that go back
+ * in their partition, and aborted transactions.
+ */
+class TrainingSetTest {
+    @RegisterExtension
+    static final FreshetKafka KAFKA = FreshetKafka.create();
+
+    private static final long T0 = PipelineFixtures.T0;
+    /**
+     * The records' timestamps are from 2023: without this, time-based retention deletes them within minutes (when the
+     * broker's retention check runs), and the history would be empty.
+     */
+    private static final Map<String, String> KEEP_OLD_RECORDS = Map.of("retention.ms", "-1");
+
+    /** Every aggregation kind, windows of three tile sizes, and a staleness bound so that rows turn STALE. */
+    static final FeatureSet<Payment> USERS = FeatureSet.builder("users", Payment.class)
+        .entity("user", Payment::userId)
+        .eventTime(Payment::tsMs)
+        .staleAfter(Duration.ofMinutes(10))
+        .latest("last_amount", Payment::amount)
+        .count("txn_total")
+        .count("txn_10m", Window.sliding(Duration.ofMinutes(10)).tiles(Duration.ofMinutes(1)))
+        .sum("amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
+        .max("max_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
+        .min("min_amount", Payment::amount)
+        .mean("mean_amount", Payment::amount)
+        .count("declines_1h", Window.sliding(Duration.ofHours(1))).where(Payment::declined)
+        .decayedCount("activity", Duration.ofMinutes(30))
+        .decayedSum("amount_decayed", Payment::amount, Duration.ofMinutes(30))
+        .lastN("last_merchants", Payment::merchantId, 5)
+        .distinctApprox("merchants_1d", Payment::merchantId, Window.sliding(Duration.ofDays(1)))
+        .firstSeen("first_seen")
+        .lastSeen("last_seen")
+        .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
+        .build();
+
+    /** Text key: its records come from every partition, so the merge order across partitions counts. */
+    static final FeatureSet<Payment> MERCHANTS = PipelineFixtures.MERCHANT_STATS;
+
+    /** A label: a user and a merchant at a time, with a label column. */
+    record Label(long user, String merchant, long timeMs, boolean fraud) {
+    }
+
+    /** A produced record: the event and where the broker put it. */
+    record Sent(Payment event, int partition, long offset, long timestampMs, long knownMs, int topicIndex) {
+    }
+
+    @Test
+    void everyRowEqualsTheReferenceFedExactlyTheQualifyingRecords(FreshetKafka broker, @TempDir Path dir)
+        throws Exception {
+        String topic = broker.uniqueName("train-pay");
+        broker.createTopic(topic, 3, KEEP_OLD_RECORDS);
+        Random r = new Random(20261205);
+        List<Long> arrivals = new ArrayList<>();
+        List<Payment> events = randomStream(r, 3000, 60, arrivals);
+        List<Sent> sent = produce(broker, topic, events, arrivals, new Random(15));
+        assertThat(sent.size()).as("some transactions aborted").isBetween(2000, 2960);
+        assertThat(sent).as("some record timestamps go back in their partition: the known time is their maximum")
+            .anyMatch(s -> s.knownMs() > s.timestampMs());
+        List<Label> labels = randomLabels(r, sent, 400, 60);
+
+        for (Duration lag : List.of(Duration.ZERO, Duration.ofMinutes(4))) {
+            TrainingSet.Builder<Label> b = builder(broker, topic, labels, lag);
+            if (!lag.isZero()) {
+                // The running rows on the table engine once, the heap the other time: the engine must not matter.
+                b.runningRows(StoreEngines.table(), dir);
+            }
+            List<String> failures = new ArrayList<>();
+            int[] checked = new int[4];
+            TrainingProgress done = b.build().run((label, t, vectors) -> {
+                check(failures, USERS, label.user(), null, t, lag, sent, vectors[0], checked);
+                check(failures, MERCHANTS, 0, label.merchant(), t, lag, sent, vectors[1], checked);
+            });
+            assertThat(failures).as("lag=%s: rows that differ from the reference", lag).isEmpty();
+            assertThat(done.labelsDone()).isEqualTo(labels.size());
+            assertThat(done.complete()).isTrue();
+            // The test must exercise what it claims: present and missing rows, stale ones, and leakage candidates.
+            assertThat(checked[0]).as("present rows").isGreaterThan(300);
+            assertThat(checked[1]).as("missing rows").isGreaterThan(0);
+            assertThat(checked[2]).as("stale rows").isGreaterThan(0);
+            assertThat(checked[3]).as("rows a late-known or future record would have changed").isGreaterThan(50);
+        }
+        try (var left = Files.list(dir)) {
+            assertThat(left).as("the run deletes its running-rows stores").isEmpty();
+        }
+
+        // The same labels from a Kafka topic (two partitions, each in label time) give the same rows.
+        String labelTopic = broker.uniqueName("train-labels");
+        broker.createTopic(labelTopic, 2, KEEP_OLD_RECORDS);
+        try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
+            for (Label l : labels) {
+                String text = l.user() + "," + (l.merchant() == null ? "" : l.merchant()) + "," + l.timeMs() + ","
+                    + l.fraud();
+                p.send(new ProducerRecord<>(labelTopic, l.user(), text.getBytes(StandardCharsets.UTF_8))).get();
+            }
+        }
+        Duration lag = Duration.ofMinutes(1);
+        Source<Payment> source = Source.of(topic, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP);
+        List<String> failures = new ArrayList<>();
+        TrainingProgress done = TrainingSet.forLabelTopic(labelTopic, TrainingSetTest::decodeLabel, Label::timeMs)
+            .features(USERS, Label::user, source)
+            .featuresByTextKey(MERCHANTS, Label::merchant, source)
+            .asOfKnownTime(lag)
+            .kafka(broker.clientProperties())
+            .build()
+            .run((label, t, vectors) -> {
+                check(failures, USERS, label.user(), null, t, lag, sent, vectors[0], new int[4]);
+                check(failures, MERCHANTS, 0, label.merchant(), t, lag, sent, vectors[1], new int[4]);
+            });
+        assertThat(failures).as("labels from a topic: rows that differ from the reference").isEmpty();
+        assertThat(done.labelsDone()).isEqualTo(labels.size());
+        assertThat(done.labelsTotal()).isEqualTo(-1);
+    }
+
+    private static Label decodeLabel(RecordView record, Label reuse) {
+        String[] f = new String(record.value(), StandardCharsets.UTF_8).split(",", -1);
+        return new Label(Long.parseLong(f[0]), f[1].isEmpty() ? null : f[1], Long.parseLong(f[2]),
+            Boolean.parseBoolean(f[3]));
+    }
+
+    @Test
+    void recordsKnownAfterTheLagNeverLeakIntoARowAndTheCsvSaysSo(FreshetKafka broker, @TempDir Path dir)
+        throws Exception {
+        String topic = broker.uniqueName("train-leak");
+        broker.createTopic(topic, 1, KEEP_OLD_RECORDS);
+        long t = T0 + Duration.ofHours(1).toMillis();
+        long lagMs = Duration.ofMinutes(2).toMillis();
+        List<Payment> events = new ArrayList<>();
+        List<Long> timestamps = new ArrayList<>();
+        // Known long before t: counts.
+        events.add(new Payment(7, "m-1", t - 600_000, 10.0, false));
+        timestamps.add(t - 540_000);
+        // A future event known before t: its own time is after t, so it does not count at t.
+        events.add(new Payment(7, "m-2", t + 60_000, 1000.0, false));
+        timestamps.add(t - 60_000);
+        // Event time before t, known exactly at t + lag: counts.
+        events.add(new Payment(7, "m-4", t - 200_000, 1.0, false));
+        timestamps.add(t + lagMs);
+        // Event time before t, known just after t + lag: a late arrival that must not leak.
+        events.add(new Payment(7, "m-3", t - 300_000, 100.0, true));
+        timestamps.add(t + lagMs + 1);
+        List<Sent> sent = produce(broker, topic, events, timestamps);
+        long later = t + Duration.ofMinutes(10).toMillis();
+        List<Label> labels = List.of(new Label(7, "m-3", t, true), new Label(7, null, later, false),
+            new Label(8, "m-1", later, false));
+
+        Path csv = dir.resolve("rows.csv");
+        List<TrainingProgress> reports = new ArrayList<>();
+        TrainingProgress done = builder(broker, topic, labels, Duration.ofMillis(lagMs))
+            .progress(Duration.ofNanos(1), reports::add).build().writeCsv(csv);
+        assertThat(done.labelsDone()).isEqualTo(3);
+        assertThat(done.labelsTotal()).isEqualTo(3);
+        assertThat(done.complete()).isTrue();
+        assertThat(done.percentDone()).isEqualTo(100.0);
+        assertThat(done.eta()).isEqualTo(Duration.ZERO);
+        assertThat(done.recordsToRead()).isEqualTo(4);
+        assertThat(reports).hasSizeGreaterThanOrEqualTo(2).last().isEqualTo(done);
+        TrainingProgress first = reports.get(0);
+        assertThat(first.complete()).isFalse();
+        assertThat(first.labelsDone()).isBetween(1L, 3L);
+        assertThat(first.percentDone()).isEqualTo(100.0 * first.labelsDone() / 3);
+        assertThat(first.toString()).contains("labels=" + first.labelsDone() + "/3");
+
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(4);
+        List<String> header = parseCsv(lines.get(0));
+        assertThat(header.subList(0, 4)).containsExactly("label_time_ms", "fraud", "users__status",
+            "users__last_amount");
+        Map<String, String> atT = row(header, lines.get(1));
+        // Only the first and the third record qualify at t: 2 events, 11.0 in all.
+        assertThat(atT.get("users__txn_total")).isEqualTo("2");
+        assertThat(atT.get("users__amount_1h")).isEqualTo("11.0");
+        assertThat(atT.get("users__declines_1h")).isEqualTo("0");
+        assertThat(atT.get("users__last_amount")).isEqualTo("1.0");
+        assertThat(atT.get("users__last_amount__event_time_ms")).isEqualTo(Long.toString(t - 200_000));
+        assertThat(atT.get("users__status")).isEqualTo("FRESH");
+        assertThat(atT.get("fraud")).isEqualTo("true");
+        assertThat(atT.get("label_time_ms")).isEqualTo(Long.toString(t));
+        // The same key ten minutes later: every record is known and in the past, the leaked one included now.
+        Map<String, String> atLater = row(header, lines.get(2));
+        assertThat(atLater.get("users__txn_total")).isEqualTo("4");
+        assertThat(atLater.get("users__amount_1h")).isEqualTo("1111.0");
+        assertThat(atLater.get("users__declines_1h")).isEqualTo("1");
+        assertThat(atLater.get("users__last_merchants")).startsWith("[").endsWith("]");
+        assertThat(atLater.get("merchant_stats__status")).isEqualTo("MISSING"); // a null key
+        Map<String, String> unknown = row(header, lines.get(3));
+        assertThat(unknown.get("users__status")).isEqualTo("MISSING");
+        assertThat(unknown.get("users__txn_total")).isEmpty();
+        assertThat(unknown.get("merchant_stats__txn_total")).isEqualTo("1");
+
+        // The independent computation agrees, and would not if the late record leaked.
+        List<String> failures = new ArrayList<>();
+        builder(broker, topic, labels, Duration.ofMillis(lagMs)).build().run((label, lt, vectors) ->
+            check(failures, USERS, label.user(), null, lt, Duration.ofMillis(lagMs), sent, vectors[0], new int[4]));
+        assertThat(failures).isEmpty();
+        ReferenceModel<Payment> leaked = new ReferenceModel<>(USERS);
+        for (Sent s : sent) {
+            if (s.event().tsMs() < t) {
+                leaked.apply(s.event().copy(), s.knownMs());
+            }
+        }
+        assertThat(leaked.expected(7, t).value("txn_total").asLong()).as("a leak would change the row").isEqualTo(3);
+
+        String sidecar = Files.readString(dir.resolve("rows.json"));
+        assertThat(sidecar).contains("\"fingerprint\": \"" + Long.toHexString(USERS.fingerprint()) + "\"")
+            .contains("\"lagMs\": " + lagMs).contains("\"rows\": 3").contains("\"format\": \"freshet-training-rows/1\"")
+            .contains("\"" + topic + "-0\": 4");
+    }
+
+    @Test
+    void labelsOutOfTimeOrderAreRefusedWithTheFix(FreshetKafka broker) throws Exception {
+        String topic = broker.uniqueName("train-order");
+        broker.createTopic(topic, 1, KEEP_OLD_RECORDS);
+        List<Label> labels = List.of(new Label(1, "m-1", T0 + 1000, false), new Label(1, "m-1", T0, false));
+        assertThatThrownBy(() -> builder(broker, topic, labels, Duration.ZERO).build().run((l, t, v) -> { }))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sort them by label time");
+    }
+
+    @Test
+    void aSetOnTwoTopicsMergesThemByKnownTimeThenTopicOrder(FreshetKafka broker) throws Exception {
+        String first = broker.uniqueName("train-a");
+        String second = broker.uniqueName("train-b");
+        broker.createTopic(first, 2, KEEP_OLD_RECORDS);
+        broker.createTopic(second, 3, KEEP_OLD_RECORDS);
+        Random r = new Random(77);
+        List<Long> arrivals = new ArrayList<>();
+        List<Payment> events = randomStream(r, 1500, 20, arrivals);
+        List<Payment> a = new ArrayList<>();
+        List<Long> aTs = new ArrayList<>();
+        List<Payment> b = new ArrayList<>();
+        List<Long> bTs = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            // Whole seconds, so that records of the two topics often share a known time and the tie rule counts.
+            long ts = arrivals.get(i) / 1000 * 1000;
+            if (r.nextBoolean()) {
+                a.add(events.get(i));
+                aTs.add(ts);
+            } else {
+                b.add(events.get(i));
+                bTs.add(ts);
+            }
+            if (r.nextInt(3) == 0) {
+                // A twin on the second topic: same user, event time and record time, another amount. Latest breaks
+                // an event-time tie by arrival, so last_amount shows which of the two the merge applied last.
+                Payment e = events.get(i);
+                b.add(new Payment(e.userId(), "m-twin", e.tsMs(), e.amount() + 1, false));
+                bTs.add(ts);
+            }
+        }
+        List<Sent> sent = new ArrayList<>(produce(broker, first, a, aTs));
+        for (Sent s : produce(broker, second, b, bTs)) {
+            sent.add(new Sent(s.event(), s.partition(), s.offset(), s.timestampMs(), s.knownMs(), 1));
+        }
+        sent.sort(Comparator.comparingLong(Sent::knownMs).thenComparingInt(Sent::topicIndex)
+            .thenComparingInt(Sent::partition).thenComparingLong(Sent::offset));
+        List<Label> labels = randomLabels(r, sent, 300, 20);
+        Duration lag = Duration.ofSeconds(30);
+        List<String> failures = new ArrayList<>();
+        TrainingSet.forLabels(labels, Label::timeMs)
+            .features(USERS, Label::user, Source.of(first, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP),
+                Source.of(second, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP))
+            .asOfKnownTime(lag)
+            .kafka(broker.clientProperties())
+            .build()
+            .run((label, t, vectors) -> check(failures, USERS, label.user(), null, t, lag, sent, vectors[0],
+                new int[4]));
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void aBadRecordUnderFailStopsTheRunWithItsPosition(FreshetKafka broker) throws Exception {
+        String topic = broker.uniqueName("train-bad");
+        broker.createTopic(topic, 1, KEEP_OLD_RECORDS);
+        broker.send(topic, "k".getBytes(StandardCharsets.UTF_8), "not a payment".getBytes(StandardCharsets.UTF_8));
+        Properties kafka = broker.clientProperties();
+        // The record has the broker's clock as timestamp: a label after it makes the run read it.
+        long after = System.currentTimeMillis() + Duration.ofHours(1).toMillis();
+        TrainingSet<Label> training = TrainingSet.forLabels(List.of(new Label(1, "m-1", after, false)), Label::timeMs)
+            .features(USERS, Label::user, Source.of(topic, new PaymentCodec()))
+            .kafka(kafka)
+            .build();
+        assertThatThrownBy(() -> training.run((l, t, v) -> { }))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining(topic + "-0@0")
+            .hasMessageContaining("DECODE_ERROR")
+            .hasMessageContaining("BadRecordPolicy.SKIP")
+            .hasMessageNotContaining("not a payment");
+    }
+
+    @Test
+    void builderRefusesWhatCannotWork() {
+        Source<Payment> src = Source.of("t", new PaymentCodec());
+        Properties kafka = new Properties();
+        kafka.put("bootstrap.servers", "localhost:1");
+        TrainingSet.Builder<Label> b = TrainingSet.forLabels(List.<Label>of(), Label::timeMs);
+        assertThatThrownBy(() -> b.featuresByTextKey(USERS, Label::merchant, src))
+            .hasMessageContaining("features(set");
+        assertThatThrownBy(() -> b.features(MERCHANTS, Label::user, src)).hasMessageContaining("featuresByTextKey");
+        assertThatThrownBy(b::build).hasMessageContaining("no feature set joined");
+        b.features(USERS, Label::user, src);
+        assertThatThrownBy(() -> b.features(USERS, Label::user, src)).hasMessageContaining("joined already");
+        assertThatThrownBy(b::build).hasMessageContaining("kafka(properties)");
+        assertThatThrownBy(() -> b.kafka(new Properties())).hasMessageContaining("bootstrap.servers");
+        assertThatThrownBy(() -> b.asOfKnownTime(Duration.ofMillis(-1))).hasMessageContaining("0 to 30 days");
+        assertThatThrownBy(() -> b.labelColumn("label_time_ms", Label::fraud)).hasMessageContaining("reserved");
+        assertThatThrownBy(() -> b.labelColumn("a__b", Label::fraud)).hasMessageContaining("reserved");
+        assertThatThrownBy(() -> TrainingSet.forLabels(List.<Label>of(), Label::timeMs)
+            .features(USERS, Label::user, src.tombstones(TombstonePolicy.DELETE)))
+            .hasMessageContaining("tombstones");
+        assertThat(b.kafka(kafka).build().toString()).contains("users");
+    }
+
+    // --- the independent computation -------------------------------------------------------------------------
+
+    /**
+     * The row for one set of one label against a fresh reference fed the qualifying records of the key in log order
+     * (known time, then partition, then offset), each applied at its known time.
+     */
+    private static void check(List<String> failures, FeatureSet<Payment> set, long longKey, String textKey, long t,
+        Duration lag, List<Sent> sent, FeatureVector v, int[] counts) {
+        if (set == MERCHANTS && textKey == null) {
+            if (v != null) {
+                failures.add("null merchant key produced a vector");
+            }
+            return;
+        }
+        ReferenceModel<Payment> model = new ReferenceModel<>(set);
+        boolean affected = false;
+        for (Sent s : sent) {
+            Payment e = s.event();
+            boolean sameKey = set == MERCHANTS ? textKey.equals(e.merchant().toString()) : e.userId() == longKey;
+            if (!sameKey) {
+                continue;
+            }
+            boolean qualifies = e.tsMs() < t && s.knownMs() <= t + lag.toMillis();
+            long horizon = t + lag.toMillis();
+            affected |= e.tsMs() >= t && s.knownMs() <= horizon || e.tsMs() < t && s.knownMs() > horizon;
+            if (qualifies) {
+                model.apply(e.copy(), s.knownMs());
+            }
+        }
+        ReferenceModel.Expected expected = set == MERCHANTS ? model.expected(textKey, t) : model.expected(longKey, t);
+        List<String> diff = expected.mismatches(v);
+        if (!diff.isEmpty()) {
+            failures.add(set.name() + " key=" + (textKey != null ? textKey : longKey) + " t=" + t + ": " + diff);
+        }
+        if (set == USERS) {
+            counts[0] += v.status() != VectorStatus.MISSING ? 1 : 0;
+            counts[1] += v.status() == VectorStatus.MISSING ? 1 : 0;
+            counts[2] += v.status() == VectorStatus.STALE ? 1 : 0;
+            counts[3] += affected ? 1 : 0;
+        }
+    }
+
+    // --- streams, labels, producing -----------------------------------------------------------------------------
+
+    /**
+     * Arrivals a second apart on average; event times mostly up to 3 min before arrival (out of order), 5% three
+     * hours late, 8% up to 4 min in the future (within the set's skew), 1% 20 min in the future (rejected: bad).
+     */
+    private static List<Payment> randomStream(Random r, int n, int users, List<Long> arrivals) {
+        List<Payment> out = new ArrayList<>(n);
+        long arrival = T0;
+        for (int i = 0; i < n; i++) {
+            arrival += 1 + r.nextInt(2000);
+            int p = r.nextInt(100);
+            long ts;
+            if (p < 5) {
+                ts = arrival - Duration.ofHours(3).toMillis();
+            } else if (p < 13) {
+                ts = arrival + r.nextInt(240_000);
+            } else if (p < 14) {
+                ts = arrival + Duration.ofMinutes(20).toMillis();
+            } else {
+                ts = arrival - r.nextInt(180_000);
+            }
+            long user = (long) Math.floor(Math.pow(r.nextDouble(), 2) * users);
+            String m = PipelineFixtures.MERCHANTS[r.nextInt(PipelineFixtures.MERCHANTS.length)];
+            Payment e = new Payment(user, m, ts, r.nextInt(1_000_000) / 100.0, r.nextInt(10) == 0);
+            // 3% of the records carry a create timestamp behind the ones before them (another producer's clock).
+            arrivals.add(r.nextInt(100) < 3 ? arrival - 30_000 : arrival);
+            out.add(e);
+        }
+        return out;
+    }
+
+    /** Labels at random times over the stream and a little past it, several per key, sorted by time. */
+    private static List<Label> randomLabels(Random r, List<Sent> sent, int n, int users) {
+        long first = sent.get(0).timestampMs();
+        long last = sent.get(sent.size() - 1).timestampMs() + 600_000;
+        List<Label> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long t = first + (long) (r.nextDouble() * (last - first));
+            long user = (long) Math.floor(Math.pow(r.nextDouble(), 2) * users * 1.1); // some users never seen
+            String m = PipelineFixtures.MERCHANTS[r.nextInt(PipelineFixtures.MERCHANTS.length)];
+            out.add(new Label(user, r.nextInt(20) == 0 ? null : m, t, r.nextBoolean()));
+        }
+        out.sort(Comparator.comparingLong(Label::timeMs));
+        return out;
+    }
+
+    private static TrainingSet.Builder<Label> builder(FreshetKafka broker, String topic, List<Label> labels,
+        Duration lag) {
+        Source<Payment> source = Source.of(topic, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP);
+        return TrainingSet.forLabels(labels, Label::timeMs)
+            .labelColumn("fraud", Label::fraud)
+            .features(USERS, Label::user, source)
+            .featuresByTextKey(MERCHANTS, Label::merchant, source)
+            .from(MigrationStart.logStart())
+            .asOfKnownTime(lag)
+            .kafka(broker.clientProperties());
+    }
+
+    /** Produces keyed by user with the given record timestamps (CreateTime) and returns where each landed. */
+    private static List<Sent> produce(FreshetKafka broker, String topic, List<Payment> events, List<Long> timestamps)
+        throws Exception {
+        return produce(broker, topic, events, timestamps, null);
+    }
+
+    /**
+     * Produces keyed by user with the given record timestamps (CreateTime); with {@code aborts}, in transactions of
+     * 40 records of which about one in eight is aborted. Returns where each committed record landed.
+     */
+    private static List<Sent> produce(FreshetKafka broker, String topic, List<Payment> events, List<Long> timestamps,
+        Random aborts) throws Exception {
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        boolean[] aborted = new boolean[events.size()];
+        Properties pp = PipelineFixtures.producerProps(broker);
+        if (aborts != null) {
+            pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, broker.uniqueName("train-tx"));
+        }
+        try (KafkaProducer<Long, byte[]> p = new KafkaProducer<>(pp, new LongSerializer(), new ByteArraySerializer())) {
+            if (aborts != null) {
+                p.initTransactions();
+            }
+            int chunk = aborts == null ? events.size() : 40;
+            for (int from = 0; from < events.size(); from += chunk) {
+                int to = Math.min(events.size(), from + chunk);
+                if (aborts != null) {
+                    p.beginTransaction();
+                }
+                for (int i = from; i < to; i++) {
+                    Payment e = events.get(i);
+                    long ts = timestamps.get(i);
+                    acks.add(p.send(new ProducerRecord<>(topic, null, ts, e.userId, PaymentCodec.encode(e))));
+                }
+                p.flush();
+                if (aborts != null && aborts.nextInt(8) == 0) {
+                    p.abortTransaction();
+                    for (int i = from; i < to; i++) {
+                        aborted[i] = true;
+                    }
+                } else if (aborts != null) {
+                    p.commitTransaction();
+                }
+            }
+        }
+        List<Sent> raw = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            if (aborted[i]) {
+                continue; // read_committed never sees it: neither does the reference
+            }
+            RecordMetadata md = acks.get(i).get();
+            raw.add(new Sent(events.get(i), md.partition(), md.offset(), md.timestamp(), 0, 0));
+        }
+        // Known time: the running maximum of the partition's timestamps in offset order, computed here on its own.
+        raw.sort(Comparator.comparingInt(Sent::partition).thenComparingLong(Sent::offset));
+        Map<Integer, Long> max = new HashMap<>();
+        List<Sent> out = new ArrayList<>();
+        for (Sent s : raw) {
+            long known = Math.max(max.getOrDefault(s.partition(), Long.MIN_VALUE), s.timestampMs());
+            max.put(s.partition(), known);
+            out.add(new Sent(s.event(), s.partition(), s.offset(), s.timestampMs(), known, 0));
+        }
+        // Log order: known time, then partition, then offset.
+        out.sort(Comparator.comparingLong(Sent::knownMs).thenComparingInt(Sent::partition)
+            .thenComparingLong(Sent::offset));
+        return out;
+    }
+
+    // --- CSV reading ------------------------------------------------------------------------------------------
+
+    private static Map<String, String> row(List<String> header, String line) {
+        List<String> cells = parseCsv(line);
+        assertThat(cells).hasSameSizeAs(header);
+        Map<String, String> out = new HashMap<>();
+        for (int i = 0; i < header.size(); i++) {
+            out.put(header.get(i), cells.get(i));
+        }
+        return out;
+    }
+
+    /** RFC 4180, one line (no quoted line breaks in these rows). */
+    private static List<String> parseCsv(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                out.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        out.add(cell.toString());
+        return out;
+    }
+}
