@@ -621,8 +621,13 @@ public final class TableStore extends MetaBackedStore {
         int number = from.number + 1;
         TableFile next = null;
         try {
+            boolean[] started = {false};
             next = TableFile.create(dir, config, from.file.storeId(), number, capacity, () -> {
                 growthProgress++;
+                if (!started[0]) {
+                    started[0] = true;
+                    GrowthStep.reached(GrowthStep.NEXT_FILE_WRITING);
+                }
                 return closing || isClosed();
             });
             if (next == null) {
@@ -632,6 +637,7 @@ public final class TableStore extends MetaBackedStore {
             for (Shard s : grown.shards) {
                 s.rebuild(false);
             }
+            GrowthStep.reached(GrowthStep.NEXT_FILE_WRITTEN);
             synchronized (this) {
                 while (gen.previous != null && !closing && !isClosed()) {
                     wait(50);
@@ -714,6 +720,7 @@ public final class TableStore extends MetaBackedStore {
         if (g.previous == null) {
             return;
         }
+        GrowthStep.reached(GrowthStep.COPIED);
         TableLayoutRecord rec = layoutRecord;
         String history = meta.metadata().get(GROWTH_HISTORY_KEY);
         String entry = rec.growRequestMs() + "," + rec.growStartMs() + "," + System.currentTimeMillis() + ","
@@ -725,6 +732,7 @@ public final class TableStore extends MetaBackedStore {
         meta.metadata().putAll(update);
         layoutRecord = done;
         gen = g.alone();
+        GrowthStep.reached(GrowthStep.META_UPDATED);
         // Readers still in the old generation keep its mappings (valid after the file is unlinked) until collected.
         g.previous.file.close();
         try {
