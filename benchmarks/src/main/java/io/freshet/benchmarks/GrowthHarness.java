@@ -40,9 +40,10 @@ import org.HdrHistogram.Histogram;
  *       writes a file of zeros as large as the grown data file, a megabyte at a time as a growth does, with no
  *       growth. Same run, same threads, same keys. Printed: p50, p99, p99.9 and max of each, the ratios, and reads
  *       slower than 1 ms.</li>
- *   <li>{@code diagnose}: the same, with the reader reading its own scheduler and fault counters from /proc around
- *       each read (slower reads, so not for the latency figures): for every read over 1 ms it says whether the
- *       thread waited for a CPU (run queue delay), ran, or was blocked, and whether it faulted.</li>
+ *   <li>{@code diagnose}: the same, with the reader and the writer reading their own scheduler and fault counters
+ *       from /proc around each operation (slower, so not for the latency figures): for every read and apply over
+ *       1 ms it says whether the thread waited for a CPU (run queue delay), ran, or was blocked (a safepoint, a
+ *       lock), and whether it faulted. With {@code -Xlog:safepoint} the JVM's pauses can be set beside them.</li>
  *   <li>{@code grow}: one thread ingests new keys into a store of capacity 1M as fast as it can until it holds 10M
  *       rows; printed: the wall time, the time of each growth (asked, next file written, rows copied and old file
  *       retired) and the ingest rate.</li>
