@@ -84,7 +84,8 @@ class TableGrowthStepKillTest {
                 assertThat(data).as(files.toString()).isNotEmpty();
             }
             default -> {
-                assertThat(temporary).as("no next file is being written at " + step + ": " + files).isEmpty();
+                // The file of the growth after this one may be being written already (it is asked for while rows
+                // are still copied), so only the two generations of this step's growth are certain.
                 assertThat(data).as("two generations on disk at " + step + ": " + files).hasSizeGreaterThanOrEqualTo(2);
             }
         }
