@@ -24,7 +24,7 @@ import org.HdrHistogram.Histogram;
  *   java -Xmx2g -cp benchmarks/target/benchmarks.jar io.freshet.benchmarks.GrowthHarness latency [dir]
  *   java -Xmx2g -cp benchmarks/target/benchmarks.jar io.freshet.benchmarks.GrowthHarness grow [dir]
  *   java -Xmx2g -Xlog:safepoint:file=safepoints.log -cp benchmarks/target/benchmarks.jar \
- *       io.freshet.benchmarks.GrowthHarness diagnose [dir]
+ *       io.freshet.benchmarks.GrowthHarness diagnose|pretouch [dir]
  *
  * dir defaults to /dev/shm (the recommended store location); the harness deletes its store at the end.
  */
@@ -44,6 +44,9 @@ import org.HdrHistogram.Histogram;
  *       from /proc around each operation (slower, so not for the latency figures): for every read and apply over
  *       1 ms it says whether the thread waited for a CPU (run queue delay), ran, or was blocked (a safepoint, a
  *       lock), and whether it faulted. With {@code -Xlog:safepoint} the JVM's pauses can be set beside them.</li>
+ *   <li>{@code pretouch}: {@code diagnose} twice in one JVM on fresh stores, first without, then with the growth
+ *       thread mapping the next file's pages before its adoption ({@value TableStore#GROWTH_PRETOUCH_PROP_NAME});
+ *       also prints each thread's page faults per operation in each stage.</li>
  *   <li>{@code grow}: one thread ingests new keys into a store of capacity 1M as fast as it can until it holds 10M
  *       rows; printed: the wall time, the time of each growth (asked, next file written, rows copied and old file
  *       retired) and the ingest rate.</li>
@@ -57,7 +60,7 @@ public final class GrowthHarness {
     }
 
     /**
-     * @param args {@code latency|diagnose|grow [dir]}
+     * @param args {@code latency|diagnose|pretouch|grow [dir]}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -67,6 +70,14 @@ public final class GrowthHarness {
         try {
             if (mode.equals("grow")) {
                 grow(dir.resolve("store"));
+            } else if (mode.equals("pretouch")) {
+                // Before/after in one JVM: the same scenario on a fresh store, first without, then with the growth
+                // thread's page touching of the next file.
+                for (String pretouch : new String[] {"false", "true"}) {
+                    System.setProperty(TableStore.GROWTH_PRETOUCH_PROP_NAME, pretouch);
+                    System.out.println("== " + TableStore.GROWTH_PRETOUCH_PROP_NAME + "=" + pretouch);
+                    latency(dir.resolve("store-" + pretouch), true);
+                }
             } else {
                 latency(dir.resolve("store"), mode.equals("diagnose"));
             }
@@ -151,10 +162,13 @@ public final class GrowthHarness {
                     }
                     blackhole += row.getLong(24);
                     reads[g].recordValue(ns);
+                    if (after != null) {
+                        after.sample();
+                        slow.count(g, before, after);
+                    }
                     if (ns > MS) {
                         slowReads[g]++;
                         if (after != null) {
-                            after.sample();
                             slow.add(g, ns, before, after);
                         }
                     }
@@ -192,9 +206,12 @@ public final class GrowthHarness {
                 apply(s, key);
                 long applyNs = System.nanoTime() - t0;
                 applies[g].recordValue(applyNs);
-                if (writerAfter != null && applyNs > MS) {
+                if (writerAfter != null) {
                     writerAfter.sample();
-                    slowApplies.add(g, applyNs, writerBefore, writerAfter);
+                    slowApplies.count(g, writerBefore, writerAfter);
+                    if (applyNs > MS) {
+                        slowApplies.add(g, applyNs, writerBefore, writerAfter);
+                    }
                 }
                 if (inserting && key == KeyIndex.key(inserted.get())) {
                     inserted.incrementAndGet();
@@ -383,6 +400,14 @@ public final class GrowthHarness {
         private final long[] cpuNs;
         private final long[] faults;
         private int n;
+        /** Page faults of every operation (not only the slow ones), per stage, and the operations. */
+        private final long[] stageFaults = new long[STAGES.length];
+        private final long[] stageOps = new long[STAGES.length];
+
+        void count(int g, ThreadCounters before, ThreadCounters after) {
+            stageFaults[g] += after.minorFaults - before.minorFaults + after.majorFaults - before.majorFaults;
+            stageOps[g]++;
+        }
 
         SlowReads(int max) {
             stage = new int[max];
@@ -431,6 +456,8 @@ public final class GrowthHarness {
                         onCpu++;
                     }
                 }
+                System.out.printf("%s, %s: %,d page faults in %,d operations (%.4f per operation)%n", what, STAGES[g],
+                    stageFaults[g], stageOps[g], (double) stageFaults[g] / Math.max(1, stageOps[g]));
                 System.out.printf("%s >1 ms, %s: %d; waited for a CPU (run queue >= half the pause) %d, on a CPU "
                     + "%d, blocked (neither) %d; with a page fault %d; run queue share of their time %.0f%%, longest "
                     + "%,d ns%n", what, STAGES[g], all, waitedForCpu, onCpu, all - waitedForCpu - onCpu, faulted,
