@@ -65,8 +65,10 @@ public final class TableStore extends MetaBackedStore {
     public static final String GROWTH_HISTORY_KEY = "freshet.table.growthHistory";
     /**
      * System property: whether a growth's background thread maps every page of the next file into the page tables
-     * before the file is adopted (default true), so that the applier's copy into it does not fault page by page.
-     * Read at each growth (the growth harness compares both in one run).
+     * before the file is adopted (default true), so that the applier's copy into it does not fault page by page
+     * (measured on tmpfs, the recommended store location; on a disk file system the first write of a page may still
+     * take a minor write fault, as the kernel tracks dirty pages there). Read at each growth (the growth harness
+     * compares both in one run).
      */
     public static final String GROWTH_PRETOUCH_PROP_NAME = "freshet.table.growthPretouch";
     /** How long a failed growth waits before it is tried again. */
