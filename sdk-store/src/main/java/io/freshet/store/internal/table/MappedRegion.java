@@ -93,6 +93,25 @@ final class MappedRegion {
         return mappings.length;
     }
 
+    /**
+     * Reads one byte of every page of every mapping, so that this process's page tables map them before a writer or a
+     * reader first touches them (a growth's next file, on its background thread, before it is adopted).
+     *
+     * @param pageBytes the page size
+     * @return the sum of the bytes read (zero for a zero-filled file; returned so that the reads are not elided)
+     */
+    long touchPages(int pageBytes) {
+        long sum = 0;
+        for (MappedMemory m : mappings) {
+            Object b = m.base();
+            long end = m.address() + m.sizeBytes();
+            for (long a = m.address(); a < end; a += pageBytes) {
+                sum += MEMORY.getByte(b, a);
+            }
+        }
+        return sum;
+    }
+
     /** Forces every mapping to the storage device. */
     void force() {
         for (MappedMemory m : mappings) {

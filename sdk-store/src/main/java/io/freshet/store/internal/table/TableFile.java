@@ -31,6 +31,8 @@ import java.util.zip.CRC32C;
  * store's readers and writers.
  */
 final class TableFile implements AutoCloseable {
+    /** The smallest page size of the platforms we run on: touching every 4 KiB touches every larger page too. */
+    static final int PAGE_BYTES = 4096;
     private final Path path;
     private final TableFormat f;
     private final boolean readOnly;
@@ -317,6 +319,18 @@ final class TableFile implements AutoCloseable {
 
     int generation() {
         return generation;
+    }
+
+    /**
+     * Maps every page of one shard's index, version words and rows into this process's page tables (see
+     * {@link MappedRegion#touchPages}).
+     *
+     * @param shard the shard
+     * @return the sum of the bytes read
+     */
+    long touchPages(int shard) {
+        return index[shard].touchPages(PAGE_BYTES) + versions[shard].touchPages(PAGE_BYTES)
+            + rows[shard].touchPages(PAGE_BYTES);
     }
 
     MappedRegion index(int shard) {

@@ -255,6 +255,9 @@ final class TableShardWriter implements ShardWriter {
         }
         migrateCursor = p;
         shard.recordMigration(p, oldPending);
+        if (GrowthStep.hook != null && copied > 0 && p < end) {
+            GrowthStep.reached(GrowthStep.COPYING);
+        }
         if (p >= end) {
             shard.setGrowState(TableFormat.GROW_DONE);
             old = null;
