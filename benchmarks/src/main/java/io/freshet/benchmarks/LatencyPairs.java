@@ -27,7 +27,7 @@ final class LatencyPairs {
     static List<LatencyPair> all() {
         return List.of(new KernelApply(), new KernelRead(), new Decode(), new HandOffRoundTrip(),
             new TableRead(), new TableApply(), new TableApplyGroup(), new BatchRead(), new ServedRead(),
-            new ServedReadRecordingAge(),
+            new ServedReadRecordingAge(), new ServedReadTimed(),
             new ChronicleRead(), new ChronicleApply());
     }
 
@@ -446,8 +446,7 @@ final class LatencyPairs {
     }
 
     /**
-     * The served read with metrics bound (the reader records each returned row's age) against the same read without:
-     * the ratio is what binding {@code FreshetMetrics} costs a model request.
+     * The served read recording each returned row's age (a recorder of ages only) against the same read without.
      */
     static final class ServedReadRecordingAge extends LatencyPair {
         private final ServedReadBenchmark bench = new ServedReadBenchmark();
@@ -478,6 +477,58 @@ final class LatencyPairs {
             double sink = 0;
             for (int i = 0; i < ops; i++) {
                 sink += bench.readRecordingAge(served, subjectCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        long peer(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.read(served, peerCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        void tearDown() throws Exception {
+            served.tearDown();
+        }
+    }
+
+    /**
+     * The served read as {@code FreshetMetrics} leaves it while bound (the reader records each returned row's age and
+     * times every read) against the same read unobserved: the ratio is what binding costs a model request.
+     */
+    static final class ServedReadTimed extends LatencyPair {
+        private final ServedReadBenchmark bench = new ServedReadBenchmark();
+        private final ServedReadBenchmark.Served served = new ServedReadBenchmark.Served();
+        private final ServedReadBenchmark.Caller subjectCaller = new ServedReadBenchmark.Caller();
+        private final ServedReadBenchmark.Caller peerCaller = new ServedReadBenchmark.Caller();
+
+        ServedReadTimed() {
+            super("reader.servedTimed", PKG + "ServedReadBenchmark.readTimed");
+        }
+
+        @Override
+        String describe() {
+            return "ServedReadBenchmark.readTimed / read (" + KEYS + " keys, uniform, payment set)";
+        }
+
+        @Override
+        void setUp() throws Exception {
+            served.keys = KEYS;
+            served.distribution = KeySequence.UNIFORM;
+            served.set = "payment";
+            served.events = 40;
+            served.setUp();
+        }
+
+        @Override
+        long subject(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.readTimed(served, subjectCaller);
             }
             return (long) sink;
         }

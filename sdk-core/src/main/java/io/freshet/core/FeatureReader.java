@@ -120,8 +120,13 @@ public final class FeatureReader {
         if (SLOW_READ.on()) {
             return timedRead(b, key, null, into);
         }
+        // The one load of the recorder: a reader nobody observes pays this null check and nothing else.
+        ServedAges observed = servedAges;
+        if (observed != null && observed.timesReads()) {
+            return observedRead(b, key, null, into, observed);
+        }
         into.prepareRead(clock.nowMs(), b.staleAfterMs);
-        return finish(into, b.store.readRow(key, into.evaluator));
+        return finish(into, b.store.readRow(key, into.evaluator), observed);
     }
 
     /**
@@ -139,17 +144,41 @@ public final class FeatureReader {
         if (SLOW_READ.on()) {
             return timedRead(b, 0, key, into);
         }
+        ServedAges observed = servedAges;
+        if (observed != null && observed.timesReads()) {
+            return observedRead(b, 0, key, into, observed);
+        }
         into.prepareRead(clock.nowMs(), b.staleAfterMs);
-        return finish(into, b.store.readRow(key, into.evaluator));
+        return finish(into, b.store.readRow(key, into.evaluator), observed);
+    }
+
+    /**
+     * A read while a metrics binder times reads: from before the clock call to after the row's age is recorded, so
+     * the figure is what the caller waited for (less the vector's checks). A separate method keeps the plain read's
+     * code as small as it was.
+     */
+    private boolean observedRead(Live b, long longKey, CharSequence textKey, FeatureVector into, ServedAges observed) {
+        long startNs = System.nanoTime();
+        into.prepareRead(clock.nowMs(), b.staleAfterMs);
+        boolean found = finish(into, textKey == null ? b.store.readRow(longKey, into.evaluator)
+            : b.store.readRow(textKey, into.evaluator), observed);
+        observed.recordReadNs(System.nanoTime() - startNs);
+        return found;
     }
 
     /** A read while a JFR recording wants slow reads: the event times it and commits it when over the threshold. */
     private boolean timedRead(Live b, long longKey, CharSequence textKey, FeatureVector into) {
         SlowReadEvent event = new SlowReadEvent();
         event.begin();
+        ServedAges observed = servedAges;
+        boolean timing = observed != null && observed.timesReads();
+        long startNs = timing ? System.nanoTime() : 0;
         into.prepareRead(clock.nowMs(), b.staleAfterMs);
         boolean found = finish(into, textKey == null ? b.store.readRow(longKey, into.evaluator)
-            : b.store.readRow(textKey, into.evaluator));
+            : b.store.readRow(textKey, into.evaluator), observed);
+        if (timing) {
+            observed.recordReadNs(System.nanoTime() - startNs);
+        }
         event.end();
         if (event.shouldCommit()) {
             event.set = b.set.name();
@@ -252,9 +281,9 @@ public final class FeatureReader {
 
     /**
      * The store evaluated the row into the vector where it lies (see {@link FeatureVector#evaluator}); marks the
-     * vector missing when there was none.
+     * vector missing when there was none; records a present row's age when {@code observed} is not null.
      */
-    private boolean finish(FeatureVector into, boolean found) {
+    private boolean finish(FeatureVector into, boolean found, ServedAges observed) {
         if (!found) {
             into.clearMissing(into.readTimeMs());
             return false;
@@ -262,9 +291,8 @@ public final class FeatureReader {
         if (catchingUp) {
             into.markCatchingUp();
         }
-        ServedAges ages = servedAges;
-        if (ages != null) {
-            recordAge(ages, into);
+        if (observed != null) {
+            recordAge(observed, into);
         }
         return true;
     }
@@ -303,7 +331,8 @@ public final class FeatureReader {
     }
 
     /**
-     * Set by a metrics binder: from now on every read of a present row records its age there (null: none).
+     * Set by a metrics binder: from now on every read of a present row records its age there, and every read its
+     * duration when the recorder {@linkplain ServedAges#timesReads() times reads} (null: none).
      *
      * @param ages the recorder, or null
      */

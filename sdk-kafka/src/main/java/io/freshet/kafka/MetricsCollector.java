@@ -29,10 +29,16 @@ final class MetricsCollector {
     private final Histogram[] totals = {new Histogram(3), new Histogram(3), new Histogram(3)};
     /** Per stage: what the recorders gathered since the previous snapshot. Guarded by this. */
     private final Histogram[] interval = {new Histogram(3), new Histogram(3), new Histogram(3)};
+    /** Per set: poll → applied since start (µs), its apply latency; they add up to that stage. Guarded by this. */
+    private final Histogram[] applyTotals;
     private long intervalStartMs;
 
     MetricsCollector(PipelineCore core) {
         this.core = core;
+        this.applyTotals = new Histogram[core.sets().size()];
+        for (int i = 0; i < applyTotals.length; i++) {
+            applyTotals[i] = new Histogram(3);
+        }
     }
 
     /** Starts the first interval (when the threads start). */
@@ -53,14 +59,20 @@ final class MetricsCollector {
      * totals and the pending interval of {@link #snapshot}, so that the binder's reads never shorten that interval.
      *
      * @param into {@link #STAGES} histograms, reset first
+     * @param applyBySet one histogram per set, reset first: its poll → applied since start (µs), taken in the same
+     *     drain as {@code into}
      */
-    synchronized void copyTotals(Histogram[] into) {
+    synchronized void copyTotals(Histogram[] into, Histogram[] applyBySet) {
         if (core.loops() != null) {
             drainRecorders();
         }
         for (int i = 0; i < STAGES; i++) {
             into[i].reset();
             into[i].add(totals[i]);
+        }
+        for (int i = 0; i < applyTotals.length; i++) {
+            applyBySet[i].reset();
+            applyBySet[i].add(applyTotals[i]);
         }
     }
 
@@ -110,7 +122,12 @@ final class MetricsCollector {
             drain(l.brokerToPollMs(), 1);
         }
         for (ShardApplier a : core.appliers()) {
-            drain(a.pollToAppliedUs(), 2);
+            Histogram[] bySet = a.pollToAppliedUs().intervalHistograms();
+            for (int set = 0; set < bySet.length; set++) {
+                interval[2].add(bySet[set]);
+                totals[2].add(bySet[set]);
+                applyTotals[set].add(bySet[set]);
+            }
         }
     }
 

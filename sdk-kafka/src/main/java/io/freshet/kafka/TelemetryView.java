@@ -105,8 +105,8 @@ final class TelemetryView implements PipelineTelemetry {
     }
 
     @Override
-    public void copyStages(Histogram[] into) {
-        metrics.copyTotals(into);
+    public void copyStages(Histogram[] into, Histogram[] applyBySet) {
+        metrics.copyTotals(into, applyBySet);
     }
 
     @Override

@@ -79,6 +79,18 @@ class FreshetMetricsPrometheusTest {
             PipelineMetrics.SetCounts counts = snapshot.set(SET);
             assertThat(counts.applied()).isEqualTo(good.size());
 
+            // A refresh takes the stage totals first and the readers' figures after: one that began before the
+            // pipeline caught up and was descheduled in between (2 shared cores) published every read beside part of
+            // the stream applied (once 516 of 2,000). So the reads start only once a refresh has the stage counts
+            // the pipeline had when it caught up (final then): every refresh that sees a read sees them too.
+            awaitScrape(registry, x -> x.find("freshet_freshness_seconds_count").size() == 4
+                && x.value("freshet_freshness_seconds_count", "stage", "poll_to_applied")
+                    == snapshot.pollToApplied().count()
+                && x.value("freshet_freshness_seconds_count", "stage", "broker_to_poll")
+                    == snapshot.brokerToPoll().count()
+                && x.value("freshet_freshness_seconds_count", "stage", "event_to_broker")
+                    == snapshot.eventToBroker().count());
+
             FeatureReader reader = p.reader(USER_RISK);
             FeatureVector v = USER_RISK.newVector();
             int reads = 0;
@@ -86,6 +98,7 @@ class FreshetMetricsPrometheusTest {
             double sumAgeMs = 0;
             Set<Long> users = new HashSet<>();
             good.forEach(e -> users.add(e.userId));
+            long readsStartNs = System.nanoTime();
             for (long user : users) {
                 for (int i = 0; i < 3; i++) {
                     assertThat(reader.read(user, v)).isTrue();
@@ -96,10 +109,12 @@ class FreshetMetricsPrometheusTest {
                 }
             }
             assertThat(reader.read(1_000_000L, v)).as("an absent key reads, and records no age").isFalse();
+            double readsWallSeconds = (System.nanoTime() - readsStartNs) / 1e9;
             final int servedReads = reads;
             PrometheusScrape s = awaitScrape(registry, x -> x.find("freshet_served_age_seconds_count").size() == 1
                 && x.value("freshet_served_age_seconds_count", "set", SET) == servedReads
-                && !Double.isNaN(x.value("freshet_served_age_max_seconds", "set", SET)));
+                && !Double.isNaN(x.value("freshet_served_age_max_seconds", "set", SET))
+                && x.value("freshet_read_latency_seconds_count", "set", SET) == servedReads + 1);
 
             // Records, by what happened to them.
             assertThat(s.value("freshet_records_applied_total", "set", SET, "pipeline", "prom"))
@@ -163,6 +178,25 @@ class FreshetMetricsPrometheusTest {
                 .isCloseTo(maxAgeMs / 1e3, within(maxAgeMs / 1e3 * 0.07 + 1e-3));
             assertThat(s.value("freshet_served_age_percentile_seconds", "set", SET, "quantile", "0.5"))
                 .isBetween(0.0, maxAgeMs / 1e3 * 1.07);
+
+            // Apply latency: the set's share of poll → applied (its only set here: all of it).
+            assertThat(s.value("freshet_apply_latency_seconds_count", "set", SET, "pipeline", "prom"))
+                .isEqualTo(good.size());
+            assertThat(s.value("freshet_apply_latency_seconds_sum", "set", SET))
+                .isEqualTo(s.value("freshet_freshness_seconds_sum", "stage", "poll_to_applied"));
+            for (String q : new String[] {"0.5", "0.9", "0.99", "0.999"}) {
+                assertThat(s.find("freshet_apply_latency_percentile_seconds", "set", SET, "quantile", q)).hasSize(1);
+                assertThat(s.find("freshet_read_latency_percentile_seconds", "set", SET, "quantile", q)).hasSize(1);
+            }
+            assertThat(s.find("freshet_apply_latency_max_seconds", "set", SET)).hasSize(1);
+
+            // Read latency: every read, the absent key's too; together no longer than the loop that made them.
+            assertThat(s.value("freshet_read_latency_seconds_sum", "set", SET))
+                .isPositive().isLessThanOrEqualTo(readsWallSeconds * 1.07);
+            assertThat(s.value("freshet_read_latency_max_seconds", "set", SET))
+                .isPositive().isLessThanOrEqualTo(readsWallSeconds * 1.07);
+            assertThat(s.value("freshet_read_latency_percentile_seconds", "set", SET, "quantile", "0.5"))
+                .isPositive().isLessThanOrEqualTo(s.value("freshet_read_latency_max_seconds", "set", SET) * 1.07);
             assertThat(bound).isNotNull();
         }
         assertThat(new PrometheusScrape(registry.scrape()).samples()).as("no meter left once the pipeline closed")

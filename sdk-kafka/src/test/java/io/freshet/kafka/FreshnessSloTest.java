@@ -110,7 +110,11 @@ class FreshnessSloTest {
         }
     }
 
-    /** Every {@code freshet_*} name in every query of the committed dashboard is a sample of a real scrape. */
+    /**
+     * Every {@code freshet_*} name in every query of the committed dashboard is a sample of a real scrape, with the
+     * labels the query selects ({@code name{label="value"}}) and groups by ({@code by (label, ...)}), so that no panel
+     * of the dashboard stays empty for want of a series.
+     */
     private static void assertDashboardQueriesOnlyExportedMetrics(PrometheusScrape s) throws Exception {
         String json;
         try (InputStream in = FreshetMetrics.class.getResourceAsStream("freshet-dashboard.json")) {
@@ -118,20 +122,45 @@ class FreshnessSloTest {
             json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         Matcher expr = Pattern.compile("\"expr\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        Pattern metric = Pattern.compile("\\bfreshet_[a-z0-9_]+");
+        Pattern metric = Pattern.compile("\\bfreshet_[a-z0-9_]+(?:\\{([^}]*)})?");
+        Pattern selector = Pattern.compile("([a-z_]+)=\\\\\"([^\\\\\"]*)\\\\\"");
+        Pattern by = Pattern.compile("\\bby \\(([^)]*)\\)");
         Set<String> exported = new TreeSet<>();
         s.samples().forEach(x -> exported.add(x.name()));
         List<String> queried = new ArrayList<>();
         int queries = 0;
         while (expr.find()) {
             queries++;
-            Matcher m = metric.matcher(expr.group(1));
+            String query = expr.group(1);
+            List<String> grouped = new ArrayList<>();
+            Matcher g = by.matcher(query);
+            while (g.find()) {
+                for (String label : g.group(1).split(",")) {
+                    grouped.add(label.trim());
+                }
+            }
+            Matcher m = metric.matcher(query);
             boolean any = false;
             while (m.find()) {
-                queried.add(m.group());
+                String name = m.group().replaceFirst("\\{.*", "");
+                queried.add(name);
                 any = true;
+                List<String> labels = new ArrayList<>();
+                if (m.group(1) != null) {
+                    Matcher l = selector.matcher(m.group(1));
+                    while (l.find()) {
+                        labels.add(l.group(1));
+                        labels.add(l.group(2));
+                    }
+                }
+                List<PrometheusScrape.Sample> series = s.find(name, labels.toArray(String[]::new));
+                assertThat(series).as("series of %s%s in query %s", name, labels, query).isNotEmpty();
+                for (String label : grouped) {
+                    assertThat(series).as("label %s of %s, grouped by in query %s", label, name, query)
+                        .allMatch(x -> x.labels().containsKey(label));
+                }
             }
-            assertThat(any).as("query names a freshet metric: %s", expr.group(1)).isTrue();
+            assertThat(any).as("query names a freshet metric: %s", query).isTrue();
         }
         assertThat(queries).as("dashboard queries").isGreaterThanOrEqualTo(10);
         assertThat(exported).as("metrics the dashboard queries, against the scrape").containsAll(queried);

@@ -6,17 +6,18 @@ import org.HdrHistogram.Histogram;
 /**
  * How old the rows were that a feature set's readers returned: per read of a present row, its age (read time minus
  * the row's newest event time, the "served age") and the time since it was last applied (read time minus the row's
- * last apply, the "applied → served" stage). Installed into a reader only while a metrics binder wants it, so that a
+ * last apply, the "applied → served" stage); and, when made {@linkplain #ServedAges(boolean) timing reads}, how long
+ * every read took (ns, present row or not). Installed into a reader only while a metrics binder wants it, so that a
  * reader nobody observes pays one null check.
  *
- * <p>Two cumulative log-linear histograms in one {@link AtomicLongArray}: a value lands in a bucket of 1/16 of its
+ * <p>Three cumulative log-linear histograms in one {@link AtomicLongArray}: a value lands in a bucket of 1/16 of its
  * power of two (≤ 6.25 % wide; exact below {@value #EXACT_BELOW}), one atomic increment per value. Cumulative counts
  * need no phaser and no swap: a reader of the figures copies them ({@link #copyCounts}) and subtracts its previous
  * copy for an interval. Copies are not atomic across buckets; a value recorded during the copy shows in this copy or
  * the next, never twice.
  *
- * <p>Threading: {@link #record} from any number of threads (lock-free, wait-free); {@link #copyCounts} from any
- * thread. Allocation: none after construction (~15 KB).
+ * <p>Threading: {@link #record} and {@link #recordReadNs} from any number of threads (lock-free, wait-free);
+ * {@link #copyCounts} and {@link #copyReadNs} from any thread. Allocation: none after construction (~23 KB).
  */
 public final class ServedAges {
     /** Values below this land in a bucket of their own. */
@@ -25,8 +26,29 @@ public final class ServedAges {
     public static final int BUCKETS = bucketOf(Long.MAX_VALUE) + 1;
     /** Offset of the applied → served histogram in {@link #counts}. */
     private static final int SINCE_APPLY = BUCKETS;
+    /** Offset of the read-time histogram in {@link #counts}. */
+    private static final int READ_NS = 2 * BUCKETS;
 
-    private final AtomicLongArray counts = new AtomicLongArray(2 * BUCKETS);
+    private final AtomicLongArray counts = new AtomicLongArray(3 * BUCKETS);
+    private final boolean timesReads;
+
+    /** A recorder of served ages only: readers do not time their reads. */
+    public ServedAges() {
+        this(false);
+    }
+
+    /**
+     * @param timesReads true: readers also time every read ({@link #recordReadNs}), two {@code System.nanoTime()}
+     *     calls per read
+     */
+    public ServedAges(boolean timesReads) {
+        this.timesReads = timesReads;
+    }
+
+    /** @return true when readers should time every read into {@link #recordReadNs} */
+    public boolean timesReads() {
+        return timesReads;
+    }
 
     /**
      * Records one read of a present row. Negative differences (a clock behind the writer's) count as 0.
@@ -37,6 +59,26 @@ public final class ServedAges {
     public void record(long ageMs, long sinceApplyMs) {
         counts.getAndIncrement(bucketOf(Math.max(0, ageMs)));
         counts.getAndIncrement(SINCE_APPLY + bucketOf(Math.max(0, sinceApplyMs)));
+    }
+
+    /**
+     * Records how long one read took (a batch read records each of its keys).
+     *
+     * @param readNs the read's duration, ns (negative counts as 0)
+     */
+    public void recordReadNs(long readNs) {
+        counts.getAndIncrement(READ_NS + bucketOf(Math.max(0, readNs)));
+    }
+
+    /**
+     * Copies the cumulative read-time counts since this recorder was made.
+     *
+     * @param readNs receives the bucket counts, {@link #BUCKETS} long
+     */
+    public void copyReadNs(long[] readNs) {
+        for (int i = 0; i < BUCKETS; i++) {
+            readNs[i] = counts.get(READ_NS + i);
+        }
     }
 
     /**
@@ -57,7 +99,7 @@ public final class ServedAges {
      *
      * @param now the later copy
      * @param before the earlier copy (all zeros for "since start")
-     * @param into the histogram that receives the values, ms
+     * @param into the histogram that receives the values (in the unit they were recorded in)
      */
     public static void addDifference(long[] now, long[] before, Histogram into) {
         for (int i = 0; i < BUCKETS; i++) {

@@ -69,11 +69,13 @@ public interface PipelineTelemetry {
      * recorded so far without disturbing the interval of {@code metrics()}.
      *
      * @param into {@link #STAGES} histograms
+     * @param applyBySet one histogram per set (reset first): the poll → applied stage of the set's records since
+     *     start, µs (the set's apply latency), taken in the same pass
      */
-    void copyStages(Histogram[] into);
+    void copyStages(Histogram[] into, Histogram[] applyBySet);
 
     /**
-     * Starts recording the age of what the set's readers return (idempotent).
+     * Starts recording the age of what the set's readers return and how long their reads take (idempotent).
      *
      * @param set a set index
      * @return the set's recorder

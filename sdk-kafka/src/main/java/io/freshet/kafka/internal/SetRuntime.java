@@ -84,13 +84,14 @@ public final class SetRuntime {
     }
 
     /**
-     * Starts recording the age of what the set's reader returns, now and in any reader made later (idempotent).
+     * Starts recording the age of what the set's reader returns and how long each read takes, now and in any reader
+     * made later (idempotent).
      *
      * @return the recorder
      */
     public synchronized ServedAges recordServedAges() {
         if (servedAges == null) {
-            servedAges = new ServedAges();
+            servedAges = new ServedAges(true);
             if (reader != null) {
                 CoreInternals.recordServedAges(reader, servedAges);
             }

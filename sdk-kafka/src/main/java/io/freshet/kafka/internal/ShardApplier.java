@@ -68,7 +68,8 @@ public final class ShardApplier implements Agent {
 
     final int index;
     final Counters counters;
-    final StageRecorder pollToAppliedUs = new StageRecorder(MAX_LATENCY_US);
+    /** Poll → applied, one lane per set (the set's apply latency; the lanes add up to the stage). */
+    final StageRecorder pollToAppliedUs;
     private final IdleStrategy idle = IdleStrategy.spinThenPark();
     private final List<SetRuntime> sets;
     private final int applierCount;
@@ -132,11 +133,12 @@ public final class ShardApplier implements Agent {
         this.failures = failures;
         this.clock = clock;
         this.counters = new Counters(sets.size());
+        this.pollToAppliedUs = StageRecorder.withLanes(MAX_LATENCY_US, sets.size());
         this.badRecords = BadRecordHandler.handingOff(counters, failures, deadLetters, idle);
         this.deletes = new DeleteLane(failures);
     }
 
-    /** @return this thread's poll → applied recorder (µs) */
+    /** @return this thread's poll → applied recorder (µs), one lane per set index */
     public StageRecorder pollToAppliedUs() {
         return pollToAppliedUs;
     }
@@ -587,9 +589,9 @@ public final class ShardApplier implements Agent {
         if (applied == RowWriteKernel.APPLIED_LATE) {
             counters.increment(set, Counters.LATE);
         }
-        // Every record is counted; only the sampled ones pay the clock read (see StageRecorder).
-        if (pollToAppliedUs.due()) {
-            pollToAppliedUs.record((System.nanoTime() - slot.pollNanos) / 1000);
+        // Every record is counted; only the sampled ones pay the clock read (see StageRecorder), in the set's lane.
+        if (pollToAppliedUs.due(set)) {
+            pollToAppliedUs.record(set, (System.nanoTime() - slot.pollNanos) / 1000);
         }
         return APPLIED;
     }

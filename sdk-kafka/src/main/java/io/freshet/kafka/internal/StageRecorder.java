@@ -24,6 +24,11 @@ import org.HdrHistogram.WriterReaderPhaser;
  * threads; a 1-in-16 sample still gives tens of thousands of values a second for the percentiles, and at low rates
  * (small polls) nearly every record is measured, as each batch's first always is.
  *
+ * <p>Lanes: a recorder may keep several (the applier's poll → applied keeps one per feature set, which is the set's
+ * apply latency): a value lands in one lane, all lanes share the phaser and swap together, so a lane costs the writer
+ * one array load, and the lanes of an interval add up to that interval of the stage. A held sample stands only for
+ * the records of its own lane: a record of another lane is measured.
+ *
  * <p>Threading: {@link #beginBatch}, {@link #due}, {@link #record}, {@link #endBatch} from the one writer thread,
  * always in that bracket (a batch must end even when it throws: callers use try/finally, or the reader would wait for
  * ever); {@link #intervalHistogram} from any thread, serialised. Allocation: none after construction. Lock-free for
@@ -41,18 +46,20 @@ public final class StageRecorder {
     private final long highestTrackableValue;
     private final int sampleEvery;
     private final WriterReaderPhaser phaser = new WriterReaderPhaser();
-    private volatile Histogram active;
-    private Histogram inactive;
+    /** Per lane, the histograms being written. */
+    private volatile Histogram[] active;
+    private Histogram[] inactive;
     /** The writer's view of {@link #active}, read once per batch inside the critical section. */
-    private Histogram current;
+    private Histogram[] current;
     private long enterEpoch;
     /** The measured value that stands for the records counted in {@link #heldCount}; 0 records: none held. */
     private long heldValue;
     private long heldCount;
+    private int heldLane;
 
     /** @param highestTrackableValue largest value recorded as is; larger ones are clamped to it */
     StageRecorder(long highestTrackableValue) {
-        this(highestTrackableValue, sampleEveryFromProperty());
+        this(highestTrackableValue, 1, sampleEveryFromProperty());
     }
 
     /**
@@ -61,13 +68,38 @@ public final class StageRecorder {
      *     switch for benchmarks: then {@link #due()} is always false and nothing is counted)
      */
     public StageRecorder(long highestTrackableValue, int sampleEvery) {
+        this(highestTrackableValue, 1, sampleEvery);
+    }
+
+    /**
+     * @param highestTrackableValue largest value recorded as is; larger ones are clamped to it
+     * @param lanes histograms kept apart (at least 1)
+     * @param sampleEvery as in {@link #StageRecorder(long, int)}
+     */
+    StageRecorder(long highestTrackableValue, int lanes, int sampleEvery) {
         if (sampleEvery < 0) {
             throw new IllegalArgumentException("sampleEvery=" + sampleEvery + " < 0: use 1 to measure every record");
         }
+        if (lanes < 1) {
+            throw new IllegalArgumentException("lanes=" + lanes + " < 1");
+        }
         this.highestTrackableValue = highestTrackableValue;
         this.sampleEvery = sampleEvery;
-        this.active = new Histogram(1, highestTrackableValue, 3);
-        this.inactive = new Histogram(1, highestTrackableValue, 3);
+        this.active = new Histogram[lanes];
+        this.inactive = new Histogram[lanes];
+        for (int i = 0; i < lanes; i++) {
+            active[i] = new Histogram(1, highestTrackableValue, 3);
+            inactive[i] = new Histogram(1, highestTrackableValue, 3);
+        }
+    }
+
+    /**
+     * @param highestTrackableValue largest value recorded as is; larger ones are clamped to it
+     * @param lanes histograms kept apart (at least 1)
+     * @return a recorder sampling as {@value #SAMPLE_EVERY_PROP_NAME} says
+     */
+    static StageRecorder withLanes(long highestTrackableValue, int lanes) {
+        return new StageRecorder(highestTrackableValue, lanes, sampleEveryFromProperty());
     }
 
     private static int sampleEveryFromProperty() {
@@ -105,8 +137,18 @@ public final class StageRecorder {
      *     record is counted with the value measured before it in this batch
      */
     public boolean due() {
+        return due(0);
+    }
+
+    /**
+     * Writer, once per record of {@code lane}: as {@link #due()}.
+     *
+     * @param lane the lane, 0 to lanes - 1
+     * @return whether to measure this record
+     */
+    public boolean due(int lane) {
         final long held = heldCount;
-        if (held > 0 && held < sampleEvery) {
+        if (held > 0 && held < sampleEvery && heldLane == lane) {
             heldCount = held + 1;
             return false;
         }
@@ -120,32 +162,59 @@ public final class StageRecorder {
      * @param value a value, clamped into [0, highest trackable]
      */
     public void record(long value) {
+        record(0, value);
+    }
+
+    /**
+     * Writer: as {@link #record(long)}, into {@code lane}.
+     *
+     * @param lane the lane, 0 to lanes - 1
+     * @param value a value, clamped into [0, highest trackable]
+     */
+    public void record(int lane, long value) {
         if (heldCount > 0) {
-            current.recordValueWithCount(heldValue, heldCount);
+            current[heldLane].recordValueWithCount(heldValue, heldCount);
         }
         heldValue = value < 0 ? 0 : Math.min(value, highestTrackableValue);
         heldCount = 1;
+        heldLane = lane;
     }
 
     /** Writer: closes the batch. */
     public void endBatch() {
         if (heldCount > 0) {
-            current.recordValueWithCount(heldValue, heldCount);
+            current[heldLane].recordValueWithCount(heldValue, heldCount);
             heldCount = 0;
         }
         phaser.writerCriticalSectionExit(enterEpoch);
     }
 
     /**
-     * Reader: swaps the histograms and returns what was recorded since the previous call.
+     * Reader of a one-lane recorder: swaps the histograms and returns what was recorded since the previous call.
      *
      * @return the interval histogram, owned by this recorder and valid until the next call
+     * @throws IllegalStateException when the recorder has several lanes (use {@link #intervalHistograms})
      */
-    public synchronized Histogram intervalHistogram() {
+    public Histogram intervalHistogram() {
+        Histogram[] lanes = intervalHistograms();
+        if (lanes.length != 1) {
+            throw new IllegalStateException("lanes=" + lanes.length + ": read them with intervalHistograms()");
+        }
+        return lanes[0];
+    }
+
+    /**
+     * Reader: swaps the histograms of every lane at once and returns what was recorded since the previous call.
+     *
+     * @return per lane, the interval histogram, owned by this recorder and valid until the next call
+     */
+    public synchronized Histogram[] intervalHistograms() {
         phaser.readerLock();
         try {
-            inactive.reset();
-            Histogram done = active;
+            for (Histogram h : inactive) {
+                h.reset();
+            }
+            Histogram[] done = active;
             active = inactive;
             inactive = done;
             // Waits until every batch that may still write into `done` has ended.

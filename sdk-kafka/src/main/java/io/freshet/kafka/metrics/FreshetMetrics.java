@@ -55,6 +55,14 @@ import org.slf4j.LoggerFactory;
  *       row's newest event time), count and total; {@code freshet.served.age.percentile} and
  *       {@code freshet.served.age.max} over the last window. Recorded by the readers while bound (one atomic
  *       increment per read; nothing allocated, no lock).</li>
+ *   <li>{@code freshet.apply.latency} (tag {@code set}): per set, the time from the consumer's poll of a record to its
+ *       row committed in the set's store (the hand-off's wait included): the {@code poll_to_applied} stage of that
+ *       set's records, from the same recording; count and total, {@code freshet.apply.latency.percentile} and
+ *       {@code freshet.apply.latency.max} over the last window.</li>
+ *   <li>{@code freshet.read.latency} (tag {@code set}): how long {@code FeatureReader.read} took, every read (present
+ *       row or not; a batch read counts each key), count and total; {@code freshet.read.latency.percentile} and
+ *       {@code freshet.read.latency.max} over the last window. Timed by the readers only while bound (two
+ *       {@code System.nanoTime()} calls and one atomic increment per read; nothing allocated, no lock).</li>
  *   <li>{@code freshet.lag} (tags {@code topic}, {@code partition}, records).</li>
  *   <li>{@code freshet.set.status} (tags {@code set}, {@code state}): 1 for the set's state, 0 for the others.</li>
  *   <li>Counters (tag {@code set}): {@code freshet.records.applied}, {@code .late}, {@code .duplicate},
@@ -177,6 +185,17 @@ public final class FreshetMetrics implements AutoCloseable {
                 .tags(st).description("Age of the rows readers returned (read time - newest event time)")
                 .register(registry));
             windowGauges("freshet.served.age", st, TimeUnit.MILLISECONDS, s -> s.figures().servedWindow[set]);
+            meters.add(FunctionTimer.builder("freshet.apply.latency", sampler, s -> s.figures().applyCount[set],
+                    s -> s.figures().applySumUs[set], TimeUnit.MICROSECONDS)
+                .tags(st).description("Poll to applied of the set's records: consumer poll to row committed in its"
+                    + " store")
+                .register(registry));
+            windowGauges("freshet.apply.latency", st, TimeUnit.MICROSECONDS, s -> s.figures().applyWindow[set]);
+            meters.add(FunctionTimer.builder("freshet.read.latency", sampler, s -> s.figures().readCount[set],
+                    s -> s.figures().readSumNs[set], TimeUnit.NANOSECONDS)
+                .tags(st).description("Duration of FeatureReader.read, every read (a batch read counts each key)")
+                .register(registry));
+            windowGauges("freshet.read.latency", st, TimeUnit.NANOSECONDS, s -> s.figures().readWindow[set]);
             for (SetStatus.State state : SetStatus.State.values()) {
                 meters.add(Gauge.builder("freshet.set.status", sampler,
                         s -> s.figures().status[set].state() == state ? 1 : 0)

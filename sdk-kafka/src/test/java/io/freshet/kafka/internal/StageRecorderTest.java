@@ -1,6 +1,7 @@
 package io.freshet.kafka.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
@@ -27,6 +28,31 @@ class StageRecorderTest {
         assertThat(second.getTotalCount()).isEqualTo(1);
         assertThat(second.getMaxValue()).isEqualTo(7);
         assertThat(r.intervalHistogram().getTotalCount()).isZero();
+    }
+
+    @Test
+    void lanesKeepTheirValuesApartAndSwapTogether() {
+        StageRecorder r = new StageRecorder(1_000, 3, 1);
+        r.beginBatch();
+        r.record(0, 10);
+        r.record(2, 20);
+        r.record(2, 30);
+        r.endBatch();
+        Histogram[] first = r.intervalHistograms();
+        assertThat(first).hasSize(3);
+        assertThat(first[0].getTotalCount()).isEqualTo(1);
+        assertThat(first[1].getTotalCount()).isZero();
+        assertThat(first[2].getTotalCount()).isEqualTo(2);
+        assertThat(first[2].getMaxValue()).isEqualTo(30);
+        r.beginBatch();
+        r.record(1, 40);
+        r.endBatch();
+        Histogram[] second = r.intervalHistograms();
+        assertThat(second[0].getTotalCount()).isZero();
+        assertThat(second[1].getTotalCount()).isEqualTo(1);
+        assertThat(second[2].getTotalCount()).isZero();
+        assertThatThrownBy(r::intervalHistogram).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("lanes=3");
     }
 
     @Test

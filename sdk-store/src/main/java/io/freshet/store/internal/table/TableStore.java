@@ -94,6 +94,12 @@ public final class TableStore extends MetaBackedStore {
     private volatile int growthPhase;
     private volatile long growthRetryAtNs;
     private volatile String growthFailure;
+    /**
+     * The capacity at which growth met its maximum (-1: not met). Kept as a number, and the message built only when
+     * asked: a writer waiting for room asks to grow on every retry, and must neither allocate nor lock to learn that
+     * it cannot.
+     */
+    private volatile long maximumMetAtCapacity = -1;
     private volatile boolean closing;
     /** The sum of the bytes a growth's page touching read (kept so that the reads are not elided). */
     private volatile long pretouchSink;
@@ -583,7 +589,8 @@ public final class TableStore extends MetaBackedStore {
      * @param judged the generation whose shard the writer found at its fill threshold
      */
     void requestGrowth(TableGeneration judged) {
-        if (growthPhase != GROWTH_IDLE || gen != judged || System.nanoTime() - growthRetryAtNs < 0) {
+        if (growthPhase != GROWTH_IDLE || gen != judged || maximumMetAtCapacity == judged.capacity
+            || System.nanoTime() - growthRetryAtNs < 0) {
             return;
         }
         startGrowth(judged);
@@ -603,8 +610,7 @@ public final class TableStore extends MetaBackedStore {
         }
         long next = Math.min(growth.maxCapacity(), 2 * g.capacity);
         if (next <= g.capacity) {
-            growthFailure = "capacity=" + g.capacity + " is the growth maximum; raise StoreGrowth.upTo(...)";
-            growthRetryAtNs = System.nanoTime() + GROWTH_RETRY_NS;
+            maximumMetAtCapacity = g.capacity;
             return;
         }
         try {
@@ -828,6 +834,10 @@ public final class TableStore extends MetaBackedStore {
 
     /** @return why the last growth could not start or failed, or null */
     public String growthFailure() {
+        long maximum = maximumMetAtCapacity;
+        if (maximum >= 0 && maximum == gen.capacity) {
+            return "capacity=" + maximum + " is the growth maximum; raise StoreGrowth.upTo(...)";
+        }
         return growthFailure;
     }
 
