@@ -80,6 +80,12 @@ final class EvaluationPlan {
     /** Per tile class: its tile length, ms, and tile count. */
     final long[] classTileMs;
     final int[] classTiles;
+    /**
+     * Per windowed feature with suffixes, {@value #WINDOW_STRIDE} ints: first tile accumulator, first suffix
+     * accumulator, tile class, accumulator bytes (what a read touches ahead, see {@code RowReadKernel}).
+     */
+    final int[] windows;
+    static final int WINDOW_STRIDE = 4;
 
     EvaluationPlan(CompiledLayout l) {
         final int n = l.featureCount;
@@ -122,6 +128,21 @@ final class EvaluationPlan {
         }
         classTileMs = Arrays.copyOf(tileMsOf, classes);
         classTiles = Arrays.copyOf(tilesOf, classes);
+        int w = 0;
+        for (int i = 0; i < n; i++) {
+            w += l.suffixOffset[i] >= 0 ? WINDOW_STRIDE : 0;
+        }
+        windows = new int[w];
+        w = 0;
+        for (int i = 0; i < n; i++) {
+            if (l.suffixOffset[i] >= 0) {
+                windows[w] = l.tileOffset[i];
+                windows[w + 1] = l.suffixOffset[i];
+                windows[w + 2] = plan[i * STRIDE + CLASS];
+                windows[w + 3] = l.accBytes[i];
+                w += WINDOW_STRIDE;
+            }
+        }
     }
 
     private static int op(CompiledLayout l, int i) {

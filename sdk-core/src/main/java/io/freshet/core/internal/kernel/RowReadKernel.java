@@ -63,6 +63,7 @@ public final class RowReadKernel {
     private final long[] timesMs;
     private final int[] sizes;
     private final int[] plan;
+    private final int[] windows;
     private final long[] missingBits;
     private final double[] decayPerMs;
     /** Per tile class (see {@link EvaluationPlan}): tile length and count. */
@@ -74,7 +75,7 @@ public final class RowReadKernel {
     private final int[] classSlot;
     private final int[] classNextSlot;
     private int rangeFirstSlot;
-    /** Sink of {@link #touchHeaders}' loads, so that the JIT keeps them. */
+    /** Sink of {@link #touch}' loads, so that the JIT keeps them. */
     private long touched;
     /** Set by {@link #suffixRange}: ring slot of the newest tile (-1: nothing live) and of the suffix (-1: none). */
     private int newestSlot;
@@ -94,6 +95,7 @@ public final class RowReadKernel {
         this.sizes = sizes;
         EvaluationPlan p = new EvaluationPlan(layout);
         this.plan = p.plan;
+        this.windows = p.windows;
         this.missingBits = p.missingBits;
         this.decayPerMs = p.decayPerMs;
         this.classTileMs = p.classTileMs;
@@ -143,10 +145,10 @@ public final class RowReadKernel {
         // length was checked once for all of them.
         final Object base = src.base();
         final long a = src.address();
-        touchHeaders(base, a);
         if (r != classReadMs) {
             readAt(r);
         }
+        touch(base, a);
         final int[] p = plan;
         final int end = l.featureCount * STRIDE;
         for (int q = 0, i = 0; q < end; q += STRIDE, i++) {
@@ -225,16 +227,26 @@ public final class RowReadKernel {
     }
 
     /**
-     * Loads one word of every cache line of the headers before evaluating any feature: the loads do not depend on
-     * each other, so a row that is not in cache costs about one memory latency for all its header lines instead of
-     * one per feature (the evaluation's own loads come far apart in its instruction stream). A word every 64 bytes
-     * reaches every line whatever the row's alignment; the last word covers the tail.
+     * Loads one word of every cache line a read at the class read times most likely needs before evaluating any
+     * feature: every line of the headers, and per windowed feature with suffixes the accumulators of the read's own
+     * tile and of the suffix after it. These loads do not depend on each other nor on the row's contents, so a row
+     * that is not in cache costs about one memory latency for all of them instead of a chain of misses (header, then
+     * the tile its maxEpoch names). The suffix slot is the one a read combines whenever the window is live; the read's
+     * own tile is the newest tile of a key updated in it, and its line holds the few tiles before it. A word every 64
+     * bytes reaches every header line whatever the row's alignment; the last word covers the tail.
      */
-    private void touchHeaders(Object base, long a) {
+    private void touch(Object base, long a) {
         final int end = l.headerBytes - 8;
         long sum = 0;
         for (int o = 0; o < end; o += 64) {
             sum += MEMORY.getLong(base, a + o);
+        }
+        final int[] w = windows;
+        for (int k = 0; k < w.length; k += EvaluationPlan.WINDOW_STRIDE) {
+            final int c = w[k + 2];
+            final int acc = w[k + 3];
+            sum += MEMORY.getLong(base, a + w[k] + classSlot[c] * acc);
+            sum += MEMORY.getLong(base, a + w[k + 1] + classNextSlot[c] * acc);
         }
         touched = sum + MEMORY.getLong(base, a + end);
     }
