@@ -1,27 +1,39 @@
 package io.freshet.core.internal.kernel;
 
-import static io.freshet.core.internal.kernel.CompiledLayout.K_COUNT;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_COUNT;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_SUM;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_DIFFERENCE;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_DISTINCT;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_SEEN;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_RATIO;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
-import static io.freshet.core.internal.kernel.CompiledLayout.K_TIME_SINCE;
-import static io.freshet.core.internal.kernel.CompiledLayout.MISSING_LONG;
+import static io.freshet.core.internal.Memory.MEMORY;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
+import static io.freshet.core.internal.kernel.EvaluationPlan.ACC;
+import static io.freshet.core.internal.kernel.EvaluationPlan.CLASS;
+import static io.freshet.core.internal.kernel.EvaluationPlan.LONG;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OFF;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_COUNT;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_COUNT_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_DECAYED;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_DIFFERENCE;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_DISTINCT;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_DISTINCT_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_EXTREME;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_FIRST_SEEN;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LAST_N;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LAST_SEEN;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LATEST;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MAX_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MEAN;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MEAN_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MIN_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_RATIO;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_TIME_SINCE;
+import static io.freshet.core.internal.kernel.EvaluationPlan.SLOT;
+import static io.freshet.core.internal.kernel.EvaluationPlan.STRIDE;
+import static io.freshet.core.internal.kernel.EvaluationPlan.SUFFIX;
+import static io.freshet.core.internal.kernel.EvaluationPlan.TILES;
 
 import io.freshet.core.FeatureKind;
 import io.freshet.core.spi.RowBuffer;
-import java.util.Arrays;
 
 /**
  * Evaluates a row image into a feature vector's value arrays: combines the live tiles of windowed features, decays,
@@ -35,6 +47,14 @@ import java.util.Arrays;
  * sizes[i]      how many slots hold a value: 0 or 1, or 0..n for last-N
  * </pre>
  *
+ * <p>How a read stays cheap (a served read evaluates every feature of the set): the set's {@link EvaluationPlan} is
+ * walked in one loop with one switch over operations that are already split into lifetime and windowed; the row's
+ * length is checked once against the layout, after which every offset comes from the plan (never from the row) and
+ * every slot is bounded by the layout, so the row is read without a check per access; each tile class's read epoch and
+ * ring slot are computed once per read time (one division per class, none per feature); a windowed count, sum, min,
+ * max or mean read at or after its newest tile combines two accumulators (the newest tile and the suffix of the older
+ * ones), in the same order as before, so results are bit-identical to a scan of the tiles' suffix form.
+ *
  * <p>Threading: one instance per vector, used by the thread that reads into it. Allocation: none.
  */
 public final class RowReadKernel {
@@ -42,21 +62,24 @@ public final class RowReadKernel {
     private final long[] bits;
     private final long[] timesMs;
     private final int[] sizes;
+    private final int[] plan;
+    private final int[] windows;
+    private final long[] missingBits;
+    private final double[] decayPerMs;
+    /** Per tile class (see {@link EvaluationPlan}): tile length and count. */
+    private final long[] classTileMs;
+    private final int[] classTiles;
+    /** The read time the class arrays hold, and per class the read's tile epoch, its ring slot and the next slot. */
+    private long classReadMs = NO_TIME;
+    private final long[] classEpoch;
+    private final int[] classSlot;
+    private final int[] classNextSlot;
     private int rangeFirstSlot;
-    /** Sink of {@link #touchHeaders}' loads, so that the JIT keeps them. */
+    /** Sink of {@link #touch}' loads, so that the JIT keeps them. */
     private long touched;
     /** Set by {@link #suffixRange}: ring slot of the newest tile (-1: nothing live) and of the suffix (-1: none). */
     private int newestSlot;
     private int suffixSlot;
-    /** Per feature with suffixes: its tile class, a distinct (tile length, tile count) pair of the set. */
-    private final int[] tileClass;
-    private final long[] classTileMs;
-    private final int[] classTiles;
-    /** The read time the class arrays hold, and per class the read's tile epoch and its ring slot. */
-    private long classReadMs = NO_TIME;
-    private final long[] classEpoch;
-    private final int[] classSlot;
-    private final TileRing ring = new TileRing();
     private final ExpCache expCache = new ExpCache();
 
     /**
@@ -70,33 +93,16 @@ public final class RowReadKernel {
         this.bits = bits;
         this.timesMs = timesMs;
         this.sizes = sizes;
-        int n = 0;
-        for (int i = 0; i < layout.featureCount; i++) {
-            n += layout.suffixOffset[i] >= 0 ? 1 : 0;
-        }
-        this.tileClass = new int[layout.featureCount];
-        long[] tileMsOf = new long[n];
-        int[] tilesOf = new int[n];
-        int classes = 0;
-        for (int i = 0; i < layout.featureCount; i++) {
-            if (layout.suffixOffset[i] < 0) {
-                continue;
-            }
-            int c = 0;
-            while (c < classes && (tileMsOf[c] != layout.tileMs[i] || tilesOf[c] != layout.tiles[i])) {
-                c++;
-            }
-            if (c == classes) {
-                tileMsOf[c] = layout.tileMs[i];
-                tilesOf[c] = layout.tiles[i];
-                classes++;
-            }
-            tileClass[i] = c;
-        }
-        this.classTileMs = Arrays.copyOf(tileMsOf, classes);
-        this.classTiles = Arrays.copyOf(tilesOf, classes);
-        this.classEpoch = new long[classes];
-        this.classSlot = new int[classes];
+        EvaluationPlan p = new EvaluationPlan(layout);
+        this.plan = p.plan;
+        this.windows = p.windows;
+        this.missingBits = p.missingBits;
+        this.decayPerMs = p.decayPerMs;
+        this.classTileMs = p.classTileMs;
+        this.classTiles = p.classTiles;
+        this.classEpoch = new long[classTileMs.length];
+        this.classSlot = new int[classTileMs.length];
+        this.classNextSlot = new int[classTileMs.length];
     }
 
     /**
@@ -128,122 +134,217 @@ public final class RowReadKernel {
      *
      * @param src the row image
      * @param r the read time, epoch ms
+     * @throws IndexOutOfBoundsException when {@code src} is shorter than the layout's row
      */
     public void evaluate(RowBuffer src, long r) {
-        touchHeaders(src);
-        for (int i = 0; i < l.featureCount; i++) {
-            final int off = l.offset[i];
-            final long ft = off >= 0 ? src.getLong(off) : NO_TIME;
-            switch (l.kind[i]) {
-                case K_LATEST:
+        if (src.lengthBytes() < l.rowSizeBytes) {
+            throw new IndexOutOfBoundsException("row of lengthBytes=" + src.lengthBytes()
+                + " < the layout's rowSizeBytes=" + l.rowSizeBytes + ": pass a whole row of this set");
+        }
+        // From here every offset is the plan's and every slot is bounded by the layout's tile counts: the row's
+        // length was checked once for all of them.
+        final Object base = src.base();
+        final long a = src.address();
+        if (r != classReadMs) {
+            readAt(r);
+        }
+        touch(base, a);
+        final int[] p = plan;
+        final int end = l.featureCount * STRIDE;
+        for (int q = 0, i = 0; q < end; q += STRIDE, i++) {
+            final int off = p[q + OFF];
+            final long ft = off >= 0 ? MEMORY.getLong(base, a + off) : NO_TIME;
+            switch (p[q + OP]) {
+                case OP_LATEST:
                     if (ft == NO_TIME) {
-                        missing(i);
+                        missing(i, p[q + SLOT]);
                     } else {
-                        setDouble(i, src.getDouble(off + 8), ft);
+                        setDouble(i, p[q + SLOT], MEMORY.getDouble(base, a + off + 8), ft);
                     }
                     break;
-                case K_COUNT:
-                    setLong(i, l.tiles[i] == 0 ? src.getLong(off + 8) : windowCount(src, i, off, r), ft);
+                case OP_COUNT:
+                    setLong(i, p[q + SLOT], MEMORY.getLong(base, a + off + 8), ft);
                     break;
-                case K_SUM:
-                    setDouble(i, l.tiles[i] == 0 ? src.getDouble(off + 8) : windowSum(src, i, off, r), ft);
+                case OP_SUM:
+                    setDouble(i, p[q + SLOT], MEMORY.getDouble(base, a + off + 8), ft);
                     break;
-                case K_MIN:
-                case K_MAX:
-                    double m = l.tiles[i] == 0 ? src.getDouble(off + 8) : windowExtreme(src, i, off, r);
-                    if (Double.isInfinite(m)) {
-                        missing(i);
-                    } else {
-                        setDouble(i, m, ft);
-                    }
+                case OP_EXTREME:
+                    setExtreme(i, p[q + SLOT], MEMORY.getDouble(base, a + off + 8), ft);
                     break;
-                case K_MEAN:
-                    evaluateMean(src, i, off, r, ft);
+                case OP_MEAN:
+                    setMean(i, p[q + SLOT], MEMORY.getDouble(base, a + off + 8), MEMORY.getLong(base, a + off + 16),
+                        ft);
                     break;
-                case K_FIRST_SEEN:
+                case OP_FIRST_SEEN:
                     if (ft == NO_TIME) {
-                        missing(i);
+                        missing(i, p[q + SLOT]);
                     } else {
-                        setLong(i, src.getLong(off + 8), ft);
+                        setLong(i, p[q + SLOT], MEMORY.getLong(base, a + off + 8), ft);
                     }
                     break;
-                case K_LAST_SEEN:
+                case OP_LAST_SEEN:
                     if (ft == NO_TIME) {
-                        missing(i);
+                        missing(i, p[q + SLOT]);
                     } else {
-                        setLong(i, ft, ft);
+                        setLong(i, p[q + SLOT], ft, ft);
                     }
                     break;
-                case K_LAST_N:
-                    evaluateLastN(src, i, off);
+                case OP_LAST_N:
+                    evaluateLastN(base, a, i, off, p[q + SLOT], p[q + ACC]);
                     break;
-                case K_DECAYED_COUNT:
-                case K_DECAYED_SUM:
-                    setDouble(i, ft == NO_TIME ? 0
-                        : src.getDouble(off + 8) * expCache.exp(-(r - ft) * l.decayPerMs[i]), ft);
+                case OP_DECAYED:
+                    setDouble(i, p[q + SLOT], ft == NO_TIME ? 0
+                        : MEMORY.getDouble(base, a + off + 8) * expCache.exp(-(r - ft) * decayPerMs[i]), ft);
                     break;
-                case K_DISTINCT:
-                    evaluateDistinct(src, i, off, r, ft);
+                case OP_COUNT_WINDOW:
+                    setLong(i, p[q + SLOT], windowCount(base, a, q, off), ft);
+                    break;
+                case OP_SUM_WINDOW:
+                    setDouble(i, p[q + SLOT], windowSum(base, a, q, off), ft);
+                    break;
+                case OP_MIN_WINDOW:
+                    setExtreme(i, p[q + SLOT], windowMin(base, a, q, off), ft);
+                    break;
+                case OP_MAX_WINDOW:
+                    setExtreme(i, p[q + SLOT], windowMax(base, a, q, off), ft);
+                    break;
+                case OP_MEAN_WINDOW:
+                    windowMean(base, a, i, q, off, ft);
+                    break;
+                case OP_DISTINCT:
+                    setDouble(i, p[q + SLOT], HyperLogLog.estimate(src, off + 8, 0, 0, 1, 1, l.param[i]), ft);
+                    break;
+                case OP_DISTINCT_WINDOW:
+                    int count = liveTiles(base, a, q, off);
+                    setDouble(i, p[q + SLOT], HyperLogLog.estimate(src, l.tileOffset[i], l.accBytes[i],
+                        rangeFirstSlot, count, l.tiles[i], l.param[i]), ft);
                     break;
                 default:
-                    evaluateDerived(i, r);
+                    evaluateDerived(i, q, r);
                     break;
             }
         }
     }
 
     /**
-     * Loads one word of every cache line of the headers before evaluating any feature: the loads do not depend on
-     * each other, so a row that is not in cache costs about one memory latency for all its header lines instead of
-     * one per feature (the evaluation's own loads come far apart in its instruction stream). A word every 64 bytes
-     * reaches every line whatever the row's alignment; the last word covers the tail.
+     * Loads one word of every cache line a read at the class read times most likely needs before evaluating any
+     * feature: every line of the headers, and per windowed feature with suffixes the accumulators of the read's own
+     * tile and of the suffix after it. These loads do not depend on each other nor on the row's contents, so a row
+     * that is not in cache costs about one memory latency for all of them instead of a chain of misses (header, then
+     * the tile its maxEpoch names). The suffix slot is the one a read combines whenever the window is live; the read's
+     * own tile is the newest tile of a key updated in it, and its line holds the few tiles before it. A word every 64
+     * bytes reaches every header line whatever the row's alignment; the last word covers the tail.
      */
-    private void touchHeaders(RowBuffer src) {
+    private void touch(Object base, long a) {
         final int end = l.headerBytes - 8;
         long sum = 0;
         for (int o = 0; o < end; o += 64) {
-            sum += src.getLong(o);
+            sum += MEMORY.getLong(base, a + o);
         }
-        touched = sum + src.getLong(end);
+        final int[] w = windows;
+        for (int k = 0; k < w.length; k += EvaluationPlan.WINDOW_STRIDE) {
+            final int c = w[k + 2];
+            final int acc = w[k + 3];
+            sum += MEMORY.getLong(base, a + w[k] + classSlot[c] * acc);
+            sum += MEMORY.getLong(base, a + w[k + 1] + classNextSlot[c] * acc);
+        }
+        touched = sum + MEMORY.getLong(base, a + end);
     }
 
-    private void setDouble(int i, double v, long t) {
-        int s = l.slot[i];
+    /** Computes, once per read time, each tile class's read epoch and its ring slots: one division per class. */
+    private void readAt(long r) {
+        for (int c = 0; c < classTileMs.length; c++) {
+            long e = TileRing.epochOf(r, classTileMs[c]);
+            int slot = (int) Math.floorMod(e, (long) classTiles[c]);
+            classEpoch[c] = e;
+            classSlot[c] = slot;
+            classNextSlot[c] = slot + 1 == classTiles[c] ? 0 : slot + 1;
+        }
+        classReadMs = r;
+    }
+
+    private void setDouble(int i, int s, double v, long t) {
         bits[s] = Double.doubleToRawLongBits(v);
         timesMs[s] = t;
         sizes[i] = 1;
     }
 
-    private void setLong(int i, long v, long t) {
-        int s = l.slot[i];
+    private void setLong(int i, int s, long v, long t) {
         bits[s] = v;
         timesMs[s] = t;
         sizes[i] = 1;
     }
 
-    private void missing(int i) {
-        int s = l.slot[i];
-        bits[s] = l.kinds[i].valueType() == FeatureKind.ValueType.LONG ? MISSING_LONG
-            : Double.doubleToRawLongBits(Double.NaN);
+    /** A min or max: infinite (the empty accumulator) reads as missing. */
+    private void setExtreme(int i, int s, double m, long t) {
+        if (Double.isInfinite(m)) {
+            missing(i, s);
+        } else {
+            setDouble(i, s, m, t);
+        }
+    }
+
+    private void setMean(int i, int s, double sum, long count, long t) {
+        if (count == 0) {
+            missing(i, s);
+        } else {
+            setDouble(i, s, sum / count, t);
+        }
+    }
+
+    private void missing(int i, int s) {
+        bits[s] = missingBits[i];
         timesMs[s] = NO_TIME;
         sizes[i] = 0;
     }
 
     /**
-     * Sets {@link #rangeFirstSlot} and returns how many live tiles a read at r covers. The live tiles are the ring
-     * slots rangeFirstSlot, rangeFirstSlot + 1, ... wrapping at n; loops walk them as two contiguous runs (to n,
-     * then from 0) so that the JIT sees simple counted loops, in the same order as one wrapping walk.
+     * For a windowed feature with suffixes: sets {@link #newestSlot} and {@link #suffixSlot} and returns true when
+     * the read is at or after its newest tile (or nothing is live); the window is then tile(newestSlot), plus
+     * suffix(suffixSlot) when suffixSlot >= 0, or empty when newestSlot < 0. False sends the caller to the tile scan:
+     * a read older than the newest tile, whose window ends before it and so is not a suffix.
      */
-    private int liveTiles(RowBuffer src, int i, int off, long r) {
+    private boolean suffixRange(Object base, long a, int q, int off) {
+        final long maxEpoch = MEMORY.getLong(base, a + off + 8);
+        if (maxEpoch == NO_EPOCH) {
+            newestSlot = -1;
+            return true;
+        }
+        final int c = plan[q + CLASS];
+        final int n = plan[q + TILES];
+        // How far the read's tile is past the newest tile: negative for a read before it (the window then ends
+        // before the newest tile: not a suffix), n or more when no tile is live any more.
+        final long ahead = classEpoch[c] - maxEpoch;
+        if (ahead < 0) {
+            return false;
+        }
+        if (ahead >= n) {
+            newestSlot = -1;
+            return true;
+        }
+        // Slots from the read's slot, without a division per feature: newest = read - ahead; the oldest live tile,
+        // whose suffix the read combines, is read - n + 1, i.e. read + 1, unless it is the newest itself.
+        final int s = classSlot[c] - (int) ahead;
+        newestSlot = s < 0 ? s + n : s;
+        suffixSlot = ahead == n - 1 ? -1 : classNextSlot[c];
+        return true;
+    }
+
+    /**
+     * Sets {@link #rangeFirstSlot} and returns how many live tiles a read at the class's read time covers. The live
+     * tiles are the ring slots rangeFirstSlot, rangeFirstSlot + 1, ... wrapping at n; loops walk them as two
+     * contiguous runs (to n, then from 0) so that the JIT sees simple counted loops, in the same order as one
+     * wrapping walk.
+     */
+    private int liveTiles(Object base, long a, int q, int off) {
         // An empty range must not leave the previous feature's first slot behind: callers derive loop bounds from it.
         rangeFirstSlot = 0;
-        final long maxEpoch = src.getLong(off + 8);
+        final long maxEpoch = MEMORY.getLong(base, a + off + 8);
         if (maxEpoch == NO_EPOCH) {
             return 0;
         }
-        final int n = l.tiles[i];
-        final long tileMs = l.tileMs[i];
-        final long readEpoch = ring.cachedEpochOf(r, tileMs);
+        final int n = plan[q + TILES];
+        final long readEpoch = classEpoch[plan[q + CLASS]];
         final long lo = Math.max(readEpoch - n + 1, maxEpoch - n + 1);
         final long hi = Math.min(readEpoch, maxEpoch);
         if (hi < lo) {
@@ -253,236 +354,177 @@ public final class RowReadKernel {
         return (int) (hi - lo + 1);
     }
 
-    /**
-     * For a feature with suffixes read at or after its newest tile: sets {@link #newestSlot} and
-     * {@link #suffixSlot} and returns true; the window is then tile(newestSlot), plus suffix(suffixSlot) when
-     * suffixSlot >= 0. False sends the caller to the tile scan: no suffixes, no tile yet (the scan gives the empty
-     * value), or a read older than the newest tile, whose window ends before it and so is not a suffix.
-     */
-    private boolean suffixRange(RowBuffer src, int i, int off, long r) {
-        if (l.suffixOffset[i] < 0) {
-            return false;
-        }
-        final long maxEpoch = src.getLong(off + 8);
-        if (maxEpoch == NO_EPOCH) {
-            return false;
-        }
-        final int c = tileClass[i];
-        if (r != classReadMs) {
-            readAt(r);
-        }
-        final int n = l.tiles[i];
-        // How far the read's tile is past the newest tile: negative for a read before it (the window then ends
-        // before the newest tile: not a suffix), n or more when no tile is live any more.
-        final long ahead = classEpoch[c] - maxEpoch;
-        if (ahead < 0) {
-            return false;
-        }
-        if (ahead >= n) {
-            newestSlot = -1;
-            suffixSlot = -1;
-            return true;
-        }
-        // Slots from the read's slot, without a division per feature: newest = read - ahead; the oldest live tile,
-        // whose suffix the read combines, is read - n + 1, i.e. read + 1, unless it is the newest itself.
-        final int readSlot = classSlot[c];
-        final int s = readSlot - (int) ahead;
-        newestSlot = s < 0 ? s + n : s;
-        if (ahead == n - 1) {
-            suffixSlot = -1;
-        } else {
-            suffixSlot = readSlot + 1 == n ? 0 : readSlot + 1;
-        }
-        return true;
-    }
-
-    /** Computes, once per read time, each tile class's read epoch and its ring slot: one division per class. */
-    private void readAt(long r) {
-        for (int c = 0; c < classTileMs.length; c++) {
-            long e = TileRing.epochOf(r, classTileMs[c]);
-            classEpoch[c] = e;
-            classSlot[c] = (int) Math.floorMod(e, (long) classTiles[c]);
-        }
-        classReadMs = r;
-    }
-
-    private long windowCount(RowBuffer src, int i, int off, long r) {
-        if (suffixRange(src, i, off, r)) {
+    private long windowCount(Object base, long a, int q, int off) {
+        final int tiles = plan[q + ACC];
+        if (suffixRange(base, a, q, off)) {
             if (newestSlot < 0) {
                 return 0;
             }
-            long total = src.getLong(l.tileOffset[i] + newestSlot * 8);
-            return suffixSlot < 0 ? total : total + src.getLong(l.suffixOffset[i] + suffixSlot * 8);
+            long total = MEMORY.getLong(base, a + tiles + newestSlot * 8);
+            return suffixSlot < 0 ? total : total + MEMORY.getLong(base, a + plan[q + SUFFIX] + suffixSlot * 8);
         }
-        final int count = liveTiles(src, i, off, r);
+        final int count = liveTiles(base, a, q, off);
         final int first = rangeFirstSlot;
-        final int end = Math.min(l.tiles[i], first + count);
-        final int base = l.tileOffset[i];
+        final int end = Math.min(plan[q + TILES], first + count);
         long total = 0;
         for (int s = first; s < end; s++) {
-            total += src.getLong(base + s * 8);
+            total += MEMORY.getLong(base, a + tiles + s * 8);
         }
         for (int s = 0, rest = count - (end - first); s < rest; s++) {
-            total += src.getLong(base + s * 8);
+            total += MEMORY.getLong(base, a + tiles + s * 8);
         }
         return total;
     }
 
-    private double windowSum(RowBuffer src, int i, int off, long r) {
-        if (suffixRange(src, i, off, r)) {
+    private double windowSum(Object base, long a, int q, int off) {
+        final int tiles = plan[q + ACC];
+        if (suffixRange(base, a, q, off)) {
             if (newestSlot < 0) {
                 return 0;
             }
-            double newest = src.getDouble(l.tileOffset[i] + newestSlot * 8);
-            return suffixSlot < 0 ? newest : src.getDouble(l.suffixOffset[i] + suffixSlot * 8) + newest;
+            double newest = MEMORY.getDouble(base, a + tiles + newestSlot * 8);
+            return suffixSlot < 0 ? newest
+                : MEMORY.getDouble(base, a + plan[q + SUFFIX] + suffixSlot * 8) + newest;
         }
-        final int count = liveTiles(src, i, off, r);
+        final int count = liveTiles(base, a, q, off);
         final int first = rangeFirstSlot;
-        final int end = Math.min(l.tiles[i], first + count);
-        final int base = l.tileOffset[i];
+        final int end = Math.min(plan[q + TILES], first + count);
         double total = 0;
         for (int s = first; s < end; s++) {
-            total += src.getDouble(base + s * 8);
+            total += MEMORY.getDouble(base, a + tiles + s * 8);
         }
         for (int s = 0, rest = count - (end - first); s < rest; s++) {
-            total += src.getDouble(base + s * 8);
+            total += MEMORY.getDouble(base, a + tiles + s * 8);
         }
         return total;
     }
 
-    private double windowExtreme(RowBuffer src, int i, int off, long r) {
-        if (suffixRange(src, i, off, r)) {
-            final boolean min = l.kind[i] == K_MIN;
+    private double windowMin(Object base, long a, int q, int off) {
+        final int tiles = plan[q + ACC];
+        if (suffixRange(base, a, q, off)) {
             if (newestSlot < 0) {
-                return min ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+                return Double.POSITIVE_INFINITY;
             }
-            double newest = src.getDouble(l.tileOffset[i] + newestSlot * 8);
-            if (suffixSlot < 0) {
-                return newest;
-            }
-            double older = src.getDouble(l.suffixOffset[i] + suffixSlot * 8);
-            return min ? Math.min(older, newest) : Math.max(older, newest);
+            double newest = MEMORY.getDouble(base, a + tiles + newestSlot * 8);
+            return suffixSlot < 0 ? newest
+                : Math.min(MEMORY.getDouble(base, a + plan[q + SUFFIX] + suffixSlot * 8), newest);
         }
-        final int count = liveTiles(src, i, off, r);
+        final int count = liveTiles(base, a, q, off);
         final int first = rangeFirstSlot;
-        final int end = Math.min(l.tiles[i], first + count);
-        final int rest = count - (end - first);
-        final int base = l.tileOffset[i];
-        if (l.kind[i] == K_MIN) {
-            double m = Double.POSITIVE_INFINITY;
-            for (int s = first; s < end; s++) {
-                m = Math.min(m, src.getDouble(base + s * 8));
-            }
-            for (int s = 0; s < rest; s++) {
-                m = Math.min(m, src.getDouble(base + s * 8));
-            }
-            return m;
-        }
-        double m = Double.NEGATIVE_INFINITY;
+        final int end = Math.min(plan[q + TILES], first + count);
+        double m = Double.POSITIVE_INFINITY;
         for (int s = first; s < end; s++) {
-            m = Math.max(m, src.getDouble(base + s * 8));
+            m = Math.min(m, MEMORY.getDouble(base, a + tiles + s * 8));
         }
-        for (int s = 0; s < rest; s++) {
-            m = Math.max(m, src.getDouble(base + s * 8));
+        for (int s = 0, rest = count - (end - first); s < rest; s++) {
+            m = Math.min(m, MEMORY.getDouble(base, a + tiles + s * 8));
         }
         return m;
     }
 
-    private void evaluateMean(RowBuffer src, int i, int off, long r, long ft) {
-        double sum;
+    private double windowMax(Object base, long a, int q, int off) {
+        final int tiles = plan[q + ACC];
+        if (suffixRange(base, a, q, off)) {
+            if (newestSlot < 0) {
+                return Double.NEGATIVE_INFINITY;
+            }
+            double newest = MEMORY.getDouble(base, a + tiles + newestSlot * 8);
+            return suffixSlot < 0 ? newest
+                : Math.max(MEMORY.getDouble(base, a + plan[q + SUFFIX] + suffixSlot * 8), newest);
+        }
+        final int count = liveTiles(base, a, q, off);
+        final int first = rangeFirstSlot;
+        final int end = Math.min(plan[q + TILES], first + count);
+        double m = Double.NEGATIVE_INFINITY;
+        for (int s = first; s < end; s++) {
+            m = Math.max(m, MEMORY.getDouble(base, a + tiles + s * 8));
+        }
+        for (int s = 0, rest = count - (end - first); s < rest; s++) {
+            m = Math.max(m, MEMORY.getDouble(base, a + tiles + s * 8));
+        }
+        return m;
+    }
+
+    private void windowMean(Object base, long a, int i, int q, int off, long ft) {
+        final int tiles = plan[q + ACC];
+        double sum = 0;
         long count = 0;
-        if (l.tiles[i] == 0) {
-            sum = src.getDouble(off + 8);
-            count = src.getLong(off + 16);
-        } else if (suffixRange(src, i, off, r)) {
-            sum = 0;
+        if (suffixRange(base, a, q, off)) {
             if (newestSlot >= 0) {
-                final int newest = l.tileOffset[i] + newestSlot * 16;
-                sum = src.getDouble(newest);
-                count = src.getLong(newest + 8);
+                final long newest = a + tiles + newestSlot * 16;
+                sum = MEMORY.getDouble(base, newest);
+                count = MEMORY.getLong(base, newest + 8);
                 if (suffixSlot >= 0) {
-                    final int older = l.suffixOffset[i] + suffixSlot * 16;
-                    sum = src.getDouble(older) + sum;
-                    count += src.getLong(older + 8);
+                    final long older = a + plan[q + SUFFIX] + suffixSlot * 16;
+                    sum = MEMORY.getDouble(base, older) + sum;
+                    count += MEMORY.getLong(base, older + 8);
                 }
             }
         } else {
-            final int tiles = liveTiles(src, i, off, r);
+            final int live = liveTiles(base, a, q, off);
             final int first = rangeFirstSlot;
-            final int end = Math.min(l.tiles[i], first + tiles);
-            final int base = l.tileOffset[i];
-            sum = 0;
+            final int end = Math.min(plan[q + TILES], first + live);
             for (int s = first; s < end; s++) {
-                sum += src.getDouble(base + s * 16);
-                count += src.getLong(base + s * 16 + 8);
+                sum += MEMORY.getDouble(base, a + tiles + s * 16);
+                count += MEMORY.getLong(base, a + tiles + s * 16 + 8);
             }
-            for (int s = 0, rest = tiles - (end - first); s < rest; s++) {
-                sum += src.getDouble(base + s * 16);
-                count += src.getLong(base + s * 16 + 8);
+            for (int s = 0, rest = live - (end - first); s < rest; s++) {
+                sum += MEMORY.getDouble(base, a + tiles + s * 16);
+                count += MEMORY.getLong(base, a + tiles + s * 16 + 8);
             }
         }
-        if (count == 0) {
-            missing(i);
-        } else {
-            setDouble(i, sum / count, ft);
-        }
+        setMean(i, plan[q + SLOT], sum, count, ft);
     }
 
-    private void evaluateDistinct(RowBuffer src, int i, int off, long r, long ft) {
-        double estimate;
-        if (l.tiles[i] == 0) {
-            estimate = HyperLogLog.estimate(src, off + 8, 0, 0, 1, 1, l.param[i]);
-        } else {
-            int count = liveTiles(src, i, off, r);
-            estimate = HyperLogLog.estimate(src, l.tileOffset[i], l.accBytes[i], rangeFirstSlot, count, l.tiles[i],
-                l.param[i]);
-        }
-        setDouble(i, estimate, ft);
-    }
-
-    private void evaluateLastN(RowBuffer src, int i, int off) {
-        final int n = l.param[i];
-        final int size = (int) Math.max(0, Math.min(n, src.getLong(off + 8)));
-        final int s = l.slot[i];
+    /** Last-N: the size is the row's, clamped to the layout's capacity, so that a torn row reads no further. */
+    private void evaluateLastN(Object base, long a, int i, int off, int s, int n) {
+        final int size = (int) Math.max(0, Math.min(n, MEMORY.getLong(base, a + off + 8)));
+        final long entries = a + off + 16;
         for (int j = 0; j < n; j++) {
             if (j < size) {
-                timesMs[s + j] = src.getLong(off + 16 + j * 16);
-                bits[s + j] = src.getLong(off + 16 + j * 16 + 8);
+                timesMs[s + j] = MEMORY.getLong(base, entries + j * 16);
+                bits[s + j] = MEMORY.getLong(base, entries + j * 16 + 8);
             } else {
                 timesMs[s + j] = NO_TIME;
-                bits[s + j] = MISSING_LONG;
+                bits[s + j] = CompiledLayout.MISSING_LONG;
             }
         }
         sizes[i] = size;
     }
 
-    private void evaluateDerived(int i, long r) {
-        final int a = l.inputA[i];
-        final int b = l.inputB[i];
-        final long ta = timesMs[l.slot[a]];
-        switch (l.kind[i]) {
-            case K_TIME_SINCE:
+    private double valueOf(int f) {
+        final int s = plan[f * STRIDE + SLOT];
+        return plan[f * STRIDE + LONG] != 0 ? (double) bits[s] : Double.longBitsToDouble(bits[s]);
+    }
+
+    private void evaluateDerived(int i, int q, long r) {
+        final int fa = plan[q + ACC];
+        final int fb = plan[q + SUFFIX];
+        final int s = plan[q + SLOT];
+        final long ta = timesMs[plan[fa * STRIDE + SLOT]];
+        switch (plan[q + OP]) {
+            case OP_TIME_SINCE:
                 if (ta == NO_TIME) {
-                    missing(i);
+                    missing(i, s);
                 } else {
-                    setDouble(i, (double) (r - ta), ta);
+                    setDouble(i, s, (double) (r - ta), ta);
                 }
                 return;
-            case K_RATIO:
-            case K_DIFFERENCE:
-                if (sizes[a] == 0 || sizes[b] == 0) {
-                    missing(i);
+            case OP_RATIO:
+            case OP_DIFFERENCE:
+                if (sizes[fa] == 0 || sizes[fb] == 0) {
+                    missing(i, s);
                     return;
                 }
-                double va = doubleAt(l, bits, a, l.slot[a]);
-                double vb = doubleAt(l, bits, b, l.slot[b]);
-                long t = Math.max(ta, timesMs[l.slot[b]]);
-                if (l.kind[i] == K_DIFFERENCE) {
-                    setDouble(i, va - vb, t);
+                double va = valueOf(fa);
+                double vb = valueOf(fb);
+                long t = Math.max(ta, timesMs[plan[fb * STRIDE + SLOT]]);
+                if (plan[q + OP] == OP_DIFFERENCE) {
+                    setDouble(i, s, va - vb, t);
                 } else if (vb == 0) {
-                    missing(i);
+                    missing(i, s);
                 } else {
-                    setDouble(i, va / vb, t);
+                    setDouble(i, s, va / vb, t);
                 }
                 return;
             default:
