@@ -68,9 +68,13 @@ import io.freshet.core.StoreConfig;
  * argument that tells a write torn by a kill from damage. The undo states are patterns with every byte non-zero, so
  * no one-byte change turns one into another. A text key's bytes are folded into its record's check (a flip of one
  * of them is refused; a byte of the key field past the key's length is never read, so a flip there is harmless). Not
- * covered after a kill: the row image of an active undo slot. Folding its bytes into the check was measured
- * ({@code ApplyCheckCostHarness}, same JVM, alternating batches, CPU time): +23 ns per apply at 100k keys and
- * +137 ns at 1M keys (144-byte rows), on top of the two checks' own 13 ns (100k) and 32 ns (1M).
+ * covered after a kill by default: the row image of an active undo slot. Folding its bytes into the record's check
+ * (one chained multiply per word) was measured ({@code ApplyCheckCostHarness} as it then was, same JVM, alternating
+ * batches, CPU time): +23 ns per apply at 100k keys and +137 ns at 1M keys (144-byte rows), on top of the two checks'
+ * own 13 ns (100k) and 32 ns (1M). With {@code StoreConfig.rowChecks} (the {@link #OPTION_ROW_CHECKS} bit of the
+ * header's options) the image is followed by the row's check word as the slot held it when the apply began, copied
+ * with the image in one move, and the rollback verifies the image against it before putting it back (CORRUPT
+ * otherwise): the image is covered then, at the price of the option (README "Every byte checked").
  * <li><b>topics, metadata</b>: each entry / copy has its own CRC32C (and the bodyCrc at rest).
  * </ul>
  *

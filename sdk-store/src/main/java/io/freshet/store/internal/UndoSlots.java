@@ -35,7 +35,8 @@ import java.nio.file.Path;
  * cannot make an idle slot look active, or the reverse, and a slot in any other state is refused. A kill cannot tear
  * a record: the fields and the check are all written before the ordered store of the state, so a slot that says
  * ACTIVE has them all. The row image is not folded in: folding its bytes costs the apply several times the budget of
- * the checks (measured: see {@link MetaFileDescriptor}).
+ * the checks (measured: see {@link MetaFileDescriptor}). With {@code StoreConfig.rowChecks} the image carries the
+ * row's own check word instead ({@link #imageCheck}), which the rollback verifies.
  *
  * <p>Threading: a shard's slot is written only by that shard's writer thread (or by the opener during recovery).
  * Allocation: none.
