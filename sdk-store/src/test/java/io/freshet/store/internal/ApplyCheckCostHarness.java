@@ -55,6 +55,9 @@ import java.util.stream.Stream;
 public final class ApplyCheckCostHarness {
     private static final int BATCH = 16_384;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** HotSpot's per-thread allocation counter, for the bytes allocated per apply. */
+    private static final com.sun.management.ThreadMXBean ALLOCATION =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final int SEQUENCE = 1 << 20;
     private static final int[] APPLY_OFFSETS = {24, 40, 56, 72};
 
@@ -115,6 +118,9 @@ public final class ApplyCheckCostHarness {
     private final boolean control;
     private int position;
     private long offset;
+    /** Bytes this thread allocated over the measured batches of each mode, and their applies. */
+    private final long[] allocatedBytes = new long[3];
+    private final long[] measuredApplies = new long[3];
 
     ApplyCheckCostHarness(Path dir, int keys, boolean text) {
         this(dir, keys, text ? "text" : "long", false);
@@ -182,11 +188,14 @@ public final class ApplyCheckCostHarness {
         ApplyChecks.enabled = mode != 0 && !control;
         ShardWriter w = mode == 2 ? rowWriter : writer;
         int t = mode == 2 ? rowTopic : topic;
+        long a0 = ALLOCATION.getCurrentThreadAllocatedBytes();
         long t0 = THREADS.getCurrentThreadCpuTime();
         for (int i = 0; i < BATCH; i++) {
             apply(w, t, sequence[position++ & (SEQUENCE - 1)]);
         }
         long ns = THREADS.getCurrentThreadCpuTime() - t0;
+        allocatedBytes[mode] += ALLOCATION.getCurrentThreadAllocatedBytes() - a0;
+        measuredApplies[mode] += BATCH;
         ApplyChecks.enabled = true;
         return ns / (double) BATCH;
     }
@@ -207,6 +216,14 @@ public final class ApplyCheckCostHarness {
             }
         }
         return ns;
+    }
+
+    /** @return bytes allocated per apply in each mode (0 off, 1 on, 2 rows) over every batch so far, as text */
+    String allocationReport() {
+        return String.format("allocated B/apply: off %.4f, on %.4f, rows %.4f",
+            allocatedBytes[0] / (double) Math.max(1, measuredApplies[0]),
+            allocatedBytes[1] / (double) Math.max(1, measuredApplies[1]),
+            allocatedBytes[2] / (double) Math.max(1, measuredApplies[2]));
     }
 
     /** @return the plain store, for the harness's test */
@@ -274,7 +291,8 @@ public final class ApplyCheckCostHarness {
             System.out.printf((control ? "A/A CONTROL (checks off in every batch) " : "")
                 + "keys=%d %s, rowBytes=%d, rounds=%d x 3 batches of %d applies, JDK %d, memory=%s: %s%n", keys,
                 "text".equals(kind) ? "text keys (17 B)" : "long keys", h.rowBytes, rounds, BATCH,
-                Runtime.version().feature(), io.freshet.core.internal.Memory.MEMORY.name(), report(ns));
+                Runtime.version().feature(), io.freshet.core.internal.Memory.MEMORY.name(), report(ns) + "; "
+                + h.allocationReport());
         } finally {
             deleteRecursively(dir);
             deleteRecursively(rows);

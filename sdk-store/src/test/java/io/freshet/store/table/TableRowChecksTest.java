@@ -225,6 +225,34 @@ class TableRowChecksTest {
         System.out.println("TableRowChecksTest: kills in the middle of a growth: " + totalGrowthKills + " of 30");
     }
 
+    /** A snapshot and a resized copy of a store with row checks carry valid check words (their recovery verifies). */
+    @Test
+    void aSnapshotAndAResizedCopyKeepTheChecks() {
+        StoreConfig c = config(true).build();
+        try (TableStore s = open(c)) {
+            for (long k = 0; k < 150; k++) {
+                apply(s, k, 1 + (int) (k % 3), 1);
+            }
+        }
+        Path snap = dir.resolve("snap");
+        assertThat(io.freshet.store.internal.table.TableSnapshotTool.snapshot(c, snap)).isEqualTo(150);
+        Path bigger = dir.resolve("bigger");
+        assertThat(TableStoreEngine.resize(c, bigger, 1000)).isEqualTo(150);
+        StoreConfig snapConfig = StoreConfig.builder(RowStoreContractTest.SET).directory(snap).capacity(200).shards(2)
+            .rowChecks(true).build();
+        StoreConfig biggerConfig = StoreConfig.builder(RowStoreContractTest.SET).directory(bigger).capacity(1000)
+            .shards(2).rowChecks(true).build();
+        for (StoreConfig copy : new StoreConfig[] {snapConfig, biggerConfig}) {
+            KilledWriter.abandonAsIfKilled(open(copy));
+            try (TableStore s = open(copy)) {
+                assertThat(s.openState()).isEqualTo(StoreOpenState.RECOVERED);
+                for (long k = 0; k < 150; k++) {
+                    assertThat(counter(s, k)).as(copy.directory() + " key " + k).isEqualTo(1 + k % 3);
+                }
+            }
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     /**
