@@ -4,6 +4,7 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureSetBuilder;
 import io.freshet.core.Window;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
@@ -161,8 +162,9 @@ public final class ApplyCheckCostHarness {
     }
 
     private static StoreConfig config(FeatureSet<?> set, Path dir, int keys, boolean rowChecks) {
+        // A fixed capacity: a store full at keys would otherwise grow, and copy rows during the measured batches.
         StoreConfig.Builder config = StoreConfig.builder(set).directory(dir).capacity(keys).shards(1)
-            .rowChecks(rowChecks);
+            .growth(StoreGrowth.disabled()).rowChecks(rowChecks);
         return (set == TEXT_SET ? config.maxKeyBytes(24) : config).build();
     }
 

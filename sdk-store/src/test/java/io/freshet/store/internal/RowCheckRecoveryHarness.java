@@ -1,6 +1,7 @@
 package io.freshet.store.internal;
 
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
 import io.freshet.core.StoreOpenState;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
@@ -33,7 +34,8 @@ public final class RowCheckRecoveryHarness {
 
     private static StoreConfig config(Path dir, int keys, String kind, boolean rowChecks) {
         return StoreConfig.builder("payment".equals(kind) ? ApplyCheckCostHarness.PAYMENT_SET
-            : ApplyCheckCostHarness.LONG_SET).directory(dir).capacity(keys).shards(4).rowChecks(rowChecks).build();
+            : ApplyCheckCostHarness.LONG_SET).directory(dir).capacity(keys).shards(4).growth(StoreGrowth.disabled())
+            .rowChecks(rowChecks).build();
     }
 
     private static void fill(RowStore s, int keys) {
