@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  *
  * Arguments: keys, rounds, kind (long: 144-byte rows | text: the same with keys of 17 UTF-8 bytes | payment: numeric
  * keys, the row of the benchmarks' 16-feature PaymentFeatures set), and optionally "control": an A/A run with the
- * checks off in every batch of the plain store, whose on - off shows what the harness reads when nothing differs.
+ * checks off in every batch of the plain store, whose on - off shows what the harness reads when nothing differs, or
+ * "stores": the second store without row checks, whose rows - on shows what two plain stores differ by.
  * JDK 22+ runs the segment memory (the jar's Java 22 part); -Dfreshet.memory=unsafe forces Unsafe.
  * FRESHET_HARNESS_DUMP=1 in the environment prints every round.
  */
@@ -47,7 +48,7 @@ import java.util.stream.Stream;
  *   <li>{@code on}: the plain store, checks written, as shipped by default;</li>
  *   <li>{@code rows}: the store with row checks, as shipped with {@code rowChecks(true)}.</li>
  * </ol>
- * The order of the three rotates every round. Time is the applying thread's CPU time. Reported: the median per-apply
+ * The order of the three rotates every round, and each batch starts with untimed applies to its own store. Time is the applying thread's CPU time. Reported: the median per-apply
  * time of each, and the per-round differences {@code on - off} and {@code rows - on} as median with quartiles and the
  * 10th and 90th percentiles. ({@code rows - on} also holds the cost of the row-check store's 8 more bytes per slot,
  * and of its own set of cache misses: the two stores are the same size to a few percent.) Nothing is asserted:
@@ -55,6 +56,8 @@ import java.util.stream.Stream;
  */
 public final class ApplyCheckCostHarness {
     private static final int BATCH = 16_384;
+    /** Untimed applies before each batch, to the batch's store. */
+    private static final int WARM = 4_096;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** HotSpot's per-thread allocation counter, for the bytes allocated per apply. */
     private static final com.sun.management.ThreadMXBean ALLOCATION =
@@ -132,13 +135,22 @@ public final class ApplyCheckCostHarness {
      * @param kind long, text or payment (see the run comment above)
      */
     ApplyCheckCostHarness(Path dir, int keys, String kind, boolean control) {
+        this(dir, keys, kind, control, true);
+    }
+
+    /**
+     * @param rowChecks whether the second store has row checks: false makes {@code rows - on} an A/A control of two
+     *     plain stores (what the harness reads when only the store differs)
+     */
+    ApplyCheckCostHarness(Path dir, int keys, String kind, boolean control, boolean rowChecks) {
         this.text = "text".equals(kind);
         this.control = control;
         FeatureSet<?> set = text ? TEXT_SET : "payment".equals(kind) ? PAYMENT_SET : LONG_SET;
         this.store = TableStore.open(config(set, dir, keys, false));
         this.writer = store.writer(0);
         this.topic = store.topicIndex("apply-check-cost");
-        this.rowStore = TableStore.open(config(set, dir.resolveSibling(dir.getFileName() + "-rows"), keys, true));
+        this.rowStore = TableStore.open(config(set, dir.resolveSibling(dir.getFileName() + "-rows"), keys,
+            rowChecks));
         this.rowWriter = rowStore.writer(0);
         this.rowTopic = rowStore.topicIndex("apply-check-cost");
         this.rowBytes = set.rowSizeBytes();
@@ -190,6 +202,12 @@ public final class ApplyCheckCostHarness {
         ApplyChecks.enabled = mode != 0 && !control;
         ShardWriter w = mode == 2 ? rowWriter : writer;
         int t = mode == 2 ? rowTopic : topic;
+        // Untimed applies to the same store first: the batch before may have been on the other store, whose lines
+        // then fill the caches. Without this, the mode that always follows a batch of its own store (the rotation
+        // makes 'on' follow 'off') reads warmer caches than one that follows the other store's batch.
+        for (int i = 0; i < WARM; i++) {
+            apply(w, t, sequence[position++ & (SEQUENCE - 1)]);
+        }
         long a0 = ALLOCATION.getCurrentThreadAllocatedBytes();
         long t0 = THREADS.getCurrentThreadCpuTime();
         for (int i = 0; i < BATCH; i++) {
@@ -277,12 +295,13 @@ public final class ApplyCheckCostHarness {
         int rounds = Integer.parseInt(args[1]);
         String kind = args[2];
         boolean control = args.length > 3 && "control".equals(args[3]);
+        boolean storesControl = args.length > 3 && "stores".equals(args[3]);
         Path dir = Path.of("/dev/shm", "freshet-applycheck-" + ProcessHandle.current().pid());
         Path rows = dir.resolveSibling(dir.getFileName() + "-rows");
         deleteRecursively(dir);
         deleteRecursively(rows);
         try {
-            ApplyCheckCostHarness h = new ApplyCheckCostHarness(dir, keys, kind, control);
+            ApplyCheckCostHarness h = new ApplyCheckCostHarness(dir, keys, kind, control, !storesControl);
             double[][] ns = h.run(rounds);
             h.close();
             if (System.getenv("FRESHET_HARNESS_DUMP") != null) {
@@ -291,6 +310,7 @@ public final class ApplyCheckCostHarness {
                 }
             }
             System.out.printf((control ? "A/A CONTROL (checks off in every batch) " : "")
+                + (storesControl ? "A/A STORES CONTROL (the second store has no row checks) " : "")
                 + "keys=%d %s, rowBytes=%d, rounds=%d x 3 batches of %d applies, JDK %d, memory=%s: %s%n", keys,
                 "text".equals(kind) ? "text keys (17 B)" : "long keys", h.rowBytes, rounds, BATCH,
                 Runtime.version().feature(), io.freshet.core.internal.Memory.MEMORY.name(), report(ns) + "; "
