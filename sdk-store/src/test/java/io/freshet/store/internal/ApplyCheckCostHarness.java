@@ -48,11 +48,11 @@ import java.util.stream.Stream;
  *   <li>{@code on}: the plain store, checks written, as shipped by default;</li>
  *   <li>{@code rows}: the store with row checks, as shipped with {@code rowChecks(true)}.</li>
  * </ol>
- * The order of the three rotates every round, and each batch starts with untimed applies to its own store. Time is the applying thread's CPU time. Reported: the median per-apply
- * time of each, and the per-round differences {@code on - off} and {@code rows - on} as median with quartiles and the
- * 10th and 90th percentiles. ({@code rows - on} also holds the cost of the row-check store's 8 more bytes per slot,
- * and of its own set of cache misses: the two stores are the same size to a few percent.) Nothing is asserted:
- * timings are for people to read.
+ * The order of the three rotates every round, and each batch starts with untimed applies to its own store. Time is the
+ * applying thread's CPU time. Reported: the median per-apply time of each, and the per-round differences
+ * {@code on - off} and {@code rows - on} as median with quartiles and the 10th and 90th percentiles.
+ * ({@code rows - on} also holds what two stores differ by at all: the "stores" control measures that.) Nothing is
+ * asserted: timings are for people to read.
  */
 public final class ApplyCheckCostHarness {
     private static final int BATCH = 16_384;
