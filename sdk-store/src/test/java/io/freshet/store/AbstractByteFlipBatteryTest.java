@@ -1,6 +1,7 @@
 package io.freshet.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreException;
@@ -19,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongPredicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -37,6 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  * every other 4 KiB page of it, and (clean store) one byte in every 4 KiB page of the data file; {@code -Psoak} runs
  * every byte of the meta file. A byte is changed by xor with 0xFF at even positions and with 0x01 at odd ones, so both
  * all-bits and one-bit damage are tried.
+ *
+ * <p>With {@code StoreConfig.rowChecks} (engines that support it: {@link #rowCheckSlots}), a killed store's data file
+ * is damaged too: one byte in every 4 KiB page, every byte of a few row slots, and every byte of the in-flight undo
+ * record's row image and its check in the meta file (a sample of it), which the option covers.
  */
 public abstract class AbstractByteFlipBatteryTest {
     private static final int KEYS = 120;
@@ -46,12 +53,35 @@ public abstract class AbstractByteFlipBatteryTest {
     @TempDir
     Path dir;
 
+    /** Whether this test's stores have row checks (set by the test method before anything is opened). */
+    private boolean rowChecks;
+    /** Expected rows by applied offsets (the replay depends on nothing else), so each is replayed once per test. */
+    private final Map<String, byte[][]> replays = new HashMap<>();
+
     /** @return the engine under test */
     protected abstract StoreEngine engine();
 
+    /** @return whether the engine supports {@code StoreConfig.rowChecks} (an engine that does not refuses it) */
+    protected boolean supportsRowChecks() {
+        return false;
+    }
+
+    /**
+     * @param store a killed store of this test, made with row checks
+     * @return file positions in {@link #dataFileName()} of every byte of a few row slots
+     */
+    protected long[] rowCheckSlots(Path store) throws IOException {
+        throw new UnsupportedOperationException();
+    }
+
+    /** @return the data file that {@link #rowCheckSlots} positions are in */
+    protected String dataFileName() {
+        throw new UnsupportedOperationException();
+    }
+
     private StoreConfig config(Path store) {
         return StoreConfig.builder(CrashStream.SET).directory(store).shards(2).capacity(500).maxTopics(2)
-            .maxPartitions(4).build();
+            .maxPartitions(4).rowChecks(rowChecks).build();
     }
 
     /** A cleanly closed store: flips of the meta file are refused or harmless. */
@@ -76,6 +106,73 @@ public abstract class AbstractByteFlipBatteryTest {
         battery(clean, false, metaSample(clean, true));
         Path killed = killedStore();
         battery(killed, true, metaSample(killed, true));
+    }
+
+    /**
+     * Row checks on, a killed store: a byte in every 4 KiB page of the data file, every byte of a few rows, and every
+     * byte of the in-flight apply's undo image (and its check): each open refused, or every row as of the offsets.
+     */
+    @Test
+    void withRowChecksEveryDataPageAndSomeRowsOfAKilledStoreAreCheckedOrHarmless() throws IOException {
+        rowChecks = true;
+        if (!supportsRowChecks()) {
+            assertThatThrownBy(() -> engine().open(config(dir.resolve("refused")))).as(engine().name()
+                + " without row checks refuses the option").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rowChecks");
+            return;
+        }
+        Path pristine = killedStore();
+        long[] rows = rowCheckSlots(pristine);
+        long[] image = undoImage(pristine);
+        List<String> failures = new ArrayList<>();
+        int imageRefused = 0;
+        int imageCases = 0;
+        for (long pos = image[0]; pos < image[1]; pos++) {
+            // The image's first 64 bytes, its last 16 (padding and check word), and every 16th byte between: the
+            // image is folded as a row is, and rows get every byte below.
+            if (pos - image[0] < 64 || image[1] - pos <= 16 || (pos - image[0]) % 16 == 0) {
+                imageRefused += check(pristine, MetaFileDescriptor.FILE_NAME, pos, true, null, failures) ? 1 : 0;
+                imageCases++;
+            }
+        }
+        int rowsRefused = 0;
+        for (long pos : rows) {
+            rowsRefused += check(pristine, dataFileName(), pos, true, null, failures) ? 1 : 0;
+        }
+        int pagesRefused = 0;
+        for (Path data : dataFiles(pristine)) {
+            pagesRefused += dataPages(pristine, data, true, null, failures);
+        }
+        int cases = imageCases + rows.length + pagesOf(pristine);
+        int refused = imageRefused + rowsRefused + pagesRefused;
+        assertThat(failures).as("silent resets or wrong values (" + refused + " refused, " + (cases - refused)
+            + " intact)").isEmpty();
+        // Every byte of the image and of the rows' key and row bytes is covered: nearly all flips must be refused.
+        assertThat(imageRefused).as("undo image flips refused").isGreaterThan(imageCases / 2);
+        assertThat(rowsRefused).as("row flips refused").isGreaterThan(rows.length / 2);
+        System.out.println(getClass().getSimpleName() + " rowChecks battery: undo image " + imageRefused + "/"
+            + imageCases + " refused, rows " + rowsRefused + "/" + rows.length + ", data pages "
+            + pagesRefused + "/" + pagesOf(pristine) + "; " + failures.size() + " wrong");
+    }
+
+    private int pagesOf(Path store) throws IOException {
+        int n = 0;
+        for (Path data : dataFiles(store)) {
+            n += (int) ((Files.size(data) + 4095) / 4096);
+        }
+        return n;
+    }
+
+    /** @return [from, to) of the row image and, with row checks, its check word, of shard 0's undo slot */
+    private long[] undoImage(Path store) throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+        try (var ch = java.nio.channels.FileChannel.open(store.resolve(MetaFileDescriptor.FILE_NAME))) {
+            ch.read(h, 0);
+        }
+        int rowBytes = h.getInt(32);
+        int maxKeyBytes = h.getInt(48);
+        long from = 4096L + 56 + ((maxKeyBytes + 7) & -8);
+        return new long[] {from, from + ((rowBytes + 7) & -8) + 8};
     }
 
     private Path cleanStore() {
@@ -130,7 +227,7 @@ public abstract class AbstractByteFlipBatteryTest {
         long offsetsEnd = 4096L + (long) shards * slotBytes
             + (long) shards * ((h.getInt(52) * h.getInt(56) * 16 + 63) & -64);
         long imageFrom = 4096L + 56 + ((maxKeyBytes + 7) & -8);
-        long imageTo = imageFrom + rowBytes;
+        long imageTo = rowChecks ? imageFrom : imageFrom + rowBytes;
         return pos -> {
             if (pos >= imageFrom && pos < imageTo) {
                 return false;
@@ -160,19 +257,27 @@ public abstract class AbstractByteFlipBatteryTest {
         // clean closes (the seal covers them at rest), so damage to a killed store's rows is out of this battery's
         // reach, and stated as such rather than sampled.
         for (Path data : killed ? List.<Path>of() : dataFiles(pristine)) {
-            long size = Files.size(data);
-            for (long pos = 0; pos < size; pos += 4096) {
-                long at = pos + (pos / 4096 * 977) % Math.min(4096, size - pos);
-                if (check(pristine, data.getFileName().toString(), at, killed, expected, failures)) {
-                    refused++;
-                } else {
-                    intact++;
-                }
-            }
+            int pagesRefused = dataPages(pristine, data, killed, expected, failures);
+            refused += pagesRefused;
+            intact += (int) ((Files.size(data) + 4095) / 4096) - pagesRefused;
         }
         assertThat(failures).as("silent resets or wrong values (" + refused + " refused, " + intact + " intact)")
             .isEmpty();
         assertThat(refused).as("the battery damaged something that mattered").isPositive();
+    }
+
+    /** One byte in every 4 KiB page of a data file. @return how many of those opens were refused */
+    private int dataPages(Path pristine, Path data, boolean killed, Expected expected, List<String> failures)
+        throws IOException {
+        int refused = 0;
+        long size = Files.size(data);
+        for (long pos = 0; pos < size; pos += 4096) {
+            long at = pos + (pos / 4096 * 977) % Math.min(4096, size - pos);
+            if (check(pristine, data.getFileName().toString(), at, killed, expected, failures)) {
+                refused++;
+            }
+        }
+        return refused;
     }
 
     private static List<Path> dataFiles(Path store) throws IOException {
@@ -231,9 +336,15 @@ public abstract class AbstractByteFlipBatteryTest {
     }
 
     private Expected asOfOffsets(RowStore opened) {
-        InMemoryRowStore reference = new InMemoryRowStore(config(dir.resolve("unused")));
-        new CrashStream(SEED, PARTITIONS, KEYS, 150).replayAppliedPrefix(opened, reference);
-        return Expected.of(opened, reference);
+        long[] offsets = Expected.offsets(opened);
+        byte[][] rows = replays.get(java.util.Arrays.toString(offsets));
+        if (rows == null) {
+            InMemoryRowStore reference = new InMemoryRowStore(config(dir.resolve("unused")));
+            new CrashStream(SEED, PARTITIONS, KEYS, 150).replayAppliedPrefix(opened, reference);
+            rows = Expected.of(opened, reference).rows();
+            replays.put(java.util.Arrays.toString(offsets), rows);
+        }
+        return new Expected(rows, offsets);
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -149,7 +149,8 @@ final class StoreView implements AutoCloseable {
     StoreConfig config(RowLayout layout) {
         MetaFileDescriptor.Geometry g = meta.geometry();
         StoreConfig.Builder b = CoreInternals.storeConfigBuilder(layout).directory(path).capacity(meta.capacity())
-            .shards(g.shards).maxTopics(g.maxTopics).maxPartitions(g.maxPartitions).readOnly(true);
+            .shards(g.shards).maxTopics(g.maxTopics).maxPartitions(g.maxPartitions).rowChecks(g.rowChecks)
+            .readOnly(true);
         if (layout.keyType() == KeyType.TEXT) {
             b.maxKeyBytes(g.maxKeyBytes);
         }
@@ -163,7 +164,7 @@ final class StoreView implements AutoCloseable {
     StoreConfig writableConfig(RowLayout layout) {
         MetaFileDescriptor.Geometry g = meta.geometry();
         StoreConfig.Builder b = CoreInternals.storeConfigBuilder(layout).directory(path).capacity(meta.capacity())
-            .shards(g.shards).maxTopics(g.maxTopics).maxPartitions(g.maxPartitions);
+            .shards(g.shards).maxTopics(g.maxTopics).maxPartitions(g.maxPartitions).rowChecks(g.rowChecks);
         if (layout.keyType() == KeyType.TEXT) {
             b.maxKeyBytes(g.maxKeyBytes);
         }

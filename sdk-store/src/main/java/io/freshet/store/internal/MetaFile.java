@@ -7,6 +7,8 @@ import static io.freshet.store.internal.MetaFileDescriptor.FORMAT_VERSION;
 import static io.freshet.store.internal.MetaFileDescriptor.HEADER_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.H_CAPACITY;
 import static io.freshet.store.internal.MetaFileDescriptor.H_CREATED_MS;
+import static io.freshet.store.internal.MetaFileDescriptor.H_OPTIONS;
+import static io.freshet.store.internal.MetaFileDescriptor.OPTION_ROW_CHECKS;
 import static io.freshet.store.internal.MetaFileDescriptor.H_ENGINE;
 import static io.freshet.store.internal.MetaFileDescriptor.H_FILE_BYTES;
 import static io.freshet.store.internal.MetaFileDescriptor.H_FINGERPRINT;
@@ -166,6 +168,7 @@ public final class MetaFile implements AutoCloseable {
             h.put(H_SET_NAME + i, name[i]);
         }
         h.putLong(H_CREATED_MS, System.currentTimeMillis());
+        h.putInt(H_OPTIONS, g.rowChecks ? OPTION_ROW_CHECKS : 0);
         h.putLong(H_STATIC_CRC, staticCrc(h));
         int first = H_LIFECYCLE + LIFECYCLE_BYTES;
         h.putLong(first + L_SEQUENCE, 1);
@@ -325,7 +328,8 @@ public final class MetaFile implements AutoCloseable {
                     + " shards=" + shards + " maxKeyBytes=" + maxKeyBytes + " maxTopics=" + maxTopics
                     + " maxPartitions=" + maxPartitions + ") under a valid checksum: written by incompatible code");
             }
-            Geometry g = new Geometry(rowBytes, shards, maxKeyBytes, maxTopics, maxPartitions);
+            Geometry g = new Geometry(rowBytes, shards, maxKeyBytes, maxTopics, maxPartitions,
+                (h.getInt(H_OPTIONS) & OPTION_ROW_CHECKS) != 0);
             mismatch(p, "undoSlotBytes", h.getInt(H_UNDO_SLOT_BYTES), g.undoSlotBytes);
             checkLength(p, h, g, size);
             int lifecycle = currentLifecycle(p, h);
@@ -479,6 +483,13 @@ public final class MetaFile implements AutoCloseable {
         mismatch(p, "maxKeyBytes", h.getInt(H_MAX_KEY_BYTES), g.maxKeyBytes);
         mismatch(p, "maxTopics", h.getInt(H_MAX_TOPICS), g.maxTopics);
         mismatch(p, "maxPartitions", h.getInt(H_MAX_PARTITIONS), g.maxPartitions);
+        boolean storedRowChecks = (h.getInt(H_OPTIONS) & OPTION_ROW_CHECKS) != 0;
+        if (storedRowChecks != g.rowChecks) {
+            throw new StoreException(Reason.CONFIG_MISMATCH, p, "stored rowChecks=" + storedRowChecks
+                + " != configured rowChecks=" + g.rowChecks + ": the option is fixed when a store is created; open "
+                + "with StoreConfig.Builder.rowChecks(" + storedRowChecks + "), or delete the store directory to "
+                + "rebuild it from Kafka with the new setting");
+        }
         mismatch(p, "undoSlotBytes", h.getInt(H_UNDO_SLOT_BYTES), g.undoSlotBytes);
         checkLength(p, h, g, size);
     }

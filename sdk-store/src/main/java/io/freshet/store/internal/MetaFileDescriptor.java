@@ -18,6 +18,7 @@ import io.freshet.core.StoreConfig;
  * |   40 capacity u64           48 maxKeyBytes u32    52 maxTopics u32                   |
  * |   56 maxPartitions u32      60 undoSlotBytes u32  64 fileBytes u64                   |
  * |   72 setName 64 bytes UTF-8, zero padded          136 createdMs u64                  |
+ * |  144 options u32: bit 0 rowChecks (0 in files written before the option existed)    |
  * |  248 staticCrc u64 = CRC32C of bytes [0, 248)  -- everything above is written once   |
  * |  256 LIFECYCLE copy 0 (64 bytes)   320 LIFECYCLE copy 1 (64 bytes), each:            |
  * |      +0 sequence u64  +8 state u64 (1 CLEAN, 2 OPEN)  +16 openGeneration u64         |
@@ -30,7 +31,8 @@ import io.freshet.core.StoreConfig;
  * |   +0 state u64 (0 IDLE, UNDO_ACTIVE, UNDO_ADVANCE)  +8 topicIndex i32                 |
  * |   +12 partition i32  +16 offset u64  +24 check u64  +32 existed u64                  |
  * |   +40 keyLength i32 (-1 LONG)  +48 longKey u64  +56 key bytes (maxKeyBytes, padded   |
- * |   to 8)  then the row image                                                          |
+ * |   to 8)  then the row image (rowChecks: the row padded to 8, then the slot's check    |
+ * |   word as it was before the apply: the image's own check)                            |
  * +--------------------------------------------------------------------------------------+
  * | OFFSETS: shards x align64(maxTopics x maxPartitions x 16): per partition             |
  * |   offset u64 (-1 = none), check u64 = OffsetTable.check(offset, entry index)         |
@@ -66,9 +68,13 @@ import io.freshet.core.StoreConfig;
  * argument that tells a write torn by a kill from damage. The undo states are patterns with every byte non-zero, so
  * no one-byte change turns one into another. A text key's bytes are folded into its record's check (a flip of one
  * of them is refused; a byte of the key field past the key's length is never read, so a flip there is harmless). Not
- * covered after a kill: the row image of an active undo slot. Folding its bytes into the check was measured
- * ({@code ApplyCheckCostHarness}, same JVM, alternating batches, CPU time): +23 ns per apply at 100k keys and
- * +137 ns at 1M keys (144-byte rows), on top of the two checks' own 13 ns (100k) and 32 ns (1M).
+ * covered after a kill by default: the row image of an active undo slot. Folding its bytes into the record's check
+ * (one chained multiply per word) was measured ({@code ApplyCheckCostHarness} as it then was, same JVM, alternating
+ * batches, CPU time): +23 ns per apply at 100k keys and +137 ns at 1M keys (144-byte rows), on top of the two checks'
+ * own 13 ns (100k) and 32 ns (1M). With {@code StoreConfig.rowChecks} (the {@link #OPTION_ROW_CHECKS} bit of the
+ * header's options) the image is followed by the row's check word as the slot held it when the apply began, copied
+ * with the image in one move, and the rollback verifies the image against it before putting it back (CORRUPT
+ * otherwise): the image is covered then, at the price of the option (README "Every byte checked").
  * <li><b>topics, metadata</b>: each entry / copy has its own CRC32C (and the bodyCrc at rest).
  * </ul>
  *
@@ -120,6 +126,10 @@ public final class MetaFileDescriptor {
     static final int H_SET_NAME = 72;
     static final int SET_NAME_BYTES = 64;
     static final int H_CREATED_MS = 136;
+    /** Options fixed at creation, a bit set ({@link #OPTION_ROW_CHECKS}); inside the static checksum. */
+    static final int H_OPTIONS = 144;
+    /** {@link #H_OPTIONS} bit: the store's rows carry check words ({@code StoreConfig.rowChecks()}). */
+    static final int OPTION_ROW_CHECKS = 1;
     static final int H_STATIC_CRC = 248;
     /** Offset of lifecycle copy 0; copy 1 follows at {@code + LIFECYCLE_BYTES}. */
     static final int H_LIFECYCLE = 256;
@@ -197,6 +207,10 @@ public final class MetaFileDescriptor {
         public final int maxPartitions;
         /** {@link #maxKeyBytes} padded to 8. */
         public final int keyFieldBytes;
+        /** Whether rows carry check words: then an undo record's row image is followed by the image's check word. */
+        public final boolean rowChecks;
+        /** Bytes an undo record's image copies from the row slot: the row, or (rowChecks) the padded row and check. */
+        public final int imageBytes;
         /** Bytes of one undo slot (a multiple of 64). */
         public final int undoSlotBytes;
         /** Offset of the first undo slot. */
@@ -212,14 +226,16 @@ public final class MetaFileDescriptor {
         /** Bytes of the whole file. */
         public final long fileBytes;
 
-        Geometry(int rowSizeBytes, int shards, int maxKeyBytes, int maxTopics, int maxPartitions) {
+        Geometry(int rowSizeBytes, int shards, int maxKeyBytes, int maxTopics, int maxPartitions, boolean rowChecks) {
             this.rowSizeBytes = rowSizeBytes;
+            this.rowChecks = rowChecks;
+            this.imageBytes = rowChecks ? align(rowSizeBytes, 8) + 8 : rowSizeBytes;
             this.shards = shards;
             this.maxKeyBytes = maxKeyBytes;
             this.maxTopics = maxTopics;
             this.maxPartitions = maxPartitions;
             this.keyFieldBytes = align(maxKeyBytes, 8);
-            this.undoSlotBytes = align(U_KEY_BYTES + keyFieldBytes + rowSizeBytes, 64);
+            this.undoSlotBytes = align(U_KEY_BYTES + keyFieldBytes + imageBytes, 64);
             this.undoOffset = HEADER_BYTES;
             this.offsetsOffset = undoOffset + (long) shards * undoSlotBytes;
             this.offsetsPerShardBytes = align(maxTopics * maxPartitions * OFFSET_ENTRY_BYTES, 64);
@@ -234,7 +250,8 @@ public final class MetaFileDescriptor {
          */
         public static Geometry of(StoreConfig c) {
             int keyBytes = c.layout().keyType() == KeyType.TEXT ? c.maxKeyBytes() : 0;
-            return new Geometry(c.layout().rowSizeBytes(), c.shards(), keyBytes, c.maxTopics(), c.maxPartitions());
+            return new Geometry(c.layout().rowSizeBytes(), c.shards(), keyBytes, c.maxTopics(), c.maxPartitions(),
+                c.rowChecks());
         }
     }
 }

@@ -35,7 +35,8 @@ import java.nio.file.Path;
  * cannot make an idle slot look active, or the reverse, and a slot in any other state is refused. A kill cannot tear
  * a record: the fields and the check are all written before the ordered store of the state, so a slot that says
  * ACTIVE has them all. The row image is not folded in: folding its bytes costs the apply several times the budget of
- * the checks (measured: see {@link MetaFileDescriptor}).
+ * the checks (measured: see {@link MetaFileDescriptor}). With {@code StoreConfig.rowChecks} the image carries the
+ * row's own check word instead ({@link #imageCheck}), which the rollback verifies.
  *
  * <p>Threading: a shard's slot is written only by that shard's writer thread (or by the opener during recovery).
  * Allocation: none.
@@ -49,6 +50,10 @@ public final class UndoSlots {
     private final int maxKeyBytes;
     private final int rowImageOffset;
     private final int rowSizeBytes;
+    /** Bytes an image copies from the slot: the row, or (row checks) the padded row and the slot's check word. */
+    private final int imageBytes;
+    /** Offset of an image's check word in an undo slot (row checks), else -1. */
+    private final int imageCheckOffset;
 
     UndoSlots(Path path, Object mem, long fileAddress, MetaFileDescriptor.Geometry g) {
         this.mem = mem;
@@ -58,6 +63,21 @@ public final class UndoSlots {
         this.maxKeyBytes = g.maxKeyBytes;
         this.rowImageOffset = U_KEY_BYTES + g.keyFieldBytes;
         this.rowSizeBytes = g.rowSizeBytes;
+        this.imageBytes = g.imageBytes;
+        this.imageCheckOffset = g.rowChecks ? rowImageOffset + g.imageBytes - 8 : -1;
+    }
+
+    /** @return the meta file */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * @param shard shard
+     * @return the check word the row image was saved with (row checks only: the slot's check when the apply began)
+     */
+    public long imageCheck(int shard) {
+        return MEMORY.getLong(mem, slot(shard) + imageCheckOffset);
     }
 
     /** @return address of the shard's undo slot */
@@ -97,7 +117,8 @@ public final class UndoSlots {
                 keyBytes == null ? -1 : keyLength, keyBytes == null ? longKey : textKeyWord(u, keyLength)));
         }
         if (oldRow != null) {
-            MEMORY.copy(oldRow.base(), oldRow.address(), mem, u + rowImageOffset, rowSizeBytes);
+            // With row checks the copy runs on over the row's padding to the slot's check word: the image's check.
+            MEMORY.copy(oldRow.base(), oldRow.address(), mem, u + rowImageOffset, imageBytes);
         }
         MEMORY.putLongRelease(mem, u + U_STATE, UNDO_ACTIVE);
         VarHandle.releaseFence();
@@ -227,7 +248,7 @@ public final class UndoSlots {
     public void wipe(int shard) {
         long u = slot(shard);
         MEMORY.putLong(mem, u + U_LONG_KEY, 0);
-        MEMORY.fill(mem, u + U_KEY_BYTES, rowImageOffset - U_KEY_BYTES + rowSizeBytes, (byte) 0);
+        MEMORY.fill(mem, u + U_KEY_BYTES, rowImageOffset - U_KEY_BYTES + imageBytes, (byte) 0);
     }
 
     /**

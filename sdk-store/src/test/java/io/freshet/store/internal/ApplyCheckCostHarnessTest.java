@@ -28,8 +28,12 @@ class ApplyCheckCostHarnessTest {
     }
 
     private static StoreConfig config(Path store, boolean text) {
+        return config(store, text, false);
+    }
+
+    private static StoreConfig config(Path store, boolean text, boolean rowChecks) {
         StoreConfig.Builder b = StoreConfig.builder(text ? ApplyCheckCostHarness.TEXT_SET
-            : ApplyCheckCostHarness.LONG_SET).directory(store).capacity(2_000).shards(1);
+            : ApplyCheckCostHarness.LONG_SET).directory(store).capacity(2_000).shards(1).rowChecks(rowChecks);
         return (text ? b.maxKeyBytes(24) : b).build();
     }
 
@@ -41,6 +45,7 @@ class ApplyCheckCostHarnessTest {
             h.batch(0);
             assertThat(ApplyChecks.enabled).as("on again after the batch").isTrue();
             KilledWriter.abandonAsIfKilled(h.store());
+            h.rowStore().close();
             StoreException e = null;
             try (RowStore s = TableStore.open(config(off, text))) {
                 assertThat(s.openState()).as("opened a store applied without checks").isNull();
@@ -56,7 +61,13 @@ class ApplyCheckCostHarnessTest {
             h.batch(1);
             h.batch(2);
             KilledWriter.abandonAsIfKilled(h.store());
+            KilledWriter.abandonAsIfKilled(h.rowStore());
             try (RowStore s = TableStore.open(config(on, text))) {
+                assertThat(s.openState()).isEqualTo(StoreOpenState.RECOVERED);
+                assertThat(s.size()).isEqualTo(2_000);
+            }
+            // The store with row checks, killed after a batch: every row passes its check.
+            try (RowStore s = TableStore.open(config(on.resolveSibling(on.getFileName() + "-rows"), text, true))) {
                 assertThat(s.openState()).isEqualTo(StoreOpenState.RECOVERED);
                 assertThat(s.size()).isEqualTo(2_000);
             }
@@ -65,7 +76,7 @@ class ApplyCheckCostHarnessTest {
 
     @Test
     void aShortRunReportsEveryFigure() {
-        ApplyCheckCostHarness h = new ApplyCheckCostHarness(dir.resolve("run"), 2_000, false);
+        ApplyCheckCostHarness h = new ApplyCheckCostHarness(dir.resolve("run"), 2_000, "payment", false);
         double[][] ns = h.run(4);
         h.close();
         for (double[] mode : ns) {
@@ -74,6 +85,6 @@ class ApplyCheckCostHarnessTest {
                 assertThat(t).isPositive();
             }
         }
-        assertThat(ApplyCheckCostHarness.report(ns)).contains("on-off median").contains("on+row - on median");
+        assertThat(ApplyCheckCostHarness.report(ns)).contains("on-off median").contains("rows - on median");
     }
 }

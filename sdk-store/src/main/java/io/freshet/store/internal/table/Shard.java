@@ -59,6 +59,11 @@ final class Shard {
     private final long versionBase;
     private final long rowBase;
     private final long slotBytes;
+    /** Whether slots end with a check word ({@link RowCheck}), and its offset in a slot. */
+    final boolean rowChecks;
+    private final int checkOffset;
+    /** Bytes a copy of a slot moves: key and row, and the check word with row checks. */
+    private final int copyBytes;
     final Path path;
 
     // Writer-side state, owned by the shard's writer thread.
@@ -68,6 +73,8 @@ final class Shard {
     private long foundSlot;
     /** The snapshot copying this shard's rows, or null: a deletion copies the row to it first. */
     private ShardSnapshot snapshot;
+    /** Slots whose check failed at the open's scan, re-checked after the rollback of in-flight applies (opener). */
+    private long[] suspects = new long[0];
 
     Shard(TableFile file, int id) {
         TableFormat f = file.format();
@@ -92,6 +99,9 @@ final class Shard {
         this.versionBase = singleBase(versions);
         this.rowBase = singleBase(rows);
         this.slotBytes = f.slotBytes;
+        this.rowChecks = f.rowChecks;
+        this.checkOffset = f.checkOffsetInSlot;
+        this.copyBytes = f.rowChecks ? f.slotBytes : f.rowOffsetInSlot + f.rowSizeBytes;
         this.path = file.path();
     }
 
@@ -276,7 +286,8 @@ final class Shard {
         long v = MEMORY.getLong(versionMem, va) | 1;
         MEMORY.putLong(versionMem, va, v);
         VarHandle.releaseFence();
-        MEMORY.copy(other.rowMem, other.slotAddress(otherSlot), rowMem, slotAddress(slot), rowOffset + rowBytes);
+        // With row checks the check word comes along: the old generation's rows are never written again, so it holds.
+        MEMORY.copy(other.rowMem, other.slotAddress(otherSlot), rowMem, slotAddress(slot), copyBytes);
         MEMORY.putLongRelease(versionMem, va, v + 1);
         publish(position, entry(hash, slot));
         foundSlot = slot;
@@ -614,8 +625,62 @@ final class Shard {
         long v = MEMORY.getLong(versionMem, va) | 1;
         MEMORY.putLong(versionMem, va, v);
         VarHandle.releaseFence();
-        MEMORY.fill(rowMem, slotAddress(slot), rowOffset + rowBytes, (byte) 0);
+        MEMORY.fill(rowMem, slotAddress(slot), copyBytes, (byte) 0);
         MEMORY.putLongRelease(versionMem, va, v + 1);
+    }
+
+    // ---- row checks (StoreConfig.rowChecks; RowCheck) -----------------------------------------------------------
+
+    /** @return the check of the key and row of the slot at address {@code a} as they are now */
+    long computeCheck(long a) {
+        return RowCheck.of(rowMem, a, textKeys, maxKeyBytes, rowOffset, rowBytes);
+    }
+
+    /** Writes the check of the slot at address {@code a} (writer or opener, the slot's version word odd). */
+    void writeCheck(long a) {
+        MEMORY.putLong(rowMem, a + checkOffset, computeCheck(a));
+    }
+
+    /** Writes a given check word into the slot at address {@code a} (recovery, after verifying it). */
+    void putCheck(long a, long check) {
+        MEMORY.putLong(rowMem, a + checkOffset, check);
+    }
+
+    /** Zeroes the check word of a slot no entry names any more (a TTL eviction, a rolled-back insert). */
+    void clearCheck(long slot) {
+        MEMORY.putLong(rowMem, slotAddress(slot) + checkOffset, 0);
+    }
+
+    /** @return whether the slot's check word matches its key and row */
+    boolean checkHolds(long slot) {
+        long a = slotAddress(slot);
+        return MEMORY.getLong(rowMem, a + checkOffset) == computeCheck(a);
+    }
+
+    /** @return the slot's key for an error message: the number, or the length of a text key (never its bytes) */
+    String describeKey(long slot) {
+        long a = slotAddress(slot);
+        return textKeys ? "a text key of " + MEMORY.getInt(rowMem, a + TableFormat.S_KEY) + " bytes"
+            : "key=" + MEMORY.getLong(rowMem, a + TableFormat.S_KEY);
+    }
+
+    /**
+     * Recovery, after every in-flight apply was rolled back: each slot whose check failed at the scan must now be
+     * free (its insert rolled back) or hold (its row restored from the undo image, which rewrote the check). Any
+     * other is a row damaged on disk.
+     *
+     * @throws StoreException CORRUPT naming the shard, slot and key
+     */
+    void verifySuspects() {
+        for (long slot : suspects) {
+            boolean inUse = (used[(int) (slot >>> 6)] & (1L << (slot & 63))) != 0;
+            if (inUse && !checkHolds(slot)) {
+                throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot + " ("
+                    + describeKey(slot) + ") fails its row check: the row was damaged while the store was down; "
+                    + "delete the store directory to rebuild it from Kafka");
+            }
+        }
+        suspects = new long[0];
     }
 
     /**
@@ -709,6 +774,7 @@ final class Shard {
         scan.run(checkKeys);
         used = scan.used;
         count = scan.count;
+        suspects = scan.suspects();
         cursor = 0;
         MEMORY.putLongRelease(head, control + TableFormat.C_COUNT, count);
     }

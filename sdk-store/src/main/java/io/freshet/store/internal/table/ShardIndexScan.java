@@ -15,17 +15,31 @@ import java.util.stream.IntStream;
  * split over the cores, and each key's hash is compared with the noted tag. Shards of more than
  * {@value #TAG_WINDOW_SLOTS} slots note tags one window of slots at a time (one more index pass per window).
  *
+ * <p>With row checks ({@code StoreConfig.rowChecks}) the same slot-order pass also verifies each used slot's check
+ * word ({@link RowCheck}). The scan runs before the rollback of in-flight applies, and the one slot per shard whose
+ * apply a kill interrupted may fail its check legitimately (its row half written, its check not yet): so a failing
+ * slot is noted, not refused, and {@link Shard#verifySuspects} re-checks the noted slots after the rollback, which
+ * rewrote that slot's row and check from the undo record (or freed it). Why that is sound: the writer writes a slot's
+ * check before its version goes even, before a new key's entry is published and before the apply's offset is stored,
+ * so after a kill every named slot's check holds except the slot of the apply its shard's undo record names, and the
+ * rollback rewrites exactly that slot when the apply did not complete. More than {@value #MAX_SUSPECTS} failing
+ * slots in a shard cannot come from one in-flight apply and are refused at once.
+ *
  * <p>Used once per shard by the opening thread; reads the mapped file only.
  */
 final class ShardIndexScan {
     /** Slots whose index tags the key check holds in memory at once. */
     private static final int TAG_WINDOW_SLOTS = 1 << 26;
+    /** Failing row checks a shard may have before the rollback: one in-flight apply rewrites one slot. */
+    static final int MAX_SUSPECTS = 1;
 
     private final Shard shard;
     /** The free-slot bitmap built by {@link #run}: bit set = slot in use. */
     long[] used;
     /** Used slots found by {@link #run}. */
     long count;
+    /** Used slots whose row check failed (row checks only), in no particular order; guarded by itself. */
+    private final java.util.List<Long> failedChecks = new java.util.ArrayList<>();
 
     ShardIndexScan(Shard shard) {
         this.shard = shard;
@@ -80,6 +94,25 @@ final class ShardIndexScan {
         count = n;
     }
 
+    private void noteFailedCheck(long slot) {
+        synchronized (failedChecks) {
+            failedChecks.add(slot);
+            if (failedChecks.size() > MAX_SUSPECTS) {
+                throw new StoreException(Reason.CORRUPT, shard.path, "shard=" + shard.id + " slot=" + slot + " ("
+                    + shard.describeKey(slot) + ") fails its row check, and so do slots " + failedChecks.subList(0,
+                    MAX_SUSPECTS) + ": rows were damaged while the store was down; delete the store directory to "
+                    + "rebuild it from Kafka");
+            }
+        }
+    }
+
+    /** @return the used slots whose row check failed, for {@link Shard#verifySuspects} */
+    long[] suspects() {
+        synchronized (failedChecks) {
+            return failedChecks.stream().mapToLong(Long::longValue).toArray();
+        }
+    }
+
     /** Checks the used slots in {@code [first, last)} against their noted tags, on all cores in slot-order chunks. */
     private void checkKeyTags(byte[] tags, long first, long last) {
         final Shard s = shard;
@@ -97,6 +130,9 @@ final class ShardIndexScan {
                 if (tag != (tags[(int) (slot - first)] & 0xFF)) {
                     throw new StoreException(Reason.CORRUPT, s.path, "shard=" + s.id + " slot=" + slot
                         + " holds a key whose hash does not match the tag of the index entry that names it");
+                }
+                if (s.rowChecks && !s.checkHolds(slot)) {
+                    noteFailedCheck(slot);
                 }
             }
         });

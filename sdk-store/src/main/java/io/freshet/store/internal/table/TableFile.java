@@ -130,6 +130,7 @@ final class TableFile implements AutoCloseable {
         h.putLong(TableFormat.H_VERSION_BYTES_PER_SHARD, f.versionBytesPerShard);
         h.putInt(TableFormat.H_GENERATION, generation);
         h.putLong(TableFormat.H_INITIAL_CAPACITY, config.capacity());
+        h.putInt(TableFormat.H_ROW_CHECKS, f.rowChecks ? 1 : 0);
         h.putLong(TableFormat.H_STATIC_CRC, crc(h, 0, TableFormat.H_STATIC_CRC));
         // UNSEALED until the first clean close; the meta file (created after this file) says whether one happened.
         h.putLong(TableFormat.H_SEAL_STATE, TableFormat.UNSEALED);
@@ -258,6 +259,7 @@ final class TableFile implements AutoCloseable {
         int storedGeneration = Math.max(1, h.getInt(TableFormat.H_GENERATION));
         long initial = h.getLong(TableFormat.H_INITIAL_CAPACITY);
         config(p, "capacity", initial != 0 ? initial : h.getLong(TableFormat.H_CAPACITY), c.capacity());
+        config(p, "rowChecks", h.getInt(TableFormat.H_ROW_CHECKS), f.rowChecks ? 1 : 0);
         geometry(p, "generation", storedGeneration, generation);
         geometry(p, "capacity(generation " + generation + ")", h.getLong(TableFormat.H_CAPACITY), f.capacity);
         geometry(p, "slotBytes", h.getInt(TableFormat.H_SLOT_BYTES), f.slotBytes);

@@ -25,6 +25,7 @@ import io.freshet.core.StoreConfig;
  * |  168 versionsOffset u64    176 versionBytesPerShard u64                                       |
  * |  184 generation u32 (1 = table.fst; n = table-n.fst; 0 in files written before growth: 1)      |
  * |  192 initialCapacity u64 (the store's configured capacity; 0 in older files: = capacity)        |
+ * |  200 rowChecks u32 (1: each slot ends with a check word, StoreConfig.rowChecks; 0 in older files) |
  * |  248 staticCrc u64 = CRC32C of [0, 248)  -- written once                                      |
  * |  256 sealState u64 (1 SEALED: closed cleanly, checksums valid; 2 UNSEALED: a writer has it)   |
  * |  264 sealCount u64         272 controlCrc u64 = CRC32C of [controlOffset, indexOffset)        |
@@ -50,7 +51,8 @@ import io.freshet.core.StoreConfig;
  * +-----------------------------------------------------------------------------------------------+ rowsOffset
  * | ROW SLOTS of shard 0 .. shards-1, rowsBytesPerShard each: slotsPerShard x slotBytes, dense    |
  * |   +0 key: LONG key u64 | TEXT keyLength u32, pad u32, UTF-8 bytes (maxKeyBytes, padded to 8)  |
- * |   +keyFieldBytes row (rowSizeBytes, the compiled layout's row)                                |
+ * |   +keyFieldBytes row (rowSizeBytes, the compiled layout's row), padded to 8                    |
+ * |   rowChecks only: +checkOffsetInSlot check u64 = RowCheck of the key and the row (0: no row)     |
  * +-----------------------------------------------------------------------------------------------+ fileBytes
  * </pre>
  *
@@ -75,8 +77,15 @@ import io.freshet.core.StoreConfig;
  * slot's key hashes to its entry's tag, reading the rows once in slot order (sequential, on all cores), and makes
  * every version word even after the in-flight applies are rolled back. A file whose header says SEALED is verified
  * as sealed whatever the meta file says (a kill between the seal and the meta file's CLEAN leaves exactly that).
- * What a kill leaves unguarded: a row byte damaged while the store was down after a kill (rows carry no check of
- * their own between seals; one would cost the apply path), stated as such in the damage battery.
+ * What a kill leaves unguarded by default: a row byte damaged while the store was down after a kill (rows carry no
+ * check of their own between seals; one costs the apply path), stated as such in the damage battery. With
+ * {@code StoreConfig.rowChecks} each slot ends with a check word ({@link RowCheck}) that every path writing the
+ * slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a growth or
+ * snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image carries the
+ * image's own check word, verified before the image is put back), and a delete or TTL eviction (the word is zeroed:
+ * a slot no entry names never passes). The recovery after a kill verifies every slot an index entry names; a
+ * mismatch is refused ({@code CORRUPT}, naming the shard, slot and key) unless the slot is the one a rolled-back
+ * apply rewrote (see {@link ShardIndexScan}).
  *
  * <p>Growth ({@code TableGrowth}): a store grows by generations. The next generation is a complete file of this
  * format, {@code table-<n>.fst}, of twice the capacity, created zero-filled by a background thread and adopted by the
@@ -154,6 +163,7 @@ public final class TableFormat {
     static final int H_VERSION_BYTES_PER_SHARD = 176;
     static final int H_GENERATION = 184;
     static final int H_INITIAL_CAPACITY = 192;
+    static final int H_ROW_CHECKS = 200;
     static final int H_STATIC_CRC = 248;
     static final int H_SEAL_STATE = 256;
     static final int H_SEAL_COUNT = 264;
@@ -197,6 +207,10 @@ public final class TableFormat {
     public final int slotBytes;
     /** Offset of the row inside a slot. */
     public final int rowOffsetInSlot;
+    /** Whether each slot ends with a check word ({@code StoreConfig.rowChecks}). */
+    public final boolean rowChecks;
+    /** Offset of the slot's check word (rowChecks), after the row padded to 8; -1 without row checks. */
+    public final int checkOffsetInSlot;
     /** Row slots per shard. */
     public final long slotsPerShard;
     /** Index entries per shard. */
@@ -228,7 +242,7 @@ public final class TableFormat {
     /** File size. */
     public final long fileBytes;
 
-    TableFormat(KeyType keyType, int rowSizeBytes, int shards, int maxKeyBytes, long capacity) {
+    TableFormat(KeyType keyType, int rowSizeBytes, int shards, int maxKeyBytes, long capacity, boolean rowChecks) {
         this.keyType = keyType;
         this.rowSizeBytes = rowSizeBytes;
         this.shards = shards;
@@ -236,7 +250,9 @@ public final class TableFormat {
         this.capacity = capacity;
         this.keyFieldBytes = keyType == KeyType.TEXT ? 8 + align(this.maxKeyBytes, 8) : 8;
         this.rowOffsetInSlot = S_KEY + keyFieldBytes;
-        this.slotBytes = rowOffsetInSlot + align(rowSizeBytes, 8);
+        this.rowChecks = rowChecks;
+        this.checkOffsetInSlot = rowChecks ? rowOffsetInSlot + align(rowSizeBytes, 8) : -1;
+        this.slotBytes = rowOffsetInSlot + align(rowSizeBytes, 8) + (rowChecks ? 8 : 0);
         this.slotsPerShard = slotsPerShard(capacity, shards);
         this.indexEntriesPerShard = Math.max(slotsPerShard + 1, (long) Math.ceil(slotsPerShard / MAX_LOAD_FACTOR));
         this.controlOffset = HEADER_BYTES;
@@ -285,7 +301,7 @@ public final class TableFormat {
      */
     static TableFormat of(StoreConfig c, long capacity) {
         TableFormat f = new TableFormat(c.layout().keyType(), c.layout().rowSizeBytes(), c.shards(), c.maxKeyBytes(),
-            capacity);
+            capacity, c.rowChecks());
         if (f.slotsPerShard > MAX_SLOTS_PER_SHARD) {
             throw new IllegalArgumentException("capacity=" + capacity + " shards=" + c.shards() + " gives "
                 + f.slotsPerShard + " rows per shard > " + MAX_SLOTS_PER_SHARD + ": use more shards");

@@ -2,6 +2,8 @@ package io.freshet.store.internal.table;
 
 import static io.freshet.core.internal.Memory.MEMORY;
 
+import io.freshet.core.StoreException;
+import io.freshet.core.StoreException.Reason;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.store.internal.MetaFile;
@@ -75,6 +77,17 @@ final class TableRecovery implements UndoRecovery.Rows {
             }
         }
         row.wrap(s.rowMem(), a + s.rowOffset, rowBytes).copyFrom(image, rowBytes);
+        if (s.rowChecks) {
+            // The image is not under the undo record's check: its own check word, copied from the slot when the
+            // apply began, proves it before it is served again.
+            long want = undo.imageCheck(shard);
+            if (s.computeCheck(a) != want) {
+                throw new StoreException(Reason.CORRUPT, undo.path(), "undo slot of shard=" + shard + " holds a row "
+                    + "image (for " + s.describeKey(slot) + ") that fails its row check: damaged while the store was "
+                    + "down; delete the store directory to rebuild it from Kafka");
+            }
+            s.putCheck(a, want);
+        }
         MEMORY.putLongRelease(s.versionMem(), va, v + 1);
         if (p < 0) {
             s.publish(-p - 1, s.entry(hash, slot));
@@ -86,7 +99,11 @@ final class TableRecovery implements UndoRecovery.Rows {
         Shard s = shards[shard];
         long p = find(s, longKey, textKey, textKeyLength, hash(longKey, textKey, textKeyLength));
         if (p >= 0) {
+            long slot = s.slotAt(p);
             s.deleteAt(p);
+            if (s.rowChecks) {
+                s.clearCheck(slot);
+            }
         }
     }
 }

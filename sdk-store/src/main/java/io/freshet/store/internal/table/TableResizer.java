@@ -42,7 +42,8 @@ public final class TableResizer {
         StoreConfig dstConfig = CoreInternals.storeConfigBuilder(source.layout()).directory(target)
             .capacity(newCapacity)
             .shards(source.shards()).maxKeyBytes(source.maxKeyBytes()).maxTopics(source.maxTopics())
-            .maxPartitions(source.maxPartitions()).growth(io.freshet.core.StoreGrowth.disabled()).build();
+            .maxPartitions(source.maxPartitions()).growth(io.freshet.core.StoreGrowth.disabled())
+            .rowChecks(source.rowChecks()).build();
         long copied = 0;
         try (TableStore src = TableStore.open(source); TableStore dst = TableStore.open(dstConfig)) {
             // A growth the source was in the middle of is finished first, so that its rows are in one generation.

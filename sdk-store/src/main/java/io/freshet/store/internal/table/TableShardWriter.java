@@ -619,6 +619,11 @@ final class TableShardWriter implements ShardWriter {
         if (state == IDLE) {
             throw new IllegalStateException("shard=" + shard.id + ": commit() without a successful begin");
         }
+        if (shard.rowChecks) {
+            // Before the version goes even, the entry is published and the offset stored: after a kill, a slot whose
+            // apply's offset is stored (or whose new entry is published) has its check (ShardIndexScan).
+            shard.writeCheck(slotAddress);
+        }
         MEMORY.putLongRelease(shard.versionMem(), versionAddress, version + 1);
         if (state == NEW) {
             shard.publish(emptyPosition, newEntry);
@@ -695,8 +700,13 @@ final class TableShardWriter implements ShardWriter {
                 long a = shard.slotAddress(shard.slotAt(p));
                 long last = MEMORY.getLong(shard.rowMem(), a + shard.rowOffset + CompiledLayout.ROW_LAST_APPLY_MS);
                 if (nowMs - last > ttlMs) {
+                    long evictedSlot = shard.slotAt(p);
                     // The entry that shifts into p is examined next, so p does not advance.
                     shard.deleteAt(p);
+                    if (shard.rowChecks) {
+                        // The row stays until the slot is reused (as before), but no longer passes as a named row.
+                        shard.clearCheck(evictedSlot);
+                    }
                     evicted++;
                     continue;
                 }

@@ -413,6 +413,15 @@ public final class TableStore extends MetaBackedStore {
             }
             rolledBackApplies = recovery.rolledBack();
         }
+        if (checkKeys && g.file.format().rowChecks) {
+            // Row checks: a slot that failed its check at the scan is damage unless the rollback just rewrote it.
+            for (int s = 0; s < shardCount; s++) {
+                shards[s].verifySuspects();
+                if (previous != null) {
+                    previous[s].verifySuspects();
+                }
+            }
+        }
         // After the rollbacks, which restore rows under their own odd/even step: a word a killed writer left odd
         // (an insert that never got published) also guards three other rows.
         for (int s = 0; s < shardCount; s++) {
@@ -505,7 +514,8 @@ public final class TableStore extends MetaBackedStore {
     TableStore createSnapshotTarget(Path target) {
         StoreConfig c = CoreInternals.storeConfigBuilder(layout).directory(target).capacity(config.capacity())
             .shards(config.shards()).maxKeyBytes(config.maxKeyBytes()).maxTopics(config.maxTopics())
-            .maxPartitions(config.maxPartitions()).osCrashPolicy(config.osCrashPolicy()).growth(growth).build();
+            .maxPartitions(config.maxPartitions()).osCrashPolicy(config.osCrashPolicy()).growth(growth)
+            .rowChecks(config.rowChecks()).build();
         long capacity = gen.capacity;
         StoreDirectory d = StoreDirectory.open(target, true);
         TableFile file = null;

@@ -48,9 +48,15 @@ import java.util.zip.CRC32C;
  * (TRUNCATED) before Chronicle maps anything.
  * <li>Data file [12 + header length, end), cleanly closed: the recorded whole-file CRC and length (CORRUPT).
  * <li>Data file beyond its header after a kill: the header CRC and lengths as above, then only Chronicle's own
- * checks (its recovery verifies entry checksums and rebuilds segment headers). What a byte damaged in a complete
- * entry becomes there is Chronicle's recovery's decision, not a Freshet refusal: this is the one range with no guard
- * of Freshet's own (closing it needs a per-row check on the apply path; not done).
+ * checks: {@code recoverPersistedTo} verifies each entry's checksum ({@code checksumEntries(true)}; nothing else
+ * reads the checksums) and rebuilds segment headers and counters. An entry whose checksum fails is removed, reported
+ * only to a {@code ChronicleHashCorruption.Listener} (segment index and a text message that quotes the key, or
+ * {@code [B@...} for a text key's bytes) and logged at ERROR by Chronicle: the in-flight row of a kill fails it
+ * legitimately and the undo rollback puts it back, but a row damaged while the store was down is dropped, and its
+ * key then reads as absent although the offsets say its records were applied ({@code ChronicleRowChecksTest}).
+ * That is not the guarantee of {@code StoreConfig.rowChecks} (refuse, never a wrong value), and a listener cannot
+ * tell a damaged text-key entry from the in-flight one, so this engine refuses the option: this is the one range
+ * with no guard of Freshet's own.
  * <li>{@value ChronicleRowStore#PRE_RECOVERY_FILE}: exists only after a kill during recovery, complete (written
  * under a temporary name, renamed), and put back as the data file before anything else: then guarded as the data
  * file after a kill. {@code *.tmp} files are never read.
