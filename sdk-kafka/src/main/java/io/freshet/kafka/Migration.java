@@ -111,7 +111,7 @@ public final class Migration implements AutoCloseable {
         this.from = b.from;
         this.to = b.to;
         this.liveRuntime = live.runtime(from);
-        this.throttle = new BackfillThrottle(b.recordsPerSecond, b.bytesPerSecond);
+        this.throttle = new BackfillThrottle(b.recordsPerSecond, b.bytesPerSecond, BackfillThrottle.pacingByDefault());
         this.readyLagRecords = b.readyLagRecords;
         this.logIntervalMs = b.logInterval.toMillis();
         Path dir = b.stateDirectory != null ? b.stateDirectory : b.config.directory() == null ? null
@@ -135,6 +135,8 @@ public final class Migration implements AutoCloseable {
         // Assign mode, no group: the backfill neither joins the live group nor commits in its name.
         kafka.remove(ConsumerConfig.GROUP_ID_CONFIG);
         kafka.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        // Under a budget, small polls and fetches: the backfill's CPU comes in small, evenly spaced slices.
+        throttle.sizeConsumer(kafka);
         sb.kafka(kafka).instanceId(live.instanceId() + "-migrate-" + to.name()).mode(ScaleMode.REPLICATED)
             .clock(live.clock()).consumerThreads(b.consumerThreads).applierThreads(b.applierThreads);
         sb.add(to, null, b.engine, b.config, b.sources);
