@@ -59,6 +59,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * live pipeline's fetch sizes, 100 ms of burst credit); `on` or `off` runs one of them. `--floor true` adds, per
  * throttled budget, a phase where a bare consumer with the paced fetch sizes reads the topic at the budget (records
  * counted only: no decoding, no store) — the share of the effect that fetching alone explains.
+ *
+ * `--interleave N` (N > 0) replaces the before/during/after runs: per throttled budget and pacing, one migration is
+ * started, its first 5 s skipped, then N cycles of `--window-seconds` with the backfill held (throttle 1 record/s)
+ * and as long at the budget. The windows of each kind are pooled: off and on share the same stretch of the machine's
+ * drifting load, which one before/during/after row does not.
  */
 
 /**
@@ -91,7 +96,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class BackfillHarness {
     private static final String USAGE = "BackfillHarness [--history N] [--keys N] [--partitions N] [--rate events/s] "
         + "[--budgets 0,50000,...] [--full-budgets 0,...] [--phase-seconds N] [--kill true|false] "
-        + "[--pacing both|on|off] [--floor true|false] [--broker in-jvm|child] [--out file.json]";
+        + "[--pacing both|on|off] [--floor true|false] [--interleave N] [--window-seconds N] [--broker in-jvm|child] "
+        + "[--out file.json]";
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(10);
     private static final long FULL_RUN_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(30);
     /** The first part of a backfill, reported apart: the shadow pipeline starts there. */
@@ -147,7 +153,7 @@ public final class BackfillHarness {
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args, USAGE, "history", "keys", "partitions", "rate", "budgets", "full-budgets",
-            "phase-seconds", "kill", "pacing", "floor", "broker", "out");
+            "phase-seconds", "kill", "pacing", "floor", "interleave", "window-seconds", "broker", "out");
         long history = a.longValue("history", 10_000_000L);
         int keys = a.intValue("keys", 10_000);
         int partitions = a.intValue("partitions", 4);
@@ -161,6 +167,8 @@ public final class BackfillHarness {
             throw new IllegalArgumentException("--pacing " + pacing + ": use both, on or off");
         }
         boolean floor = Boolean.parseBoolean(a.string("floor", "false"));
+        int interleave = a.intValue("interleave", 0);
+        int windowSeconds = a.intValue("window-seconds", 5);
         boolean brokerChild = a.string("broker", "in-jvm").equals("child");
         Path out = Path.of(a.string("out", "benchmarks/target/comparison/backfill.json"));
         Harness.quietLogging();
@@ -208,7 +216,14 @@ public final class BackfillHarness {
                     result.put("liveLagAtStartRecords", lag.records());
                     result.put("bareConsumerFloor", bareConsumer(bootstrap, topic, live, freshness));
                     Harness.write(out, result);
-                    for (long budget : budgets) {
+                    for (long budget : interleave > 0 ? budgets : List.<Long>of()) {
+                        for (boolean paced : budget == 0 ? List.<Boolean>of() : pacings(pacing, budget)) {
+                            rows.add(interleaved(live, v1, freshness, lag, root, keys, budget, paced, interleave,
+                                windowSeconds));
+                            Harness.write(out, result);
+                        }
+                    }
+                    for (long budget : interleave > 0 ? List.<Long>of() : budgets) {
                         for (boolean paced : pacings(pacing, budget)) {
                             rows.add(run(live, v1, freshness, lag, root, keys, budget, paced, false, phaseSeconds));
                             Harness.write(out, result);
@@ -218,7 +233,7 @@ public final class BackfillHarness {
                             Harness.write(out, result);
                         }
                     }
-                    for (long budget : fullBudgets) {
+                    for (long budget : interleave > 0 ? List.<Long>of() : fullBudgets) {
                         for (boolean paced : pacings(pacing, budget)) {
                             rows.add(run(live, v1, freshness, lag, root, keys, budget, paced, true, phaseSeconds));
                             Harness.write(out, result);
@@ -330,6 +345,81 @@ public final class BackfillHarness {
         long after = ((Number) ((Map<?, ?>) row.get("after")).get("p99Micros")).longValue();
         row.put("p99DuringOverNoBackfill", ((Number) during.get("p99Micros")).doubleValue()
             / Math.max(1, (before + after) / 2));
+        System.out.println(row);
+        return row;
+    }
+
+    /**
+     * One migration at a budget, alternating windows with the backfill held (throttle 1 record/s: its consumer waits,
+     * its applier idles) and at the budget; each kind pooled.
+     */
+    private static Map<String, Object> interleaved(FeaturePipeline live, FeatureSet<MutablePayment> v1,
+        Recorder freshness, LiveLag lag, Path root, int keys, long budget, boolean paced, int cycles,
+        int windowSeconds) throws Exception {
+        Map<String, Object> row = Harness.row("freshet migration, interleaved", "ok");
+        row.put("budgetRecordsPerSec", budget);
+        row.put("paced", paced);
+        row.put("cycles", cycles);
+        row.put("windowSeconds", windowSeconds);
+        System.out.printf("interleaved budget=%d paced=%s%n", budget, paced);
+        System.setProperty(BackfillThrottle.PACING_PROP_NAME, Boolean.toString(paced));
+        FeatureSet<MutablePayment> v2 = newSet();
+        Path dir = root.resolve("shadow-" + budget + "-" + System.nanoTime());
+        Migration m = live.migrate(v1, v2, new TableStoreEngine(), storeConfig(v2, dir.resolve("store"), keys))
+            .from(MigrationStart.logStart()).throttle(budget, 0).progressLogInterval(Duration.ZERO).start();
+        Histogram off = new Histogram(HIGHEST_MICROS, 3);
+        Histogram on = new Histogram(HIGHEST_MICROS, 3);
+        List<Object> ratios = new ArrayList<>();
+        long offGcMs = 0;
+        long onGcMs = 0;
+        long onSeconds = 0;
+        long done0;
+        long done1;
+        try {
+            Check failed = () -> {
+                if (m.progress().phase() == MigrationPhase.FAILED) {
+                    throw new IllegalStateException("migration failed: " + m.failure());
+                }
+                return false;
+            };
+            phase(lag, freshness, STARTUP_MS, failed, null);
+            long doneOn = 0;
+            for (int c = 0; c < cycles; c++) {
+                m.throttle(1, 0);
+                Histogram offWindow = new Histogram(HIGHEST_MICROS, 3);
+                Map<String, Object> o = phase(lag, freshness, windowSeconds * 1000L, failed, offWindow);
+                off.add(offWindow);
+                offGcMs += ((Number) o.get("gcMillis")).longValue();
+                m.throttle(budget, 0);
+                long before = m.progress().done();
+                Histogram onWindow = new Histogram(HIGHEST_MICROS, 3);
+                Map<String, Object> n = phase(lag, freshness, windowSeconds * 1000L, failed, onWindow);
+                doneOn += m.progress().done() - before;
+                onSeconds += windowSeconds;
+                on.add(onWindow);
+                onGcMs += ((Number) n.get("gcMillis")).longValue();
+                ratios.add(Math.round(100.0 * onWindow.getValueAtPercentile(99)
+                    / Math.max(1, offWindow.getValueAtPercentile(99))) / 100.0);
+            }
+            done0 = doneOn;
+            done1 = m.progress().done();
+        } finally {
+            m.close();
+            Harness.deleteRecursively(dir);
+        }
+        Map<String, Object> offM = percentiles(off);
+        offM.put("gcMillis", offGcMs);
+        Map<String, Object> onM = percentiles(on);
+        onM.put("gcMillis", onGcMs);
+        onM.put("backfillRecordsPerSec", done0 / (double) Math.max(1, onSeconds));
+        onM.put("recordsDoneAtEnd", done1);
+        row.put("held", offM);
+        row.put("atBudget", onM);
+        row.put("p99AtBudgetOverHeld", ((Number) onM.get("p99Micros")).doubleValue()
+            / Math.max(1, ((Number) offM.get("p99Micros")).longValue()));
+        row.put("p50AtBudgetOverHeld", ((Number) onM.get("p50Micros")).doubleValue()
+            / Math.max(1, ((Number) offM.get("p50Micros")).longValue()));
+        row.put("p99RatioPerCycle", ratios);
         System.out.println(row);
         return row;
     }

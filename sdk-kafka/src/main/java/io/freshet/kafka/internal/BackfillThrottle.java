@@ -63,6 +63,8 @@ public final class BackfillThrottle {
     private volatile long recordsPerSecond;
     private volatile long bytesPerSecond;
     private long nextFreeNs = Long.MIN_VALUE / 2;
+    /** Bumped by every {@link #set}: a waiting consumer re-reads the budget. */
+    private volatile int generation;
 
     /**
      * A paced budget.
@@ -149,18 +151,27 @@ public final class BackfillThrottle {
     }
 
     /**
-     * Changes the budget; the next poll is paced by it.
+     * Changes the budget; the next poll is paced by it, and a consumer waiting out its last poll at the old budget
+     * stops waiting (that poll's debt is forgiven: at most one poll's records, while a wait at a much lower old budget
+     * could last minutes).
      *
      * @param recordsPerSecond records/s, 0 for no limit
      * @param bytesPerSecond bytes/s, 0 for no limit
      */
     public void set(long recordsPerSecond, long bytesPerSecond) {
+        set(recordsPerSecond, bytesPerSecond, System.nanoTime());
+    }
+
+    /** {@link #set(long, long)} at a given {@link System#nanoTime()}. */
+    synchronized void set(long recordsPerSecond, long bytesPerSecond, long nowNs) {
         if (recordsPerSecond < 0 || bytesPerSecond < 0) {
             throw new IllegalArgumentException("throttle recordsPerSecond=" + recordsPerSecond + " bytesPerSecond="
                 + bytesPerSecond + ": use 0 for no limit, a positive budget otherwise");
         }
         this.recordsPerSecond = recordsPerSecond;
         this.bytesPerSecond = bytesPerSecond;
+        nextFreeNs = Math.min(nextFreeNs, nowNs);
+        generation++;
     }
 
     /** @return records/s budget, 0 for none */
@@ -210,9 +221,11 @@ public final class BackfillThrottle {
                 bytes += Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
             }
         }
+        int budgetAtReserve = generation;
         long waitUntil = reserve(n, bytes, System.nanoTime());
         long left;
-        while ((left = waitUntil - System.nanoTime()) > 0 && running.getAsBoolean()) {
+        while ((left = waitUntil - System.nanoTime()) > 0 && running.getAsBoolean()
+            && budgetAtReserve == generation) {
             LockSupport.parkNanos(Math.min(left, SLICE_NS));
         }
     }

@@ -27,8 +27,21 @@ class BackfillThrottleTest {
         long start = now - BackfillThrottle.PACED_CREDIT_NS; // a fresh budget has one poll's worth of credit
         assertThat(t.reserve(500, 0, now)).isEqualTo(start + S / 2);
         assertThat(t.reserve(500, 0, now)).as("the second poll queues behind the first").isEqualTo(start + S);
-        t.set(2_000, 0);
-        assertThat(t.reserve(1_000, 0, now)).isEqualTo(start + S + S / 2);
+        assertThat(t.reserve(500, 0, now)).isEqualTo(start + S + S / 2);
+        long later = now + S / 10;
+        t.set(2_000, 0, later);
+        assertThat(t.reserve(1_000, 0, later)).as("the debt at the old budget is forgiven, the new one paces")
+            .isEqualTo(later + S / 2);
+        assertThat(t.reserve(1_000, 0, later)).isEqualTo(later + S);
+    }
+
+    @Test
+    void aBudgetRaisedAfterAVeryLowOneTakesEffectAtOnce() {
+        BackfillThrottle t = new BackfillThrottle(1, 0);
+        long now = 10 * S;
+        assertThat(t.reserve(200, 0, now)).as("200 records at 1 record/s").isGreaterThan(now + 100 * S);
+        t.set(100_000, 0, now + S);
+        assertThat(t.reserve(200, 0, now + S)).isEqualTo(now + S + 2 * MS);
     }
 
     @Test
