@@ -63,7 +63,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * `--interleave N` (N > 0) replaces the before/during/after runs: per throttled budget and pacing, one migration is
  * started, its first 5 s skipped, then N cycles of `--window-seconds` with the backfill held (throttle 1 record/s)
  * and as long at the budget. The windows of each kind are pooled: off and on share the same stretch of the machine's
- * drifting load, which one before/during/after row does not.
+ * drifting load, which one before/during/after row does not. `--raise-to R` then sets the throttle of that migration
+ * to R records/s (0: unlimited) for one more window and reports the rate it reached with the fetch sizes derived
+ * from the budget at start.
  */
 
 /**
@@ -96,8 +98,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class BackfillHarness {
     private static final String USAGE = "BackfillHarness [--history N] [--keys N] [--partitions N] [--rate events/s] "
         + "[--budgets 0,50000,...] [--full-budgets 0,...] [--phase-seconds N] [--kill true|false] "
-        + "[--pacing both|on|off] [--floor true|false] [--interleave N] [--window-seconds N] [--broker in-jvm|child] "
-        + "[--out file.json]";
+        + "[--pacing both|on|off] [--floor true|false] [--interleave N] [--window-seconds N] [--raise-to N] "
+        + "[--broker in-jvm|child] [--out file.json]";
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(10);
     private static final long FULL_RUN_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(30);
     /** The first part of a backfill, reported apart: the shadow pipeline starts there. */
@@ -153,7 +155,7 @@ public final class BackfillHarness {
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args, USAGE, "history", "keys", "partitions", "rate", "budgets", "full-budgets",
-            "phase-seconds", "kill", "pacing", "floor", "interleave", "window-seconds", "broker", "out");
+            "phase-seconds", "kill", "pacing", "floor", "interleave", "window-seconds", "raise-to", "broker", "out");
         long history = a.longValue("history", 10_000_000L);
         int keys = a.intValue("keys", 10_000);
         int partitions = a.intValue("partitions", 4);
@@ -169,6 +171,7 @@ public final class BackfillHarness {
         boolean floor = Boolean.parseBoolean(a.string("floor", "false"));
         int interleave = a.intValue("interleave", 0);
         int windowSeconds = a.intValue("window-seconds", 5);
+        long raiseTo = a.longValue("raise-to", -1L);
         boolean brokerChild = a.string("broker", "in-jvm").equals("child");
         Path out = Path.of(a.string("out", "benchmarks/target/comparison/backfill.json"));
         Harness.quietLogging();
@@ -219,7 +222,7 @@ public final class BackfillHarness {
                     for (long budget : interleave > 0 ? budgets : List.<Long>of()) {
                         for (boolean paced : budget == 0 ? List.<Boolean>of() : pacings(pacing, budget)) {
                             rows.add(interleaved(live, v1, freshness, lag, root, keys, budget, paced, interleave,
-                                windowSeconds));
+                                windowSeconds, raiseTo));
                             Harness.write(out, result);
                         }
                     }
@@ -355,7 +358,7 @@ public final class BackfillHarness {
      */
     private static Map<String, Object> interleaved(FeaturePipeline live, FeatureSet<MutablePayment> v1,
         Recorder freshness, LiveLag lag, Path root, int keys, long budget, boolean paced, int cycles,
-        int windowSeconds) throws Exception {
+        int windowSeconds, long raiseTo) throws Exception {
         Map<String, Object> row = Harness.row("freshet migration, interleaved", "ok");
         row.put("budgetRecordsPerSec", budget);
         row.put("paced", paced);
@@ -402,6 +405,17 @@ public final class BackfillHarness {
                     / Math.max(1, offWindow.getValueAtPercentile(99))) / 100.0);
             }
             done0 = doneOn;
+            if (raiseTo >= 0) {
+                m.throttle(raiseTo, 0);
+                long before = m.progress().done();
+                long t0 = System.nanoTime();
+                Map<String, Object> raised = phase(lag, freshness, windowSeconds * 1000L, failed, null);
+                long n = m.progress().done() - before;
+                raised.put("budgetRecordsPerSec", raiseTo == 0 ? "unlimited" : raiseTo);
+                raised.put("backfillRecordsPerSec", n / ((System.nanoTime() - t0) / 1e9));
+                raised.put("phaseAtEnd", m.progress().phase().toString());
+                row.put("raised", raised);
+            }
             done1 = m.progress().done();
         } finally {
             m.close();
