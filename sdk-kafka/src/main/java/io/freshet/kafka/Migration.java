@@ -384,7 +384,10 @@ public final class Migration implements AutoCloseable {
     }
 
     /**
-     * Changes the backfill consumers' budget while they run.
+     * Changes the backfill consumers' budget while they run: the next poll is paced by it (a consumer waiting at the
+     * old budget stops waiting). Their poll and fetch sizes stay those derived from the budget at {@code start()}
+     * (see {@link Builder#throttle}); to re-derive them, close the migration and start the same {@code migrate(...)}
+     * again: it resumes from the shadow store's offsets.
      *
      * @param recordsPerSecond records/s, 0 for no limit
      * @param bytesPerSecond bytes/s (keys and values), 0 for no limit
@@ -736,6 +739,11 @@ public final class Migration implements AutoCloseable {
         }
 
         /**
+         * The backfill consumers' budget. Under a budget they are also paced: their {@code max.poll.records},
+         * {@code fetch.max.bytes} and {@code max.partition.fetch.bytes} are lowered to about 2 ms (polls) and 20 ms
+         * (fetches) of it, so that the backfill takes the CPU in small, evenly spaced slices rather than a large poll
+         * at a time; unthrottled (0, 0) they keep the pipeline's Kafka settings.
+         *
          * @param recordsPerSecond the backfill consumers' budget in records/s, 0 for none (default
          *     {@link #DEFAULT_RECORDS_PER_SECOND})
          * @param bytesPerSecond their budget in bytes/s (keys and values), 0 for none (default)

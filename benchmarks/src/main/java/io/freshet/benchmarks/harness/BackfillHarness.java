@@ -373,6 +373,7 @@ public final class BackfillHarness {
         Histogram off = new Histogram(HIGHEST_MICROS, 3);
         Histogram on = new Histogram(HIGHEST_MICROS, 3);
         List<Object> ratios = new ArrayList<>();
+        List<Object> windows = new ArrayList<>();
         long offGcMs = 0;
         long onGcMs = 0;
         long onSeconds = 0;
@@ -403,6 +404,9 @@ public final class BackfillHarness {
                 onGcMs += ((Number) n.get("gcMillis")).longValue();
                 ratios.add(Math.round(100.0 * onWindow.getValueAtPercentile(99)
                     / Math.max(1, offWindow.getValueAtPercentile(99))) / 100.0);
+                // Per window: live p99 (ms) and this JVM's GC time (ms), to see what the p99 follows.
+                windows.add(List.of("held", offWindow.getValueAtPercentile(99) / 1000, o.get("gcMillis")));
+                windows.add(List.of("at budget", onWindow.getValueAtPercentile(99) / 1000, n.get("gcMillis")));
             }
             done0 = doneOn;
             if (raiseTo >= 0) {
@@ -434,6 +438,7 @@ public final class BackfillHarness {
         row.put("p50AtBudgetOverHeld", ((Number) onM.get("p50Micros")).doubleValue()
             / Math.max(1, ((Number) offM.get("p50Micros")).longValue()));
         row.put("p99RatioPerCycle", ratios);
+        row.put("windowsP99MsGcMs", windows);
         System.out.println(row);
         return row;
     }
