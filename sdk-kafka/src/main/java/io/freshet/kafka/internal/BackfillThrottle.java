@@ -23,9 +23,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
  * handed over, so their bursts shrink with the polls. Unthrottled (0, 0 at start) nothing is resized.
  *
  * <p>A budget changed while running ({@link #set}) paces the next poll at once; the fetch sizes stay those derived at
- * start (a consumer's settings are fixed once built). A budget raised later is still met: a smaller poll just comes
- * sooner (poll overhead is microseconds); to re-derive the sizes, close the migration and start the same
- * {@code migrate(...)} again, which resumes from the shadow store's offsets.
+ * start (a consumer's settings are fixed once built). A budget raised later is still met: smaller polls just come
+ * more often (BackfillHarness {@code --raise-to 0}: a migration paced at 50,000-200,000 records/s, then unlimited,
+ * read 0.95-0.98M records/s, unpaced 0.90-1.08M in the same run); to re-derive the sizes, close the migration and
+ * start the same {@code migrate(...)} again, which resumes from the shadow store's offsets.
  *
  * <p>Threading: {@link #charge} from the backfill consumer threads (the pacing state is shared, so several threads
  * split one budget); {@link #set} from any thread. Only backfill consumers are charged: live consumers never see it.
