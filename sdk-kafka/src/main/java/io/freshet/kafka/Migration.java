@@ -66,8 +66,8 @@ public final class Migration implements AutoCloseable {
      * The backfill consumers' budget unless {@link Builder#throttle} says otherwise, records/s: measured (benchmarks
      * {@code BackfillHarness --interleave}, RESULTS.md) as the highest paced budget that, with every lower one, kept
      * the live pipeline's freshness p99 within 1.5x its value with the backfill held, at 20,000 live events/s on the
-     * 2-core reference machine (100,000 exceeded it in every sample). Elsewhere, measure it the same way (README
-     * "Choosing the backfill throttle").
+     * 2-core reference machine (100,000 exceeded it in four of five samples; a shared, noisy machine: weak evidence).
+     * Elsewhere, measure it the same way (README "Choosing the backfill throttle").
      */
     public static final long DEFAULT_RECORDS_PER_SECOND = 50_000;
     private static final Logger LOG = LoggerFactory.getLogger(Migration.class);
