@@ -53,6 +53,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       --budgets 0,25000,50000,100000,200000 --phase-seconds 15 \
  *       --out benchmarks/target/comparison/backfill.json
  *
+ * The pacing runs of RESULTS.md ("Pacing the backfill"): `--budgets 50000,100000,200000 --pacing both --interleave 8
+ * --window-seconds 5 --broker child --raise-to 0 --kill false`.
+ *
  * `--budgets` lists the throttles compared (records/s, 0 = unthrottled); `--full-budgets` those run to the end of
  * the history (default: 0 and the Migration default). `--kill false` skips the kill -9 run. `--pacing both` (default)
  * runs every throttled budget twice in a row, paced (the default) and unpaced (`-Dfreshet.backfill.pacing=false`: the
