@@ -64,10 +64,10 @@ import org.slf4j.LoggerFactory;
 public final class Migration implements AutoCloseable {
     /**
      * The backfill consumers' budget unless {@link Builder#throttle} says otherwise, records/s: measured (benchmarks
-     * {@code BackfillHarness --interleave}, RESULTS.md) as the highest paced budget that, with every lower one, kept
-     * the live pipeline's freshness p99 within 1.5x its value with the backfill held, at 20,000 live events/s on the
-     * 2-core reference machine (100,000 exceeded it in four of five samples; a shared, noisy machine: weak evidence).
-     * Elsewhere, measure it the same way (README "Choosing the backfill throttle").
+     * {@code BackfillHarness --interleave}, RESULTS.md) as the highest budget whose median ratio of the live
+     * pipeline's freshness p99 to its value with the backfill held, with every lower budget's, stayed within 1.5x, at
+     * 20,000 live events/s on the 2-core reference machine (1.17x; 100,000: 3.16x; a shared, noisy machine: weak
+     * evidence). Elsewhere, measure it the same way (README "Choosing the backfill throttle").
      */
     public static final long DEFAULT_RECORDS_PER_SECOND = 50_000;
     private static final Logger LOG = LoggerFactory.getLogger(Migration.class);

@@ -13,10 +13,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
  * while they run. After each poll the consumer thread is charged what it fetched and sleeps until the budget has
  * paid for it (a token bucket whose burst is {@link #PACED_CREDIT_NS} of budget).
  *
- * <p>Pacing. What hurts the live pipeline is not the backfill's average CPU but its bursts: with the live
- * consumer's fetch settings (e.g. {@code max.poll.records=10000}, 64 MiB fetches) a throttled backfill fetched
- * seconds of budget in one response, decoded and applied a poll of 10,000 records in one go, and then slept, taking
- * both cores of a small machine for milliseconds at a time. So under a budget the backfill consumers' fetch sizes
+ * <p>Pacing. The suspect behind the live pipeline's freshness p99 is the backfill's bursts rather than its average
+ * CPU (the budget alone did not bring the p99 within 1.5x): with the live consumer's fetch settings (e.g.
+ * {@code max.poll.records=10000}, 64 MiB fetches) a throttled backfill fetched seconds of budget in one response,
+ * decoded and applied a poll of 10,000 records in one go, and then slept, taking both cores of a small machine for
+ * milliseconds at a time. So under a budget the backfill consumers' fetch sizes
  * are derived from it ({@link #sizeConsumer}): a poll holds about {@link #POLL_SLICE_NS} of budget and a fetch about
  * {@link #FETCH_SLICE_NS}, and the credit an idle spell banks is one poll's worth; the backfill's CPU then comes in
  * slices of a few hundred microseconds every {@link #POLL_SLICE_NS}. The appliers follow: they apply what a poll
