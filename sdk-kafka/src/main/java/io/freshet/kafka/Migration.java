@@ -64,11 +64,12 @@ import org.slf4j.LoggerFactory;
 public final class Migration implements AutoCloseable {
     /**
      * The backfill consumers' budget unless {@link Builder#throttle} says otherwise, records/s: measured (benchmarks
-     * {@code BackfillHarness}, RESULTS.md) as the highest budget that kept the live pipeline's freshness p99 within
-     * 1.5x its value without a backfill, at 20,000 live events/s on the 2-core reference machine. Elsewhere, measure
-     * it the same way (README "Choosing the backfill throttle").
+     * {@code BackfillHarness --interleave}, RESULTS.md) as the highest budget whose median ratio of the live
+     * pipeline's freshness p99 to its value with the backfill held, with every lower budget's, stayed within 1.5x, at
+     * 20,000 live events/s on the 2-core reference machine (1.17x; 100,000: 3.16x; a shared, noisy machine: weak
+     * evidence). Elsewhere, measure it the same way (README "Choosing the backfill throttle").
      */
-    public static final long DEFAULT_RECORDS_PER_SECOND = 100_000;
+    public static final long DEFAULT_RECORDS_PER_SECOND = 50_000;
     private static final Logger LOG = LoggerFactory.getLogger(Migration.class);
     private static final long SAMPLE_INTERVAL_MS = 1_000;
     private static final long STOP_TIMEOUT_MS = 60_000;
@@ -111,7 +112,7 @@ public final class Migration implements AutoCloseable {
         this.from = b.from;
         this.to = b.to;
         this.liveRuntime = live.runtime(from);
-        this.throttle = new BackfillThrottle(b.recordsPerSecond, b.bytesPerSecond);
+        this.throttle = new BackfillThrottle(b.recordsPerSecond, b.bytesPerSecond, BackfillThrottle.pacingByDefault());
         this.readyLagRecords = b.readyLagRecords;
         this.logIntervalMs = b.logInterval.toMillis();
         Path dir = b.stateDirectory != null ? b.stateDirectory : b.config.directory() == null ? null
@@ -135,6 +136,8 @@ public final class Migration implements AutoCloseable {
         // Assign mode, no group: the backfill neither joins the live group nor commits in its name.
         kafka.remove(ConsumerConfig.GROUP_ID_CONFIG);
         kafka.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        // Under a budget, small polls and fetches: the backfill's CPU comes in small, evenly spaced slices.
+        throttle.sizeConsumer(kafka);
         sb.kafka(kafka).instanceId(live.instanceId() + "-migrate-" + to.name()).mode(ScaleMode.REPLICATED)
             .clock(live.clock()).consumerThreads(b.consumerThreads).applierThreads(b.applierThreads);
         sb.add(to, null, b.engine, b.config, b.sources);
@@ -382,7 +385,10 @@ public final class Migration implements AutoCloseable {
     }
 
     /**
-     * Changes the backfill consumers' budget while they run.
+     * Changes the backfill consumers' budget while they run: the next poll is paced by it (a consumer waiting at the
+     * old budget stops waiting). Their poll and fetch sizes stay those derived from the budget at {@code start()}
+     * (see {@link Builder#throttle}); to re-derive them, close the migration and start the same {@code migrate(...)}
+     * again: it resumes from the shadow store's offsets.
      *
      * @param recordsPerSecond records/s, 0 for no limit
      * @param bytesPerSecond bytes/s (keys and values), 0 for no limit
@@ -734,6 +740,11 @@ public final class Migration implements AutoCloseable {
         }
 
         /**
+         * The backfill consumers' budget. Under a budget they are also paced: their {@code max.poll.records},
+         * {@code fetch.max.bytes} and {@code max.partition.fetch.bytes} are lowered to about 2 ms (polls) and 20 ms
+         * (fetches) of it, so that the backfill takes the CPU in small, evenly spaced slices rather than a large poll
+         * at a time; unthrottled (0, 0) they keep the pipeline's Kafka settings.
+         *
          * @param recordsPerSecond the backfill consumers' budget in records/s, 0 for none (default
          *     {@link #DEFAULT_RECORDS_PER_SECOND})
          * @param bytesPerSecond their budget in bytes/s (keys and values), 0 for none (default)

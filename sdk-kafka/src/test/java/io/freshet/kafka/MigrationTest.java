@@ -116,6 +116,10 @@ class MigrationTest {
             Migration m = migrate(p, dir);
             MigrationProgress started = m.progress();
             assertThat(started.toDo()).isGreaterThanOrEqualTo(history.size());
+            assertThat(m.shadow().kafkaProperties().getProperty("max.poll.records"))
+                .as("the backfill consumers poll 2 ms of the default budget at a time, not the live consumers' 2,000")
+                .isEqualTo(Long.toString(Math.max(16, (Migration.DEFAULT_RECORDS_PER_SECOND * 2 + 999) / 1_000)));
+            assertThat(p.kafkaProperties().getProperty("max.poll.records")).isEqualTo("2000");
             assertThat(started.partitions()).hasSize(3);
             producer.join(120_000);
             assertThat(producer.isAlive()).isFalse();

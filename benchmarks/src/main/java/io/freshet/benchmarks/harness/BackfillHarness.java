@@ -12,8 +12,11 @@ import io.freshet.kafka.MigrationPhase;
 import io.freshet.kafka.MigrationProgress;
 import io.freshet.kafka.MigrationStart;
 import io.freshet.kafka.Source;
+import io.freshet.kafka.internal.BackfillThrottle;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.testkit.FreshetKafka;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +26,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
@@ -48,8 +53,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       --budgets 0,25000,50000,100000,200000 --phase-seconds 15 \
  *       --out benchmarks/target/comparison/backfill.json
  *
+ * The pacing runs of RESULTS.md ("Pacing the backfill"): `--budgets 50000,100000,200000 --pacing both --interleave 8
+ * --window-seconds 5 --broker child --raise-to 0 --kill false`.
+ *
  * `--budgets` lists the throttles compared (records/s, 0 = unthrottled); `--full-budgets` those run to the end of
- * the history (default: 0 and the Migration default). `--kill false` skips the kill -9 run.
+ * the history (default: 0 and the Migration default). `--kill false` skips the kill -9 run. `--pacing both` (default)
+ * runs every throttled budget twice in a row, paced (the default) and unpaced (`-Dfreshet.backfill.pacing=false`: the
+ * live pipeline's fetch sizes, 100 ms of burst credit); `on` or `off` runs one of them. `--floor true` adds, per
+ * throttled budget, a phase where a bare consumer with the paced fetch sizes reads the topic at the budget (records
+ * counted only: no decoding, no store) — the share of the effect that fetching alone explains.
+ *
+ * `--interleave N` (N > 0) replaces the before/during/after runs: per throttled budget and pacing, one migration is
+ * started, its first 5 s skipped, then N cycles of `--window-seconds` with the backfill held (throttle 1 record/s)
+ * and as long at the budget. The windows of each kind are pooled: off and on share the same stretch of the machine's
+ * drifting load, which one before/during/after row does not. `--raise-to R` then sets the throttle of that migration
+ * to R records/s (0: unlimited) for one more window and reports the rate it reached with the fetch sizes derived
+ * from the budget at start.
  */
 
 /**
@@ -82,6 +101,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class BackfillHarness {
     private static final String USAGE = "BackfillHarness [--history N] [--keys N] [--partitions N] [--rate events/s] "
         + "[--budgets 0,50000,...] [--full-budgets 0,...] [--phase-seconds N] [--kill true|false] "
+        + "[--pacing both|on|off] [--floor true|false] [--interleave N] [--window-seconds N] [--raise-to N] "
         + "[--broker in-jvm|child] [--out file.json]";
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(10);
     private static final long FULL_RUN_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(30);
@@ -138,7 +158,7 @@ public final class BackfillHarness {
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args, USAGE, "history", "keys", "partitions", "rate", "budgets", "full-budgets",
-            "phase-seconds", "kill", "broker", "out");
+            "phase-seconds", "kill", "pacing", "floor", "interleave", "window-seconds", "raise-to", "broker", "out");
         long history = a.longValue("history", 10_000_000L);
         int keys = a.intValue("keys", 10_000);
         int partitions = a.intValue("partitions", 4);
@@ -147,6 +167,14 @@ public final class BackfillHarness {
         List<Long> budgets = longs(a.string("budgets", "0,25000,50000,100000,200000"));
         List<Long> fullBudgets = longs(a.string("full-budgets", "0," + Migration.DEFAULT_RECORDS_PER_SECOND));
         boolean kill = Boolean.parseBoolean(a.string("kill", "true"));
+        String pacing = a.string("pacing", "both");
+        if (!List.of("both", "on", "off").contains(pacing)) {
+            throw new IllegalArgumentException("--pacing " + pacing + ": use both, on or off");
+        }
+        boolean floor = Boolean.parseBoolean(a.string("floor", "false"));
+        int interleave = a.intValue("interleave", 0);
+        int windowSeconds = a.intValue("window-seconds", 5);
+        long raiseTo = a.longValue("raise-to", -1L);
         boolean brokerChild = a.string("broker", "in-jvm").equals("child");
         Path out = Path.of(a.string("out", "benchmarks/target/comparison/backfill.json"));
         Harness.quietLogging();
@@ -194,13 +222,28 @@ public final class BackfillHarness {
                     result.put("liveLagAtStartRecords", lag.records());
                     result.put("bareConsumerFloor", bareConsumer(bootstrap, topic, live, freshness));
                     Harness.write(out, result);
-                    for (long budget : budgets) {
-                        rows.add(run(live, v1, freshness, lag, root, keys, budget, false, phaseSeconds));
-                        Harness.write(out, result);
+                    for (long budget : interleave > 0 ? budgets : List.<Long>of()) {
+                        for (boolean paced : budget == 0 ? List.<Boolean>of() : pacings(pacing, budget)) {
+                            rows.add(interleaved(live, v1, freshness, lag, root, keys, budget, paced, interleave,
+                                windowSeconds, raiseTo));
+                            Harness.write(out, result);
+                        }
                     }
-                    for (long budget : fullBudgets) {
-                        rows.add(run(live, v1, freshness, lag, root, keys, budget, true, phaseSeconds));
-                        Harness.write(out, result);
+                    for (long budget : interleave > 0 ? List.<Long>of() : budgets) {
+                        for (boolean paced : pacings(pacing, budget)) {
+                            rows.add(run(live, v1, freshness, lag, root, keys, budget, paced, false, phaseSeconds));
+                            Harness.write(out, result);
+                        }
+                        if (floor && budget > 0) {
+                            rows.add(floorRun(bootstrap, topic, freshness, lag, budget, phaseSeconds));
+                            Harness.write(out, result);
+                        }
+                    }
+                    for (long budget : interleave > 0 ? List.<Long>of() : fullBudgets) {
+                        for (boolean paced : pacings(pacing, budget)) {
+                            rows.add(run(live, v1, freshness, lag, root, keys, budget, paced, true, phaseSeconds));
+                            Harness.write(out, result);
+                        }
                     }
                 } finally {
                     result.put("liveProducer", producer.stop());
@@ -215,6 +258,14 @@ public final class BackfillHarness {
         Harness.write(out, result);
     }
 
+    /** @return the pacing modes to run at a budget: both, on or off (unthrottled: pacing does not apply) */
+    private static List<Boolean> pacings(String pacing, long budget) {
+        if (budget == 0 || pacing.equals("on")) {
+            return List.of(true);
+        }
+        return pacing.equals("off") ? List.of(false) : List.of(true, false);
+    }
+
     private static List<Long> longs(String csv) {
         List<Long> l = new ArrayList<>();
         for (String s : csv.split(",")) {
@@ -227,11 +278,14 @@ public final class BackfillHarness {
 
     /** One before / during / after run at a budget (0: unthrottled). */
     private static Map<String, Object> run(FeaturePipeline live, FeatureSet<MutablePayment> v1, Recorder freshness,
-        LiveLag lag, Path root, int keys, long budget, boolean full, int phaseSeconds) throws Exception {
+        LiveLag lag, Path root, int keys, long budget, boolean paced, boolean full, int phaseSeconds) throws Exception {
         Map<String, Object> row = Harness.row("freshet migration", "ok");
         row.put("budgetRecordsPerSec", budget == 0 ? "unthrottled" : budget);
+        row.put("paced", budget == 0 ? "n/a" : paced);
         row.put("runsTo", full ? "READY" : phaseSeconds + " s");
-        System.out.printf("run budget=%d full=%s%n", budget, full);
+        System.out.printf("run budget=%d paced=%s full=%s%n", budget, paced, full);
+        // Read by the migration when it starts.
+        System.setProperty(BackfillThrottle.PACING_PROP_NAME, Boolean.toString(paced));
         row.put("before", phase(lag, freshness, phaseSeconds * 1000L, null, null));
 
         FeatureSet<MutablePayment> v2 = newSet();
@@ -301,6 +355,162 @@ public final class BackfillHarness {
         return row;
     }
 
+    /**
+     * One migration at a budget, alternating windows with the backfill held (throttle 1 record/s: its consumer waits,
+     * its applier idles) and at the budget; each kind pooled.
+     */
+    private static Map<String, Object> interleaved(FeaturePipeline live, FeatureSet<MutablePayment> v1,
+        Recorder freshness, LiveLag lag, Path root, int keys, long budget, boolean paced, int cycles,
+        int windowSeconds, long raiseTo) throws Exception {
+        Map<String, Object> row = Harness.row("freshet migration, interleaved", "ok");
+        row.put("budgetRecordsPerSec", budget);
+        row.put("paced", paced);
+        row.put("cycles", cycles);
+        row.put("windowSeconds", windowSeconds);
+        System.out.printf("interleaved budget=%d paced=%s%n", budget, paced);
+        System.setProperty(BackfillThrottle.PACING_PROP_NAME, Boolean.toString(paced));
+        FeatureSet<MutablePayment> v2 = newSet();
+        Path dir = root.resolve("shadow-" + budget + "-" + System.nanoTime());
+        Migration m = live.migrate(v1, v2, new TableStoreEngine(), storeConfig(v2, dir.resolve("store"), keys))
+            .from(MigrationStart.logStart()).throttle(budget, 0).progressLogInterval(Duration.ZERO).start();
+        Histogram off = new Histogram(HIGHEST_MICROS, 3);
+        Histogram on = new Histogram(HIGHEST_MICROS, 3);
+        List<Object> ratios = new ArrayList<>();
+        List<Object> windows = new ArrayList<>();
+        long offGcMs = 0;
+        long onGcMs = 0;
+        long onSeconds = 0;
+        long done0;
+        long done1;
+        try {
+            Check failed = () -> {
+                if (m.progress().phase() == MigrationPhase.FAILED) {
+                    throw new IllegalStateException("migration failed: " + m.failure());
+                }
+                return false;
+            };
+            phase(lag, freshness, STARTUP_MS, failed, null);
+            long doneOn = 0;
+            for (int c = 0; c < cycles; c++) {
+                m.throttle(1, 0);
+                Histogram offWindow = new Histogram(HIGHEST_MICROS, 3);
+                Map<String, Object> o = phase(lag, freshness, windowSeconds * 1000L, failed, offWindow);
+                off.add(offWindow);
+                offGcMs += ((Number) o.get("gcMillis")).longValue();
+                m.throttle(budget, 0);
+                long before = m.progress().done();
+                Histogram onWindow = new Histogram(HIGHEST_MICROS, 3);
+                Map<String, Object> n = phase(lag, freshness, windowSeconds * 1000L, failed, onWindow);
+                doneOn += m.progress().done() - before;
+                onSeconds += windowSeconds;
+                on.add(onWindow);
+                onGcMs += ((Number) n.get("gcMillis")).longValue();
+                ratios.add(Math.round(100.0 * onWindow.getValueAtPercentile(99)
+                    / Math.max(1, offWindow.getValueAtPercentile(99))) / 100.0);
+                // Per window: live p99 (ms) and this JVM's GC time (ms), to see what the p99 follows.
+                windows.add(List.of("held", offWindow.getValueAtPercentile(99) / 1000, o.get("gcMillis")));
+                windows.add(List.of("at budget", onWindow.getValueAtPercentile(99) / 1000, n.get("gcMillis")));
+            }
+            done0 = doneOn;
+            if (raiseTo >= 0) {
+                m.throttle(raiseTo, 0);
+                long before = m.progress().done();
+                long t0 = System.nanoTime();
+                Map<String, Object> raised = phase(lag, freshness, windowSeconds * 1000L, failed, null);
+                long n = m.progress().done() - before;
+                raised.put("budgetRecordsPerSec", raiseTo == 0 ? "unlimited" : raiseTo);
+                raised.put("backfillRecordsPerSec", n / ((System.nanoTime() - t0) / 1e9));
+                raised.put("phaseAtEnd", m.progress().phase().toString());
+                row.put("raised", raised);
+            }
+            done1 = m.progress().done();
+        } finally {
+            m.close();
+            Harness.deleteRecursively(dir);
+        }
+        Map<String, Object> offM = percentiles(off);
+        offM.put("gcMillis", offGcMs);
+        Map<String, Object> onM = percentiles(on);
+        onM.put("gcMillis", onGcMs);
+        onM.put("backfillRecordsPerSec", done0 / (double) Math.max(1, onSeconds));
+        onM.put("recordsDoneAtEnd", done1);
+        row.put("held", offM);
+        row.put("atBudget", onM);
+        row.put("p99AtBudgetOverHeld", ((Number) onM.get("p99Micros")).doubleValue()
+            / Math.max(1, ((Number) offM.get("p99Micros")).longValue()));
+        row.put("p50AtBudgetOverHeld", ((Number) onM.get("p50Micros")).doubleValue()
+            / Math.max(1, ((Number) offM.get("p50Micros")).longValue()));
+        row.put("p99RatioPerCycle", ratios);
+        row.put("windowsP99MsGcMs", windows);
+        System.out.println(row);
+        return row;
+    }
+
+    /**
+     * The floor at a budget: a bare consumer with the paced fetch sizes and the same throttle reads the topic from the
+     * start for a phase, between two phases without it; records counted only.
+     */
+    private static Map<String, Object> floorRun(String bootstrap, String topic, Recorder freshness, LiveLag lag,
+        long budget, int phaseSeconds) throws Exception {
+        Map<String, Object> row = Harness.row("bare consumer, paced", "ok");
+        row.put("budgetRecordsPerSec", budget);
+        System.out.printf("floor budget=%d%n", budget);
+        row.put("before", phase(lag, freshness, phaseSeconds * 1000L, null, null));
+        BackfillThrottle throttle = new BackfillThrottle(budget, 0, true);
+        Properties p = consumerProps(bootstrap);
+        throttle.sizeConsumer(p);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "bare-paced-floor");
+        row.put("consumer", "max.poll.records=" + p.get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG) + " fetch.max.bytes="
+            + p.get(ConsumerConfig.FETCH_MAX_BYTES_CONFIG));
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        AtomicLong read = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+                List<TopicPartition> tps = new ArrayList<>();
+                for (PartitionInfo info : c.partitionsFor(topic)) {
+                    tps.add(new TopicPartition(topic, info.partition()));
+                }
+                c.assign(tps);
+                c.seekToBeginning(tps);
+                while (!stop.get()) {
+                    ConsumerRecords<byte[], byte[]> r = c.poll(Duration.ofMillis(100));
+                    read.addAndGet(r.count());
+                    if (!r.isEmpty()) {
+                        throttle.charge(r, () -> !stop.get());
+                    }
+                }
+            } catch (Exception e) {
+                failed.set(e);
+            }
+        }, "bare-paced-floor");
+        freshness.getIntervalHistogram();
+        long t0 = System.nanoTime();
+        reader.start();
+        Map<String, Object> during;
+        try {
+            during = phase(lag, freshness, phaseSeconds * 1000L, null, null);
+        } finally {
+            stop.set(true);
+            reader.join(30_000);
+        }
+        if (failed.get() != null) {
+            throw failed.get();
+        }
+        during.put("recordsPerSec", read.get() / ((System.nanoTime() - t0) / 1e9));
+        row.put("during", during);
+        row.put("after", phase(lag, freshness, phaseSeconds * 1000L, null, null));
+        long before = ((Number) ((Map<?, ?>) row.get("before")).get("p99Micros")).longValue();
+        long after = ((Number) ((Map<?, ?>) row.get("after")).get("p99Micros")).longValue();
+        row.put("p99AfterOverBefore", ratio((Map<?, ?>) row.get("after"), (Map<?, ?>) row.get("before")));
+        row.put("p99DuringOverNoBackfill", ((Number) during.get("p99Micros")).doubleValue()
+            / Math.max(1, (before + after) / 2));
+        System.out.println(row);
+        return row;
+    }
+
     private static double ratio(Map<?, ?> a, Map<?, ?> b) {
         return ((Number) a.get("p99Micros")).doubleValue() / Math.max(1, ((Number) b.get("p99Micros")).longValue());
     }
@@ -354,6 +564,8 @@ public final class BackfillHarness {
     private static Map<String, Object> phase(LiveLag lagProbe, Recorder freshness, long millis, Check check,
         Histogram into) throws Exception {
         freshness.getIntervalHistogram();
+        long gcMsBefore = gcMillis();
+        long gcCountBefore = gcCount();
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
         long lagMax = 0;
@@ -381,7 +593,27 @@ public final class BackfillHarness {
         m.put("seconds", (System.nanoTime() - start) / 1e9);
         m.put("liveLagMaxRecords", lagMax);
         m.put("liveLagMeanRecords", lagSamples == 0 ? 0 : lagSum / lagSamples);
+        m.put("gcMillis", gcMillis() - gcMsBefore);
+        m.put("gcCount", gcCount() - gcCountBefore);
         return m;
+    }
+
+    /** @return the collection time of every collector of this JVM so far, ms (pauses and concurrent work) */
+    private static long gcMillis() {
+        long ms = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
+    }
+
+    /** @return collections of every collector of this JVM so far */
+    private static long gcCount() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
+        }
+        return n;
     }
 
     private static Map<String, Object> percentiles(Histogram h) {
