@@ -509,6 +509,8 @@ public final class TrainingSet<L> {
          * @param sources the set's sources, as registered with the pipeline (at least one)
          * @param <E> the set's event type
          * @return this
+         * @throws IllegalArgumentException when the set has a TEXT key or a ttl, or the sources are none or repeat a
+         *     topic
          */
         @SafeVarargs
         public final <E> Builder<L> features(FeatureSet<E> set, ToLongFunction<L> entityKey, Source<E>... sources) {
@@ -531,6 +533,8 @@ public final class TrainingSet<L> {
          * @param sources the set's sources, as registered with the pipeline (at least one)
          * @param <E> the set's event type
          * @return this
+         * @throws IllegalArgumentException when the set has a LONG key or a ttl, or the sources are none or repeat a
+         *     topic
          */
         @SafeVarargs
         public final <E> Builder<L> featuresByTextKey(FeatureSet<E> set,

@@ -38,6 +38,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.LongSerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -406,6 +407,76 @@ class TrainingSetTest {
     }
 
     /**
+     * Tombstones of a text-keyed set: the Kafka key is the merchant's UTF-8 (StringSerializer), as the pipeline reads
+     * it; a merchant's records before its tombstone are gone for the labels from the tombstone's known time on.
+     */
+    @Test
+    void textKeyTombstonesDeleteTheMerchantsRow(FreshetKafka broker) throws Exception {
+        String topic = broker.uniqueName("train-tomb-text");
+        broker.createTopic(topic, 2, KEEP_OLD_RECORDS);
+        Random r = new Random(4242);
+        List<Long> arrivals = new ArrayList<>();
+        List<Payment> events = randomStream(r, 1200, 30, arrivals);
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        List<Payment> produced = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(PipelineFixtures.producerProps(broker),
+            new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < events.size(); i++) {
+                Payment e = events.get(i);
+                String merchant = e.merchant().toString();
+                boolean tombstone = r.nextInt(100) < 5;
+                Payment sentEvent = tombstone ? new Payment(e.userId(), merchant, e.tsMs(), -1, false) : e;
+                acks.add(p.send(new ProducerRecord<>(topic, null, arrivals.get(i), merchant,
+                    tombstone ? null : PaymentCodec.encode(e))));
+                produced.add(sentEvent);
+            }
+        }
+        List<Sent> sent = new ArrayList<>();
+        for (int i = 0; i < produced.size(); i++) {
+            RecordMetadata md = acks.get(i).get();
+            sent.add(new Sent(produced.get(i), md.partition(), md.offset(), md.timestamp(), 0, 0));
+        }
+        sent = withKnownTimes(sent);
+        List<Label> labels = randomLabels(r, sent, 300, 30);
+        Source<Payment> source = Source.of(topic, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP)
+            .tombstones(TombstonePolicy.DELETE);
+        Duration lag = Duration.ofMinutes(2);
+        List<String> failures = new ArrayList<>();
+        int[] deletedRows = new int[1];
+        List<Sent> log = sent;
+        TrainingSet.forLabels(labels, Label::timeMs)
+            .featuresByTextKey(MERCHANTS, Label::merchant, source)
+            .asOfKnownTime(lag)
+            .kafka(broker.clientProperties())
+            .build()
+            .run((label, t, vectors) -> {
+                if (label.merchant() == null) {
+                    return;
+                }
+                ReferenceModel<Payment> model = new ReferenceModel<>(MERCHANTS);
+                boolean deleted = false;
+                for (Sent s : log) {
+                    Payment e = s.event();
+                    if (!label.merchant().equals(e.merchant().toString()) || s.knownMs() > t + lag.toMillis()) {
+                        continue;
+                    }
+                    if (e.amount() < 0) {
+                        deleted |= model.delete(label.merchant());
+                    } else if (e.tsMs() < t) {
+                        model.apply(e.copy(), s.knownMs());
+                    }
+                }
+                deletedRows[0] += deleted ? 1 : 0;
+                List<String> diff = model.expected(label.merchant(), t).mismatches(vectors[0]);
+                if (!diff.isEmpty()) {
+                    failures.add("merchant=" + label.merchant() + " t=" + t + ": " + diff);
+                }
+            });
+        assertThat(failures).as("rows that differ from the reference with deletes").isEmpty();
+        assertThat(deletedRows[0]).as("rows a tombstone changed").isGreaterThan(30);
+    }
+
+    /**
      * The start resolver over both clients a history read uses (a migration's admin client, a training run's
      * consumer) on the real broker: the same offsets for each kind of start, the rule itself being
      * {@code StartOffsetsTest}'s.
@@ -641,6 +712,11 @@ class TrainingSetTest {
             RecordMetadata md = acks.get(i).get();
             raw.add(new Sent(events.get(i), md.partition(), md.offset(), md.timestamp(), 0, 0));
         }
+        return withKnownTimes(raw);
+    }
+
+    /** The records with their known times (computed here on their own), in log order. */
+    private static List<Sent> withKnownTimes(List<Sent> raw) {
         // Known time: the running maximum of the partition's timestamps in offset order, computed here on its own.
         raw.sort(Comparator.comparingInt(Sent::partition).thenComparingLong(Sent::offset));
         Map<Integer, Long> max = new HashMap<>();
