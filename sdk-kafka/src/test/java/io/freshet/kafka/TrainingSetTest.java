@@ -268,6 +268,58 @@ class TrainingSetTest {
             .contains("\"" + topic + "-0\": 4");
     }
 
+    /**
+     * Point 6 on a {@code LogAppendTime} topic: the broker's clock, not the producer's, decides what is known by
+     * {@code t + lag}. Records go out in chunks a little apart, labels fall between them, and each row must equal the
+     * reference fed only the records whose append time is within {@code t + lag}.
+     */
+    @Test
+    void onALogAppendTimeTopicTheBrokersClockDecidesWhatIsKnown(FreshetKafka broker) throws Exception {
+        String topic = broker.uniqueName("train-append");
+        Map<String, String> config = new HashMap<>(KEEP_OLD_RECORDS);
+        config.put("message.timestamp.type", "LogAppendTime");
+        broker.createTopic(topic, 2, config);
+        Random r = new Random(99);
+        List<Long> arrivals = new ArrayList<>();
+        List<Payment> stream = randomStream(r, 600, 15, arrivals);
+        // Event times near the broker's clock (the stream spans ten minutes of event time up to about now).
+        long shift = System.currentTimeMillis() - arrivals.get(arrivals.size() - 1);
+        List<Payment> events = new ArrayList<>();
+        for (Payment e : stream) {
+            events.add(new Payment(e.userId(), e.merchant().toString(), e.tsMs() + shift, e.amount(), e.declined));
+        }
+        List<Sent> raw = new ArrayList<>();
+        for (int from = 0; from < events.size(); from += 60) {
+            int to = Math.min(events.size(), from + 60);
+            raw.addAll(produce(broker, topic, events.subList(from, to), arrivals.subList(from, to)));
+            Thread.sleep(15);
+        }
+        List<Sent> sent = withKnownTimes(raw);
+        assertThat(sent).as("append times are the broker's clock, not the create times sent")
+            .allMatch(s -> s.timestampMs() > T0 + Duration.ofDays(365).toMillis());
+        long first = sent.get(0).knownMs();
+        long last = sent.get(sent.size() - 1).knownMs();
+        List<Label> labels = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            labels.add(new Label(r.nextInt(16), null, first + (long) (r.nextDouble() * (last - first + 1)), false));
+        }
+        labels.sort(Comparator.comparingLong(Label::timeMs));
+        Source<Payment> source = Source.of(topic, new PaymentCodec()).onBadRecord(BadRecordPolicy.SKIP);
+        for (Duration lag : List.of(Duration.ZERO, Duration.ofMillis(20))) {
+            List<String> failures = new ArrayList<>();
+            int[] counts = new int[4];
+            TrainingSet.forLabels(labels, Label::timeMs)
+                .features(USERS, Label::user, source)
+                .asOfKnownTime(lag)
+                .kafka(broker.clientProperties())
+                .build()
+                .run((label, t, vectors) -> check(failures, USERS, label.user(), null, t, lag, sent, vectors[0],
+                    counts));
+            assertThat(failures).as("lag=%s: rows that differ from the reference", lag).isEmpty();
+            assertThat(counts[3]).as("rows a record appended after t + lag would have changed").isGreaterThan(20);
+        }
+    }
+
     @Test
     void labelsOutOfTimeOrderAreRefusedWithTheFix(FreshetKafka broker) throws Exception {
         String topic = broker.uniqueName("train-order");
