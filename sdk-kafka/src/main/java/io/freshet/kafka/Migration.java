@@ -11,23 +11,20 @@ import io.freshet.kafka.internal.BackfillThrottle;
 import io.freshet.kafka.internal.CutoverFile;
 import io.freshet.kafka.internal.EndOffsets;
 import io.freshet.kafka.internal.SetRuntime;
+import io.freshet.kafka.internal.StartOffsets;
 import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -215,50 +212,17 @@ public final class Migration implements AutoCloseable {
     }
 
     private Map<TopicPartition, Long> resolveStart(MigrationStart start) {
-        Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            ask.put(tp, start.time != null ? OffsetSpec.forTimestamp(start.time.toEpochMilli())
-                : OffsetSpec.earliest());
-        }
-        Map<TopicPartition, Long> out = new HashMap<>();
         try {
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> earliest = listOffsets(OffsetSpec.earliest());
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> latest = listOffsets(OffsetSpec.latest());
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> got =
-                live.admin().listOffsets(ask).all().get(30, TimeUnit.SECONDS);
-            for (TopicPartition tp : partitions) {
-                long logStart = earliest.get(tp).offset();
-                long o;
-                if (start.offsets != null) {
-                    o = start.offsets.getOrDefault(tp, logStart);
-                    if (o < logStart) {
-                        throw new MigrationException(Reason.WRONG_STATE, tp + " start offset=" + o + " < log start"
-                            + " offset=" + logStart + ": retention deleted that history; start at or after it", null);
-                    }
-                } else {
-                    o = got.get(tp).offset();
-                    // No record at or after the time: the partition's history before it is all there is to skip.
-                    o = o < 0 ? latest.get(tp).offset() : o;
-                }
-                out.put(tp, o);
-            }
-            return out;
+            return StartOffsets.resolve(partitions, start.time, start.offsets, StartOffsets.admin(live.admin()));
+        } catch (IllegalArgumentException e) {
+            throw new MigrationException(Reason.WRONG_STATE, e.getMessage(), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MigrationException(Reason.SHADOW_FAILED, "interrupted resolving the start offsets", e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (Exception e) {
             throw new MigrationException(Reason.SHADOW_FAILED, "cannot resolve the start offsets (" + start + ") of "
                 + partitions + ": " + e.getMessage() + "; check the cluster and retry", e);
         }
-    }
-
-    private Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> listOffsets(OffsetSpec spec)
-        throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
-        Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            ask.put(tp, spec);
-        }
-        return live.admin().listOffsets(ask).all().get(30, TimeUnit.SECONDS);
     }
 
     private void storeState() {

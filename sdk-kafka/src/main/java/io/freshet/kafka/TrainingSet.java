@@ -90,8 +90,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Labels come from an {@link Iterable} ({@link #forLabels}) or a Kafka topic ({@link #forLabelTopic}).
  *
- * <p>Not yet: Parquet, sources with {@link TombstonePolicy#DELETE} (refused), TTL
- * eviction of idle rows (a training row reads a row the live store may have evicted).
+ * <h2>Tombstones and TTL</h2>
+ * A source with {@link TombstonePolicy#DELETE} is replayed as the pipeline applies it: a tombstone of a key at log
+ * position {@code p}, known at {@code k}, deletes the key's row for every label with {@code t + lag >= k}, with the
+ * key's records before {@code p} (pending ones included); records after {@code p} start a new row. A set with a TTL
+ * is refused: live, idle rows are evicted by a timed sweep, which no replay of the log can reproduce.
+ *
+ * <h2>Zero skew</h2>
+ * A row at {@code t} is bit-identical to what a live read at {@code t} returned when that reader had applied exactly
+ * the records known by {@code t + lag}, each at the applying clock of its known time, none of the key's with an event
+ * time at or after {@code t}, and the key's records came from one partition (README "Training rows").
+ *
+ * <p>Not yet: Parquet.
  *
  * <p>Immutable and thread-safe; each {@code writeCsv} is one run on the calling thread, with its own consumer
  * (client id {@code freshet-training-N}, assign mode, {@code read_committed}) and its own running rows.
@@ -404,7 +414,7 @@ public final class TrainingSet<L> {
             long knownMs) {
             Source<E> src = (Source<E>) source;
             BadRecordReason bad = r.offer(rec, src.decoder(), (E) reusable, src.maxRecordBytes(), src.maxEventAgeMs(),
-                knownMs, labelTimeNow);
+                knownMs, labelTimeNow, src.tombstonePolicy() == TombstonePolicy.DELETE);
             if (bad == null) {
                 return;
             }
@@ -499,6 +509,8 @@ public final class TrainingSet<L> {
          * @param sources the set's sources, as registered with the pipeline (at least one)
          * @param <E> the set's event type
          * @return this
+         * @throws IllegalArgumentException when the set has a TEXT key or a ttl, or the sources are none or repeat a
+         *     topic
          */
         @SafeVarargs
         public final <E> Builder<L> features(FeatureSet<E> set, ToLongFunction<L> entityKey, Source<E>... sources) {
@@ -521,6 +533,8 @@ public final class TrainingSet<L> {
          * @param sources the set's sources, as registered with the pipeline (at least one)
          * @param <E> the set's event type
          * @return this
+         * @throws IllegalArgumentException when the set has a LONG key or a ttl, or the sources are none or repeat a
+         *     topic
          */
         @SafeVarargs
         public final <E> Builder<L> featuresByTextKey(FeatureSet<E> set,
@@ -547,6 +561,15 @@ public final class TrainingSet<L> {
 
         private static <E> List<Source<E>> checkSources(FeatureSet<E> set, Source<E>[] sources) {
             Objects.requireNonNull(sources, "sources can't be null");
+            if (set.ttlMs() != Long.MAX_VALUE) {
+                // Live, an idle row is evicted by a sweep (once a second, and before each batch of its shard) and
+                // served until then: when a row went is a matter of thread timing that no replay of the log can
+                // know, so a row at t could differ from what a live read at t returned. Refused rather than skewed.
+                throw new IllegalArgumentException("set=" + set.name() + " has ttl=" + set.ttlMs() + " ms: the live "
+                    + "store evicts idle rows by a timed sweep that a replay cannot reproduce, so its training rows "
+                    + "could differ from what was served; join a definition without ttl (same features: its rows "
+                    + "are those the live store holds until eviction)");
+            }
             if (sources.length == 0) {
                 throw new IllegalArgumentException("set=" + set.name() + " has no source: pass the sources the "
                     + "pipeline registers it with");
@@ -556,11 +579,6 @@ public final class TrainingSet<L> {
                 Objects.requireNonNull(s, "source can't be null");
                 if (!topics.add(s.topic())) {
                     throw new IllegalArgumentException("set=" + set.name() + " names topic=" + s.topic() + " twice");
-                }
-                if (s.tombstonePolicy() == TombstonePolicy.DELETE) {
-                    throw new IllegalArgumentException("set=" + set.name() + " source topic=" + s.topic() + " deletes "
-                        + "on tombstones, which training rows do not replay yet: use a source without "
-                        + "tombstones(TombstonePolicy.DELETE) for topics that carry no tombstones");
                 }
             }
             return List.of(sources);

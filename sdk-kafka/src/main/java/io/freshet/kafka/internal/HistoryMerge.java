@@ -12,7 +12,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -137,34 +136,15 @@ public final class HistoryMerge implements AutoCloseable {
 
     private Map<TopicPartition, Long> resolveStart(List<TopicPartition> all, Instant startTime,
         Map<TopicPartition, Long> startOffsets) {
-        Map<TopicPartition, Long> logStart = consumer.beginningOffsets(all, Duration.ofSeconds(30));
-        Map<TopicPartition, Long> out = new HashMap<>(logStart);
-        if (startOffsets != null) {
-            for (Map.Entry<TopicPartition, Long> e : startOffsets.entrySet()) {
-                Long first = logStart.get(e.getKey());
-                if (first == null) {
-                    throw new IllegalArgumentException("start offset for " + e.getKey() + ", which is not a partition "
-                        + "of the training set's topics " + all + ": name only their partitions");
-                }
-                if (e.getValue() < first) {
-                    throw new IllegalArgumentException(e.getKey() + " start offset=" + e.getValue() + " < log start "
-                        + "offset=" + first + ": retention deleted that history; start at or after it");
-                }
-                out.put(e.getKey(), e.getValue());
-            }
-        } else if (startTime != null) {
-            Map<TopicPartition, Long> ask = new HashMap<>();
-            for (TopicPartition tp : all) {
-                ask.put(tp, startTime.toEpochMilli());
-            }
-            Map<TopicPartition, OffsetAndTimestamp> got = consumer.offsetsForTimes(ask, Duration.ofSeconds(30));
-            Map<TopicPartition, Long> ends = consumer.endOffsets(all, Duration.ofSeconds(30));
-            for (TopicPartition tp : all) {
-                OffsetAndTimestamp o = got.get(tp);
-                out.put(tp, o == null ? ends.get(tp) : o.offset());
-            }
+        try {
+            return StartOffsets.resolve(all, startTime, startOffsets, StartOffsets.consumer(consumer));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            // The consumer's lookups throw only unchecked exceptions (its timeouts included).
+            throw new IllegalStateException("training history: cannot resolve the start offsets of " + all + ": "
+                + e.getMessage(), e);
         }
-        return out;
     }
 
     /** @return the first offset the run reads of each partition */

@@ -37,6 +37,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * always "exactly the qualifying records, in log order". Pending queues are short: a record waits only while an
  * earlier record of its key is ahead of the label time, i.e. for at most {@code lag + futureSkew}.
  *
+ * <p>A tombstone of a source that deletes ({@code TombstonePolicy.DELETE}) qualifies as soon as it is offered (it has
+ * no event time; the caller offers it once its known time is within {@code t + lag}): it deletes the key's checkpoint
+ * row and drops the key's pending records, which precede it in the log.
+ *
  * <p>Threading: one thread. Allocation: a pending record keeps its own decoded event; reads allocate nothing.
  *
  * @param <E> the event type
@@ -54,6 +58,7 @@ public final class RunningRows<E> implements AutoCloseable {
     private final RowWriteKernel kernel;
     private final PreparedEvent prepared;
     private final RecordView view = new RecordView();
+    private final TextKey tombstoneKey = new TextKey(StoreConfig.MAX_KEY_BYTES);
     private final Map<Object, Pending> pendingByKey = new HashMap<>();
     private final PriorityQueue<Pending> byHeadTime = new PriorityQueue<>(
         (a, b) -> Long.compare(a.records.peekFirst().eventTimeMs, b.records.peekFirst().eventTimeMs));
@@ -62,6 +67,8 @@ public final class RunningRows<E> implements AutoCloseable {
     private long late;
     private long pendingRecords;
     private long scratchReads;
+    private long tombstones;
+    private long deletedRows;
     private long maxPendingRecords;
 
     /**
@@ -123,8 +130,27 @@ public final class RunningRows<E> implements AutoCloseable {
      */
     public BadRecordReason offer(ConsumerRecord<byte[], byte[]> rec, RecordDecoder<E> decoder, E reusable,
         int maxRecordBytes, long maxEventAgeMs, long knownMs, long labelTimeMs) {
+        return offer(rec, decoder, reusable, maxRecordBytes, maxEventAgeMs, knownMs, labelTimeMs, false);
+    }
+
+    /**
+     * {@link #offer(ConsumerRecord, RecordDecoder, Object, int, long, long, long)} for a source whose tombstones may
+     * delete ({@code TombstonePolicy.DELETE}).
+     *
+     * @param rec the record
+     * @param decoder the source's decoder
+     * @param reusable the run's reusable event for this source (or null)
+     * @param maxRecordBytes the source's bound on key plus value bytes
+     * @param maxEventAgeMs the source's bound on event age
+     * @param knownMs the record's known time
+     * @param labelTimeMs the time of the label being served now
+     * @param deleteOnTombstone true when a tombstone deletes its Kafka key's row, false when it is a bad record
+     * @return null when taken; else why the record is bad
+     */
+    public BadRecordReason offer(ConsumerRecord<byte[], byte[]> rec, RecordDecoder<E> decoder, E reusable,
+        int maxRecordBytes, long maxEventAgeMs, long knownMs, long labelTimeMs, boolean deleteOnTombstone) {
         if (rec.value() == null) {
-            return BadRecordReason.TOMBSTONE;
+            return deleteOnTombstone ? delete(rec.key()) : BadRecordReason.TOMBSTONE;
         }
         if ((long) rec.value().length + (rec.key() == null ? 0 : rec.key().length) > maxRecordBytes) {
             return BadRecordReason.OVERSIZED;
@@ -214,6 +240,51 @@ public final class RunningRows<E> implements AutoCloseable {
         }
         pendingRecords++;
         maxPendingRecords = Math.max(maxPendingRecords, pendingRecords);
+        return null;
+    }
+
+    /**
+     * A tombstone, known now: the key's row is deleted for this label and every later one. Its key's records before it
+     * in the log are gone with the row, those still pending included (a pending record that qualified later would
+     * still precede the tombstone in log order, so the live row would not hold it either); records after it start a
+     * new row. The key is read from the Kafka key as the live pipeline reads it.
+     */
+    private BadRecordReason delete(byte[] k) {
+        cause = null;
+        if (k == null) {
+            return BadRecordReason.NULL_KEY;
+        }
+        Object key;
+        if (set.keyType() == KeyType.LONG) {
+            if (k.length != Long.BYTES) {
+                cause = new IllegalArgumentException("tombstone key of " + k.length + " bytes: a LONG-keyed set reads "
+                    + "a tombstone's key as Kafka's LongSerializer writes it (8 bytes, big-endian)");
+                return BadRecordReason.KEY_INVALID;
+            }
+            long v = 0;
+            for (int i = 0; i < Long.BYTES; i++) {
+                v = v << 8 | (k[i] & 0xFF);
+            }
+            ShardWriter w = checkpointWriters[checkpoint.shardOf(v)];
+            deletedRows += w.delete(v, ShardWriter.NO_SOURCE, 0, 0) == ShardWriter.DELETED ? 1 : 0;
+            key = v;
+        } else {
+            if (!tombstoneKey.copyOfUtf8(k)) {
+                cause = new IllegalArgumentException("tombstone key of " + k.length + " bytes is not UTF-8 of at most "
+                    + StoreConfig.MAX_KEY_BYTES + " chars: a TEXT-keyed set reads a tombstone's key as Kafka's "
+                    + "StringSerializer writes it");
+                return BadRecordReason.KEY_INVALID;
+            }
+            ShardWriter w = checkpointWriters[checkpoint.shardOf(tombstoneKey)];
+            deletedRows += w.delete(tombstoneKey, ShardWriter.NO_SOURCE, 0, 0) == ShardWriter.DELETED ? 1 : 0;
+            key = pendingByKey.isEmpty() ? null : tombstoneKey.toString();
+        }
+        Pending p = key == null ? null : pendingByKey.remove(key);
+        if (p != null) {
+            byHeadTime.remove(p);
+            pendingRecords -= p.records.size();
+        }
+        tombstones++;
         return null;
     }
 
@@ -385,6 +456,16 @@ public final class RunningRows<E> implements AutoCloseable {
     /** @return reads that applied pending records on a scratch copy of the checkpoint */
     public long scratchReadCount() {
         return scratchReads;
+    }
+
+    /** @return tombstones taken (each deleted its key's row, if it had one) */
+    public long tombstoneCount() {
+        return tombstones;
+    }
+
+    /** @return checkpoint rows deleted by tombstones */
+    public long deletedCount() {
+        return deletedRows;
     }
 
     /** @return the set */
