@@ -68,7 +68,11 @@ final class JmhTables {
             + " RocksDB store (`get` + decode) and in Redis over loopback (`GET` through Jedis + decode). Mean from"
             + " JMH avgt (sample mode's mean where a peer runs in sample mode only, marked ˢ); p50/p99/p99.9 from"
             + " sample mode, which includes the ~25 ns timer. `× heap` = this figure ÷ the on-heap get's in the same"
-            + " group. B/op from avgt with `-prof gc`.");
+            + " group. On a loaded machine the means carry every pre-empted operation (see the load average) and the"
+            + " p50 is the steadier figure. B/op from avgt with `-prof gc`: Freshet's forks show ~0.1-0.2 B per µs of"
+            + " mean operation time whichever set they read (time-proportional, not per read: the evaluation itself"
+            + " allocates nothing, `EvaluationFloor` 0.001 B/op), so a read of several µs on a loaded machine shows"
+            + " tenths of a byte to a few bytes.");
         line("");
         Map<String, Map<String, Served>> groups = new TreeMap<>();
         for (Map<String, Object> run : served) {
@@ -101,9 +105,11 @@ final class JmhTables {
                 long keys = keysOf(g.getValue());
                 double bound = keys >= 5_000_000 ? 2.5 : 2.0;
                 double meanRatio = freshet.mean() / heap.mean();
-                goals.add("| " + g.getKey() + " | mean ≤ " + bound + "× heap | " + String.format(Locale.ROOT,
-                    "%.2f×", meanRatio) + " (p50 " + ratio(freshet.p50(), heap.p50()) + ") | "
-                    + (meanRatio <= bound ? "met" : "**not met**") + " |");
+                double p50Ratio = freshet.p50() / heap.p50();
+                goals.add("| " + g.getKey() + " | ≤ " + bound + "× the on-heap get | mean " + ratio(freshet.mean(),
+                    heap.mean()) + ", p50 " + ratio(freshet.p50(), heap.p50()) + " | " + (meanRatio <= bound
+                    ? p50Ratio <= bound ? "met" : "met by the mean only" : p50Ratio <= bound ? "met at p50 only"
+                    : "**not met**") + " |");
                 if (keys >= 5_000_000) {
                     goals.add("| " + g.getKey() + " | p99 ≤ 1,000 ns | " + num(freshet.p99()) + " ns | "
                         + (freshet.p99() <= 1000 ? "met" : "**not met**") + " |");

@@ -136,8 +136,10 @@ class ResultsReportTest {
             + " 2.80× | 1,500 | 1.50× | 3,000 | 0.001 |");
         assertThat(md).contains("| Kafka Streams RocksDB get + decode (remoteGetDecode) | 6,000ˢ | 30.00× | 5,000 |"
             + " 20.00× | 20,000 | 20.00× | 90,000 |");
-        assertThat(md).contains("| 1,000,000 keys, zipf | mean ≤ 2.0× heap | 1.50× (p50 2.80×) | met |");
-        assertThat(md).contains("| 6,000,000 keys, zipf | mean ≤ 2.5× heap | 3.00× (p50 2.00×) | **not met** |");
+        assertThat(md).contains("| 1,000,000 keys, zipf | ≤ 2.0× the on-heap get | mean 1.50×, p50 2.80× | met by the"
+            + " mean only |");
+        assertThat(md).contains("| 6,000,000 keys, zipf | ≤ 2.5× the on-heap get | mean 3.00×, p50 2.00× | met at p50"
+            + " only |");
         assertThat(md).contains("| 6,000,000 keys, zipf | p99 ≤ 1,000 ns | 1,200 ns | **not met** |");
         assertThat(md).contains("| 1,000,000 keys, zipf | 0 B/op | 0.001 B/op | met |");
     }
