@@ -17,6 +17,8 @@ import java.util.TreeMap;
  */
 final class JmhTables {
     private static final String ALLOC = "gc.alloc.rate.norm";
+    /** Key counts above this are the served read's large pass (10M in the issue; what fits on smaller machines). */
+    private static final long LARGE_KEYS_FROM = 1_000_000;
     /** The served-read table's baseline subject. */
     private static final String HEAP_VECTOR = "on-heap precomputed vector, CHM get + copy (chmGetCopy)";
     /** The served-read table's subject the goals are about. */
@@ -103,14 +105,14 @@ final class JmhTables {
             Served freshet = g.getValue().get(FRESHET_PAYMENT);
             if (freshet != null && heap != null) {
                 long keys = keysOf(g.getValue());
-                double bound = keys >= 5_000_000 ? 2.5 : 2.0;
+                double bound = keys > LARGE_KEYS_FROM ? 2.5 : 2.0;
                 double meanRatio = freshet.mean() / heap.mean();
                 double p50Ratio = freshet.p50() / heap.p50();
                 goals.add("| " + g.getKey() + " | ≤ " + bound + "× the on-heap get | mean " + ratio(freshet.mean(),
                     heap.mean()) + ", p50 " + ratio(freshet.p50(), heap.p50()) + " | " + (meanRatio <= bound
                     ? p50Ratio <= bound ? "met" : "met by the mean only" : p50Ratio <= bound ? "met at p50 only"
                     : "**not met**") + " |");
-                if (keys >= 5_000_000) {
+                if (keys > LARGE_KEYS_FROM) {
                     goals.add("| " + g.getKey() + " | p99 ≤ 1,000 ns | " + num(freshet.p99()) + " ns | "
                         + (freshet.p99() <= 1000 ? "met" : "**not met**") + " |");
                 }
@@ -119,8 +121,8 @@ final class JmhTables {
             }
         }
         if (!goals.isEmpty()) {
-            line("Goals of issue 18 (points 1-2) for the 16-feature set; 2.5× and p99 apply at the large key count"
-                + " (10M in the issue; on this machine the largest that fits, as the group header says):");
+            line("Goals of issue 18 (points 1-2) for the 16-feature set; 2.5× and p99 apply to the pass above 1M keys"
+                + " (10M in the issue; where 10M do not fit, the count in the group header):");
             line("");
             line("| Group | Goal | Measured | |");
             line("|---|---|---|---|");
