@@ -5,9 +5,10 @@
 #                                           #       60 s freshness, 10M-key restart)
 #   benchmarks/run-comparison.sh --quick    # ~10-15 min: short JMH iterations, smaller harnesses
 #
-# Options: --quick | --no-build (reuse benchmarks/target/benchmarks.jar) | --with-10m (also the store suites at 10M
-# keys; adds ~20 min) | --skip-jmh | --skip-harnesses | --harnesses ingest,freshness,restart (a subset) |
-# --keep (add to the previous run's results instead of starting afresh: re-run one failed part, then regenerate).
+# Options: --quick | --no-build (reuse benchmarks/target/benchmarks.jar) | --with-10m (also the store suites and the
+# served read at 10M keys, or SCALE_KEYS=N where 10M do not fit; adds ~30 min) | --skip-jmh | --skip-harnesses |
+# --harnesses ingest,freshness,restart (a subset) | --keep (add to the previous run's results instead of starting
+# afresh: re-run one failed part, then regenerate).
 # Needs a JDK 17+ and Maven; redis-server is optional (apt-get install redis-server): without it the Redis peer is
 # skipped and RESULTS.md says so. Intermediate files and logs: benchmarks/target/comparison/.
 # Timing is never asserted; a suite that is missing or fails is reported as such and the run goes on.
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --with-10m) WITH_10M=1 ;;
     --skip-jmh) RUN_JMH=0 ;;
     --skip-harnesses) RUN_HARNESSES=0 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -193,6 +194,34 @@ if [ "$RUN_JMH" = 1 ]; then
         fi
       fi
     fi
+  fi
+  # The served read (issue 18 points 1-2): FeatureReader.read of both sets beside its peers (on-heap vector,
+  # RocksDB, Redis) in one JMH run of its own, so its -p peer and -p set do not meet the suites above.
+  if grep -q '\.ServedReadBenchmark\.' <<< "$LIST"; then
+    SERVED_PEERS=kafkaStreams
+    [[ "$PEERS" == *redis* ]] && SERVED_PEERS=kafkaStreams,redis
+    SERVED_REGEX='ServedReadBenchmark\.(read|chmGetCopy|remoteGetDecode)$'
+    if jmh jmh-served.log "$SERVED_REGEX" "${JMH_OPTS[@]}" -foe false -prof gc -p keys=1000000 \
+        -p set=payment,demo -p distribution=uniform,zipf -p peer="$SERVED_PEERS" \
+        -rf json -rff "$OUT/jmh-served.json"; then
+      status "JMH ServedReadBenchmark" "ok (1M keys; peers $SERVED_PEERS)"
+    else
+      status "JMH ServedReadBenchmark" "failed: see $OUT/jmh-served.log"
+    fi
+    if [ "$WITH_10M" = 1 ]; then
+      # 10M keys of the 16-feature set need 27.5 GB of /dev/shm (2,751 B a key): on a machine with less memory the
+      # benchmark refuses and names the largest count that fits; SCALE_KEYS sets the count (default 10M).
+      SCALE_KEYS="${SCALE_KEYS:-10000000}"
+      if jmh jmh-served-scale.log "$SERVED_REGEX" "${JMH_OPTS[@]}" -foe false -prof gc -p keys="$SCALE_KEYS" \
+          -p set=payment -p distribution=uniform,zipf -p peer="$SERVED_PEERS" \
+          -rf json -rff "$OUT/jmh-served-scale.json"; then
+        status "JMH ServedReadBenchmark ($SCALE_KEYS keys)" "ok (16-feature set)"
+      else
+        status "JMH ServedReadBenchmark ($SCALE_KEYS keys)" "failed: see $OUT/jmh-served-scale.log"
+      fi
+    fi
+  else
+    status ServedReadBenchmark "not run (missing)"
   fi
 else
   [ "$KEEP" = 1 ] || status JMH "skipped (--skip-jmh)"

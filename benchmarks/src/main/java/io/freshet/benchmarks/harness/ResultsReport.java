@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Writes {@code benchmarks/RESULTS.md} from one comparison run (see {@code benchmarks/run-comparison.sh}): the JMH
- * results ({@code jmh.json}, plus {@code jmh-10m.json} when the 10M-key store pass ran), the harnesses' result
+ * results ({@code jmh.json}, plus {@code jmh-10m.json} when the 10M-key store pass ran; the served read's
+ * {@code jmh-served.json} and, with {@code --with-10m}, {@code jmh-served-scale.json}), the harnesses' result
  * files ({@code ingest.json}, {@code freshness.json}, {@code restart.json}), the suite statuses the script recorded
  * ({@code status.tsv}: name, tab, status) and the exact commands it ran ({@code commands.txt}). Every figure comes
  * from those files; a suite without results is listed with its status ("not run (missing)", "failed ...") and
@@ -34,6 +35,8 @@ public final class ResultsReport {
     private static final String USAGE = "ResultsReport --dir comparison-dir --out RESULTS.md [--mode quick|full]";
     /** The plots' directory, next to the Markdown file (and named relative to it in the image links). */
     static final String PLOTS_DIR = "results";
+    /** The served-read JMH runs: 1M keys, and the large key count of {@code --with-10m}. */
+    static final String[] SERVED_FILES = {"jmh-served.json", "jmh-served-scale.json"};
 
     private final Path dir;
     private final Markdown md = new Markdown();
@@ -73,9 +76,12 @@ public final class ResultsReport {
         line("");
         machine();
         suites();
-        List<Map<String, Object>> jmh = jmh();
+        List<Map<String, Object>> jmh = jmh("jmh.json", "jmh-10m.json");
         jmhTables.reads(jmh);
         plot(charts.reads(jmh));
+        List<Map<String, Object>> served = jmh(SERVED_FILES);
+        jmhTables.served(served);
+        jmh.addAll(served);
         jmhTables.applies(jmh);
         Map<String, Object> ingest = result("ingest.json");
         harnessTables.ingest(ingest);
@@ -129,9 +135,9 @@ public final class ResultsReport {
     }
 
     @SuppressWarnings("unchecked")
-    private List<Map<String, Object>> jmh() throws IOException {
+    private List<Map<String, Object>> jmh(String... files) throws IOException {
         List<Map<String, Object>> runs = new ArrayList<>();
-        for (String name : new String[] {"jmh.json", "jmh-10m.json"}) {
+        for (String name : files) {
             String text = read(name);
             if (text == null || text.isBlank()) {
                 continue;

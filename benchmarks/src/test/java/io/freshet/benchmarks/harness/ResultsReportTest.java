@@ -113,6 +113,44 @@ class ResultsReportTest {
         assertPng(dir.resolve("results/freshness.png"), 560);
     }
 
+    @Test
+    void reportsTheServedReadBesideItsPeersWithPercentilesAndGoals() throws Exception {
+        String served = "io.freshet.benchmarks.ServedReadBenchmark.";
+        write("jmh-served.json", "[" + jmh(served + "read", "\"set\": \"payment\"", 300, 0.001) + ","
+            + sample(served + "read", "\"set\": \"payment\"", 700, 1500, 3000) + ","
+            + jmh(served + "chmGetCopy", "\"events\": \"40\"", 200, 0) + ","
+            + sample(served + "chmGetCopy", "\"events\": \"40\"", 250, 1000, 2000) + ","
+            + sample(served + "remoteGetDecode", "\"peer\": \"kafkaStreams\"", 5000, 20000, 90000) + "]");
+        write("jmh-served-scale.json", "[" + jmh(served + "read", "\"set\": \"payment\"", 600, 0.001)
+            .replace("1000000", "6000000") + "," + sample(served + "read", "\"set\": \"payment\"", 800, 1200, 4000)
+            .replace("1000000", "6000000") + "," + jmh(served + "chmGetCopy", "\"events\": \"40\"", 200, 0)
+            .replace("1000000", "6000000") + "," + sample(served + "chmGetCopy", "\"events\": \"40\"", 400, 900,
+            2000).replace("1000000", "6000000") + "]");
+        Path out = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {"--dir", dir.toString(), "--out", out.toString(), "--mode", "quick"});
+
+        String md = Files.readString(out);
+        assertThat(md).contains("## Serve one feature vector (JMH, one run)");
+        assertThat(md).contains("| **Freshet `FeatureReader.read`, payment (16 features)** (read) | 300 | 1.50× | 700 |"
+            + " 2.80× | 1,500 | 1.50× | 3,000 | 0.001 |");
+        assertThat(md).contains("| Kafka Streams RocksDB get + decode (remoteGetDecode) | 6,000ˢ | 30.00× | 5,000 |"
+            + " 20.00× | 20,000 | 20.00× | 90,000 |");
+        assertThat(md).contains("| 1,000,000 keys, zipf | ≤ 2.0× the on-heap get | mean 1.50×, p50 2.80× | met by the"
+            + " mean only |");
+        assertThat(md).contains("| 6,000,000 keys, zipf | ≤ 2.5× the on-heap get | mean 3.00×, p50 2.00× | met at p50"
+            + " only |");
+        assertThat(md).contains("| 6,000,000 keys, zipf | p99 ≤ 1,000 ns | 1,200 ns | **not met** |");
+        assertThat(md).contains("| 1,000,000 keys, zipf | 0 B/op | 0.001 B/op | met |");
+    }
+
+    private static String sample(String benchmark, String param, double p50, double p99, double p999) {
+        return "{\"benchmark\": \"" + benchmark + "\", \"mode\": \"sample\", \"params\": {" + param
+            + ", \"keys\": \"1000000\", \"distribution\": \"zipf\"}, \"primaryMetric\": {\"score\": "
+            + (p50 * 1.2) + ", \"scoreError\": 1.0, \"scoreUnit\": \"ns/op\", \"scorePercentiles\": {\"50.0\": "
+            + p50 + ", \"99.0\": " + p99 + ", \"99.9\": " + p999 + "}}, \"secondaryMetrics\": {}}";
+    }
+
     private void write(String name, String text) throws Exception {
         Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8);
     }
