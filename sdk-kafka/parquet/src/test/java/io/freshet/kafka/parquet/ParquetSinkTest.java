@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,6 +73,8 @@ class ParquetSinkTest {
 
     private static final long T0 = 1_700_000_000_000L;
     private static final Map<String, String> KEEP_OLD_RECORDS = Map.of("retention.ms", "-1");
+    /** Where the CSV and Parquet rows of the comparison are copied, when set (the pom sets it: target/). */
+    private static final String EXPORT_DIR_PROP_NAME = "freshet.parquet.exportDir";
 
     /** A payment: 8-byte user, merchant, time, amount bits, and a declined byte. */
     record Txn(long user, long merchant, long tsMs, double amount, boolean declined) {
@@ -260,6 +263,14 @@ class ParquetSinkTest {
         assertThat(seen[3]).as("STALE rows").isGreaterThan(0);
         assertThat(seen[4]).as("FRESH rows").isGreaterThan(100);
         assertThat(seen[5]).as("last-N lists of several ids").isGreaterThan(50);
+
+        // For .ci/run's independent reader (a JavaScript Parquet reader checks the same pair of files).
+        String export = System.getProperty(EXPORT_DIR_PROP_NAME);
+        if (export != null) {
+            Path to = Files.createDirectories(Path.of(export));
+            Files.copy(parquet, to.resolve("rows.parquet"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(csv, to.resolve("rows.csv"), StandardCopyOption.REPLACE_EXISTING);
+        }
 
         String sidecar = Files.readString(dir.resolve("rows.json"));
         assertThat(sidecar).contains("\"file\": \"rows.parquet\"").contains("\"fileFormat\": \"parquet\"")
