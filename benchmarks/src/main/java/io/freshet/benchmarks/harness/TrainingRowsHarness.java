@@ -10,6 +10,7 @@ import io.freshet.kafka.TrainingProgress;
 import io.freshet.kafka.TrainingSet;
 import io.freshet.kafka.internal.RunningRows;
 import io.freshet.kafka.parquet.ParquetSink;
+import io.freshet.store.StoreEngines;
 import io.freshet.testkit.FreshetKafka;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,7 +65,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       record qualifying): the decode-and-apply floor of any training run over this history, records/s;</li>
  *   <li>{@code half}: {@code --labels} labels at times spread evenly over the first half of the history, to
  *       Parquet ({@link ParquetSink}): the run reads half of the events;</li>
- *   <li>{@code full}: the same number of labels over the whole history: all the events.</li>
+ *   <li>{@code full}: the same number of labels over the whole history: all the events;</li>
+ *   <li>{@code full-table}: as {@code full}, with the running rows in the table engine under {@code /dev/shm}.</li>
  * </ul>
  * Reported per run: label rows/s (labels / run time, history reading included), records read, time, peak RSS, the
  * Parquet file's size; and the ratio of the full run's peak RSS to the half run's (bounded memory: about 1).
@@ -176,9 +178,10 @@ public final class TrainingRowsHarness {
             System.out.printf("produced %,d events in %.1f s%n", events, produceS);
             result.put("produceSeconds", produceS);
             String bootstrap = broker.bootstrapServers();
-            for (String mode : List.of("floor", "half", "full")) {
-                List<String> childArgs = List.of("--child", mode, bootstrap, topic, Long.toString(events),
-                    Long.toString(labels), Integer.toString(keys), dir.toString());
+            for (String mode : List.of("floor", "half", "full", "full-table")) {
+                List<String> childArgs = List.of("--child", mode.replace("-table", ""), bootstrap, topic,
+                    Long.toString(events), Long.toString(labels), Integer.toString(keys), dir.toString(),
+                    mode.endsWith("-table") ? "table" : "heap");
                 List<String> jvm = List.of("-Xmx" + heap, "-XX:+UseParallelGC");
                 try (ChildJvm child = ChildJvm.start("training-" + mode, jvm, TrainingRowsHarness.class, childArgs)) {
                     String line = child.await(RESULT, Duration.ofMinutes(60).toMillis());
@@ -249,12 +252,15 @@ public final class TrainingRowsHarness {
         long labels = Long.parseLong(args[5]);
         int keys = Integer.parseInt(args[6]);
         Path dir = Path.of(args[7]);
+        // Where the running rows live: the heap (TrainingSet's default) or the table engine under /dev/shm.
+        boolean table = args.length > 8 && args[8].equals("table");
         Map<String, Object> r = new LinkedHashMap<>();
+        r.put("runningRows", table ? "\"table\"" : "\"heap\"");
         if (mode.equals("floor")) {
             floor(kafka, topic, events, r);
         } else {
             long spanMs = mode.equals("half") ? SPAN_MS / 2 : SPAN_MS;
-            rows(kafka, topic, labels, keys, spanMs, dir.resolve(mode + ".parquet"), r);
+            rows(kafka, topic, labels, keys, spanMs, dir.resolve(mode + ".parquet"), table, r);
         }
         r.put("peakRssBytes", peakRssBytes());
         StringBuilder json = new StringBuilder("{");
@@ -267,8 +273,12 @@ public final class TrainingRowsHarness {
     }
 
     private static void rows(Properties kafka, String topic, long labels, int keys, long spanMs, Path file,
-        Map<String, Object> r) {
-        TrainingSet<Label> training = TrainingSet.forLabels(new Labels(labels, keys, spanMs), Label::timeMs)
+        boolean table, Map<String, Object> r) {
+        TrainingSet.Builder<Label> b = TrainingSet.forLabels(new Labels(labels, keys, spanMs), Label::timeMs);
+        if (table) {
+            b.runningRows(StoreEngines.table(), Path.of("/dev/shm"));
+        }
+        TrainingSet<Label> training = b
             .labelColumn("fraud", Label::fraud)
             .features(SET, Label::user, Source.of(topic, DECODER))
             .kafka(kafka)
