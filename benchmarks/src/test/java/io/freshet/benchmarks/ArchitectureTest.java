@@ -12,6 +12,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import io.freshet.core.FeatureSet;
 import io.freshet.kafka.FeaturePipeline;
+import io.freshet.kafka.parquet.ParquetSink;
 import io.freshet.store.TableStoreEngine;
 import io.freshet.store.chronicle.ChronicleStoreEngine;
 import io.freshet.testkit.FreshetKafka;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String[] API_PACKAGES = {
         "io.freshet.core", "io.freshet.core.spi", "io.freshet.store", "io.freshet.store.chronicle", "io.freshet.kafka",
-        "io.freshet.kafka.metrics", "io.freshet.testkit"};
+        "io.freshet.kafka.metrics", "io.freshet.kafka.parquet", "io.freshet.testkit"};
     /** Main classes: neither test-class directories nor the modules' test jars. */
     private static final ImportOption MAIN_CLASSES_ONLY = location -> !location.contains("/test-classes/")
         && !location.matches(Pattern.compile(".*-tests\\.jar!/.*"));
@@ -50,6 +51,7 @@ class ArchitectureTest {
         assertThat(classes.contain(ChronicleStoreEngine.class)).as("sdk-store/chronicle imported").isTrue();
         assertThat(classes.contain(FeaturePipeline.class)).as("sdk-kafka imported").isTrue();
         assertThat(classes.contain(FreshetKafka.class)).as("sdk-kafka/testkit imported").isTrue();
+        assertThat(classes.contain(ParquetSink.class)).as("sdk-kafka/parquet imported").isTrue();
     }
 
     @Test
@@ -65,6 +67,17 @@ class ArchitectureTest {
         // Micrometer is optional in freshet-kafka: a class a pipeline loads without the binder must not name it.
         noClasses().that().resideOutsideOfPackage("io.freshet.kafka.metrics..")
             .should().dependOnClassesThat().resideInAPackage("io.micrometer..")
+            .check(classes);
+    }
+
+    @Test
+    void onlyTheParquetModuleNamesParquetOrHadoop() {
+        // freshet-parquet is optional: freshet-kafka and the rest load none of parquet-java (nor, anywhere, Hadoop,
+        // whose Configuration only freshet-parquet's overrides of parquet-java's abstract methods name).
+        noClasses().that().resideInAPackage("io.freshet..")
+            .and().resideOutsideOfPackage("io.freshet.kafka.parquet..")
+            .and().resideOutsideOfPackage("io.freshet.benchmarks..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.apache.parquet..", "org.apache.hadoop..")
             .check(classes);
     }
 

@@ -73,6 +73,9 @@ public final class FraudDemo implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private FreshetMetrics pipelineMetrics;
     private long startNs;
+    /** Wall clock when production started, and the client properties: for {@code --training-rows}. */
+    private long startWallMs;
+    private Properties kafka;
     private long appliedBeforeStart;
     /** Rows of the store (and of the next definition's, {@code --migrate-after}). */
     private long capacity;
@@ -153,7 +156,7 @@ public final class FraudDemo implements AutoCloseable {
         FraudDemoOptions o = options;
         out.printf("Freshet fraud demo: %,d payments/s for %s over %,d Zipf-skewed users (every 97th user is risky)%n",
             o.rate(), seconds(o.durationMs()), o.users());
-        Properties kafka = new Properties();
+        kafka = new Properties();
         if (o.bootstrap() == null) {
             out.println("starting an embedded Kafka broker (KRaft, in this JVM)...");
             broker = startQuietly();
@@ -203,6 +206,7 @@ public final class FraudDemo implements AutoCloseable {
             + " consumer lag (records), freshness p99 (produce -> readable through the FeatureReader, probes of the"
             + " last second), rows in the store, pipeline status%n", o.rate(), 1000 / FreshnessProbe.INTERVAL_MS);
         startNs = System.nanoTime();
+        startWallMs = System.currentTimeMillis();
         producer.start();
         probe.start();
     }
@@ -316,6 +320,12 @@ public final class FraudDemo implements AutoCloseable {
             probe.total(), probe.timeouts(), features, score,
             FraudDemoSummary.scoreTable(pipeline.reader(RiskFeatures.USER_RISK)));
         s.print(out);
+        if (options.trainingRows() != null) {
+            // Labels over the second half of the run: by then most users the labels draw have some history.
+            long endWallMs = System.currentTimeMillis();
+            DemoTrainingRows.write(kafka, options.topic(), startWallMs + (endWallMs - startWallMs) / 2, endWallMs,
+                options.users(), options.seed(), options.trainingRows(), out);
+        }
         return s;
     }
 

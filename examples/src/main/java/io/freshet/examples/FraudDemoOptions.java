@@ -40,6 +40,8 @@ public final class FraudDemoOptions {
         "  --seed N           random seed of the payments (default 42)",
         "  --migrate-after D  after D, migrate user_risk to its next definition (one more feature, one changed",
         "                     window) while traffic continues: progress, compare, promote (default: never)",
+        "  --training-rows F  at the end, write point-in-time training rows of user_risk for 1,000 labels (its own",
+        "                     risky and not-risky users) to F: .parquet or .csv, a .json sidecar beside it",
         "  --help             print this");
     /** Default duration. */
     public static final long DEFAULT_DURATION_MS = 15_000;
@@ -61,6 +63,7 @@ public final class FraudDemoOptions {
     private Path storeDir;
     private long seed = 42;
     private long migrateAfterMs = -1;
+    private Path trainingRows;
     @Option(names = {"--help", "-h"})
     private boolean help;
 
@@ -199,6 +202,20 @@ public final class FraudDemoOptions {
         migrateAfterMs = parseDurationMs("--migrate-after", value);
     }
 
+    @Option(names = "--training-rows")
+    private void trainingRows(String value) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        if (!lower.endsWith(".parquet") && !lower.endsWith(".csv")) {
+            throw bad("--training-rows=" + value + " names neither a .parquet nor a .csv file: the extension picks "
+                + "the format, e.g. --training-rows train.parquet");
+        }
+        try {
+            trainingRows = Paths.get(value).toAbsolutePath();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
     private String nonBlank(String value, String messageWhenBlank) {
         if (value.isBlank()) {
             throw bad(messageWhenBlank);
@@ -306,6 +323,11 @@ public final class FraudDemoOptions {
     /** @return after how long the demo migrates to the next definition, ms; -1: never */
     public long migrateAfterMs() {
         return migrateAfterMs;
+    }
+
+    /** @return where the training rows go (.parquet or .csv), or null for none */
+    public Path trainingRows() {
+        return trainingRows;
     }
 
     /** @return whether --help was given */

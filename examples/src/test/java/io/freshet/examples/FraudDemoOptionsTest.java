@@ -44,6 +44,18 @@ class FraudDemoOptionsTest {
     }
 
     @Test
+    void trainingRowsTakeAParquetOrCsvFileAndNothingElse() {
+        assertThat(FraudDemoOptions.parse().trainingRows()).isNull();
+        assertThat(FraudDemoOptions.parse("--training-rows", "t.parquet").trainingRows())
+            .isEqualTo(Paths.get("t.parquet").toAbsolutePath());
+        assertThat(FraudDemoOptions.parse("--training-rows=T.CSV").trainingRows().getFileName().toString())
+            .isEqualTo("T.CSV");
+        assertThatThrownBy(() -> FraudDemoOptions.parse("--training-rows", "t.txt"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("--training-rows=t.txt names neither a .parquet "
+                + "nor a .csv file: the extension picks the format, e.g. --training-rows train.parquet");
+    }
+
+    @Test
     void namesTheFirstBadOptionAndWhatIsAllowed() {
         assertThatThrownBy(() -> FraudDemoOptions.parse("--users", "0", "--rate", "0"))
             .isInstanceOf(IllegalArgumentException.class).hasMessage("--users=0 is out of range: use 1..1000000");

@@ -13,6 +13,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the fraud demo for a few seconds on its embedded broker with a free port, queries its endpoints while it runs,
@@ -33,11 +36,13 @@ class FraudDemoTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
-    void servesValidFeatureAndScoreDocumentsWhileRunningAndSummarizesWhatItApplied() throws Exception {
+    void servesValidFeatureAndScoreDocumentsWhileRunningAndSummarizesWhatItApplied(@TempDir Path dir)
+        throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        Path trainingRows = dir.resolve("train.parquet");
         FraudDemoOptions options = FraudDemoOptions.parse("--duration", "5s", "--port", "0", "--rate", "2000",
-            "--users", "2000", "--partitions", "3");
+            "--users", "2000", "--partitions", "3", "--training-rows", trainingRows.toString());
         List<String> names = new ArrayList<>();
         for (FeatureRef r : RiskFeatures.USER_RISK.refs()) {
             names.add(r.name());
@@ -105,6 +110,21 @@ class FraudDemoTest {
         // A status line, whichever second it stamps: on a loaded machine the first tick may read [  2s], not [  1s].
         assertThat(printed).containsPattern("\\[ *\\d+s\\] produced ").contains("Summary: produced")
             .contains("GET /features/1");
+
+        // --training-rows: the Parquet file (magic at both ends), its sidecar, and the first rows printed.
+        byte[] file = Files.readAllBytes(trainingRows);
+        assertThat(new String(file, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");
+        assertThat(new String(file, file.length - 4, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");
+        JsonNode sidecar = JSON.readTree(dir.resolve("train.json").toFile());
+        assertThat(sidecar.get("rows").asLong()).isEqualTo(DemoTrainingRows.LABELS);
+        assertThat(sidecar.get("fileFormat").asText()).isEqualTo("parquet");
+        assertThat(sidecar.get("sets").get(0).get("fingerprint").asText())
+            .isEqualTo(Long.toHexString(RiskFeatures.USER_RISK.fingerprint()));
+        assertThat(printed).contains("training rows: 1,000 labels").contains("training rows: 1,000 rows")
+            .contains("label_time_ms   user    risky  status   user_risk__txn_5m");
+        assertThat(sidecar.get("recordsRead").asLong()).isPositive();
+        // The printed rows: label time, user, risky, a status.
+        assertThat(printed).containsPattern("\\n  \\d{13} +\\d+ +(true|false) +(FRESH|STALE|MISSING) ");
     }
 
     private String page(int port, String path, String contentType) throws Exception {

@@ -13,45 +13,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import org.apache.kafka.common.TopicPartition;
 
 /**
- * Writes a {@link TrainingSet}'s rows as CSV (RFC 4180 quoting) and its sidecar JSON. Column layout and formats are
- * documented on {@link TrainingSet}. Not thread-safe: one run.
- *
- * @param <L> the label type
+ * Writes a {@link TrainingSet}'s rows as CSV (RFC 4180 quoting); {@link TrainingSink} documents the columns and
+ * formats. Not thread-safe: one run.
  */
-final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
-    /** Sidecar format: bumped when its fields change meaning. */
-    static final String SIDECAR_FORMAT = "freshet-training-rows/1";
-    /** Suffix of a stored feature's event-time column. */
-    static final String EVENT_TIME_SUFFIX = "__event_time_ms";
-
-    private final TrainingSet<L> training;
+final class TrainingCsv implements TrainingSink {
     private final Path file;
-    private final Writer out;
-    private final List<String> columns = new ArrayList<>();
     private final StringBuilder line = new StringBuilder(1024);
-    private long rows;
+    private List<FeatureSet<?>> sets;
+    private Writer out;
 
-    TrainingCsv(TrainingSet<L> training, Path file) throws IOException {
-        this.training = training;
+    TrainingCsv(Path file) {
         this.file = file;
-        columns.add(TrainingSet.LABEL_TIME_COLUMN);
-        for (TrainingSet.LabelColumn<L> c : training.labelColumns) {
-            columns.add(c.name);
-        }
-        for (TrainingSet.Join<L, ?> j : training.joins) {
-            columns.add(j.set.name() + "__status");
-            for (FeatureRef ref : j.set.refs()) {
-                columns.add(j.set.name() + "__" + ref.name());
-                if (ref.kind().isStored()) {
-                    columns.add(j.set.name() + "__" + ref.name() + EVENT_TIME_SUFFIX);
-                }
-            }
-        }
+    }
+
+    @Override
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public String format() {
+        return "csv";
+    }
+
+    @Override
+    public void open(List<String> labelColumns, List<FeatureSet<?>> sets) throws IOException {
+        this.sets = List.copyOf(sets);
+        List<String> columns = columns(labelColumns, sets);
         this.out = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16);
         line.setLength(0);
         for (int i = 0; i < columns.size(); i++) {
@@ -64,19 +54,35 @@ final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
         out.append(line);
     }
 
+    /** @return the header's columns for these label columns and sets, in row order */
+    static List<String> columns(List<String> labelColumns, List<FeatureSet<?>> sets) {
+        List<String> columns = new ArrayList<>();
+        columns.add(LABEL_TIME_COLUMN);
+        columns.addAll(labelColumns);
+        for (FeatureSet<?> set : sets) {
+            columns.add(set.name() + STATUS_SUFFIX);
+            for (FeatureRef ref : set.refs()) {
+                columns.add(set.name() + SEPARATOR + ref.name());
+                if (ref.kind().isStored()) {
+                    columns.add(set.name() + SEPARATOR + ref.name() + EVENT_TIME_SUFFIX);
+                }
+            }
+        }
+        return columns;
+    }
+
     @Override
-    public void accept(L label, long labelTimeMs, FeatureVector[] vectors) throws IOException {
+    public void write(long labelTimeMs, Object[] labelValues, FeatureVector[] vectors) throws IOException {
         line.setLength(0);
         line.append(labelTimeMs);
-        for (TrainingSet.LabelColumn<L> c : training.labelColumns) {
+        for (Object v : labelValues) {
             line.append(',');
-            Object v = c.value.apply(label);
             if (v != null) {
                 appendText(line, v.toString());
             }
         }
         for (int s = 0; s < vectors.length; s++) {
-            FeatureSet<?> set = training.joins.get(s).set;
+            FeatureSet<?> set = sets.get(s);
             FeatureVector v = vectors[s];
             line.append(',').append(v == null ? VectorStatus.MISSING : v.status());
             for (FeatureRef ref : set.refs()) {
@@ -95,7 +101,11 @@ final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
         }
         line.append('\n');
         out.append(line);
-        rows++;
+    }
+
+    @Override
+    public void finish() throws IOException {
+        out.flush();
     }
 
     private static void appendValue(StringBuilder b, FeatureVector v, FeatureRef ref) {
@@ -138,81 +148,10 @@ final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
         b.append('"');
     }
 
-    /** @return the header's columns */
-    List<String> columns() {
-        return columns;
-    }
-
-    /** Flushes the rows and writes the sidecar JSON. */
-    void finish(Path sidecar, TrainingSet<L>.Run run, TrainingProgress done) throws IOException {
-        out.flush();
-        StringBuilder j = new StringBuilder(4096);
-        j.append("{\n  \"format\": ").append(json(SIDECAR_FORMAT));
-        j.append(",\n  \"csv\": ").append(json(file.getFileName().toString()));
-        j.append(",\n  \"rows\": ").append(rows);
-        j.append(",\n  \"asOfKnownTime\": {\"lagMs\": ").append(training.lagMs)
-            .append(", \"recordTime\": \"largest record timestamp of the partition up to the record\"")
-            .append(", \"qualifies\": \"event time < label time and record time <= label time + lagMs\"}");
-        j.append(",\n  \"start\": ").append(json(training.start.toString()));
-        j.append(",\n  \"startOffsets\": ");
-        offsets(j, run.startOffsets);
-        j.append(",\n  \"endOffsets\": ");
-        offsets(j, run.endOffsets);
-        j.append(",\n  \"recordsRead\": ").append(done.recordsRead());
-        j.append(",\n  \"badRecordsSkipped\": ").append(run.badRecords);
-        j.append(",\n  \"labelColumns\": [");
-        for (int i = 0; i < training.labelColumns.size(); i++) {
-            j.append(i == 0 ? "" : ", ").append(json(training.labelColumns.get(i).name));
-        }
-        j.append("],\n  \"sets\": [");
-        for (int s = 0; s < training.joins.size(); s++) {
-            TrainingSet.Join<L, ?> join = training.joins.get(s);
-            FeatureSet<?> set = join.set;
-            j.append(s == 0 ? "\n" : ",\n").append("    {\"name\": ").append(json(set.name()))
-                .append(", \"entity\": ").append(json(set.entityName()))
-                .append(", \"keyType\": ").append(json(set.keyType().name()))
-                .append(", \"fingerprint\": ").append(json(Long.toHexString(set.fingerprint())))
-                .append(", \"staleAfterMs\": ").append(set.staleAfterMs())
-                .append(", \"futureSkewMs\": ").append(set.futureSkewMs())
-                .append(", \"topics\": [");
-            for (int i = 0; i < join.sources.size(); i++) {
-                j.append(i == 0 ? "" : ", ").append(json(join.sources.get(i).topic()));
-            }
-            j.append("], \"canonicalForm\": ").append(json(set.canonicalForm())).append('}');
-        }
-        j.append("\n  ]\n}\n");
-        Files.writeString(sidecar, j, StandardCharsets.UTF_8);
-    }
-
-    private static void offsets(StringBuilder j, Map<TopicPartition, Long> offsets) {
-        Map<String, Long> sorted = new TreeMap<>();
-        offsets.forEach((tp, o) -> sorted.put(tp.topic() + "-" + tp.partition(), o));
-        j.append('{');
-        boolean first = true;
-        for (Map.Entry<String, Long> e : sorted.entrySet()) {
-            j.append(first ? "" : ", ").append(json(e.getKey())).append(": ").append(e.getValue());
-            first = false;
-        }
-        j.append('}');
-    }
-
-    static String json(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
-    }
-
     @Override
     public void close() throws IOException {
-        out.close();
+        if (out != null) {
+            out.close();
+        }
     }
 }

@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  *     .kafka(consumerProperties)
  *     .build();
  * TrainingProgress done = rows.writeCsv(Path.of("train.csv"));            // and train.json beside it
+ * rows.write(ParquetSink.to(Path.of("train.parquet")));                     // with freshet-parquet
  * }</pre>
  *
  * <h2>What a row at {@code t} holds</h2>
@@ -81,12 +82,12 @@ import org.slf4j.LoggerFactory;
  * poll per partition; not the topics' length.
  *
  * <h2>Output</h2>
- * CSV ({@link #writeCsv}): {@code label_time_ms}, the label columns in the order added, then per set
- * {@code set__status} and per feature {@code set__feature} (longs as integers, doubles as Java's shortest round-trip
- * text, last-N as {@code [id,id,...]}, empty when absent) and, for stored features, {@code set__feature__event_time_ms}
- * (the value's event time; its age at the label is {@code label_time_ms} minus it). A sidecar JSON beside it
- * ({@code train.csv} → {@code train.json}) records the sets' names, fingerprints and canonical forms, their topics,
- * the start and end offsets read, the lag and the row count.
+ * {@link #writeCsv} or {@link #write} to a {@link TrainingSink} (CSV here, Parquet in {@code freshet-parquet}):
+ * {@code label_time_ms}, the label columns in the order added, then per set {@code set__status} and per feature
+ * {@code set__feature} (typed as served: long, double, a list of longs for last-N; absent when the row has none) and,
+ * for stored features, {@code set__feature__event_time_ms} (the value's event time; its age at the label is
+ * {@code label_time_ms} minus it). A sidecar JSON beside it ({@code train.csv} → {@code train.json}) records the sets'
+ * names, fingerprints and canonical forms, their topics, the start and end offsets read, the lag and the row count.
  *
  * <p>Labels come from an {@link Iterable} ({@link #forLabels}) or a Kafka topic ({@link #forLabelTopic}).
  *
@@ -101,10 +102,8 @@ import org.slf4j.LoggerFactory;
  * the records known by {@code t + lag}, each at the applying clock of its known time, none of the key's with an event
  * time at or after {@code t}, and the key's records came from one partition (README "Training rows").
  *
- * <p>Not yet: Parquet.
- *
- * <p>Immutable and thread-safe; each {@code writeCsv} is one run on the calling thread, with its own consumer
- * (client id {@code freshet-training-N}, assign mode, {@code read_committed}) and its own running rows.
+ * <p>Immutable and thread-safe; each {@code writeCsv} or {@code write} is one run on the calling thread, with its own
+ * consumer (client id {@code freshet-training-N}, assign mode, {@code read_committed}) and its own running rows.
  *
  * @param <L> the label type
  */
@@ -112,7 +111,7 @@ public final class TrainingSet<L> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingSet.class);
     private static final AtomicLong RUNS = new AtomicLong();
     /** The label time column, first in every row. */
-    static final String LABEL_TIME_COLUMN = "label_time_ms";
+    static final String LABEL_TIME_COLUMN = TrainingSink.LABEL_TIME_COLUMN;
 
     final Iterable<L> labels;
     final ToLongFunction<L> labelTimeMs;
@@ -212,7 +211,7 @@ public final class TrainingSet<L> {
 
     /**
      * Writes the rows to a CSV file (created or replaced) and the sidecar JSON beside it: {@code name.csv} →
-     * {@code name.json} (any other name gets {@code .json} appended).
+     * {@code name.json} (any other name gets {@code .json} appended). Same as {@code write(TrainingSink.csv(csv))}.
      *
      * @param csv the CSV file
      * @return the final progress: rows written, records read, time taken
@@ -221,26 +220,51 @@ public final class TrainingSet<L> {
      * @throws IllegalStateException when a bad record meets {@link BadRecordPolicy#FAIL}, or the history stalls
      */
     public TrainingProgress writeCsv(Path csv) {
-        Objects.requireNonNull(csv, "csv can't be null");
-        try (TrainingCsv<L> out = new TrainingCsv<>(this, csv)) {
+        return write(TrainingSink.csv(Objects.requireNonNull(csv, "csv can't be null")));
+    }
+
+    /**
+     * Writes the rows to a sink ({@link TrainingSink#csv}, or Parquet from {@code freshet-parquet}) and the sidecar
+     * JSON beside its file: {@code name.csv} or {@code name.parquet} → {@code name.json} (any other name gets
+     * {@code .json} appended). The sink is closed when this returns or throws.
+     *
+     * @param sink where the rows go, for this run only
+     * @return the final progress: rows written, records read, time taken
+     * @throws UncheckedIOException when a file cannot be written
+     * @throws IllegalArgumentException when labels are out of time order, or a topic or start offset is wrong
+     * @throws IllegalStateException when a bad record meets {@link BadRecordPolicy#FAIL}, or the history stalls
+     */
+    public TrainingProgress write(TrainingSink sink) {
+        Objects.requireNonNull(sink, "sink can't be null");
+        try (sink) {
+            List<String> labelColumnNames = new ArrayList<>();
+            for (LabelColumn<L> c : labelColumns) {
+                labelColumnNames.add(c.name);
+            }
+            List<FeatureSet<?>> sets = new ArrayList<>();
+            for (Join<L, ?> j : joins) {
+                sets.add(j.set);
+            }
+            sink.open(labelColumnNames, sets);
+            Object[] labelValues = new Object[labelColumns.size()];
             Run run = new Run();
-            TrainingProgress done = run.execute(out);
-            out.finish(sidecarOf(csv), run, done);
+            TrainingProgress done = run.execute((label, t, vectors) -> {
+                for (int i = 0; i < labelValues.length; i++) {
+                    labelValues[i] = labelColumns.get(i).value.apply(label);
+                }
+                sink.write(t, labelValues, vectors);
+            });
+            sink.finish();
+            TrainingSidecar.write(TrainingSidecar.of(sink.file()), sink, this, run, done);
             return done;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write training rows to " + csv + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write training rows to " + sink.file() + ": " + e.getMessage(), e);
         }
     }
 
-    /** Runs once into a sink; for the CSV writer and tests that check vectors as read. */
+    /** Runs once into a sink; for the writers and tests that check vectors as read. */
     TrainingProgress run(RowSink<L> sink) throws IOException {
         return new Run().execute(sink);
-    }
-
-    static Path sidecarOf(Path csv) {
-        String name = csv.getFileName().toString();
-        String base = name.endsWith(".csv") ? name.substring(0, name.length() - 4) : name;
-        return csv.resolveSibling(base + ".json");
     }
 
     /** One run: its consumer, running rows and counters. */
@@ -482,7 +506,8 @@ public final class TrainingSet<L> {
          * Adds a label column, written after {@code label_time_ms} in the order added.
          *
          * @param name column name (not {@code label_time_ms}, no {@code __}, unique)
-         * @param value the label's value ({@code toString()} is written; null as empty)
+         * @param value the label's value (CSV writes its {@code toString()}, Parquet types the column by the first
+         *     row's value; null as empty)
          * @return this
          */
         public Builder<L> labelColumn(String name, Function<L, ?> value) {

@@ -27,7 +27,7 @@ class PublicSurfaceTest {
         "MigrationStart", "OffsetMismatchException", "OffsetMismatchException$Kind", "OffsetMismatchPolicy",
         "PipelineException", "PipelineMetrics", "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder",
         "RecordView", "ScaleMode", "SetStatus", "SetStatus$State", "SloStatus", "SloStatus$State", "Source",
-        "StoreSnapshot", "TombstonePolicy", "TrainingProgress", "TrainingSet", "TrainingSet$Builder");
+        "StoreSnapshot", "TombstonePolicy", "TrainingProgress", "TrainingSet", "TrainingSet$Builder", "TrainingSink");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())

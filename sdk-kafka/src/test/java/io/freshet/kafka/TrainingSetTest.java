@@ -264,7 +264,7 @@ class TrainingSetTest {
 
         String sidecar = Files.readString(dir.resolve("rows.json"));
         assertThat(sidecar).contains("\"fingerprint\": \"" + Long.toHexString(USERS.fingerprint()) + "\"")
-            .contains("\"lagMs\": " + lagMs).contains("\"rows\": 3").contains("\"format\": \"freshet-training-rows/1\"")
+            .contains("\"lagMs\": " + lagMs).contains("\"rows\": 3").contains("\"format\": \"freshet-training-rows/2\"")
             .contains("\"" + topic + "-0\": 4");
     }
 

@@ -1,0 +1,133 @@
+package io.freshet.kafka.parquet.internal;
+
+import io.freshet.core.FeatureKind;
+import io.freshet.core.FeatureRef;
+import io.freshet.core.FeatureSet;
+import io.freshet.kafka.TrainingSink;
+import java.util.List;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
+
+/**
+ * The Parquet schema of a training run's rows, compiled once: each column's index and kind, in row order, so that
+ * writing a row looks up no name.
+ */
+public final class TrainingSchema {
+    /** A label column written as BOOLEAN. */
+    public static final int LABEL_BOOLEAN = 0;
+    /** A label column written as INT64. */
+    public static final int LABEL_LONG = 1;
+    /** A label column written as DOUBLE. */
+    public static final int LABEL_DOUBLE = 2;
+    /** A label column written as STRING (UTF-8 of its {@code toString()}). */
+    public static final int LABEL_STRING = 3;
+
+    final MessageType message;
+    final List<String> labelColumns;
+    /** LABEL_* per label column. */
+    final int[] labelKinds;
+    final List<FeatureSet<?>> sets;
+    /** Per set, its refs as an array: no iterator per row. */
+    final FeatureRef[][] refs;
+    /** Per set and ref: true for last-N (a list of longs), else the ref's value type decides. */
+    final boolean[][] lists;
+    final boolean[][] longs;
+    final boolean[][] stored;
+    /** Column names per set ({@code set__status}) and per set and ref (value, event time or null). */
+    final String[] statusNames;
+    final String[][] valueNames;
+    final String[][] timeNames;
+
+    private TrainingSchema(MessageType message, List<String> labelColumns, int[] labelKinds,
+        List<FeatureSet<?>> sets) {
+        this.message = message;
+        this.labelColumns = labelColumns;
+        this.labelKinds = labelKinds;
+        this.sets = sets;
+        this.refs = new FeatureRef[sets.size()][];
+        this.lists = new boolean[sets.size()][];
+        this.longs = new boolean[sets.size()][];
+        this.stored = new boolean[sets.size()][];
+        this.statusNames = new String[sets.size()];
+        this.valueNames = new String[sets.size()][];
+        this.timeNames = new String[sets.size()][];
+        for (int s = 0; s < sets.size(); s++) {
+            statusNames[s] = sets.get(s).name() + TrainingSink.STATUS_SUFFIX;
+            List<FeatureRef> r = sets.get(s).refs();
+            refs[s] = r.toArray(new FeatureRef[0]);
+            lists[s] = new boolean[refs[s].length];
+            longs[s] = new boolean[refs[s].length];
+            stored[s] = new boolean[refs[s].length];
+            valueNames[s] = new String[refs[s].length];
+            timeNames[s] = new String[refs[s].length];
+            for (int f = 0; f < refs[s].length; f++) {
+                valueNames[s][f] = sets.get(s).name() + TrainingSink.SEPARATOR + refs[s][f].name();
+                timeNames[s][f] = valueNames[s][f] + TrainingSink.EVENT_TIME_SUFFIX;
+                lists[s][f] = refs[s][f].kind() == FeatureKind.LAST_N;
+                longs[s][f] = refs[s][f].kind().valueType() == FeatureKind.ValueType.LONG;
+                stored[s][f] = refs[s][f].kind().isStored();
+            }
+        }
+    }
+
+    /**
+     * @param labelColumns the label columns' names
+     * @param firstLabelValues the first row's label values: they type the label columns
+     * @param sets the joined sets, in row order
+     * @return the schema
+     */
+    public static TrainingSchema of(List<String> labelColumns, Object[] firstLabelValues, List<FeatureSet<?>> sets) {
+        Types.MessageTypeBuilder b = Types.buildMessage();
+        b.required(PrimitiveTypeName.INT64).named(TrainingSink.LABEL_TIME_COLUMN);
+        int[] kinds = new int[labelColumns.size()];
+        for (int i = 0; i < kinds.length; i++) {
+            kinds[i] = labelKindOf(firstLabelValues[i]);
+            String name = labelColumns.get(i);
+            switch (kinds[i]) {
+                case LABEL_BOOLEAN -> b.optional(PrimitiveTypeName.BOOLEAN).named(name);
+                case LABEL_LONG -> b.optional(PrimitiveTypeName.INT64).named(name);
+                case LABEL_DOUBLE -> b.optional(PrimitiveTypeName.DOUBLE).named(name);
+                default -> b.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(name);
+            }
+        }
+        for (FeatureSet<?> set : sets) {
+            b.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType())
+                .named(set.name() + TrainingSink.STATUS_SUFFIX);
+            for (FeatureRef ref : set.refs()) {
+                String name = set.name() + TrainingSink.SEPARATOR + ref.name();
+                if (ref.kind() == FeatureKind.LAST_N) {
+                    b.optionalList().requiredElement(PrimitiveTypeName.INT64).named(name);
+                } else if (ref.kind().valueType() == FeatureKind.ValueType.LONG) {
+                    b.optional(PrimitiveTypeName.INT64).named(name);
+                } else {
+                    b.optional(PrimitiveTypeName.DOUBLE).named(name);
+                }
+                if (ref.kind().isStored()) {
+                    b.optional(PrimitiveTypeName.INT64).named(name + TrainingSink.EVENT_TIME_SUFFIX);
+                }
+            }
+        }
+        return new TrainingSchema(b.named("training_row"), List.copyOf(labelColumns), kinds, List.copyOf(sets));
+    }
+
+    /** @return the LABEL_* kind a label value is written as */
+    static int labelKindOf(Object value) {
+        if (value instanceof Boolean) {
+            return LABEL_BOOLEAN;
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return LABEL_LONG;
+        }
+        if (value instanceof Double || value instanceof Float) {
+            return LABEL_DOUBLE;
+        }
+        return LABEL_STRING;
+    }
+
+    /** @return the Parquet schema */
+    public MessageType message() {
+        return message;
+    }
+}
