@@ -218,10 +218,19 @@ public class BatchReadBenchmark {
         /**
          * What is timed: the three benchmarks, then the two halves of a batch read's floor: {@code readAheadOnly}
          * (the store's read-ahead of eight keys, no evaluation: the memory part, overlapped) and {@code
-         * readBatchInCache} (eight single reads of keys read just before: the CPU part).
+         * readBatchInCache} (eight single reads of keys read just before: the CPU part); and {@code
+         * readsAfterReadAhead}, two read-aheads of eight new keys and their reads, whose reads alone are timed apart.
          */
         static final String[] NAMES = {"readOne", "readBatch", "readEightSingles", "readAheadOnly",
-            "readBatchInCache"};
+            "readBatchInCache", "readsAfterReadAhead"};
+        /**
+         * Per call of {@code readsAfterReadAhead}: the time of its eight reads alone, after two read-aheads of their
+         * keys (the second finds every line in cache), to set beside {@code readBatchInCache}, whose eight reads
+         * re-read keys read just before. The difference is what a read costs on rows in cache that it has not just
+         * read (branch history, the decay cache), a part of the floor no read-ahead removes.
+         */
+        private static final long[] READS_NS = new long[1 << 20];
+        private static int readsCount;
 
         private static long run(int which, BatchReadBenchmark bench, Store store, Cursor c) {
             switch (which) {
@@ -234,6 +243,8 @@ public class BatchReadBenchmark {
                 case 3:
                     c.nextBatch(store.sequence);
                     return store.store.prefetchRows(c.batch, 0, BATCH);
+                case 5:
+                    return readsAfterReadAhead(store, c);
                 default:
                     // The keys of the previous call of any kind: their rows are in cache.
                     long found = 0;
@@ -242,6 +253,20 @@ public class BatchReadBenchmark {
                     }
                     return found;
             }
+        }
+
+        private static long readsAfterReadAhead(Store store, Cursor c) {
+            c.nextBatch(store.sequence);
+            long found = store.store.prefetchRows(c.batch, 0, BATCH) + store.store.prefetchRows(c.batch, 0, BATCH);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < BATCH; i++) {
+                found += store.reader.read(c.batch[i], c.vectors[i]) ? 1 : 0;
+            }
+            long t = System.nanoTime() - t0;
+            if (readsCount < READS_NS.length) {
+                READS_NS[readsCount++] = t;
+            }
+            return found;
         }
 
         private Ratio() {
@@ -262,7 +287,8 @@ public class BatchReadBenchmark {
                 Cursor c = new Cursor();
                 c.setUp(store);
                 c.position = 1 << 19;
-                int[] ops = {1, 1, 1, 1, 1};
+                int[] ops = new int[NAMES.length];
+                java.util.Arrays.fill(ops, 1);
                 double[][] ns = new double[NAMES.length][rounds];
                 long sink = 0;
                 for (int r = -rounds / 3; r < rounds; r++) { // the first third warms up (and calibrates)
@@ -295,6 +321,10 @@ public class BatchReadBenchmark {
                     System.out.printf("  %-17s p10 %8.0f ns  median %8.0f ns  per call; / readOne: p10 %.2f, "
                         + "median %.2f%n", names[k], p10[k], p50[k], p10[k] / p10[0], p50[k] / p50[0]);
                 }
+                long[] reads = java.util.Arrays.copyOf(READS_NS, readsCount);
+                java.util.Arrays.sort(reads);
+                System.out.printf("  of readsAfterReadAhead, its eight reads alone: p10 %d ns  median %d ns (%d calls)"
+                    + "%n", reads[reads.length / 10], reads[reads.length / 2], reads.length);
             } finally {
                 store.tearDown();
             }
