@@ -45,10 +45,13 @@ final class TableFile implements AutoCloseable {
     private final MappedRegion[] rows;
     private final long storeId;
     private final int generation;
+    /** Whether the file's guarded control words carry their check (header controlChecks; older files: false). */
+    private final boolean controlChecks;
 
-    private TableFile(Path path, TableFormat f, boolean readOnly, FileChannel channel, long storeId, int generation)
-        throws IOException {
+    private TableFile(Path path, TableFormat f, boolean readOnly, FileChannel channel, long storeId, int generation,
+        boolean controlChecks) throws IOException {
         this.path = path;
+        this.controlChecks = controlChecks;
         this.generation = generation;
         this.f = f;
         this.readOnly = readOnly;
@@ -131,6 +134,7 @@ final class TableFile implements AutoCloseable {
         h.putInt(TableFormat.H_GENERATION, generation);
         h.putLong(TableFormat.H_INITIAL_CAPACITY, config.capacity());
         h.putInt(TableFormat.H_ROW_CHECKS, f.rowChecks ? 1 : 0);
+        h.putInt(TableFormat.H_CONTROL_CHECKS, 1);
         h.putLong(TableFormat.H_STATIC_CRC, crc(h, 0, TableFormat.H_STATIC_CRC));
         // UNSEALED until the first clean close; the meta file (created after this file) says whether one happened.
         h.putLong(TableFormat.H_SEAL_STATE, TableFormat.UNSEALED);
@@ -208,7 +212,8 @@ final class TableFile implements AutoCloseable {
             long size = ch.size();
             ByteBuffer h = StoreFiles.readHeader(ch, p, HEADER_BYTES);
             validate(p, h, config, f, size, generation);
-            TableFile t = new TableFile(p, f, readOnly, ch, h.getLong(TableFormat.H_STORE_ID), generation);
+            TableFile t = new TableFile(p, f, readOnly, ch, h.getLong(TableFormat.H_STORE_ID), generation,
+                h.getInt(TableFormat.H_CONTROL_CHECKS) == 1);
             ch = null;
             return t;
         } catch (java.nio.file.NoSuchFileException e) {
@@ -287,6 +292,10 @@ final class TableFile implements AutoCloseable {
         if (size > declared) {
             throw new StoreException(Reason.CORRUPT, p, "fileBytes=" + size + " > declared=" + declared);
         }
+        int controlChecks = h.getInt(TableFormat.H_CONTROL_CHECKS);
+        if (controlChecks != 0 && controlChecks != 1) {
+            throw new StoreException(Reason.CORRUPT, p, "controlChecks=" + controlChecks + " is neither 0 nor 1");
+        }
         long seal = h.getLong(TableFormat.H_SEAL_STATE);
         if (seal != TableFormat.SEALED && seal != TableFormat.UNSEALED) {
             throw new StoreException(Reason.CORRUPT, p, "sealState=" + seal + " is neither SEALED nor UNSEALED");
@@ -321,6 +330,11 @@ final class TableFile implements AutoCloseable {
 
     int generation() {
         return generation;
+    }
+
+    /** @return whether the guarded control words carry their check ({@link TableFormat#guardControl}) */
+    boolean controlChecks() {
+        return controlChecks;
     }
 
     /**
