@@ -133,7 +133,7 @@ final class TableFile implements AutoCloseable {
         h.putLong(TableFormat.H_VERSION_BYTES_PER_SHARD, f.versionBytesPerShard);
         h.putInt(TableFormat.H_GENERATION, generation);
         h.putLong(TableFormat.H_INITIAL_CAPACITY, config.capacity());
-        h.putInt(TableFormat.H_ROW_CHECKS, f.rowChecks ? 1 : 0);
+        h.putInt(TableFormat.H_ROW_CHECKS, f.rowChecks ? TableFormat.ROW_CHECKS_AFTER_KEY : 0);
         h.putInt(TableFormat.H_CONTROL_CHECKS, 1);
         h.putLong(TableFormat.H_STATIC_CRC, crc(h, 0, TableFormat.H_STATIC_CRC));
         // UNSEALED until the first clean close; the meta file (created after this file) says whether one happened.
@@ -264,7 +264,17 @@ final class TableFile implements AutoCloseable {
         int storedGeneration = Math.max(1, h.getInt(TableFormat.H_GENERATION));
         long initial = h.getLong(TableFormat.H_INITIAL_CAPACITY);
         config(p, "capacity", initial != 0 ? initial : h.getLong(TableFormat.H_CAPACITY), c.capacity());
-        config(p, "rowChecks", h.getInt(TableFormat.H_ROW_CHECKS), f.rowChecks ? 1 : 0);
+        int rowChecks = h.getInt(TableFormat.H_ROW_CHECKS);
+        if (rowChecks == TableFormat.ROW_CHECKS_AT_END) {
+            throw new StoreException(Reason.OLDER_FORMAT, p, "rowChecks=" + rowChecks + " (the check word at the "
+                + "slot's end) was written by an earlier build, and this one reads only rowChecks="
+                + TableFormat.ROW_CHECKS_AFTER_KEY + ": delete the store directory to rebuild it from Kafka");
+        }
+        if (rowChecks != 0 && rowChecks != TableFormat.ROW_CHECKS_AFTER_KEY) {
+            throw new StoreException(Reason.CORRUPT, p, "rowChecks=" + rowChecks + " is none of 0, "
+                + TableFormat.ROW_CHECKS_AFTER_KEY);
+        }
+        config(p, "rowChecks", rowChecks != 0 ? 1 : 0, f.rowChecks ? 1 : 0);
         geometry(p, "generation", storedGeneration, generation);
         geometry(p, "capacity(generation " + generation + ")", h.getLong(TableFormat.H_CAPACITY), f.capacity);
         geometry(p, "slotBytes", h.getInt(TableFormat.H_SLOT_BYTES), f.slotBytes);

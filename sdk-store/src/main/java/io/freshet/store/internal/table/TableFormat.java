@@ -25,7 +25,8 @@ import io.freshet.core.StoreConfig;
  * |  168 versionsOffset u64    176 versionBytesPerShard u64                                       |
  * |  184 generation u32 (1 = table.fst; n = table-n.fst; 0 in files written before growth: 1)      |
  * |  192 initialCapacity u64 (the store's configured capacity; 0 in older files: = capacity)        |
- * |  200 rowChecks u32 (1: each slot ends with a check word, StoreConfig.rowChecks; 0 in older files) |
+ * |  200 rowChecks u32 (2: each slot has a check word after its key, StoreConfig.rowChecks; 0: none;  |
+ * |      1: the check word at the slot's end, written by earlier builds: refused as OLDER_FORMAT)      |
  * |  204 controlChecks u32 (1: the guarded control words below carry a check; 0 in older files)     |
  * |  248 staticCrc u64 = CRC32C of [0, 248)  -- written once                                      |
  * |  256 sealState u64 (1 SEALED: closed cleanly, checksums valid; 2 UNSEALED: a writer has it)   |
@@ -53,8 +54,8 @@ import io.freshet.core.StoreConfig;
  * +-----------------------------------------------------------------------------------------------+ rowsOffset
  * | ROW SLOTS of shard 0 .. shards-1, rowsBytesPerShard each: slotsPerShard x slotBytes, dense    |
  * |   +0 key: LONG key u64 | TEXT keyLength u32, pad u32, UTF-8 bytes (maxKeyBytes, padded to 8)  |
- * |   +keyFieldBytes row (rowSizeBytes, the compiled layout's row), padded to 8                    |
- * |   rowChecks only: +checkOffsetInSlot check u64 = RowCheck of the key and the row (0: no row)     |
+ * |   rowChecks only: +keyFieldBytes check u64 = RowCheck of the key and the row (0: no row)       |
+ * |   +rowOffsetInSlot row (rowSizeBytes, the compiled layout's row), padded to 8                  |
  * +-----------------------------------------------------------------------------------------------+ fileBytes
  * </pre>
  *
@@ -183,6 +184,10 @@ public final class TableFormat {
     static final int H_INITIAL_CAPACITY = 192;
     static final int H_ROW_CHECKS = 200;
     static final int H_CONTROL_CHECKS = 204;
+    /** Header rowChecks: the slot's check word sits after the key (on the cache line the apply already writes). */
+    static final int ROW_CHECKS_AFTER_KEY = 2;
+    /** Header rowChecks of earlier builds: the check word at the slot's end (not read by this build). */
+    static final int ROW_CHECKS_AT_END = 1;
     static final int H_STATIC_CRC = 248;
     static final int H_SEAL_STATE = 256;
     static final int H_SEAL_COUNT = 264;
@@ -254,7 +259,7 @@ public final class TableFormat {
     public final int rowOffsetInSlot;
     /** Whether each slot ends with a check word ({@code StoreConfig.rowChecks}). */
     public final boolean rowChecks;
-    /** Offset of the slot's check word (rowChecks), after the row padded to 8; -1 without row checks. */
+    /** Offset of the slot's check word (rowChecks), right after the key field; -1 without row checks. */
     public final int checkOffsetInSlot;
     /** Row slots per shard. */
     public final long slotsPerShard;
@@ -294,10 +299,13 @@ public final class TableFormat {
         this.maxKeyBytes = keyType == KeyType.TEXT ? maxKeyBytes : 0;
         this.capacity = capacity;
         this.keyFieldBytes = keyType == KeyType.TEXT ? 8 + align(this.maxKeyBytes, 8) : 8;
-        this.rowOffsetInSlot = S_KEY + keyFieldBytes;
         this.rowChecks = rowChecks;
-        this.checkOffsetInSlot = rowChecks ? rowOffsetInSlot + align(rowSizeBytes, 8) : -1;
-        this.slotBytes = rowOffsetInSlot + align(rowSizeBytes, 8) + (rowChecks ? 8 : 0);
+        // The check word between the key and the row: the apply dirties the row's first line (its header, the
+        // last-apply time), which with 8-byte-aligned slots always also holds the word, so writing it at each commit
+        // dirties no line of its own (at the slot's end it dirtied one more line per apply in most slots).
+        this.checkOffsetInSlot = rowChecks ? S_KEY + keyFieldBytes : -1;
+        this.rowOffsetInSlot = S_KEY + keyFieldBytes + (rowChecks ? 8 : 0);
+        this.slotBytes = rowOffsetInSlot + align(rowSizeBytes, 8);
         this.slotsPerShard = slotsPerShard(capacity, shards);
         this.indexEntriesPerShard = Math.max(slotsPerShard + 1, (long) Math.ceil(slotsPerShard / MAX_LOAD_FACTOR));
         this.controlOffset = HEADER_BYTES;
