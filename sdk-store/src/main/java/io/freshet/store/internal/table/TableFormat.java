@@ -82,8 +82,8 @@ import io.freshet.core.StoreConfig;
  * as sealed whatever the meta file says (a kill between the seal and the meta file's CLEAN leaves exactly that).
  * What a kill leaves unguarded by default: a row byte damaged while the store was down after a kill (rows carry no
  * check of their own between seals; one costs the apply path), stated as such in the damage battery. With
- * {@code StoreConfig.rowChecks} each slot ends with a check word ({@link RowCheck}) that every path writing the
- * slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a growth or
+ * {@code StoreConfig.rowChecks} each slot holds a check word after its key ({@link RowCheck}) that every path
+ * writing the slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a growth or
  * snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image carries the
  * image's own check word, verified before the image is put back), and a delete or TTL eviction (the word is zeroed:
  * a slot no entry names never passes). The recovery after a kill verifies every slot an index entry names; a
@@ -257,7 +257,7 @@ public final class TableFormat {
     public final int slotBytes;
     /** Offset of the row inside a slot. */
     public final int rowOffsetInSlot;
-    /** Whether each slot ends with a check word ({@code StoreConfig.rowChecks}). */
+    /** Whether each slot holds a check word after its key ({@code StoreConfig.rowChecks}). */
     public final boolean rowChecks;
     /** Offset of the slot's check word (rowChecks), right after the key field; -1 without row checks. */
     public final int checkOffsetInSlot;
