@@ -83,10 +83,10 @@ import io.freshet.core.StoreConfig;
  * What a kill leaves unguarded by default: a row byte damaged while the store was down after a kill (rows carry no
  * check of their own between seals; one costs the apply path), stated as such in the damage battery. With
  * {@code StoreConfig.rowChecks} each slot holds a check word after its key ({@link RowCheck}) that every path
- * writing the slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a growth or
- * snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image carries the
- * image's own check word, verified before the image is put back), and a delete or TTL eviction (the word is zeroed:
- * a slot no entry names never passes). The recovery after a kill verifies every slot an index entry names; a
+ * writing the slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a
+ * growth or snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image
+ * carries the image's own check word, verified before the image is put back), and a delete or TTL eviction (the word
+ * is zeroed, or marked before the entry goes: a slot no entry names never passes). The recovery after a kill verifies every slot an index entry names; a
  * mismatch is refused ({@code CORRUPT}, naming the shard, slot and key) unless the slot is the one a rolled-back
  * apply rewrote (see {@link ShardIndexScan}).
  *
