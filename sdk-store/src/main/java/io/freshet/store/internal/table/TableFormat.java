@@ -86,8 +86,8 @@ import io.freshet.core.StoreConfig;
  * writing the slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a
  * growth or snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image
  * carries the image's own check word, verified before the image is put back), and a delete or TTL eviction (the word
- * is zeroed, or marked before the entry goes: a slot no entry names never passes). The recovery after a kill verifies every slot an index entry names; a
- * mismatch is refused ({@code CORRUPT}, naming the shard, slot and key) unless the slot is the one a rolled-back
+ * is zeroed, or marked before the entry goes: a slot no entry names never passes). The recovery after a kill
+ * verifies every slot an index entry names; a mismatch is refused ({@code CORRUPT}, naming the shard, slot and key) unless the slot is the one a rolled-back
  * apply rewrote (see {@link ShardIndexScan}).
  *
  * <p>Control words after a kill: {@code count} and {@code rowsWhileGrowing} are recounted from the index at every
