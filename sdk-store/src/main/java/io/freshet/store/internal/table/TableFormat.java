@@ -87,8 +87,8 @@ import io.freshet.core.StoreConfig;
  * growth or snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image
  * carries the image's own check word, verified before the image is put back), and a delete or TTL eviction (the word
  * is zeroed, or marked before the entry goes: a slot no entry names never passes). The recovery after a kill
- * verifies every slot an index entry names; a mismatch is refused ({@code CORRUPT}, naming the shard, slot and key) unless the slot is the one a rolled-back
- * apply rewrote (see {@link ShardIndexScan}).
+ * verifies every slot an index entry names; a mismatch is refused ({@code CORRUPT}, naming the shard, slot and
+ * key) unless the slot is the one a rolled-back apply rewrote (see {@link ShardIndexScan}).
  *
  * <p>Control words after a kill: {@code count} and {@code rowsWhileGrowing} are recounted from the index at every
  * writer open, and {@code structVersion} is only compared by readers (the open makes it even), so damage to them is
