@@ -39,13 +39,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Run (from the repository root, after `mvn -ntp -q package -pl benchmarks -am -DskipTests
  * -Dfreshet.skipBenchSmoke=true`), under the benchmark lock:
  *
- *   flock /tmp/jmh.lock java -cp benchmarks/target/benchmarks.jar io.freshet.benchmarks.ApplyChecksPair \
- *       default 100000 40
+ *   flock /tmp/jmh.lock java -Xmx4g -XX:+UseParallelGC -cp benchmarks/target/benchmarks.jar \
+ *       io.freshet.benchmarks.ApplyChecksPair default 100000 40
  *
- * Arguments: the pair (default | rows | aa), keys, measured iterations (even; 1 s each, as many warm-up iterations
- * again, at least 10). It prints every iteration, then the mean of the paired differences with its 95% interval and
- * the allocation per apply. Plain JMH (`java -jar benchmarks.jar ApplyChecksPair -prof gc`) runs it too, but reports
- * only the mean of both halves.
+ * Arguments: the pair (default | rows | aa), keys, measured iterations (even; 1 s each, half as many warm-up
+ * iterations, at least 10). The benchmark runs in this JVM (JMH forks 0: the pair must share one JIT and one heap), so
+ * the JVM flags are the command's. It prints every pair of iterations, in the applying thread's CPU time per apply
+ * (what a loaded shared machine leaves comparable: wall time there counts the other processes' time slices) and in
+ * JMH's wall time, then the mean of the paired differences with its 95% interval and the allocation per apply. Plain
+ * JMH (`java -jar benchmarks.jar ApplyChecksPair -prof gc`) runs it too, but reports only the mean of both halves.
  */
 
 /**
@@ -68,6 +70,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
 @Measurement(iterations = 4, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-XX:+UseParallelGC"})
 public class ApplyChecksPair {
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    /** Per iteration, in order (warm-up included): {first half ? 1 : 0, CPU ns per apply}; {@link #main} reads it. */
+    static final List<double[]> CPU_NS_PER_APPLY = java.util.Collections.synchronizedList(new ArrayList<>());
+
     /** Pre-filled stores, and which one (and which switch setting) the current iteration applies to. */
     @State(Scope.Benchmark)
     public static class Stores {
@@ -89,6 +96,11 @@ public class ApplyChecksPair {
         int topic;
         KeySequence sequence;
         long offset;
+        /** Applies so far, and the applying thread's CPU time and applies when the iteration began. */
+        long applies;
+        private long cpuAtStartNs;
+        private long appliesAtStart;
+        private boolean firstHalf;
 
         /** Creates and fills the stores. */
         @Setup(Level.Trial)
@@ -131,11 +143,21 @@ public class ApplyChecksPair {
         /** Switches to the pair's other half: the first half on even iterations (warm-up and measurement). */
         @Setup(Level.Iteration)
         public void alternate() throws IllegalAccessException {
-            boolean firstHalf = iteration++ % 2 == 0;
+            firstHalf = iteration++ % 2 == 0;
             enabled.setBoolean(null, !"default".equals(pair) || firstHalf);
             store = firstHalf ? first : second;
             writer = store.writer(0);
             topic = store.topicIndex("bench");
+            appliesAtStart = applies;
+            cpuAtStartNs = THREADS.getCurrentThreadCpuTime();
+        }
+
+        /** Records the iteration's CPU time per apply (the thread that applied runs the iteration's set-up too). */
+        @TearDown(Level.Iteration)
+        public void record() {
+            long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStartNs;
+            long n = applies - appliesAtStart;
+            CPU_NS_PER_APPLY.add(new double[] {firstHalf ? 1 : 0, n == 0 ? Double.NaN : (double) cpu / n});
         }
 
         /** Closes and deletes the stores; the switch is left on. */
@@ -168,6 +190,7 @@ public class ApplyChecksPair {
     @Benchmark
     public long apply(Stores s, Cursor c) {
         long key = s.sequence.key(c.position++ & KeySequence.MASK);
+        s.applies++;
         ShardWriter w = s.writer;
         if (w.begin(key, s.topic, 0, ++s.offset) != ShardWriter.BEGIN_OK) {
             throw new IllegalStateException("begin refused key=" + key);
@@ -191,23 +214,44 @@ public class ApplyChecksPair {
         String keys = args.length > 1 ? args[1] : "100000";
         int iterations = Math.max(10, args.length > 2 ? Integer.parseInt(args[2]) : 40) & ~1;
         int warmups = Math.max(10, iterations / 2) & ~1;
+        CPU_NS_PER_APPLY.clear();
         ChainedOptionsBuilder options = new OptionsBuilder().include(ApplyChecksPair.class.getName() + ".apply")
-            .param("pair", pair).param("keys", keys).forks(1).warmupIterations(warmups)
+            .param("pair", pair).param("keys", keys).forks(0).warmupIterations(warmups)
             .warmupTime(TimeValue.seconds(1)).measurementIterations(iterations).measurementTime(TimeValue.seconds(1))
             .addProfiler("gc");
         Collection<RunResult> results = new Runner(options.build()).run();
         for (RunResult r : results) {
-            report(pair, keys, r.getBenchmarkResults());
+            report(pair, keys, r.getBenchmarkResults(), CPU_NS_PER_APPLY.subList(warmups, CPU_NS_PER_APPLY.size()));
         }
     }
 
-    /** Prints each pair of iterations (even: the first half) and the mean difference with its 95% interval. */
-    private static void report(String pair, String keys, Collection<BenchmarkResult> forks) {
+    /**
+     * Prints each pair of iterations (even: the first half) and the mean difference with its 95% interval, in CPU
+     * time per apply, then the same in JMH's wall time.
+     */
+    private static void report(String pair, String keys, Collection<BenchmarkResult> forks, List<double[]> cpu) {
+        for (double[] it : cpu) {
+            if ((it[0] == 1) != (cpu.indexOf(it) % 2 == 0)) {
+                throw new IllegalStateException("measured iterations do not alternate from the first half: " + cpu);
+            }
+        }
+        List<Double> cpuScores = new ArrayList<>();
+        for (double[] it : cpu) {
+            cpuScores.add(it[1]);
+        }
+        summarize(pair, keys, "CPU time", cpuScores, forks);
         for (BenchmarkResult fork : forks) {
             List<Double> scores = new ArrayList<>();
             for (IterationResult it : fork.getIterationResults()) {
                 scores.add(it.getPrimaryResult().getScore());
             }
+            summarize(pair, keys, "wall time (JMH)", scores, forks);
+        }
+    }
+
+    private static void summarize(String pair, String keys, String what, List<Double> scores,
+        Collection<BenchmarkResult> forks) {
+        for (BenchmarkResult fork : forks) {
             int n = scores.size() / 2;
             double[] diff = new double[n];
             double firstSum = 0;
@@ -241,8 +285,8 @@ public class ApplyChecksPair {
                 case "aa" -> new String[] {"store A", "store B"};
                 default -> new String[] {"checks on", "checks off"};
             };
-            System.out.printf("%s, %s keys: %s %.2f ns/apply, %s %.2f ns/apply; difference %+.2f ns "
-                + "(95%% interval %+.2f..%+.2f, %d pairs); allocation %s%n", pair, keys, halves[0], firstSum / n,
+            System.out.printf("%s, %s keys, %s: %s %.2f ns/apply, %s %.2f ns/apply; difference %+.2f ns "
+                + "(95%% interval %+.2f..%+.2f, %d pairs); allocation %s%n", pair, keys, what, halves[0], firstSum / n,
                 halves[1], secondSum / n, mean, mean - 2.0 * se, mean + 2.0 * se, n,
                 alloc == null ? "n/a" : alloc + " B/apply");
         }
