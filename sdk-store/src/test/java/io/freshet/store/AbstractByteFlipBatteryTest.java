@@ -74,6 +74,23 @@ public abstract class AbstractByteFlipBatteryTest {
         throw new UnsupportedOperationException();
     }
 
+    /**
+     * @param store a killed store of this test, made with row checks
+     * @return {@code [position, length]} in {@link #dataFileName()} of the index entries of a few keys, each zeroed in
+     *     turn: entries followed by another entry (inside a cluster) and entries that end one
+     */
+    protected long[][] indexEntriesToZero(Path store) throws IOException {
+        throw new UnsupportedOperationException();
+    }
+
+    /**
+     * @param store a killed store of this test, made with row checks
+     * @return file positions in {@link #dataFileName()} of every byte of every shard's control words
+     */
+    protected long[] controlWordBytes(Path store) throws IOException {
+        throw new UnsupportedOperationException();
+    }
+
     /** @return the data file that {@link #rowCheckSlots} positions are in */
     protected String dataFileName() {
         throw new UnsupportedOperationException();
@@ -153,6 +170,39 @@ public abstract class AbstractByteFlipBatteryTest {
         System.out.println(getClass().getSimpleName() + " rowChecks battery: undo image " + imageRefused + "/"
             + imageCases + " refused, rows " + rowsRefused + "/" + rows.length + ", data pages "
             + pagesRefused + "/" + pagesOf(pristine) + "; " + failures.size() + " wrong");
+    }
+
+    /**
+     * Row checks on, a killed store: the index entries of a few keys zeroed (each in turn, all four bytes), and every
+     * byte of every shard's control words flipped: each open refused, or every row as of the offsets. A zeroed entry
+     * must be refused (its key would read as absent), except the entry of the key whose apply was in flight (its
+     * rollback re-inserts the row as of the offsets).
+     */
+    @Test
+    void withRowChecksZeroedIndexEntriesAndFlippedControlWordsOfAKilledStoreAreCheckedOrHarmless() throws IOException {
+        rowChecks = true;
+        if (!supportsRowChecks()) {
+            return;
+        }
+        Path pristine = killedStore();
+        List<String> failures = new ArrayList<>();
+        long[][] entries = indexEntriesToZero(pristine);
+        int entriesRefused = 0;
+        for (long[] entry : entries) {
+            entriesRefused += check(pristine, dataFileName(), entry[0], (int) entry[1], true, null, failures) ? 1 : 0;
+        }
+        long[] control = controlWordBytes(pristine);
+        int controlRefused = 0;
+        for (long pos : control) {
+            controlRefused += check(pristine, dataFileName(), pos, true, null, failures) ? 1 : 0;
+        }
+        assertThat(failures).as("silent resets or wrong values (" + entriesRefused + "/" + entries.length
+            + " zeroed entries and " + controlRefused + "/" + control.length + " control bytes refused)").isEmpty();
+        assertThat(entriesRefused).as("zeroed index entries refused").isGreaterThanOrEqualTo(entries.length - 1);
+        assertThat(controlRefused).as("control word flips refused").isPositive();
+        System.out.println(getClass().getSimpleName() + " rowChecks index/control battery: zeroed entries "
+            + entriesRefused + "/" + entries.length + " refused, control bytes " + controlRefused + "/"
+            + control.length + " refused; " + failures.size() + " wrong");
     }
 
     private int pagesOf(Path store) throws IOException {
@@ -292,16 +342,29 @@ public abstract class AbstractByteFlipBatteryTest {
     /** @return whether the open was refused; a wrong open is added to {@code failures} */
     private boolean check(Path pristine, String file, long pos, boolean killed, Expected expected,
         List<String> failures) throws IOException {
+        return check(pristine, file, pos, 0, killed, expected, failures);
+    }
+
+    /**
+     * @param zeroBytes 0: flip the byte at {@code pos}; else zero that many bytes from {@code pos}
+     * @return whether the open was refused; a wrong open is added to {@code failures}
+     */
+    private boolean check(Path pristine, String file, long pos, int zeroBytes, boolean killed, Expected expected,
+        List<String> failures) throws IOException {
         Path copy = dir.resolve("case");
         deleteTree(copy);
         StoreCopies.copy(pristine, copy);
         try (RandomAccessFile raf = new RandomAccessFile(copy.resolve(file).toFile(), "rw")) {
             raf.seek(pos);
-            int b = raf.read();
-            raf.seek(pos);
-            raf.write(b ^ (pos % 2 == 0 ? 0xFF : 0x01));
+            if (zeroBytes > 0) {
+                raf.write(new byte[zeroBytes]);
+            } else {
+                int b = raf.read();
+                raf.seek(pos);
+                raf.write(b ^ (pos % 2 == 0 ? 0xFF : 0x01));
+            }
         }
-        String what = file + " byte " + pos;
+        String what = file + (zeroBytes > 0 ? " bytes zeroed from " : " byte ") + pos;
         RowStore s;
         try {
             s = engine().open(config(copy));

@@ -31,8 +31,8 @@ import io.freshet.core.StoreConfig;
  * |   +0 state u64 (0 IDLE, UNDO_ACTIVE, UNDO_ADVANCE)  +8 topicIndex i32                 |
  * |   +12 partition i32  +16 offset u64  +24 check u64  +32 existed u64                  |
  * |   +40 keyLength i32 (-1 LONG)  +48 longKey u64  +56 key bytes (maxKeyBytes, padded   |
- * |   to 8)  then the row image (rowChecks: the row padded to 8, then the slot's check    |
- * |   word as it was before the apply: the image's own check)                            |
+ * |   to 8)  then the row image (rowChecks: the slot's check word as it was before the   |
+ * |   apply, the image's own check, then the row padded to 8: the slot's own order)      |
  * +--------------------------------------------------------------------------------------+
  * | OFFSETS: shards x align64(maxTopics x maxPartitions x 16): per partition             |
  * |   offset u64 (-1 = none), check u64 = OffsetTable.check(offset, entry index)         |
@@ -72,7 +72,7 @@ import io.freshet.core.StoreConfig;
  * (one chained multiply per word) was measured ({@code ApplyCheckCostHarness} as it then was, same JVM, alternating
  * batches, CPU time): +23 ns per apply at 100k keys and +137 ns at 1M keys (144-byte rows), on top of the two checks'
  * own 13 ns (100k) and 32 ns (1M). With {@code StoreConfig.rowChecks} (the {@link #OPTION_ROW_CHECKS} bit of the
- * header's options) the image is followed by the row's check word as the slot held it when the apply began, copied
+ * header's options) the image is preceded by the row's check word as the slot held it when the apply began, copied
  * with the image in one move, and the rollback verifies the image against it before putting it back (CORRUPT
  * otherwise): the image is covered then, at the price of the option (README "Every byte checked").
  * <li><b>topics, metadata</b>: each entry / copy has its own CRC32C (and the bodyCrc at rest).

@@ -54,6 +54,8 @@ public final class UndoSlots {
     private final int imageBytes;
     /** Offset of an image's check word in an undo slot (row checks), else -1. */
     private final int imageCheckOffset;
+    /** Bytes before the row in an image: the check word (row checks, as in the table's slot), else none. */
+    private final int imageLead;
 
     UndoSlots(Path path, Object mem, long fileAddress, MetaFileDescriptor.Geometry g) {
         this.mem = mem;
@@ -64,7 +66,8 @@ public final class UndoSlots {
         this.rowImageOffset = U_KEY_BYTES + g.keyFieldBytes;
         this.rowSizeBytes = g.rowSizeBytes;
         this.imageBytes = g.imageBytes;
-        this.imageCheckOffset = g.rowChecks ? rowImageOffset + g.imageBytes - 8 : -1;
+        this.imageCheckOffset = g.rowChecks ? rowImageOffset : -1;
+        this.imageLead = g.rowChecks ? 8 : 0;
     }
 
     /** @return the meta file */
@@ -117,8 +120,8 @@ public final class UndoSlots {
                 keyBytes == null ? -1 : keyLength, keyBytes == null ? longKey : textKeyWord(u, keyLength)));
         }
         if (oldRow != null) {
-            // With row checks the copy runs on over the row's padding to the slot's check word: the image's check.
-            MEMORY.copy(oldRow.base(), oldRow.address(), mem, u + rowImageOffset, imageBytes);
+            // With row checks the copy starts at the slot's check word, just before the row: the image's check.
+            MEMORY.copy(oldRow.base(), oldRow.address() - imageLead, mem, u + rowImageOffset, imageBytes);
         }
         MEMORY.putLongRelease(mem, u + U_STATE, UNDO_ACTIVE);
         VarHandle.releaseFence();
@@ -321,6 +324,6 @@ public final class UndoSlots {
      * @return the view
      */
     public RowBuffer rowImage(int shard, RowBuffer view) {
-        return view.wrap(mem, slot(shard) + rowImageOffset, rowSizeBytes);
+        return view.wrap(mem, slot(shard) + rowImageOffset + imageLead, rowSizeBytes);
     }
 }

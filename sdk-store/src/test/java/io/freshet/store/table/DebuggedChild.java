@@ -63,7 +63,8 @@ final class DebuggedChild implements AutoCloseable {
     static DebuggedChild start(Path stderr, String... args) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(ChildCommand.of(List.of(
             "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0", "-Xmx256m",
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), TableChild.class, args));
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-D" + TableChild.ROW_CHECKS_PROP_NAME + "="
+            + TableChild.rowChecks), TableChild.class, args));
         pb.redirectError(stderr.toFile());
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

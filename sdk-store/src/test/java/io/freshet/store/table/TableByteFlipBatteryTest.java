@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.LongStream;
 
 /**
@@ -47,5 +49,53 @@ class TableByteFlipBatteryTest extends AbstractByteFlipBatteryTest {
         long rowsPerShard = h.getLong(128);
         return LongStream.range(0, shards).flatMap(s -> LongStream.range(0, slotBytes)
             .filter(i -> s == 1 || i % 8 == 0).map(i -> rowsOffset + s * rowsPerShard + i)).toArray();
+    }
+
+    /**
+     * Per shard, the first four entries that sit inside a cluster (another entry follows) and the first four that end
+     * one: zeroing the former leaves the keys after it unreachable, the latter leaves only its own key unnamed.
+     */
+    @Override
+    protected long[][] indexEntriesToZero(Path store) throws IOException {
+        ByteBuffer h = header(store);
+        int shards = h.getInt(32);
+        long entries = h.getLong(64);
+        long indexOffset = h.getLong(104);
+        long indexBytesPerShard = h.getLong(112);
+        List<long[]> picked = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(store.resolve(dataFileName()))) {
+            for (int s = 0; s < shards; s++) {
+                ByteBuffer index = ByteBuffer.allocate((int) (entries * 4)).order(ByteOrder.LITTLE_ENDIAN);
+                long at = indexOffset + s * indexBytesPerShard;
+                ch.read(index, at);
+                int inside = 0;
+                int ends = 0;
+                for (int p = 0; p < entries; p++) {
+                    boolean followed = index.getInt((int) ((p + 1) % entries) * 4) != 0;
+                    if (index.getInt(p * 4) != 0 && (followed ? inside++ < 4 : ends++ < 4)) {
+                        picked.add(new long[] {at + p * 4L, 4});
+                    }
+                }
+            }
+        }
+        return picked.toArray(long[][]::new);
+    }
+
+    /** Every byte of every shard's control words (count, structVersion, shiftHole, growth words). */
+    @Override
+    protected long[] controlWordBytes(Path store) throws IOException {
+        ByteBuffer h = header(store);
+        int shards = h.getInt(32);
+        long controlOffset = h.getLong(72);
+        return LongStream.range(0, shards).flatMap(s -> LongStream.range(0, 56).map(i -> controlOffset + s * 64 + i))
+            .toArray();
+    }
+
+    private ByteBuffer header(Path store) throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(store.resolve(dataFileName()))) {
+            ch.read(h, 0);
+        }
+        return h;
     }
 }

@@ -74,13 +74,18 @@ final class TableChild {
         "io.freshet.store.internal.UndoSlots", "io.freshet.store.internal.OffsetTable",
         "io.freshet.store.internal.UndoRecovery"};
 
+    /** System property: the stores of the children (and of the test that checks them) have row checks. */
+    static final String ROW_CHECKS_PROP_NAME = "freshet.test.rowChecks";
+    /** Whether the stores have row checks: a child takes it from {@value #ROW_CHECKS_PROP_NAME}, a test sets it. */
+    static boolean rowChecks = Boolean.getBoolean(ROW_CHECKS_PROP_NAME);
+
     private TableChild() {
     }
 
     static StoreConfig config(Path dir, long keys) {
         // Without growth: the killed moments are those of one generation (TableGrowthTest covers growth's own).
         return StoreConfig.builder(RowStoreContractTest.SET).directory(dir).capacity(keys + 1000)
-            .shards(SHARDS).growth(StoreGrowth.disabled()).build();
+            .shards(SHARDS).growth(StoreGrowth.disabled()).rowChecks(rowChecks).build();
     }
 
     /** Every lifetime counter + 1, so rows differ by how often they were hit. */

@@ -371,8 +371,9 @@ class TableRowChecksTest {
         long rowsOffset = h.getLong(120);
         long rowsPerShard = h.getLong(128);
         int slotBytes = h.getInt(48);
-        int keyField = h.getInt(52);
-        flip(store.resolve("table.fst"), rowsOffset + shard * rowsPerShard + slot * slotBytes + keyField + at);
+        // With row checks the slot's check word sits between the key field and the row.
+        int rowOffset = h.getInt(52) + (h.getInt(200) != 0 ? 8 : 0);
+        flip(store.resolve("table.fst"), rowsOffset + shard * rowsPerShard + slot * slotBytes + rowOffset + at);
     }
 
     private static void flip(Path file, long pos) throws IOException {

@@ -20,9 +20,10 @@ import static io.freshet.core.internal.Memory.MEMORY;
  * change to several words goes unseen with probability about 2^-64. The rotation makes the fold depend on word
  * order within a lane (a plain sum would miss two words swapped).
  *
- * <p><b>What it covers.</b> A numeric key's slot: the key and the row ({@code 8 + rowBytes} bytes, contiguous). A
- * text key's slot: its length word and exactly its bytes (the bytes of the key field past its length are masked off:
- * they may hold an older, longer key), then the row. A row whose size is not a multiple of 8 has its last word
+ * <p><b>What it covers.</b> A numeric key's slot: the key (the seed of the first lane: a bijection of it) and the
+ * row (the check word sits between them, {@link TableFormat}). A text key's slot: its length word and exactly its
+ * bytes (the bytes of the key field past its length are masked off: they may hold an older, longer key), then the
+ * row. A row whose size is not a multiple of 8 has its last word
  * masked to the row. A slot of all zeros (a freshly created, deleted or evicted slot) has a non-zero fold, and
  * carries the check 0: no index entry may name it.
  *
@@ -57,8 +58,7 @@ final class RowCheck {
      */
     static long of(Object mem, long slot, boolean textKeys, int maxKeyBytes, int rowOffset, int rowBytes) {
         if (!textKeys) {
-            // Key and row are contiguous: [slot, slot + 8 + rowBytes).
-            return finish(fold(mem, slot, 8 + rowBytes, 0));
+            return finish(fold(mem, slot + rowOffset, rowBytes, MEMORY.getLong(mem, slot + TableFormat.S_KEY)));
         }
         int len = Math.min(Math.max(MEMORY.getInt(mem, slot + TableFormat.S_KEY), 0), maxKeyBytes);
         long key = fold(mem, slot + TableFormat.S_KEY, 8 + len, 0);

@@ -64,6 +64,8 @@ final class Shard {
     private final int checkOffset;
     /** Bytes a copy of a slot moves: key and row, and the check word with row checks. */
     private final int copyBytes;
+    /** Whether the guarded control words carry their check ({@link TableFormat#guardControl}). */
+    private final boolean controlChecks;
     final Path path;
 
     // Writer-side state, owned by the shard's writer thread.
@@ -75,6 +77,8 @@ final class Shard {
     private ShardSnapshot snapshot;
     /** Slots whose check failed at the open's scan, re-checked after the rollback of in-flight applies (opener). */
     private long[] suspects = new long[0];
+    /** Slots no entry names whose check holds, found by the open's scan, resolved after the rollback (opener). */
+    private long[] orphans = new long[0];
 
     Shard(TableFile file, int id) {
         TableFormat f = file.format();
@@ -102,6 +106,7 @@ final class Shard {
         this.rowChecks = f.rowChecks;
         this.checkOffset = f.checkOffsetInSlot;
         this.copyBytes = f.rowChecks ? f.slotBytes : f.rowOffsetInSlot + f.rowSizeBytes;
+        this.controlChecks = file.controlChecks();
         this.path = file.path();
     }
 
@@ -178,29 +183,60 @@ final class Shard {
 
     // ---- growth control words (TableFormat: supersededBy in the old file, the rest in the new) ---------------------
 
+    /** @return the word of a guarded control field to store for {@code value} */
+    private long guarded(long value, int field) {
+        return controlChecks ? TableFormat.guardControl(value, id, field) : value;
+    }
+
     /** @return the generation this shard's rows moved to, or 0 (acquire) */
     long supersededBy() {
-        return MEMORY.getLongVolatile(head, control + TableFormat.C_SUPERSEDED_BY);
+        return TableFormat.controlValue(MEMORY.getLongVolatile(head, control + TableFormat.C_SUPERSEDED_BY));
     }
 
     /** Records that this shard's writer moved to another generation (release; its writer never writes here again). */
     void markSuperseded(int generation) {
-        MEMORY.putLongRelease(head, control + TableFormat.C_SUPERSEDED_BY, generation);
+        MEMORY.putLongRelease(head, control + TableFormat.C_SUPERSEDED_BY,
+            guarded(generation, TableFormat.C_SUPERSEDED_BY));
     }
 
     /** @return this shard's growState: GROW_NOT_STARTED, GROW_MIGRATING or GROW_DONE (acquire) */
     long growState() {
-        return MEMORY.getLongVolatile(head, control + TableFormat.C_GROW_STATE);
+        return TableFormat.controlValue(MEMORY.getLongVolatile(head, control + TableFormat.C_GROW_STATE));
     }
 
     /** Sets this shard's growState (release). */
     void setGrowState(long state) {
-        MEMORY.putLongRelease(head, control + TableFormat.C_GROW_STATE, state);
+        MEMORY.putLongRelease(head, control + TableFormat.C_GROW_STATE, guarded(state, TableFormat.C_GROW_STATE));
     }
 
     /** @return the next index position of the previous generation's shard to copy (writer or opener) */
     long migrateCursor() {
-        return MEMORY.getLong(head, control + TableFormat.C_MIGRATE_CURSOR);
+        return TableFormat.controlValue(MEMORY.getLong(head, control + TableFormat.C_MIGRATE_CURSOR));
+    }
+
+    /**
+     * Opener, before anything reads the control words: each guarded word must hold its check (a file with
+     * controlChecks). A kill cannot tear one (each is one 8-byte store), so a failing word was damaged.
+     *
+     * @throws StoreException CORRUPT naming the shard and the field
+     */
+    void verifyControlWords() {
+        if (!controlChecks) {
+            return;
+        }
+        verifyControlWord(TableFormat.C_SHIFT_HOLE, "shiftHole");
+        verifyControlWord(TableFormat.C_SUPERSEDED_BY, "supersededBy");
+        verifyControlWord(TableFormat.C_GROW_STATE, "growState");
+        verifyControlWord(TableFormat.C_MIGRATE_CURSOR, "migrateCursor");
+    }
+
+    private void verifyControlWord(int field, String name) {
+        long word = MEMORY.getLongVolatile(head, control + field);
+        if (TableFormat.guardControl(TableFormat.controlValue(word), id, field) != word) {
+            throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " control word " + name + "=0x"
+                + Long.toHexString(word) + " fails its check: the data file was damaged while the store was down; "
+                + "delete the store directory to rebuild it from Kafka");
+        }
     }
 
     /**
@@ -210,7 +246,8 @@ final class Shard {
      */
     void recordMigration(long cursor, long oldPending) {
         publishRowsWhileGrowing(oldPending);
-        MEMORY.putLongRelease(head, control + TableFormat.C_MIGRATE_CURSOR, cursor);
+        MEMORY.putLongRelease(head, control + TableFormat.C_MIGRATE_CURSOR,
+            guarded(cursor, TableFormat.C_MIGRATE_CURSOR));
     }
 
     /** Publishes the rows of this shard's key set while it grows (writer: after an insert, a copy changes nothing). */
@@ -603,7 +640,7 @@ final class Shard {
         }
         long sv = MEMORY.getLong(head, control + TableFormat.C_STRUCT_VERSION);
         MEMORY.putLong(head, control + TableFormat.C_STRUCT_VERSION, sv | 1);
-        MEMORY.putLong(head, control + TableFormat.C_SHIFT_HOLE, p + 1);
+        MEMORY.putLong(head, control + TableFormat.C_SHIFT_HOLE, guarded(p + 1, TableFormat.C_SHIFT_HOLE));
         VarHandle.releaseFence();
         shiftFrom(p);
         MEMORY.putLongRelease(head, control + TableFormat.C_STRUCT_VERSION, (sv | 1) + 1);
@@ -651,6 +688,22 @@ final class Shard {
         MEMORY.putLong(rowMem, slotAddress(slot) + checkOffset, 0);
     }
 
+    /**
+     * Before a TTL eviction removes the slot's entry: its check word becomes the complement of the check, so that a
+     * slot no entry names never carries a check that holds (a kill between the removal and {@link #clearCheck} would
+     * otherwise leave one, indistinguishable from a key whose entry was damaged away), and a kill before the removal
+     * leaves a named slot that {@link #verifySuspects} recognises as an interrupted eviction and heals.
+     */
+    void markEvicting(long slot) {
+        long a = slotAddress(slot);
+        MEMORY.putLong(rowMem, a + checkOffset, ~computeCheck(a));
+    }
+
+    /** @return the slot's check word as stored */
+    long checkWord(long slot) {
+        return MEMORY.getLong(rowMem, slotAddress(slot) + checkOffset);
+    }
+
     /** @return whether the slot's check word matches its key and row */
     boolean checkHolds(long slot) {
         long a = slotAddress(slot);
@@ -674,13 +727,56 @@ final class Shard {
     void verifySuspects() {
         for (long slot : suspects) {
             boolean inUse = (used[(int) (slot >>> 6)] & (1L << (slot & 63))) != 0;
-            if (inUse && !checkHolds(slot)) {
+            long a = slotAddress(slot);
+            if (inUse && MEMORY.getLong(rowMem, a + checkOffset) == ~computeCheck(a)) {
+                // A TTL eviction the kill interrupted before it removed the entry: the row stays (TTL evicts it
+                // again), with its check back.
+                writeCheck(a);
+            } else if (inUse && !checkHolds(slot)) {
                 throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot + " ("
                     + describeKey(slot) + ") fails its row check: the row was damaged while the store was down; "
                     + "delete the store directory to rebuild it from Kafka");
             }
         }
         suspects = new long[0];
+    }
+
+    /**
+     * Recovery, after every in-flight apply was rolled back and before the undo records are cleared: each slot that no
+     * index entry named at the scan although its check held must be explained by the one operation a kill
+     * interrupted, and then loses its check (so that a later recovery does not meet it again): its key is named now
+     * (a delete rolled back into another slot, a growth copy whose source is still in the other generation, a
+     * restore's slot), or it is the key whose apply the rollback just undid (an insert killed before its entry was
+     * published). Any other is a key whose index entry was damaged while the store was down.
+     *
+     * @param other the shard of the same number in the other generation during a growth, else null
+     * @param rolledBack whether a slot of this shard holds the key of the apply rolled back in this shard
+     * @throws StoreException CORRUPT naming the shard, slot and key
+     */
+    void resolveOrphans(Shard other, java.util.function.LongPredicate rolledBack) {
+        for (long slot : orphans) {
+            boolean inUse = (used[(int) (slot >>> 6)] & (1L << (slot & 63))) != 0;
+            if (inUse || !checkHolds(slot)) {
+                continue;
+            }
+            long hash = hashOfSlot(slot);
+            boolean named = findKeyOf(this, slot, hash) >= 0
+                || (other != null && other.findKeyOf(this, slot, hash) >= 0);
+            if (!named && !rolledBack.test(slot)) {
+                throw new StoreException(Reason.CORRUPT, path, "shard=" + id + " slot=" + slot + " ("
+                    + describeKey(slot) + ") holds a row whose check holds but no index entry names it: the index "
+                    + "was damaged while the store was down; delete the store directory to rebuild it from Kafka");
+            }
+            clearCheck(slot);
+        }
+        orphans = new long[0];
+    }
+
+    /** @return whether the slot's key is the given numeric key, or the given UTF-8 text key */
+    boolean slotHoldsKey(long slot, long longKey, byte[] textKey, int textKeyLength) {
+        long a = slotAddress(slot);
+        return textKeys ? textKey != null && textKeyEquals(a, textKey, textKeyLength)
+            : MEMORY.getLong(rowMem, a + TableFormat.S_KEY) == longKey;
     }
 
     /**
@@ -706,7 +802,7 @@ final class Shard {
             if (distJ >= distHole) {
                 MEMORY.putInt(indexMem, indexAddress(i), e);
                 VarHandle.releaseFence();
-                MEMORY.putLong(head, control + TableFormat.C_SHIFT_HOLE, j + 1);
+                MEMORY.putLong(head, control + TableFormat.C_SHIFT_HOLE, guarded(j + 1, TableFormat.C_SHIFT_HOLE));
                 VarHandle.releaseFence();
                 i = j;
             }
@@ -724,7 +820,7 @@ final class Shard {
      * @return whether a shift was finished
      */
     boolean finishInterruptedShift() {
-        long hole = MEMORY.getLong(head, control + TableFormat.C_SHIFT_HOLE);
+        long hole = TableFormat.controlValue(MEMORY.getLong(head, control + TableFormat.C_SHIFT_HOLE));
         boolean finished = false;
         if (hole != 0) {
             if (hole < 1 || hole > entries) {
@@ -775,6 +871,7 @@ final class Shard {
         used = scan.used;
         count = scan.count;
         suspects = scan.suspects();
+        orphans = scan.orphans();
         cursor = 0;
         MEMORY.putLongRelease(head, control + TableFormat.C_COUNT, count);
     }

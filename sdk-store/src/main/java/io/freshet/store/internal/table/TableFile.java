@@ -45,10 +45,13 @@ final class TableFile implements AutoCloseable {
     private final MappedRegion[] rows;
     private final long storeId;
     private final int generation;
+    /** Whether the file's guarded control words carry their check (header controlChecks; older files: false). */
+    private final boolean controlChecks;
 
-    private TableFile(Path path, TableFormat f, boolean readOnly, FileChannel channel, long storeId, int generation)
-        throws IOException {
+    private TableFile(Path path, TableFormat f, boolean readOnly, FileChannel channel, long storeId, int generation,
+        boolean controlChecks) throws IOException {
         this.path = path;
+        this.controlChecks = controlChecks;
         this.generation = generation;
         this.f = f;
         this.readOnly = readOnly;
@@ -130,7 +133,8 @@ final class TableFile implements AutoCloseable {
         h.putLong(TableFormat.H_VERSION_BYTES_PER_SHARD, f.versionBytesPerShard);
         h.putInt(TableFormat.H_GENERATION, generation);
         h.putLong(TableFormat.H_INITIAL_CAPACITY, config.capacity());
-        h.putInt(TableFormat.H_ROW_CHECKS, f.rowChecks ? 1 : 0);
+        h.putInt(TableFormat.H_ROW_CHECKS, f.rowChecks ? TableFormat.ROW_CHECKS_AFTER_KEY : 0);
+        h.putInt(TableFormat.H_CONTROL_CHECKS, 1);
         h.putLong(TableFormat.H_STATIC_CRC, crc(h, 0, TableFormat.H_STATIC_CRC));
         // UNSEALED until the first clean close; the meta file (created after this file) says whether one happened.
         h.putLong(TableFormat.H_SEAL_STATE, TableFormat.UNSEALED);
@@ -208,7 +212,8 @@ final class TableFile implements AutoCloseable {
             long size = ch.size();
             ByteBuffer h = StoreFiles.readHeader(ch, p, HEADER_BYTES);
             validate(p, h, config, f, size, generation);
-            TableFile t = new TableFile(p, f, readOnly, ch, h.getLong(TableFormat.H_STORE_ID), generation);
+            TableFile t = new TableFile(p, f, readOnly, ch, h.getLong(TableFormat.H_STORE_ID), generation,
+                h.getInt(TableFormat.H_CONTROL_CHECKS) == 1);
             ch = null;
             return t;
         } catch (java.nio.file.NoSuchFileException e) {
@@ -259,7 +264,17 @@ final class TableFile implements AutoCloseable {
         int storedGeneration = Math.max(1, h.getInt(TableFormat.H_GENERATION));
         long initial = h.getLong(TableFormat.H_INITIAL_CAPACITY);
         config(p, "capacity", initial != 0 ? initial : h.getLong(TableFormat.H_CAPACITY), c.capacity());
-        config(p, "rowChecks", h.getInt(TableFormat.H_ROW_CHECKS), f.rowChecks ? 1 : 0);
+        int rowChecks = h.getInt(TableFormat.H_ROW_CHECKS);
+        if (rowChecks == TableFormat.ROW_CHECKS_AT_END) {
+            throw new StoreException(Reason.OLDER_FORMAT, p, "rowChecks=" + rowChecks + " (the check word at the "
+                + "slot's end) was written by an earlier build, and this one reads only rowChecks="
+                + TableFormat.ROW_CHECKS_AFTER_KEY + ": delete the store directory to rebuild it from Kafka");
+        }
+        if (rowChecks != 0 && rowChecks != TableFormat.ROW_CHECKS_AFTER_KEY) {
+            throw new StoreException(Reason.CORRUPT, p, "rowChecks=" + rowChecks + " is none of 0, "
+                + TableFormat.ROW_CHECKS_AFTER_KEY);
+        }
+        config(p, "rowChecks", rowChecks != 0 ? 1 : 0, f.rowChecks ? 1 : 0);
         geometry(p, "generation", storedGeneration, generation);
         geometry(p, "capacity(generation " + generation + ")", h.getLong(TableFormat.H_CAPACITY), f.capacity);
         geometry(p, "slotBytes", h.getInt(TableFormat.H_SLOT_BYTES), f.slotBytes);
@@ -286,6 +301,10 @@ final class TableFile implements AutoCloseable {
         }
         if (size > declared) {
             throw new StoreException(Reason.CORRUPT, p, "fileBytes=" + size + " > declared=" + declared);
+        }
+        int controlChecks = h.getInt(TableFormat.H_CONTROL_CHECKS);
+        if (controlChecks != 0 && controlChecks != 1) {
+            throw new StoreException(Reason.CORRUPT, p, "controlChecks=" + controlChecks + " is neither 0 nor 1");
         }
         long seal = h.getLong(TableFormat.H_SEAL_STATE);
         if (seal != TableFormat.SEALED && seal != TableFormat.UNSEALED) {
@@ -321,6 +340,11 @@ final class TableFile implements AutoCloseable {
 
     int generation() {
         return generation;
+    }
+
+    /** @return whether the guarded control words carry their check ({@link TableFormat#guardControl}) */
+    boolean controlChecks() {
+        return controlChecks;
     }
 
     /**

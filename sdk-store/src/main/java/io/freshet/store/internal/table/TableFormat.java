@@ -25,7 +25,9 @@ import io.freshet.core.StoreConfig;
  * |  168 versionsOffset u64    176 versionBytesPerShard u64                                       |
  * |  184 generation u32 (1 = table.fst; n = table-n.fst; 0 in files written before growth: 1)      |
  * |  192 initialCapacity u64 (the store's configured capacity; 0 in older files: = capacity)        |
- * |  200 rowChecks u32 (1: each slot ends with a check word, StoreConfig.rowChecks; 0 in older files) |
+ * |  200 rowChecks u32 (2: each slot has a check word after its key, StoreConfig.rowChecks; 0: none;  |
+ * |      1: the check word at the slot's end, written by earlier builds: refused as OLDER_FORMAT)      |
+ * |  204 controlChecks u32 (1: the guarded control words below carry a check; 0 in older files)     |
  * |  248 staticCrc u64 = CRC32C of [0, 248)  -- written once                                      |
  * |  256 sealState u64 (1 SEALED: closed cleanly, checksums valid; 2 UNSEALED: a writer has it)   |
  * |  264 sealCount u64         272 controlCrc u64 = CRC32C of [controlOffset, indexOffset)        |
@@ -33,11 +35,12 @@ import io.freshet.core.StoreConfig;
  * +-----------------------------------------------------------------------------------------------+ 4096
  * | SHARD CONTROL: shards x 64 bytes                                                              |
  * |   +0 count u64 (rows)   +8 structVersion u64 (seqlock: odd while index entries move)          |
- * |   +16 shiftHole u64 (index position + 1 of an unfinished backward-shift deletion; 0 = none)   |
- * |   +24 supersededBy u64 (growth: the generation this shard's rows moved to; 0 = none)          |
- * |   +32 growState u64 (growth, in the new file: 0 NOT_STARTED, 1 MIGRATING, 2 DONE)             |
- * |   +40 migrateCursor u64 (next index position of the old shard to copy)                        |
+ * |   +16 shiftHole g64 (index position + 1 of an unfinished backward-shift deletion; 0 = none)   |
+ * |   +24 supersededBy g64 (growth: the generation this shard's rows moved to; 0 = none)          |
+ * |   +32 growState g64 (growth, in the new file: 0 NOT_STARTED, 1 MIGRATING, 2 DONE)             |
+ * |   +40 migrateCursor g64 (next index position of the old shard to copy)                        |
  * |   +48 rowsWhileGrowing u64 (rows here + rows of the old shard not yet copied; for size())      |
+ * |   g64 (controlChecks): value u32 in the low half, its check u32 in the high half, 0 for 0      |
  * +-----------------------------------------------------------------------------------------------+ sealOffset
  * | SEAL TABLE: sealBlocks x u64 CRC32C, block b covers [indexOffset + b*sealBlockBytes, +block)  |
  * +-----------------------------------------------------------------------------------------------+ indexOffset
@@ -51,8 +54,8 @@ import io.freshet.core.StoreConfig;
  * +-----------------------------------------------------------------------------------------------+ rowsOffset
  * | ROW SLOTS of shard 0 .. shards-1, rowsBytesPerShard each: slotsPerShard x slotBytes, dense    |
  * |   +0 key: LONG key u64 | TEXT keyLength u32, pad u32, UTF-8 bytes (maxKeyBytes, padded to 8)  |
- * |   +keyFieldBytes row (rowSizeBytes, the compiled layout's row), padded to 8                    |
- * |   rowChecks only: +checkOffsetInSlot check u64 = RowCheck of the key and the row (0: no row)     |
+ * |   rowChecks only: +keyFieldBytes check u64 = RowCheck of the key and the row (0: no row)       |
+ * |   +rowOffsetInSlot row (rowSizeBytes, the compiled layout's row), padded to 8                  |
  * +-----------------------------------------------------------------------------------------------+ fileBytes
  * </pre>
  *
@@ -79,13 +82,29 @@ import io.freshet.core.StoreConfig;
  * as sealed whatever the meta file says (a kill between the seal and the meta file's CLEAN leaves exactly that).
  * What a kill leaves unguarded by default: a row byte damaged while the store was down after a kill (rows carry no
  * check of their own between seals; one costs the apply path), stated as such in the damage battery. With
- * {@code StoreConfig.rowChecks} each slot ends with a check word ({@link RowCheck}) that every path writing the
- * slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a growth or
- * snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image carries the
- * image's own check word, verified before the image is put back), and a delete or TTL eviction (the word is zeroed:
- * a slot no entry names never passes). The recovery after a kill verifies every slot an index entry names; a
- * mismatch is refused ({@code CORRUPT}, naming the shard, slot and key) unless the slot is the one a rolled-back
- * apply rewrote (see {@link ShardIndexScan}).
+ * {@code StoreConfig.rowChecks} each slot holds a check word after its key ({@link RowCheck}) that every path
+ * writing the slot keeps true: an apply's commit (before the version goes even and before its offset is stored), a
+ * growth or snapshot copy (the word is copied with the slot), the rollback of an in-flight apply (the undo image
+ * carries the image's own check word, verified before the image is put back), and a delete or TTL eviction (the word
+ * is zeroed, or marked before the entry goes: a slot no entry names never passes). The recovery after a kill
+ * verifies every slot an index entry names; a mismatch is refused ({@code CORRUPT}, naming the shard, slot and
+ * key) unless the slot is the one a rolled-back apply rewrote (see {@link ShardIndexScan}).
+ *
+ * <p>Control words after a kill: {@code count} and {@code rowsWhileGrowing} are recounted from the index at every
+ * writer open, and {@code structVersion} is only compared by readers (the open makes it even), so damage to them is
+ * harmless. The four others steer recovery and growth (where an unfinished deletion resumes, where the copy of a
+ * growing shard resumes, which generation holds a shard's rows) and are written one at a time by single 8-byte
+ * stores (atomic under a kill): in a file with {@code controlChecks} each holds its value and a 32-bit check of the
+ * value, the shard and the field ({@link #guardControl}) in that one word, so a torn word cannot exist and a damaged
+ * one fails its check at the open ({@code CORRUPT}, naming the shard and the field), a flip of any one byte with
+ * certainty. Files written before the field exist hold plain values and are read as before.
+ *
+ * <p>Index entries damaged while a killed store was down: a key's entry is reachable from its home position (no empty
+ * entry between them: the invariant of linear probing with backward-shift deletion), checked for every entry by the
+ * open's scan, so an entry zeroed inside a cluster is refused rather than leaving the keys after it unreachable. An
+ * entry zeroed at the end of its cluster leaves only its own key unnamed: with row checks, every slot no entry names
+ * must carry a check word that does not hold (0, or the marker of an interrupted eviction), so a named-looking free
+ * slot is refused unless it is explained by the one operation a kill interrupted (see {@link ShardIndexScan}).
  *
  * <p>Growth ({@code TableGrowth}): a store grows by generations. The next generation is a complete file of this
  * format, {@code table-<n>.fst}, of twice the capacity, created zero-filled by a background thread and adopted by the
@@ -164,6 +183,11 @@ public final class TableFormat {
     static final int H_GENERATION = 184;
     static final int H_INITIAL_CAPACITY = 192;
     static final int H_ROW_CHECKS = 200;
+    static final int H_CONTROL_CHECKS = 204;
+    /** Header rowChecks: the slot's check word sits after the key (on the cache line the apply already writes). */
+    static final int ROW_CHECKS_AFTER_KEY = 2;
+    /** Header rowChecks of earlier builds: the check word at the slot's end (not read by this build). */
+    static final int ROW_CHECKS_AT_END = 1;
     static final int H_STATIC_CRC = 248;
     static final int H_SEAL_STATE = 256;
     static final int H_SEAL_COUNT = 264;
@@ -180,6 +204,32 @@ public final class TableFormat {
     static final int C_GROW_STATE = 32;
     static final int C_MIGRATE_CURSOR = 40;
     static final int C_ROWS_WHILE_GROWING = 48;
+
+    /**
+     * The word a guarded control field holds in a file with {@code controlChecks}: the value (below 2^32) in the low
+     * half and a check of the value, the shard and the field in the high half; 0 for the value 0 (a zero-filled file
+     * starts valid). The check is never 0 for a value other than 0, so a flip of either half of a zero word fails it.
+     *
+     * @param value the field's value, {@code 0 <= value < 2^32}
+     * @param shard the shard whose control block holds the word
+     * @param field the field's offset in the control block ({@code C_...})
+     * @return the word to store
+     */
+    static long guardControl(long value, int shard, int field) {
+        if (value == 0) {
+            return 0;
+        }
+        long h = (value ^ ((long) shard << 40) ^ ((long) field << 32)) * 0x9E37_79B9_7F4A_7C15L;
+        h ^= h >>> 31;
+        h *= 0xBF58_476D_1CE4_E5B9L;
+        h ^= h >>> 29;
+        return (h | 1) << 32 | value;
+    }
+
+    /** @return the value of a guarded control word, whether or not its check holds (readers; the open checks) */
+    static long controlValue(long word) {
+        return word & 0xFFFF_FFFFL;
+    }
 
     /** growState: the shard's writer still writes the previous generation. */
     static final long GROW_NOT_STARTED = 0;
@@ -207,9 +257,9 @@ public final class TableFormat {
     public final int slotBytes;
     /** Offset of the row inside a slot. */
     public final int rowOffsetInSlot;
-    /** Whether each slot ends with a check word ({@code StoreConfig.rowChecks}). */
+    /** Whether each slot holds a check word after its key ({@code StoreConfig.rowChecks}). */
     public final boolean rowChecks;
-    /** Offset of the slot's check word (rowChecks), after the row padded to 8; -1 without row checks. */
+    /** Offset of the slot's check word (rowChecks), right after the key field; -1 without row checks. */
     public final int checkOffsetInSlot;
     /** Row slots per shard. */
     public final long slotsPerShard;
@@ -249,10 +299,13 @@ public final class TableFormat {
         this.maxKeyBytes = keyType == KeyType.TEXT ? maxKeyBytes : 0;
         this.capacity = capacity;
         this.keyFieldBytes = keyType == KeyType.TEXT ? 8 + align(this.maxKeyBytes, 8) : 8;
-        this.rowOffsetInSlot = S_KEY + keyFieldBytes;
         this.rowChecks = rowChecks;
-        this.checkOffsetInSlot = rowChecks ? rowOffsetInSlot + align(rowSizeBytes, 8) : -1;
-        this.slotBytes = rowOffsetInSlot + align(rowSizeBytes, 8) + (rowChecks ? 8 : 0);
+        // The check word between the key and the row: the apply dirties the row's first line (its header, the
+        // last-apply time), which with 8-byte-aligned slots always also holds the word, so writing it at each commit
+        // dirties no line of its own (at the slot's end it dirtied one more line per apply in most slots).
+        this.checkOffsetInSlot = rowChecks ? S_KEY + keyFieldBytes : -1;
+        this.rowOffsetInSlot = S_KEY + keyFieldBytes + (rowChecks ? 8 : 0);
+        this.slotBytes = rowOffsetInSlot + align(rowSizeBytes, 8);
         this.slotsPerShard = slotsPerShard(capacity, shards);
         this.indexEntriesPerShard = Math.max(slotsPerShard + 1, (long) Math.ceil(slotsPerShard / MAX_LOAD_FACTOR));
         this.controlOffset = HEADER_BYTES;

@@ -26,23 +26,57 @@ final class TableRecovery implements UndoRecovery.Rows {
     private final RowBuffer row = new RowBuffer();
     /** Applies rolled back (rows restored or removed), for {@code RowStore.rolledBackApplies}. */
     private int rolledBack;
+    /** Per shard: whether an apply was rolled back, and its key (for {@link #isRolledBackKey}). */
+    private final boolean[] keyRolledBack;
+    private final long[] rolledBackLongKey;
+    private final byte[][] rolledBackTextKey;
+    private final int[] rolledBackTextKeyLength;
 
     TableRecovery(Shard[] shards, MetaFile meta, boolean textKeys, int rowBytes) {
         this.shards = shards;
         this.undo = meta.undo();
         this.decision = new UndoRecovery(meta, textKeys);
         this.rowBytes = rowBytes;
+        this.keyRolledBack = new boolean[shards.length];
+        this.rolledBackLongKey = new long[shards.length];
+        this.rolledBackTextKey = new byte[shards.length][];
+        this.rolledBackTextKeyLength = new int[shards.length];
     }
 
-    /** Rolls back the apply a killed writer left in flight in one shard, then clears the shard's undo slot. */
+    /**
+     * Rolls back the apply a killed writer left in flight in one shard; its undo slot stays as it is until
+     * {@link #clearUndo}, so that a kill before then re-runs the roll-back (idempotent).
+     */
     void rollBackInFlightApply(Shard s) {
         int outcome = decision.rollBack(s.id, this);
-        if (outcome != UndoRecovery.IDLE) {
-            undo.clear(s.id);
-        }
         if (outcome == UndoRecovery.RESTORED || outcome == UndoRecovery.DELETED) {
             rolledBack++;
         }
+    }
+
+    /** Clears a shard's undo slot once its roll-back and what depends on it are done. */
+    void clearUndo(Shard s) {
+        if (undo.active(s.id) || undo.advancing(s.id)) {
+            undo.clear(s.id);
+        }
+    }
+
+    /**
+     * @param shard the shard number
+     * @param s a generation's sub-table of that shard
+     * @param slot a slot of it
+     * @return whether the slot holds the key of the apply this recovery rolled back in that shard
+     */
+    boolean isRolledBackKey(int shard, Shard s, long slot) {
+        return keyRolledBack[shard] && s.slotHoldsKey(slot, rolledBackLongKey[shard], rolledBackTextKey[shard],
+            rolledBackTextKeyLength[shard]);
+    }
+
+    private void noteKey(int shard, long longKey, byte[] textKey, int textKeyLength) {
+        keyRolledBack[shard] = true;
+        rolledBackLongKey[shard] = longKey;
+        rolledBackTextKey[shard] = textKey == null ? null : java.util.Arrays.copyOf(textKey, textKeyLength);
+        rolledBackTextKeyLength[shard] = textKeyLength;
     }
 
     /** @return applies rolled back so far */
@@ -60,6 +94,7 @@ final class TableRecovery implements UndoRecovery.Rows {
 
     @Override
     public void restore(int shard, long longKey, byte[] textKey, int textKeyLength, RowBuffer image) {
+        noteKey(shard, longKey, textKey, textKeyLength);
         Shard s = shards[shard];
         long hash = hash(longKey, textKey, textKeyLength);
         long p = find(s, longKey, textKey, textKeyLength, hash);
@@ -96,6 +131,7 @@ final class TableRecovery implements UndoRecovery.Rows {
 
     @Override
     public void delete(int shard, long longKey, byte[] textKey, int textKeyLength) {
+        noteKey(shard, longKey, textKey, textKeyLength);
         Shard s = shards[shard];
         long p = find(s, longKey, textKey, textKeyLength, hash(longKey, textKey, textKeyLength));
         if (p >= 0) {

@@ -701,6 +701,11 @@ final class TableShardWriter implements ShardWriter {
                 long last = MEMORY.getLong(shard.rowMem(), a + shard.rowOffset + CompiledLayout.ROW_LAST_APPLY_MS);
                 if (nowMs - last > ttlMs) {
                     long evictedSlot = shard.slotAt(p);
+                    if (shard.rowChecks) {
+                        // No slot without an entry may carry a check that holds, not even for the instant after the
+                        // removal (the open would take it for a key whose entry was damaged away).
+                        shard.markEvicting(evictedSlot);
+                    }
                     // The entry that shifts into p is examined next, so p does not advance.
                     shard.deleteAt(p);
                     if (shard.rowChecks) {

@@ -389,9 +389,15 @@ public final class TableStore extends MetaBackedStore {
         Shard[] previous = g.previousShards();
         Shard[] applyTargets = new Shard[shardCount];
         for (int s = 0; s < shardCount; s++) {
+            shards[s].verifyControlWords();
+            if (previous != null) {
+                previous[s].verifyControlWords();
+            }
             long state = previous == null ? TableFormat.GROW_NOT_STARTED : shards[s].growState();
+            long movedTo = previous == null ? 0 : previous[s].supersededBy();
             if (state < TableFormat.GROW_NOT_STARTED || state > TableFormat.GROW_DONE
-                || (previous == null && shards[s].supersededBy() != 0)) {
+                || shards[s].supersededBy() != 0
+                || (movedTo != 0 && (movedTo != g.number || state == TableFormat.GROW_NOT_STARTED))) {
                 throw new StoreException(Reason.CORRUPT, g.file.path(), "shard=" + s + " growState=" + state
                     + " supersededBy=" + shards[s].supersededBy() + " contradict the meta file's " + LAYOUT_KEY + "="
                     + layoutRecord.format() + ": the files do not belong together or were damaged");
@@ -412,6 +418,21 @@ public final class TableStore extends MetaBackedStore {
                 recovery.rollBackInFlightApply(s);
             }
             rolledBackApplies = recovery.rolledBack();
+            if (g.file.format().rowChecks) {
+                // Before the undo records go: a kill until then re-runs the roll-back and meets the same slots again.
+                for (int s = 0; s < shardCount; s++) {
+                    final int shard = s;
+                    Shard now = shards[s];
+                    Shard before = previous == null ? null : previous[s];
+                    now.resolveOrphans(before, slot -> recovery.isRolledBackKey(shard, now, slot));
+                    if (before != null) {
+                        before.resolveOrphans(now, slot -> recovery.isRolledBackKey(shard, before, slot));
+                    }
+                }
+            }
+            for (Shard s : applyTargets) {
+                recovery.clearUndo(s);
+            }
         }
         if (checkKeys && g.file.format().rowChecks) {
             // Row checks: a slot that failed its check at the scan is damage unless the rollback just rewrote it.
