@@ -29,7 +29,10 @@ final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
     /** Suffix of a stored feature's event-time column. */
     static final String EVENT_TIME_SUFFIX = "__event_time_ms";
 
+    /** The run's definition; null when the rows come from a served-feature log ({@link ServedRows}). */
     private final TrainingSet<L> training;
+    private final List<TrainingSet.LabelColumn<L>> labelColumns;
+    private final List<FeatureSet<?>> sets;
     private final Path file;
     private final Writer out;
     private final List<String> columns = new ArrayList<>();
@@ -37,18 +40,31 @@ final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
     private long rows;
 
     TrainingCsv(TrainingSet<L> training, Path file) throws IOException {
+        this(training, training.labelColumns, setsOf(training), file);
+    }
+
+    /** Rows that are not a TrainingSet run's (a served-feature log's): the same columns and formats, no run sidecar. */
+    TrainingCsv(List<TrainingSet.LabelColumn<L>> labelColumns, List<FeatureSet<?>> sets, Path file)
+        throws IOException {
+        this(null, labelColumns, sets, file);
+    }
+
+    private TrainingCsv(TrainingSet<L> training, List<TrainingSet.LabelColumn<L>> labelColumns,
+        List<FeatureSet<?>> sets, Path file) throws IOException {
         this.training = training;
+        this.labelColumns = labelColumns;
+        this.sets = sets;
         this.file = file;
         columns.add(TrainingSet.LABEL_TIME_COLUMN);
-        for (TrainingSet.LabelColumn<L> c : training.labelColumns) {
+        for (TrainingSet.LabelColumn<L> c : labelColumns) {
             columns.add(c.name);
         }
-        for (TrainingSet.Join<L, ?> j : training.joins) {
-            columns.add(j.set.name() + "__status");
-            for (FeatureRef ref : j.set.refs()) {
-                columns.add(j.set.name() + "__" + ref.name());
+        for (FeatureSet<?> set : sets) {
+            columns.add(set.name() + "__status");
+            for (FeatureRef ref : set.refs()) {
+                columns.add(set.name() + "__" + ref.name());
                 if (ref.kind().isStored()) {
-                    columns.add(j.set.name() + "__" + ref.name() + EVENT_TIME_SUFFIX);
+                    columns.add(set.name() + "__" + ref.name() + EVENT_TIME_SUFFIX);
                 }
             }
         }
@@ -64,19 +80,27 @@ final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
         out.append(line);
     }
 
+    private static List<FeatureSet<?>> setsOf(TrainingSet<?> training) {
+        List<FeatureSet<?>> sets = new ArrayList<>();
+        for (TrainingSet.Join<?, ?> j : training.joins) {
+            sets.add(j.set);
+        }
+        return sets;
+    }
+
     @Override
     public void accept(L label, long labelTimeMs, FeatureVector[] vectors) throws IOException {
         line.setLength(0);
         line.append(labelTimeMs);
-        for (TrainingSet.LabelColumn<L> c : training.labelColumns) {
+        for (TrainingSet.LabelColumn<L> c : labelColumns) {
             line.append(',');
-            Object v = c.value.apply(label);
+            Object v = label == null ? null : c.value.apply(label);
             if (v != null) {
                 appendText(line, v.toString());
             }
         }
         for (int s = 0; s < vectors.length; s++) {
-            FeatureSet<?> set = training.joins.get(s).set;
+            FeatureSet<?> set = sets.get(s);
             FeatureVector v = vectors[s];
             line.append(',').append(v == null ? VectorStatus.MISSING : v.status());
             for (FeatureRef ref : set.refs()) {
@@ -143,7 +167,17 @@ final class TrainingCsv<L> implements TrainingSet.RowSink<L>, AutoCloseable {
         return columns;
     }
 
-    /** Flushes the rows and writes the sidecar JSON. */
+    /** @return rows written so far */
+    long rows() {
+        return rows;
+    }
+
+    /** Flushes the rows (a served-feature log's: {@link ServedRows} writes its own sidecar). */
+    void flush() throws IOException {
+        out.flush();
+    }
+
+    /** Flushes the rows and writes the sidecar JSON of a TrainingSet run. */
     void finish(Path sidecar, TrainingSet<L>.Run run, TrainingProgress done) throws IOException {
         out.flush();
         StringBuilder j = new StringBuilder(4096);
