@@ -305,11 +305,15 @@ class FeatureLogTest {
             for (int i = 0; i < 5 * n; i++) {
                 log.read(i, i % 60, v);
             }
-            long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < n; i++) {
-                log.read(i, i % 60, v);
+            // The lowest of a few rounds: under a loaded machine the JIT may still be compiling the first ones.
+            long bytes = Long.MAX_VALUE;
+            for (int round = 0; round < 5 && bytes > 0; round++) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    log.read(i, i % 60, v);
+                }
+                bytes = Math.min(bytes, mx.getCurrentThreadAllocatedBytes() - before);
             }
-            long bytes = mx.getCurrentThreadAllocatedBytes() - before;
             assertThat((double) bytes / n).as("bytes per logged read").isLessThan(1.0);
         }
     }

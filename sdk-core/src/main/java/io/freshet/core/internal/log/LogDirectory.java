@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * directory (and its {@code .lock}), never anywhere else.
  *
  * <p>Threading: thread-safe. Every method is a slow path (once per segment): lanes call {@link #newSegment} when they
- * rotate; the retention pass is serialised on this object, which no per-entry write ever touches.
+ * rotate, on their own thread (the mapping is that thread's alone); the retention pass is serialised on this object,
+ * which no per-entry write ever touches.
  *
  * <p>Internal: not part of the public API.
  */
@@ -172,7 +173,8 @@ public final class LogDirectory implements AutoCloseable {
             StandardOpenOption.WRITE)) {
             // A sparse file of zeros: every commit word reads 0 until its entry is written.
             ch.write(java.nio.ByteBuffer.allocate(1), segmentBytes - 1);
-            MappedMemory m = M.map(ch, FileChannel.MapMode.READ_WRITE, 0, segmentBytes);
+            // Owned by the lane's thread, which unmaps it when it rotates: retention then frees the pages at once.
+            MappedMemory m = M.mapOwned(ch, segmentBytes);
             Object base = m.base();
             long a = m.address();
             M.putInt(base, a + LogDescriptor.H_VERSION, LogDescriptor.VERSION);

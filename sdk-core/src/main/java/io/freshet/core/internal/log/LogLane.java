@@ -168,6 +168,9 @@ public final class LogLane {
     private void rotate() {
         if (segment != null) {
             directory.closeSegment(segment);
+            // Only this thread ever wrote through it: unmapping now frees its pages (the file's, once retention
+            // deletes it) without waiting for a GC that an allocation-free reader may never cause.
+            M.unmapOwned(segment.memory);
         }
         segment = directory.newSegment(lane);
         base = segment.memory.base();
