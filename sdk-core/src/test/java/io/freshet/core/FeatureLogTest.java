@@ -61,22 +61,22 @@ class FeatureLogTest {
             .retainBytes(1L << 40).open()) {
             FeatureVector v = set.newVector();
             SplittableRandom r = new SplittableRandom(7);
-            for (long id = 0; id < 2_000; id++) {
+            for (long id = 0; id < 1_200; id++) {
                 long key = r.nextInt(FeatureLogFixture.KEYS + 10);
                 boolean found = log.read(id, key, v);
                 assertThat(found).isEqualTo(key < FeatureLogFixture.KEYS);
                 expected.put(id, new Served(id, key, describe(v)));
-                if (id % 100 == 0) {
+                if (id % 60 == 0) {
                     driver.advance(Duration.ofSeconds(3)); // statuses turn STALE as the clock moves
                 }
             }
-            assertThat(log.entriesLogged()).isEqualTo(2_000);
+            assertThat(log.entriesLogged()).isEqualTo(1_200);
             assertThat(log.entriesDropped()).isZero();
         }
         assertThat(LogDirectory.segments(dir)).hasSizeGreaterThan(10);
         LogScan[] scan = new LogScan[1];
         List<Served> got = scanAll(dir, set, scan);
-        assertThat(scan[0].entries()).isEqualTo(2_000);
+        assertThat(scan[0].entries()).isEqualTo(1_200);
         assertThat(scan[0].corruptSkipped() + scan[0].tornSkipped() + scan[0].tornSegments()).isZero();
         assertThat(got).containsExactlyElementsOf(expected.values().stream()
             .sorted((a, b) -> Long.compare(a.requestId, b.requestId)).toList());
@@ -89,9 +89,9 @@ class FeatureLogTest {
         FeatureTestDriver<Ev> driver = FeatureLogFixture.fed(set, 2);
         Path dir = tmp.resolve("log");
         int threads = 4;
-        int perThread = 3_000;
+        int perThread = 1_500;
         Map<Long, String> expected = new java.util.concurrent.ConcurrentHashMap<>();
-        try (FeatureLog log = FeatureLog.forReader(driver.reader()).directory(dir).segmentBytes(64 << 10)
+        try (FeatureLog log = FeatureLog.forReader(driver.reader()).directory(dir).segmentBytes(32 << 10)
             .retainBytes(1L << 40).open()) {
             List<Thread> ts = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
