@@ -27,7 +27,7 @@ final class LatencyPairs {
     static List<LatencyPair> all() {
         return List.of(new KernelApply(), new KernelRead(), new Decode(), new HandOffRoundTrip(),
             new TableRead(), new TableApply(), new TableApplyGroup(), new BatchRead(), new ServedRead(),
-            new ServedReadRecordingAge(), new ServedReadTimed(),
+            new ServedReadRecordingAge(), new ServedReadTimed(), new ServedReadLogged(),
             new ChronicleRead(), new ChronicleApply());
     }
 
@@ -545,6 +545,56 @@ final class LatencyPairs {
         @Override
         void tearDown() throws Exception {
             served.tearDown();
+        }
+    }
+
+    /**
+     * The served read with the served-feature log on (the vector appended to the thread's mapped segment) against the
+     * same read with it off: the ratio is what logging costs a model request.
+     */
+    static final class ServedReadLogged extends LatencyPair {
+        private final FeatureLogBenchmark bench = new FeatureLogBenchmark();
+        private final FeatureLogBenchmark.Logged logged = new FeatureLogBenchmark.Logged();
+        private final FeatureLogBenchmark.Caller subjectCaller = new FeatureLogBenchmark.Caller();
+        private final FeatureLogBenchmark.Caller peerCaller = new FeatureLogBenchmark.Caller();
+
+        ServedReadLogged() {
+            super("reader.servedLogged", PKG + "FeatureLogBenchmark.readLogged");
+        }
+
+        @Override
+        String describe() {
+            return "FeatureLogBenchmark.readLogged / read (" + KEYS + " keys, uniform, payment set)";
+        }
+
+        @Override
+        void setUp() throws Exception {
+            logged.keys = KEYS;
+            logged.distribution = KeySequence.UNIFORM;
+            logged.setUp();
+        }
+
+        @Override
+        long subject(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.readLogged(logged, subjectCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        long peer(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.read(logged, peerCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        void tearDown() throws Exception {
+            logged.tearDown();
         }
     }
 

@@ -127,6 +127,11 @@ public final class FeatureTestDriver<E> {
         return clock.nowMs();
     }
 
+    /** @return the reader of the driver's store at its clock: what a {@link FeatureLog} or a batch read reads */
+    public FeatureReader reader() {
+        return reader;
+    }
+
     /**
      * @param key numeric key
      * @return the driver's own vector filled for this key at the current clock (reused by the next read)

@@ -325,6 +325,32 @@ public final class FeatureVector {
         }
     }
 
+    /** @return the value bits as evaluated (for the served-feature log; not to be written) */
+    long[] loggedBits() {
+        return bits;
+    }
+
+    /** @return the values' event times (for the served-feature log; not to be written) */
+    long[] loggedTimesMs() {
+        return timesMs;
+    }
+
+    /** @return the features' sizes (for the served-feature log; not to be written) */
+    int[] loggedSizes() {
+        return sizes;
+    }
+
+    /** Makes this vector exactly what a served-feature log entry recorded: status, times and every value. */
+    void restoreLogged(VectorStatus s, long readMs, long updatedMs, long eventMs, long[] b, long[] t, int[] z) {
+        System.arraycopy(b, 0, bits, 0, bits.length);
+        System.arraycopy(t, 0, timesMs, 0, timesMs.length);
+        System.arraycopy(z, 0, sizes, 0, sizes.length);
+        this.status = s;
+        this.readTimeMs = readMs;
+        this.rowUpdatedMs = updatedMs;
+        this.rowEventTimeMs = eventMs;
+    }
+
     /** @return a readable dump of every feature; allocates, so keep it off hot paths */
     @Override
     public String toString() {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 class PublicSurfaceTest {
     private static final List<String> PUBLIC_TYPES = List.of("DerivedFeature", "DerivedFeature$Builder",
-        "EpochClock", "FeatureDefinitionException", "FeatureKind", "FeatureKind$ValueType", "FeatureReader",
+        "EpochClock", "FeatureDefinitionException", "FeatureKind",
+        "FeatureLog", "FeatureLog$Builder", "LogScan", "ServedReadVisitor", "FeatureKind$ValueType", "FeatureReader",
         "FeatureRef", "FeatureSet", "FeatureSetBuilder", "FeatureSetBuilder$AggregateStep", "FeatureSetBuilder$KeyStep",
         "FeatureSetBuilder$TimeStep", "FeatureTestDriver", "FeatureVector", "KeyType", "ManualClock", "StoreConfig",
         "StoreConfig$Builder", "StoreConfig$OsCrashPolicy", "StoreException", "StoreException$Reason",

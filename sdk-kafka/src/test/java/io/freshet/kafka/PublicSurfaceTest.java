@@ -26,8 +26,9 @@ class PublicSurfaceTest {
         "MigrationException$Reason", "MigrationPhase", "MigrationProgress", "MigrationProgress$PartitionProgress",
         "MigrationStart", "OffsetMismatchException", "OffsetMismatchException$Kind", "OffsetMismatchPolicy",
         "PipelineException", "PipelineMetrics", "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder",
-        "RecordView", "ScaleMode", "SetStatus", "SetStatus$State", "SloStatus", "SloStatus$State", "Source",
-        "StoreSnapshot", "TombstonePolicy", "TrainingProgress", "TrainingSet", "TrainingSet$Builder", "TrainingSink");
+        "RecordView", "ScaleMode", "ServedRows", "ServedRowsReport", "SetStatus", "SetStatus$State", "SloStatus",
+        "SloStatus$State", "Source", "StoreSnapshot", "TombstonePolicy", "TrainingProgress", "TrainingSet",
+        "TrainingSet$Builder", "TrainingSink");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())

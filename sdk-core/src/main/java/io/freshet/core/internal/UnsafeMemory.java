@@ -41,6 +41,16 @@ final class UnsafeMemory extends Memory {
     }
 
     @Override
+    public MappedMemory mapOwned(FileChannel ch, long sizeBytes) throws IOException {
+        return wrapAbsolute(ch.map(FileChannel.MapMode.READ_WRITE, 0, sizeBytes));
+    }
+
+    @Override
+    public void unmapOwned(MappedMemory m) {
+        UNSAFE.invokeCleaner((ByteBuffer) m.mapping());
+    }
+
+    @Override
     public void force(MappedMemory m) {
         ((MappedByteBuffer) m.mapping()).force();
     }

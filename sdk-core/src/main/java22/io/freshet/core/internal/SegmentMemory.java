@@ -55,6 +55,19 @@ final class SegmentMemory extends Memory {
     }
 
     @Override
+    public MappedMemory mapOwned(FileChannel ch, long sizeBytes) throws IOException {
+        // A confined arena: the one thread that writes the mapping also closes it, which unmaps at once.
+        Arena arena = Arena.ofConfined();
+        MemorySegment s = ch.map(FileChannel.MapMode.READ_WRITE, 0, sizeBytes, arena);
+        return new MappedMemory(s, 0, sizeBytes, arena);
+    }
+
+    @Override
+    public void unmapOwned(MappedMemory m) {
+        ((Arena) m.mapping()).close();
+    }
+
+    @Override
     public MappedMemory wrap(ByteBuffer buffer) {
         // A segment view of a buffer is unrestricted; it keeps the buffer (and so the mapping) reachable.
         return new MappedMemory(MemorySegment.ofBuffer(buffer), 0, buffer.capacity(), buffer);
