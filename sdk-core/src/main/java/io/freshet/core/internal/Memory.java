@@ -131,19 +131,20 @@ public abstract class Memory {
     public abstract MappedMemory wrapAbsolute(ByteBuffer buffer);
 
     /**
-     * Maps a file region that one thread alone uses and then unmaps with {@link #unmapOwned}, so that its memory (and
+     * Maps a file region that one thread at a time uses (handed from one to the next with a happens-before, e.g. a
+     * volatile) and that the last one unmaps with {@link #unmapOwned}, so that its memory (and
      * a deleted file's pages) is released at once rather than when the garbage collector finds the mapping
      * unreachable (the served-feature log's lanes, whose hot path allocates nothing and so may never see a GC).
      *
      * @param ch the file, open for reading and writing
      * @param sizeBytes length of the region from the file's start, at most 2 GiB - 1
-     * @return the mapping: only the calling thread may access it
+     * @return the mapping: one thread at a time may access it
      * @throws IOException when mapping fails
      */
     public abstract MappedMemory mapOwned(FileChannel ch, long sizeBytes) throws IOException;
 
     /**
-     * Unmaps a mapping of {@link #mapOwned}, on the thread that mapped it; any later access to it would crash.
+     * Unmaps a mapping of {@link #mapOwned}, on the thread that used it last; any later access to it would crash.
      *
      * @param m the mapping
      */

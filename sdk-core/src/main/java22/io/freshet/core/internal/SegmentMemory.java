@@ -56,8 +56,9 @@ final class SegmentMemory extends Memory {
 
     @Override
     public MappedMemory mapOwned(FileChannel ch, long sizeBytes) throws IOException {
-        // A confined arena: the one thread that writes the mapping also closes it, which unmaps at once.
-        Arena arena = Arena.ofConfined();
+        // A shared arena: a log's preparer thread maps and touches a segment, the lane thread that takes it writes it
+        // and closes it, which unmaps at once (one thread at a time, handed over through a volatile).
+        Arena arena = Arena.ofShared();
         MemorySegment s = ch.map(FileChannel.MapMode.READ_WRITE, 0, sizeBytes, arena);
         return new MappedMemory(s, 0, sizeBytes, arena);
     }
