@@ -16,13 +16,8 @@ import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.Random;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.LongSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -84,25 +79,20 @@ class PipelineCorrectnessTest {
         List<Payment> events = PipelineFixtures.stream(7, 6_000, 100);
         List<Payment> committed = new ArrayList<>();
         Random r = new Random(7);
-        Properties pp = PipelineFixtures.producerProps(broker);
-        pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, broker.uniqueName("tx"));
         int aborted = 0;
-        try (KafkaProducer<Long, byte[]> producer = new KafkaProducer<>(pp, new LongSerializer(),
-            new ByteArraySerializer())) {
-            producer.initTransactions();
+        try (TransactionalTestProducer producer =
+            new TransactionalTestProducer(broker, topic, broker.uniqueName("tx"))) {
             for (int i = 0; i < events.size(); i += 50) {
                 List<Payment> batch = events.subList(i, Math.min(events.size(), i + 50));
-                producer.beginTransaction();
+                List<ProducerRecord<Long, byte[]>> records = new ArrayList<>();
                 for (Payment e : batch) {
-                    producer.send(new ProducerRecord<>(topic, e.userId, PaymentCodec.encode(e)));
+                    records.add(new ProducerRecord<>(topic, e.userId, PaymentCodec.encode(e)));
                 }
-                if (r.nextInt(10) == 0) {
-                    producer.flush();
-                    producer.abortTransaction();
-                    aborted += batch.size();
-                } else {
-                    producer.commitTransaction();
+                // The outcome the broker settled on, not the one asked for: see TransactionalTestProducer.
+                if (producer.transaction(records, r.nextInt(10) != 0)) {
                     committed.addAll(batch);
+                } else {
+                    aborted += batch.size();
                 }
             }
         }

@@ -31,13 +31,11 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.LongSerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -724,35 +722,27 @@ class TrainingSetTest {
         Random aborts) throws Exception {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
         boolean[] aborted = new boolean[events.size()];
-        Properties pp = PipelineFixtures.producerProps(broker);
-        if (aborts != null) {
-            pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, broker.uniqueName("train-tx"));
-        }
-        try (KafkaProducer<Long, byte[]> p = new KafkaProducer<>(pp, new LongSerializer(), new ByteArraySerializer())) {
-            if (aborts != null) {
-                p.initTransactions();
-            }
-            int chunk = aborts == null ? events.size() : 40;
-            for (int from = 0; from < events.size(); from += chunk) {
-                int to = Math.min(events.size(), from + chunk);
-                if (aborts != null) {
-                    p.beginTransaction();
-                }
-                for (int i = from; i < to; i++) {
-                    Payment e = events.get(i);
-                    long ts = timestamps.get(i);
-                    // A negative amount marks a tombstone: the record's value is null.
-                    byte[] value = e.amount() < 0 ? null : PaymentCodec.encode(e);
-                    acks.add(p.send(new ProducerRecord<>(topic, null, ts, e.userId, value)));
+        if (aborts == null) {
+            try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
+                for (int i = 0; i < events.size(); i++) {
+                    acks.add(p.send(record(topic, events.get(i), timestamps.get(i))));
                 }
                 p.flush();
-                if (aborts != null && aborts.nextInt(8) == 0) {
-                    p.abortTransaction();
+            }
+        } else {
+            // The only writer of its topic, as TransactionalTestProducer requires.
+            try (TransactionalTestProducer p =
+                new TransactionalTestProducer(broker, topic, broker.uniqueName("train-tx"))) {
+                for (int from = 0; from < events.size(); from += 40) {
+                    int to = Math.min(events.size(), from + 40);
+                    List<ProducerRecord<Long, byte[]>> records = new ArrayList<>();
                     for (int i = from; i < to; i++) {
-                        aborted[i] = true;
+                        records.add(record(topic, events.get(i), timestamps.get(i)));
                     }
-                } else if (aborts != null) {
-                    p.commitTransaction();
+                    // The outcome the broker settled on, not the one asked for.
+                    if (!p.transaction(records, aborts.nextInt(8) != 0, acks, null)) {
+                        Arrays.fill(aborted, from, to, true);
+                    }
                 }
             }
         }
@@ -765,6 +755,11 @@ class TrainingSetTest {
             raw.add(new Sent(events.get(i), md.partition(), md.offset(), md.timestamp(), 0, 0));
         }
         return withKnownTimes(raw);
+    }
+
+    /** A payment keyed by user with its record timestamp; a negative amount marks a tombstone (a null value). */
+    private static ProducerRecord<Long, byte[]> record(String topic, Payment e, long timestampMs) {
+        return new ProducerRecord<>(topic, null, timestampMs, e.userId, e.amount() < 0 ? null : PaymentCodec.encode(e));
     }
 
     /** The records with their known times (computed here on their own), in log order. */

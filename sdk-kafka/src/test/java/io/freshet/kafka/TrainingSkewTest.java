@@ -16,21 +16,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.LongSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -81,16 +75,13 @@ class TrainingSkewTest {
         int readsOfDeleted = 0;
         // Users whose last committed record is a tombstone: a read of one must say MISSING, live and in training.
         Set<Long> deleted = new HashSet<>();
-        Properties pp = PipelineFixtures.producerProps(broker);
-        pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, broker.uniqueName("skew-tx"));
         try (FeaturePipeline p = FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(clock)
             .register(USERS, PipelineFixtures.MEMORY, PipelineFixtures.storeConfig(USERS, 2), source)
             .start();
-            KafkaProducer<Long, byte[]> producer = new KafkaProducer<>(pp, new LongSerializer(),
-                new ByteArraySerializer())) {
-            producer.initTransactions();
+            TransactionalTestProducer producer =
+                new TransactionalTestProducer(broker, topic, broker.uniqueName("skew-tx"))) {
             FeatureReader reader = p.reader(USERS);
             FeatureVector v = USERS.newVector();
             for (int step = 0; step < STEPS; step++) {
@@ -98,23 +89,17 @@ class TrainingSkewTest {
                 clock.setMs(x);
                 for (int tx = 0; tx < 2; tx++) {
                     List<Payment> batch = batch(r, x, 10 + r.nextInt(30));
-                    producer.beginTransaction();
-                    List<Future<?>> acks = new ArrayList<>();
+                    List<ProducerRecord<Long, byte[]>> records = new ArrayList<>();
                     for (Payment e : batch) {
                         // A tombstone (null value) deletes its user's row: live, and in the training rows from then on.
                         byte[] value = e.amount() < 0 ? null : PaymentCodec.encode(e);
-                        acks.add(producer.send(new ProducerRecord<>(topic, null, x, e.userId, value)));
+                        records.add(new ProducerRecord<>(topic, null, x, e.userId, value));
                     }
-                    producer.flush();
-                    for (Future<?> f : acks) {
-                        f.get();
-                    }
-                    if (r.nextInt(8) == 0) {
-                        producer.abortTransaction();
+                    // The outcome the broker settled on, not the one asked for: see TransactionalTestProducer.
+                    if (!producer.transaction(records, r.nextInt(8) != 0)) {
                         aborted += batch.size();
                         continue;
                     }
-                    producer.commitTransaction();
                     for (Payment e : batch) {
                         if (e.amount() < 0) {
                             deleted.add(e.userId());
