@@ -8,7 +8,7 @@ import io.freshet.core.StoreConfig;
 import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.testing.ReferenceModel;
-import io.freshet.kafka.internal.RunningRows;
+import io.freshet.kafka.internal.training.RunningRows;
 import io.freshet.store.StoreEngines;
 import java.nio.file.Path;
 import java.util.ArrayList;

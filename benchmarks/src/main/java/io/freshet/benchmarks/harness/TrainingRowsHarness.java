@@ -8,7 +8,7 @@ import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.Source;
 import io.freshet.kafka.TrainingProgress;
 import io.freshet.kafka.TrainingSet;
-import io.freshet.kafka.internal.RunningRows;
+import io.freshet.kafka.internal.training.RunningRows;
 import io.freshet.kafka.parquet.ParquetSink;
 import io.freshet.store.StoreEngines;
 import io.freshet.testkit.FreshetKafka;

@@ -1,4 +1,4 @@
-package io.freshet.kafka.internal;
+package io.freshet.kafka.internal.training;
 
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
@@ -17,6 +17,7 @@ import io.freshet.core.spi.ShardWriter;
 import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.RecordView;
+import io.freshet.kafka.internal.TextKey;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;

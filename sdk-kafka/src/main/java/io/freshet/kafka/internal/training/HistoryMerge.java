@@ -1,5 +1,6 @@
-package io.freshet.kafka.internal;
+package io.freshet.kafka.internal.training;
 
+import io.freshet.kafka.internal.StartOffsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
