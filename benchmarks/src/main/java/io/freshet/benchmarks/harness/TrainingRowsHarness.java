@@ -3,11 +3,11 @@ package io.freshet.benchmarks.harness;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.Window;
-import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.Source;
 import io.freshet.kafka.TrainingProgress;
 import io.freshet.kafka.TrainingSet;
+import io.freshet.kafka.internal.training.HeapRunningStore;
 import io.freshet.kafka.internal.training.RunningRows;
 import io.freshet.kafka.parquet.ParquetSink;
 import io.freshet.store.StoreEngines;
@@ -301,7 +301,8 @@ public final class TrainingRowsHarness {
     /** Poll only, then poll + decode + apply: the floors of a run over this history. */
     private static void floor(Properties kafka, String topic, long events, Map<String, Object> r) {
         for (boolean apply : new boolean[] {false, true}) {
-            RunningRows<Txn> rows = new RunningRows<>(SET, new InMemoryRowStore(
+            // The run's own heap store, as TrainingSet uses it by default.
+            RunningRows<Txn> rows = new RunningRows<>(SET, new HeapRunningStore(
                 StoreConfig.builder(SET).capacity(1L << 40).build()));
             Txn reusable = DECODER.newReusable();
             long read = 0;

@@ -4,7 +4,6 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.KeyType;
 import io.freshet.core.StoreConfig;
-import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.BadRecordReason;
@@ -55,6 +54,8 @@ public final class TrainingRun<L> {
     private Map<TopicPartition, Long> endOffsets;
     private long badRecords;
     private long labelTimeNow;
+    /** The history's sink, made once (a method reference per label would be an object per label). */
+    private final HistoryMerge.Sink router = this::route;
 
     /**
      * @param plan what to run
@@ -139,8 +140,7 @@ public final class TrainingRun<L> {
 
     private <E> RunningRows<E> openRows(FeatureSet<E> set) {
         if (plan.engine == null) {
-            return new RunningRows<>(set, new InMemoryRowStore(StoreConfig.builder(set).capacity(1L << 40)
-                .build()));
+            return new RunningRows<>(set, new HeapRunningStore(StoreConfig.builder(set).capacity(1L << 40).build()));
         }
         try {
             Files.createDirectories(plan.storeDirectory);
@@ -183,7 +183,7 @@ public final class TrainingRun<L> {
                 if (t != previous || done == 0) {
                     labelTimeNow = t;
                     long horizon = lagMs > Long.MAX_VALUE - t ? Long.MAX_VALUE : t + lagMs;
-                    history.readUpTo(horizon, this::route);
+                    history.readUpTo(horizon, router);
                     for (int i = 0; i < sets; i++) {
                         rows.get(i).advanceTo(t);
                     }
