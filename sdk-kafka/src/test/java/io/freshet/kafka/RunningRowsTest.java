@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fresh reference fed exactly the records with event time below the label time, in log order, at their known times.
  */
 class RunningRowsTest {
-    private static final FeatureSet<Payment> SET = TrainingSetTest.USERS;
+    private static final FeatureSet<Payment> SET = TrainingFixtures.USERS;
     private static final long T0 = PipelineFixtures.T0;
 
     @Test
