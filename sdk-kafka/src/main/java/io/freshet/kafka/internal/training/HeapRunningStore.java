@@ -173,16 +173,17 @@ public final class HeapRunningStore implements RowStore {
 
     @Override
     public boolean readRow(long key, RowBuffer into) {
+        checkOpen();
         return copyOut(rowOf(key), into);
     }
 
     @Override
     public boolean readRow(CharSequence key, RowBuffer into) {
+        checkOpen();
         return copyOut(textRows.get(key.toString()), into);
     }
 
     private boolean copyOut(long[] row, RowBuffer into) {
-        checkOpen();
         if (row == null) {
             return false;
         }
@@ -192,16 +193,17 @@ public final class HeapRunningStore implements RowStore {
 
     @Override
     public boolean readRow(long key, RowVisitor visitor) {
+        checkOpen();
         return visit(rowOf(key), visitor);
     }
 
     @Override
     public boolean readRow(CharSequence key, RowVisitor visitor) {
+        checkOpen();
         return visit(textRows.get(key.toString()), visitor);
     }
 
     private boolean visit(long[] row, RowVisitor visitor) {
-        checkOpen();
         if (row == null) {
             return false;
         }

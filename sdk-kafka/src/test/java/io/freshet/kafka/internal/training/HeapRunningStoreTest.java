@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.FeatureSet;
 import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreException;
 import io.freshet.core.StoreGrowth;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.ShardWriter;
@@ -153,5 +154,19 @@ class HeapRunningStoreTest {
         w.commit();
         assertThatThrownBy(() -> w.begin(4, 0, 0, 7)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("NO_SOURCE");
+    }
+
+    @Test
+    void aClosedStoreRefusesReadsAndWrites() {
+        HeapRunningStore store = new HeapRunningStore(StoreConfig.builder(LONGS).capacity(1L << 40).build());
+        ShardWriter w = store.writer(0);
+        w.begin(5, ShardWriter.NO_SOURCE, 0, 0);
+        w.commit();
+        store.close();
+        RowBuffer out = RowBuffer.allocateHeap(store.layout().rowSizeBytes());
+        assertThatThrownBy(() -> store.readRow(5, out)).isInstanceOf(StoreException.class)
+            .hasMessageContaining("closed");
+        assertThatThrownBy(() -> w.begin(5, ShardWriter.NO_SOURCE, 0, 0)).isInstanceOf(StoreException.class);
+        assertThatThrownBy(() -> w.delete(5, ShardWriter.NO_SOURCE, 0, 0)).isInstanceOf(StoreException.class);
     }
 }
