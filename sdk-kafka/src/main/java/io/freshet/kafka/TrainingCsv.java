@@ -5,13 +5,13 @@ import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.VectorStatus;
+import io.freshet.kafka.internal.training.TrainingColumns;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,7 +41,7 @@ final class TrainingCsv implements TrainingSink {
     @Override
     public void open(List<String> labelColumns, List<FeatureSet<?>> sets) throws IOException {
         this.sets = List.copyOf(sets);
-        List<String> columns = columns(labelColumns, sets);
+        List<String> columns = TrainingColumns.all(labelColumns, sets);
         this.out = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16);
         line.setLength(0);
         for (int i = 0; i < columns.size(); i++) {
@@ -52,23 +52,6 @@ final class TrainingCsv implements TrainingSink {
         }
         line.append('\n');
         out.append(line);
-    }
-
-    /** @return the header's columns for these label columns and sets, in row order */
-    static List<String> columns(List<String> labelColumns, List<FeatureSet<?>> sets) {
-        List<String> columns = new ArrayList<>();
-        columns.add(LABEL_TIME_COLUMN);
-        columns.addAll(labelColumns);
-        for (FeatureSet<?> set : sets) {
-            columns.add(set.name() + STATUS_SUFFIX);
-            for (FeatureRef ref : set.refs()) {
-                columns.add(set.name() + SEPARATOR + ref.name());
-                if (ref.kind().isStored()) {
-                    columns.add(set.name() + SEPARATOR + ref.name() + EVENT_TIME_SUFFIX);
-                }
-            }
-        }
-        return columns;
     }
 
     @Override

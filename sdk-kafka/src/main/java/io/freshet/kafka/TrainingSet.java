@@ -1,26 +1,20 @@
 package io.freshet.kafka;
 
 import io.freshet.core.FeatureSet;
-import io.freshet.core.FeatureVector;
 import io.freshet.core.KeyType;
-import io.freshet.core.StoreConfig;
-import io.freshet.core.spi.InMemoryRowStore;
-import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
-import io.freshet.kafka.internal.HistoryMerge;
-import io.freshet.kafka.internal.LabelTopic;
-import io.freshet.kafka.internal.RunningRows;
+import io.freshet.kafka.internal.training.LabelTopic;
+import io.freshet.kafka.internal.training.RowSink;
+import io.freshet.kafka.internal.training.TrainingJoin;
+import io.freshet.kafka.internal.training.TrainingPlan;
+import io.freshet.kafka.internal.training.TrainingRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
@@ -29,10 +23,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Point-in-time training rows from the definitions that serve: for each label (entity keys and a label time
@@ -108,39 +98,21 @@ import org.slf4j.LoggerFactory;
  * @param <L> the label type
  */
 public final class TrainingSet<L> {
-    private static final Logger LOG = LoggerFactory.getLogger(TrainingSet.class);
     private static final AtomicLong RUNS = new AtomicLong();
     /** The label time column, first in every row. */
     static final String LABEL_TIME_COLUMN = TrainingSink.LABEL_TIME_COLUMN;
 
-    final Iterable<L> labels;
-    final ToLongFunction<L> labelTimeMs;
+    final TrainingPlan<L> plan;
     final List<LabelColumn<L>> labelColumns;
-    final List<Join<L, ?>> joins;
     final MigrationStart start;
-    final long lagMs;
-    final Properties kafka;
-    final StoreEngine engine;
-    final Path storeDirectory;
-    final Duration progressEvery;
-    final Consumer<TrainingProgress> progressListener;
-    final Duration stallTimeout;
 
     private TrainingSet(Builder<L> b) {
-        this.labels = b.labelTopic == null ? b.labels : new LabelTopic<>(b.kafka, b.labelTopic, b.labelDecoder,
+        Iterable<L> labels = b.labelTopic == null ? b.labels : new LabelTopic<>(b.kafka, b.labelTopic, b.labelDecoder,
             b.labelTimeMs, b.stallTimeout, "freshet-training-labels-" + RUNS.incrementAndGet());
-        this.labelTimeMs = b.labelTimeMs;
+        this.plan = new TrainingPlan<>(labels, b.labelTimeMs, b.joins, b.start.time, b.start.offsets, b.lagMs, b.kafka,
+            b.engine, b.storeDirectory, b.progressEvery, b.progressListener, b.stallTimeout, "freshet-training-");
         this.labelColumns = List.copyOf(b.labelColumns);
-        this.joins = List.copyOf(b.joins);
         this.start = b.start;
-        this.lagMs = b.lagMs;
-        this.kafka = new Properties();
-        this.kafka.putAll(b.kafka);
-        this.engine = b.engine;
-        this.storeDirectory = b.storeDirectory;
-        this.progressEvery = b.progressEvery;
-        this.progressListener = b.progressListener;
-        this.stallTimeout = b.stallTimeout;
     }
 
     /**
@@ -187,27 +159,6 @@ public final class TrainingSet<L> {
         }
     }
 
-    /** One feature set joined to the labels: the label's key of it and the set's sources. */
-    static final class Join<L, E> {
-        final FeatureSet<E> set;
-        final ToLongFunction<L> longKey;
-        final Function<L, ? extends CharSequence> textKey;
-        final List<Source<E>> sources;
-
-        Join(FeatureSet<E> set, ToLongFunction<L> longKey, Function<L, ? extends CharSequence> textKey,
-            List<Source<E>> sources) {
-            this.set = set;
-            this.longKey = longKey;
-            this.textKey = textKey;
-            this.sources = sources;
-        }
-    }
-
-    /** Receives each row: the label, its time and one vector per set (null where the label had no key for it). */
-    @FunctionalInterface
-    interface RowSink<L> {
-        void accept(L label, long labelTimeMs, FeatureVector[] vectors) throws IOException;
-    }
 
     /**
      * Writes the rows to a CSV file (created or replaced) and the sidecar JSON beside it: {@code name.csv} →
@@ -242,12 +193,12 @@ public final class TrainingSet<L> {
                 labelColumnNames.add(c.name);
             }
             List<FeatureSet<?>> sets = new ArrayList<>();
-            for (Join<L, ?> j : joins) {
-                sets.add(j.set);
+            for (TrainingJoin<L, ?> j : plan.joins()) {
+                sets.add(j.set());
             }
             sink.open(labelColumnNames, sets);
             Object[] labelValues = new Object[labelColumns.size()];
-            Run run = new Run();
+            TrainingRun<L> run = new TrainingRun<>(plan);
             TrainingProgress done = run.execute((label, t, vectors) -> {
                 for (int i = 0; i < labelValues.length; i++) {
                     labelValues[i] = labelColumns.get(i).value.apply(label);
@@ -263,216 +214,19 @@ public final class TrainingSet<L> {
     }
 
     /** Runs once into a sink; for the writers and tests that check vectors as read. */
+
+    /** Runs once into a sink; for the writers and tests that check vectors as read. */
     TrainingProgress run(RowSink<L> sink) throws IOException {
-        return new Run().execute(sink);
-    }
-
-    /** One run: its consumer, running rows and counters. */
-    final class Run {
-        final List<String> topics = new ArrayList<>();
-        final List<RunningRows<?>> rows = new ArrayList<>();
-        /** The configs of the stores this run created on disk, to delete them at the end. */
-        final List<StoreConfig> storeConfigs = new ArrayList<>();
-        HistoryMerge history;
-        Map<TopicPartition, Long> startOffsets;
-        Map<TopicPartition, Long> endOffsets;
-        long badRecords;
-        long labelTimeNow;
-        /** The decoders' reusable events, per set and source: records joining a row at once are decoded there. */
-        Object[][] reusables;
-
-        TrainingProgress execute(RowSink<L> sink) throws IOException {
-            for (Join<L, ?> j : joins) {
-                for (Source<?> s : j.sources) {
-                    if (!topics.contains(s.topic())) {
-                        topics.add(s.topic());
-                    }
-                }
-            }
-            reusables = new Object[joins.size()][];
-            for (int i = 0; i < joins.size(); i++) {
-                List<? extends Source<?>> sources = joins.get(i).sources;
-                reusables[i] = new Object[sources.size()];
-                for (int s = 0; s < sources.size(); s++) {
-                    reusables[i][s] = sources.get(s).decoder().newReusable();
-                }
-            }
-            long startNs = System.nanoTime();
-            try {
-                for (Join<L, ?> j : joins) {
-                    rows.add(openRows(j.set));
-                }
-                history = new HistoryMerge(kafka, "freshet-training-" + RUNS.incrementAndGet(), topics,
-                    start.offsets == null ? start.time : null, start.offsets, stallTimeout);
-                startOffsets = history.startOffsets();
-                endOffsets = history.endOffsets();
-                return loop(sink, startNs);
-            } finally {
-                close();
-            }
-        }
-
-        private <E> RunningRows<E> openRows(FeatureSet<E> set) {
-            if (engine == null) {
-                return new RunningRows<>(set, new InMemoryRowStore(StoreConfig.builder(set).capacity(1L << 40)
-                    .build()));
-            }
-            try {
-                Files.createDirectories(storeDirectory);
-                Path dir = Files.createTempDirectory(storeDirectory, "training-" + set.name() + "-");
-                // Small to start: the engine grows it online as keys arrive.
-                StoreConfig config = StoreConfig.builder(set).directory(dir).capacity(1 << 16).build();
-                storeConfigs.add(config);
-                RowStore store = engine.open(config);
-                return new RunningRows<>(set, store);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the running rows' store under " + storeDirectory + ": "
-                    + e.getMessage(), e);
-            }
-        }
-
-        private TrainingProgress loop(RowSink<L> sink, long startNs) throws IOException {
-            final long labelsTotal = labels instanceof Collection ? ((Collection<?>) labels).size() : -1;
-            final FeatureVector[] vectors = new FeatureVector[joins.size()];
-            final FeatureVector[] out = new FeatureVector[joins.size()];
-            for (int i = 0; i < vectors.length; i++) {
-                vectors[i] = joins.get(i).set.newVector();
-            }
-            final long everyNs = progressEvery.toNanos();
-            long nextReportNs = startNs + everyNs;
-            long done = 0;
-            long previous = Long.MIN_VALUE;
-            Iterator<L> it = labels.iterator();
-            try {
-                while (it.hasNext()) {
-                    L label = it.next();
-                    long t = labelTimeMs.applyAsLong(label);
-                    if (t < previous) {
-                        throw new IllegalArgumentException("label #" + done + " has time=" + t + " < the previous "
-                            + "label's " + previous + ": labels must come in non-decreasing time (sort them by label "
-                            + "time)");
-                    }
-                    if (t != previous || done == 0) {
-                        labelTimeNow = t;
-                        long horizon = lagMs > Long.MAX_VALUE - t ? Long.MAX_VALUE : t + lagMs;
-                        history.readUpTo(horizon, this::route);
-                        for (RunningRows<?> r : rows) {
-                            r.advanceTo(t);
-                        }
-                        previous = t;
-                    }
-                    for (int i = 0; i < vectors.length; i++) {
-                        out[i] = read(i, label, t, vectors[i]) ? vectors[i] : null;
-                    }
-                    sink.accept(label, t, out);
-                    done++;
-                    long now = System.nanoTime();
-                    if (now >= nextReportNs) {
-                        nextReportNs = now + everyNs;
-                        report(progress(done, labelsTotal, startNs, now, false));
-                    }
-                }
-            } finally {
-                if (it instanceof AutoCloseable) {
-                    closeQuietly((AutoCloseable) it);
-                }
-            }
-            TrainingProgress last = progress(done, labelsTotal, startNs, System.nanoTime(), true);
-            report(last);
-            return last;
-        }
-
-        @SuppressWarnings("unchecked")
-        private boolean read(int i, L label, long t, FeatureVector into) {
-            Join<L, ?> j = joins.get(i);
-            RunningRows<?> r = rows.get(i);
-            if (j.set.keyType() == KeyType.LONG) {
-                r.read(j.longKey.applyAsLong(label), t, into);
-                return true;
-            }
-            CharSequence key = j.textKey.apply(label);
-            if (key == null) {
-                return false; // no entity of this set for the label: the row says MISSING
-            }
-            r.read(key, t, into);
-            return true;
-        }
-
-        private void closeQuietly(AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.warn("training rows: closing the label source failed: {}", e.toString());
-            }
-        }
-
-        private TrainingProgress progress(long done, long total, long startNs, long nowNs, boolean complete) {
-            Duration elapsed = Duration.ofNanos(nowNs - startNs);
-            double seconds = Math.max(1e-9, (nowNs - startNs) / 1e9);
-            return new TrainingProgress(done, total, history.recordsRead(), history.recordsToRead(), done / seconds,
-                elapsed, complete);
-        }
-
-        private void report(TrainingProgress p) {
-            LOG.info("training rows: {}", p);
-            if (progressListener != null) {
-                progressListener.accept(p);
-            }
-        }
-
-        /** Gives one history record to every set fed by its topic. */
-        private void route(ConsumerRecord<byte[], byte[]> rec, int topicIndex, long knownMs) {
-            String topic = topics.get(topicIndex);
-            for (int i = 0; i < joins.size(); i++) {
-                Join<L, ?> j = joins.get(i);
-                for (int s = 0; s < j.sources.size(); s++) {
-                    if (j.sources.get(s).topic().equals(topic)) {
-                        offer(rows.get(i), j.sources.get(s), reusables[i][s], rec, knownMs);
-                    }
-                }
-            }
-        }
-
-        @SuppressWarnings("unchecked")
-        private <E> void offer(RunningRows<E> r, Source<?> source, Object reusable, ConsumerRecord<byte[], byte[]> rec,
-            long knownMs) {
-            Source<E> src = (Source<E>) source;
-            BadRecordReason bad = r.offer(rec, src.decoder(), (E) reusable, src.maxRecordBytes(), src.maxEventAgeMs(),
-                knownMs, labelTimeNow, src.tombstonePolicy() == TombstonePolicy.DELETE);
-            if (bad == null) {
-                return;
-            }
-            if (src.policy() == BadRecordPolicy.FAIL) {
-                Throwable cause = r.cause();
-                throw new IllegalStateException("training rows: bad record " + rec.topic() + "-" + rec.partition()
-                    + "@" + rec.offset() + " for set=" + r.featureSet().name() + ": " + bad
-                    + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ")") + "; its source's policy "
-                    + "is FAIL, as the live pipeline's: fix the record, or give the source BadRecordPolicy.SKIP",
-                    cause);
-            }
-            badRecords++;
-        }
-
-        private void close() {
-            if (history != null) {
-                history.close();
-            }
-            for (RunningRows<?> r : rows) {
-                r.close();
-            }
-            for (StoreConfig config : storeConfigs) {
-                engine.destroy(config);
-            }
-        }
+        return new TrainingRun<>(plan).execute(sink);
     }
 
     @Override
     public String toString() {
         List<String> sets = new ArrayList<>();
-        for (Join<L, ?> j : joins) {
-            sets.add(j.set.name());
+        for (TrainingJoin<L, ?> j : plan.joins()) {
+            sets.add(j.set().name());
         }
-        return "TrainingSet{sets=" + sets + ", start=" + start + ", asOfKnownTimeLagMs=" + lagMs + "}";
+        return "TrainingSet{sets=" + sets + ", start=" + start + ", asOfKnownTimeLagMs=" + plan.lagMs() + "}";
     }
 
     /**
@@ -487,7 +241,7 @@ public final class TrainingSet<L> {
         private String labelTopic;
         private RecordDecoder<L> labelDecoder;
         private final List<LabelColumn<L>> labelColumns = new ArrayList<>();
-        private final List<Join<L, ?>> joins = new ArrayList<>();
+        private final List<TrainingJoin<L, ?>> joins = new ArrayList<>();
         private MigrationStart start = MigrationStart.logStart();
         private long lagMs;
         private Properties kafka;
@@ -545,7 +299,7 @@ public final class TrainingSet<L> {
                 throw new IllegalArgumentException("set=" + set.name() + " has a TEXT key: join it with "
                     + "featuresByTextKey(set, label -> key, sources)");
             }
-            add(new Join<>(set, entityKey, null, checkSources(set, sources)));
+            add(new TrainingJoin<>(set, entityKey, null, checkSources(set, sources)));
             return this;
         }
 
@@ -570,14 +324,14 @@ public final class TrainingSet<L> {
                 throw new IllegalArgumentException("set=" + set.name() + " has a LONG key: join it with "
                     + "features(set, label -> key, sources)");
             }
-            add(new Join<>(set, null, entityKey, checkSources(set, sources)));
+            add(new TrainingJoin<>(set, null, entityKey, checkSources(set, sources)));
             return this;
         }
 
-        private void add(Join<L, ?> join) {
-            for (Join<L, ?> j : joins) {
-                if (j.set.name().equals(join.set.name())) {
-                    throw new IllegalArgumentException("set=" + join.set.name() + " is joined already: its columns "
+        private void add(TrainingJoin<L, ?> join) {
+            for (TrainingJoin<L, ?> j : joins) {
+                if (j.set().name().equals(join.set().name())) {
+                    throw new IllegalArgumentException("set=" + join.set().name() + " is joined already: its columns "
                         + "are named after the set, so join each set once");
                 }
             }

@@ -1,6 +1,8 @@
 package io.freshet.kafka;
 
 import io.freshet.core.FeatureSet;
+import io.freshet.kafka.internal.training.TrainingJoin;
+import io.freshet.kafka.internal.training.TrainingRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,31 +34,31 @@ final class TrainingSidecar {
         return rows.resolveSibling(base + ".json");
     }
 
-    static <L> void write(Path sidecar, TrainingSink sink, TrainingSet<L> training, TrainingSet<L>.Run run,
+    static <L> void write(Path sidecar, TrainingSink sink, TrainingSet<L> training, TrainingRun<L> run,
         TrainingProgress done) throws IOException {
         StringBuilder j = new StringBuilder(4096);
         j.append("{\n  \"format\": ").append(json(FORMAT));
         j.append(",\n  \"file\": ").append(json(sink.file().getFileName().toString()));
         j.append(",\n  \"fileFormat\": ").append(json(sink.format()));
         j.append(",\n  \"rows\": ").append(done.labelsDone());
-        j.append(",\n  \"asOfKnownTime\": {\"lagMs\": ").append(training.lagMs)
+        j.append(",\n  \"asOfKnownTime\": {\"lagMs\": ").append(training.plan.lagMs())
             .append(", \"recordTime\": \"largest record timestamp of the partition up to the record\"")
             .append(", \"qualifies\": \"event time < label time and record time <= label time + lagMs\"}");
         j.append(",\n  \"start\": ").append(json(training.start.toString()));
         j.append(",\n  \"startOffsets\": ");
-        offsets(j, run.startOffsets);
+        offsets(j, run.startOffsets());
         j.append(",\n  \"endOffsets\": ");
-        offsets(j, run.endOffsets);
+        offsets(j, run.endOffsets());
         j.append(",\n  \"recordsRead\": ").append(done.recordsRead());
-        j.append(",\n  \"badRecordsSkipped\": ").append(run.badRecords);
+        j.append(",\n  \"badRecordsSkipped\": ").append(run.badRecords());
         j.append(",\n  \"labelColumns\": [");
         for (int i = 0; i < training.labelColumns.size(); i++) {
             j.append(i == 0 ? "" : ", ").append(json(training.labelColumns.get(i).name));
         }
         j.append("],\n  \"sets\": [");
-        for (int s = 0; s < training.joins.size(); s++) {
-            TrainingSet.Join<L, ?> join = training.joins.get(s);
-            FeatureSet<?> set = join.set;
+        for (int s = 0; s < training.plan.joins().size(); s++) {
+            TrainingJoin<L, ?> join = training.plan.joins().get(s);
+            FeatureSet<?> set = join.set();
             j.append(s == 0 ? "\n" : ",\n").append("    {\"name\": ").append(json(set.name()))
                 .append(", \"entity\": ").append(json(set.entityName()))
                 .append(", \"keyType\": ").append(json(set.keyType().name()))
@@ -64,8 +66,8 @@ final class TrainingSidecar {
                 .append(", \"staleAfterMs\": ").append(set.staleAfterMs())
                 .append(", \"futureSkewMs\": ").append(set.futureSkewMs())
                 .append(", \"topics\": [");
-            for (int i = 0; i < join.sources.size(); i++) {
-                j.append(i == 0 ? "" : ", ").append(json(join.sources.get(i).topic()));
+            for (int i = 0; i < join.sources().size(); i++) {
+                j.append(i == 0 ? "" : ", ").append(json(join.sources().get(i).topic()));
             }
             j.append("], \"canonicalForm\": ").append(json(set.canonicalForm())).append('}');
         }

@@ -7,7 +7,6 @@ import io.freshet.core.FeatureLog;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureTestDriver;
 import io.freshet.core.FeatureVector;
-import io.freshet.core.Window;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,25 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ServedRowsTest {
     private static final long START = 1_700_000_000_000L;
 
-    private static final FeatureSet<Payment> USERS = FeatureSet.builder("users", Payment.class)
-        .entity("user", Payment::userId)
-        .eventTime(Payment::tsMs)
-        .staleAfter(Duration.ofMinutes(10))
-        .latest("last_amount", Payment::amount)
-        .count("txn_total")
-        .count("txn_10m", Window.sliding(Duration.ofMinutes(10)).tiles(Duration.ofMinutes(1)))
-        .sum("amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
-        .min("min_amount", Payment::amount)
-        .mean("mean_amount", Payment::amount)
-        .count("declines_1h", Window.sliding(Duration.ofHours(1))).where(Payment::declined)
-        .decayedCount("activity", Duration.ofMinutes(30))
-        .decayedSum("amount_decayed", Payment::amount, Duration.ofMinutes(30))
-        .lastN("last_merchants", Payment::merchantId, 3)
-        .distinctApprox("merchants_1d", Payment::merchantId, Window.sliding(Duration.ofDays(1)))
-        .firstSeen("first_seen")
-        .lastSeen("last_seen")
-        .derived("decline_share", d -> d.ratio("declines_1h", "txn_total"))
-        .build();
+    /** Every aggregation kind: the log must carry each as served. */
+    private static final FeatureSet<Payment> USERS = TrainingFixtures.USERS;
 
     @TempDir
     Path tmp;

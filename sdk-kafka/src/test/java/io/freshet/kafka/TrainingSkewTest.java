@@ -48,7 +48,7 @@ class TrainingSkewTest {
     @RegisterExtension
     static final FreshetKafka KAFKA = FreshetKafka.create();
 
-    private static final FeatureSet<Payment> USERS = TrainingSetTest.USERS;
+    private static final FeatureSet<Payment> USERS = TrainingFixtures.USERS;
     private static final long T0 = PipelineFixtures.T0;
     private static final long STEP_MS = Duration.ofMinutes(5).toMillis();
     private static final int STEPS = 50;

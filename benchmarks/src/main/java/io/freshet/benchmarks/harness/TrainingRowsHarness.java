@@ -2,13 +2,14 @@ package io.freshet.benchmarks.harness;
 
 import io.freshet.core.FeatureSet;
 import io.freshet.core.StoreConfig;
-import io.freshet.core.Window;
 import io.freshet.core.spi.InMemoryRowStore;
+import io.freshet.core.Window;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.Source;
 import io.freshet.kafka.TrainingProgress;
 import io.freshet.kafka.TrainingSet;
-import io.freshet.kafka.internal.RunningRows;
+import io.freshet.kafka.internal.training.HeapRunningStore;
+import io.freshet.kafka.internal.training.RunningRows;
 import io.freshet.kafka.parquet.ParquetSink;
 import io.freshet.store.StoreEngines;
 import io.freshet.testkit.FreshetKafka;
@@ -62,7 +63,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <ul>
  *   <li>{@code floor}: a bare {@link KafkaConsumer} (the training run's fetch settings) reads every event, first
  *       only polling, then decoding and applying each to the running rows ({@link RunningRows}, on the heap, every
- *       record qualifying): the decode-and-apply floor of any training run over this history, records/s;</li>
+ *       record qualifying): the decode-and-apply floor of any training run over this history, records/s; then,
+ *       without the broker, the first 1M records held in memory and offered twice (the second pass measured: every
+ *       key has its row) to the run's heap store ({@link HeapRunningStore}) and to the store it replaced
+ *       ({@link InMemoryRowStore}), alternately: records/s, reads/s and bytes allocated per record and per read of
+ *       each, a same-run ratio;</li>
  *   <li>{@code half}: {@code --labels} labels at times spread evenly over the first half of the history, to
  *       Parquet ({@link ParquetSink}): the run reads half of the events;</li>
  *   <li>{@code full}: the same number of labels over the whole history: all the events;</li>
@@ -82,7 +87,7 @@ public final class TrainingRowsHarness {
         + " [--partitions 4] [--child-heap 1g] [--dir DIR] [--out benchmarks/target/comparison/training-rows.json]";
 
     /** A payment, decoded in place. */
-    static final class Txn {
+    public static final class Txn {
         long userId;
         long timeMs;
         double amount;
@@ -106,7 +111,7 @@ public final class TrainingRowsHarness {
     }
 
     /** A training row's features: the usual kinds, two windows and a last-N list. */
-    static final FeatureSet<Txn> SET = FeatureSet.builder("user_risk",
+    public static final FeatureSet<Txn> SET = FeatureSet.builder("user_risk",
             Txn.class)
         .entity("user", Txn::userId)
         .eventTime(Txn::timeMs)
@@ -121,7 +126,7 @@ public final class TrainingRowsHarness {
         .build();
 
     /** Decodes into the reusable event; a new one when asked for none (a record that waits). */
-    static final RecordDecoder<Txn> DECODER = new RecordDecoder<>() {
+    public static final RecordDecoder<Txn> DECODER = new RecordDecoder<>() {
         @Override
         public Txn decode(io.freshet.kafka.RecordView record,
             Txn reuse) {
@@ -258,6 +263,7 @@ public final class TrainingRowsHarness {
         r.put("runningRows", table ? "\"table\"" : "\"heap\"");
         if (mode.equals("floor")) {
             floor(kafka, topic, events, r);
+            stores(kafka, topic, Math.min(events, 1_000_000), r);
         } else {
             long spanMs = mode.equals("half") ? SPAN_MS / 2 : SPAN_MS;
             rows(kafka, topic, labels, keys, spanMs, dir.resolve(mode + ".parquet"), table, r);
@@ -301,7 +307,8 @@ public final class TrainingRowsHarness {
     /** Poll only, then poll + decode + apply: the floors of a run over this history. */
     private static void floor(Properties kafka, String topic, long events, Map<String, Object> r) {
         for (boolean apply : new boolean[] {false, true}) {
-            RunningRows<Txn> rows = new RunningRows<>(SET, new InMemoryRowStore(
+            // The run's own heap store, as TrainingSet uses it by default.
+            RunningRows<Txn> rows = new RunningRows<>(SET, new HeapRunningStore(
                 StoreConfig.builder(SET).capacity(1L << 40).build()));
             Txn reusable = DECODER.newReusable();
             long read = 0;
@@ -338,6 +345,81 @@ public final class TrainingRowsHarness {
             }
             rows.close();
         }
+    }
+
+    /**
+     * The running rows' store alone, without the broker: the first {@code n} records, held in memory, offered twice
+     * (the second pass measured) to fresh running rows on the run's heap store ({@link HeapRunningStore}) and on the
+     * store it replaced ({@link InMemoryRowStore}), alternately, three rounds each; then a read of every record's
+     * key. Records/s and reads/s per store (best round), and bytes allocated per record and per read of the last
+     * round (this thread's allocation counter: the store's own work, the decoder's included).
+     */
+    private static void stores(Properties kafka, String topic, long n, Map<String, Object> r) {
+        List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = consumer(kafka)) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionInfo pi : c.partitionsFor(topic)) {
+                tps.add(new TopicPartition(topic, pi.partition()));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            while (held.size() < n) {
+                for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(500))) {
+                    if (held.size() < n) {
+                        held.add(rec);
+                    }
+                }
+            }
+        }
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().getId();
+        Txn reusable = DECODER.newReusable();
+        io.freshet.core.FeatureVector vector = SET.newVector();
+        for (String store : List.of("heapRunningStore", "inMemoryRowStore")) {
+            r.put(store + "ApplyRecordsPerSecond", 0.0);
+            r.put(store + "ReadsPerSecond", 0.0);
+        }
+        for (int round = 0; round < 3; round++) {
+            for (String store : List.of("heapRunningStore", "inMemoryRowStore")) {
+                StoreConfig config = StoreConfig.builder(SET).capacity(1L << 40).build();
+                try (RunningRows<Txn> rows = new RunningRows<>(SET, store.startsWith("heap")
+                    ? new HeapRunningStore(config) : new InMemoryRowStore(config))) {
+                    // A first pass makes the keys' rows; the second, measured, is the run's steady state.
+                    for (int i = 0; i < held.size(); i++) {
+                        ConsumerRecord<byte[], byte[]> rec = held.get(i);
+                        rows.offer(rec, DECODER, reusable, Integer.MAX_VALUE, Long.MAX_VALUE, rec.timestamp(),
+                            Long.MAX_VALUE);
+                    }
+                    long bytes0 = threads.getThreadAllocatedBytes(self);
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < held.size(); i++) {
+                        ConsumerRecord<byte[], byte[]> rec = held.get(i);
+                        rows.offer(rec, DECODER, reusable, Integer.MAX_VALUE, Long.MAX_VALUE, rec.timestamp(),
+                            Long.MAX_VALUE);
+                    }
+                    long t1 = System.nanoTime();
+                    long bytes1 = threads.getThreadAllocatedBytes(self);
+                    long labelTime = T0 + SPAN_MS + 1;
+                    for (int i = 0; i < held.size(); i++) {
+                        rows.read(PaymentCodec.userId(held.get(i).value()), labelTime, vector);
+                    }
+                    long t2 = System.nanoTime();
+                    long bytes2 = threads.getThreadAllocatedBytes(self);
+                    double applyRate = held.size() / ((t1 - t0) / 1e9);
+                    double readRate = held.size() / ((t2 - t1) / 1e9);
+                    r.put(store + "ApplyRecordsPerSecond", Math.max((double) r.get(store + "ApplyRecordsPerSecond"),
+                        applyRate));
+                    r.put(store + "ReadsPerSecond", Math.max((double) r.get(store + "ReadsPerSecond"), readRate));
+                    // The last round's allocation: the first rounds include the JIT's warm-up.
+                    r.put(store + "ApplyBytesPerRecord", (double) (bytes1 - bytes0) / held.size());
+                    r.put(store + "ReadBytesPerRead", (double) (bytes2 - bytes1) / held.size());
+                    System.out.printf("round %d %s: apply %.0f records/s, read %.0f reads/s%n", round, store,
+                        applyRate, readRate);
+                }
+            }
+        }
+        r.put("storeRecords", held.size());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(Properties kafka) {

@@ -13,7 +13,7 @@ public final class TextKey implements CharSequence {
     private int length;
 
     /** @param capacity longest key, chars */
-    TextKey(int capacity) {
+    public TextKey(int capacity) {
         this.chars = new char[capacity];
     }
 
@@ -40,7 +40,7 @@ public final class TextKey implements CharSequence {
      * @return false when they are not well-formed UTF-8 or decode to more chars than the capacity (the key is then
      *     undefined)
      */
-    boolean copyOfUtf8(byte[] utf8) {
+    public boolean copyOfUtf8(byte[] utf8) {
         int n = 0;
         for (int i = 0; i < utf8.length;) {
             int b = utf8[i] & 0xFF;

@@ -4,6 +4,7 @@ import io.freshet.core.FeatureKind;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.kafka.TrainingSink;
+import io.freshet.kafka.internal.training.TrainingColumns;
 import java.util.List;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -54,7 +55,7 @@ public final class TrainingSchema {
         this.valueNames = new String[sets.size()][];
         this.timeNames = new String[sets.size()][];
         for (int s = 0; s < sets.size(); s++) {
-            statusNames[s] = sets.get(s).name() + TrainingSink.STATUS_SUFFIX;
+            statusNames[s] = TrainingColumns.status(sets.get(s));
             List<FeatureRef> r = sets.get(s).refs();
             refs[s] = r.toArray(new FeatureRef[0]);
             lists[s] = new boolean[refs[s].length];
@@ -63,8 +64,8 @@ public final class TrainingSchema {
             valueNames[s] = new String[refs[s].length];
             timeNames[s] = new String[refs[s].length];
             for (int f = 0; f < refs[s].length; f++) {
-                valueNames[s][f] = sets.get(s).name() + TrainingSink.SEPARATOR + refs[s][f].name();
-                timeNames[s][f] = valueNames[s][f] + TrainingSink.EVENT_TIME_SUFFIX;
+                valueNames[s][f] = TrainingColumns.value(sets.get(s), refs[s][f]);
+                timeNames[s][f] = TrainingColumns.eventTime(sets.get(s), refs[s][f]);
                 lists[s][f] = refs[s][f].kind() == FeatureKind.LAST_N;
                 longs[s][f] = refs[s][f].kind().valueType() == FeatureKind.ValueType.LONG;
                 stored[s][f] = refs[s][f].kind().isStored();
@@ -94,9 +95,9 @@ public final class TrainingSchema {
         }
         for (FeatureSet<?> set : sets) {
             b.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType())
-                .named(set.name() + TrainingSink.STATUS_SUFFIX);
+                .named(TrainingColumns.status(set));
             for (FeatureRef ref : set.refs()) {
-                String name = set.name() + TrainingSink.SEPARATOR + ref.name();
+                String name = TrainingColumns.value(set, ref);
                 if (ref.kind() == FeatureKind.LAST_N) {
                     b.optionalList().requiredElement(PrimitiveTypeName.INT64).named(name);
                 } else if (ref.kind().valueType() == FeatureKind.ValueType.LONG) {
@@ -105,7 +106,7 @@ public final class TrainingSchema {
                     b.optional(PrimitiveTypeName.DOUBLE).named(name);
                 }
                 if (ref.kind().isStored()) {
-                    b.optional(PrimitiveTypeName.INT64).named(name + TrainingSink.EVENT_TIME_SUFFIX);
+                    b.optional(PrimitiveTypeName.INT64).named(TrainingColumns.eventTime(set, ref));
                 }
             }
         }

@@ -1,4 +1,4 @@
-package io.freshet.kafka.internal;
+package io.freshet.kafka.internal.training;
 
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
@@ -11,12 +11,12 @@ import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.internal.kernel.Kernels;
 import io.freshet.core.internal.kernel.PreparedEvent;
 import io.freshet.core.internal.kernel.RowWriteKernel;
-import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.RecordView;
+import io.freshet.kafka.internal.TextKey;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,7 +49,7 @@ public final class RunningRows<E> implements AutoCloseable {
     private final FeatureSet<E> set;
     private final RowStore checkpoint;
     private final ShardWriter[] checkpointWriters;
-    private final InMemoryRowStore scratch;
+    private final HeapRunningStore scratch;
     private final ShardWriter scratchWriter;
     private final ManualClock clock = new ManualClock(0);
     private final FeatureReader checkpointReader;
@@ -82,7 +82,7 @@ public final class RunningRows<E> implements AutoCloseable {
         for (int s = 0; s < checkpointWriters.length; s++) {
             checkpointWriters[s] = checkpoint.writer(s);
         }
-        this.scratch = new InMemoryRowStore(StoreConfig.builder(set).capacity(1L << 20).shards(1).build());
+        this.scratch = new HeapRunningStore(StoreConfig.builder(set).capacity(1L << 20).shards(1).build());
         this.scratchWriter = scratch.writer(0);
         this.checkpointReader = CoreInternals.newReader(set, checkpoint, clock);
         this.scratchReader = CoreInternals.newReader(set, scratch, clock);

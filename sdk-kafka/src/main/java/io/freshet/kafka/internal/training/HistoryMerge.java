@@ -1,8 +1,8 @@
-package io.freshet.kafka.internal;
+package io.freshet.kafka.internal.training;
 
+import io.freshet.kafka.internal.StartOffsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,13 +43,18 @@ public final class HistoryMerge implements AutoCloseable {
         void accept(ConsumerRecord<byte[], byte[]> rec, int topicIndex, long knownMs);
     }
 
+    /**
+     * One partition's fetched records not yet handed over: the poll's own list of them and their known times, with a
+     * cursor (no copy into a queue, no boxed time per record).
+     */
     private static final class Part {
         final TopicPartition tp;
         final int topicIndex;
         final long start;
         final long end;
-        final ArrayDeque<ConsumerRecord<byte[], byte[]>> records = new ArrayDeque<>();
-        final ArrayDeque<Long> known = new ArrayDeque<>();
+        List<ConsumerRecord<byte[], byte[]>> records = List.of();
+        long[] known = new long[0];
+        int next;
         long maxTs = Long.MIN_VALUE;
         boolean fetchedAll;
 
@@ -61,14 +66,51 @@ public final class HistoryMerge implements AutoCloseable {
             this.fetchedAll = start >= end;
         }
 
-        boolean drained() {
-            return fetchedAll && records.isEmpty();
+        boolean isEmpty() {
+            return next == records.size();
+        }
+
+        long headKnownMs() {
+            return known[next];
+        }
+
+        /** Takes a poll's records of this partition, which has none left (only those are resumed). */
+        boolean take(List<ConsumerRecord<byte[], byte[]>> got) {
+            List<ConsumerRecord<byte[], byte[]>> kept = got;
+            int n = got.size();
+            if (n > 0 && got.get(n - 1).offset() >= end) {
+                // The log went on past the end offsets found at the start: those records are not the run's.
+                int keep = 0;
+                while (keep < n && got.get(keep).offset() < end) {
+                    keep++;
+                }
+                kept = got.subList(0, keep);
+                fetchedAll = true;
+            }
+            if (kept.isEmpty()) {
+                return false;
+            }
+            if (!isEmpty()) {
+                throw new IllegalStateException("training history: " + tp + " was fetched with records left");
+            }
+            if (known.length < kept.size()) {
+                known = new long[Math.max(kept.size(), known.length * 2)];
+            }
+            for (int i = 0; i < kept.size(); i++) {
+                maxTs = Math.max(maxTs, kept.get(i).timestamp());
+                known[i] = maxTs;
+            }
+            records = kept;
+            next = 0;
+            return true;
         }
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<Part> parts = new ArrayList<>();
     private final Map<TopicPartition, Part> byTp = new HashMap<>();
+    /** The parts in merge order (topic index, then partition), as an array for the per-record scan. */
+    private Part[] ordered;
     private final long stallTimeoutMs;
     private final long toRead;
     private long read;
@@ -109,6 +151,7 @@ public final class HistoryMerge implements AutoCloseable {
             parts.sort((a, b) -> a.topicIndex != b.topicIndex ? Integer.compare(a.topicIndex, b.topicIndex)
                 : Integer.compare(a.tp.partition(), b.tp.partition()));
             this.toRead = total;
+            this.ordered = parts.toArray(new Part[0]);
             consumer.assign(all);
             for (Part part : parts) {
                 consumer.seek(part.tp, part.start);
@@ -182,29 +225,61 @@ public final class HistoryMerge implements AutoCloseable {
      * @param sink where the records go
      */
     public void readUpTo(long horizonMs, Sink sink) {
+        final Part[] all = ordered;
         while (true) {
             boolean mustFetch = false;
             Part next = null;
-            for (Part p : parts) {
-                if (p.records.isEmpty()) {
+            long nextKnownMs = Long.MAX_VALUE;
+            for (int i = 0; i < all.length; i++) {
+                Part p = all[i];
+                if (p.isEmpty()) {
                     // Its next record could come first, unless its known time is past the horizon already: known
                     // times never decrease within a partition.
                     mustFetch |= !p.fetchedAll && p.maxTs <= horizonMs;
-                } else if (next == null || p.known.peekFirst() < next.known.peekFirst()) {
+                } else if (next == null || p.headKnownMs() < nextKnownMs) {
                     next = p; // strict: a tie goes to the lower topic index, then partition (parts are sorted so)
+                    nextKnownMs = p.headKnownMs();
                 }
             }
             if (mustFetch) {
                 fetch();
                 continue;
             }
-            if (next == null || next.known.peekFirst() > horizonMs) {
+            if (next == null || nextKnownMs > horizonMs) {
                 return;
             }
-            ConsumerRecord<byte[], byte[]> rec = next.records.pollFirst();
-            long known = next.known.pollFirst();
-            read++;
-            sink.accept(rec, next.topicIndex, known);
+            // Every record of this partition up to the next partition's head (or the horizon) goes now: the scan
+            // above is paid once per run of records, not per record.
+            long until = horizonMs;
+            for (int i = 0; i < all.length; i++) {
+                Part p = all[i];
+                if (p == next) {
+                    continue;
+                }
+                if (p.isEmpty()) {
+                    if (!p.fetchedAll) {
+                        // It may get a record known from its maxTs on; a tie goes to the lower index.
+                        until = Math.min(until, p.topicIndex < next.topicIndex || p.topicIndex == next.topicIndex
+                            && p.tp.partition() < next.tp.partition() ? p.maxTs - 1 : p.maxTs);
+                    }
+                } else {
+                    long head = p.headKnownMs();
+                    until = Math.min(until, p.topicIndex < next.topicIndex || p.topicIndex == next.topicIndex
+                        && p.tp.partition() < next.tp.partition() ? head - 1 : head);
+                }
+            }
+            final List<ConsumerRecord<byte[], byte[]>> records = next.records;
+            final long[] known = next.known;
+            final int size = records.size();
+            int i = next.next;
+            do {
+                long knownMs = known[i];
+                ConsumerRecord<byte[], byte[]> rec = records.get(i);
+                i++;
+                next.next = i;
+                read++;
+                sink.accept(rec, next.topicIndex, knownMs);
+            } while (i < size && known[i] <= until);
         }
     }
 
@@ -215,7 +290,7 @@ public final class HistoryMerge implements AutoCloseable {
             if (p.fetchedAll) {
                 continue;
             }
-            (p.records.isEmpty() ? resume : pause).add(p.tp);
+            (p.isEmpty() ? resume : pause).add(p.tp);
         }
         consumer.pause(pause);
         consumer.resume(resume);
@@ -223,16 +298,8 @@ public final class HistoryMerge implements AutoCloseable {
         while (true) {
             ConsumerRecords<byte[], byte[]> got = consumer.poll(POLL);
             boolean progress = false;
-            for (ConsumerRecord<byte[], byte[]> rec : got) {
-                Part p = byTp.get(new TopicPartition(rec.topic(), rec.partition()));
-                if (rec.offset() >= p.end) {
-                    p.fetchedAll = true;
-                    continue;
-                }
-                p.maxTs = Math.max(p.maxTs, rec.timestamp());
-                p.records.addLast(rec);
-                p.known.addLast(p.maxTs);
-                progress = true;
+            for (TopicPartition tp : resume) {
+                progress |= byTp.get(tp).take(got.records(tp));
             }
             for (TopicPartition tp : resume) {
                 Part p = byTp.get(tp);

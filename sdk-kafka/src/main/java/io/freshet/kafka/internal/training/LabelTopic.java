@@ -1,4 +1,4 @@
-package io.freshet.kafka.internal;
+package io.freshet.kafka.internal.training;
 
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.RecordView;
