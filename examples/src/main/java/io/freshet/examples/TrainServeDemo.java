@@ -14,6 +14,7 @@ import io.freshet.testkit.FreshetKafka;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.net.BindException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,7 +76,7 @@ final class TrainServeDemo implements AutoCloseable {
     /** The alert rate precision is reported at, percent. */
     static final int ALERT_PERCENT = 2;
     /** Served requests recorded per pause. */
-    static final int SAMPLES_PER_PAUSE = 25;
+    static final int SAMPLES_PER_PAUSE = 40;
     /** In-process scores measured, per path. */
     static final int MEASURED_SCORES = 20_000;
     private static final long CATCH_UP_TIMEOUT_S = 120;
@@ -155,12 +156,14 @@ final class TrainServeDemo implements AutoCloseable {
     }
 
     private Report runAll() throws Exception {
+        long runStartNs = System.nanoTime();
         FraudDemoOptions o = options;
         long serveMs = Math.max(2000, o.durationMs() / 3);
         out.printf("Freshet train and serve: %s of payments at %,d/s over %,d users with a hidden fraud rule;"
             + " outcomes to topic %s %d s after each payment; then train, serve %s, report%n",
             seconds(o.durationMs()), o.rate(), o.users(), LABELS_TOPIC, LABEL_DELAY_MS / 1000, seconds(serveMs));
         startComponents();
+        out.printf("  ready after %.1f s%n", (System.nanoTime() - runStartNs) / 1e9);
 
         // 1. Generate.
         long t0 = System.nanoTime();
@@ -199,7 +202,7 @@ final class TrainServeDemo implements AutoCloseable {
         Report partial = evaluate(model, rows, train);
 
         // 3. Serve.
-        server = FeatureServer.start(o.port(), pipeline.reader(RiskFeatures.USER_RISK), null, model, servedScores);
+        server = startServer(model);
         out.printf("3 serve: http://127.0.0.1:%d/score/{user}?amount=A&merchant=M with the model for %s while"
             + " payments continue (try: curl -s '127.0.0.1:%d/score/1?amount=250&merchant=77777')%n", server.port(),
             seconds(serveMs), server.port());
@@ -210,8 +213,10 @@ final class TrainServeDemo implements AutoCloseable {
         out.printf("  GET %s -> %s%n", example, get(example));
 
         // 4. Report.
+        out.printf("  served for %.1f s; at %.1f s%n", serveMs / 1e3, (System.nanoTime() - runStartNs) / 1e9);
         Report r = measure(model, partial);
         int[] skew = zeroSkew(model);
+        out.printf("done in %.1f s%n", (System.nanoTime() - runStartNs) / 1e9);
         return new Report(r.payments(), r.rows(), r.trainRows(), r.fraudShare(), r.modelAuc(), r.tribuoAuc(),
             r.baselineAuc(), r.modelPrecision(), r.baselinePrecision(), skew[0], skew[1], r.scoreP50Ns(),
             r.scoreP99Ns(), r.bytesPerScore(), r.tribuoP50Ns(), r.tribuoP99Ns(), r.tribuoBytesPerScore(),
@@ -246,6 +251,20 @@ final class TrainServeDemo implements AutoCloseable {
         producer = new KafkaProducer<>(p, new LongSerializer(), new ByteArraySerializer());
         out.printf("kafka %s, topics %s and %s, store %s%n", kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
             o.topic(), LABELS_TOPIC, storeDirectory.storeDir());
+    }
+
+    /** On the default port, or a free one when it is taken and {@code --port} was not given. */
+    private FeatureServer startServer(FraudModel model) throws IOException {
+        FeatureReader reader = pipeline.reader(RiskFeatures.USER_RISK);
+        try {
+            return FeatureServer.start(options.port(), reader, null, model, servedScores);
+        } catch (BindException e) {
+            if (options.portExplicit()) {
+                throw new BindException("port=" + options.port() + " on 127.0.0.1 is in use (" + e.getMessage()
+                    + "): pass another --port, or --port 0 for any free port");
+            }
+            return FeatureServer.start(0, reader, null, model, servedScores);
+        }
     }
 
     private Source<Payment> paymentsSource() {
@@ -374,16 +393,19 @@ final class TrainServeDemo implements AutoCloseable {
             users[i] = recentUsers[sampling.nextInt(recentUsers.length)];
             amounts[i] = Math.round(FraudPaymentGenerator.typicalAmount(users[i]) * 100) / 100.0;
         }
+        Histogram readOnly = new Histogram(TimeUnit.SECONDS.toNanos(1), 3);
         Histogram weights = new Histogram(TimeUnit.SECONDS.toNanos(1), 3);
         Histogram tribuo = new Histogram(TimeUnit.SECONDS.toNanos(1), 3);
-        double[] bytes = new double[2];
+        double[] bytes = new double[3];
         double maxDifference = 0;
-        // Twice: the first round warms both paths up (JIT), the second is reported.
+        // Twice: the first round warms the paths up (JIT), the second is reported.
         for (int round = 0; round < 2; round++) {
+            readOnly.reset();
             weights.reset();
             tribuo.reset();
-            bytes[0] = scoreLoop(reader, v, model, false, users, amounts, x, weights);
-            bytes[1] = scoreLoop(reader, v, model, true, users, amounts, x, tribuo);
+            bytes[0] = scoreLoop(reader, v, model, ScorePath.WEIGHTS, users, amounts, x, weights);
+            bytes[1] = scoreLoop(reader, v, model, ScorePath.TRIBUO, users, amounts, x, tribuo);
+            bytes[2] = scoreLoop(reader, v, model, ScorePath.READ_ONLY, users, amounts, x, readOnly);
         }
         for (int i = 0; i < 1000; i++) {
             reader.read(users[i], v);
@@ -392,19 +414,24 @@ final class TrainServeDemo implements AutoCloseable {
         }
         out.printf("4 report: in-process score = FeatureReader.read + model, %,d scores per path on this thread:%n",
             MEASURED_SCORES);
-        out.printf("    model weights read out of the Tribuo model   p50 %,d ns  p99 %,d ns  %.1f B/score%n",
+        out.printf("    model weights read out of the Tribuo model   p50 %,6d ns  p99 %,6d ns  %6.1f B/score%n",
             weights.getValueAtPercentile(50), weights.getValueAtPercentile(99), bytes[0]);
-        out.printf("    Tribuo's Model.predict(ArrayExample)        p50 %,d ns  p99 %,d ns  %.0f B/score"
+        out.printf("    Tribuo's Model.predict(ArrayExample)        p50 %,6d ns  p99 %,6d ns  %6.1f B/score"
             + "  (the two agree within %.1e)%n", tribuo.getValueAtPercentile(50), tribuo.getValueAtPercentile(99),
             bytes[1], maxDifference);
+        out.printf("    FeatureReader.read alone (for reference)     p50 %,6d ns  p99 %,6d ns  %6.1f B/read%n",
+            readOnly.getValueAtPercentile(50), readOnly.getValueAtPercentile(99), bytes[2]);
         return new Report(r.payments(), r.rows(), r.trainRows(), r.fraudShare(), r.modelAuc(), r.tribuoAuc(),
             r.baselineAuc(), r.modelPrecision(), r.baselinePrecision(), 0, 0, weights.getValueAtPercentile(50),
             weights.getValueAtPercentile(99), bytes[0], tribuo.getValueAtPercentile(50),
             tribuo.getValueAtPercentile(99), bytes[1], maxDifference);
     }
 
-    /** @return bytes allocated per score by this thread over the loop */
-    private static double scoreLoop(FeatureReader reader, FeatureVector v, FraudModel model, boolean throughTribuo,
+    /** What a measured loop does per iteration. */
+    private enum ScorePath { READ_ONLY, WEIGHTS, TRIBUO }
+
+    /** @return bytes allocated per iteration by this thread over the loop */
+    private static double scoreLoop(FeatureReader reader, FeatureVector v, FraudModel model, ScorePath path,
         long[] users, double[] amounts, double[] x, Histogram latency) {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
@@ -413,7 +440,11 @@ final class TrainServeDemo implements AutoCloseable {
         for (int i = 0; i < users.length; i++) {
             long t0 = System.nanoTime();
             reader.read(users[i], v);
-            sink += throughTribuo ? model.scoreWithTribuo(v, amounts[i], i, x) : model.score(v, amounts[i], i, x);
+            if (path == ScorePath.WEIGHTS) {
+                sink += model.score(v, amounts[i], i, x);
+            } else if (path == ScorePath.TRIBUO) {
+                sink += model.scoreWithTribuo(v, amounts[i], i, x);
+            }
             latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
         }
         long allocated = threads.getThreadAllocatedBytes(thread) - before;
