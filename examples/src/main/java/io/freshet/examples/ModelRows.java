@@ -19,6 +19,7 @@ final class ModelRows implements TrainingSink {
     /** The label columns, in the order the training set adds them. */
     static final List<String> LABEL_COLUMNS = List.of("fraud", "amount", "merchant");
 
+    private final Path file;
     private final ModelColumns columns;
     private final RiskScore baseline;
     private final double[] terms = new double[RiskScore.TERMS.size()];
@@ -28,15 +29,20 @@ final class ModelRows implements TrainingSink {
     private double[] baselineScore = new double[0];
     private int rows;
 
-    /** @param columns the model's columns */
-    ModelRows(ModelColumns columns) {
+    /**
+     * @param file names the run: no rows are written there, but the training run writes its sidecar JSON beside it
+     *     ({@code rows} gives {@code rows.json})
+     * @param columns the model's columns
+     */
+    ModelRows(Path file, ModelColumns columns) {
+        this.file = file;
         this.columns = columns;
         this.baseline = new RiskScore(columns.featureSet());
     }
 
     @Override
     public Path file() {
-        return Path.of("memory");
+        return file;
     }
 
     @Override

@@ -81,6 +81,12 @@ final class TrainServeDemo implements AutoCloseable {
     static final int MEASURED_SCORES = 20_000;
     private static final long CATCH_UP_TIMEOUT_S = 120;
     private static final String MODEL_FILE = "fraud-model.tribuo";
+    /**
+     * The training runs keep their rows in memory and name these files, never written: their sidecar JSON goes
+     * beside, as the name plus {@code .json}.
+     */
+    private static final String TRAINING_ROWS = "training-rows";
+    private static final String SKEW_ROWS = "zero-skew-rows";
 
     /**
      * What a run found.
@@ -123,7 +129,6 @@ final class TrainServeDemo implements AutoCloseable {
     private FeaturePipeline pipeline;
     private KafkaProducer<Long, byte[]> producer;
     private FeatureServer server;
-    private Path modelFile;
     private final FraudPaymentGenerator generator;
     private final Payment payment = new Payment();
     private final ArrayDeque<FraudOutcome> pendingLabels = new ArrayDeque<>();
@@ -174,7 +179,7 @@ final class TrainServeDemo implements AutoCloseable {
 
         // 2. Train.
         ModelColumns columns = new ModelColumns(RiskFeatures.USER_RISK);
-        ModelRows rows = new ModelRows(columns);
+        ModelRows rows = new ModelRows(demoFile(TRAINING_ROWS), columns);
         t0 = System.nanoTime();
         TrainingProgress done = TrainingSet.forLabelTopic(LABELS_TOPIC, FraudOutcome.decoder(),
                 FraudOutcome::paymentTimeMs)
@@ -194,7 +199,7 @@ final class TrainServeDemo implements AutoCloseable {
         t0 = System.nanoTime();
         FraudModel trained = FraudModel.train(columns, rows.x(), rows.fraud(), 0, train);
         long trainMs = ms(System.nanoTime() - t0);
-        modelFile = storeDirectory.storeDir().resolveSibling(MODEL_FILE);
+        Path modelFile = demoFile(MODEL_FILE);
         trained.save(modelFile);
         FraudModel model = FraudModel.load(modelFile, columns);
         out.printf("  Tribuo logistic regression over %d columns trained in %d ms; model file %s (%,d bytes),"
@@ -265,6 +270,11 @@ final class TrainServeDemo implements AutoCloseable {
             }
             return FeatureServer.start(0, reader, null, model, servedScores);
         }
+    }
+
+    /** @return a file of the demo's own, beside the store (in its temporary directory unless --store-dir) */
+    private Path demoFile(String name) {
+        return storeDirectory.storeDir().resolveSibling(name);
     }
 
     private Source<Payment> paymentsSource() {
@@ -472,7 +482,7 @@ final class TrainServeDemo implements AutoCloseable {
         TrainingSink compare = new TrainingSink() {
             @Override
             public Path file() {
-                return Path.of("memory");
+                return demoFile(SKEW_ROWS);
             }
 
             @Override
@@ -568,9 +578,9 @@ final class TrainServeDemo implements AutoCloseable {
             broker.close();
         }
         if (storeDirectory != null && storeDirectory.tempDir() != null) {
-            if (modelFile != null) {
-                Files.deleteIfExists(modelFile);
-            }
+            Files.deleteIfExists(demoFile(MODEL_FILE));
+            Files.deleteIfExists(demoFile(TRAINING_ROWS + ".json"));
+            Files.deleteIfExists(demoFile(SKEW_ROWS + ".json"));
             storeDirectory.deleteIfTemporary();
         }
     }
