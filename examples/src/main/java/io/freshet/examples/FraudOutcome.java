@@ -50,9 +50,20 @@ public record FraudOutcome(long userId, long paymentTimeMs, double amount, long 
      * @throws IllegalArgumentException when {@code v} is not a version-1 outcome
      */
     static FraudOutcome decode(byte[] v) {
-        if (v == null || v.length != SIZE_BYTES || v[0] != MAGIC || v[1] != VERSION || (v[34] & ~1) != 0) {
-            throw new IllegalArgumentException("length=" + (v == null ? -1 : v.length)
-                + ": not a version-1 fraud outcome (" + SIZE_BYTES + " bytes, magic 'L')");
+        if (v == null) {
+            throw new IllegalArgumentException("value is null (tombstone): not a fraud outcome");
+        }
+        if (v.length != SIZE_BYTES) {
+            throw new IllegalArgumentException("length=" + v.length + " != " + SIZE_BYTES + ": not a fraud outcome");
+        }
+        if (v[0] != MAGIC) {
+            throw new IllegalArgumentException("magic=" + v[0] + " != " + MAGIC + ": not a fraud outcome");
+        }
+        if (v[1] != VERSION) {
+            throw new IllegalArgumentException("version=" + v[1] + " is not supported: this codec reads " + VERSION);
+        }
+        if (v[34] != 0 && v[34] != 1) {
+            throw new IllegalArgumentException("fraud=" + v[34] + " is not 0 or 1");
         }
         return new FraudOutcome(getLong(v, 2), getLong(v, 10), Double.longBitsToDouble(getLong(v, 18)),
             getLong(v, 26), v[34] == 1);
