@@ -105,6 +105,10 @@ public final class FraudDemoOptions {
             }
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+        if (o.train && (o.migrateAfterMs >= 0 || o.trainingRows != null)) {
+            throw new IllegalArgumentException("--train runs its own flow (generate, train, serve, report): drop "
+                + (o.migrateAfterMs >= 0 ? "--migrate-after" : "--training-rows") + ", or drop --train");
+        }
         return o;
     }
 

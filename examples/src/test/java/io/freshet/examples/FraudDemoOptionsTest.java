@@ -62,6 +62,11 @@ class FraudDemoOptionsTest {
         assertThat(o.train()).isTrue();
         assertThat(o.durationMs()).isEqualTo(30_000);
         assertThat(FraudDemoOptions.parse("--rate", "10", "--train").train()).isTrue();
+        assertThatThrownBy(() -> FraudDemoOptions.parse("--train", "--migrate-after", "5s"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("--train runs its own flow (generate, train,"
+                + " serve, report): drop --migrate-after, or drop --train");
+        assertThatThrownBy(() -> FraudDemoOptions.parse("--training-rows", "t.csv", "--train"))
+            .hasMessageEndingWith("drop --training-rows, or drop --train");
     }
 
     @Test
