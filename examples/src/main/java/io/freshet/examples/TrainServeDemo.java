@@ -9,7 +9,6 @@ import io.freshet.kafka.FeaturePipeline;
 import io.freshet.kafka.Source;
 import io.freshet.kafka.TrainingProgress;
 import io.freshet.kafka.TrainingSet;
-import io.freshet.kafka.TrainingSink;
 import io.freshet.testkit.FreshetKafka;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,9 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.SplittableRandom;
@@ -114,10 +110,6 @@ final class TrainServeDemo implements AutoCloseable {
         double baselineAuc, double modelPrecision, double baselinePrecision, int skewChecked, int skewEqual,
         long scoreP50Ns, long scoreP99Ns, double bytesPerScore, long tribuoP50Ns, long tribuoP99Ns,
         double tribuoBytesPerScore, double maxScoreDifference) {
-    }
-
-    /** A recorded served score as a label for the zero-skew run. */
-    private record SkewLabel(int index, ServedScores.Served served) {
     }
 
     private final FraudDemoOptions options;
@@ -464,65 +456,10 @@ final class TrainServeDemo implements AutoCloseable {
         return allocated / (double) users.length;
     }
 
-    /**
-     * Recomputes training rows for the recorded (user, read time) pairs, lag 0, and compares each with what was
-     * served: the vector's image and the model's score on it, bit for bit.
-     *
-     * @return {checked, equal}
-     */
+    /** Zero skew: the recorded served scores against their recomputed training rows. */
     private int[] zeroSkew(FraudModel model) {
-        List<ServedScores.Served> served = servedScores.served();
-        List<SkewLabel> labels = new ArrayList<>();
-        for (int i = 0; i < served.size(); i++) {
-            labels.add(new SkewLabel(i, served.get(i)));
-        }
-        labels.sort(Comparator.comparingLong(l -> l.served().readTimeMs()));
-        int[] counts = new int[2];
-        double[] x = new double[model.columns().width()];
-        TrainingSink compare = new TrainingSink() {
-            @Override
-            public Path file() {
-                return demoFile(SKEW_ROWS);
-            }
-
-            @Override
-            public String format() {
-                return "memory";
-            }
-
-            @Override
-            public void open(List<String> labelColumns, List<io.freshet.core.FeatureSet<?>> sets) {
-            }
-
-            @Override
-            public void write(long labelTimeMs, Object[] labelValues, FeatureVector[] vectors) {
-                ServedScores.Served s = served.get((Integer) labelValues[0]);
-                double score = model.score(vectors[0], s.amount(), s.merchantId(), x);
-                counts[0]++;
-                if (java.util.Arrays.equals(VectorImage.of(vectors[0]), s.image())
-                    && Double.doubleToLongBits(score) == Double.doubleToLongBits(s.score())) {
-                    counts[1]++;
-                } else if (counts[0] - counts[1] <= 3) {
-                    out.printf("    skew: user=%d t=%d served %s, training row %s%n", s.user(), labelTimeMs,
-                        java.util.Arrays.toString(s.image()), java.util.Arrays.toString(VectorImage.of(vectors[0])));
-                }
-            }
-
-            @Override
-            public void finish() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        TrainingSet.forLabels(labels, l -> l.served().readTimeMs())
-            .labelColumn("served", SkewLabel::index)
-            .features(RiskFeatures.USER_RISK, l -> l.served().user(), paymentsSource())
-            .asOfKnownTime(Duration.ZERO)
-            .kafka(kafka)
-            .build()
-            .write(compare);
+        int[] counts = ZeroSkewCheck.run(servedScores.served(), model, paymentsSource(), kafka, demoFile(SKEW_ROWS),
+            out);
         out.printf("  zero skew: checked %d, equal %d  (served /score vectors and scores against training rows"
             + " recomputed for the same user and read time: every value's bits, event times, status)%n", counts[0],
             counts[1]);
