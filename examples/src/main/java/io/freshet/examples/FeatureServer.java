@@ -10,6 +10,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * no row for answers 200 with {@code "status":"MISSING"} (a new user is a valid question); a path that is not a
  * positive user id answers 400, an unknown path 404, a method other than GET 405, all with a JSON error. With a
  * {@link LivePage}, the same port also serves the live page at {@code /} and the Prometheus scrape at
- * {@code /metrics}.
+ * {@code /metrics}. With a trained {@link FraudModel} (the train-and-serve demo), {@code GET /score/{user}} answers the
+ * model's probability of fraud instead, for the payment given as {@code ?amount=A&merchant=M} (the request-time
+ * variant) or, without them, for a typical payment of the user; the hand-set score stays beside it as the baseline.
  *
  * <p>Threading: requests run on {@value #THREADS} daemon threads; {@link #close()} from any thread.
  */
@@ -37,15 +40,23 @@ public final class FeatureServer implements AutoCloseable {
     private final FeatureReader reader;
     private final LivePage page;
     private final RiskScore model;
+    private final FraudModel trained;
+    private final ServedScores servedScores;
     private final ThreadLocal<FeatureVector> vectors;
+    private final ThreadLocal<double[]> scratch;
     private final AtomicLong requests = new AtomicLong();
 
-    private FeatureServer(HttpServer server, FeatureReader reader, LivePage page) {
+    private FeatureServer(HttpServer server, FeatureReader reader, LivePage page, FraudModel trained,
+        ServedScores servedScores) {
         this.server = server;
         this.reader = reader;
         this.page = page;
         this.model = new RiskScore(reader.featureSet());
+        this.trained = trained;
+        this.servedScores = servedScores;
         this.vectors = ThreadLocal.withInitial(reader.featureSet()::newVector);
+        int width = trained == null ? 0 : trained.columns().width();
+        this.scratch = ThreadLocal.withInitial(() -> new double[Math.max(width, RiskScore.TERMS.size())]);
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "freshet-demo-http-" + n.incrementAndGet());
@@ -80,8 +91,25 @@ public final class FeatureServer implements AutoCloseable {
      * @throws IOException when the server cannot start
      */
     static FeatureServer start(int port, FeatureReader reader, LivePage page) throws IOException {
+        return start(port, reader, page, null, null);
+    }
+
+    /**
+     * Binds 127.0.0.1 and serves the features and the trained model's scores.
+     *
+     * @param port TCP port, 0 for any free port
+     * @param reader the reader of the user-risk set
+     * @param page the live page and {@code /metrics}, or null for none
+     * @param trained the model {@code /score} answers with, or null for the hand-set score
+     * @param servedScores where served scores are recorded (when it records), or null
+     * @return the running server
+     * @throws BindException when the port is taken
+     * @throws IOException when the server cannot start
+     */
+    static FeatureServer start(int port, FeatureReader reader, LivePage page, FraudModel trained,
+        ServedScores servedScores) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-        FeatureServer s = new FeatureServer(http, reader, page);
+        FeatureServer s = new FeatureServer(http, reader, page, trained, servedScores);
         http.start();
         return s;
     }
@@ -131,10 +159,75 @@ public final class FeatureServer implements AutoCloseable {
             }
             FeatureVector v = vectors.get();
             reader.read(user, v);
+            if (score && trained != null) {
+                String doc;
+                try {
+                    doc = trainedScore(user, v, ex.getRequestURI().getRawQuery());
+                } catch (IllegalArgumentException e) {
+                    reply(ex, 400, FeatureJson.error(e.getMessage()));
+                    return;
+                }
+                reply(ex, 200, doc);
+                return;
+            }
             reply(ex, 200, features ? FeatureJson.features(user, v) : FeatureJson.score(user, v, model));
         } catch (RuntimeException e) {
             reply(ex, 500, FeatureJson.error("read failed: " + e));
         }
+    }
+
+    /**
+     * The trained model's document: {@code {"user","status","model","score","handSetScore","amount","merchant"}}.
+     * A bad query parameter throws IllegalArgumentException, answered 400 by the caller.
+     */
+    private String trainedScore(long user, FeatureVector v, String query) {
+        double amount = Double.NaN;
+        long merchant = -1;
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String name = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : pair.substring(eq + 1);
+                if ("amount".equals(name)) {
+                    amount = parsePositive(value);
+                } else if ("merchant".equals(name)) {
+                    merchant = parseMerchant(value);
+                } else if (!name.isEmpty()) {
+                    throw new IllegalArgumentException("query parameter " + name + " is unknown: use amount and"
+                        + " merchant, e.g. /score/97?amount=120.5&merchant=4711");
+                }
+            }
+        }
+        double[] x = scratch.get();
+        double p = trained.score(v, amount, merchant, x);
+        if (servedScores != null) {
+            servedScores.record(user, v, amount, merchant, p);
+        }
+        double handSet = model.evaluate(v, x);
+        return String.format(Locale.ROOT, "{\"user\":%d,\"status\":\"%s\",\"model\":\"tribuo logistic"
+            + " regression\",\"score\":%s,\"handSetScore\":%s,\"amount\":%s,\"merchant\":%d}", user,
+            v.status(), p, handSet, Double.isNaN(amount) ? "null" : Double.toString(amount), merchant);
+    }
+
+    private static long parseMerchant(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("merchant=" + value + " is not a merchant id: use e.g. merchant=4711");
+        }
+    }
+
+    private static double parsePositive(String value) {
+        double d;
+        try {
+            d = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            d = Double.NaN;
+        }
+        if (!(d > 0) || Double.isInfinite(d)) {
+            throw new IllegalArgumentException("amount=" + value + " is not a positive amount: use e.g. amount=120.5");
+        }
+        return d;
     }
 
     private static void reply(HttpExchange ex, int code, String json) throws IOException {

@@ -106,6 +106,10 @@ public final class FraudDemo implements AutoCloseable {
             System.out.println(FraudDemoOptions.USAGE);
             return;
         }
+        if (o.train()) {
+            trainAndServe(o);
+            return;
+        }
         int code = 0;
         FraudDemo demo = new FraudDemo(o, System.out);
         Thread hook = new Thread(() -> {
@@ -129,6 +133,20 @@ public final class FraudDemo implements AutoCloseable {
             code = 1;
         } finally {
             demo.close();
+        }
+        System.exit(code);
+    }
+
+    /** {@code --train}: {@link TrainServeDemo}; exits 0 when zero skew held, 1 otherwise or on failure. */
+    private static void trainAndServe(FraudDemoOptions o) {
+        int code;
+        try {
+            TrainServeDemo.Report r = TrainServeDemo.run(o, System.out);
+            code = r.skewChecked() > 0 && r.skewEqual() == r.skewChecked() ? 0 : 1;
+        } catch (Exception e) {
+            System.err.println("train-and-serve demo failed: " + e);
+            e.printStackTrace();
+            code = 1;
         }
         System.exit(code);
     }
@@ -231,7 +249,7 @@ public final class FraudDemo implements AutoCloseable {
      * Kafka's storage formatter prints its bootstrap records to {@code System.out}; the demo's own output goes to
      * {@link #out}, captured before, so the broker's lines are dropped while it starts (its errors still throw).
      */
-    private static FreshetKafka startQuietly() {
+    static FreshetKafka startQuietly() {
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
         try {

@@ -42,7 +42,12 @@ public final class FraudDemoOptions {
         "                     window) while traffic continues: progress, compare, promote (default: never)",
         "  --training-rows F  at the end, write point-in-time training rows of user_risk for 1,000 labels (its own",
         "                     risky and not-risky users) to F: .parquet or .csv, a .json sidecar beside it",
+        "  --train            train and serve: payments with a hidden fraud rule for --duration, their outcomes to",
+        "                     topic labels 3 s later; training rows as of known time; a Tribuo logistic regression",
+        "                     (AUC against the hand-set score); /score with the model; zero skew checked",
         "  --help             print this");
+    /** The options that take no value. */
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("--help", "-h", "--train");
     /** Default duration. */
     public static final long DEFAULT_DURATION_MS = 15_000;
     /** Default rate, payments per second. */
@@ -66,6 +71,8 @@ public final class FraudDemoOptions {
     private Path trainingRows;
     @Option(names = {"--help", "-h"})
     private boolean help;
+    @Option(names = "--train")
+    private boolean train;
 
     private FraudDemoOptions() {
     }
@@ -98,12 +105,17 @@ public final class FraudDemoOptions {
             }
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+        if (o.train && (o.migrateAfterMs >= 0 || o.trainingRows != null)) {
+            throw new IllegalArgumentException("--train runs its own flow (generate, train, serve, report): drop "
+                + (o.migrateAfterMs >= 0 ? "--migrate-after" : "--training-rows") + ", or drop --train");
+        }
         return o;
     }
 
     /**
      * Drops blank arguments where an option's name is due (an empty {@code -Ddemo.args} passes one), and keeps a blank
-     * value, which its option then rejects: every word but {@code --help} and {@code -h} takes the next as its value
+     * value, which its option then rejects: every word but the flags ({@code --help}, {@code -h}, {@code --train})
+     * takes the next as its value
      * unless it has {@code =value} attached.
      */
     private static List<String> withoutBlankNames(String... args) {
@@ -114,7 +126,7 @@ public final class FraudDemoOptions {
                 continue;
             }
             given.add(a);
-            if (!"--help".equals(a) && !"-h".equals(a) && a.indexOf('=') <= 0 && i + 1 < args.length) {
+            if (!FLAGS.contains(a) && a.indexOf('=') <= 0 && i + 1 < args.length) {
                 given.add(args[++i]);
             }
         }
@@ -328,6 +340,11 @@ public final class FraudDemoOptions {
     /** @return where the training rows go (.parquet or .csv), or null for none */
     public Path trainingRows() {
         return trainingRows;
+    }
+
+    /** @return whether --train was given: the train-and-serve demo instead of the live one */
+    public boolean train() {
+        return train;
     }
 
     /** @return whether --help was given */

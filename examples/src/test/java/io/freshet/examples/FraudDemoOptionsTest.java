@@ -56,6 +56,20 @@ class FraudDemoOptionsTest {
     }
 
     @Test
+    void trainIsAFlagThatTakesNoValue() {
+        assertThat(FraudDemoOptions.parse().train()).isFalse();
+        FraudDemoOptions o = FraudDemoOptions.parse("--train", "--duration", "30s");
+        assertThat(o.train()).isTrue();
+        assertThat(o.durationMs()).isEqualTo(30_000);
+        assertThat(FraudDemoOptions.parse("--rate", "10", "--train").train()).isTrue();
+        assertThatThrownBy(() -> FraudDemoOptions.parse("--train", "--migrate-after", "5s"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("--train runs its own flow (generate, train,"
+                + " serve, report): drop --migrate-after, or drop --train");
+        assertThatThrownBy(() -> FraudDemoOptions.parse("--training-rows", "t.csv", "--train"))
+            .hasMessageEndingWith("drop --training-rows, or drop --train");
+    }
+
+    @Test
     void namesTheFirstBadOptionAndWhatIsAllowed() {
         assertThatThrownBy(() -> FraudDemoOptions.parse("--users", "0", "--rate", "0"))
             .isInstanceOf(IllegalArgumentException.class).hasMessage("--users=0 is out of range: use 1..1000000");

@@ -1,0 +1,113 @@
+package io.freshet.examples;
+
+import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureVector;
+import io.freshet.kafka.TrainingSink;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A {@link TrainingSink} that keeps the training rows in memory as the model's input: each row's
+ * {@link ModelColumns} (filled from the row's vector and the label's payment, by the same code that scores live
+ * payments), its label, its label time and the hand-set {@link RiskScore} of the same vector (the baseline). The
+ * label columns it expects, in order: {@code fraud}, {@code amount}, {@code merchant}.
+ *
+ * <p>Threading: the training run's thread only.
+ */
+final class ModelRows implements TrainingSink {
+    /** The label columns, in the order the training set adds them. */
+    static final List<String> LABEL_COLUMNS = List.of("fraud", "amount", "merchant");
+
+    private final Path file;
+    private final ModelColumns columns;
+    private final RiskScore baseline;
+    private final double[] terms = new double[RiskScore.TERMS.size()];
+    private double[] x = new double[0];
+    private boolean[] fraud = new boolean[0];
+    private long[] labelTimeMs = new long[0];
+    private double[] baselineScore = new double[0];
+    private int rows;
+
+    /**
+     * @param file names the run: no rows are written there, but the training run writes its sidecar JSON beside it
+     *     ({@code rows} gives {@code rows.json})
+     * @param columns the model's columns
+     */
+    ModelRows(Path file, ModelColumns columns) {
+        this.file = file;
+        this.columns = columns;
+        this.baseline = new RiskScore(columns.featureSet());
+    }
+
+    @Override
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public String format() {
+        return "memory";
+    }
+
+    @Override
+    public void open(List<String> labelColumns, List<FeatureSet<?>> sets) {
+        if (!labelColumns.equals(LABEL_COLUMNS) || sets.size() != 1 || sets.get(0) != columns.featureSet()) {
+            throw new IllegalArgumentException("labelColumns=" + labelColumns + " sets=" + sets.size()
+                + ": this sink takes label columns " + LABEL_COLUMNS + " and the set " + columns.featureSet().name());
+        }
+    }
+
+    @Override
+    public void write(long labelTime, Object[] labelValues, FeatureVector[] vectors) {
+        int w = columns.width();
+        if (rows == fraud.length) {
+            int n = Math.max(1024, rows * 2);
+            x = Arrays.copyOf(x, n * w);
+            fraud = Arrays.copyOf(fraud, n);
+            labelTimeMs = Arrays.copyOf(labelTimeMs, n);
+            baselineScore = Arrays.copyOf(baselineScore, n);
+        }
+        FeatureVector v = vectors[0];
+        double[] row = new double[w];
+        columns.fill(v, (Double) labelValues[1], (Long) labelValues[2], row);
+        System.arraycopy(row, 0, x, rows * w, w);
+        fraud[rows] = (Boolean) labelValues[0];
+        labelTimeMs[rows] = labelTime;
+        baselineScore[rows] = baseline.evaluate(v, terms);
+        rows++;
+    }
+
+    @Override
+    public void finish() {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** @return the rows kept */
+    int rows() {
+        return rows;
+    }
+
+    /** @return every row's columns, row after row (the array is this sink's own; valid up to {@link #rows()}) */
+    double[] x() {
+        return x;
+    }
+
+    /** @return every row's label */
+    boolean[] fraud() {
+        return fraud;
+    }
+
+    /** @return every row's label time */
+    long[] labelTimeMs() {
+        return labelTimeMs;
+    }
+
+    /** @return every row's hand-set score */
+    double[] baselineScore() {
+        return baselineScore;
+    }
+}
