@@ -84,7 +84,7 @@ class AvroDecoderPropertyTest {
             .build();
     }
 
-    @Property(tries = 300)
+    @Property(tries = 100)
     void everyDeclaredFieldEqualsWhatAvrosWriterWrote(@ForAll long seed) throws Exception {
         Random rnd = new Random(seed);
         AvroDecoder<Row> decoder = decoder(SchemaProvider.of(Map.of(ID, SCHEMA)));
