@@ -149,6 +149,7 @@ public class AvroDecodeBenchmark {
      * @throws RejectedRecordException never: every record is good
      */
     @Benchmark
+    @HotPath("per record on every consumer thread of an Avro source")
     public long freshetDecode(Records s) throws RejectedRecordException {
         byte[] v = s.values[s.next++ & (RECORDS - 1)];
         return s.decoder.decode(v, s.event).sum();
