@@ -34,6 +34,7 @@ import java.util.function.Supplier;
  * <p>The first record with a schema id the decoder has not seen asks the {@link SchemaProvider} for the writer's
  * schema (that record's consumer thread waits, at most the provider's timeout), parses it with Apache Avro and
  * compiles a plan: per writer field, read into a declared field or skip. Later records of the id use the plan.
+ * {@link #prepare(int)} resolves ids ahead of the records instead.
  *
  * <p>Schema evolution, as Avro's own resolution: a declared field the writer lacks gets its declared default (without
  * one, every record of that schema is {@link BadRecordReason#SCHEMA_MISMATCH}); a writer field not declared is
@@ -113,6 +114,18 @@ public final class AvroDecoder<E> implements RecordDecoder<E> {
         E event = reuse != null ? reuse : newEvent.get();
         plans.read(schemaId, value, HEADER_BYTES, event);
         return event;
+    }
+
+    /**
+     * Resolves a schema id now, e.g. at start for the ids the producers use, so that no record waits for the
+     * provider. Optional: a record with an id not prepared resolves it on its consumer thread. Thread-safe.
+     *
+     * @param schemaId a Schema Registry id
+     * @throws RejectedRecordException the rejection records of that id would get now (unknown, unavailable, not
+     *     fitting the declared fields)
+     */
+    public void prepare(int schemaId) throws RejectedRecordException {
+        plans.plan(schemaId);
     }
 
     /**

@@ -209,6 +209,23 @@ class AvroDecoderTest {
     }
 
     @Test
+    void preparedIdsAreResolvedBeforeAnyRecordAndAFailedPrepareSaysWhy() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        SchemaProvider counting = id -> {
+            asked.incrementAndGet();
+            return id == 2 ? V2.toString() : null;
+        };
+        AvroDecoder<Pay> d = evolving(counting);
+        d.prepare(2);
+        assertThat(asked.get()).isEqualTo(1);
+        assertThat(d.decode(AvroWire.encode(2, v2(8, 2, "WEB", "m")), null).userId).isEqualTo(8L);
+        assertThat(asked.get()).as("the record found the prepared plan").isEqualTo(1);
+        assertThatThrownBy(() -> d.prepare(3)).isInstanceOfSatisfying(RejectedRecordException.class,
+            e -> assertThat(e.reason()).isEqualTo(BadRecordReason.UNKNOWN_SCHEMA_ID))
+            .hasMessageContaining("schema id 3 unavailable");
+    }
+
+    @Test
     void aProviderFailureBecomesUnavailableWithItsMessage() {
         AvroDecoder<Pay> d = evolving(id -> {
             throw new java.io.IOException("registry down");
