@@ -226,6 +226,48 @@ class AvroDecoderTest {
     }
 
     @Test
+    void threadsMeetingManyNewIdsAtOnceEachDecodeRightAndEachIdIsAskedForOnce() throws Exception {
+        int ids = 200;
+        Map<Integer, AtomicInteger> asked = new ConcurrentHashMap<>();
+        SchemaProvider counting = id -> {
+            asked.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            return (id & 1) == 0 ? V2.toString() : V1.toString();
+        };
+        AvroDecoder<Pay> d = evolving(counting);
+        byte[][] records = new byte[ids][];
+        for (int id = 0; id < ids; id++) {
+            records[id] = (id & 1) == 0 ? AvroWire.encode(id, v2(id, id, "APP", "m" + id))
+                : AvroWire.encode(id, v1(id, id, "WEB"));
+        }
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            int seed = t;
+            threads[t] = new Thread(() -> {
+                Random rnd = new Random(seed);
+                Pay p = new Pay();
+                try {
+                    for (int i = 0; i < 5_000; i++) {
+                        int id = rnd.nextInt(ids);
+                        d.decode(records[id], p);
+                        assertThat(p.userId).isEqualTo(id);
+                        assertThat(p.merchant).isEqualTo((id & 1) == 0 ? "m" + id : "unknown");
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(errors).isEmpty();
+        assertThat(asked).hasSize(ids);
+        assertThat(asked.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+    }
+
+    @Test
     void aProviderFailureBecomesUnavailableWithItsMessage() {
         AvroDecoder<Pay> d = evolving(id -> {
             throw new java.io.IOException("registry down");
