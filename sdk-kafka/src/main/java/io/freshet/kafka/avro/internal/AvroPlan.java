@@ -276,9 +276,21 @@ public final class AvroPlan {
                 case SKIP:
                     return skipper.skip(b, pos, end);
                 case VARINT_TO_LONG: {
-                    long v = WireReader.varLong(b, pos);
+                    // The varint decoded in one pass here (the most common step): value and end together.
+                    long raw = 0;
+                    int shift = 0;
+                    int bt;
+                    do {
+                        if (shift > 63) {
+                            throw WireReader.MALFORMED_VARINT;
+                        }
+                        bt = b[pos++];
+                        raw |= (long) (bt & 0x7F) << shift;
+                        shift += 7;
+                    } while ((bt & 0x80) != 0);
+                    long v = (raw >>> 1) ^ -(raw & 1);
                     field.setLong(event, divisor == 1 ? v : Math.floorDiv(v, divisor));
-                    return WireReader.skipVarint(b, pos);
+                    return pos;
                 }
                 case VARINT_TO_DOUBLE:
                     field.setDouble(event, WireReader.varLong(b, pos));
@@ -298,8 +310,15 @@ public final class AvroPlan {
                     return pos + 1;
                 }
                 case BYTES: {
-                    long length = WireReader.varLong(b, pos);
-                    pos = WireReader.skipVarint(b, pos);
+                    int first = b[pos];
+                    long length;
+                    if (first >= 0) {
+                        length = (first >>> 1) ^ -(first & 1); // a one-byte length: strings under 64 bytes
+                        pos++;
+                    } else {
+                        length = WireReader.varLong(b, pos);
+                        pos = WireReader.skipVarint(b, pos);
+                    }
                     WireReader.checkLength(length, pos, end);
                     field.setBytes(event, b, pos, (int) length);
                     return pos + (int) length;
@@ -320,8 +339,15 @@ public final class AvroPlan {
                     return WireReader.skipVarint(b, pos);
                 }
                 case UNION: {
-                    long branch = WireReader.varLong(b, pos);
-                    pos = WireReader.skipVarint(b, pos);
+                    int first = b[pos];
+                    long branch;
+                    if (first >= 0) {
+                        branch = (first >>> 1) ^ -(first & 1); // indexes 0..63 take one byte
+                        pos++;
+                    } else {
+                        branch = WireReader.varLong(b, pos);
+                        pos = WireReader.skipVarint(b, pos);
+                    }
                     if (branch < 0 || branch >= branches.length) {
                         throw WireReader.BAD_UNION_INDEX;
                     }
