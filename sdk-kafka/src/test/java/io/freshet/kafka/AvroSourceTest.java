@@ -29,8 +29,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Avro in the Schema Registry wire format end to end on a real broker: a topic carrying two schema versions (v1
  * without the merchant, int user ids, float amounts, ms timestamps; v2 with a nullable merchant, microsecond
  * timestamps and a field the decoder skips) feeds a set through {@link AvroDecoder} with a map provider. Features
- * equal the reference model (v1 events with the declared default merchant); a wrong magic byte, an unknown schema id
- * and a truncated body are dead-lettered under their own reasons, and nothing else is.
+ * equal the reference model (v1 events with the declared default merchant); a wrong magic byte, an unknown schema id,
+ * a truncated body, a schema lacking a field declared without default, a null where no default is declared and a NaN
+ * amount are dead-lettered under their own reasons, and nothing else is.
  */
 class AvroSourceTest {
     @RegisterExtension
@@ -50,10 +51,22 @@ class AvroSourceTest {
           {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-micros"}},
           {"name": "amount", "type": "double"},
           {"name": "declined", "type": "boolean"}]}""");
+    /** Lacks user_id, which the decoder declares without a default: SCHEMA_MISMATCH. */
+    static final Schema V3 = AvroWire.schema("""
+        {"type": "record", "name": "Payment", "fields": [
+          {"name": "ts", "type": "long"},
+          {"name": "amount", "type": "double"}]}""");
+    /** A nullable user_id: null is NULL_FIELD (the decoder declares no default for it). */
+    static final Schema V4 = AvroWire.schema("""
+        {"type": "record", "name": "Payment", "fields": [
+          {"name": "user_id", "type": ["null", "long"]},
+          {"name": "ts", "type": "long"},
+          {"name": "amount", "type": "double"},
+          {"name": "declined", "type": "boolean"}]}""");
     static final String DEFAULT_MERCHANT = "unknown";
 
     static AvroDecoder<Payment> decoder() {
-        return AvroDecoder.builder(Payment::new, SchemaProvider.of(Map.of(1, V1, 2, V2)))
+        return AvroDecoder.builder(Payment::new, SchemaProvider.of(Map.of(1, V1, 2, V2, 3, V3, 4, V4)))
             .longField("user_id", (p, v) -> p.userId = v)
             .timestampMsField("ts", (p, v) -> p.tsMs = v)
             .doubleField("amount", (p, v) -> p.amount = v)
@@ -95,7 +108,7 @@ class AvroSourceTest {
         broker.createTopic(dlq, 1);
         List<Payment> sent = PipelineFixtures.stream(83, 3_000, 150);
         List<Payment> expected = new ArrayList<>();
-        int[] injected = new int[3];
+        int[] injected = new int[6];
         List<Future<?>> acks = new ArrayList<>();
         try (KafkaProducer<Long, byte[]> p = PipelineFixtures.producer(broker)) {
             for (int i = 0; i < sent.size(); i++) {
@@ -104,7 +117,7 @@ class AvroSourceTest {
                 acks.add(p.send(new ProducerRecord<>(topic, e.userId, old ? v1(e) : v2(e, 2))));
                 expected.add(old ? new Payment(e.userId, DEFAULT_MERCHANT, e.tsMs, e.amount, e.declined) : e);
                 if (i % 61 == 60) {
-                    int kind = (i / 61) % 3;
+                    int kind = (i / 61) % injected.length;
                     byte[] bad = switch (kind) {
                         case 0 -> {
                             byte[] b = v2(e, 2);
@@ -112,9 +125,28 @@ class AvroSourceTest {
                             yield b;
                         }
                         case 1 -> v2(e, 99); // an id the provider does not know
-                        default -> {
+                        case 2 -> {
                             byte[] b = v2(e, 2);
                             yield Arrays.copyOf(b, b.length - 10);
+                        }
+                        case 3 -> {
+                            GenericRecord r = new GenericData.Record(V3);
+                            r.put("ts", e.tsMs);
+                            r.put("amount", e.amount);
+                            yield AvroWire.encode(3, r);
+                        }
+                        case 4 -> {
+                            GenericRecord r = new GenericData.Record(V4);
+                            r.put("user_id", null);
+                            r.put("ts", e.tsMs);
+                            r.put("amount", e.amount);
+                            r.put("declined", e.declined);
+                            yield AvroWire.encode(4, r);
+                        }
+                        default -> {
+                            Payment nan = e.copy();
+                            nan.amount = Double.NaN; // decodes; the set's value rule rejects it
+                            yield v2(nan, 2);
                         }
                     };
                     acks.add(p.send(new ProducerRecord<>(topic, e.userId, bad)));
@@ -127,8 +159,11 @@ class AvroSourceTest {
             }
         }
         Map<BadRecordReason, Long> badReasons = Map.of(BadRecordReason.BAD_MAGIC_BYTE, (long) injected[0],
-            BadRecordReason.UNKNOWN_SCHEMA_ID, (long) injected[1], BadRecordReason.TRUNCATED, (long) injected[2]);
-        int bad = injected[0] + injected[1] + injected[2];
+            BadRecordReason.UNKNOWN_SCHEMA_ID, (long) injected[1], BadRecordReason.TRUNCATED, (long) injected[2],
+            BadRecordReason.SCHEMA_MISMATCH, (long) injected[3], BadRecordReason.NULL_FIELD, (long) injected[4],
+            BadRecordReason.NON_FINITE_VALUE, (long) injected[5]);
+        assertThat(injected).doesNotContain(0);
+        int bad = java.util.stream.IntStream.of(injected).sum();
         try (FeaturePipeline p = FeaturePipeline.builder()
             .kafka(PipelineFixtures.pipelineProps(broker))
             .clock(new ManualClock(NOW))
@@ -167,7 +202,7 @@ class AvroSourceTest {
                 assertThat(e.reason()).isEqualTo(BadRecordReason.UNKNOWN_SCHEMA_ID);
                 assertThat(e.offset()).isZero();
                 assertThat(e.getMessage()).contains("reason=UNKNOWN_SCHEMA_ID schema id 42 unavailable: unknown to"
-                    + " the schema map (ids [1, 2])");
+                    + " the schema map (ids [1, 2, 3, 4])");
             });
         }
     }
