@@ -28,7 +28,7 @@ final class LatencyPairs {
         return List.of(new KernelApply(), new KernelRead(), new Decode(), new HandOffRoundTrip(),
             new TableRead(), new TableApply(), new TableApplyGroup(), new BatchRead(), new ServedRead(),
             new ServedReadRecordingAge(), new ServedReadTimed(), new ServedReadLogged(),
-            new ChronicleRead(), new ChronicleApply());
+            new ChronicleRead(), new ChronicleApply(), new AvroDecode());
     }
 
     /**
@@ -702,6 +702,51 @@ final class LatencyPairs {
                 bench.chmApply(chm, keys, peerCursor);
             }
             return peerCursor.position;
+        }
+    }
+    /** An Avro wire-format record through {@code AvroDecoder} against Avro's own {@code GenericDatumReader}. */
+    static final class AvroDecode extends LatencyPair {
+        private final AvroDecodeBenchmark bench = new AvroDecodeBenchmark();
+        private final AvroDecodeBenchmark.Records subjectState = new AvroDecodeBenchmark.Records();
+        private final AvroDecodeBenchmark.Records peerState = new AvroDecodeBenchmark.Records();
+
+        AvroDecode() {
+            super("avro.decode", PKG + "AvroDecodeBenchmark.freshetDecode");
+        }
+
+        @Override
+        String describe() {
+            return "AvroDecodeBenchmark.freshetDecode / avroGenericReader";
+        }
+
+        @Override
+        void setUp() {
+        }
+
+        @Override
+        long subject(int ops) {
+            long sink = 0;
+            try {
+                for (int i = 0; i < ops; i++) {
+                    sink += bench.freshetDecode(subjectState);
+                }
+            } catch (io.freshet.kafka.RejectedRecordException e) {
+                throw new IllegalStateException("a benchmark record was rejected: " + e.getMessage(), e);
+            }
+            return sink;
+        }
+
+        @Override
+        long peer(int ops) {
+            long sink = 0;
+            try {
+                for (int i = 0; i < ops; i++) {
+                    sink += bench.avroGenericReader(peerState);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return sink;
         }
     }
 }

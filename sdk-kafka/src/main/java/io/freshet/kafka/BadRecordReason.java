@@ -31,6 +31,16 @@ public enum BadRecordReason {
     /** A value extractor returned NaN or an infinity. */
     NON_FINITE_VALUE,
     /** A value, id or filter extractor threw. */
-    EXTRACTOR_ERROR
+    EXTRACTOR_ERROR,
+    /** The value does not start with the Schema Registry wire format's magic byte 0 (Avro decoders). */
+    BAD_MAGIC_BYTE,
+    /** The value's schema id is unknown to the schema provider, or the provider could not be reached in time. */
+    UNKNOWN_SCHEMA_ID,
+    /** The value ends before its schema's last field (or a length in it points past its end). */
+    TRUNCATED,
+    /** The writer's schema cannot be read as the decoder's declared fields (missing field without default, type). */
+    SCHEMA_MISMATCH,
+    /** A declared field is null in the record and the decoder declares no default for it. */
+    NULL_FIELD
     // No STORE_FULL: a full store is not bad input. Its set waits for room (SetStatus.State.STORE_FULL).
 }

@@ -26,7 +26,8 @@ class PublicSurfaceTest {
         "MigrationException$Reason", "MigrationPhase", "MigrationProgress", "MigrationProgress$PartitionProgress",
         "MigrationStart", "OffsetMismatchException", "OffsetMismatchException$Kind", "OffsetMismatchPolicy",
         "PipelineException", "PipelineMetrics", "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder",
-        "RecordView", "ScaleMode", "ServedRows", "ServedRowsReport", "SetStatus", "SetStatus$State", "SloStatus",
+        "RecordView", "RejectedRecordException", "ScaleMode", "ServedRows", "ServedRowsReport", "SetStatus",
+        "SetStatus$State", "SloStatus",
         "SloStatus$State", "Source", "StoreSnapshot", "TombstonePolicy", "TrainingProgress", "TrainingSet",
         "TrainingSet$Builder", "TrainingSink");
 

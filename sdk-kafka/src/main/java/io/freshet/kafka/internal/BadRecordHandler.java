@@ -3,6 +3,7 @@ package io.freshet.kafka.internal;
 import io.freshet.kafka.BadRecordException;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.BadRecordReason;
+import io.freshet.kafka.RejectedRecordException;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -81,8 +82,9 @@ final class BadRecordHandler {
         PipelineEvents.badRecord(b.set.set.name(), b.topic, rec.partition(), rec.offset(), reason.name(),
             b.policy.name());
         if (b.policy == BadRecordPolicy.FAIL) {
+            // A decoder's rejection names the problem without the payload (its contract): the message says it.
             failures.fail(new BadRecordException(b.set.set.name(), b.topic, rec.partition(), rec.offset(), reason,
-                "", cause));
+                cause instanceof RejectedRecordException ? cause.getMessage() : "", cause));
             return FAILED;
         }
         if (b.policy == BadRecordPolicy.DEAD_LETTER) {

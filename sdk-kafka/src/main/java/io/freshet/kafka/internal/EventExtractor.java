@@ -6,6 +6,7 @@ import io.freshet.core.internal.kernel.PreparedEvent;
 import io.freshet.core.StoreConfig;
 import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.RecordView;
+import io.freshet.kafka.RejectedRecordException;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -76,7 +77,7 @@ final class EventExtractor {
             event = b.decoder.decode(view.wrap(rec), scratch[b.index]);
         } catch (Throwable e) {
             cause = e;
-            return BadRecordReason.DECODE_ERROR;
+            return RejectedRecordException.reasonOf(e);
         }
         if (event == null) {
             return BadRecordReason.NULL_EVENT;

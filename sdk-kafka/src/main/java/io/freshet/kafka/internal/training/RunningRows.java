@@ -17,6 +17,7 @@ import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.RecordView;
 import io.freshet.kafka.internal.TextKey;
+import io.freshet.kafka.RejectedRecordException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -161,7 +162,7 @@ public final class RunningRows<E> implements AutoCloseable {
             event = decoder.decode(view.wrap(rec), reusable);
         } catch (Throwable e) {
             cause = e;
-            return BadRecordReason.DECODE_ERROR;
+            return RejectedRecordException.reasonOf(e);
         }
         if (event == null) {
             return BadRecordReason.NULL_EVENT;
