@@ -11,8 +11,8 @@ import java.lang.invoke.VarHandle;
  * renamed and its header written, or, when none is ready, a file created and mapped) and hands the full one to
  * {@link LogDirectory#retire}.
  *
- * <p>Threading: single writer (the thread that owns it); {@link #entriesWritten()} and {@link #entriesDropped()} may be
- * read from any thread and are then approximately current.
+ * <p>Threading: single writer (the thread that made it, {@link #owner()}); {@link #entriesWritten()} and
+ * {@link #entriesDropped()} may be read from any thread and are then approximately current.
  *
  * <p>Internal: not part of the public API.
  */
@@ -32,6 +32,7 @@ public final class LogLane {
     }
 
     private final LogDirectory directory;
+    private final Thread owner = Thread.currentThread();
     private final int lane;
     private final int entryBytes;
     private final int keyLongs;
@@ -178,6 +179,11 @@ public final class LogLane {
         nextEntryAddress = segment.memory.address() + LogDescriptor.HEADER_BYTES;
         slot = 0;
         capacity = segment.capacity;
+    }
+
+    /** @return the thread that made this lane, its only writer */
+    public Thread owner() {
+        return owner;
     }
 
     /** @return entries appended */
