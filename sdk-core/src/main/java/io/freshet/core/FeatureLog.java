@@ -27,14 +27,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Each entry holds the key, the read time, the status, the row's update and event times, every value with its event
  * time, and the request id; its size is fixed by the set's layout. Each reading thread appends to its own segments (a
  * lane), so an append is plain stores into mapped memory and a release store of the entry's commit word: no lock, no
- * CAS, no allocation (a lane's first append and each rotation create and map a file: once per segment). The commit
- * word holds a checksum and is written last: after a crash (a killed process) every entry up to the last committed
- * one reads back; a torn entry is skipped, never misread, and a damaged byte makes its entry skipped and counted
- * ({@link LogScan}). Entries survive the process, not the machine: the log does not force pages to the device.
+ * CAS, no allocation (a lane's first append creates and maps a file; a rotation, once per segment, takes the segment a
+ * preparer thread made ahead, and leaves the full one to that thread to unmap). The commit word holds a checksum and
+ * is written last: after a crash (a killed process) every entry up to the last committed one reads back; a torn
+ * entry is skipped, never misread, and a damaged byte makes its entry skipped and counted ({@link LogScan}). Entries
+ * survive the process, not the machine: the log does not force pages to the device.
  *
- * <p>Segments rotate at {@link Builder#segmentBytes}; when one is created, closed segments are deleted beyond
- * {@link Builder#retainBytes} (oldest first) or older than {@link Builder#retainAge}. The log writes and deletes
- * only {@code *.flog} files and its {@code .lock} in its own directory.
+ * <p>Segments rotate at {@link Builder#segmentBytes}; after each rotation (on the preparer thread) and when the log
+ * closes, closed segments are deleted beyond {@link Builder#retainBytes} (oldest first) or older than
+ * {@link Builder#retainAge}. The log writes and deletes only {@code *.flog} files and its {@code .lock} (and the
+ * preparer's {@code .next-segment-N}) in its own directory.
  *
  * <p>One log serves one definition: after a migration's promote, a vector of the new definition is not logged (counted
  * in {@link #entriesDropped()}); open a new log, in its own directory, for it. A text key longer than
