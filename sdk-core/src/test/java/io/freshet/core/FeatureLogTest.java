@@ -126,6 +126,47 @@ class FeatureLogTest {
     }
 
     @Test
+    void theFirstLanesThreadAndEveryOtherThreadEachWriteOnlyTheirOwnLane() throws Exception {
+        // The first lane's thread finds its lane without the ThreadLocal: another thread must never get that lane.
+        FeatureTestDriver<Ev> driver = FeatureLogFixture.fed(set, 2);
+        Path dir = tmp.resolve("log");
+        try (FeatureLog log = FeatureLog.forReader(driver.reader()).directory(dir).segmentBytes(32 << 10)
+            .retainBytes(1L << 40).open()) {
+            FeatureVector v = set.newVector();
+            for (long id = 0; id < 300; id++) {
+                log.read(id, id % FeatureLogFixture.KEYS, v);
+            }
+            Thread other = new Thread(() -> {
+                FeatureVector w = set.newVector();
+                for (long id = 1_000; id < 1_300; id++) {
+                    log.read(id, id % FeatureLogFixture.KEYS, w);
+                }
+            });
+            other.start();
+            other.join();
+            for (long id = 300; id < 600; id++) {
+                log.read(id, id % FeatureLogFixture.KEYS, v);
+            }
+        }
+        Map<String, List<Long>> byLane = new HashMap<>();
+        io.freshet.core.internal.log.LogSegmentReader r = new io.freshet.core.internal.log.LogSegmentReader(
+            set.fingerprint(), set.compiledLayout().vectorWidth, set.compiledLayout().featureCount, false);
+        for (Path p : LogDirectory.segments(dir)) {
+            String name = p.getFileName().toString();
+            List<Long> ids = byLane.computeIfAbsent(name.substring(name.indexOf("-lane") + 1), k -> new ArrayList<>());
+            assertThat(r.open(p)).isTrue();
+            while (r.next()) {
+                ids.add(r.requestId);
+            }
+        }
+        assertThat(byLane.keySet()).containsExactlyInAnyOrder("lane0.flog", "lane1.flog");
+        assertThat(byLane.get("lane0.flog")).containsExactlyElementsOf(
+            java.util.stream.LongStream.range(0, 600).boxed().toList());
+        assertThat(byLane.get("lane1.flog")).containsExactlyElementsOf(
+            java.util.stream.LongStream.range(1_000, 1_300).boxed().toList());
+    }
+
+    @Test
     void textKeysReadBackAndATooLongKeyIsServedButNotLogged() throws Exception {
         FeatureSet<Ev> textSet = FeatureSet.builder("served_text", Ev.class)
             .textEntity("merchant", (Ev e) -> "m-" + e.key)
@@ -264,13 +305,15 @@ class FeatureLogTest {
         long segmentBytes = 16 << 10;
         FeatureVector v = set.newVector();
         long deleted;
-        try (FeatureLog log = FeatureLog.forReader(driver.reader()).directory(dir).segmentBytes(segmentBytes)
-            .retainBytes(4 * segmentBytes).open()) {
+        FeatureLog opened = FeatureLog.forReader(driver.reader()).directory(dir).segmentBytes(segmentBytes)
+            .retainBytes(4 * segmentBytes).open();
+        try (FeatureLog log = opened) {
             for (long id = 0; id < 3_000; id++) {
                 log.read(id, id % 60, v);
             }
-            deleted = log.segmentsDeleted();
         }
+        // Retention runs on the log's preparer thread, and at the latest when the log closes: counted after close.
+        deleted = opened.segmentsDeleted();
         List<Path> left = LogDirectory.segments(dir);
         assertThat(deleted).isPositive();
         assertThat(left.size()).isLessThanOrEqualTo(4);

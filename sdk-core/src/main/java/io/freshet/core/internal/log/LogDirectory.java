@@ -16,8 +16,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -32,12 +34,18 @@ import java.util.concurrent.locks.LockSupport;
  * preparer thread makes the next segment ahead ({@code .next-segment-N}: created, mapped, every page written once),
  * and the next lane to rotate takes it: renamed to its segment name, its pages already in place. When none is ready
  * (the first segment, or rotations faster than the preparer) the lane makes its own as before.
- * {@code -Dfreshet.log.prepareSegments=false} turns the preparer off. Cost: one segment's size more on disk and in
- * the page cache, and the preparer's page writes off the reading threads.
+ * The same thread also retires the segments lanes leave ({@link #retire}: stamped, unmapped) and runs the retention
+ * (listing the directory, deleting whole files): measured, that work cost a rotating lane 14-100 ms per 64 MiB
+ * segment on a loaded machine, ~200-330 ns per entry amortised, the largest part of a logged read's cost (issue 15
+ * point 8). So a rotation on the reading thread is only a rename of the spare and a 64-byte header.
+ * {@code -Dfreshet.log.prepareSegments=false} turns the preparer off: lanes then make, retire and delete segments
+ * themselves. Cost: one segment's size more on disk and in the page cache, the preparer's page writes off the reading
+ * threads, and segments deleted a little later (the preparer's next pass; at the latest when the log closes).
  *
- * <p>Threading: thread-safe. Every method is a slow path (once per segment): lanes call {@link #newSegment} when they
- * rotate, on their own thread (the mapping is that thread's alone); the retention pass is serialised on this object,
- * which no per-entry write ever touches.
+ * <p>Threading: thread-safe. Every method is a slow path (once per segment): lanes call {@link #newSegment} and
+ * {@link #retire} when they rotate, on their own thread (a mapping is used by one thread at a time: handed over
+ * through {@link #spare} and {@link #retired}); the retention pass is serialised on this object, which no per-entry
+ * write ever touches.
  *
  * <p>Internal: not part of the public API.
  */
@@ -66,6 +74,14 @@ public final class LogDirectory implements AutoCloseable {
     private final FileLock lock;
     /** The next segment, made ahead by {@link #preparer}; taken (set to null) by the next lane to rotate. */
     private final AtomicReference<Spare> spare = new AtomicReference<>();
+    /** Segments lanes have left, to be stamped, unmapped and (by retention) deleted by {@link #preparer}. */
+    private final Queue<Segment> retired = new ConcurrentLinkedQueue<>();
+    /** A segment was created since the last retention pass: the preparer runs one. */
+    private volatile boolean retentionDue;
+    /** Segments the preparer retired (tests: the lanes' threads left that work). */
+    private final AtomicLong retiredByPreparer = new AtomicLong();
+    /** Segments retired by {@link #close} (left when the preparer stopped). */
+    private final AtomicLong retiredAtClose = new AtomicLong();
     /** Makes {@link #spare} whenever it is empty; null when preparing is off. */
     private final Thread preparer;
     private volatile boolean closing;
@@ -138,24 +154,52 @@ public final class LogDirectory implements AutoCloseable {
         }
     }
 
-    /** The preparer thread: keeps one spare segment ready, its every page written once. */
+    /**
+     * The preparer thread: keeps one spare segment ready, its every page written once (first: the next rotation
+     * waits for it), then retires the segments lanes left and applies the retention.
+     */
     private void prepareSegments() {
+        boolean preparing = true;
         while (!closing) {
-            if (spare.get() == null) {
-                Spare s;
+            if (preparing && spare.get() == null) {
+                Spare s = null;
                 try {
                     s = makeSpare();
                 } catch (IOException | RuntimeException e) {
-                    // A full disk or a closed directory: lanes make their own segments (and report what fails).
-                    return;
+                    // A full disk, say: lanes make their own segments (and report what fails); tried again after
+                    // the next rotation, once the retention may have made room.
+                    preparing = false;
                 }
-                if (closing || !spare.compareAndSet(null, s)) {
+                if (s != null && (closing || !spare.compareAndSet(null, s))) {
                     discard(s);
                 }
-                continue;
             }
-            LockSupport.park(this);
+            boolean housekept = retireLeftSegments(retiredByPreparer);
+            if (retentionDue || housekept) {
+                preparing |= retentionDue;
+                retentionDue = false;
+                try {
+                    enforceRetention();
+                } catch (UncheckedIOException e) {
+                    // A directory that cannot be listed now: the next rotation's pass (or close) tries again.
+                }
+            }
+            if (retired.isEmpty() && !retentionDue && (!preparing || spare.get() != null)) {
+                LockSupport.park(this);
+            }
         }
+    }
+
+    /** @return whether any segment was retired: stamped as closed (eligible for retention) and unmapped */
+    private boolean retireLeftSegments(AtomicLong count) {
+        boolean any = false;
+        for (Segment s = retired.poll(); s != null; s = retired.poll()) {
+            closeSegment(s);
+            M.unmapOwned(s.memory);
+            count.incrementAndGet();
+            any = true;
+        }
+        return any;
     }
 
     private Spare makeSpare() throws IOException {
@@ -247,13 +291,24 @@ public final class LogDirectory implements AutoCloseable {
         return spare.get() != null;
     }
 
+    /** @return segments retired on the preparer thread (tests) */
+    long retiredByPreparer() {
+        return retiredByPreparer.get();
+    }
+
+    /** @return segments retired by {@link #close} (tests) */
+    long retiredAtClose() {
+        return retiredAtClose.get();
+    }
+
     /** @return closed segments deleted by retention so far */
     public long segmentsDeleted() {
         return segmentsDeleted.get();
     }
 
     /**
-     * Creates, sizes and maps a new segment with its header committed, then applies the retention to the closed ones.
+     * Creates, sizes and maps a new segment with its header committed (taking the prepared one when it is ready); the
+     * retention then runs on the preparer thread, or here when there is none.
      *
      * @param lane the lane that will write it
      * @return the new segment
@@ -261,10 +316,9 @@ public final class LogDirectory implements AutoCloseable {
     public Segment newSegment(int lane) {
         long seq = nextSequence.getAndIncrement();
         Path path = dir.resolve(LogDescriptor.fileName(seq, lane));
+        // Active before it exists under its name: a retention pass on the preparer never takes it for a closed one.
+        active.add(path);
         Spare ready = spare.getAndSet(null);
-        if (preparer != null) {
-            LockSupport.unpark(preparer);
-        }
         try {
             MappedMemory m = null;
             if (ready != null) {
@@ -285,12 +339,35 @@ public final class LogDirectory implements AutoCloseable {
                 }
             }
             writeHeader(m, seq, lane);
-            active.add(path);
-            enforceRetention();
+            if (preparer != null) {
+                retentionDue = true;
+                LockSupport.unpark(preparer);
+            } else {
+                enforceRetention();
+            }
             return new Segment(path, m, entriesPerSegment());
         } catch (IOException e) {
+            active.remove(path);
             throw new UncheckedIOException("cannot create log segment " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A lane leaves a full segment and never touches it again: the preparer stamps it closed (eligible for retention)
+     * and unmaps it, off the lane's thread; with no preparer, the lane does it here.
+     *
+     * @param segment the segment the calling lane wrote last
+     */
+    public void retire(Segment segment) {
+        if (preparer == null) {
+            closeSegment(segment);
+            // Only this thread ever wrote through it: unmapping now frees its pages (the file's, once retention
+            // deletes it) without waiting for a GC that an allocation-free reader may never cause.
+            M.unmapOwned(segment.memory);
+            return;
+        }
+        retired.add(segment);
+        LockSupport.unpark(preparer);
     }
 
     private void writeHeader(MappedMemory m, long seq, int lane) {
@@ -351,10 +428,14 @@ public final class LogDirectory implements AutoCloseable {
         }
     }
 
-    /** Stops the preparer (deleting an unused spare), releases the lock; segments stay mapped while lanes hold them. */
+    /**
+     * Stops the preparer (deleting an unused spare), retires the segments left to it and applies the retention, then
+     * releases the lock; segments stay mapped while lanes hold them.
+     */
     @Override
     public void close() throws IOException {
         closing = true;
+        boolean preparerStopped = true;
         if (preparer != null) {
             LockSupport.unpark(preparer);
             try {
@@ -362,11 +443,26 @@ public final class LogDirectory implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            preparerStopped = !preparer.isAlive();
         }
         Spare unused = spare.getAndSet(null);
         if (unused != null) {
             discard(unused);
         }
+        try {
+            // Unmapped by this thread only when the preparer is gone: a mapping is used by one thread at a time.
+            if (preparerStopped && preparer != null) {
+                retireLeftSegments(retiredAtClose);
+                enforceRetention();
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            releaseLock();
+        }
+    }
+
+    private void releaseLock() throws IOException {
         try {
             if (lock != null && lock.isValid()) {
                 lock.release();

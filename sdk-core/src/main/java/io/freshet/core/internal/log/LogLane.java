@@ -7,11 +7,12 @@ import java.lang.invoke.VarHandle;
 /**
  * One thread's appender of a served-feature log: it alone writes its current segment, entry after entry, so an append
  * is plain stores into mapped memory and one release store of the commit word; no lock, no CAS, no allocation. When
- * the segment is full it rotates to a new one ({@link LogDirectory#newSegment}, the slow path: file creation and
- * mapping, once per segment).
+ * the segment is full it rotates to a new one ({@link LogDirectory#newSegment}, once per segment: the prepared spare
+ * renamed and its header written, or, when none is ready, a file created and mapped) and hands the full one to
+ * {@link LogDirectory#retire}.
  *
- * <p>Threading: single writer (the thread that owns it); {@link #entriesWritten()} and {@link #entriesDropped()} may be
- * read from any thread and are then approximately current.
+ * <p>Threading: single writer (the thread that made it, {@link #owner()}); {@link #entriesWritten()} and
+ * {@link #entriesDropped()} may be read from any thread and are then approximately current.
  *
  * <p>Internal: not part of the public API.
  */
@@ -31,6 +32,7 @@ public final class LogLane {
     }
 
     private final LogDirectory directory;
+    private final Thread owner = Thread.currentThread();
     private final int lane;
     private final int entryBytes;
     private final int keyLongs;
@@ -167,16 +169,21 @@ public final class LogLane {
 
     private void rotate() {
         if (segment != null) {
-            directory.closeSegment(segment);
-            // Only this thread ever wrote through it: unmapping now frees its pages (the file's, once retention
-            // deletes it) without waiting for a GC that an allocation-free reader may never cause.
-            M.unmapOwned(segment.memory);
+            // Stamped and unmapped off this thread (the directory's preparer): a 64 MiB unmap and the retention's
+            // file deletions are milliseconds, which the reading thread must not pay.
+            directory.retire(segment);
+            segment = null;
         }
         segment = directory.newSegment(lane);
         base = segment.memory.base();
         nextEntryAddress = segment.memory.address() + LogDescriptor.HEADER_BYTES;
         slot = 0;
         capacity = segment.capacity;
+    }
+
+    /** @return the thread that made this lane, its only writer */
+    public Thread owner() {
+        return owner;
     }
 
     /** @return entries appended */

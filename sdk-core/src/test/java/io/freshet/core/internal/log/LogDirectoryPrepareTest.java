@@ -69,6 +69,67 @@ class LogDirectoryPrepareTest {
         }
     }
 
+    @Test
+    void aRotatingLaneLeavesItsFullSegmentToThePreparerWhichRetiresItAndAppliesTheRetention() throws Exception {
+        Path dir = tmp.resolve("log");
+        // Two segments' bytes retained: past them the oldest closed segment goes, never the one being written.
+        try (LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, 2 * SEGMENT, Long.MAX_VALUE)) {
+            LogDirectory.Segment s = d.newSegment(0);
+            for (int i = 0; i < 4; i++) {
+                d.retire(s);
+                s = d.newSegment(0);
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while ((d.retiredByPreparer() < 4 || d.segmentsDeleted() < 3) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(d.retiredByPreparer()).isEqualTo(4);
+            assertThat(d.segmentsDeleted()).isEqualTo(3);
+            assertThat(LogDirectory.segments(dir)).hasSize(2).contains(s.path);
+            assertThat(headerMagic(s.path)).isEqualTo(LogDescriptor.SEGMENT_MAGIC);
+            d.closeSegment(s);
+        }
+        assertThat(LogDirectory.segments(dir)).hasSize(2);
+    }
+
+    @Test
+    void closeRetiresWhatThePreparerHasNotAndAppliesTheRetention() throws Exception {
+        Path dir = tmp.resolve("log");
+        LogDirectory.Segment first;
+        LogDirectory.Segment second;
+        LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, SEGMENT, Long.MAX_VALUE);
+        try {
+            first = d.newSegment(0);
+            second = d.newSegment(1);
+            d.retire(first);
+            d.closeSegment(second); // as a lane's finish() does when its log closes
+        } finally {
+            d.close();
+        }
+        // Whichever thread retired it, once: then one segment's bytes kept, the newest.
+        assertThat(d.retiredByPreparer() + d.retiredAtClose()).isEqualTo(1);
+        assertThat(first.path).doesNotExist();
+        assertThat(LogDirectory.segments(dir)).containsExactly(second.path);
+    }
+
+    @Test
+    void withThePreparerOffALaneRetiresItsSegmentAndAppliesTheRetentionItself() throws Exception {
+        Path dir = tmp.resolve("log");
+        System.setProperty(LogDirectory.PREPARE_PROP, "false");
+        try (LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, SEGMENT, Long.MAX_VALUE)) {
+            LogDirectory.Segment first = d.newSegment(0);
+            d.retire(first);
+            LogDirectory.Segment second = d.newSegment(0);
+            // No other thread: done by the time the calls return.
+            assertThat(first.path).doesNotExist();
+            assertThat(d.segmentsDeleted()).isEqualTo(1);
+            assertThat(d.retiredByPreparer()).isZero();
+            d.closeSegment(second);
+        } finally {
+            System.clearProperty(LogDirectory.PREPARE_PROP);
+        }
+    }
+
     private static LogDirectory open(Path dir) throws IOException {
         return new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, Long.MAX_VALUE, Long.MAX_VALUE);
     }
