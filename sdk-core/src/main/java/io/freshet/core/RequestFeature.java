@@ -38,8 +38,9 @@ public final class RequestFeature {
     }
 
     /**
-     * Makes request-time features. Parameters must be declared on the view before ({@link FeatureView.Builder#
-     * requestParam}); columns are feature columns selected before, named {@code set__feature}.
+     * Makes request-time features. Parameters must be declared on the view before
+     * ({@link FeatureView.Builder#requestParam}); columns are feature columns selected before, named
+     * {@code set__feature}.
      */
     public static final class Builder {
         Builder() {
