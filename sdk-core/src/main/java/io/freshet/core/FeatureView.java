@@ -180,6 +180,15 @@ public final class FeatureView {
         return i;
     }
 
+    /**
+     * @param column a position in {@link #columns()}
+     * @return LONG for a long-valued feature (a count, a time: exact in {@code copyTo}'s doubles up to 2^53), else
+     *     DOUBLE (request-time features too)
+     */
+    public FeatureKind.ValueType columnType(int column) {
+        return columnIsLong[column] ? FeatureKind.ValueType.LONG : FeatureKind.ValueType.DOUBLE;
+    }
+
     /** @return the source sets in {@code from} order, unmodifiable */
     public List<FeatureSet<?>> sets() {
         return List.of(sourceSets);
