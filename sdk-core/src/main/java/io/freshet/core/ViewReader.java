@@ -35,7 +35,7 @@ public final class ViewReader {
      * @param request the keys (all set) and parameters of this request
      * @param into the caller's vector of this view
      * @return how many of the source sets have a row for their key
-     * @throws IllegalStateException when a key of the request is not set
+     * @throws IllegalStateException when a key of the request is neither set nor declared absent
      * @throws IllegalArgumentException when the request or the vector is of another view
      */
     public int read(ViewRequest request, ViewVector into) {
@@ -49,9 +49,15 @@ public final class ViewReader {
         request.checkKeys();
         final FeatureView v = view;
         final FeatureVector[] parts = into.parts;
+        final FeatureVector[] read = into.readParts;
         int found = 0;
         for (int i = 0; i < readers.length; i++) {
             final int slot = v.sourceKeySlot[i];
+            if (request.keyState[slot] == ViewRequest.ABSENT) {
+                read[i] = null; // no entity for this set in the request: its columns read MISSING
+                continue;
+            }
+            read[i] = parts[i];
             final boolean present = v.keyTypes[slot] == KeyType.LONG
                 ? readers[i].read(request.longKeys[slot], parts[i])
                 : readers[i].read(request.textKeys[slot], parts[i]);
@@ -59,7 +65,7 @@ public final class ViewReader {
                 found++;
             }
         }
-        into.fill(parts, request);
+        into.fill(read, request);
         return found;
     }
 

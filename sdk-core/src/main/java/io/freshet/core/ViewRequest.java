@@ -8,9 +8,10 @@ import java.util.Objects;
  * slots (a long or a text key per key slot, a double per parameter slot), resolved once by name with
  * {@link FeatureView#keySlot} and {@link FeatureView#paramSlot}. Create with {@link FeatureView#newRequest()}.
  *
- * <p>Every key must be set before a read; a parameter left unset (or set to NaN) reads as missing and makes the
- * request-time features that use it missing. Values stay until overwritten or {@link #clear()}ed, so a thread sets
- * what changes per request. A text key is held by reference (not copied) until the read returns.
+ * <p>Every key must be set (or declared absent with {@link #noKey}) before a read; a parameter left unset (or set to
+ * NaN) reads as missing and makes the request-time features that use it missing. Values stay until overwritten or
+ * {@link #clear()}ed, so a thread sets what changes per request. A text key is held by reference (not copied) until
+ * the read returns.
  *
  * <p>Threading: not thread-safe; one per reading thread. Allocation: none.
  */
@@ -18,14 +19,18 @@ public final class ViewRequest {
     final FeatureView view;
     final long[] longKeys;
     final CharSequence[] textKeys;
-    final boolean[] keySet;
+    /** Per key slot: {@link #UNSET}, {@link #SET} or {@link #ABSENT}. */
+    final byte[] keyState;
+    static final byte UNSET = 0;
+    static final byte SET = 1;
+    static final byte ABSENT = 2;
     final double[] params;
 
     ViewRequest(FeatureView view) {
         this.view = view;
         this.longKeys = new long[view.keyNames.length];
         this.textKeys = new CharSequence[view.keyNames.length];
-        this.keySet = new boolean[view.keyNames.length];
+        this.keyState = new byte[view.keyNames.length];
         this.params = new double[view.paramNames.length];
         clear();
     }
@@ -46,13 +51,13 @@ public final class ViewRequest {
             throw wrongType(keySlot);
         }
         longKeys[keySlot] = key;
-        keySet[keySlot] = true;
+        keyState[keySlot] = SET;
         return this;
     }
 
     /**
      * @param keySlot a TEXT key's slot ({@link FeatureView#keySlot})
-     * @param key the entity key (held by reference); null leaves the key unset
+     * @param key the entity key (held by reference); null: the request has none ({@link #noKey})
      * @return this
      * @throws IllegalArgumentException when the key is LONG
      */
@@ -61,7 +66,20 @@ public final class ViewRequest {
             throw wrongType(keySlot);
         }
         textKeys[keySlot] = key;
-        keySet[keySlot] = key != null;
+        keyState[keySlot] = key == null ? ABSENT : SET;
+        return this;
+    }
+
+    /**
+     * Says this request has no entity for a key (e.g. a payment without a device): the sets read with it are not read,
+     * and their columns read MISSING, as a training label's null key gives.
+     *
+     * @param keySlot a key's slot
+     * @return this
+     */
+    public ViewRequest noKey(int keySlot) {
+        textKeys[keySlot] = null;
+        keyState[keySlot] = ABSENT;
         return this;
     }
 
@@ -91,17 +109,18 @@ public final class ViewRequest {
 
     /** Unsets every key and sets every parameter to NaN. */
     public void clear() {
-        Arrays.fill(keySet, false);
+        Arrays.fill(keyState, UNSET);
         Arrays.fill(textKeys, null);
         Arrays.fill(params, Double.NaN);
     }
 
     /** Throws when a key slot is unset: reading a stale key from the request before would be silently wrong. */
     void checkKeys() {
-        for (int i = 0; i < keySet.length; i++) {
-            if (!keySet[i]) {
+        for (int i = 0; i < keyState.length; i++) {
+            if (keyState[i] == UNSET) {
                 throw new IllegalStateException("view=" + view.name() + " request has no key=" + view.keyNames[i]
-                    + ": set it with request.key(view.keySlot(\"" + view.keyNames[i] + "\"), value)");
+                    + ": set it with request.key(view.keySlot(\"" + view.keyNames[i] + "\"), value), or say there is "
+                    + "none with request.noKey(slot)");
             }
         }
     }

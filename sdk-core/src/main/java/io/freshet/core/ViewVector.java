@@ -23,6 +23,8 @@ public final class ViewVector {
     private final FeatureView view;
     /** The view's sources' vectors, which the reader fills. */
     final FeatureVector[] parts;
+    /** Per read: {@link #parts}, or null for a set the request has no key for. */
+    final FeatureVector[] readParts;
     private final double[] values;
     private final long[] eventTimesMs;
     private final long[] agesMs;
@@ -32,6 +34,7 @@ public final class ViewVector {
     ViewVector(FeatureView view) {
         this.view = view;
         this.parts = new FeatureVector[view.sourceSets.length];
+        this.readParts = new FeatureVector[parts.length];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = view.sourceSets[i].newVector();
         }
@@ -100,7 +103,8 @@ public final class ViewVector {
 
     /**
      * @param set a source set of the view
-     * @return the vector its last read filled (e.g. for its row status, or features the view does not select)
+     * @return the vector the last {@link ViewReader#read} filled for that set (e.g. for its row times, or features the
+     *     view does not select); left as it was by a request with no key for the set, and by {@link #assemble}
      */
     public FeatureVector vectorOf(FeatureSet<?> set) {
         int i = view.sourceIndexOrMinus(set.name());

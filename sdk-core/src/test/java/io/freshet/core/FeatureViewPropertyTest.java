@@ -12,6 +12,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
 import net.jqwik.api.Tuple;
 
 /**
@@ -74,8 +75,19 @@ class FeatureViewPropertyTest {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 120)
     void viewColumnsEqualTheReferenceModelAndTheFormulas(@ForAll("steps") List<Step> steps) {
+        play(steps);
+    }
+
+    /** The same comparison, much longer: {@code mvn -Psoak -pl sdk-core test}. */
+    @Property(tries = 5_000)
+    @Tag("soak")
+    void viewColumnsEqualTheReferenceModelAndTheFormulasSoak(@ForAll("steps") List<Step> steps) {
+        play(steps);
+    }
+
+    private static void play(List<Step> steps) {
         FeatureTestDriver<Ev> users = FeatureTestDriver.create(USER, START);
         FeatureTestDriver<Ev> merchants = FeatureTestDriver.create(MERCHANT, START);
         ReferenceModel<Ev> userModel = new ReferenceModel<>(USER);

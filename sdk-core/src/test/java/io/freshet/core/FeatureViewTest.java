@@ -182,6 +182,28 @@ class FeatureViewTest {
     }
 
     @Test
+    void aRequestWithoutAKeyReadsThatSetsColumnsAsMissingAndLeavesTheOthers() {
+        FeatureView v = payment().derived("over_total", r -> r.ratio("amount", "merchant__total")).build();
+        FeatureTestDriver<Ev> users = FeatureTestDriver.create(USER, START);
+        FeatureTestDriver<Ev> merchants = FeatureTestDriver.create(MERCHANT, START);
+        FeatureTestDriver<Ev> devices = FeatureTestDriver.create(DEVICE, START);
+        users.pipe(new Ev(1, START - 100, 8));
+        merchants.pipe(new Ev(2, START - 100, 4));
+        ViewReader reader = v.reader(users.reader(), merchants.reader(), devices.reader());
+        ViewRequest request = v.newRequest().key(0, 1L).key(1, Ev.textKey(2)).param(0, 2.0);
+        ViewVector vector = v.newVector();
+        assertThat(reader.read(request, vector)).isEqualTo(2);
+        assertThat(vector.getDouble(v.columnIndex("payment__over_total"))).isEqualTo(0.5);
+        assertThat(reader.read(request.noKey(1), vector)).isEqualTo(1);
+        assertThat(vector.status(v.columnIndex("merchant__total"))).isEqualTo(VectorStatus.MISSING);
+        assertThat(vector.getDouble(v.columnIndex("payment__over_total"))).isNaN();
+        assertThat(vector.getDouble(v.columnIndex("user_risk__n_5s"))).isEqualTo(1.0);
+        assertThat(reader.read(request.key(1, (CharSequence) null), vector)).isEqualTo(1);
+        assertThat(reader.read(request.key(1, Ev.textKey(2)), vector)).isEqualTo(2);
+        assertThat(vector.getDouble(v.columnIndex("merchant__total"))).isEqualTo(4.0);
+    }
+
+    @Test
     void readRefusesUnsetKeysForeignVectorsAndMissingReaders() {
         FeatureView v = payment().build();
         FeatureTestDriver<Ev> users = FeatureTestDriver.create(USER, START);
@@ -203,6 +225,8 @@ class FeatureViewTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use view.newRequest()");
         assertThat(reader.read(request, v.newVector())).isZero();
         request.clear();
+        assertThatThrownBy(() -> reader.read(request, v.newVector())).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("request.noKey(slot)");
         assertThat(request.param(0)).isNaN();
         assertThatThrownBy(() -> reader.read(request, v.newVector())).isInstanceOf(IllegalStateException.class);
         assertThat(List.of(v.newVector().status(0))).containsExactly(VectorStatus.MISSING);
