@@ -117,12 +117,17 @@ class FeatureViewPropertyTest {
             users.setTime(now);
             merchants.setTime(now);
             int userKey = s.key;
-            int merchantKey = (s.key + 1) % 4;
-            request.key(userSlot, (long) userKey).key(merchantSlot, Ev.textKey(merchantKey)).param(amountSlot,
-                s.param);
+            // Merchant "4": the request has none (noKey); its columns read as those of a never-seen merchant.
+            int merchantKey = (int) ((s.key + s.lateMs) % 5);
+            request.key(userSlot, (long) userKey).param(amountSlot, s.param);
+            if (merchantKey == 4) {
+                request.noKey(merchantSlot);
+            } else {
+                request.key(merchantSlot, Ev.textKey(merchantKey));
+            }
             int found = reader.read(request, vector);
             ReferenceModel.Expected u = userModel.expected((long) userKey, now);
-            ReferenceModel.Expected m = merchantModel.expected(Ev.textKey(merchantKey), now);
+            ReferenceModel.Expected m = merchantModel.expected(Ev.textKey(merchantKey == 4 ? 99 : merchantKey), now);
             String where = "history " + history;
             assertThat(found).as(where).isEqualTo((u.status() == VectorStatus.MISSING ? 0 : 1)
                 + (m.status() == VectorStatus.MISSING ? 0 : 1));
