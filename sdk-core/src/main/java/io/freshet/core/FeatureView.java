@@ -36,8 +36,9 @@ import java.util.Objects;
  * column, NaN where a value is missing; {@code TrainingSet.Builder.view(view)} writes training rows with exactly these
  * columns after the label columns.
  *
- * <p>A set appears in one {@code from} (select all its features there); LAST_N features take several positions and
- * are not selectable in a view (read them from the set's own {@link FeatureVector}). Two sets may share a key name
+ * <p>A LAST_N feature of {@code n} ids takes {@code n} columns, {@code set__feature__0} (the newest id) to
+ * {@code set__feature__n-1}, each missing past the list's size. A set appears in one {@code from} (select all its
+ * features there). Two sets may share a key name
  * when its type is the same (e.g. two user-keyed sets both under {@code user_id}).
  *
  * <p>The {@link #fingerprint()} covers the name, each source set's fingerprint with its key and selected features,
@@ -64,6 +65,8 @@ public final class FeatureView {
     final int[] columnInput;
     /** Per column: true when the value is a long (a count, a time) in {@code copyTo}'s doubles. */
     final boolean[] columnIsLong;
+    /** Per column: the position in a LAST_N feature's list (0: newest), -1 for any other column. */
+    final int[] columnPosition;
     private final String canonicalForm;
     private final long fingerprint;
 
@@ -77,6 +80,7 @@ public final class FeatureView {
         List<String> cols = new ArrayList<>();
         List<Integer> colSource = new ArrayList<>();
         List<FeatureRef> colRef = new ArrayList<>();
+        List<Integer> colPosition = new ArrayList<>();
         StringBuilder c = new StringBuilder("freshet.view.v1;name=").append(name).append(';');
         for (int i = 0; i < sources; i++) {
             Source s = b.sources.get(i);
@@ -92,9 +96,13 @@ public final class FeatureView {
                 .append(':').append(s.key).append(':').append(s.set.keyType()).append('[');
             for (int f = 0; f < s.features.size(); f++) {
                 FeatureRef ref = s.features.get(f);
-                cols.add(column(s.set, ref.name()));
-                colSource.add(i);
-                colRef.add(ref);
+                List<String> names = columnsOf(s.set, ref);
+                for (int pos = 0; pos < names.size(); pos++) {
+                    cols.add(names.get(pos));
+                    colSource.add(i);
+                    colRef.add(ref);
+                    colPosition.add(ref.kind() == FeatureKind.LAST_N ? pos : -1);
+                }
                 c.append(f == 0 ? "" : ",").append(ref.name());
             }
             c.append("];");
@@ -113,9 +121,12 @@ public final class FeatureView {
         this.columnParam = new int[width];
         this.columnInput = new int[width];
         this.columnIsLong = new boolean[width];
+        this.columnPosition = new int[width];
+        java.util.Arrays.fill(columnPosition, -1);
         for (int i = 0; i < featureColumns; i++) {
             columnSource[i] = colSource.get(i);
             columnRef[i] = colRef.get(i);
+            columnPosition[i] = colPosition.get(i);
             columnParam[i] = -1;
             columnInput[i] = -1;
             columnIsLong[i] = colRef.get(i).kind().valueType() == FeatureKind.ValueType.LONG;
@@ -140,6 +151,18 @@ public final class FeatureView {
 
     private static String column(FeatureSet<?> set, String feature) {
         return set.name() + SEPARATOR + feature;
+    }
+
+    /** A feature's columns: {@code set__feature}, or {@code set__feature__0} (newest) to {@code __n-1} for LAST_N. */
+    private static List<String> columnsOf(FeatureSet<?> set, FeatureRef ref) {
+        if (ref.kind() != FeatureKind.LAST_N) {
+            return List.of(column(set, ref.name()));
+        }
+        List<String> out = new ArrayList<>(ref.vectorWidth());
+        for (int pos = 0; pos < ref.vectorWidth(); pos++) {
+            out.add(column(set, ref.name()) + SEPARATOR + pos);
+        }
+        return out;
     }
 
     /**
@@ -419,13 +442,10 @@ public final class FeatureView {
                     throw new FeatureDefinitionException("view=" + name + " selects unknown feature=" + f + " of set="
                         + set.name() + ": pick one of " + names(set));
                 }
-                if (ref.kind() == FeatureKind.LAST_N) {
-                    throw new FeatureDefinitionException("view=" + name + " selects feature=" + f + " of kind LAST_N: "
-                        + "a view column holds one value; read last-N lists from the set's own FeatureVector");
+                for (String column : columnsOf(set, ref)) {
+                    checkColumnFree(column, added);
+                    added.add(column);
                 }
-                String column = column(set, f);
-                checkColumnFree(column, added);
-                added.add(column);
                 refs.add(ref);
             }
             columnNames.addAll(added);
@@ -503,7 +523,7 @@ public final class FeatureView {
             List<String> out = new ArrayList<>();
             for (Source s : sources) {
                 for (FeatureRef r : s.features) {
-                    out.add(column(s.set, r.name()));
+                    out.addAll(columnsOf(s.set, r));
                 }
             }
             return out;

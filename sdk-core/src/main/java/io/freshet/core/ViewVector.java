@@ -204,7 +204,9 @@ public final class ViewVector {
         final int width = values.length;
         for (int c = 0; c < width; c++) {
             final int s = v.columnSource[c];
-            if (s >= 0) {
+            if (s >= 0 && v.columnPosition[c] >= 0) {
+                fillListPosition(c, src[s], v.columnRef[c], v.columnPosition[c]);
+            } else if (s >= 0) {
                 fillFeature(c, src[s], v.columnRef[c]);
             } else {
                 fillRequestTime(c, v.columnOp[c], request == null || v.columnParam[c] < 0 ? Double.NaN
@@ -221,6 +223,19 @@ public final class ViewVector {
         values[c] = p.getDouble(ref);
         statuses[c] = p.status();
         long t = p.eventTimeMs(ref);
+        eventTimesMs[c] = t;
+        agesMs[c] = t == FeatureVector.NO_TIME ? -1 : p.readTimeMs() - t;
+    }
+
+    /** One position of a LAST_N list: the id there (newest first) and its event time; missing past the size. */
+    private void fillListPosition(int c, FeatureVector p, FeatureRef ref, int position) {
+        if (p == null || position >= p.size(ref)) {
+            missing(c);
+            return;
+        }
+        values[c] = p.getLong(ref, position);
+        statuses[c] = p.status();
+        long t = p.eventTimeMs(ref, position);
         eventTimesMs[c] = t;
         agesMs[c] = t == FeatureVector.NO_TIME ? -1 : p.readTimeMs() - t;
     }

@@ -30,6 +30,7 @@ class FeatureViewPropertyTest {
         .count("n_5s", Window.sliding(Duration.ofSeconds(5)))
         .latest("last_amount", Ev::amount)
         .lastSeen("last_seen")
+        .lastN("recent", Ev::id, 2)
         .staleAfter(Duration.ofSeconds(4))
         .build();
     static final FeatureSet<Ev> MERCHANT = FeatureSet.builder("merchant", Ev.class)
@@ -39,7 +40,7 @@ class FeatureViewPropertyTest {
         .min("smallest_5s", Ev::amount, Window.sliding(Duration.ofSeconds(5)))
         .build();
     static final FeatureView VIEW = FeatureView.builder("payment")
-        .from(USER, "user_id", "last_amount", "mean_5s", "n_5s", "last_seen")
+        .from(USER, "user_id", "last_amount", "mean_5s", "n_5s", "last_seen", "recent")
         .from(MERCHANT, "merchant_id", "total", "smallest_5s")
         .requestParam("amount")
         .derived("amount", r -> r.param("amount"))
@@ -102,7 +103,7 @@ class FeatureViewPropertyTest {
         List<String> history = new ArrayList<>();
         for (Step s : steps) {
             history.add(s.toString());
-            Ev e = new Ev(s.key, now - s.lateMs, s.amount, 0, 0, false);
+            Ev e = new Ev(s.key, now - s.lateMs, s.amount, 0, s.advanceMs % 7, false);
             users.setTime(now);
             merchants.setTime(now);
             if (s.merchant) {
@@ -135,6 +136,18 @@ class FeatureViewPropertyTest {
             int c = 0;
             for (String f : List.of("last_amount", "mean_5s", "n_5s", "last_seen")) {
                 checkFeature(vector, c++, u, f, now, where);
+            }
+            ReferenceModel.ExpectedValue recent = u.value("recent");
+            for (int pos = 0; pos < 2; pos++, c++) {
+                String as = VIEW.columns().get(c) + " " + where;
+                if (pos >= recent.size()) {
+                    assertThat(vector.status(c)).as(as).isEqualTo(VectorStatus.MISSING);
+                    assertThat(vector.getDouble(c)).as(as).isNaN();
+                } else {
+                    assertThat(vector.getDouble(c)).as(as).isEqualTo((double) recent.ids()[pos]);
+                    assertThat(vector.eventTimeMs(c)).as(as).isEqualTo(recent.timesMs()[pos]);
+                    assertThat(vector.status(c)).as(as).isEqualTo(u.status());
+                }
             }
             for (String f : List.of("total", "smallest_5s")) {
                 checkFeature(vector, c++, m, f, now, where);

@@ -85,8 +85,6 @@ class FeatureViewTest {
             .isInstanceOf(FeatureDefinitionException.class).hasMessageContaining("unknown column=payment__x");
         assertThatThrownBy(() -> payment().requestParam("amount"))
             .isInstanceOf(FeatureDefinitionException.class).hasMessageContaining("param=amount twice");
-        assertThatThrownBy(() -> FeatureView.builder("v").from(DEVICE, "user_id", "recent"))
-            .isInstanceOf(FeatureDefinitionException.class).hasMessageContaining("of kind LAST_N");
     }
 
     @Test
@@ -179,6 +177,29 @@ class FeatureViewTest {
         assertThat(assembled.toString()).contains("merchant__total=missing").contains("payment__over_mean=0.25");
         assertThatThrownBy(() -> assembled.assemble(new FeatureVector[] {devices.read(1), null, users.read(1)},
             request)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("view.sets() order");
+    }
+
+    @Test
+    void aLastNFeatureTakesOneColumnPerPositionNewestFirst() {
+        FeatureView v = FeatureView.builder("v").from(DEVICE, "user_id", "logins", "recent").requestParam("p")
+            .derived("p_minus_newest", r -> r.difference("p", "device__recent__0")).build();
+        assertThat(v.columns()).containsExactly("device__logins", "device__recent__0", "device__recent__1",
+            "device__recent__2", "v__p_minus_newest");
+        assertThat(v.columnType(2)).isEqualTo(FeatureKind.ValueType.LONG);
+        FeatureTestDriver<Ev> devices = FeatureTestDriver.create(DEVICE, START);
+        devices.pipe(new Ev(5, START - 300, 0, 0, 11, false));
+        devices.pipe(new Ev(5, START - 200, 0, 0, 12, false));
+        ViewVector vector = v.newVector();
+        v.reader(devices.reader()).read(v.newRequest().key(0, 5L).param(0, 100), vector);
+        double[] out = new double[v.width()];
+        vector.copyTo(out);
+        assertThat(out).containsExactly(2, 12, 11, Double.NaN, 88);
+        assertThat(vector.ageMs(1)).isEqualTo(200);
+        assertThat(vector.ageMs(2)).isEqualTo(300);
+        assertThat(vector.status(3)).isEqualTo(VectorStatus.MISSING);
+        assertThat(vector.status(4)).isEqualTo(VectorStatus.FRESH);
+        assertThatThrownBy(() -> FeatureView.builder("v").from(DEVICE, "user_id", "recent").requestParam("p")
+            .derived("x", r -> r.ratio("p", "device__recent"))).hasMessageContaining("unknown column=device__recent");
     }
 
     @Test

@@ -47,7 +47,7 @@ class TrainingViewTest {
 
     static final FeatureView VIEW = FeatureView.builder("payment")
         .from(USERS, "user_id", "last_amount", "txn_10m", "mean_amount", "amount_1h", "last_seen", "decline_ratio",
-            "since_last", "activity")
+            "since_last", "activity", "last_merchants")
         .from(MERCHANTS, "merchant_id", "txn_total", "amount_total", "txn_1d", "max_amount")
         .requestParam("amount")
         .derived("amount", r -> r.param("amount"))
