@@ -28,7 +28,7 @@ final class LatencyPairs {
         return List.of(new KernelApply(), new KernelRead(), new Decode(), new HandOffRoundTrip(),
             new TableRead(), new TableApply(), new TableApplyGroup(), new BatchRead(), new ServedRead(),
             new ServedReadRecordingAge(), new ServedReadTimed(), new ServedReadLogged(),
-            new ChronicleRead(), new ChronicleApply(), new AvroDecode());
+            new ChronicleRead(), new ChronicleApply(), new AvroDecode(), new ViewRead());
     }
 
     /**
@@ -747,6 +747,54 @@ final class LatencyPairs {
                 throw new java.io.UncheckedIOException(e);
             }
             return sink;
+        }
+    }
+
+    /** A two-set view read with its request-time column, against the same two rows read by hand (table stores). */
+    static final class ViewRead extends LatencyPair {
+        private final ViewReadBenchmark bench = new ViewReadBenchmark();
+        private final ViewReadBenchmark.Stores stores = new ViewReadBenchmark.Stores();
+        private final ViewReadBenchmark.Caller subjectCaller = new ViewReadBenchmark.Caller();
+        private final ViewReadBenchmark.Caller peerCaller = new ViewReadBenchmark.Caller();
+
+        ViewRead() {
+            super("reader.view", PKG + "ViewReadBenchmark.readView");
+        }
+
+        @Override
+        String describe() {
+            return "ViewReadBenchmark.readView / readTwoSets (" + KEYS + " keys per set, uniform)";
+        }
+
+        @Override
+        void setUp() throws Exception {
+            stores.keys = KEYS;
+            stores.setUp();
+            subjectCaller.setUp(stores);
+            peerCaller.setUp(stores);
+        }
+
+        @Override
+        long subject(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.readView(stores, subjectCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        long peer(int ops) {
+            double sink = 0;
+            for (int i = 0; i < ops; i++) {
+                sink += bench.readTwoSets(stores, peerCaller);
+            }
+            return (long) sink;
+        }
+
+        @Override
+        void tearDown() throws Exception {
+            stores.tearDown();
         }
     }
 }

@@ -24,7 +24,9 @@ class PublicSurfaceTest {
         "EpochClock", "FeatureDefinitionException", "FeatureKind",
         "FeatureLog", "FeatureLog$Builder", "LogScan", "ServedReadVisitor", "FeatureKind$ValueType", "FeatureReader",
         "FeatureRef", "FeatureSet", "FeatureSetBuilder", "FeatureSetBuilder$AggregateStep", "FeatureSetBuilder$KeyStep",
-        "FeatureSetBuilder$TimeStep", "FeatureTestDriver", "FeatureVector", "KeyType", "ManualClock", "StoreConfig",
+        "FeatureSetBuilder$TimeStep", "FeatureTestDriver", "FeatureVector", "FeatureView",
+        "FeatureView$Builder", "RequestFeature", "RequestFeature$Builder", "ViewReader", "ViewRequest", "ViewVector",
+        "KeyType", "ManualClock", "StoreConfig",
         "StoreConfig$Builder", "StoreConfig$OsCrashPolicy", "StoreException", "StoreException$Reason",
         "StoreGrowth", "StoreOpenState", "VectorStatus", "Window");
 

@@ -4,14 +4,17 @@ import io.freshet.core.FeatureKind;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
+import io.freshet.core.FeatureView;
 import io.freshet.core.VectorStatus;
 import io.freshet.kafka.internal.training.TrainingColumns;
+import io.freshet.core.ViewVector;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,6 +25,7 @@ final class TrainingCsv implements TrainingSink {
     private final Path file;
     private final StringBuilder line = new StringBuilder(1024);
     private List<FeatureSet<?>> sets;
+    private FeatureView view;
     private Writer out;
 
     TrainingCsv(Path file) {
@@ -49,6 +53,64 @@ final class TrainingCsv implements TrainingSink {
                 line.append(',');
             }
             appendText(line, columns.get(i));
+        }
+        line.append('\n');
+        out.append(line);
+    }
+
+    /**
+     * Creates the file with the header of a view's rows: {@code label_time_ms}, the label columns, then exactly the
+     * view's columns.
+     *
+     * @param labelColumns the label columns' names
+     * @param view the view
+     * @throws IOException when the file cannot be written
+     */
+    void openView(List<String> labelColumns, FeatureView view) throws IOException {
+        this.view = view;
+        List<String> columns = new ArrayList<>();
+        columns.add(LABEL_TIME_COLUMN);
+        columns.addAll(labelColumns);
+        columns.addAll(view.columns());
+        this.out = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16);
+        line.setLength(0);
+        for (int i = 0; i < columns.size(); i++) {
+            if (i > 0) {
+                line.append(',');
+            }
+            appendText(line, columns.get(i));
+        }
+        line.append('\n');
+        out.append(line);
+    }
+
+    /**
+     * Writes one row of a view: each column's value as {@link ViewVector#copyTo(double[])} gives it (a long-valued
+     * column as an integer), an empty cell where it is missing.
+     *
+     * @param labelTimeMs the label time
+     * @param labelValues the label columns' values
+     * @param v the view's vector at the label time
+     * @throws IOException when the file cannot be written
+     */
+    void writeView(long labelTimeMs, Object[] labelValues, ViewVector v) throws IOException {
+        line.setLength(0);
+        line.append(labelTimeMs);
+        for (Object value : labelValues) {
+            line.append(',');
+            if (value != null) {
+                appendText(line, value.toString());
+            }
+        }
+        for (int c = 0; c < v.width(); c++) {
+            line.append(',');
+            if (v.isPresent(c)) {
+                if (view.columnType(c) == FeatureKind.ValueType.LONG) {
+                    line.append((long) v.getDouble(c));
+                } else {
+                    line.append(v.getDouble(c));
+                }
+            }
         }
         line.append('\n');
         out.append(line);

@@ -1,6 +1,7 @@
 package io.freshet.kafka;
 
 import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureView;
 import io.freshet.core.KeyType;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.kafka.internal.training.LabelTopic;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
@@ -105,6 +107,8 @@ public final class TrainingSet<L> {
     final TrainingPlan<L> plan;
     final List<LabelColumn<L>> labelColumns;
     final MigrationStart start;
+    /** The view whose columns the rows hold, or null: every feature of every joined set. */
+    final TrainingView<L> view;
 
     private TrainingSet(Builder<L> b) {
         Iterable<L> labels = b.labelTopic == null ? b.labels : new LabelTopic<>(b.kafka, b.labelTopic, b.labelDecoder,
@@ -113,6 +117,7 @@ public final class TrainingSet<L> {
             b.engine, b.storeDirectory, b.progressEvery, b.progressListener, b.stallTimeout, "freshet-training-");
         this.labelColumns = List.copyOf(b.labelColumns);
         this.start = b.start;
+        this.view = b.view == null ? null : TrainingView.of(b.view, plan.joins(), b.viewParams);
     }
 
     /**
@@ -187,6 +192,9 @@ public final class TrainingSet<L> {
      */
     public TrainingProgress write(TrainingSink sink) {
         Objects.requireNonNull(sink, "sink can't be null");
+        if (view != null) {
+            return writeView(sink);
+        }
         try (sink) {
             List<String> labelColumnNames = new ArrayList<>();
             for (LabelColumn<L> c : labelColumns) {
@@ -213,7 +221,28 @@ public final class TrainingSet<L> {
         }
     }
 
-    /** Runs once into a sink; for the writers and tests that check vectors as read. */
+    /** The rows of a {@link Builder#view}: the view's columns, CSV only. */
+    private TrainingProgress writeView(TrainingSink sink) {
+        try (sink) {
+            if (!(sink instanceof TrainingCsv)) {
+                throw new IllegalArgumentException("rows of view=" + view.view.name() + " are written as CSV only: "
+                    + "use writeCsv(path) or write(TrainingSink.csv(path))");
+            }
+            TrainingCsv csv = (TrainingCsv) sink;
+            List<String> labelColumnNames = new ArrayList<>();
+            for (LabelColumn<L> c : labelColumns) {
+                labelColumnNames.add(c.name);
+            }
+            csv.openView(labelColumnNames, view.view);
+            TrainingRun<L> run = new TrainingRun<>(plan);
+            TrainingProgress done = run.execute(view.rows(csv, labelColumns));
+            csv.finish();
+            TrainingSidecar.write(TrainingSidecar.of(sink.file()), sink, this, run, done);
+            return done;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write training rows to " + sink.file() + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Runs once into a sink; for the writers and tests that check vectors as read. */
     TrainingProgress run(RowSink<L> sink) throws IOException {
@@ -250,6 +279,8 @@ public final class TrainingSet<L> {
         private Duration progressEvery = Duration.ofSeconds(10);
         private Consumer<TrainingProgress> progressListener;
         private Duration stallTimeout = Duration.ofMinutes(2);
+        private FeatureView view;
+        private final List<ToDoubleFunction<L>> viewParams = new ArrayList<>();
 
         private Builder(Iterable<L> labels, ToLongFunction<L> labelTimeMs) {
             this.labels = labels;
@@ -364,6 +395,49 @@ public final class TrainingSet<L> {
         }
 
         /**
+         * Writes the rows as one {@link FeatureView}'s columns instead of every feature of every set:
+         * {@code label_time_ms}, the label columns, then exactly {@link FeatureView#columns()}, each cell the value
+         * {@code ViewVector.copyTo} gives for the label's keys and parameters at the label time (empty where missing).
+         * Each set of the view must be joined ({@link #features} or {@link #featuresByTextKey}: the label's key for it
+         * binds the view's key) in the definition the view was built on, and each request parameter given by
+         * {@link #viewParam}. CSV only.
+         *
+         * @param view the view the model reads live
+         * @return this
+         */
+        public Builder<L> view(FeatureView view) {
+            Objects.requireNonNull(view, "view can't be null");
+            if (this.view != null) {
+                throw new IllegalArgumentException("view=" + this.view.name() + " was already set: rows hold one view");
+            }
+            this.view = view;
+            viewParams.clear();
+            for (int i = 0; i < view.params().size(); i++) {
+                viewParams.add(null);
+            }
+            return this;
+        }
+
+        /**
+         * Maps a request parameter of the {@link #view} to the label: what the request carried live (e.g. the
+         * payment's amount) must be a field of the label, so that the request-time features of a row equal the
+         * served ones.
+         *
+         * @param param a request parameter of the view
+         * @param value the label's value of it (NaN: unknown, the features using it read missing)
+         * @return this
+         */
+        public Builder<L> viewParam(String param, ToDoubleFunction<L> value) {
+            Objects.requireNonNull(param, "param can't be null");
+            Objects.requireNonNull(value, "value can't be null");
+            if (view == null) {
+                throw new IllegalStateException("viewParam(" + param + ") before view(view): set the view first");
+            }
+            viewParams.set(view.paramSlot(param), value);
+            return this;
+        }
+
+        /**
          * @param start where the feature history starts (default the log start), as for a migration
          * @return this
          */
@@ -458,6 +532,9 @@ public final class TrainingSet<L> {
             }
             if (kafka == null) {
                 throw new IllegalStateException("no kafka properties: call kafka(properties) with bootstrap.servers");
+            }
+            if (view != null) {
+                TrainingView.of(view, joins, viewParams); // checks the bindings now, not at the first run
             }
             return new TrainingSet<>(this);
         }

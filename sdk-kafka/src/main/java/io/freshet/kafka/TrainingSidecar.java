@@ -1,6 +1,7 @@
 package io.freshet.kafka;
 
 import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureView;
 import io.freshet.kafka.internal.training.TrainingJoin;
 import io.freshet.kafka.internal.training.TrainingRun;
 import java.io.IOException;
@@ -71,7 +72,17 @@ final class TrainingSidecar {
             }
             j.append("], \"canonicalForm\": ").append(json(set.canonicalForm())).append('}');
         }
-        j.append("\n  ]\n}\n");
+        j.append("\n  ]");
+        if (training.view != null) {
+            FeatureView view = training.view.view;
+            j.append(",\n  \"view\": {\"name\": ").append(json(view.name())).append(", \"fingerprint\": ")
+                .append(json(Long.toHexString(view.fingerprint()))).append(", \"columns\": [");
+            for (int i = 0; i < view.width(); i++) {
+                j.append(i == 0 ? "" : ", ").append(json(view.columns().get(i)));
+            }
+            j.append("], \"canonicalForm\": ").append(json(view.canonicalForm())).append('}');
+        }
+        j.append("\n}\n");
         Files.writeString(sidecar, j, StandardCharsets.UTF_8);
     }
 
