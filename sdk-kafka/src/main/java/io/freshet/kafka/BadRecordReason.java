@@ -31,6 +31,14 @@ public enum BadRecordReason {
     /** A value extractor returned NaN or an infinity. */
     NON_FINITE_VALUE,
     /** A value, id or filter extractor threw. */
-    EXTRACTOR_ERROR
+    EXTRACTOR_ERROR,
+    /** The value is not well-formed in its format (e.g. malformed JSON); the decoder's message names the offset. */
+    MALFORMED,
+    /** A required field is absent (or null); the decoder's message names it. */
+    MISSING_FIELD,
+    /** A field holds another type than declared (a string where a number is declared); the message names it. */
+    WRONG_TYPE,
+    /** A number does not fit its declared type (a long past 2^63, a double past its range). */
+    OUT_OF_RANGE
     // No STORE_FULL: a full store is not bad input. Its set waits for room (SetStatus.State.STORE_FULL).
 }

@@ -28,7 +28,9 @@ class PublicSurfaceTest {
         "PipelineException", "PipelineMetrics", "PipelineMetrics$SetCounts", "PipelineMetrics$Stage", "RecordDecoder",
         "RecordView", "ScaleMode", "ServedRows", "ServedRowsReport", "SetStatus", "SetStatus$State", "SloStatus",
         "SloStatus$State", "Source", "StoreSnapshot", "TombstonePolicy", "TrainingProgress", "TrainingSet",
-        "TrainingSet$Builder", "TrainingSink");
+        "TrainingSet$Builder", "TrainingSink",
+        // JSON decoding (issue 19 point 7)
+        "DecodeException", "JsonDecoder", "JsonDecoder$BooleanSetter", "JsonDecoder$Builder");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())

@@ -3,6 +3,7 @@ package io.freshet.kafka.internal;
 import io.freshet.kafka.BadRecordException;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.BadRecordReason;
+import io.freshet.kafka.DecodeException;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -81,8 +82,9 @@ final class BadRecordHandler {
         PipelineEvents.badRecord(b.set.set.name(), b.topic, rec.partition(), rec.offset(), reason.name(),
             b.policy.name());
         if (b.policy == BadRecordPolicy.FAIL) {
+            // A DecodeException's message is the decoder's one line naming the field or offset, never the payload.
             failures.fail(new BadRecordException(b.set.set.name(), b.topic, rec.partition(), rec.offset(), reason,
-                "", cause));
+                cause instanceof DecodeException ? cause.getMessage() : "", cause));
             return FAILED;
         }
         if (b.policy == BadRecordPolicy.DEAD_LETTER) {

@@ -5,6 +5,7 @@ import io.freshet.core.internal.kernel.Kernels;
 import io.freshet.core.internal.kernel.PreparedEvent;
 import io.freshet.core.StoreConfig;
 import io.freshet.kafka.BadRecordReason;
+import io.freshet.kafka.DecodeException;
 import io.freshet.kafka.RecordView;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,6 +75,9 @@ final class EventExtractor {
         final Object event;
         try {
             event = b.decoder.decode(view.wrap(rec), scratch[b.index]);
+        } catch (DecodeException e) {
+            cause = e; // the decoder named the reason (JsonDecoder: malformed, missing field, wrong type, range)
+            return e.reason();
         } catch (Throwable e) {
             cause = e;
             return BadRecordReason.DECODE_ERROR;

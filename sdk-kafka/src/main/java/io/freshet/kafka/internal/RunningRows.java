@@ -15,6 +15,7 @@ import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.ShardWriter;
 import io.freshet.kafka.BadRecordReason;
+import io.freshet.kafka.DecodeException;
 import io.freshet.kafka.RecordDecoder;
 import io.freshet.kafka.RecordView;
 import java.util.ArrayDeque;
@@ -159,6 +160,9 @@ public final class RunningRows<E> implements AutoCloseable {
         final E event;
         try {
             event = decoder.decode(view.wrap(rec), reusable);
+        } catch (DecodeException e) {
+            cause = e; // the decoder named the reason (JsonDecoder: malformed, missing field, wrong type, range)
+            return e.reason();
         } catch (Throwable e) {
             cause = e;
             return BadRecordReason.DECODE_ERROR;
