@@ -264,14 +264,14 @@ class JsonDecoderPropertyTest {
         }
     }
 
-    @Property(tries = 1500)
+    @Property(tries = 1000)
     void decodesWhatJacksonReadsFromTheSameDocument(@ForAll long seed) throws Exception {
         Writer w = new Writer(seed);
         byte[] json = w.document().getBytes(StandardCharsets.UTF_8);
         check(json, w.doubleToken, seed);
     }
 
-    @Property(tries = 1500)
+    @Property(tries = 1000)
     void aMutatedDocumentIsBadExactlyWhenJacksonSaysSo(@ForAll long seed) throws Exception {
         Writer w = new Writer(seed);
         byte[] json = w.document().getBytes(StandardCharsets.UTF_8);

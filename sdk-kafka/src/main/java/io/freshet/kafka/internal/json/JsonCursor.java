@@ -109,6 +109,9 @@ public final class JsonCursor {
     }
 
     private int skipWs(int p) {
+        // Locals: the JIT keeps them in registers across the loop (fields are reloaded after any call).
+        final byte[] b = this.b;
+        final int end = this.end;
         while (p < end) {
             byte c = b[p];
             if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
@@ -135,6 +138,8 @@ public final class JsonCursor {
             final int keyStart = p + 1;
             int q = keyStart;
             boolean escaped = false;
+            final byte[] b = this.b;
+            final int end = this.end;
             while (true) {
                 if (q >= end) {
                     throw malformed(p, "unterminated string");
@@ -142,6 +147,10 @@ public final class JsonCursor {
                 byte c = b[q];
                 if (c == '"') {
                     break;
+                }
+                if (c >= 0x20 && c != '\\') {
+                    q++;
+                    continue;
                 }
                 if (c == '\\') {
                     escaped = true;
@@ -392,11 +401,17 @@ public final class JsonCursor {
 
     /** {@code b[p] == '"'}. @return the index after the closing quote */
     private int skipString(int p) throws DecodeException {
+        final byte[] b = this.b;
+        final int end = this.end;
         int q = p + 1;
         while (q < end) {
             byte c = b[q];
             if (c == '"') {
                 return q + 1;
+            }
+            if (c >= 0x20 && c != '\\') {
+                q++;
+                continue;
             }
             if (c == '\\') {
                 q = skipEscape(q);
@@ -542,6 +557,8 @@ public final class JsonCursor {
 
     private int readText(JsonSpec.Field f, int p, StringBuilder into) throws DecodeException {
         into.setLength(0);
+        final byte[] b = this.b;
+        final int end = this.end;
         int q = p + 1;
         while (q < end) {
             int c = b[q];
@@ -567,6 +584,8 @@ public final class JsonCursor {
     /** FNV-1a, 64 bits, over the string's UTF-16 chars: {@link JsonDecoder#textHash(CharSequence)} is the same. */
     private int readHash(JsonSpec.Field f, int p) throws DecodeException {
         long h = JsonDecoder.FNV_OFFSET;
+        final byte[] b = this.b;
+        final int end = this.end;
         int q = p + 1;
         while (q < end) {
             int c = b[q];
