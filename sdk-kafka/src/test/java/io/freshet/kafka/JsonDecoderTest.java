@@ -168,6 +168,24 @@ class JsonDecoderTest {
     }
 
     @Test
+    void sixtyFourFieldsOnOneLevelAreEachReadWhateverKeysShareALookupSlot() throws Exception {
+        JsonDecoder.Builder<long[]> b = JsonDecoder.builder(() -> new long[64]);
+        StringBuilder doc = new StringBuilder("{\"zz\":0");
+        for (int i = 0; i < 64; i++) {
+            final int f = i;
+            String key = i % 2 == 0 ? "f" + i : "g" + (char) ('a' + i % 26) + i + "x";
+            b.longField(key, (e, v) -> e[f] = v);
+            doc.append(",\"").append(key).append("\":").append(1000 + i).append(",\"").append(key).append("y\":1");
+        }
+        JsonDecoder<long[]> wide = b.build();
+        byte[] json = doc.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        long[] out = wide.decode(json, 0, json.length, new long[64]);
+        for (int i = 0; i < 64; i++) {
+            assertThat(out[i]).as("field %s", i).isEqualTo(1000 + i);
+        }
+    }
+
+    @Test
     void builderRejectsBadDeclarationsWithTheFix() {
         assertThatThrownBy(() -> JsonDecoder.builder(Txn::new).longField("a..b", (t, v) -> { }))
             .hasMessage("path=\"a..b\" is not a dotted path of keys: write e.g. \"amount\" or \"user.id\"");

@@ -209,6 +209,23 @@ public final class JsonCursor {
         final byte[][] names = node.names;
         if (!escaped) {
             final int len = keyEnd - keyStart;
+            final int c = node.candidates[len == 0 ? JsonSpec.slot(0, (byte) 0, (byte) 0)
+                : JsonSpec.slot(len, b[keyStart], b[keyEnd - 1])];
+            if (c == JsonSpec.NONE) {
+                return -1;
+            }
+            if (c >= 0) {
+                byte[] n = names[c];
+                if (n.length != len) {
+                    return -1;
+                }
+                for (int j = 0; j < len; j++) {
+                    if (n[j] != b[keyStart + j]) {
+                        return -1;
+                    }
+                }
+                return c;
+            }
             outer:
             for (int i = 0; i < names.length; i++) {
                 byte[] n = names[i];

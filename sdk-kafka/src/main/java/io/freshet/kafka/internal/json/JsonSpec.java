@@ -2,6 +2,7 @@ package io.freshet.kafka.internal.json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,13 +83,34 @@ public final class JsonSpec {
         final int[] fieldIndex;
         final Node[] children;
 
+        /**
+         * By {@link #slot} of a key: the one name that may match it, {@link #NONE} or {@link #SEVERAL} (then every
+         * name is compared). Most keys of a document are not declared: this rejects them after one lookup.
+         */
+        final int[] candidates = new int[SLOTS];
+
         Node(String path, byte[][] names, String[] nameStrings, int[] fieldIndex, Node[] children) {
             this.path = path;
             this.names = names;
             this.nameStrings = nameStrings;
             this.fieldIndex = fieldIndex;
             this.children = children;
+            Arrays.fill(candidates, NONE);
+            for (int i = 0; i < names.length; i++) {
+                byte[] n = names[i];
+                int s = n.length == 0 ? slot(0, (byte) 0, (byte) 0) : slot(n.length, n[0], n[n.length - 1]);
+                candidates[s] = candidates[s] == NONE ? i : SEVERAL;
+            }
         }
+    }
+
+    static final int SLOTS = 64;
+    static final int NONE = -1;
+    static final int SEVERAL = -2;
+
+    /** The candidate slot of a raw key of {@code length} bytes with these first and last bytes. */
+    static int slot(int length, byte first, byte last) {
+        return (length * 7 + (first & 0xFF) * 31 + (last & 0xFF)) & (SLOTS - 1);
     }
 
     final Field[] fields;
