@@ -186,6 +186,28 @@ class JsonDecoderTest {
     }
 
     @Test
+    void decodingAllocatesNothingPerRecord() throws Exception {
+        com.sun.management.ThreadMXBean mx =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        byte[] b = ("{\"user\":{\"id\":42,\"tags\":[1,{\"a\":null}]},\"amount\":1234.56,"
+            + "\"ts\":\"2026-12-05T14:30:00Z\","
+            + "\"merchant\":{\"name\":\"caf\\u00e9\"},\"category\":\"x\",\"note\":\"\\\"q\\\"\"}")
+            .getBytes(StandardCharsets.UTF_8);
+        Txn t = DECODER.newReusable();
+        int n = 50_000;
+        for (int i = 0; i < 4 * n; i++) {
+            DECODER.decode(b, 0, b.length, t);
+        }
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < n; i++) {
+            DECODER.decode(b, 0, b.length, t);
+        }
+        long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+        assertThat((double) bytes / n).as("bytes per record").isLessThan(1.0);
+        assertThat(t.merchant.toString()).isEqualTo("café");
+    }
+
+    @Test
     void builderRejectsBadDeclarationsWithTheFix() {
         assertThatThrownBy(() -> JsonDecoder.builder(Txn::new).longField("a..b", (t, v) -> { }))
             .hasMessage("path=\"a..b\" is not a dotted path of keys: write e.g. \"amount\" or \"user.id\"");

@@ -3,6 +3,9 @@ package io.freshet.kafka.internal.json;
 import io.freshet.kafka.BadRecordReason;
 import io.freshet.kafka.DecodeException;
 import io.freshet.kafka.JsonDecoder;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.function.Function;
 import java.util.function.ObjDoubleConsumer;
 import java.util.function.ObjLongConsumer;
@@ -141,6 +144,7 @@ public final class JsonCursor {
             final byte[] b = this.b;
             final int end = this.end;
             while (true) {
+                q = plainRun(b, q, end);
                 if (q >= end) {
                     throw malformed(p, "unterminated string");
                 }
@@ -148,15 +152,9 @@ public final class JsonCursor {
                 if (c == '"') {
                     break;
                 }
-                if (c >= 0x20 && c != '\\') {
-                    q++;
-                    continue;
-                }
                 if (c == '\\') {
                     escaped = true;
                     q = skipKeyEscape(q);
-                } else if (c >= 0x20) {
-                    q++;
                 } else {
                     q = skipOther(q);
                 }
@@ -421,24 +419,52 @@ public final class JsonCursor {
         final byte[] b = this.b;
         final int end = this.end;
         int q = p + 1;
-        while (q < end) {
+        while (true) {
+            q = plainRun(b, q, end);
+            if (q >= end) {
+                throw malformed(p, "unterminated string");
+            }
             byte c = b[q];
             if (c == '"') {
                 return q + 1;
             }
-            if (c >= 0x20 && c != '\\') {
-                q++;
-                continue;
-            }
-            if (c == '\\') {
-                q = skipEscape(q);
-            } else if (c >= 0x20) {
-                q++;
-            } else {
-                q = skipOther(q);
-            }
+            q = c == '\\' ? skipEscape(q) : skipOther(q);
         }
-        throw malformed(p, "unterminated string");
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+        ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /**
+     * Skips string content that needs no care: eight bytes per step (SWAR). In each word, a byte is flagged when it
+     * is '"' or '\\' (a zero after XOR; {@code (v - 0x01..) & ~v} sets its high bit), below 0x20 ({@code w - 0x20..}
+     * borrows into its high bit) or 0x80 and above (its own high bit). A borrow can only flag bytes above a true hit,
+     * so the lowest flagged byte (little-endian: the first in memory) is exact.
+     *
+     * @return the index of the first '"', '\\', control or non-ASCII byte at or after {@code q}, or {@code end}
+     */
+    static int plainRun(byte[] b, int q, int end) {
+        while (q + 8 <= end) {
+            long w = (long) LONGS.get(b, q);
+            long quote = w ^ 0x2222222222222222L;
+            long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
+            long hits = (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | (w - 0x2020202020202020L)
+                | w) & HIGHS;
+            if (hits != 0) {
+                return q + (Long.numberOfTrailingZeros(hits) >>> 3);
+            }
+            q += 8;
+        }
+        while (q < end) {
+            byte c = b[q];
+            if (c == '"' || c == '\\' || c < 0x20) {
+                return q;
+            }
+            q++;
+        }
+        return q;
     }
 
     /** A control character (malformed) or a UTF-8 sequence (checked) in a string. @return the index after it */
