@@ -121,7 +121,7 @@ public class DecodeHandOffBenchmark {
         int next;
 
         @SuppressWarnings("unchecked")
-        private static ConsumerRecord<byte[], byte[]>[] newRecords() {
+        static ConsumerRecord<byte[], byte[]>[] newRecords() {
             ConsumerRecord<byte[], byte[]>[] r = new ConsumerRecord[RECORDS];
             SplittableRandom random = new SplittableRandom(7);
             for (int i = 0; i < RECORDS; i++) {

@@ -40,7 +40,13 @@ public enum BadRecordReason {
     TRUNCATED,
     /** The writer's schema cannot be read as the decoder's declared fields (missing field without default, type). */
     SCHEMA_MISMATCH,
-    /** A declared field is null in the record and the decoder declares no default for it. */
-    NULL_FIELD
+    /** The value is not well-formed in its format (e.g. malformed JSON); the decoder's message names the offset. */
+    MALFORMED,
+    /** A required field is absent, or null without a default (JSON, Avro); the decoder's message names it. */
+    MISSING_FIELD,
+    /** A field holds another type than declared (a string where a number is declared); the message names it. */
+    WRONG_TYPE,
+    /** A number does not fit its declared type (a long past 2^63, a double past its range). */
+    OUT_OF_RANGE
     // No STORE_FULL: a full store is not bad input. Its set waits for room (SetStatus.State.STORE_FULL).
 }

@@ -56,7 +56,7 @@ class AvroSourceTest {
         {"type": "record", "name": "Payment", "fields": [
           {"name": "ts", "type": "long"},
           {"name": "amount", "type": "double"}]}""");
-    /** A nullable user_id: null is NULL_FIELD (the decoder declares no default for it). */
+    /** A nullable user_id: null is MISSING_FIELD (the decoder declares no default for it). */
     static final Schema V4 = AvroWire.schema("""
         {"type": "record", "name": "Payment", "fields": [
           {"name": "user_id", "type": ["null", "long"]},
@@ -160,7 +160,7 @@ class AvroSourceTest {
         }
         Map<BadRecordReason, Long> badReasons = Map.of(BadRecordReason.BAD_MAGIC_BYTE, (long) injected[0],
             BadRecordReason.UNKNOWN_SCHEMA_ID, (long) injected[1], BadRecordReason.TRUNCATED, (long) injected[2],
-            BadRecordReason.SCHEMA_MISMATCH, (long) injected[3], BadRecordReason.NULL_FIELD, (long) injected[4],
+            BadRecordReason.SCHEMA_MISMATCH, (long) injected[3], BadRecordReason.MISSING_FIELD, (long) injected[4],
             BadRecordReason.NON_FINITE_VALUE, (long) injected[5]);
         assertThat(injected).doesNotContain(0);
         int bad = java.util.stream.IntStream.of(injected).sum();

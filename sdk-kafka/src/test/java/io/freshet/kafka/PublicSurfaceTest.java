@@ -29,7 +29,9 @@ class PublicSurfaceTest {
         "RecordView", "RejectedRecordException", "ScaleMode", "ServedRows", "ServedRowsReport", "SetStatus",
         "SetStatus$State", "SloStatus",
         "SloStatus$State", "Source", "StoreSnapshot", "TombstonePolicy", "TrainingProgress", "TrainingSet",
-        "TrainingSet$Builder", "TrainingSink");
+        "TrainingSet$Builder", "TrainingSink",
+        // JSON decoding (issue 19 point 7)
+        "JsonDecoder", "JsonDecoder$BooleanSetter", "JsonDecoder$Builder");
 
     private static List<Class<?>> apiClasses() throws Exception {
         Path dir = Path.of(FeaturePipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI())

@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  * <p>Schema evolution, as Avro's own resolution: a declared field the writer lacks gets its declared default (without
  * one, every record of that schema is {@link BadRecordReason#SCHEMA_MISMATCH}); a writer field not declared is
  * skipped; int and long widen to long and double, float to double; string and bytes read alike; enum symbols map by
- * name. A nullable union ({@code ["null", T]}) yields the default when null, or {@link BadRecordReason#NULL_FIELD}.
+ * name. A nullable union ({@code ["null", T]}) yields the default when null, or {@link BadRecordReason#MISSING_FIELD}.
  *
  * <p>Bad records: a value not starting with byte 0 is {@link BadRecordReason#BAD_MAGIC_BYTE}; an id the provider
  * does not know, or cannot answer for in time, {@link BadRecordReason#UNKNOWN_SCHEMA_ID} ("schema id N unavailable:

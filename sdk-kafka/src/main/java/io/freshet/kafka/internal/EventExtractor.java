@@ -76,7 +76,7 @@ final class EventExtractor {
         try {
             event = b.decoder.decode(view.wrap(rec), scratch[b.index]);
         } catch (Throwable e) {
-            cause = e;
+            cause = e; // a RejectedRecordException names its reason (JsonDecoder, AvroDecoder); else DECODE_ERROR
             return RejectedRecordException.reasonOf(e);
         }
         if (event == null) {

@@ -116,7 +116,8 @@ class AvroDecoderTest {
             .stringField("merchant", (p, b, o, n) -> { })
             .enumField("channel", List.of("WEB", "APP"), (p, v) -> p.channel = v)
             .build();
-        assertRejected(d, AvroWire.encode(2, v2(1, 1, "WEB", null)), BadRecordReason.NULL_FIELD, "'merchant' is null");
+        assertRejected(d, AvroWire.encode(2, v2(1, 1, "WEB", null)), BadRecordReason.MISSING_FIELD,
+            "'merchant' is null");
         assertRejected(d, AvroWire.encode(2, v2(1, 1, "ATM", "m")), BadRecordReason.SCHEMA_MISMATCH,
             "'channel' holds an enum symbol");
     }

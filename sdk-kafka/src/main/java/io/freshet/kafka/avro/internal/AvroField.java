@@ -56,7 +56,7 @@ public final class AvroField {
         this.defaultDouble = defaultDouble;
         this.defaultBytes = defaultBytes;
         this.symbols = symbols;
-        this.nullRejection = new RejectedRecordException(BadRecordReason.NULL_FIELD, "field '" + name
+        this.nullRejection = new RejectedRecordException(BadRecordReason.MISSING_FIELD, "field '" + name
             + "' is null and the decoder declares no default for it: declare one, or make the producer set it");
     }
 
@@ -94,7 +94,7 @@ public final class AvroField {
      * Sets the default, or rejects the record when there is none.
      *
      * @param event the event
-     * @throws RejectedRecordException {@link BadRecordReason#NULL_FIELD} without a default
+     * @throws RejectedRecordException {@link BadRecordReason#MISSING_FIELD} without a default
      */
     void applyDefault(Object event) throws RejectedRecordException {
         if (!hasDefault) {

@@ -161,7 +161,7 @@ public final class RunningRows<E> implements AutoCloseable {
         try {
             event = decoder.decode(view.wrap(rec), reusable);
         } catch (Throwable e) {
-            cause = e;
+            cause = e; // a RejectedRecordException names its reason (JsonDecoder, AvroDecoder); else DECODE_ERROR
             return RejectedRecordException.reasonOf(e);
         }
         if (event == null) {
