@@ -2,7 +2,10 @@ package io.freshet.examples;
 
 import com.sun.management.ThreadMXBean;
 import io.freshet.core.FeatureReader;
-import io.freshet.core.FeatureVector;
+import io.freshet.core.FeatureView;
+import io.freshet.core.ViewReader;
+import io.freshet.core.ViewRequest;
+import io.freshet.core.ViewVector;
 import io.freshet.core.StoreConfig;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.FeaturePipeline;
@@ -52,7 +55,8 @@ import org.tribuo.classification.evaluation.LabelEvaluation;
  *   AUC and precision at a {@value #ALERT_PERCENT}% alert rate on the held-out slice against the hand-set
  *   {@link RiskScore}; the model file written beside the store and read back.</li>
  *   <li><b>Serve</b> (a third of {@code --duration}, at least 2 s): payments continue; {@code /score/{user}} answers
- *   with the model, {@code ?amount=A&merchant=M} for the payment being scored. Once a second production pauses,
+ *   with the model, reading its {@code FeatureView} with {@code ?amount=A}, the payment being scored, as the request
+ *   parameter. Once a second production pauses,
  *   the pipeline catches up, and {@value #SAMPLES_PER_PAUSE} requests are recorded with the vectors served.</li>
  *   <li><b>Report</b>: in-process score latency (read + model, HdrHistogram) and allocation per score (ThreadMXBean),
  *   with the model's weights and through Tribuo's {@code predict}; then zero skew: the training rows recomputed for
@@ -170,7 +174,7 @@ final class TrainServeDemo implements AutoCloseable {
             100.0 * frauds / Math.max(1, payments), ms(System.nanoTime() - t0));
 
         // 2. Train.
-        ModelColumns columns = new ModelColumns(RiskFeatures.USER_RISK);
+        ModelColumns columns = new ModelColumns(ModelColumns.VIEW);
         ModelRows rows = new ModelRows(demoFile(TRAINING_ROWS), columns);
         t0 = System.nanoTime();
         TrainingProgress done = TrainingSet.forLabelTopic(LABELS_TOPIC, FraudOutcome.decoder(),
@@ -194,19 +198,22 @@ final class TrainServeDemo implements AutoCloseable {
         Path modelFile = demoFile(MODEL_FILE);
         trained.save(modelFile);
         FraudModel model = FraudModel.load(modelFile, columns);
-        out.printf("  Tribuo logistic regression over %d columns trained in %d ms; model file %s (%,d bytes),"
-            + " read back to serve%n", columns.width(), trainMs, modelFile, Files.size(modelFile));
+        out.printf("  model input: view %s, %d columns: %s%n", columns.view().name(), columns.width(),
+            String.join(", ", columns.view().columns()));
+        out.printf("  Tribuo logistic regression over the view's %d columns trained in %d ms; model file %s (%,d"
+            + " bytes), read back to serve%n", columns.width(), trainMs, modelFile, Files.size(modelFile));
         Report partial = evaluate(model, rows, train);
 
         // 3. Serve.
         server = startServer(model);
-        out.printf("3 serve: http://127.0.0.1:%d/score/{user}?amount=A&merchant=M with the model for %s while"
-            + " payments continue (try: curl -s '127.0.0.1:%d/score/1?amount=250&merchant=77777')%n", server.port(),
+        out.printf("3 serve: http://127.0.0.1:%d/score/{user}?amount=A with the model on view %s for %s while"
+            + " payments continue (try: curl -s '127.0.0.1:%d/score/1?amount=250')%n", server.port(),
+            columns.view().name(),
             seconds(serveMs), server.port());
         produce(serveMs, true);
         flushLabels();
         awaitCaughtUp();
-        String example = "/score/1?amount=250&merchant=77777";
+        String example = "/score/1?amount=250";
         out.printf("  GET %s -> %s%n", example, get(example));
 
         // 4. Report.
@@ -348,8 +355,7 @@ final class TrainServeDemo implements AutoCloseable {
                 long user = recentUsers[sampling.nextInt((int) Math.min(payments, recentUsers.length))];
                 double amount = Math.round(FraudPaymentGenerator.typicalAmount(user)
                     * Math.exp(sampling.nextGaussian()) * 100) / 100.0;
-                long merchant = sampling.nextBoolean() ? user * 7 % 1000 : 10_000 + sampling.nextInt(90_000);
-                get("/score/" + user + "?amount=" + amount + "&merchant=" + merchant);
+                get("/score/" + user + "?amount=" + amount);
             }
         } finally {
             servedScores.recording(false);
@@ -386,8 +392,12 @@ final class TrainServeDemo implements AutoCloseable {
 
     /** In-process: read + score, N times per path, over recently active users. */
     private Report measure(FraudModel model, Report r) {
-        FeatureReader reader = pipeline.reader(RiskFeatures.USER_RISK);
-        FeatureVector v = RiskFeatures.USER_RISK.newVector();
+        FeatureView view = model.columns().view();
+        ViewReader reader = view.reader(pipeline.reader(RiskFeatures.USER_RISK));
+        ViewRequest request = view.newRequest();
+        ViewVector v = view.newVector();
+        int userSlot = view.keySlot("user_id");
+        int amountSlot = view.paramSlot(ModelColumns.AMOUNT);
         double[] x = new double[model.columns().width()];
         long[] users = new long[MEASURED_SCORES];
         double[] amounts = new double[MEASURED_SCORES];
@@ -405,23 +415,24 @@ final class TrainServeDemo implements AutoCloseable {
             readOnly.reset();
             weights.reset();
             tribuo.reset();
-            bytes[0] = scoreLoop(reader, v, model, ScorePath.WEIGHTS, users, amounts, x, weights);
-            bytes[1] = scoreLoop(reader, v, model, ScorePath.TRIBUO, users, amounts, x, tribuo);
-            bytes[2] = scoreLoop(reader, v, model, ScorePath.READ_ONLY, users, amounts, x, readOnly);
+            bytes[0] = scoreLoop(reader, request, v, model, ScorePath.WEIGHTS, users, amounts, x, weights);
+            bytes[1] = scoreLoop(reader, request, v, model, ScorePath.TRIBUO, users, amounts, x, tribuo);
+            bytes[2] = scoreLoop(reader, request, v, model, ScorePath.READ_ONLY, users, amounts, x, readOnly);
         }
         for (int i = 0; i < 1000; i++) {
-            reader.read(users[i], v);
-            maxDifference = Math.max(maxDifference, Math.abs(model.score(v, amounts[i], i, x)
-                - model.scoreWithTribuo(v, amounts[i], i, x)));
+            request.key(userSlot, users[i]).param(amountSlot, amounts[i]);
+            reader.read(request, v);
+            maxDifference = Math.max(maxDifference, Math.abs(model.score(v, x) - model.scoreWithTribuo(v, x)));
         }
-        out.printf("4 report: in-process score = FeatureReader.read + model, %,d scores per path on this thread:%n",
+        out.printf("4 report: in-process score = ViewReader.read (view %s, %d columns) + model, %,d scores per path on"
+            + " this thread:%n", view.name(), view.width(),
             MEASURED_SCORES);
         out.printf("    model weights read out of the Tribuo model   p50 %,6d ns  p99 %,6d ns  %6.1f B/score%n",
             weights.getValueAtPercentile(50), weights.getValueAtPercentile(99), bytes[0]);
         out.printf("    Tribuo's Model.predict(ArrayExample)        p50 %,6d ns  p99 %,6d ns  %6.1f B/score"
             + "  (the two agree within %.1e)%n", tribuo.getValueAtPercentile(50), tribuo.getValueAtPercentile(99),
             bytes[1], maxDifference);
-        out.printf("    FeatureReader.read alone (for reference)     p50 %,6d ns  p99 %,6d ns  %6.1f B/read%n",
+        out.printf("    ViewReader.read alone (for reference)        p50 %,6d ns  p99 %,6d ns  %6.1f B/read%n",
             readOnly.getValueAtPercentile(50), readOnly.getValueAtPercentile(99), bytes[2]);
         return new Report(r.payments(), r.rows(), r.trainRows(), r.fraudShare(), r.modelAuc(), r.tribuoAuc(),
             r.baselineAuc(), r.modelPrecision(), r.baselinePrecision(), 0, 0, weights.getValueAtPercentile(50),
@@ -433,19 +444,23 @@ final class TrainServeDemo implements AutoCloseable {
     private enum ScorePath { READ_ONLY, WEIGHTS, TRIBUO }
 
     /** @return bytes allocated per iteration by this thread over the loop */
-    private static double scoreLoop(FeatureReader reader, FeatureVector v, FraudModel model, ScorePath path,
-        long[] users, double[] amounts, double[] x, Histogram latency) {
+    private static double scoreLoop(ViewReader reader, ViewRequest request, ViewVector v, FraudModel model,
+        ScorePath path, long[] users, double[] amounts, double[] x, Histogram latency) {
+        FeatureView view = v.view();
+        int userSlot = view.keySlot("user_id");
+        int amountSlot = view.paramSlot(ModelColumns.AMOUNT);
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
         double sink = 0;
         long before = threads.getThreadAllocatedBytes(thread);
         for (int i = 0; i < users.length; i++) {
             long t0 = System.nanoTime();
-            reader.read(users[i], v);
+            request.key(userSlot, users[i]).param(amountSlot, amounts[i]);
+            reader.read(request, v);
             if (path == ScorePath.WEIGHTS) {
-                sink += model.score(v, amounts[i], i, x);
+                sink += model.score(v, x);
             } else if (path == ScorePath.TRIBUO) {
-                sink += model.scoreWithTribuo(v, amounts[i], i, x);
+                sink += model.scoreWithTribuo(v, x);
             }
             latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
         }
@@ -460,9 +475,9 @@ final class TrainServeDemo implements AutoCloseable {
     private int[] zeroSkew(FraudModel model) {
         int[] counts = ZeroSkewCheck.run(servedScores.served(), model, paymentsSource(), kafka, demoFile(SKEW_ROWS),
             out);
-        out.printf("  zero skew: checked %d, equal %d  (served /score vectors and scores against training rows"
-            + " recomputed for the same user and read time: every value's bits, event times, status)%n", counts[0],
-            counts[1]);
+        out.printf("  zero skew: checked %d, equal %d  (served /score view vectors and scores against training rows"
+            + " recomputed for the same user, read time and amount: every column's bits, status and event time, and"
+            + " the user's vector)%n", counts[0], counts[1]);
         return counts;
     }
 

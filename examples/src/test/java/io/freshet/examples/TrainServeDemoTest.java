@@ -23,6 +23,10 @@ class TrainServeDemoTest {
         String text = buf.toString(StandardCharsets.UTF_8);
         System.out.print(text);
 
+        // The model's input is one view, request-time features included: its columns, in its order.
+        assertThat(text).contains("model input: view payment, " + ModelColumns.VIEW.width() + " columns: "
+            + String.join(", ", ModelColumns.VIEW.columns()));
+        assertThat(ModelColumns.VIEW.columns()).contains("payment__amount_over_mean", "payment__seconds_since_last");
         assertThat(r.rows()).as(text).isGreaterThan(5000);
         assertThat(r.fraudShare()).as(text).isBetween(0.005, 0.2);
         assertThat(r.modelAuc()).as(text).isGreaterThan(r.baselineAuc());
