@@ -32,6 +32,8 @@ final class ModelRows implements TrainingSink {
     private final ViewVector vector;
     private final double[] row;
     private double[] x = new double[0];
+    private double[] raw = new double[0];
+    private String[] labelKeys = new String[0];
     private boolean[] fraud = new boolean[0];
     private long[] labelTimeMs = new long[0];
     private double[] baselineScore = new double[0];
@@ -77,14 +79,18 @@ final class ModelRows implements TrainingSink {
         if (rows == fraud.length) {
             int n = Math.max(1024, rows * 2);
             x = Arrays.copyOf(x, n * w);
+            raw = Arrays.copyOf(raw, n * w);
+            labelKeys = Arrays.copyOf(labelKeys, n);
             fraud = Arrays.copyOf(fraud, n);
             labelTimeMs = Arrays.copyOf(labelTimeMs, n);
             baselineScore = Arrays.copyOf(baselineScore, n);
         }
         request.param(amountSlot, (Double) labelValues[1]);
         vector.assemble(vectors, request);
+        vector.copyTo(raw, rows * w);
         columns.fill(vector, row);
         System.arraycopy(row, 0, x, rows * w, w);
+        labelKeys[rows] = labelTime + "," + labelValues[0] + "," + labelValues[1] + "," + labelValues[2];
         fraud[rows] = (Boolean) labelValues[0];
         labelTimeMs[rows] = labelTime;
         baselineScore[rows] = baseline.evaluate(vectors[0], terms);
@@ -107,6 +113,23 @@ final class ModelRows implements TrainingSink {
     /** @return every row's columns, row after row (the array is this sink's own; valid up to {@link #rows()}) */
     double[] x() {
         return x;
+    }
+
+    /**
+     * @return every row's view columns before the model's transform, as {@code copyTo} gives them, row after row (the
+     *     array is this sink's own; valid up to {@link #rows()})
+     */
+    double[] raw() {
+        return raw;
+    }
+
+    /**
+     * @param row a row
+     * @return its label time and label values as a training CSV writes them:
+     *     {@code label_time_ms,fraud,amount,merchant}
+     */
+    String labelKey(int row) {
+        return labelKeys[row];
     }
 
     /** @return every row's label */

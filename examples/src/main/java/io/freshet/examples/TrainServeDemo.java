@@ -87,6 +87,8 @@ final class TrainServeDemo implements AutoCloseable {
      */
     private static final String TRAINING_ROWS = "training-rows";
     private static final String SKEW_ROWS = "zero-skew-rows";
+    /** The view's own training rows (CSV), written to check the in-memory rows against; deleted at exit. */
+    private static final String VIEW_ROWS = "view-rows";
 
     /**
      * What a run found.
@@ -109,11 +111,13 @@ final class TrainServeDemo implements AutoCloseable {
      * @param tribuoP99Ns its p99
      * @param tribuoBytesPerScore bytes allocated per score through Tribuo's predict
      * @param maxScoreDifference the largest difference between the two paths' probabilities
+     * @param viewRowsChecked rows of the view's training CSV ({@code TrainingSet...view}) checked; -1: not its header
+     * @param viewRowsEqual those equal to the in-memory training row of the same label
      */
     record Report(long payments, int rows, int trainRows, double fraudShare, double modelAuc, double tribuoAuc,
         double baselineAuc, double modelPrecision, double baselinePrecision, int skewChecked, int skewEqual,
         long scoreP50Ns, long scoreP99Ns, double bytesPerScore, long tribuoP50Ns, long tribuoP99Ns,
-        double tribuoBytesPerScore, double maxScoreDifference) {
+        double tribuoBytesPerScore, double maxScoreDifference, int viewRowsChecked, int viewRowsEqual) {
     }
 
     private final FraudDemoOptions options;
@@ -192,6 +196,7 @@ final class TrainServeDemo implements AutoCloseable {
         out.printf("2 train: %,d training rows as of known time (lag 0) from %,d history records in %d ms;"
             + " split by label time at %s: %,d train, %,d test%n", n, done.recordsRead(),
             ms(System.nanoTime() - t0), Instant.ofEpochMilli(rows.labelTimeMs()[train]), train, n - train);
+        int[] viewRows = viewRowsCheck(rows, columns.view());
         t0 = System.nanoTime();
         FraudModel trained = FraudModel.train(columns, rows.x(), rows.fraud(), 0, train);
         long trainMs = ms(System.nanoTime() - t0);
@@ -224,7 +229,32 @@ final class TrainServeDemo implements AutoCloseable {
         return new Report(r.payments(), r.rows(), r.trainRows(), r.fraudShare(), r.modelAuc(), r.tribuoAuc(),
             r.baselineAuc(), r.modelPrecision(), r.baselinePrecision(), skew[0], skew[1], r.scoreP50Ns(),
             r.scoreP99Ns(), r.bytesPerScore(), r.tribuoP50Ns(), r.tribuoP99Ns(), r.tribuoBytesPerScore(),
-            r.maxScoreDifference());
+            r.maxScoreDifference(), viewRows[0], viewRows[1]);
+    }
+
+    /**
+     * The same labels through {@code TrainingSet...view(view).viewParam("amount", ...)} to the view's CSV, each row
+     * checked against the in-memory row of the same label: the model trains on the view's own training rows.
+     */
+    private int[] viewRowsCheck(ModelRows rows, FeatureView view) throws IOException {
+        long t0 = System.nanoTime();
+        Path csv = demoFile(VIEW_ROWS + ".csv");
+        TrainingSet.forLabelTopic(LABELS_TOPIC, FraudOutcome.decoder(), FraudOutcome::paymentTimeMs)
+            .labelColumn("fraud", FraudOutcome::fraud)
+            .labelColumn("amount", FraudOutcome::amount)
+            .labelColumn("merchant", FraudOutcome::merchantId)
+            .features(RiskFeatures.USER_RISK, FraudOutcome::userId, paymentsSource())
+            .asOfKnownTime(Duration.ZERO)
+            .view(view)
+            .viewParam(ModelColumns.AMOUNT, FraudOutcome::amount)
+            .kafka(kafka)
+            .build()
+            .writeCsv(csv);
+        int[] counts = ViewRowsCheck.run(rows, view, csv, out);
+        out.printf("  the view's own training rows (TrainingSet...view(%s), CSV, %,d bytes): checked %,d, equal %,d"
+            + " to the model's rows, in %d ms%n", view.name(), Files.size(csv), counts[0], counts[1],
+            ms(System.nanoTime() - t0));
+        return counts;
     }
 
     private void startComponents() throws Exception {
@@ -381,7 +411,7 @@ final class TrainServeDemo implements AutoCloseable {
         Report r = new Report(payments, n, train, share(rows.fraud(), n), Auc.rocAuc(modelScores, positive),
             tribuo.AUCROC(FraudModel.FRAUD), Auc.rocAuc(baselineScores, positive),
             Auc.precisionAt(modelScores, positive, alert), Auc.precisionAt(baselineScores, positive, alert), 0, 0, 0,
-            0, 0, 0, 0, 0, 0);
+            0, 0, 0, 0, 0, 0, 0, 0);
         out.printf("  held-out slice (%,d rows, %.1f%% fraud)   AUC     precision at a %d%% alert rate%n", test,
             100 * share(positive, test), ALERT_PERCENT);
         out.printf("    trained model (Tribuo)            %.3f   %.3f   (Tribuo's LabelEvaluation.AUCROC: %.3f)%n",
@@ -437,7 +467,7 @@ final class TrainServeDemo implements AutoCloseable {
         return new Report(r.payments(), r.rows(), r.trainRows(), r.fraudShare(), r.modelAuc(), r.tribuoAuc(),
             r.baselineAuc(), r.modelPrecision(), r.baselinePrecision(), 0, 0, weights.getValueAtPercentile(50),
             weights.getValueAtPercentile(99), bytes[0], tribuo.getValueAtPercentile(50),
-            tribuo.getValueAtPercentile(99), bytes[1], maxDifference);
+            tribuo.getValueAtPercentile(99), bytes[1], maxDifference, 0, 0);
     }
 
     /** What a measured loop does per iteration. */
@@ -533,6 +563,8 @@ final class TrainServeDemo implements AutoCloseable {
             Files.deleteIfExists(demoFile(MODEL_FILE));
             Files.deleteIfExists(demoFile(TRAINING_ROWS + ".json"));
             Files.deleteIfExists(demoFile(SKEW_ROWS + ".json"));
+            Files.deleteIfExists(demoFile(VIEW_ROWS + ".csv"));
+            Files.deleteIfExists(demoFile(VIEW_ROWS + ".json"));
             storeDirectory.deleteIfTemporary();
         }
     }
