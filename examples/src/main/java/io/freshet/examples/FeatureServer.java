@@ -4,6 +4,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureVector;
+import io.freshet.core.FeatureView;
+import io.freshet.core.ViewReader;
+import io.freshet.core.ViewRequest;
+import io.freshet.core.ViewVector;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
@@ -26,8 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * positive user id answers 400, an unknown path 404, a method other than GET 405, all with a JSON error. With a
  * {@link LivePage}, the same port also serves the live page at {@code /} and the Prometheus scrape at
  * {@code /metrics}. With a trained {@link FraudModel} (the train-and-serve demo), {@code GET /score/{user}} answers the
- * model's probability of fraud instead, for the payment given as {@code ?amount=A&merchant=M} (the request-time
- * variant) or, without them, for a typical payment of the user; the hand-set score stays beside it as the baseline.
+ * model's probability of fraud instead, read through the model's {@code FeatureView} with the payment's
+ * {@code ?amount=A} as its request parameter (without it, the request-time columns read missing); the hand-set
+ * score stays beside it as the baseline.
  *
  * <p>Threading: requests run on {@value #THREADS} daemon threads; {@link #close()} from any thread.
  */
@@ -44,6 +49,12 @@ public final class FeatureServer implements AutoCloseable {
     private final ServedScores servedScores;
     private final ThreadLocal<FeatureVector> vectors;
     private final ThreadLocal<double[]> scratch;
+    /** The trained model's view, its reader and per request thread its request and vector (null without a model). */
+    private final ViewReader viewReader;
+    private final ThreadLocal<ViewRequest> viewRequests;
+    private final ThreadLocal<ViewVector> viewVectors;
+    private final int userSlot;
+    private final int amountSlot;
     private final AtomicLong requests = new AtomicLong();
 
     private FeatureServer(HttpServer server, FeatureReader reader, LivePage page, FraudModel trained,
@@ -57,6 +68,12 @@ public final class FeatureServer implements AutoCloseable {
         this.vectors = ThreadLocal.withInitial(reader.featureSet()::newVector);
         int width = trained == null ? 0 : trained.columns().width();
         this.scratch = ThreadLocal.withInitial(() -> new double[Math.max(width, RiskScore.TERMS.size())]);
+        FeatureView view = trained == null ? null : trained.columns().view();
+        this.viewReader = view == null ? null : view.reader(reader);
+        this.viewRequests = view == null ? null : ThreadLocal.withInitial(view::newRequest);
+        this.viewVectors = view == null ? null : ThreadLocal.withInitial(view::newVector);
+        this.userSlot = view == null ? -1 : view.keySlot("user_id");
+        this.amountSlot = view == null ? -1 : view.paramSlot(ModelColumns.AMOUNT);
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "freshet-demo-http-" + n.incrementAndGet());
@@ -157,12 +174,10 @@ public final class FeatureServer implements AutoCloseable {
                     FeatureJson.error("user=" + id + " is not a user id: use a positive integer, e.g. /features/1"));
                 return;
             }
-            FeatureVector v = vectors.get();
-            reader.read(user, v);
             if (score && trained != null) {
                 String doc;
                 try {
-                    doc = trainedScore(user, v, ex.getRequestURI().getRawQuery());
+                    doc = trainedScore(user, ex.getRequestURI().getRawQuery());
                 } catch (IllegalArgumentException e) {
                     reply(ex, 400, FeatureJson.error(e.getMessage()));
                     return;
@@ -170,6 +185,8 @@ public final class FeatureServer implements AutoCloseable {
                 reply(ex, 200, doc);
                 return;
             }
+            FeatureVector v = vectors.get();
+            reader.read(user, v);
             reply(ex, 200, features ? FeatureJson.features(user, v) : FeatureJson.score(user, v, model));
         } catch (RuntimeException e) {
             reply(ex, 500, FeatureJson.error("read failed: " + e));
@@ -177,12 +194,12 @@ public final class FeatureServer implements AutoCloseable {
     }
 
     /**
-     * The trained model's document: {@code {"user","status","model","score","handSetScore","amount","merchant"}}.
-     * A bad query parameter throws IllegalArgumentException, answered 400 by the caller.
+     * The trained model's document: {@code {"user","status","model","score","handSetScore","amount"}}, from one read
+     * of the model's view with the request's amount as its parameter (NaN without one: the request-time columns read
+     * missing). A bad query parameter throws IllegalArgumentException, answered 400 by the caller.
      */
-    private String trainedScore(long user, FeatureVector v, String query) {
+    private String trainedScore(long user, String query) {
         double amount = Double.NaN;
-        long merchant = -1;
         if (query != null) {
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
@@ -190,31 +207,26 @@ public final class FeatureServer implements AutoCloseable {
                 String value = eq < 0 ? "" : pair.substring(eq + 1);
                 if ("amount".equals(name)) {
                     amount = parsePositive(value);
-                } else if ("merchant".equals(name)) {
-                    merchant = parseMerchant(value);
                 } else if (!name.isEmpty()) {
-                    throw new IllegalArgumentException("query parameter " + name + " is unknown: use amount and"
-                        + " merchant, e.g. /score/97?amount=120.5&merchant=4711");
+                    throw new IllegalArgumentException("query parameter " + name + " is unknown: use amount, e.g."
+                        + " /score/97?amount=120.5");
                 }
             }
         }
+        ViewRequest request = viewRequests.get();
+        ViewVector v = viewVectors.get();
+        request.key(userSlot, user).param(amountSlot, amount);
+        viewReader.read(request, v);
         double[] x = scratch.get();
-        double p = trained.score(v, amount, merchant, x);
+        double p = trained.score(v, x);
         if (servedScores != null) {
-            servedScores.record(user, v, amount, merchant, p);
+            servedScores.record(user, v, amount, p);
         }
-        double handSet = model.evaluate(v, x);
+        FeatureVector userVector = v.vectorOf(reader.featureSet());
+        double handSet = model.evaluate(userVector, x);
         return String.format(Locale.ROOT, "{\"user\":%d,\"status\":\"%s\",\"model\":\"tribuo logistic"
-            + " regression\",\"score\":%s,\"handSetScore\":%s,\"amount\":%s,\"merchant\":%d}", user,
-            v.status(), p, handSet, Double.isNaN(amount) ? "null" : Double.toString(amount), merchant);
-    }
-
-    private static long parseMerchant(String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("merchant=" + value + " is not a merchant id: use e.g. merchant=4711");
-        }
+            + " regression\",\"score\":%s,\"handSetScore\":%s,\"amount\":%s}", user, userVector.status(), p,
+            handSet, Double.isNaN(amount) ? "null" : Double.toString(amount));
     }
 
     private static double parsePositive(String value) {

@@ -1,6 +1,6 @@
 package io.freshet.examples;
 
-import io.freshet.core.FeatureVector;
+import io.freshet.core.ViewVector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -22,7 +22,8 @@ import org.tribuo.math.la.DenseMatrix;
 import org.tribuo.provenance.SimpleDataSourceProvenance;
 
 /**
- * The train-and-serve demo's model: a Tribuo logistic regression over {@link ModelColumns}, trained on Freshet's
+ * The train-and-serve demo's model: a Tribuo logistic regression over {@link ModelColumns} (one
+ * {@code FeatureView}'s columns), trained on Freshet's
  * training rows, written to and read from a Tribuo model file, and scored on live vectors two ways:
  * <ul>
  *   <li>{@link #score}: the model's own weights, read out of the Tribuo model once at load, applied to the columns
@@ -128,16 +129,15 @@ final class FraudModel {
     }
 
     /**
-     * Scores a payment on its user's live vector: no allocation.
+     * Scores a payment on the model's view, read live for the payment (or assembled for a training row): no
+     * allocation.
      *
-     * @param v the user's vector, read now
-     * @param amount the payment's amount, NaN when unknown
-     * @param merchantId its merchant, negative when unknown
+     * @param v a vector of the model's view
      * @param x scratch, at least {@code columns().width()} long
      * @return the probability of fraud
      */
-    double score(FeatureVector v, double amount, long merchantId, double[] x) {
-        columns.fill(v, amount, merchantId, x);
+    double score(ViewVector v, double[] x) {
+        columns.fill(v, x);
         return probability(x);
     }
 
@@ -156,14 +156,12 @@ final class FraudModel {
     /**
      * Scores like {@link #score}, through Tribuo's {@code predict} (allocates).
      *
-     * @param v the user's vector
-     * @param amount the payment's amount, NaN when unknown
-     * @param merchantId its merchant, negative when unknown
+     * @param v a vector of the model's view
      * @param x scratch, at least {@code columns().width()} long
      * @return the probability of fraud
      */
-    double scoreWithTribuo(FeatureVector v, double amount, long merchantId, double[] x) {
-        columns.fill(v, amount, merchantId, x);
+    double scoreWithTribuo(ViewVector v, double[] x) {
+        columns.fill(v, x);
         return probabilityWithTribuo(x);
     }
 

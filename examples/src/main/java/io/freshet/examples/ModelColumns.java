@@ -1,69 +1,59 @@
 package io.freshet.examples;
 
-import io.freshet.core.FeatureKind;
-import io.freshet.core.FeatureRef;
-import io.freshet.core.FeatureSet;
-import io.freshet.core.FeatureVector;
-import io.freshet.kafka.TrainingSink;
-import java.util.ArrayList;
+import io.freshet.core.FeatureView;
+import io.freshet.core.ViewVector;
 import java.util.List;
 
 /**
- * The model's input columns, in one list derived from the feature set's layout: training rows and live scoring fill
- * their arrays with the same {@link #fill} from the same list, so the column order (and each column's transform) is
- * shared by construction, not kept in two places.
+ * The model's input: one {@link FeatureView} ({@link #VIEW}) whose {@link FeatureView#columns()} are the model's
+ * columns, in that order, in training and in serving alike. Training rows assemble the view from the row's vector
+ * and the label's amount ({@code ViewVector.assemble}), live scoring reads it ({@code ViewReader.read}); both copy it
+ * out with {@code copyTo} and apply the same per-value transform ({@link #fill}), so there is no second list of
+ * columns to drift.
  *
- * <p>Columns: per feature of the set, in declaration order, {@code set__feature} (the training rows' column name),
- * except last-N (a list of ids, not a number); then the request-time columns, computed from the payment being scored
- * and the vector: {@code request__amount}, {@code request__amount_vs_mean} (log of the amount over the user's mean)
- * and {@code request__new_merchant} (1 when the merchant is not among the user's last merchants).
+ * <p>Columns: the numeric features of {@link RiskFeatures#USER_RISK} the model reads, named {@code user_risk__feature},
+ * then the request-time features over the request's {@code amount} (the payment being scored):
+ * {@code payment__amount}, {@code payment__amount_over_mean} (amount / the user's mean amount),
+ * {@code payment__amount_over_max_24h} (amount / the user's largest payment of the day) and
+ * {@code payment__seconds_since_last} (seconds from the user's last payment to the request). Left out: last-N
+ * merchant ids (ids, not quantities) and first-seen (an epoch time; its age says little in a one-minute demo).
  *
- * <p>Transforms, so that one logistic regression over raw counts, amounts and milliseconds trains well: a timestamp
- * feature (first/last seen) becomes its age at the read, in ms; every value {@code x} becomes
- * {@code sign(x)·ln(1 + |x|)}; a missing value (NaN) becomes 0.
+ * <p>Transform, so that one logistic regression over raw counts, amounts and seconds trains well: every value
+ * {@code x} becomes {@code sign(x)·ln(1 + |x|)}; a missing value (NaN: no row, no amount, a zero divisor) becomes 0.
  *
- * <p>Threading: immutable and thread-safe. Allocation: {@link #fill} allocates nothing and looks up no name.
+ * <p>Threading: immutable and thread-safe. Allocation: {@link #fill} allocates nothing.
  */
 final class ModelColumns {
-    /** Prefix of the request-time columns. */
-    static final String REQUEST = "request" + TrainingSink.SEPARATOR;
+    /** The request parameter: the amount of the payment being scored. */
+    static final String AMOUNT = "amount";
 
-    private final FeatureSet<?> set;
-    private final FeatureRef[] refs;
-    private final boolean[] isTime;
-    private final FeatureRef meanAmount;
-    private final FeatureRef lastMerchants;
+    /** The model's view: the user's risk features, read with the request's {@code user_id}, and the payment's. */
+    static final FeatureView VIEW = FeatureView.builder("payment")
+        .from(RiskFeatures.USER_RISK, "user_id", "last_amount", "txn_5m", "txn_1h", "amount_1h", "max_amount_24h",
+            "mean_amount", "declines_1h", "activity", "merchants_24h", "decline_ratio_1h")
+        .requestParam(AMOUNT)
+        .derived("amount", r -> r.param(AMOUNT))
+        .derived("amount_over_mean", r -> r.ratio(AMOUNT, "user_risk__mean_amount"))
+        .derived("amount_over_max_24h", r -> r.ratio(AMOUNT, "user_risk__max_amount_24h"))
+        .derived("seconds_since_last", r -> r.secondsSince("user_risk__last_amount"))
+        .build();
+
+    private final FeatureView view;
     private final String[] names;
 
-    /** @param set {@link RiskFeatures#USER_RISK}, or a set with its {@code mean_amount} and {@code last_merchants} */
-    ModelColumns(FeatureSet<?> set) {
-        this.set = set;
-        List<FeatureRef> numeric = new ArrayList<>();
-        for (FeatureRef r : set.refs()) {
-            if (r.kind() != FeatureKind.LAST_N) {
-                numeric.add(r);
-            }
-        }
-        this.refs = numeric.toArray(new FeatureRef[0]);
-        this.isTime = new boolean[refs.length];
-        this.names = new String[refs.length + 3];
-        for (int i = 0; i < refs.length; i++) {
-            isTime[i] = refs[i].kind() == FeatureKind.FIRST_SEEN || refs[i].kind() == FeatureKind.LAST_SEEN;
-            names[i] = set.name() + TrainingSink.SEPARATOR + refs[i].name();
-        }
-        names[refs.length] = REQUEST + "amount";
-        names[refs.length + 1] = REQUEST + "amount_vs_mean";
-        names[refs.length + 2] = REQUEST + "new_merchant";
-        this.meanAmount = set.ref("mean_amount");
-        this.lastMerchants = set.ref("last_merchants");
+    /** @param view {@link #VIEW}, or a view with its request parameter {@code amount} and key {@code user_id} */
+    ModelColumns(FeatureView view) {
+        this.view = view;
+        List<String> columns = view.columns();
+        this.names = columns.toArray(new String[0]);
     }
 
-    /** @return the feature set the columns come from */
-    FeatureSet<?> featureSet() {
-        return set;
+    /** @return the view the columns are */
+    FeatureView view() {
+        return view;
     }
 
-    /** @return the column names, in column order (a copy) */
+    /** @return the column names, in column order: the view's columns (a copy) */
     String[] names() {
         return names.clone();
     }
@@ -74,42 +64,16 @@ final class ModelColumns {
     }
 
     /**
-     * Fills the model's input for a payment about to be made, from the vector read at that moment.
+     * Fills the model's input from a vector of the view: {@code copyTo}, then the transform.
      *
-     * @param v the user's vector
-     * @param amount the payment's amount; NaN when unknown (then the user's mean amount: a typical payment)
-     * @param merchantId the payment's merchant; negative when unknown (then not a new merchant)
+     * @param v a vector of {@link #view()}, read live or assembled for a training row
      * @param x receives {@link #width()} values, in column order
      */
-    void fill(FeatureVector v, double amount, long merchantId, double[] x) {
-        long readMs = v.readTimeMs();
-        for (int i = 0; i < refs.length; i++) {
-            FeatureRef r = refs[i];
-            double value;
-            if (!v.isPresent(r)) {
-                value = Double.NaN;
-            } else if (isTime[i]) {
-                value = readMs - v.getLong(r);
-            } else {
-                value = v.getDouble(r);
-            }
-            x[i] = squash(value);
+    void fill(ViewVector v, double[] x) {
+        v.copyTo(x);
+        for (int i = 0; i < names.length; i++) {
+            x[i] = squash(x[i]);
         }
-        double mean = v.getDouble(meanAmount);
-        double a = Double.isNaN(amount) ? mean : amount;
-        x[refs.length] = squash(a);
-        x[refs.length + 1] = mean > 0 && a > 0 ? Math.log(a / mean) : 0;
-        x[refs.length + 2] = merchantId >= 0 && v.isPresent(lastMerchants) && !seen(v, merchantId) ? 1 : 0;
-    }
-
-    private boolean seen(FeatureVector v, long merchantId) {
-        int n = v.size(lastMerchants);
-        for (int i = 0; i < n; i++) {
-            if (v.getLong(lastMerchants, i) == merchantId) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static double squash(double x) {

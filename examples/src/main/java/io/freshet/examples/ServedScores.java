@@ -1,6 +1,6 @@
 package io.freshet.examples;
 
-import io.freshet.core.FeatureVector;
+import io.freshet.core.ViewVector;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,13 +16,12 @@ final class ServedScores {
      * One served score.
      *
      * @param user the user
-     * @param readTimeMs the read time of the served vector
-     * @param amount the payment's amount (NaN when the request gave none)
-     * @param merchantId the payment's merchant (negative when none)
-     * @param image the served vector's image
+     * @param readTimeMs the read time of the served view vector
+     * @param amount the payment's amount, the view's request parameter (NaN when the request gave none)
+     * @param image the served view vector's {@link VectorImage} (its user vector, then every column)
      * @param score the model's probability of fraud
      */
-    record Served(long user, long readTimeMs, double amount, long merchantId, long[] image, double score) {
+    record Served(long user, long readTimeMs, double amount, long[] image, double score) {
     }
 
     private final List<Served> served = new ArrayList<>();
@@ -37,14 +36,14 @@ final class ServedScores {
      * Records a served score when recording is on.
      *
      * @param user the user
-     * @param v the served vector
+     * @param v the served view vector
      * @param amount the payment's amount
-     * @param merchantId the payment's merchant
      * @param score the score served
      */
-    synchronized void record(long user, FeatureVector v, double amount, long merchantId, double score) {
+    synchronized void record(long user, ViewVector v, double amount, double score) {
         if (recording) {
-            served.add(new Served(user, v.readTimeMs(), amount, merchantId, VectorImage.of(v), score));
+            served.add(new Served(user, v.readTimeMs(), amount,
+                VectorImage.of(v.vectorOf(RiskFeatures.USER_RISK), v), score));
         }
     }
 

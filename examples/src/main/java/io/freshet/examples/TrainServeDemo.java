@@ -2,7 +2,10 @@ package io.freshet.examples;
 
 import com.sun.management.ThreadMXBean;
 import io.freshet.core.FeatureReader;
-import io.freshet.core.FeatureVector;
+import io.freshet.core.FeatureView;
+import io.freshet.core.ViewReader;
+import io.freshet.core.ViewRequest;
+import io.freshet.core.ViewVector;
 import io.freshet.core.StoreConfig;
 import io.freshet.kafka.BadRecordPolicy;
 import io.freshet.kafka.FeaturePipeline;
@@ -52,7 +55,8 @@ import org.tribuo.classification.evaluation.LabelEvaluation;
  *   AUC and precision at a {@value #ALERT_PERCENT}% alert rate on the held-out slice against the hand-set
  *   {@link RiskScore}; the model file written beside the store and read back.</li>
  *   <li><b>Serve</b> (a third of {@code --duration}, at least 2 s): payments continue; {@code /score/{user}} answers
- *   with the model, {@code ?amount=A&merchant=M} for the payment being scored. Once a second production pauses,
+ *   with the model, reading its {@code FeatureView} with {@code ?amount=A}, the payment being scored, as the request
+ *   parameter. Once a second production pauses,
  *   the pipeline catches up, and {@value #SAMPLES_PER_PAUSE} requests are recorded with the vectors served.</li>
  *   <li><b>Report</b>: in-process score latency (read + model, HdrHistogram) and allocation per score (ThreadMXBean),
  *   with the model's weights and through Tribuo's {@code predict}; then zero skew: the training rows recomputed for
@@ -83,6 +87,8 @@ final class TrainServeDemo implements AutoCloseable {
      */
     private static final String TRAINING_ROWS = "training-rows";
     private static final String SKEW_ROWS = "zero-skew-rows";
+    /** The view's own training rows (CSV), written to check the in-memory rows against; deleted at exit. */
+    private static final String VIEW_ROWS = "view-rows";
 
     /**
      * What a run found.
@@ -105,11 +111,13 @@ final class TrainServeDemo implements AutoCloseable {
      * @param tribuoP99Ns its p99
      * @param tribuoBytesPerScore bytes allocated per score through Tribuo's predict
      * @param maxScoreDifference the largest difference between the two paths' probabilities
+     * @param viewRowsChecked rows of the view's training CSV ({@code TrainingSet...view}) checked; -1: not its header
+     * @param viewRowsEqual those equal to the in-memory training row of the same label
      */
     record Report(long payments, int rows, int trainRows, double fraudShare, double modelAuc, double tribuoAuc,
         double baselineAuc, double modelPrecision, double baselinePrecision, int skewChecked, int skewEqual,
         long scoreP50Ns, long scoreP99Ns, double bytesPerScore, long tribuoP50Ns, long tribuoP99Ns,
-        double tribuoBytesPerScore, double maxScoreDifference) {
+        double tribuoBytesPerScore, double maxScoreDifference, int viewRowsChecked, int viewRowsEqual) {
     }
 
     private final FraudDemoOptions options;
@@ -170,7 +178,7 @@ final class TrainServeDemo implements AutoCloseable {
             100.0 * frauds / Math.max(1, payments), ms(System.nanoTime() - t0));
 
         // 2. Train.
-        ModelColumns columns = new ModelColumns(RiskFeatures.USER_RISK);
+        ModelColumns columns = new ModelColumns(ModelColumns.VIEW);
         ModelRows rows = new ModelRows(demoFile(TRAINING_ROWS), columns);
         t0 = System.nanoTime();
         TrainingProgress done = TrainingSet.forLabelTopic(LABELS_TOPIC, FraudOutcome.decoder(),
@@ -188,25 +196,29 @@ final class TrainServeDemo implements AutoCloseable {
         out.printf("2 train: %,d training rows as of known time (lag 0) from %,d history records in %d ms;"
             + " split by label time at %s: %,d train, %,d test%n", n, done.recordsRead(),
             ms(System.nanoTime() - t0), Instant.ofEpochMilli(rows.labelTimeMs()[train]), train, n - train);
+        int[] viewRows = viewRowsCheck(rows, columns.view());
         t0 = System.nanoTime();
         FraudModel trained = FraudModel.train(columns, rows.x(), rows.fraud(), 0, train);
         long trainMs = ms(System.nanoTime() - t0);
         Path modelFile = demoFile(MODEL_FILE);
         trained.save(modelFile);
         FraudModel model = FraudModel.load(modelFile, columns);
-        out.printf("  Tribuo logistic regression over %d columns trained in %d ms; model file %s (%,d bytes),"
-            + " read back to serve%n", columns.width(), trainMs, modelFile, Files.size(modelFile));
+        out.printf("  model input: view %s, %d columns: %s%n", columns.view().name(), columns.width(),
+            String.join(", ", columns.view().columns()));
+        out.printf("  Tribuo logistic regression over the view's %d columns trained in %d ms; model file %s (%,d"
+            + " bytes), read back to serve%n", columns.width(), trainMs, modelFile, Files.size(modelFile));
         Report partial = evaluate(model, rows, train);
 
         // 3. Serve.
         server = startServer(model);
-        out.printf("3 serve: http://127.0.0.1:%d/score/{user}?amount=A&merchant=M with the model for %s while"
-            + " payments continue (try: curl -s '127.0.0.1:%d/score/1?amount=250&merchant=77777')%n", server.port(),
+        out.printf("3 serve: http://127.0.0.1:%d/score/{user}?amount=A with the model on view %s for %s while"
+            + " payments continue (try: curl -s '127.0.0.1:%d/score/1?amount=250')%n", server.port(),
+            columns.view().name(),
             seconds(serveMs), server.port());
         produce(serveMs, true);
         flushLabels();
         awaitCaughtUp();
-        String example = "/score/1?amount=250&merchant=77777";
+        String example = "/score/1?amount=250";
         out.printf("  GET %s -> %s%n", example, get(example));
 
         // 4. Report.
@@ -217,7 +229,32 @@ final class TrainServeDemo implements AutoCloseable {
         return new Report(r.payments(), r.rows(), r.trainRows(), r.fraudShare(), r.modelAuc(), r.tribuoAuc(),
             r.baselineAuc(), r.modelPrecision(), r.baselinePrecision(), skew[0], skew[1], r.scoreP50Ns(),
             r.scoreP99Ns(), r.bytesPerScore(), r.tribuoP50Ns(), r.tribuoP99Ns(), r.tribuoBytesPerScore(),
-            r.maxScoreDifference());
+            r.maxScoreDifference(), viewRows[0], viewRows[1]);
+    }
+
+    /**
+     * The same labels through {@code TrainingSet...view(view).viewParam("amount", ...)} to the view's CSV, each row
+     * checked against the in-memory row of the same label: the model trains on the view's own training rows.
+     */
+    private int[] viewRowsCheck(ModelRows rows, FeatureView view) throws IOException {
+        long t0 = System.nanoTime();
+        Path csv = demoFile(VIEW_ROWS + ".csv");
+        TrainingSet.forLabelTopic(LABELS_TOPIC, FraudOutcome.decoder(), FraudOutcome::paymentTimeMs)
+            .labelColumn("fraud", FraudOutcome::fraud)
+            .labelColumn("amount", FraudOutcome::amount)
+            .labelColumn("merchant", FraudOutcome::merchantId)
+            .features(RiskFeatures.USER_RISK, FraudOutcome::userId, paymentsSource())
+            .asOfKnownTime(Duration.ZERO)
+            .view(view)
+            .viewParam(ModelColumns.AMOUNT, FraudOutcome::amount)
+            .kafka(kafka)
+            .build()
+            .writeCsv(csv);
+        int[] counts = ViewRowsCheck.run(rows, view, csv, out);
+        out.printf("  the view's own training rows (TrainingSet...view(%s), CSV, %,d bytes): checked %,d, equal %,d"
+            + " to the model's rows, in %d ms%n", view.name(), Files.size(csv), counts[0], counts[1],
+            ms(System.nanoTime() - t0));
+        return counts;
     }
 
     private void startComponents() throws Exception {
@@ -348,8 +385,7 @@ final class TrainServeDemo implements AutoCloseable {
                 long user = recentUsers[sampling.nextInt((int) Math.min(payments, recentUsers.length))];
                 double amount = Math.round(FraudPaymentGenerator.typicalAmount(user)
                     * Math.exp(sampling.nextGaussian()) * 100) / 100.0;
-                long merchant = sampling.nextBoolean() ? user * 7 % 1000 : 10_000 + sampling.nextInt(90_000);
-                get("/score/" + user + "?amount=" + amount + "&merchant=" + merchant);
+                get("/score/" + user + "?amount=" + amount);
             }
         } finally {
             servedScores.recording(false);
@@ -375,7 +411,7 @@ final class TrainServeDemo implements AutoCloseable {
         Report r = new Report(payments, n, train, share(rows.fraud(), n), Auc.rocAuc(modelScores, positive),
             tribuo.AUCROC(FraudModel.FRAUD), Auc.rocAuc(baselineScores, positive),
             Auc.precisionAt(modelScores, positive, alert), Auc.precisionAt(baselineScores, positive, alert), 0, 0, 0,
-            0, 0, 0, 0, 0, 0);
+            0, 0, 0, 0, 0, 0, 0, 0);
         out.printf("  held-out slice (%,d rows, %.1f%% fraud)   AUC     precision at a %d%% alert rate%n", test,
             100 * share(positive, test), ALERT_PERCENT);
         out.printf("    trained model (Tribuo)            %.3f   %.3f   (Tribuo's LabelEvaluation.AUCROC: %.3f)%n",
@@ -386,8 +422,12 @@ final class TrainServeDemo implements AutoCloseable {
 
     /** In-process: read + score, N times per path, over recently active users. */
     private Report measure(FraudModel model, Report r) {
-        FeatureReader reader = pipeline.reader(RiskFeatures.USER_RISK);
-        FeatureVector v = RiskFeatures.USER_RISK.newVector();
+        FeatureView view = model.columns().view();
+        ViewReader reader = view.reader(pipeline.reader(RiskFeatures.USER_RISK));
+        ViewRequest request = view.newRequest();
+        ViewVector v = view.newVector();
+        int userSlot = view.keySlot("user_id");
+        int amountSlot = view.paramSlot(ModelColumns.AMOUNT);
         double[] x = new double[model.columns().width()];
         long[] users = new long[MEASURED_SCORES];
         double[] amounts = new double[MEASURED_SCORES];
@@ -405,47 +445,52 @@ final class TrainServeDemo implements AutoCloseable {
             readOnly.reset();
             weights.reset();
             tribuo.reset();
-            bytes[0] = scoreLoop(reader, v, model, ScorePath.WEIGHTS, users, amounts, x, weights);
-            bytes[1] = scoreLoop(reader, v, model, ScorePath.TRIBUO, users, amounts, x, tribuo);
-            bytes[2] = scoreLoop(reader, v, model, ScorePath.READ_ONLY, users, amounts, x, readOnly);
+            bytes[0] = scoreLoop(reader, request, v, model, ScorePath.WEIGHTS, users, amounts, x, weights);
+            bytes[1] = scoreLoop(reader, request, v, model, ScorePath.TRIBUO, users, amounts, x, tribuo);
+            bytes[2] = scoreLoop(reader, request, v, model, ScorePath.READ_ONLY, users, amounts, x, readOnly);
         }
         for (int i = 0; i < 1000; i++) {
-            reader.read(users[i], v);
-            maxDifference = Math.max(maxDifference, Math.abs(model.score(v, amounts[i], i, x)
-                - model.scoreWithTribuo(v, amounts[i], i, x)));
+            request.key(userSlot, users[i]).param(amountSlot, amounts[i]);
+            reader.read(request, v);
+            maxDifference = Math.max(maxDifference, Math.abs(model.score(v, x) - model.scoreWithTribuo(v, x)));
         }
-        out.printf("4 report: in-process score = FeatureReader.read + model, %,d scores per path on this thread:%n",
+        out.printf("4 report: in-process score = ViewReader.read (view %s, %d columns) + model, %,d scores per path on"
+            + " this thread:%n", view.name(), view.width(),
             MEASURED_SCORES);
         out.printf("    model weights read out of the Tribuo model   p50 %,6d ns  p99 %,6d ns  %6.1f B/score%n",
             weights.getValueAtPercentile(50), weights.getValueAtPercentile(99), bytes[0]);
         out.printf("    Tribuo's Model.predict(ArrayExample)        p50 %,6d ns  p99 %,6d ns  %6.1f B/score"
             + "  (the two agree within %.1e)%n", tribuo.getValueAtPercentile(50), tribuo.getValueAtPercentile(99),
             bytes[1], maxDifference);
-        out.printf("    FeatureReader.read alone (for reference)     p50 %,6d ns  p99 %,6d ns  %6.1f B/read%n",
+        out.printf("    ViewReader.read alone (for reference)        p50 %,6d ns  p99 %,6d ns  %6.1f B/read%n",
             readOnly.getValueAtPercentile(50), readOnly.getValueAtPercentile(99), bytes[2]);
         return new Report(r.payments(), r.rows(), r.trainRows(), r.fraudShare(), r.modelAuc(), r.tribuoAuc(),
             r.baselineAuc(), r.modelPrecision(), r.baselinePrecision(), 0, 0, weights.getValueAtPercentile(50),
             weights.getValueAtPercentile(99), bytes[0], tribuo.getValueAtPercentile(50),
-            tribuo.getValueAtPercentile(99), bytes[1], maxDifference);
+            tribuo.getValueAtPercentile(99), bytes[1], maxDifference, 0, 0);
     }
 
     /** What a measured loop does per iteration. */
     private enum ScorePath { READ_ONLY, WEIGHTS, TRIBUO }
 
     /** @return bytes allocated per iteration by this thread over the loop */
-    private static double scoreLoop(FeatureReader reader, FeatureVector v, FraudModel model, ScorePath path,
-        long[] users, double[] amounts, double[] x, Histogram latency) {
+    private static double scoreLoop(ViewReader reader, ViewRequest request, ViewVector v, FraudModel model,
+        ScorePath path, long[] users, double[] amounts, double[] x, Histogram latency) {
+        FeatureView view = v.view();
+        int userSlot = view.keySlot("user_id");
+        int amountSlot = view.paramSlot(ModelColumns.AMOUNT);
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
         double sink = 0;
         long before = threads.getThreadAllocatedBytes(thread);
         for (int i = 0; i < users.length; i++) {
             long t0 = System.nanoTime();
-            reader.read(users[i], v);
+            request.key(userSlot, users[i]).param(amountSlot, amounts[i]);
+            reader.read(request, v);
             if (path == ScorePath.WEIGHTS) {
-                sink += model.score(v, amounts[i], i, x);
+                sink += model.score(v, x);
             } else if (path == ScorePath.TRIBUO) {
-                sink += model.scoreWithTribuo(v, amounts[i], i, x);
+                sink += model.scoreWithTribuo(v, x);
             }
             latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
         }
@@ -460,9 +505,9 @@ final class TrainServeDemo implements AutoCloseable {
     private int[] zeroSkew(FraudModel model) {
         int[] counts = ZeroSkewCheck.run(servedScores.served(), model, paymentsSource(), kafka, demoFile(SKEW_ROWS),
             out);
-        out.printf("  zero skew: checked %d, equal %d  (served /score vectors and scores against training rows"
-            + " recomputed for the same user and read time: every value's bits, event times, status)%n", counts[0],
-            counts[1]);
+        out.printf("  zero skew: checked %d, equal %d  (served /score view vectors and scores against training rows"
+            + " recomputed for the same user, read time and amount: every column's bits, status and event time, and"
+            + " the user's vector)%n", counts[0], counts[1]);
         return counts;
     }
 
@@ -518,6 +563,8 @@ final class TrainServeDemo implements AutoCloseable {
             Files.deleteIfExists(demoFile(MODEL_FILE));
             Files.deleteIfExists(demoFile(TRAINING_ROWS + ".json"));
             Files.deleteIfExists(demoFile(SKEW_ROWS + ".json"));
+            Files.deleteIfExists(demoFile(VIEW_ROWS + ".csv"));
+            Files.deleteIfExists(demoFile(VIEW_ROWS + ".json"));
             storeDirectory.deleteIfTemporary();
         }
     }

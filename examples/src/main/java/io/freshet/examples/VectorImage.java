@@ -3,6 +3,7 @@ package io.freshet.examples;
 import io.freshet.core.FeatureKind;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureVector;
+import io.freshet.core.ViewVector;
 import java.util.List;
 
 /**
@@ -46,6 +47,28 @@ final class VectorImage {
                     : Double.doubleToRawLongBits(v.getDouble(r));
                 image[i++] = v.eventTimeMs(r);
             }
+        }
+        return image;
+    }
+
+    /**
+     * The image of a view's vector: the source set's vector as read (its {@link #of(FeatureVector)}), then per column
+     * of the view its value's raw bits, its status and its event time.
+     *
+     * @param set the view's source set's vector (for a live read, {@code ViewVector.vectorOf(set)}; for a training
+     *     row, the row's vector the view was assembled from)
+     * @param v the view's vector
+     * @return its image, a new array
+     */
+    static long[] of(FeatureVector set, ViewVector v) {
+        long[] source = of(set);
+        long[] image = new long[source.length + 3 * v.width()];
+        System.arraycopy(source, 0, image, 0, source.length);
+        int i = source.length;
+        for (int c = 0; c < v.width(); c++) {
+            image[i++] = Double.doubleToRawLongBits(v.getDouble(c));
+            image[i++] = v.status(c).ordinal();
+            image[i++] = v.eventTimeMs(c);
         }
         return image;
     }

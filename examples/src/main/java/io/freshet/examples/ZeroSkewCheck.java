@@ -2,6 +2,8 @@ package io.freshet.examples;
 
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
+import io.freshet.core.ViewRequest;
+import io.freshet.core.ViewVector;
 import io.freshet.kafka.Source;
 import io.freshet.kafka.TrainingSet;
 import io.freshet.kafka.TrainingSink;
@@ -16,8 +18,10 @@ import java.util.Properties;
 
 /**
  * The train-and-serve demo's zero-skew check: the recorded (user, read time) pairs of served scores become the labels
- * of a {@link TrainingSet} run (lag 0, the same definition and source), and each recomputed row must equal what was
- * served: its {@link VectorImage} and the model's score on it, bit for bit. The first few differences are printed.
+ * of a {@link TrainingSet} run (lag 0, the same definition and source); each row's vector, assembled into the model's
+ * view with the served request's amount (as the training rows are), must equal what was served: its
+ * {@link VectorImage} (the user's vector, then every column's value bits, status and event time) and the model's
+ * score on it, bit for bit. The first few differences are printed.
  *
  * <p>Threading: the caller's thread, one run per call.
  */
@@ -34,6 +38,9 @@ final class ZeroSkewCheck implements TrainingSink {
     private final Path file;
     private final PrintStream out;
     private final double[] x;
+    private final ViewRequest request;
+    private final int amountSlot;
+    private final ViewVector vector;
     private int checked;
     private int equal;
 
@@ -43,6 +50,9 @@ final class ZeroSkewCheck implements TrainingSink {
         this.file = file;
         this.out = out;
         this.x = new double[model.columns().width()];
+        this.request = model.columns().view().newRequest();
+        this.amountSlot = model.columns().view().paramSlot(ModelColumns.AMOUNT);
+        this.vector = model.columns().view().newVector();
     }
 
     /**
@@ -89,8 +99,10 @@ final class ZeroSkewCheck implements TrainingSink {
     @Override
     public void write(long labelTimeMs, Object[] labelValues, FeatureVector[] vectors) {
         ServedScores.Served s = served.get((Integer) labelValues[0]);
-        long[] row = VectorImage.of(vectors[0]);
-        double score = model.score(vectors[0], s.amount(), s.merchantId(), x);
+        request.param(amountSlot, s.amount());
+        vector.assemble(vectors, request);
+        long[] row = VectorImage.of(vectors[0], vector);
+        double score = model.score(vector, x);
         checked++;
         if (Arrays.equals(row, s.image()) && Double.doubleToLongBits(score) == Double.doubleToLongBits(s.score())) {
             equal++;

@@ -23,6 +23,13 @@ class TrainServeDemoTest {
         String text = buf.toString(StandardCharsets.UTF_8);
         System.out.print(text);
 
+        // The model's input is one view, request-time features included: its columns, in its order.
+        assertThat(text).contains("model input: view payment, " + ModelColumns.VIEW.width() + " columns: "
+            + String.join(", ", ModelColumns.VIEW.columns()));
+        assertThat(ModelColumns.VIEW.columns()).contains("payment__amount_over_mean", "payment__seconds_since_last");
+        // ... and the model's rows are the view's own training rows (TrainingSet...view, CSV), every one.
+        assertThat(r.viewRowsChecked()).as(text).isEqualTo(r.rows());
+        assertThat(r.viewRowsEqual()).as(text).isEqualTo(r.rows());
         assertThat(r.rows()).as(text).isGreaterThan(5000);
         assertThat(r.fraudShare()).as(text).isBetween(0.005, 0.2);
         assertThat(r.modelAuc()).as(text).isGreaterThan(r.baselineAuc());

@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.freshet.core.FeatureTestDriver;
 import io.freshet.core.FeatureVector;
+import io.freshet.core.ViewRequest;
+import io.freshet.core.ViewVector;
+import java.util.Arrays;
+import java.util.List;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,15 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainedScoreTest {
     private static final long T0 = 1_700_000_000_000L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ModelColumns COLUMNS = new ModelColumns(RiskFeatures.USER_RISK);
+    private static final ModelColumns COLUMNS = new ModelColumns(ModelColumns.VIEW);
     private static FraudModel model;
 
-    /** Rows where fraud follows the request columns (a large amount at a new merchant), with some noise. */
+    /** Rows where fraud follows a request-time column (a large amount against the user's mean), with some noise. */
     @BeforeAll
     static void train() {
         SplittableRandom r = new SplittableRandom(3);
         int n = 800;
         int w = COLUMNS.width();
+        List<String> names = Arrays.asList(COLUMNS.names());
+        int overMean = names.indexOf("payment__amount_over_mean");
         double[] x = new double[n * w];
         boolean[] fraud = new boolean[n];
         for (int i = 0; i < n; i++) {
@@ -41,8 +47,7 @@ class TrainedScoreTest {
                 x[i * w + j] = r.nextDouble();
             }
             boolean spike = r.nextInt(10) == 0;
-            x[i * w + w - 2] = spike ? 1.5 + r.nextDouble() : r.nextGaussian() * 0.3;
-            x[i * w + w - 1] = spike || r.nextInt(10) == 0 ? 1 : 0;
+            x[i * w + overMean] = spike ? 1.5 + r.nextDouble() : Math.log1p(Math.abs(1 + r.nextGaussian() * 0.3));
             fraud[i] = spike ? r.nextInt(10) < 9 : r.nextInt(100) == 0;
         }
         model = FraudModel.train(COLUMNS, x, fraud, 0, n);
@@ -54,41 +59,47 @@ class TrainedScoreTest {
         model.save(file);
         FraudModel loaded = FraudModel.load(file, COLUMNS);
         FeatureTestDriver<Payment> d = driver();
-        FeatureVector v = d.read(7);
         double[] x = new double[COLUMNS.width()];
-        double spike = model.score(v, 400, 99_999, x);
-        double usual = model.score(v, 20, 100, x);
+        double spike = model.score(view(d.read(7), 400), x);
+        double usual = model.score(view(d.read(7), 20), x);
         assertThat(spike).isGreaterThan(usual);
-        assertThat(loaded.score(v, 400, 99_999, x)).isEqualTo(spike);
-        assertThat(model.scoreWithTribuo(v, 400, 99_999, x)).isCloseTo(spike, within(1e-12));
+        assertThat(loaded.score(view(d.read(7), 400), x)).isEqualTo(spike);
+        assertThat(model.scoreWithTribuo(view(d.read(7), 400), x)).isCloseTo(spike, within(1e-12));
     }
 
     @Test
     void scoreAnswersTheModelForTheRequestsPaymentAndRefusesBadParameters() throws Exception {
         FeatureTestDriver<Payment> d = driver();
         try (FeatureServer s = FeatureServer.start(0, d.reader(), null, model, null)) {
-            JsonNode doc = JSON.readTree(get(s, "/score/7?amount=400&merchant=99999", 200));
+            JsonNode doc = JSON.readTree(get(s, "/score/7?amount=400", 200));
             double[] x = new double[COLUMNS.width()];
             FeatureVector v = d.read(7);
             assertThat(doc.get("model").asText()).isEqualTo("tribuo logistic regression");
             assertThat(doc.get("status").asText()).isEqualTo("FRESH");
-            assertThat(doc.get("score").asDouble()).isEqualTo(model.score(v, 400, 99_999, x));
+            assertThat(doc.get("score").asDouble()).isEqualTo(model.score(view(v, 400), x));
             assertThat(doc.get("amount").asDouble()).isEqualTo(400);
-            assertThat(doc.get("merchant").asLong()).isEqualTo(99_999);
             assertThat(doc.get("handSetScore").asDouble()).isStrictlyBetween(0.0, 1.0);
 
             JsonNode typical = JSON.readTree(get(s, "/score/7", 200));
             assertThat(typical.get("amount").isNull()).isTrue();
-            assertThat(typical.get("score").asDouble()).isEqualTo(model.score(v, Double.NaN, -1, x));
+            // Without the amount the request-time columns read missing: 0 to the model, as in a training row.
+            assertThat(typical.get("score").asDouble()).isEqualTo(model.score(view(v, Double.NaN), x));
+            assertThat(typical.get("score").asDouble()).isNotEqualTo(doc.get("score").asDouble());
 
             assertThat(JSON.readTree(get(s, "/score/7?amount=-3", 400)).get("error").asText())
                 .isEqualTo("amount=-3 is not a positive amount: use e.g. amount=120.5");
-            assertThat(JSON.readTree(get(s, "/score/7?merchant=x", 400)).get("error").asText())
-                .isEqualTo("merchant=x is not a merchant id: use e.g. merchant=4711");
-            assertThat(JSON.readTree(get(s, "/score/7?user=1", 400)).get("error").asText())
-                .isEqualTo("query parameter user is unknown: use amount and merchant, e.g."
-                    + " /score/97?amount=120.5&merchant=4711");
+            assertThat(JSON.readTree(get(s, "/score/7?merchant=4711", 400)).get("error").asText())
+                .isEqualTo("query parameter merchant is unknown: use amount, e.g. /score/97?amount=120.5");
         }
+    }
+
+    /** The model's view assembled from a vector of the user and the payment's amount, as a training row is. */
+    private static ViewVector view(FeatureVector v, double amount) {
+        ViewRequest request = ModelColumns.VIEW.newRequest();
+        request.param(ModelColumns.VIEW.paramSlot(ModelColumns.AMOUNT), amount);
+        ViewVector out = ModelColumns.VIEW.newVector();
+        out.assemble(new FeatureVector[] {v}, request);
+        return out;
     }
 
     private static FeatureTestDriver<Payment> driver() {
