@@ -12,7 +12,12 @@ import io.freshet.core.spi.RowBuffer;
  * <p>Internal: not part of the public API.
  */
 public final class HyperLogLog {
-    private static final double[] INV_POW2 = new double[66];
+    /**
+     * 2^-rank for every value a register byte can hold (0..127; a negative byte never raises the maximum), not only
+     * the ranks a hash gives (0..65): a served read evaluates the row in place under its seqlock, where a torn or
+     * damaged register may hold any byte, and the re-check discards that result, which must not throw first.
+     */
+    private static final double[] INV_POW2 = new double[Byte.MAX_VALUE + 1];
 
     static {
         for (int i = 0; i < INV_POW2.length; i++) {
