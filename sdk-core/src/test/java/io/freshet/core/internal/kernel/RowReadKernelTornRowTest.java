@@ -28,7 +28,7 @@ class RowReadKernelTornRowTest {
 
     /** Bytes of canary on each side of the row: far beyond any offset a clamped index could reach by one slot. */
     private static final int MARGIN_BYTES = 64 * 1024;
-    private static final int ROWS = 3_000;
+    private static final int ROWS = 2_000;
 
     private static FeatureSet<Ev> set() {
         Window fine = Window.sliding(Duration.ofSeconds(30)).tiles(Duration.ofSeconds(1));
