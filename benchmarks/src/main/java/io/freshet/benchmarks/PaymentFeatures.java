@@ -1,8 +1,10 @@
 package io.freshet.benchmarks;
 
 import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureSetBuilder;
 import io.freshet.core.Window;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * The feature set every Freshet benchmark uses, so that suites measure the same row: 16 features of a realistic
@@ -22,7 +24,18 @@ public final class PaymentFeatures {
 
     /** @return a newly built set named {@code user_payments} */
     public static FeatureSet<Payment> featureSet() {
-        return FeatureSet.builder("user_payments", Payment.class)
+        return featureSet(b -> b);
+    }
+
+    /**
+     * The same set with more stored features declared after its own (before the derived one), for benchmarks that
+     * measure what a feature kind adds to the same row in the same run.
+     *
+     * @param extra declares the added features
+     * @return a newly built set named {@code user_payments}
+     */
+    public static FeatureSet<Payment> featureSet(UnaryOperator<FeatureSetBuilder<Payment>> extra) {
+        return extra.apply(FeatureSet.builder("user_payments", Payment.class)
             .entity("user", Payment::userId)
             .eventTime(Payment::timeMs)
             .latest("last_amount", Payment::amount)
@@ -39,7 +52,7 @@ public final class PaymentFeatures {
             .lastSeen("last_seen")
             .decayedCount("txn_decayed_1h", Duration.ofHours(1))
             .decayedSum("amount_decayed_1h", Payment::amount, Duration.ofHours(1))
-            .lastN("last_merchants", Payment::merchantId, 5)
+            .lastN("last_merchants", Payment::merchantId, 5))
             .derived("amount_vs_mean_1h", d -> d.ratio("last_amount", "mean_amount_1h"))
             .build();
     }

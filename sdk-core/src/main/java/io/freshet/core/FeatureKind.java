@@ -34,7 +34,14 @@ public enum FeatureKind {
     /** a - b of two other features. */
     DIFFERENCE(ValueType.DOUBLE, false),
     /** Read time minus the event time of another feature, in milliseconds; NaN when it has none. */
-    TIME_SINCE(ValueType.DOUBLE, false);
+    TIME_SINCE(ValueType.DOUBLE, false),
+    /**
+     * Population variance of values, {@code sum((x - mean)^2) / n}: 0 for one value, NaN (missing) when empty. Kept
+     * as count, mean and M2 (Welford), merged across tiles with Chan et al.'s formula.
+     */
+    VARIANCE(ValueType.DOUBLE, true),
+    /** Population standard deviation of values: the square root of {@link #VARIANCE}; NaN (missing) when empty. */
+    STDDEV(ValueType.DOUBLE, true);
 
     private final ValueType valueType;
     private final boolean stored;

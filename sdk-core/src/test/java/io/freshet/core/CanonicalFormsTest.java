@@ -29,6 +29,8 @@ class CanonicalFormsTest {
         .decayedCount("decayed_count", Duration.ofMinutes(5))
         .decayedSum("decayed_sum", Ev::amount, Duration.ofMinutes(5))
         .distinctApprox("distinct_merchants", Ev::merchant, Window.lifetime(), 10)
+        .variance("amount_var", Ev::amount)
+        .stddev("amount_std_1h", Ev::amount, Window.sliding(Duration.ofHours(1))).where(Ev::declined)
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_1h"))
         .build();
 
@@ -47,7 +49,8 @@ class CanonicalFormsTest {
             + f.windowMs).containsExactly("last_amount:LATEST:0", "txn_1h:COUNT:3600000",
                 "declines_1h:COUNT:3600000", "sum_10m:SUM:600000", "min:MIN:0", "max_1d:MAX:86400000", "mean:MEAN:0",
                 "first:FIRST_SEEN:0", "last:LAST_SEEN:0", "merchants:LAST_N:0", "decayed_count:DECAYED_COUNT:0",
-                "decayed_sum:DECAYED_SUM:0", "distinct_merchants:DISTINCT_APPROX:0");
+                "decayed_sum:DECAYED_SUM:0", "distinct_merchants:DISTINCT_APPROX:0", "amount_var:VARIANCE:0",
+                "amount_std_1h:STDDEV:3600000");
     }
 
     @Test

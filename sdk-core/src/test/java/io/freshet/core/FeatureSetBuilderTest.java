@@ -252,6 +252,40 @@ class FeatureSetBuilderTest {
     }
 
     @Test
+    void varianceAndStddevStateTheirRowBytesAndReadAsDoubles() {
+        // Lifetime: 8 event time + 24 moments; windowed: 8 event time + 8 max epoch + 2 x tiles x 24 (tiles and the
+        // suffixes that make a read O(1)).
+        FeatureSet<Ev> s = builder()
+            .variance("v", Ev::amount)
+            .stddev("sd_1h", Ev::amount, Window.sliding(Duration.ofHours(1)))
+            .derived("sd_per_v", d -> d.ratio("sd_1h", "v"))
+            .build();
+        assertThat(s.rowSizeBytes()).isEqualTo(16 + 32 + 16 + 2 * 30 * 24);
+        assertThat(s.ref("v").kind()).isEqualTo(FeatureKind.VARIANCE);
+        assertThat(s.ref("sd_1h").kind()).isEqualTo(FeatureKind.STDDEV);
+        assertThat(FeatureKind.STDDEV.valueType()).isEqualTo(FeatureKind.ValueType.DOUBLE);
+        assertThat(s.vectorWidth()).isEqualTo(3);
+    }
+
+    @Test
+    void varianceAndStddevAreValidatedLikeTheOtherAggregates() {
+        assertThatThrownBy(() -> builder().variance("v", null)).isInstanceOf(NullPointerException.class)
+            .hasMessage("extractor can't be null");
+        assertThatThrownBy(() -> builder().stddev("sd", Ev::amount, null)).isInstanceOf(NullPointerException.class)
+            .hasMessage("window can't be null");
+        assertThatThrownBy(() -> builder().count("x").stddev("x", Ev::amount))
+            .isInstanceOf(FeatureDefinitionException.class).hasMessageContaining("declared twice");
+        assertThatThrownBy(() -> builder().variance("v", Ev::amount, Window.sliding(Duration.ofSeconds(61))))
+            .isInstanceOf(FeatureDefinitionException.class).hasMessageContaining("tiles");
+        // 2 x 341 tiles x 24 bytes alone is 16368: with the headers the row passes MAX_ROW_BYTES.
+        FeatureSetBuilder<Ev> big = builder()
+            .stddev("sd", Ev::amount, Window.sliding(Duration.ofSeconds(341)).tiles(Duration.ofSeconds(1)));
+        assertThatThrownBy(big::build).isInstanceOf(FeatureDefinitionException.class)
+            .hasMessage("set=s compiles to rowBytes=16400 > MAX_ROW_BYTES=" + CompiledLayout.MAX_ROW_BYTES
+                + ": use fewer or coarser tiles, a lower distinct precision, or split the set");
+    }
+
+    @Test
     void whereTwiceIsRejected() {
         FeatureSetBuilder.AggregateStep<Ev> step = builder().count("flagged");
         step.where(Ev::flag);

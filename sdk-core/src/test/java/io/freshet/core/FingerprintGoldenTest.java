@@ -61,6 +61,26 @@ class FingerprintGoldenTest {
         assertThat(s.rowLayout().canonicalForm()).isEqualTo(GOLDEN_CANONICAL);
     }
 
+    /**
+     * VARIANCE and STDDEV (issue 19 point 2): the kind names in the canonical form and their row bytes, 16 + 32
+     * (lifetime: event time, 24-byte moments) + 16 (windowed header: event time, maxEpoch) + 30 tiles x 24 bytes x 2
+     * (tiles and suffixes) = 1504. The hex was computed from the canonical text by an independent FNV-1a 64 + fmix64
+     * (the one that reproduces GOLDEN_HEX).
+     */
+    @Test
+    void spreadKindsHaveAPinnedCanonicalFormAndFingerprint() {
+        FeatureSet<Ev> s = FeatureSet.builder("user_spread", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs)
+            .variance("amount_var", Ev::amount)
+            .stddev("amount_std_1h", Ev::amount, Window.sliding(Duration.ofHours(1))).where(Ev::flag)
+            .build();
+        assertThat(s.canonicalForm()).isEqualTo("freshet.featureset.v2;name=user_spread;key=user:LONG;"
+            + "f=amount_var:VARIANCE:w=0/0:filter=0:hl=0:p=0;"
+            + "f=amount_std_1h:STDDEV:w=3600000/120000:filter=1:hl=0:p=0;"
+            + "rowBytes=1504");
+        assertThat(s.rowSizeBytes()).isEqualTo(1504);
+        assertThat(Long.toHexString(s.fingerprint())).isEqualTo("d5f47757118de76b");
+    }
+
     @Test
     void hashFunctionIsPinned() {
         // FNV-1a 64 then fmix64. The values were computed by an independent implementation of the two published
@@ -85,6 +105,8 @@ class FingerprintGoldenTest {
         assertThat(golden(b -> b.count("extra"), Window.sliding(Duration.ofHours(1)), true).fingerprint())
             .as("another stored feature").isNotEqualTo(base);
         assertThat(variant("txn_1h", FeatureKind.SUM)).as("kind").isNotEqualTo(variant("txn_1h", FeatureKind.COUNT));
+        assertThat(variant("txn_1h", FeatureKind.VARIANCE)).as("variance is not stddev")
+            .isNotEqualTo(variant("txn_1h", FeatureKind.STDDEV));
         assertThat(variant("txn_count", FeatureKind.COUNT)).as("name")
             .isNotEqualTo(variant("txn_1h", FeatureKind.COUNT));
         assertThat(FeatureSet.builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs).count("c").build()
@@ -99,7 +121,16 @@ class FingerprintGoldenTest {
     private static long variant(String name, FeatureKind kind) {
         FeatureSetBuilder<Ev> b = FeatureSet.builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs);
         Window w = Window.sliding(Duration.ofHours(1));
-        return (kind == FeatureKind.SUM ? b.sum(name, Ev::amount, w) : b.count(name, w)).build().fingerprint();
+        switch (kind) {
+            case SUM:
+                return b.sum(name, Ev::amount, w).build().fingerprint();
+            case VARIANCE:
+                return b.variance(name, Ev::amount, w).build().fingerprint();
+            case STDDEV:
+                return b.stddev(name, Ev::amount, w).build().fingerprint();
+            default:
+                return b.count(name, w).build().fingerprint();
+        }
     }
 
     @Test

@@ -47,6 +47,8 @@ class BadRecordBatteryTest {
         .sum("amount_total", Payment::amount)
         .max("max_amount", BadRecordBatteryTest::checkedAmount)
         .count("txn_1d", io.freshet.core.Window.sliding(Duration.ofDays(1)).tiles(Duration.ofHours(1)))
+        .variance("amount_var_1d", Payment::amount,
+            io.freshet.core.Window.sliding(Duration.ofDays(1)).tiles(Duration.ofHours(1)))
         .build();
 
     /** The kinds of injected records, each with the reason it must be reported with (null: a good record). */

@@ -49,6 +49,7 @@ final class PipelineFixtures {
         .distinctApprox("merchants_1d", Payment::merchantId, Window.sliding(Duration.ofDays(1)))
         .firstSeen("first_seen")
         .lastSeen("last_seen")
+        .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .build();
 

@@ -59,6 +59,8 @@ final class TrainingFixtures {
         .min("min_amount_10m", Payment::amount, Window.sliding(Duration.ofMinutes(10)))
         .mean("mean_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(5)))
         .distinctApprox("merchants_all", Payment::merchantId)
+        .variance("amount_var", Payment::amount)
+        .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
         .derived("amount_vs_mean", d -> d.difference("last_amount", "mean_amount"))
         .derived("since_last", d -> d.timeSince("last_seen"))
         .build();

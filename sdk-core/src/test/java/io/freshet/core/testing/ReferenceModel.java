@@ -10,6 +10,8 @@ import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.FeatureSpec;
 import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.internal.kernel.RowWriteKernel;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -41,8 +43,9 @@ import java.util.Set;
  *   <li>Latest: the value of the event with the largest event time, a later arrival winning a tie. First/last seen:
  *       the smallest/largest event time. Last-N: the n (time, id) pairs largest in (time, arrival) order, newest
  *       first. Decayed: {@code sum of w * 2^(-(r - t) / halfLife)}. Distinct: the exact number of distinct ids,
- *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Ratio, difference and time-since
- *       as documented on {@code DerivedFeature}.</li>
+ *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Variance and stddev: the exact
+ *       population variance ({@link #exactVariance}, BigDecimal) within the stated bound ({@link
+ *       #varianceTolerance}). Ratio, difference and time-since as documented on {@code DerivedFeature}.</li>
  *   <li>The event time of a present stored value is the largest event time the feature accepted ({@link
  *       FeatureVector#NO_TIME} when none); a missing value has none.</li>
  * </ul>
@@ -64,6 +67,8 @@ public final class ReferenceModel<E> {
     public static final double RELATIVE_TOLERANCE = 1e-9;
     /** Absolute slack below which floating-point values are compared as equal (denormal range). */
     public static final double ABSOLUTE_TOLERANCE = 1e-300;
+    /** The constant of the stated variance bound: see {@link #varianceTolerance}. */
+    public static final double VARIANCE_ERROR_FACTOR = 4;
     private static final long NO_TIME = FeatureVector.NO_TIME;
 
     private final FeatureSet<E> set;
@@ -376,6 +381,10 @@ public final class ReferenceModel<E> {
                 }
                 return ExpectedValue.ofDouble(f.name, f.kind, decayed, tolerance(mag), maxT);
             }
+            case VARIANCE:
+            case STDDEV:
+                return live.isEmpty() ? ExpectedValue.missing(f.name, f.kind)
+                    : spread(f, live, f.window.isLifetime() ? 0 : f.window.tileCount(), maxT);
             case DISTINCT_APPROX: {
                 Set<Long> distinct = new HashSet<>();
                 for (Accepted a : live) {
@@ -387,6 +396,98 @@ public final class ReferenceModel<E> {
             default:
                 throw new IllegalStateException("not a stored kind: " + f.kind);
         }
+    }
+
+    /**
+     * Variance or stddev: the exact population variance of the accepted doubles (sums of x and x^2 in BigDecimal,
+     * one rounding at the end), and the stated bound around it ({@link #varianceTolerance}).
+     */
+    private static ExpectedValue spread(FeatureSpec f, List<Accepted> live, int tiles, long maxT) {
+        double[] values = new double[live.size()];
+        for (int j = 0; j < values.length; j++) {
+            values[j] = live.get(j).value;
+        }
+        double[] moments = exactMoments(values);
+        double variance = moments[0];
+        double rms = moments[1];
+        double varianceTol = varianceTolerance(values.length, tiles, variance, rms);
+        if (f.kind == FeatureKind.VARIANCE) {
+            return ExpectedValue.ofDouble(f.name, f.kind, variance, varianceTol, maxT);
+        }
+        double stddev = Math.sqrt(variance);
+        // |sqrt(a) - sqrt(b)| <= min(sqrt(|a - b|), |a - b| / sqrt(b)), plus the rounding of the kernel's sqrt.
+        double tol = stddev == 0 ? Math.sqrt(varianceTol)
+            : Math.min(Math.sqrt(varianceTol), varianceTol / stddev) + 0x1p-52 * stddev;
+        return ExpectedValue.ofDouble(f.name, f.kind, stddev, tol, maxT);
+    }
+
+    /**
+     * The exact population variance of the doubles, rounded once to a double: {@code (n * sum(x^2) - sum(x)^2) / n^2}
+     * with exact sums (in longs when every value is a multiple of 1/16 below 2^16, as most test streams are; else in
+     * BigDecimal), exact up to the final division, which keeps 34 digits.
+     *
+     * @param values at least one value
+     * @return the variance
+     */
+    public static double exactVariance(double[] values) {
+        return exactMoments(values)[0];
+    }
+
+    /**
+     * @param values at least one value
+     * @return the root mean square, {@code sqrt(sum(x^2) / n)}
+     */
+    public static double rms(double[] values) {
+        return exactMoments(values)[1];
+    }
+
+    /** {variance, rms}, both from exact sums. */
+    private static double[] exactMoments(double[] values) {
+        final BigDecimal n = BigDecimal.valueOf(values.length);
+        BigDecimal sum;
+        BigDecimal squares;
+        long scaledSum = 0;
+        long scaledSquares = 0;
+        boolean small = values.length < (1 << 20);
+        for (int j = 0; j < values.length && small; j++) {
+            double scaled = values[j] * 16;
+            small = scaled == Math.rint(scaled) && Math.abs(scaled) < (1 << 20);
+            long x = (long) scaled;
+            scaledSum += x;
+            scaledSquares += x * x;
+        }
+        if (small) {
+            // Sums of (16x) and (16x)^2, exact in longs: |16x| < 2^20, fewer than 2^20 values.
+            sum = BigDecimal.valueOf(scaledSum).divide(BigDecimal.valueOf(16));
+            squares = BigDecimal.valueOf(scaledSquares).divide(BigDecimal.valueOf(256));
+        } else {
+            sum = BigDecimal.ZERO;
+            squares = BigDecimal.ZERO;
+            for (double v : values) {
+                BigDecimal x = new BigDecimal(v);
+                sum = sum.add(x);
+                squares = squares.add(x.multiply(x));
+            }
+        }
+        BigDecimal numerator = n.multiply(squares).subtract(sum.multiply(sum));
+        double variance = numerator.divide(n.multiply(n), MathContext.DECIMAL128).doubleValue();
+        double rms = Math.sqrt(squares.divide(n, MathContext.DECIMAL128).doubleValue());
+        return new double[] {variance, rms};
+    }
+
+    /**
+     * The stated bound of a variance read (FeatureSetBuilder#variance): relative error at most {@code
+     * 4 * (n + tiles) * 2^-53 * kappa} with {@code kappa = rms / stddev}, i.e. an absolute error of {@code
+     * 4 * (n + tiles) * 2^-53 * rms * stddev}.
+     *
+     * @param n values read
+     * @param tiles the window's tiles, 0 for lifetime
+     * @param variance the exact variance
+     * @param rms the values' root mean square
+     * @return the largest allowed absolute difference
+     */
+    public static double varianceTolerance(long n, int tiles, double variance, double rms) {
+        return VARIANCE_ERROR_FACTOR * (n + tiles) * 0x1p-53 * rms * Math.sqrt(variance);
     }
 
     private ExpectedValue derived(FeatureSpec f, List<ExpectedValue> out, long r) {

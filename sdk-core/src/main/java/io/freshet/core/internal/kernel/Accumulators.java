@@ -6,7 +6,9 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_MS;
@@ -14,8 +16,8 @@ import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_
 import io.freshet.core.spi.RowBuffer;
 
 /**
- * The aggregate kinds' accumulators (count, sum, min, max, mean, distinct) at rest: their identity and the empty row
- * built from them ({@link RowWriteKernel} folds values in, on the row's base and address). The layout of an
+ * The aggregate kinds' accumulators (count, sum, min, max, mean, distinct, moments) at rest: their identity and the
+ * empty row built from them ({@link RowWriteKernel} folds values in, on the row's base and address). The layout of an
  * accumulator is in {@link CompiledLayout}.
  *
  * <p>Stateless and allocation-free; called by the writer of the row.
@@ -46,6 +48,8 @@ public final class Accumulators {
                 case K_MAX:
                 case K_MEAN:
                 case K_DISTINCT:
+                case K_VARIANCE:
+                case K_STDDEV:
                     if (l.tiles[i] == 0) {
                         reset(l, row, i, off + 8);
                     } else {
@@ -87,6 +91,8 @@ public final class Accumulators {
                 row.putLong(acc + 8, 0);
                 break;
             case K_DISTINCT:
+            case K_VARIANCE:
+            case K_STDDEV:
                 row.setZero(acc, l.accBytes[i]);
                 break;
             default:

@@ -22,15 +22,17 @@ import java.util.function.ToLongFunction;
  *         LAST_SEEN       (none: eventTimeMs is the value)
  *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
  *         DECAYED_*       value double, decayed to eventTimeMs
- *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX: one accumulator (below)
+ *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX, VARIANCE, STDDEV: one accumulator (below)
  *         windowed ones:  maxEpoch long (NO_EPOCH when none); their arrays follow all headers
  *   then, per windowed aggregate in declaration order, at tileOffset[i]:
  *         n tile accumulators, tile epoch e in slot e mod n
- *         COUNT, SUM, MIN, MAX, MEAN only, at suffixOffset[i]: n suffix accumulators, same slots: the slot of epoch
- *         e (maxEpoch - n < e < maxEpoch) holds tile(e) + tile(e + 1) + ... + tile(maxEpoch - 1), so a read at or
- *         after maxEpoch combines two accumulators, not n (the slot of maxEpoch itself is unused)
+ *         COUNT, SUM, MIN, MAX, MEAN, VARIANCE, STDDEV only, at suffixOffset[i]: n suffix accumulators, same
+ *         slots: the slot of epoch e (maxEpoch - n < e < maxEpoch) holds tile(e) + tile(e + 1) + ... +
+ *         tile(maxEpoch - 1), so a read at or after maxEpoch combines two accumulators, not n (the slot of maxEpoch
+ *         itself is unused)
  *   accumulators: COUNT count long | SUM sum double | MIN, MAX value double (+inf/-inf when empty)
  *                 | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
+ *                 | VARIANCE, STDDEV count long, mean double, m2 double (see Moments)
  *
  * Headers first: a read needs every header but one or two accumulators of each array, so it touches a few cache
  * lines of a row of several KB.
@@ -67,6 +69,8 @@ public final class CompiledLayout {
     public static final int K_RATIO = 12;
     public static final int K_DIFFERENCE = 13;
     public static final int K_TIME_SINCE = 14;
+    public static final int K_VARIANCE = 15;
+    public static final int K_STDDEV = 16;
 
     public final int featureCount;
     public final String[] names;
@@ -144,6 +148,10 @@ public final class CompiledLayout {
                 return K_DIFFERENCE;
             case TIME_SINCE:
                 return K_TIME_SINCE;
+            case VARIANCE:
+                return K_VARIANCE;
+            case STDDEV:
+                return K_STDDEV;
             default:
                 throw new IllegalArgumentException("kind=" + k + " has no kernel: add a K_ constant and its cases");
         }

@@ -13,8 +13,10 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_RATIO;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_TIME_SINCE;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.MISSING_LONG;
 
 import io.freshet.core.FeatureKind;
@@ -71,6 +73,10 @@ final class EvaluationPlan {
     static final int OP_RATIO = 16;
     static final int OP_DIFFERENCE = 17;
     static final int OP_TIME_SINCE = 18;
+    static final int OP_VARIANCE = 19;
+    static final int OP_STDDEV = 20;
+    static final int OP_VARIANCE_WINDOW = 21;
+    static final int OP_STDDEV_WINDOW = 22;
 
     final int[] plan;
     /** The missing value's bits per feature. */
@@ -178,12 +184,19 @@ final class EvaluationPlan {
                 return OP_DIFFERENCE;
             case K_TIME_SINCE:
                 return OP_TIME_SINCE;
+            case K_VARIANCE:
+                return windowed ? suffixedOrFail(l, i, suffixes, OP_VARIANCE_WINDOW) : OP_VARIANCE;
+            case K_STDDEV:
+                return windowed ? suffixedOrFail(l, i, suffixes, OP_STDDEV_WINDOW) : OP_STDDEV;
             default:
                 throw new IllegalStateException("kind=" + l.kinds[i] + " has no read operation: add an OP_ constant");
         }
     }
 
-    /** The layout gives every windowed count, sum, min, max and mean suffixes; a layout without them is a bug. */
+    /**
+     * The layout gives every windowed count, sum, min, max, mean, variance and stddev suffixes; a layout without them
+     * is a bug.
+     */
     private static int suffixedOrFail(CompiledLayout l, int i, boolean suffixes, int op) {
         if (!suffixes) {
             throw new IllegalStateException("feature=" + l.names[i] + " is windowed without suffix accumulators");

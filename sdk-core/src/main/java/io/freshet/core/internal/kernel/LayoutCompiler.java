@@ -11,7 +11,9 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.MAX_ROW_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_HEADER_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.kindId;
@@ -159,17 +161,21 @@ public final class LayoutCompiler {
 
     /**
      * Whether a feature keeps suffix aggregates beside its tiles: the windowed kinds whose combine is cheap and exact
-     * enough (count, sum, min, max, mean). Distinct keeps tiles only: its suffixes would cost 2^p bytes per tile and
-     * a merge of every register per tile rotation.
+     * enough (count, sum, min, max, mean, and the moments of variance and stddev). Distinct keeps tiles only: its
+     * suffixes would cost 2^p bytes per tile and a merge of every register per tile rotation.
      */
     static boolean hasSuffixes(int k, int tileCount) {
-        return tileCount > 0 && (k == K_COUNT || k == K_SUM || k == K_MIN || k == K_MAX || k == K_MEAN);
+        return tileCount > 0 && (k == K_COUNT || k == K_SUM || k == K_MIN || k == K_MAX || k == K_MEAN
+            || k == K_VARIANCE || k == K_STDDEV);
     }
 
     private static int accumulatorBytes(int k, int p) {
         switch (k) {
             case K_MEAN:
                 return 16;
+            case K_VARIANCE:
+            case K_STDDEV:
+                return Moments.BYTES;
             case K_DISTINCT:
                 return ((1 << p) + 7) & ~7;
             default:

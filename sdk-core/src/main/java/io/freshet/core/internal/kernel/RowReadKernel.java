@@ -25,8 +25,12 @@ import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MEAN_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MIN_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_RATIO;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_STDDEV;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_STDDEV_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_TIME_SINCE;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_VARIANCE;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_VARIANCE_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.SLOT;
 import static io.freshet.core.internal.kernel.EvaluationPlan.STRIDE;
 import static io.freshet.core.internal.kernel.EvaluationPlan.SUFFIX;
@@ -52,8 +56,9 @@ import io.freshet.core.spi.RowBuffer;
  * length is checked once against the layout, after which every offset comes from the plan (never from the row) and
  * every slot is bounded by the layout, so the row is read without a check per access; each tile class's read epoch and
  * ring slot are computed once per read time (one division per class, none per feature); a windowed count, sum, min,
- * max or mean read at or after its newest tile combines two accumulators (the newest tile and the suffix of the older
- * ones), in the same order as before, so results are bit-identical to a scan of the tiles' suffix form.
+ * max, mean, variance or stddev read at or after its newest tile combines two accumulators (the newest tile and the
+ * suffix of the older ones), in the same order as before, so results are bit-identical to a scan of the tiles' suffix
+ * form.
  *
  * <p>Threading: one instance per vector, used by the thread that reads into it. Allocation: none.
  */
@@ -211,6 +216,18 @@ public final class RowReadKernel {
                 case OP_MEAN_WINDOW:
                     windowMean(base, a, i, q, off, ft);
                     break;
+                case OP_VARIANCE:
+                    setSpread(i, p[q + SLOT], Moments.variance(base, a + off + 8), false, ft);
+                    break;
+                case OP_STDDEV:
+                    setSpread(i, p[q + SLOT], Moments.variance(base, a + off + 8), true, ft);
+                    break;
+                case OP_VARIANCE_WINDOW:
+                    setSpread(i, p[q + SLOT], windowVariance(base, a, q, off), false, ft);
+                    break;
+                case OP_STDDEV_WINDOW:
+                    setSpread(i, p[q + SLOT], windowVariance(base, a, q, off), true, ft);
+                    break;
                 case OP_DISTINCT:
                     setDouble(i, p[q + SLOT], HyperLogLog.estimate(src, off + 8, 0, 0, 1, 1, l.param[i]), ft);
                     break;
@@ -289,6 +306,15 @@ public final class RowReadKernel {
             missing(i, s);
         } else {
             setDouble(i, s, sum / count, t);
+        }
+    }
+
+    /** A variance, or its square root for a stddev: NaN (the empty accumulator) reads as missing. */
+    private void setSpread(int i, int s, double variance, boolean root, long t) {
+        if (Double.isNaN(variance)) {
+            missing(i, s);
+        } else {
+            setDouble(i, s, root ? Math.sqrt(variance) : variance, t);
         }
     }
 
@@ -474,6 +500,24 @@ public final class RowReadKernel {
             }
         }
         setMean(i, plan[q + SLOT], sum, count, ft);
+    }
+
+    /**
+     * A windowed variance: the newest tile merged with the suffix of the older ones (two accumulators) at or after
+     * the newest tile, else a merge of the live tiles oldest first. NaN when the window is empty.
+     */
+    private double windowVariance(Object base, long a, int q, int off) {
+        final int tiles = plan[q + ACC];
+        if (suffixRange(base, a, q, off)) {
+            if (newestSlot < 0) {
+                return Double.NaN;
+            }
+            final long newest = a + tiles + (long) newestSlot * Moments.BYTES;
+            return suffixSlot < 0 ? Moments.variance(base, newest)
+                : Moments.mergedVariance(base, a + plan[q + SUFFIX] + (long) suffixSlot * Moments.BYTES, newest);
+        }
+        final int live = liveTiles(base, a, q, off);
+        return Moments.scanVariance(base, a + tiles, rangeFirstSlot, live, plan[q + TILES]);
     }
 
     /** Last-N: the size is the row's, clamped to the layout's capacity, so that a torn row reads no further. */

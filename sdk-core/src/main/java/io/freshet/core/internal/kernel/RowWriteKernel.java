@@ -12,7 +12,9 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_LAST_APPLY_MS;
@@ -231,7 +233,7 @@ public final class RowWriteKernel {
         return result;
     }
 
-    /** Folds one value into a count, sum, min, max or mean accumulator at absolute {@code acc}. */
+    /** Folds one value into a count, sum, min, max, mean or moments accumulator at absolute {@code acc}. */
     private static void accumulate(int kind, Object base, long acc, double v) {
         switch (kind) {
             case K_COUNT:
@@ -254,6 +256,10 @@ public final class RowWriteKernel {
                 MEMORY.putDouble(base, acc, MEMORY.getDouble(base, acc) + v);
                 MEMORY.putLong(base, acc + 8, MEMORY.getLong(base, acc + 8) + 1);
                 break;
+            case K_VARIANCE:
+            case K_STDDEV:
+                Moments.add(base, acc, v);
+                break;
             default:
                 throw new IllegalStateException("not an accumulator kind: " + kind);
         }
@@ -274,6 +280,10 @@ public final class RowWriteKernel {
                 break;
             case K_DISTINCT:
                 MEMORY.fill(base, acc, accBytes, (byte) 0);
+                break;
+            case K_VARIANCE:
+            case K_STDDEV:
+                Moments.reset(base, acc);
                 break;
             default:
                 MEMORY.putLong(base, acc, 0);
@@ -341,8 +351,9 @@ public final class RowWriteKernel {
         long e = from;
         if (e == maxEpoch - 1 && e >= oldest) {
             MEMORY.putLong(base, suffixBase + slot * bytes, MEMORY.getLong(base, tileBase + slot * bytes));
-            if (bytes == 16) {
-                MEMORY.putLong(base, suffixBase + slot * bytes + 8, MEMORY.getLong(base, tileBase + slot * bytes + 8));
+            for (int word = 8; word < bytes; word += 8) {
+                MEMORY.putLong(base, suffixBase + slot * bytes + word,
+                    MEMORY.getLong(base, tileBase + slot * bytes + word));
             }
             e--;
             slot = slot == 0 ? n - 1 : slot - 1;
@@ -392,6 +403,16 @@ public final class RowWriteKernel {
                     long newer = suffixBase + next * 16L;
                     MEMORY.putDouble(base, dst, MEMORY.getDouble(base, tile) + MEMORY.getDouble(base, newer));
                     MEMORY.putLong(base, dst + 8, MEMORY.getLong(base, tile + 8) + MEMORY.getLong(base, newer + 8));
+                    slot = slot == 0 ? n - 1 : slot - 1;
+                }
+                break;
+            case K_VARIANCE:
+            case K_STDDEV:
+                for (; left > 0; left--) {
+                    int next = slot + 1 == n ? 0 : slot + 1;
+                    final long dst = suffixBase + slot * (long) Moments.BYTES;
+                    Moments.merge(base, dst, tileBase + slot * (long) Moments.BYTES,
+                        suffixBase + next * (long) Moments.BYTES);
                     slot = slot == 0 ? n - 1 : slot - 1;
                 }
                 break;

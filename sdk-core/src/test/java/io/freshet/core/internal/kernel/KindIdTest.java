@@ -39,6 +39,8 @@ class KindIdTest {
         assertThat(CompiledLayout.K_RATIO).isEqualTo(FeatureKind.RATIO.ordinal());
         assertThat(CompiledLayout.K_DIFFERENCE).isEqualTo(FeatureKind.DIFFERENCE.ordinal());
         assertThat(CompiledLayout.K_TIME_SINCE).isEqualTo(FeatureKind.TIME_SINCE.ordinal());
+        assertThat(CompiledLayout.K_VARIANCE).isEqualTo(FeatureKind.VARIANCE.ordinal());
+        assertThat(CompiledLayout.K_STDDEV).isEqualTo(FeatureKind.STDDEV.ordinal());
     }
 
     @Test
