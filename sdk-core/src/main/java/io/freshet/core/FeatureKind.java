@@ -34,7 +34,12 @@ public enum FeatureKind {
     /** a - b of two other features. */
     DIFFERENCE(ValueType.DOUBLE, false),
     /** Read time minus the event time of another feature, in milliseconds; NaN when it has none. */
-    TIME_SINCE(ValueType.DOUBLE, false);
+    TIME_SINCE(ValueType.DOUBLE, false),
+    /**
+     * An approximate quantile of values (e.g. p90) from a fixed-size log-bucket sketch per tile, within a declared
+     * relative error for values inside a declared range (see {@link Quantile}); NaN when empty.
+     */
+    QUANTILE(ValueType.DOUBLE, true);
 
     private final ValueType valueType;
     private final boolean stored;

@@ -6,6 +6,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
@@ -46,6 +47,7 @@ public final class Accumulators {
                 case K_MAX:
                 case K_MEAN:
                 case K_DISTINCT:
+                case K_QUANTILE:
                     if (l.tiles[i] == 0) {
                         reset(l, row, i, off + 8);
                     } else {
@@ -87,6 +89,7 @@ public final class Accumulators {
                 row.putLong(acc + 8, 0);
                 break;
             case K_DISTINCT:
+            case K_QUANTILE:
                 row.setZero(acc, l.accBytes[i]);
                 break;
             default:

@@ -12,6 +12,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_RATIO;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_TIME_SINCE;
@@ -71,6 +72,8 @@ final class EvaluationPlan {
     static final int OP_RATIO = 16;
     static final int OP_DIFFERENCE = 17;
     static final int OP_TIME_SINCE = 18;
+    static final int OP_QUANTILE = 19;
+    static final int OP_QUANTILE_WINDOW = 20;
 
     final int[] plan;
     /** The missing value's bits per feature. */
@@ -178,6 +181,8 @@ final class EvaluationPlan {
                 return OP_DIFFERENCE;
             case K_TIME_SINCE:
                 return OP_TIME_SINCE;
+            case K_QUANTILE:
+                return windowed ? OP_QUANTILE_WINDOW : OP_QUANTILE;
             default:
                 throw new IllegalStateException("kind=" + l.kinds[i] + " has no read operation: add an OP_ constant");
         }
