@@ -24,8 +24,9 @@ class ModelColumnsTest {
         assertThat(c.names()).containsExactlyElementsOf(ModelColumns.VIEW.columns());
         assertThat(c.names()).containsExactly("user_risk__last_amount", "user_risk__txn_5m", "user_risk__txn_1h",
             "user_risk__amount_1h", "user_risk__max_amount_24h", "user_risk__mean_amount", "user_risk__declines_1h",
-            "user_risk__activity", "user_risk__merchants_24h", "user_risk__decline_ratio_1h", "payment__amount",
-            "payment__amount_over_mean", "payment__amount_over_max_24h", "payment__seconds_since_last");
+            "user_risk__activity", "user_risk__merchants_24h", "user_risk__decline_ratio_1h",
+            "user_risk__p90_amount_1h", "payment__amount", "payment__amount_over_mean", "payment__amount_over_max_24h",
+            "payment__seconds_since_last");
         assertThat(c.width()).isEqualTo(ModelColumns.VIEW.width());
     }
 

@@ -41,7 +41,12 @@ public enum FeatureKind {
      */
     VARIANCE(ValueType.DOUBLE, true),
     /** Population standard deviation of values: the square root of {@link #VARIANCE}; NaN (missing) when empty. */
-    STDDEV(ValueType.DOUBLE, true);
+    STDDEV(ValueType.DOUBLE, true),
+    /**
+     * An approximate quantile of values (e.g. p90) from a fixed-size log-bucket sketch per tile, within a declared
+     * relative error for values inside a declared range (see {@link Quantile}); NaN when empty.
+     */
+    QUANTILE(ValueType.DOUBLE, true);
 
     private final ValueType valueType;
     private final boolean stored;

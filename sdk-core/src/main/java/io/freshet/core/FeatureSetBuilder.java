@@ -1,6 +1,7 @@
 package io.freshet.core;
 
 import io.freshet.core.internal.FeatureSpec;
+import io.freshet.core.internal.kernel.QuantileSketch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,8 @@ public class FeatureSetBuilder<E> {
     public static final int MAX_LAST_N = 64;
     /** Default HyperLogLog precision: 2^7 = 128 registers, relative standard error 1.04/sqrt(128) = 9.2%. */
     public static final int DEFAULT_DISTINCT_PRECISION = 7;
+    /** At most this many bytes of sketches (all tiles) in one quantile feature: half of the largest row. */
+    public static final int MAX_QUANTILE_BYTES = 8 * 1024;
     /** Default bound on how far an event time may run ahead of the applying clock. */
     public static final Duration DEFAULT_FUTURE_SKEW = Duration.ofMinutes(5);
 
@@ -441,6 +444,41 @@ public class FeatureSetBuilder<E> {
                 + " is out of range: use 4..12 (2^precision bytes per tile)");
         }
         return add(name, FeatureKind.DISTINCT_APPROX, window, null, fn(id), 0, precision);
+    }
+
+    /**
+     * An approximate quantile of a value (e.g. p90 of amounts) over a window: a log-bucket sketch (DDSketch-style)
+     * per tile, merged at read time. The estimate is within {@code quantile.relativeError()} of the exact value of
+     * rank {@code max(1, ceil(q * n))} among the window's n values, for values inside {@code quantile.range};
+     * values outside it are counted at the range's edges (the estimate is then within the error of the value
+     * clamped into the range). Each bucket counts at most 65,535 events per tile (lifetime: in all): see
+     * {@link Quantile} for the sketch's size and limits. NaN (missing) when the window holds no value.
+     *
+     * @param name feature name
+     * @param value value extractor; a non-finite value rejects the event
+     * @param window sliding (its tile is the window's granularity: the window slides a tile at a time) or lifetime
+     * @param quantile e.g. {@code Quantile.of(0.9).relativeError(0.02).range(0.01, 1e6)}
+     * @return the builder, narrowable with {@code where}
+     * @throws FeatureDefinitionException when the sketches would take more than {@value #MAX_QUANTILE_BYTES} bytes
+     */
+    public AggregateStep<E> quantile(String name, ToDoubleFunction<? super E> value, Window window,
+        Quantile quantile) {
+        Objects.requireNonNull(quantile, "quantile can't be null");
+        Objects.requireNonNull(window, "window can't be null");
+        window.checkTiled(name);
+        int tileBytes = QuantileSketch.accumulatorBytes(QuantileSketch.bucketCount(quantile.relativeError(),
+            quantile.min(), quantile.max()));
+        long bytes = (long) tileBytes * Math.max(1, window.tileCount());
+        if (bytes > MAX_QUANTILE_BYTES) {
+            throw new FeatureDefinitionException("feature=" + name + " quantile sketches take tiles="
+                + window.tileCount() + " x " + tileBytes + " bytes = " + bytes + " > MAX_QUANTILE_BYTES="
+                + MAX_QUANTILE_BYTES + ": use coarser tiles (window.tiles(...)), a larger relativeError or a narrower "
+                + "range");
+        }
+        AggregateStep<E> step = add(name, FeatureKind.QUANTILE, window, fn(value), null, 0, 0);
+        state.features.set(state.features.size() - 1, new FeatureSpec(name, FeatureKind.QUANTILE, window, value,
+            null, null, 0, 0, null, null, quantile));
+        return step;
     }
 
     /**

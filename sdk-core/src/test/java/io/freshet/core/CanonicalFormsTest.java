@@ -31,6 +31,8 @@ class CanonicalFormsTest {
         .distinctApprox("distinct_merchants", Ev::merchant, Window.lifetime(), 10)
         .variance("amount_var", Ev::amount)
         .stddev("amount_std_1h", Ev::amount, Window.sliding(Duration.ofHours(1))).where(Ev::declined)
+        .quantile("p90_1h", Ev::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
+            Quantile.of(0.9).relativeError(0.05).range(1, 1e5))
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_1h"))
         .build();
 
@@ -50,7 +52,7 @@ class CanonicalFormsTest {
                 "declines_1h:COUNT:3600000", "sum_10m:SUM:600000", "min:MIN:0", "max_1d:MAX:86400000", "mean:MEAN:0",
                 "first:FIRST_SEEN:0", "last:LAST_SEEN:0", "merchants:LAST_N:0", "decayed_count:DECAYED_COUNT:0",
                 "decayed_sum:DECAYED_SUM:0", "distinct_merchants:DISTINCT_APPROX:0", "amount_var:VARIANCE:0",
-                "amount_std_1h:STDDEV:3600000");
+                "amount_std_1h:STDDEV:3600000", "p90_1h:QUANTILE:3600000");
     }
 
     @Test
@@ -60,6 +62,9 @@ class CanonicalFormsTest {
         String bad = SET.canonicalForm().replace(":COUNT:", ":NOT_A_KIND:");
         assertThatThrownBy(() -> CanonicalForms.features(bad)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("NOT_A_KIND");
+        String noSketch = SET.canonicalForm().replace(":q=0.9/0.05/1.0/100000.0", "");
+        assertThatThrownBy(() -> CanonicalForms.features(noSketch)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("q= part");
         String otherRow = SET.canonicalForm().replaceAll("rowBytes=\\d+", "rowBytes=8");
         assertThatThrownBy(() -> CanonicalForms.rowLayout(otherRow)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("rowBytes=8");

@@ -242,7 +242,8 @@ class FeatureSetBuilderTest {
         assertThatThrownBy(b::build)
             .isInstanceOf(FeatureDefinitionException.class)
             .hasMessage("set=s compiles to rowBytes=16416 > MAX_ROW_BYTES=" + CompiledLayout.MAX_ROW_BYTES
-                + ": use fewer or coarser tiles, a lower distinct precision, or split the set");
+                + ": use fewer or coarser tiles, a lower distinct precision, coarser quantile sketches, or split the "
+                + "set");
         // Three tiles fit: 16 + 16 + 3 * 4096 = 12320.
         FeatureSet<Ev> ok = builder()
             .distinctApprox("d", Ev::id, Window.sliding(Duration.ofSeconds(3)).tiles(Duration.ofSeconds(1)), 12)

@@ -118,6 +118,23 @@ class FingerprintGoldenTest {
                 .fingerprint());
     }
 
+    /** A quantile's canonical part, pinned: existing sets' forms have no {@code q=} part, so they are unchanged. */
+    @Test
+    void aQuantileHasAPinnedCanonicalFormAndFingerprint() {
+        FeatureSet<Ev> s = FeatureSet.builder("pay", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs)
+            .quantile("amount_p90_1h", Ev::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
+                Quantile.of(0.9).relativeError(0.05).range(1, 1e5))
+            .build();
+        assertThat(s.canonicalForm()).isEqualTo(QUANTILE_CANONICAL);
+        assertThat(Long.toHexString(s.fingerprint())).isEqualTo(QUANTILE_HEX);
+        assertThat(s.rowLayout().fingerprint()).isEqualTo(s.fingerprint());
+    }
+
+    static final String QUANTILE_CANONICAL = "freshet.featureset.v2;name=pay;key=user:LONG;"
+        + "f=amount_p90_1h:QUANTILE:w=3600000/600000:filter=0:hl=0:p=0:q=0.9/0.05/1.0/100000.0;rowBytes=1520";
+    /** FNV-1a 64 then fmix64 of QUANTILE_CANONICAL, computed by an independent implementation (Python). */
+    static final String QUANTILE_HEX = "a8446505ca5999b7";
+
     private static long variant(String name, FeatureKind kind) {
         FeatureSetBuilder<Ev> b = FeatureSet.builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs);
         Window w = Window.sliding(Duration.ofHours(1));

@@ -20,7 +20,8 @@ import net.jqwik.api.statistics.Statistics;
  * Drives random event streams through the real kernels ({@link FeatureTestDriver}) and the {@link ReferenceModel}
  * and compares every feature of every key at many read times: out-of-order, late, tied, future and negative event
  * times, non-finite values, gaps longer than the windows, clock jumps both ways, reads on tile boundaries, TTL
- * eviction, deletes (the entity's state forgotten, its next event a new row), numeric and text keys.
+ * eviction, deletes (the entity's state forgotten, its next event a new row), numeric and text keys; quantiles with
+ * values below, inside and above their declared ranges.
  */
 class KernelPropertyTest {
     private static final int KEYS = 5;
@@ -147,12 +148,18 @@ class KernelPropertyTest {
             .decayedSum("decayed_flag", Ev::amount, hl).where(Ev::flag)
             .distinctApprox("distinct_all", Ev::id)
             .distinctApprox("distinct_w", Ev::id, w1, p.precision)
+            // Amounts run from -250 to 250: the ranges put some below (all negatives and 0) and some above them.
+            .quantile("p90_w", Ev::amount, w1, Quantile.of(0.9).range(0.25, 200))
+            .quantile("p50_all", Ev::amount, Window.lifetime(), Quantile.of(0.5).relativeError(0.05).range(1, 1000))
+            .quantile("p25_w2_flag", Ev::amount, w2, Quantile.of(0.25).relativeError(0.05).range(0.5, 100))
+                .where(Ev::flag)
             .derived("flag_ratio", d -> d.ratio("n_w_flag", "n_w"))
             .derived("sum_diff", d -> d.difference("sum_w", "sum_all"))
             .derived("since_flag", d -> d.timeSince("last_flagged"))
             .derived("since_min_w", d -> d.timeSince("min_w"))
             .derived("distinct_per_event", d -> d.ratio("distinct_w", "n_w"))
             .derived("since_ratio", d -> d.timeSince("flag_ratio"))
+            .derived("p90_over_mean", d -> d.ratio("p90_w", "mean_w"))
             .staleAfter(Duration.ofMillis(STALE_AFTER_MS))
             .ttl(Duration.ofMillis(TTL_MS))
             .futureSkew(Duration.ofMillis(p.skewMs))

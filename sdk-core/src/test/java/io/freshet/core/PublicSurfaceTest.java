@@ -26,7 +26,7 @@ class PublicSurfaceTest {
         "FeatureRef", "FeatureSet", "FeatureSetBuilder", "FeatureSetBuilder$AggregateStep", "FeatureSetBuilder$KeyStep",
         "FeatureSetBuilder$TimeStep", "FeatureTestDriver", "FeatureVector", "FeatureView",
         "FeatureView$Builder", "RequestFeature", "RequestFeature$Builder", "ViewReader", "ViewRequest", "ViewVector",
-        "KeyType", "ManualClock", "StoreConfig",
+        "KeyType", "ManualClock", "Quantile", "StoreConfig",
         "StoreConfig$Builder", "StoreConfig$OsCrashPolicy", "StoreException", "StoreException$Reason",
         "StoreGrowth", "StoreOpenState", "VectorStatus", "Window");
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.FeatureSet;
 import io.freshet.core.ManualClock;
+import io.freshet.core.Quantile;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.testing.ReferenceModel;
@@ -49,6 +50,8 @@ class BadRecordBatteryTest {
         .count("txn_1d", io.freshet.core.Window.sliding(Duration.ofDays(1)).tiles(Duration.ofHours(1)))
         .variance("amount_var_1d", Payment::amount,
             io.freshet.core.Window.sliding(Duration.ofDays(1)).tiles(Duration.ofHours(1)))
+        .quantile("p90_amount", Payment::amount, io.freshet.core.Window.lifetime(),
+            Quantile.of(0.9).relativeError(0.05).range(1, 1000))
         .build();
 
     /** The kinds of injected records, each with the reason it must be reported with (null: a good record). */

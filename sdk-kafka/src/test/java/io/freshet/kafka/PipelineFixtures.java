@@ -6,6 +6,7 @@ import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.KeyType;
+import io.freshet.core.Quantile;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.Window;
 import io.freshet.core.spi.InMemoryRowStore;
@@ -51,6 +52,8 @@ final class PipelineFixtures {
         .lastSeen("last_seen")
         .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
+        .quantile("p90_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
+            Quantile.of(0.9).relativeError(0.05).range(1, 1000))
         .build();
 
     /** Keyed by merchant (text): its events come from every partition, so only order-insensitive features. */

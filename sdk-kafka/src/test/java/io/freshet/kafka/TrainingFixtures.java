@@ -3,6 +3,7 @@ package io.freshet.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.freshet.core.FeatureSet;
+import io.freshet.core.Quantile;
 import io.freshet.core.Window;
 import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
@@ -63,6 +64,9 @@ final class TrainingFixtures {
         .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
         .derived("amount_vs_mean", d -> d.difference("last_amount", "mean_amount"))
         .derived("since_last", d -> d.timeSince("last_seen"))
+        .quantile("p90_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
+            Quantile.of(0.9).relativeError(0.05).range(1, 1000))
+        .quantile("p50_amount", Payment::amount, Window.lifetime(), Quantile.of(0.5))
         .build();
 
     /** Text key: its records come from every partition, so the merge order across partitions counts. */

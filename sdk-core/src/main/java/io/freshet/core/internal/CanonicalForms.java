@@ -3,6 +3,7 @@ package io.freshet.core.internal;
 import io.freshet.core.FeatureDefinitionException;
 import io.freshet.core.FeatureKind;
 import io.freshet.core.KeyType;
+import io.freshet.core.Quantile;
 import io.freshet.core.Window;
 import io.freshet.core.internal.kernel.CompiledLayout;
 import io.freshet.core.internal.kernel.LayoutCompiler;
@@ -112,12 +113,16 @@ public final class CanonicalForms {
         return out;
     }
 
-    /** {@code NAME:KIND:w=L/T:filter=F:hl=H:p=P} (names are snake case: no colon in them). */
+    /**
+     * {@code NAME:KIND:w=L/T:filter=F:hl=H:p=P}, then {@code :q=Q/A/MIN/MAX} for a QUANTILE (names are snake case:
+     * no colon in them).
+     */
     private static FeatureSpec spec(String f) {
         String[] p = f.split(":", -1);
-        if (p.length != 6 || !p[2].startsWith("w=") || !p[3].startsWith("filter=") || !p[4].startsWith("hl=")
-            || !p[5].startsWith("p=")) {
-            throw new IllegalArgumentException("feature part f=" + f + " is not NAME:KIND:w=L/T:filter=F:hl=H:p=P");
+        if (p.length < 6 || p.length > 7 || !p[2].startsWith("w=") || !p[3].startsWith("filter=")
+            || !p[4].startsWith("hl=") || !p[5].startsWith("p=") || p.length == 7 && !p[6].startsWith("q=")) {
+            throw new IllegalArgumentException("feature part f=" + f
+                + " is not NAME:KIND:w=L/T:filter=F:hl=H:p=P[:q=Q/A/MIN/MAX]");
         }
         try {
             FeatureKind kind = FeatureKind.valueOf(p[1]);
@@ -129,8 +134,17 @@ public final class CanonicalForms {
             boolean filtered = !"filter=0".equals(p[3]);
             long halfLifeMs = Long.parseLong(p[4].substring(3));
             int param = Integer.parseInt(p[5].substring(2));
+            Quantile quantile = null;
+            if (p.length == 7) {
+                String[] q = p[6].substring(2).split("/", -1);
+                quantile = Quantile.of(Double.parseDouble(q[0])).relativeError(Double.parseDouble(q[1]))
+                    .range(Double.parseDouble(q[2]), Double.parseDouble(q[3]));
+            }
+            if ((kind == FeatureKind.QUANTILE) != (quantile != null)) {
+                throw new IllegalArgumentException("a QUANTILE feature, and only one, has a q= part");
+            }
             return new FeatureSpec(p[0], kind, window, null, null, filtered ? e -> true : null, halfLifeMs, param,
-                null, null);
+                null, null, quantile);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("feature part f=" + f + " is unreadable: " + e.getMessage(), e);
         }

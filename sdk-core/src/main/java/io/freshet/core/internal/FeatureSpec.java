@@ -1,6 +1,7 @@
 package io.freshet.core.internal;
 
 import io.freshet.core.FeatureKind;
+import io.freshet.core.Quantile;
 import io.freshet.core.Window;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
@@ -27,10 +28,18 @@ public final class FeatureSpec {
     /** Derived inputs (names), or null. */
     public final String inputA;
     public final String inputB;
+    /** The quantile and its sketch for QUANTILE, or null. */
+    public final Quantile quantile;
+
+    public FeatureSpec(String name, FeatureKind kind, Window window, ToDoubleFunction<?> valueFn,
+        ToLongFunction<?> idFn, Predicate<?> filter, long halfLifeMs, int param, String inputA, String inputB) {
+        this(name, kind, window, valueFn, idFn, filter, halfLifeMs, param, inputA, inputB, null);
+    }
 
     @SuppressWarnings("unchecked")
     public FeatureSpec(String name, FeatureKind kind, Window window, ToDoubleFunction<?> valueFn,
-        ToLongFunction<?> idFn, Predicate<?> filter, long halfLifeMs, int param, String inputA, String inputB) {
+        ToLongFunction<?> idFn, Predicate<?> filter, long halfLifeMs, int param, String inputA, String inputB,
+        Quantile quantile) {
         this.name = name;
         this.kind = kind;
         this.window = window;
@@ -41,6 +50,7 @@ public final class FeatureSpec {
         this.param = param;
         this.inputA = inputA;
         this.inputB = inputB;
+        this.quantile = quantile;
     }
 
     /**
@@ -48,7 +58,8 @@ public final class FeatureSpec {
      * @return a copy with the filter set
      */
     public FeatureSpec withFilter(Predicate<?> newFilter) {
-        return new FeatureSpec(name, kind, window, valueFn, idFn, newFilter, halfLifeMs, param, inputA, inputB);
+        return new FeatureSpec(name, kind, window, valueFn, idFn, newFilter, halfLifeMs, param, inputA, inputB,
+            quantile);
     }
 
     /** @return the canonical form that the fingerprint hashes (stored kinds only) */
@@ -59,6 +70,11 @@ public final class FeatureSpec {
             .append(":filter=").append(filter == null ? 0 : 1)
             .append(":hl=").append(halfLifeMs)
             .append(":p=").append(param);
+        if (quantile != null) {
+            // Only QUANTILE has this part, so the canonical forms (and fingerprints) of other kinds are unchanged.
+            sb.append(":q=").append(quantile.q()).append('/').append(quantile.relativeError()).append('/')
+                .append(quantile.min()).append('/').append(quantile.max());
+        }
         return sb.toString();
     }
 }

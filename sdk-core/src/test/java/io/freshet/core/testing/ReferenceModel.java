@@ -12,7 +12,9 @@ import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.internal.kernel.RowWriteKernel;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -46,6 +48,10 @@ import java.util.Set;
  *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Variance and stddev: the exact
  *       population variance ({@link #exactVariance}, BigDecimal) within the stated bound ({@link
  *       #varianceTolerance}). Ratio, difference and time-since as documented on {@code DerivedFeature}.</li>
+ *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Quantile: the exact value of rank
+ *       {@code max(1, ceil(q * n))} of the live values clamped into the declared range, compared within the declared
+ *       relative error ({@link #quantileTolerance}). Ratio, difference and time-since
+ *       as documented on {@code DerivedFeature}.</li>
  *   <li>The event time of a present stored value is the largest event time the feature accepted ({@link
  *       FeatureVector#NO_TIME} when none); a missing value has none.</li>
  * </ul>
@@ -393,6 +399,8 @@ public final class ReferenceModel<E> {
                 int exact = distinct.size();
                 return ExpectedValue.ofDouble(f.name, f.kind, exact, distinctTolerance(exact, f.param), maxT);
             }
+            case QUANTILE:
+                return quantile(f, live, maxT);
             default:
                 throw new IllegalStateException("not a stored kind: " + f.kind);
         }
@@ -488,6 +496,36 @@ public final class ReferenceModel<E> {
      */
     public static double varianceTolerance(long n, int tiles, double variance, double rms) {
         return VARIANCE_ERROR_FACTOR * (n + tiles) * 0x1p-53 * rms * Math.sqrt(variance);
+    }
+
+    /**
+     * The exact quantile of the live values, each clamped into the declared range: the value of rank
+     * {@code max(1, ceil(q * n))} of them sorted ascending, with q * n taken in decimal (0.9 * 10 is 9). The sketch
+     * must match it within the declared relative error (and a relative 1e-9 for rounding at bucket edges).
+     */
+    private static ExpectedValue quantile(FeatureSpec f, List<Accepted> live, long maxT) {
+        if (live.isEmpty()) {
+            return ExpectedValue.missing(f.name, f.kind);
+        }
+        double[] sorted = new double[live.size()];
+        for (int j = 0; j < sorted.length; j++) {
+            sorted[j] = Math.min(f.quantile.max(), Math.max(f.quantile.min(), live.get(j).value));
+        }
+        Arrays.sort(sorted);
+        long rank = new BigDecimal(Double.toString(f.quantile.q())).multiply(BigDecimal.valueOf(sorted.length))
+            .setScale(0, RoundingMode.CEILING).longValueExact();
+        double exact = sorted[(int) Math.max(1, Math.min(rank, sorted.length)) - 1];
+        return ExpectedValue.ofDouble(f.name, f.kind, exact, quantileTolerance(exact, f.quantile.relativeError()),
+            maxT);
+    }
+
+    /**
+     * @param exact the exact quantile (clamped into the range)
+     * @param relativeError the sketch's declared relative error
+     * @return the largest allowed absolute difference of the estimate
+     */
+    public static double quantileTolerance(double exact, double relativeError) {
+        return (relativeError + 1e-9) * Math.abs(exact);
     }
 
     private ExpectedValue derived(FeatureSpec f, List<ExpectedValue> out, long r) {

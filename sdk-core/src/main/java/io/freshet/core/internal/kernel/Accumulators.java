@@ -6,6 +6,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
@@ -50,6 +51,7 @@ public final class Accumulators {
                 case K_DISTINCT:
                 case K_VARIANCE:
                 case K_STDDEV:
+                case K_QUANTILE:
                     if (l.tiles[i] == 0) {
                         reset(l, row, i, off + 8);
                     } else {
@@ -93,6 +95,7 @@ public final class Accumulators {
             case K_DISTINCT:
             case K_VARIANCE:
             case K_STDDEV:
+            case K_QUANTILE:
                 row.setZero(acc, l.accBytes[i]);
                 break;
             default:

@@ -22,7 +22,8 @@ import java.util.function.ToLongFunction;
  *         LAST_SEEN       (none: eventTimeMs is the value)
  *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
  *         DECAYED_*       value double, decayed to eventTimeMs
- *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX, VARIANCE, STDDEV: one accumulator (below)
+ *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX, VARIANCE, STDDEV, QUANTILE: one accumulator
+ *                         (below)
  *         windowed ones:  maxEpoch long (NO_EPOCH when none); their arrays follow all headers
  *   then, per windowed aggregate in declaration order, at tileOffset[i]:
  *         n tile accumulators, tile epoch e in slot e mod n
@@ -33,6 +34,7 @@ import java.util.function.ToLongFunction;
  *   accumulators: COUNT count long | SUM sum double | MIN, MAX value double (+inf/-inf when empty)
  *                 | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
  *                 | VARIANCE, STDDEV count long, mean double, m2 double (see Moments)
+ *                 | QUANTILE total long, then 16-bit bucket counters, padded to 8 (see {@link QuantileSketch})
  *
  * Headers first: a read needs every header but one or two accumulators of each array, so it touches a few cache
  * lines of a row of several KB.
@@ -71,6 +73,7 @@ public final class CompiledLayout {
     public static final int K_TIME_SINCE = 14;
     public static final int K_VARIANCE = 15;
     public static final int K_STDDEV = 16;
+    public static final int K_QUANTILE = 17;
 
     public final int featureCount;
     public final String[] names;
@@ -98,6 +101,8 @@ public final class CompiledLayout {
     public final ToDoubleFunction<Object>[] valueFns;
     public final ToLongFunction<Object>[] idFns;
     public final Predicate<Object>[] filters;
+    /** The sketch of a QUANTILE feature, null for other kinds. */
+    public final QuantileSketch[] sketches;
     /** Indices of the stored features, in order. */
     public final int[] stored;
     /** First vector slot and slot count per feature. */
@@ -152,6 +157,8 @@ public final class CompiledLayout {
                 return K_VARIANCE;
             case STDDEV:
                 return K_STDDEV;
+            case QUANTILE:
+                return K_QUANTILE;
             default:
                 throw new IllegalArgumentException("kind=" + k + " has no kernel: add a K_ constant and its cases");
         }
@@ -176,6 +183,7 @@ public final class CompiledLayout {
         valueFns = c.valueFns;
         idFns = c.idFns;
         filters = c.filters;
+        sketches = c.sketches;
         stored = c.stored;
         slot = c.slot;
         width = c.width;

@@ -12,6 +12,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_RATIO;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
@@ -77,6 +78,8 @@ final class EvaluationPlan {
     static final int OP_STDDEV = 20;
     static final int OP_VARIANCE_WINDOW = 21;
     static final int OP_STDDEV_WINDOW = 22;
+    static final int OP_QUANTILE = 23;
+    static final int OP_QUANTILE_WINDOW = 24;
 
     final int[] plan;
     /** The missing value's bits per feature. */
@@ -188,6 +191,8 @@ final class EvaluationPlan {
                 return windowed ? suffixedOrFail(l, i, suffixes, OP_VARIANCE_WINDOW) : OP_VARIANCE;
             case K_STDDEV:
                 return windowed ? suffixedOrFail(l, i, suffixes, OP_STDDEV_WINDOW) : OP_STDDEV;
+            case K_QUANTILE:
+                return windowed ? OP_QUANTILE_WINDOW : OP_QUANTILE;
             default:
                 throw new IllegalStateException("kind=" + l.kinds[i] + " has no read operation: add an OP_ constant");
         }

@@ -11,6 +11,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
@@ -51,6 +52,7 @@ public final class LayoutCompiler {
     final ToDoubleFunction<Object>[] valueFns;
     final ToLongFunction<Object>[] idFns;
     final Predicate<Object>[] filters;
+    final QuantileSketch[] sketches;
     final int[] stored;
     final int[] slot;
     final int[] width;
@@ -88,6 +90,7 @@ public final class LayoutCompiler {
         valueFns = new ToDoubleFunction[n];
         idFns = new ToLongFunction[n];
         filters = new Predicate[n];
+        sketches = new QuantileSketch[n];
         slot = new int[n];
         width = new int[n];
         int storedCount = 0;
@@ -105,6 +108,10 @@ public final class LayoutCompiler {
             valueFns[i] = f.valueFn;
             idFns[i] = f.idFn;
             filters[i] = f.filter;
+            if (f.quantile != null) {
+                sketches[i] = new QuantileSketch(f.quantile.q(), f.quantile.relativeError(), f.quantile.min(),
+                    f.quantile.max());
+            }
             inputA[i] = f.inputA == null ? -1 : indexOf(features, f.inputA);
             inputB[i] = f.inputB == null ? -1 : indexOf(features, f.inputB);
             slot[i] = slots;
@@ -117,7 +124,7 @@ public final class LayoutCompiler {
             }
             storedCount++;
             offset[i] = (int) Math.min(off, Integer.MAX_VALUE);
-            accBytes[i] = accumulatorBytes(kind[i], param[i]);
+            accBytes[i] = kind[i] == K_QUANTILE ? sketches[i].accumulatorBytes() : accumulatorBytes(kind[i], param[i]);
             off += 8 + headerStateBytes(i);
         }
         headerBytes = (int) Math.min(off, Integer.MAX_VALUE);
@@ -138,7 +145,7 @@ public final class LayoutCompiler {
         if (off > MAX_ROW_BYTES) {
             throw new FeatureDefinitionException("set=" + setName + " compiles to rowBytes=" + off
                 + " > MAX_ROW_BYTES=" + MAX_ROW_BYTES + ": use fewer or coarser tiles, a lower distinct precision, "
-                + "or split the set");
+                + "coarser quantile sketches, or split the set");
         }
         rowSizeBytes = (int) off;
         vectorWidth = slots;

@@ -23,10 +23,12 @@ import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MAX_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MEAN;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MEAN_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MIN_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_QUANTILE;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_QUANTILE_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_RATIO;
-import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_STDDEV;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_STDDEV_WINDOW;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_TIME_SINCE;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_VARIANCE;
@@ -236,6 +238,14 @@ public final class RowReadKernel {
                     setDouble(i, p[q + SLOT], HyperLogLog.estimate(src, l.tileOffset[i], l.accBytes[i],
                         rangeFirstSlot, count, l.tiles[i], l.param[i]), ft);
                     break;
+                case OP_QUANTILE:
+                    setQuantile(i, p[q + SLOT], l.sketches[i].estimate(base, a + off + 8, 0, 1, 1), ft);
+                    break;
+                case OP_QUANTILE_WINDOW:
+                    int live = liveTiles(base, a, q, off);
+                    setQuantile(i, p[q + SLOT], l.sketches[i].estimate(base, a + p[q + ACC], rangeFirstSlot, live,
+                        p[q + TILES]), ft);
+                    break;
                 default:
                     evaluateDerived(i, q, r);
                     break;
@@ -315,6 +325,15 @@ public final class RowReadKernel {
             missing(i, s);
         } else {
             setDouble(i, s, root ? Math.sqrt(variance) : variance, t);
+        }
+    }
+
+    /** A quantile: NaN (no value counted in the window) reads as missing. */
+    private void setQuantile(int i, int s, double v, long t) {
+        if (Double.isNaN(v)) {
+            missing(i, s);
+        } else {
+            setDouble(i, s, v, t);
         }
     }
 

@@ -12,6 +12,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
@@ -62,6 +63,8 @@ public final class RowWriteKernel {
     private final int[] accBytes;
     private final int[] param;
     private final double[] decayPerMs;
+    /** The sketch of a QUANTILE feature, null for others. */
+    private final QuantileSketch[] sketch;
     /** Index into the class arrays of a windowed feature's tile length, -1 for others. */
     private final int[] windowClass;
     /** Per window class (distinct tile length): the length, and the tile the last event fell in. */
@@ -86,6 +89,7 @@ public final class RowWriteKernel {
         accBytes = new int[n];
         param = new int[n];
         decayPerMs = new double[n];
+        sketch = new QuantileSketch[n];
         windowClass = new int[n];
         long[] lengths = new long[n];
         int classes = 0;
@@ -99,6 +103,7 @@ public final class RowWriteKernel {
             accBytes[k] = layout.accBytes[i];
             param[k] = layout.param[i];
             decayPerMs[k] = layout.decayPerMs[i];
+            sketch[k] = layout.sketches[i];
             windowClass[k] = -1;
             if (isWindowedAggregate(kind[k], tiles[k])) {
                 int c = 0;
@@ -210,6 +215,14 @@ public final class RowWriteKernel {
                     // Registers are bytes: the bounds-checked path, rare enough not to matter.
                     HyperLogLog.add(row, hll, param[k], ids[k]);
                     break;
+                case K_QUANTILE:
+                    int sketchAcc = tiles[k] == 0 ? off + 8 : tileFor(base, a, k, off);
+                    if (sketchAcc < 0) {
+                        result = APPLIED_LATE;
+                        continue;
+                    }
+                    sketch[k].add(base, a + sketchAcc, values[k]);
+                    break;
                 default:
                     if (tiles[k] == 0) {
                         accumulate(kind[k], base, a + off + 8, values[k]);
@@ -279,6 +292,7 @@ public final class RowWriteKernel {
                 MEMORY.putLong(base, acc + 8, 0);
                 break;
             case K_DISTINCT:
+            case K_QUANTILE:
                 MEMORY.fill(base, acc, accBytes, (byte) 0);
                 break;
             case K_VARIANCE:
