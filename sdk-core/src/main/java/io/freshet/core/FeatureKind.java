@@ -34,7 +34,12 @@ public enum FeatureKind {
     /** a - b of two other features. */
     DIFFERENCE(ValueType.DOUBLE, false),
     /** Read time minus the event time of another feature, in milliseconds; NaN when it has none. */
-    TIME_SINCE(ValueType.DOUBLE, false);
+    TIME_SINCE(ValueType.DOUBLE, false),
+    /**
+     * The K most frequent ids over a window and their counts (a space-saving summary per tile), most frequent first;
+     * ties go to the smaller id.
+     */
+    TOP_K(ValueType.LONG, true);
 
     private final ValueType valueType;
     private final boolean stored;

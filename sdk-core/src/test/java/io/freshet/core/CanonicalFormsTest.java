@@ -29,6 +29,7 @@ class CanonicalFormsTest {
         .decayedCount("decayed_count", Duration.ofMinutes(5))
         .decayedSum("decayed_sum", Ev::amount, Duration.ofMinutes(5))
         .distinctApprox("distinct_merchants", Ev::merchant, Window.lifetime(), 10)
+        .topK("top_merchants", Ev::merchant, Window.sliding(Duration.ofHours(1)), 3)
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_1h"))
         .build();
 
@@ -47,7 +48,8 @@ class CanonicalFormsTest {
             + f.windowMs).containsExactly("last_amount:LATEST:0", "txn_1h:COUNT:3600000",
                 "declines_1h:COUNT:3600000", "sum_10m:SUM:600000", "min:MIN:0", "max_1d:MAX:86400000", "mean:MEAN:0",
                 "first:FIRST_SEEN:0", "last:LAST_SEEN:0", "merchants:LAST_N:0", "decayed_count:DECAYED_COUNT:0",
-                "decayed_sum:DECAYED_SUM:0", "distinct_merchants:DISTINCT_APPROX:0");
+                "decayed_sum:DECAYED_SUM:0", "distinct_merchants:DISTINCT_APPROX:0",
+                "top_merchants:TOP_K:3600000");
     }
 
     @Test

@@ -143,6 +143,10 @@ class KernelPropertyTest {
             .decayedSum("decayed_flag", Ev::amount, hl).where(Ev::flag)
             .distinctApprox("distinct_all", Ev::id)
             .distinctApprox("distinct_w", Ev::id, w1, p.precision)
+            // Ids are 0..40: 48 lifetime counters count exactly; 4 or 2 per tile overflow in busy tiles.
+            .topK("top_all", Ev::id, Window.lifetime(), 3, 48)
+            .topK("top_w", Ev::id, w1, 2, 4)
+            .topK("top_w_flag", Ev::id, w1, 2, 2).where(Ev::flag)
             .derived("flag_ratio", d -> d.ratio("n_w_flag", "n_w"))
             .derived("sum_diff", d -> d.difference("sum_w", "sum_all"))
             .derived("since_flag", d -> d.timeSince("last_flagged"))

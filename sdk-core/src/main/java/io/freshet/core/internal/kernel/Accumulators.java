@@ -7,6 +7,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_MS;
@@ -46,6 +47,7 @@ public final class Accumulators {
                 case K_MAX:
                 case K_MEAN:
                 case K_DISTINCT:
+                case K_TOP_K:
                     if (l.tiles[i] == 0) {
                         reset(l, row, i, off + 8);
                     } else {
@@ -87,6 +89,7 @@ public final class Accumulators {
                 row.putLong(acc + 8, 0);
                 break;
             case K_DISTINCT:
+            case K_TOP_K:
                 row.setZero(acc, l.accBytes[i]);
                 break;
             default:

@@ -22,7 +22,7 @@ import java.util.function.ToLongFunction;
  *         LAST_SEEN       (none: eventTimeMs is the value)
  *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
  *         DECAYED_*       value double, decayed to eventTimeMs
- *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX: one accumulator (below)
+ *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX, TOP_K: one accumulator (below)
  *         windowed ones:  maxEpoch long (NO_EPOCH when none); their arrays follow all headers
  *   then, per windowed aggregate in declaration order, at tileOffset[i]:
  *         n tile accumulators, tile epoch e in slot e mod n
@@ -31,6 +31,7 @@ import java.util.function.ToLongFunction;
  *         after maxEpoch combines two accumulators, not n (the slot of maxEpoch itself is unused)
  *   accumulators: COUNT count long | SUM sum double | MIN, MAX value double (+inf/-inf when empty)
  *                 | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
+ *                 | TOP_K m counters [id long, count long] (see TopKSummary)
  *
  * Headers first: a read needs every header but one or two accumulators of each array, so it touches a few cache
  * lines of a row of several KB.
@@ -67,6 +68,7 @@ public final class CompiledLayout {
     public static final int K_RATIO = 12;
     public static final int K_DIFFERENCE = 13;
     public static final int K_TIME_SINCE = 14;
+    public static final int K_TOP_K = 15;
 
     public final int featureCount;
     public final String[] names;
@@ -86,7 +88,7 @@ public final class CompiledLayout {
     public final int[] suffixOffset;
     /** ln(2) / halfLifeMs for decayed kinds. */
     public final double[] decayPerMs;
-    /** LAST_N capacity or HyperLogLog precision. */
+    /** LAST_N capacity, HyperLogLog precision, or TOP_K's packed K and counters ({@link TopKSummary#pack}). */
     public final int[] param;
     /** Derived inputs as feature indices, -1 when unused. */
     public final int[] inputA;
@@ -144,6 +146,8 @@ public final class CompiledLayout {
                 return K_DIFFERENCE;
             case TIME_SINCE:
                 return K_TIME_SINCE;
+            case TOP_K:
+                return K_TOP_K;
             default:
                 throw new IllegalArgumentException("kind=" + k + " has no kernel: add a K_ constant and its cases");
         }

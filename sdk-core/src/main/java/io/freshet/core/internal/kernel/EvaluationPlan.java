@@ -15,6 +15,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_RATIO;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_TIME_SINCE;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.MISSING_LONG;
 
 import io.freshet.core.FeatureKind;
@@ -71,6 +72,8 @@ final class EvaluationPlan {
     static final int OP_RATIO = 16;
     static final int OP_DIFFERENCE = 17;
     static final int OP_TIME_SINCE = 18;
+    static final int OP_TOP_K = 19;
+    static final int OP_TOP_K_WINDOW = 20;
 
     final int[] plan;
     /** The missing value's bits per feature. */
@@ -178,6 +181,8 @@ final class EvaluationPlan {
                 return OP_DIFFERENCE;
             case K_TIME_SINCE:
                 return OP_TIME_SINCE;
+            case K_TOP_K:
+                return windowed ? OP_TOP_K_WINDOW : OP_TOP_K;
             default:
                 throw new IllegalStateException("kind=" + l.kinds[i] + " has no read operation: add an OP_ constant");
         }

@@ -12,6 +12,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.MAX_ROW_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_HEADER_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.kindId;
@@ -106,7 +107,8 @@ public final class LayoutCompiler {
             inputA[i] = f.inputA == null ? -1 : indexOf(features, f.inputA);
             inputB[i] = f.inputB == null ? -1 : indexOf(features, f.inputB);
             slot[i] = slots;
-            width[i] = f.kind == FeatureKind.LAST_N ? f.param : 1;
+            width[i] = f.kind == FeatureKind.LAST_N ? f.param
+                : f.kind == FeatureKind.TOP_K ? 2 * TopKSummary.k(f.param) : 1;
             slots += width[i];
             suffixOffset[i] = -1;
             if (!f.kind.isStored()) {
@@ -172,6 +174,8 @@ public final class LayoutCompiler {
                 return 16;
             case K_DISTINCT:
                 return ((1 << p) + 7) & ~7;
+            case K_TOP_K:
+                return TopKSummary.summaryBytes(p);
             default:
                 return 8;
         }

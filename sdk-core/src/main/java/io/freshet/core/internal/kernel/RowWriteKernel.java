@@ -13,6 +13,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_LAST_APPLY_MS;
@@ -208,6 +209,14 @@ public final class RowWriteKernel {
                     // Registers are bytes: the bounds-checked path, rare enough not to matter.
                     HyperLogLog.add(row, hll, param[k], ids[k]);
                     break;
+                case K_TOP_K:
+                    int summary = tiles[k] == 0 ? off + 8 : tileFor(base, a, k, off);
+                    if (summary < 0) {
+                        result = APPLIED_LATE;
+                        continue;
+                    }
+                    TopKSummary.add(base, a + summary, TopKSummary.counters(param[k]), ids[k]);
+                    break;
                 default:
                     if (tiles[k] == 0) {
                         accumulate(kind[k], base, a + off + 8, values[k]);
@@ -273,6 +282,7 @@ public final class RowWriteKernel {
                 MEMORY.putLong(base, acc + 8, 0);
                 break;
             case K_DISTINCT:
+            case K_TOP_K:
                 MEMORY.fill(base, acc, accBytes, (byte) 0);
                 break;
             default:

@@ -39,6 +39,7 @@ class KindIdTest {
         assertThat(CompiledLayout.K_RATIO).isEqualTo(FeatureKind.RATIO.ordinal());
         assertThat(CompiledLayout.K_DIFFERENCE).isEqualTo(FeatureKind.DIFFERENCE.ordinal());
         assertThat(CompiledLayout.K_TIME_SINCE).isEqualTo(FeatureKind.TIME_SINCE.ordinal());
+        assertThat(CompiledLayout.K_TOP_K).isEqualTo(FeatureKind.TOP_K.ordinal());
     }
 
     @Test
