@@ -49,6 +49,8 @@ final class PipelineFixtures {
         .distinctApprox("merchants_1d", Payment::merchantId, Window.sliding(Duration.ofDays(1)))
         .firstSeen("first_seen")
         .lastSeen("last_seen")
+        .topK("top_merchants_1h", Payment::merchantId,
+            Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 2)
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .build();
 

@@ -59,6 +59,9 @@ final class TrainingFixtures {
         .min("min_amount_10m", Payment::amount, Window.sliding(Duration.ofMinutes(10)))
         .mean("mean_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(5)))
         .distinctApprox("merchants_all", Payment::merchantId)
+        // Four counters per 10-minute tile: busy tiles overflow, so the training rows carry the approximate counts.
+        .topK("top_merchants_1h", Payment::merchantId,
+            Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 3, 4)
         .derived("amount_vs_mean", d -> d.difference("last_amount", "mean_amount"))
         .derived("since_last", d -> d.timeSince("last_seen"))
         .build();

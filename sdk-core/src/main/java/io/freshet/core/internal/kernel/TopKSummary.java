@@ -2,7 +2,6 @@ package io.freshet.core.internal.kernel;
 
 import static io.freshet.core.internal.Memory.MEMORY;
 
-import io.freshet.core.internal.Fingerprint;
 import java.util.Arrays;
 
 /**
@@ -104,6 +103,7 @@ public final class TopKSummary {
         private final int[] stamp;
         private final int[] used;
         private final int mask;
+        private final int shift;
         private int generation;
         private int usedCount;
         /** The result of {@link #finish}: ids and counts, best first. */
@@ -121,6 +121,7 @@ public final class TopKSummary {
             stamp = new int[capacity];
             used = new int[maxCounters];
             mask = capacity - 1;
+            shift = 64 - Integer.numberOfTrailingZeros(capacity);
             topIds = new long[maxK];
             topCounts = new long[maxK];
         }
@@ -143,7 +144,8 @@ public final class TopKSummary {
                     return;
                 }
                 final long id = MEMORY.getLong(base, e);
-                int h = (int) Fingerprint.mix64(id) & mask;
+                // Fibonacci hashing: one multiply, its high bits index the table.
+                int h = (int) ((id * 0x9E3779B97F4A7C15L) >>> shift);
                 while (stamp[h] == generation && ids[h] != id) {
                     h = (h + 1) & mask;
                 }
