@@ -148,7 +148,7 @@ final class DemoTrainingRows {
         }
 
         private static String text(FeatureVector v, FeatureRef ref) {
-            if (v.size(ref) > 1 || ref.kind() == FeatureKind.LAST_N) {
+            if (v.size(ref) > 1 || ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
                 StringBuilder b = new StringBuilder("[");
                 for (int i = 0; i < v.size(ref); i++) {
                     b.append(i == 0 ? "" : ",").append(v.getLong(ref, i));

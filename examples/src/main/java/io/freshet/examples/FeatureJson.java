@@ -136,12 +136,19 @@ public final class FeatureJson {
     private static void feature(JsonGenerator g, FeatureVector v, FeatureRef ref) throws IOException {
         g.writeObjectFieldStart(ref.name());
         g.writeFieldName("value");
-        if (ref.kind() == FeatureKind.LAST_N) {
+        if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
             g.writeStartArray();
             for (int p = 0; p < v.size(ref); p++) {
                 g.writeNumber(v.getLong(ref, p));
             }
             g.writeEndArray();
+            if (ref.kind() == FeatureKind.TOP_K) {
+                g.writeArrayFieldStart("counts");
+                for (int p = 0; p < v.size(ref); p++) {
+                    g.writeNumber(v.getCount(ref, p));
+                }
+                g.writeEndArray();
+            }
         } else if (!v.isPresent(ref)) {
             g.writeNull();
         } else if (ref.kind().valueType() == FeatureKind.ValueType.LONG) {

@@ -28,7 +28,7 @@ final class VectorImage {
         List<FeatureRef> refs = v.featureSet().refs();
         int n = 2;
         for (FeatureRef r : refs) {
-            n += 1 + 2 * Math.max(1, v.size(r));
+            n += 1 + (r.kind() == FeatureKind.TOP_K ? 3 : 2) * Math.max(1, v.size(r));
         }
         long[] image = new long[n];
         int i = 0;
@@ -40,6 +40,12 @@ final class VectorImage {
             if (r.kind() == FeatureKind.LAST_N) {
                 for (int p = 0; p < Math.max(1, size); p++) {
                     image[i++] = v.getLong(r, p);
+                    image[i++] = v.eventTimeMs(r, p);
+                }
+            } else if (r.kind() == FeatureKind.TOP_K) {
+                for (int p = 0; p < Math.max(1, size); p++) {
+                    image[i++] = v.getLong(r, p);
+                    image[i++] = v.getCount(r, p);
                     image[i++] = v.eventTimeMs(r, p);
                 }
             } else {

@@ -46,7 +46,12 @@ public enum FeatureKind {
      * An approximate quantile of values (e.g. p90) from a fixed-size log-bucket sketch per tile, within a declared
      * relative error for values inside a declared range (see {@link Quantile}); NaN when empty.
      */
-    QUANTILE(ValueType.DOUBLE, true);
+    QUANTILE(ValueType.DOUBLE, true),
+    /**
+     * The K most frequent ids over a window and their counts (a space-saving summary per tile), most frequent first;
+     * ties go to the smaller id.
+     */
+    TOP_K(ValueType.LONG, true);
 
     private final ValueType valueType;
     private final boolean stored;

@@ -2,6 +2,7 @@ package io.freshet.core;
 
 import io.freshet.core.internal.FeatureSpec;
 import io.freshet.core.internal.kernel.QuantileSketch;
+import io.freshet.core.internal.kernel.TopKSummary;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,10 @@ public class FeatureSetBuilder<E> {
     public static final int MAX_FEATURES = 256;
     /** At most this many ids in a last-N feature. */
     public static final int MAX_LAST_N = 64;
+    /** At most this many ids in a top-K feature. */
+    public static final int MAX_TOP_K = 32;
+    /** At most this many counters per tile of a top-K feature. */
+    public static final int MAX_TOP_K_COUNTERS = 256;
     /** Default HyperLogLog precision: 2^7 = 128 registers, relative standard error 1.04/sqrt(128) = 9.2%. */
     public static final int DEFAULT_DISTINCT_PRECISION = 7;
     /** At most this many bytes of sketches (all tiles) in one quantile feature: half of the largest row. */
@@ -482,6 +487,50 @@ public class FeatureSetBuilder<E> {
     }
 
     /**
+     * The {@code k} most frequent ids over a window, with {@code 4 * k} counters per tile (at least 8, at most
+     * {@value #MAX_TOP_K_COUNTERS}). See {@link #topK(String, ToLongFunction, Window, int, int)}.
+     *
+     * @param name feature name
+     * @param id id extractor
+     * @param window lifetime or sliding
+     * @param k how many ids to report, 1 to {@value #MAX_TOP_K}
+     * @return the builder
+     */
+    public AggregateStep<E> topK(String name, ToLongFunction<? super E> id, Window window, int k) {
+        return topK(name, id, window, k, Math.min(MAX_TOP_K_COUNTERS, Math.max(8, 4 * k)));
+    }
+
+    /**
+     * The {@code k} most frequent ids over a window and their counts: each tile keeps a space-saving summary of
+     * {@code counters} (m) ids; a read sums each id's counters over the window's live tiles and reports the k largest,
+     * the higher count first, then the smaller id. Read ids with {@link FeatureVector#getLong(FeatureRef, int)} and
+     * counts with {@link FeatureVector#getCount(FeatureRef, int)}; {@link FeatureVector#copyTo(double[])} writes the
+     * k ids, then their k counts (NaN past the size).
+     *
+     * <p>Accuracy, with N events in the window: every reported count is within N / m of the id's true count, and
+     * every id with more than N / m events is a candidate; when no tile sees more than m distinct ids the counts are
+     * exact. Row bytes: 16 * m per tile (lifetime: one summary).
+     *
+     * @param name feature name
+     * @param id id extractor
+     * @param window lifetime or sliding
+     * @param k how many ids to report, 1 to {@value #MAX_TOP_K}
+     * @param counters counters per tile, k to {@value #MAX_TOP_K_COUNTERS}
+     * @return the builder
+     */
+    public AggregateStep<E> topK(String name, ToLongFunction<? super E> id, Window window, int k, int counters) {
+        if (k < 1 || k > MAX_TOP_K) {
+            throw new FeatureDefinitionException("feature=" + name + " topK k=" + k + " is out of range: use 1.."
+                + MAX_TOP_K);
+        }
+        if (counters < k || counters > MAX_TOP_K_COUNTERS) {
+            throw new FeatureDefinitionException("feature=" + name + " topK counters=" + counters
+                + " is out of range: use k.." + MAX_TOP_K_COUNTERS + " (k=" + k + "; 16 bytes per counter per tile)");
+        }
+        return add(name, FeatureKind.TOP_K, window, null, fn(id), 0, TopKSummary.pack(k, counters));
+    }
+
+    /**
      * A feature computed at read time from features declared before it.
      *
      * @param name feature name
@@ -506,9 +555,9 @@ public class FeatureSetBuilder<E> {
     private void checkInput(String name, String input) {
         for (FeatureSpec f : state.features) {
             if (f.name.equals(input)) {
-                if (f.kind == FeatureKind.LAST_N) {
+                if (f.kind == FeatureKind.LAST_N || f.kind == FeatureKind.TOP_K) {
                     throw new FeatureDefinitionException("derived feature=" + name + " uses input=" + input
-                        + " of kind LAST_N: derived inputs must be single values");
+                        + " of kind " + f.kind + ": derived inputs must be single values");
                 }
                 return;
             }

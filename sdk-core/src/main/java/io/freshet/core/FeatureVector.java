@@ -1,6 +1,7 @@
 package io.freshet.core;
 
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_LAST_APPLY_MS;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_MS;
 
@@ -177,20 +178,21 @@ public final class FeatureVector {
 
     /**
      * @param ref the feature
-     * @return how many values it holds: 0 or 1, or 0 to n for last-N
+     * @return how many values it holds: 0 or 1, or 0 to n for last-N, or 0 to k ids for top-K
      */
     public int size(FeatureRef ref) {
         return sizes[index(ref)];
     }
 
     /**
-     * @param ref a last-N feature (for another feature, position 0 is {@link #getLong(FeatureRef)})
-     * @param position 0 for the newest
+     * @param ref a last-N feature (0 is the newest) or a top-K feature (0 is the most frequent); for another
+     *     feature, position 0 is {@link #getLong(FeatureRef)}
+     * @param position the position in the list
      * @return the id at that position, or {@link #MISSING_LONG} past the size
      */
     public long getLong(FeatureRef ref, int position) {
         int i = index(ref);
-        if (l.kind[i] != K_LAST_N) {
+        if (l.kind[i] != K_LAST_N && l.kind[i] != K_TOP_K) {
             return position == 0 ? getLong(ref) : MISSING_LONG;
         }
         return position >= 0 && position < sizes[i] ? bits[l.slot[i] + position] : MISSING_LONG;
@@ -206,14 +208,36 @@ public final class FeatureVector {
         return position >= 0 && position < sizes[i] ? timesMs[l.slot[i] + position] : NO_TIME;
     }
 
+    /**
+     * @param ref a top-K feature
+     * @param position 0 for the most frequent id
+     * @return that id's count over the window (within the feature's stated bound), or {@link #MISSING_LONG} past the
+     *     size
+     * @throws IllegalArgumentException when {@code ref} is not a top-K feature
+     */
+    public long getCount(FeatureRef ref, int position) {
+        int i = index(ref);
+        if (l.kind[i] != K_TOP_K) {
+            throw new IllegalArgumentException("feature=" + l.names[i] + " is " + l.kinds[i]
+                + ", not TOP_K: counts exist for top-K features only");
+        }
+        int k = l.width[i] / 2;
+        return position >= 0 && position < sizes[i] ? bits[l.slot[i] + k + position] : MISSING_LONG;
+    }
+
+    /** Whether slot j of feature i holds a value: j < size, or for top-K, j's position in the ids or counts. */
+    private boolean filled(int i, int j) {
+        return (l.kind[i] == K_TOP_K ? j % (l.width[i] / 2) : j) < sizes[i];
+    }
+
     /** @return the number of doubles {@link #copyTo(double[], int)} writes */
     public int width() {
         return l.vectorWidth;
     }
 
     /**
-     * Copies every value, in declaration order, as model input: a last-N feature takes n positions (newest first),
-     * missing values are NaN.
+     * Copies every value, in declaration order, as model input: a last-N feature takes n positions (newest first), a
+     * top-K feature 2k (its k ids, most frequent first, then their k counts); missing values are NaN.
      *
      * @param out target, at least {@link #width()} long from {@code offset}
      * @param offset first position to write
@@ -223,7 +247,7 @@ public final class FeatureVector {
         for (int i = 0; i < l.featureCount; i++) {
             int s = l.slot[i];
             for (int j = 0; j < l.width[i]; j++) {
-                out[offset + s + j] = j < sizes[i] ? doubleAt(i, s + j) : Double.NaN;
+                out[offset + s + j] = filled(i, j) ? doubleAt(i, s + j) : Double.NaN;
             }
         }
     }
@@ -254,7 +278,7 @@ public final class FeatureVector {
         for (int i = 0; i < l.featureCount; i++) {
             int s = l.slot[i];
             for (int j = 0; j < l.width[i]; j++) {
-                out[offset + s + j] = j < sizes[i] ? (float) doubleAt(i, s + j) : Float.NaN;
+                out[offset + s + j] = filled(i, j) ? (float) doubleAt(i, s + j) : Float.NaN;
             }
         }
     }
@@ -363,6 +387,12 @@ public final class FeatureVector {
                 sb.append('[');
                 for (int j = 0; j < sizes[i]; j++) {
                     sb.append(j == 0 ? "" : ", ").append(bits[s + j]);
+                }
+                sb.append(']');
+            } else if (l.kind[i] == K_TOP_K) {
+                sb.append('[');
+                for (int j = 0; j < sizes[i]; j++) {
+                    sb.append(j == 0 ? "" : ", ").append(bits[s + j]).append('x').append(bits[s + l.width[i] / 2 + j]);
                 }
                 sb.append(']');
             } else if (sizes[i] == 0) {

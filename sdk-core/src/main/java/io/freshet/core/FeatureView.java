@@ -37,7 +37,9 @@ import java.util.Objects;
  * columns after the label columns.
  *
  * <p>A LAST_N feature of {@code n} ids takes {@code n} columns, {@code set__feature__0} (the newest id) to
- * {@code set__feature__n-1}, each missing past the list's size. A set appears in one {@code from} (select all its
+ * {@code set__feature__n-1}, each missing past the list's size; a TOP_K feature of {@code k} ids takes {@code 2k}: its
+ * ids {@code set__feature__0} (the most frequent) to {@code __k-1}, then their counts {@code set__feature__counts__0}
+ * to {@code __k-1}. A set appears in one {@code from} (select all its
  * features there). Two sets may share a key name
  * when its type is the same (e.g. two user-keyed sets both under {@code user_id}).
  *
@@ -65,7 +67,10 @@ public final class FeatureView {
     final int[] columnInput;
     /** Per column: true when the value is a long (a count, a time) in {@code copyTo}'s doubles. */
     final boolean[] columnIsLong;
-    /** Per column: the position in a LAST_N feature's list (0: newest), -1 for any other column. */
+    /**
+     * Per column: the position in a LAST_N feature's list (0: newest) or a TOP_K feature's columns (ids 0..k-1, then
+     * counts k..2k-1), -1 for any other column.
+     */
     final int[] columnPosition;
     private final String canonicalForm;
     private final long fingerprint;
@@ -101,7 +106,7 @@ public final class FeatureView {
                     cols.add(names.get(pos));
                     colSource.add(i);
                     colRef.add(ref);
-                    colPosition.add(ref.kind() == FeatureKind.LAST_N ? pos : -1);
+                    colPosition.add(ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K ? pos : -1);
                 }
                 c.append(f == 0 ? "" : ",").append(ref.name());
             }
@@ -153,8 +158,23 @@ public final class FeatureView {
         return set.name() + SEPARATOR + feature;
     }
 
-    /** A feature's columns: {@code set__feature}, or {@code set__feature__0} (newest) to {@code __n-1} for LAST_N. */
+    /**
+     * A feature's columns: {@code set__feature}, or {@code set__feature__0} (newest) to {@code __n-1} for LAST_N, or
+     * for TOP_K its ids {@code set__feature__0} (most frequent) to {@code __k-1} then their counts
+     * {@code set__feature__counts__0} to {@code __k-1}.
+     */
     private static List<String> columnsOf(FeatureSet<?> set, FeatureRef ref) {
+        if (ref.kind() == FeatureKind.TOP_K) {
+            int k = ref.vectorWidth() / 2;
+            List<String> out = new ArrayList<>(2 * k);
+            for (int pos = 0; pos < k; pos++) {
+                out.add(column(set, ref.name()) + SEPARATOR + pos);
+            }
+            for (int pos = 0; pos < k; pos++) {
+                out.add(column(set, ref.name()) + SEPARATOR + "counts" + SEPARATOR + pos);
+            }
+            return out;
+        }
         if (ref.kind() != FeatureKind.LAST_N) {
             return List.of(column(set, ref.name()));
         }

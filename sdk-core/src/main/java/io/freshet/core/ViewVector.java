@@ -227,15 +227,20 @@ public final class ViewVector {
         agesMs[c] = t == FeatureVector.NO_TIME ? -1 : p.readTimeMs() - t;
     }
 
-    /** One position of a LAST_N list: the id there (newest first) and its event time; missing past the size. */
+    /**
+     * One position of a LAST_N list: the id there (newest first) and its event time; or of a TOP_K feature's columns:
+     * an id (most frequent first), or at k and after the count of id {@code position - k}; missing past the size.
+     */
     private void fillListPosition(int c, FeatureVector p, FeatureRef ref, int position) {
-        if (p == null || position >= p.size(ref)) {
+        final int k = ref.kind() == FeatureKind.TOP_K ? ref.vectorWidth() / 2 : Integer.MAX_VALUE;
+        final int at = position < k ? position : position - k;
+        if (p == null || at >= p.size(ref)) {
             missing(c);
             return;
         }
-        values[c] = p.getLong(ref, position);
+        values[c] = position < k ? p.getLong(ref, at) : p.getCount(ref, at);
         statuses[c] = p.status();
-        long t = p.eventTimeMs(ref, position);
+        long t = p.eventTimeMs(ref, at);
         eventTimesMs[c] = t;
         agesMs[c] = t == FeatureVector.NO_TIME ? -1 : p.readTimeMs() - t;
     }

@@ -33,6 +33,7 @@ class CanonicalFormsTest {
         .stddev("amount_std_1h", Ev::amount, Window.sliding(Duration.ofHours(1))).where(Ev::declined)
         .quantile("p90_1h", Ev::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
             Quantile.of(0.9).relativeError(0.05).range(1, 1e5))
+        .topK("top_merchants", Ev::merchant, Window.sliding(Duration.ofHours(1)), 3)
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_1h"))
         .build();
 
@@ -52,7 +53,7 @@ class CanonicalFormsTest {
                 "declines_1h:COUNT:3600000", "sum_10m:SUM:600000", "min:MIN:0", "max_1d:MAX:86400000", "mean:MEAN:0",
                 "first:FIRST_SEEN:0", "last:LAST_SEEN:0", "merchants:LAST_N:0", "decayed_count:DECAYED_COUNT:0",
                 "decayed_sum:DECAYED_SUM:0", "distinct_merchants:DISTINCT_APPROX:0", "amount_var:VARIANCE:0",
-                "amount_std_1h:STDDEV:3600000", "p90_1h:QUANTILE:3600000");
+                "amount_std_1h:STDDEV:3600000", "p90_1h:QUANTILE:3600000", "top_merchants:TOP_K:3600000");
     }
 
     @Test

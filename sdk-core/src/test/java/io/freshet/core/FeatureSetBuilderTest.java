@@ -195,6 +195,44 @@ class FeatureSetBuilderTest {
             .hasMessage("feature=d precision=" + p + " is out of range: use 4..12 (2^precision bytes per tile)");
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 0, 33})
+    void topKOutOfRangeIsRejected(int k) {
+        assertThatThrownBy(() -> builder().topK("top", Ev::id, Window.lifetime(), k))
+            .isInstanceOf(FeatureDefinitionException.class)
+            .hasMessage("feature=top topK k=" + k + " is out of range: use 1..32");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 2, 257})
+    void topKCountersOutOfRangeAreRejected(int m) {
+        assertThatThrownBy(() -> builder().topK("top", Ev::id, Window.lifetime(), 3, m))
+            .isInstanceOf(FeatureDefinitionException.class)
+            .hasMessage("feature=top topK counters=" + m + " is out of range: use k..256 (k=3; 16 bytes per counter "
+                + "per tile)");
+    }
+
+    @Test
+    void topKStatesItsRowBytesAndWidth() {
+        FeatureSet<Ev> s = builder().topK("top", Ev::id, Window.sliding(Duration.ofHours(1)), 3, 16).build();
+        // Row header 16, feature header (event time, maxEpoch) 16, 30 tiles of 16 counters of 16 bytes.
+        assertThat(s.rowSizeBytes()).isEqualTo(16 + 16 + 30 * 16 * 16);
+        assertThat(s.ref("top").kind()).isEqualTo(FeatureKind.TOP_K);
+        assertThat(s.newVector().width()).as("k ids, then k counts").isEqualTo(6);
+        assertThat(builder().topK("top", Ev::id, Window.lifetime(), 3).build().rowSizeBytes())
+            .as("default counters: 4k, at least 8").isEqualTo(16 + 8 + 12 * 16);
+        assertThat(builder().topK("top", Ev::id, Window.lifetime(), 1).build().rowSizeBytes())
+            .isEqualTo(16 + 8 + 8 * 16);
+    }
+
+    @Test
+    void derivedOverTopKIsRejected() {
+        FeatureSetBuilder<Ev> b = builder().topK("top", Ev::id, Window.lifetime(), 3);
+        assertThatThrownBy(() -> b.derived("since", d -> d.timeSince("top")))
+            .isInstanceOf(FeatureDefinitionException.class)
+            .hasMessage("derived feature=since uses input=top of kind TOP_K: derived inputs must be single values");
+    }
+
     @Test
     void derivedNamingAnUnknownFeatureIsRejected() {
         assertThatThrownBy(() -> builder().count("n").derived("r", d -> d.ratio("n", "nope")))

@@ -203,6 +203,31 @@ class FeatureViewTest {
     }
 
     @Test
+    void aTopKFeatureTakesItsIdsThenItsCountsMostFrequentFirst() {
+        FeatureSet<Ev> tops = FeatureSet.builder("tops", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs)
+            .topK("merchants", Ev::id, Window.lifetime(), 2).build();
+        FeatureView v = FeatureView.builder("v").from(tops, "user_id", "merchants").requestParam("p")
+            .derived("p_minus_top_count", r -> r.difference("p", "tops__merchants__counts__0")).build();
+        assertThat(v.columns()).containsExactly("tops__merchants__0", "tops__merchants__1",
+            "tops__merchants__counts__0", "tops__merchants__counts__1", "v__p_minus_top_count");
+        assertThat(v.columnType(2)).isEqualTo(FeatureKind.ValueType.LONG);
+        FeatureTestDriver<Ev> driver = FeatureTestDriver.create(tops, START);
+        driver.pipe(new Ev(5, START - 300, 0, 0, 11, false));
+        driver.pipe(new Ev(5, START - 200, 0, 0, 12, false));
+        driver.pipe(new Ev(5, START - 100, 0, 0, 12, false));
+        ViewVector vector = v.newVector();
+        v.reader(driver.reader()).read(v.newRequest().key(0, 5L).param(0, 100), vector);
+        double[] out = new double[v.width()];
+        vector.copyTo(out);
+        assertThat(out).containsExactly(12, 11, 2, 1, 98);
+        assertThat(vector.ageMs(2)).isEqualTo(100);
+        FeatureVector direct = driver.read(5);
+        double[] served = new double[direct.width()];
+        direct.copyTo(served);
+        assertThat(served).as("the set's own copy-out: the same order").containsExactly(12, 11, 2, 1);
+    }
+
+    @Test
     void aRequestWithoutAKeyReadsThatSetsColumnsAsMissingAndLeavesTheOthers() {
         FeatureView v = payment().derived("over_total", r -> r.ratio("amount", "merchant__total")).build();
         FeatureTestDriver<Ev> users = FeatureTestDriver.create(USER, START);

@@ -135,6 +135,24 @@ class FingerprintGoldenTest {
     /** FNV-1a 64 then fmix64 of QUANTILE_CANONICAL, computed by an independent implementation (Python). */
     static final String QUANTILE_HEX = "a8446505ca5999b7";
 
+    /**
+     * TOP_K's canonical form and fingerprint, pinned the same way (the hex from an independent FNV-1a 64 + fmix64 of
+     * the text): {@code p} packs k = 3 and m = 16 counters as m << 8 | k = 4099; rowBytes = 16 (row header) + 16
+     * (event time, maxEpoch) + 24 tiles * 16 counters * 16 bytes.
+     */
+    @Test
+    void topKHasAPinnedCanonicalFormAndFingerprint() {
+        FeatureSet<Ev> s = FeatureSet.builder("top_k_golden", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs)
+            .topK("top_merchants_1d", Ev::id, Window.sliding(Duration.ofDays(1)), 3, 16).build();
+        assertThat(s.canonicalForm()).isEqualTo("freshet.featureset.v2;name=top_k_golden;key=user:LONG;"
+            + "f=top_merchants_1d:TOP_K:w=86400000/3600000:filter=0:hl=0:p=4099;rowBytes=6176");
+        assertThat(Long.toHexString(s.fingerprint())).isEqualTo("3c6898c76482576e");
+        FeatureSetBuilder<Ev> other = FeatureSet.builder("top_k_golden", Ev.class).entity("user", Ev::key)
+            .eventTime(Ev::timeMs);
+        assertThat(other.topK("top_merchants_1d", Ev::id, Window.sliding(Duration.ofDays(1)), 3, 17).build()
+            .fingerprint()).as("counters").isNotEqualTo(s.fingerprint());
+    }
+
     private static long variant(String name, FeatureKind kind) {
         FeatureSetBuilder<Ev> b = FeatureSet.builder("s", Ev.class).entity("user", Ev::key).eventTime(Ev::timeMs);
         Window w = Window.sliding(Duration.ofHours(1));

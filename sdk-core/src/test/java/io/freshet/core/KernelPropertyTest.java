@@ -153,6 +153,10 @@ class KernelPropertyTest {
             .quantile("p50_all", Ev::amount, Window.lifetime(), Quantile.of(0.5).relativeError(0.05).range(1, 1000))
             .quantile("p25_w2_flag", Ev::amount, w2, Quantile.of(0.25).relativeError(0.05).range(0.5, 100))
                 .where(Ev::flag)
+            // Ids are 0..40: 48 lifetime counters count exactly; 4 or 2 per tile overflow in busy tiles.
+            .topK("top_all", Ev::id, Window.lifetime(), 3, 48)
+            .topK("top_w", Ev::id, w1, 2, 4)
+            .topK("top_w_flag", Ev::id, w1, 2, 2).where(Ev::flag)
             .derived("flag_ratio", d -> d.ratio("n_w_flag", "n_w"))
             .derived("sum_diff", d -> d.difference("sum_w", "sum_all"))
             .derived("since_flag", d -> d.timeSince("last_flagged"))

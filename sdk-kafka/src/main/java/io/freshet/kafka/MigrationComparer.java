@@ -147,10 +147,14 @@ final class MigrationComparer {
             if (size != newVec.size(n)) {
                 return Double.POSITIVE_INFINITY;
             }
-            if (o.kind() == FeatureKind.LAST_N || n.kind() == FeatureKind.LAST_N) {
+            if (o.kind() == FeatureKind.LAST_N || n.kind() == FeatureKind.LAST_N || o.kind() == FeatureKind.TOP_K
+                || n.kind() == FeatureKind.TOP_K) {
                 double worst = 0;
                 for (int p = 0; p < size; p++) {
                     worst = Math.max(worst, Math.abs((double) oldVec.getLong(o, p) - newVec.getLong(n, p)));
+                    if (o.kind() == FeatureKind.TOP_K && n.kind() == FeatureKind.TOP_K) {
+                        worst = Math.max(worst, Math.abs((double) oldVec.getCount(o, p) - newVec.getCount(n, p)));
+                    }
                 }
                 return worst;
             }

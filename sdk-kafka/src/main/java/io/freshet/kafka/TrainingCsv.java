@@ -135,6 +135,12 @@ final class TrainingCsv implements TrainingSink {
                 if (v != null && v.isPresent(ref)) {
                     appendValue(line, v, ref);
                 }
+                if (ref.kind() == FeatureKind.TOP_K) {
+                    line.append(',');
+                    if (v != null && v.isPresent(ref)) {
+                        appendCounts(line, v, ref);
+                    }
+                }
                 if (ref.kind().isStored()) {
                     line.append(',');
                     long t = v == null ? FeatureVector.NO_TIME : v.eventTimeMs(ref);
@@ -153,8 +159,20 @@ final class TrainingCsv implements TrainingSink {
         out.flush();
     }
 
+    /** A TOP_K feature's counts, in the order of its ids: quoted like a last-N list. */
+    private static void appendCounts(StringBuilder b, FeatureVector v, FeatureRef ref) {
+        b.append("\"[");
+        for (int i = 0; i < v.size(ref); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append(v.getCount(ref, i));
+        }
+        b.append("]\"");
+    }
+
     private static void appendValue(StringBuilder b, FeatureVector v, FeatureRef ref) {
-        if (ref.kind() == FeatureKind.LAST_N) {
+        if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
             // Quoted: the list's commas are not column separators.
             b.append("\"[");
             for (int i = 0; i < v.size(ref); i++) {

@@ -52,6 +52,10 @@ class BadRecordBatteryTest {
             io.freshet.core.Window.sliding(Duration.ofDays(1)).tiles(Duration.ofHours(1)))
         .quantile("p90_amount", Payment::amount, io.freshet.core.Window.lifetime(),
             Quantile.of(0.9).relativeError(0.05).range(1, 1000))
+        // Users of a merchant arrive from every partition in any order: exact (and so order-free) while a tile holds
+        // at most 32 distinct users, within the stated bound beyond.
+        .topK("top_users_1d", Payment::userId, io.freshet.core.Window.sliding(Duration.ofDays(1))
+            .tiles(Duration.ofHours(6)), 3, 32)
         .build();
 
     /** The kinds of injected records, each with the reason it must be reported with (null: a good record). */

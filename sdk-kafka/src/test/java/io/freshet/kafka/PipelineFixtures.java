@@ -51,6 +51,8 @@ final class PipelineFixtures {
         .firstSeen("first_seen")
         .lastSeen("last_seen")
         .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
+        .topK("top_merchants_1h", Payment::merchantId,
+            Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 2)
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .quantile("p90_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
             Quantile.of(0.9).relativeError(0.05).range(1, 1000))

@@ -62,6 +62,9 @@ final class TrainingFixtures {
         .distinctApprox("merchants_all", Payment::merchantId)
         .variance("amount_var", Payment::amount)
         .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
+        // Four counters per 10-minute tile: busy tiles overflow, so the training rows carry the approximate counts.
+        .topK("top_merchants_1h", Payment::merchantId,
+            Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 3, 4)
         .derived("amount_vs_mean", d -> d.difference("last_amount", "mean_amount"))
         .derived("since_last", d -> d.timeSince("last_seen"))
         .quantile("p90_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),

@@ -257,6 +257,13 @@ class TrainingSkewTest {
                     sb.append(v.getLong(ref, i)).append('@').append(v.eventTimeMs(ref, i)).append(' ');
                 }
                 sb.append(']');
+            } else if (ref.kind() == FeatureKind.TOP_K) {
+                sb.append('[');
+                for (int i = 0; i < v.size(ref); i++) {
+                    sb.append(v.getLong(ref, i)).append('x').append(v.getCount(ref, i)).append('@')
+                        .append(v.eventTimeMs(ref, i)).append(' ');
+                }
+                sb.append(']');
             } else if (!v.isPresent(ref)) {
                 sb.append('-');
             } else {

@@ -10,6 +10,7 @@ import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.FeatureSpec;
 import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.internal.kernel.RowWriteKernel;
+import io.freshet.core.internal.kernel.TopKSummary;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -52,6 +53,10 @@ import java.util.Set;
  *       {@code max(1, ceil(q * n))} of the live values clamped into the declared range, compared within the declared
  *       relative error ({@link #quantileTolerance}). Ratio, difference and time-since
  *       as documented on {@code DerivedFeature}.</li>
+ *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Top-K: the exact frequencies of
+ *       the live ids, the k best by (count desc, id asc); exact when no live tile saw more distinct ids than the m
+ *       counters, else each count within the sum of floor(tile events / m) over the tiles that did. Ratio,
+ *       difference and time-since as documented on {@code DerivedFeature}.</li>
  *   <li>The event time of a present stored value is the largest event time the feature accepted ({@link
  *       FeatureVector#NO_TIME} when none); a missing value has none.</li>
  * </ul>
@@ -401,6 +406,8 @@ public final class ReferenceModel<E> {
             }
             case QUANTILE:
                 return quantile(f, live, maxT);
+            case TOP_K:
+                return topK(f, live, maxT);
             default:
                 throw new IllegalStateException("not a stored kind: " + f.kind);
         }
@@ -528,6 +535,53 @@ public final class ReferenceModel<E> {
         return (relativeError + 1e-9) * Math.abs(exact);
     }
 
+    /**
+     * TOP_K from the live events: exact frequencies, the k best by (count desc, id asc), and the bound the summary's
+     * counts may differ by: per live tile that saw more distinct ids than the m counters, floor(events / m); 0 for a
+     * tile that fits (it counts exactly).
+     */
+    private static ExpectedValue topK(FeatureSpec f, List<Accepted> live, long maxT) {
+        final int k = TopKSummary.k(f.param);
+        final int m = TopKSummary.counters(f.param);
+        Map<Long, Long> frequency = new HashMap<>();
+        Map<Long, Map<Long, Long>> perTile = new HashMap<>();
+        for (Accepted a : live) {
+            frequency.merge(a.id, 1L, Long::sum);
+            long tile = f.window.isLifetime() ? 0 : Math.floorDiv(a.timeMs, f.window.tileMs());
+            perTile.computeIfAbsent(tile, t -> new HashMap<>()).merge(a.id, 1L, Long::sum);
+        }
+        long bound = 0;
+        for (Map<Long, Long> tile : perTile.values()) {
+            if (tile.size() > m) {
+                long events = 0;
+                for (long c : tile.values()) {
+                    events += c;
+                }
+                bound += events / m;
+            }
+        }
+        List<Map.Entry<Long, Long>> sorted = new ArrayList<>(frequency.entrySet());
+        sorted.sort(TOP_K_ORDER);
+        int size = Math.min(k, sorted.size());
+        if (size == 0) {
+            return ExpectedValue.missing(f.name, f.kind);
+        }
+        long[] ids = new long[size];
+        long[] counts = new long[size];
+        long[] times = new long[size];
+        for (int j = 0; j < size; j++) {
+            ids[j] = sorted.get(j).getKey();
+            counts[j] = sorted.get(j).getValue();
+            times[j] = maxT;
+        }
+        return ExpectedValue.topK(f.name, ids, counts, times, bound, frequency);
+    }
+
+    /** TOP_K's order: the higher count first, then the smaller id. */
+    private static final Comparator<Map.Entry<Long, Long>> TOP_K_ORDER =
+        Comparator.comparing((Map.Entry<Long, Long> e) -> e.getValue()).reversed()
+            .thenComparing(Map.Entry::getKey);
+
     private ExpectedValue derived(FeatureSpec f, List<ExpectedValue> out, long r) {
         ExpectedValue a = out.get(indexOf(f.inputA));
         if (!a.known || (f.inputB != null && !out.get(indexOf(f.inputB)).known)) {
@@ -646,6 +700,9 @@ public final class ReferenceModel<E> {
         private final long[] ids;
         private final long[] timesMs;
         private final boolean known;
+        /** TOP_K: the exact counts of {@link #ids}, and every live id's exact frequency; else empty. */
+        private long[] counts = new long[0];
+        private Map<Long, Long> frequency = Map.of();
 
         private ExpectedValue(String name, FeatureKind kind, int size, double doubleValue, long longValue,
             double tolerance, long eventTimeMs, long[] ids, long[] timesMs, boolean known) {
@@ -685,6 +742,21 @@ public final class ReferenceModel<E> {
             return new ExpectedValue(name, FeatureKind.LAST_N, ids.length,
                 ids.length == 0 ? Double.NaN : ids[0], ids.length == 0 ? FeatureVector.MISSING_LONG : ids[0], 0, t,
                 ids, timesMs, true);
+        }
+
+        /** TOP_K: {@code tolerance} is the bound on each reported count (0: exact ids and counts). */
+        static ExpectedValue topK(String name, long[] ids, long[] counts, long[] timesMs, long bound,
+            Map<Long, Long> frequency) {
+            ExpectedValue v = new ExpectedValue(name, FeatureKind.TOP_K, ids.length, ids[0], ids[0], bound,
+                timesMs[0], ids, timesMs, true);
+            v.counts = counts;
+            v.frequency = frequency;
+            return v;
+        }
+
+        /** @return TOP_K's exact counts of {@link #ids()}, most frequent first (a copy) */
+        public long[] counts() {
+            return counts.clone();
         }
 
         /** @return the feature's name */
@@ -767,6 +839,10 @@ public final class ReferenceModel<E> {
                 }
                 return;
             }
+            if (kind == FeatureKind.TOP_K) {
+                compareTopK(v, ref, out);
+                return;
+            }
             if (kind == FeatureKind.LAST_N) {
                 for (int j = 0; j < size; j++) {
                     if (v.getLong(ref, j) != ids[j] || v.eventTimeMs(ref, j) != timesMs[j]) {
@@ -791,9 +867,67 @@ public final class ReferenceModel<E> {
             }
         }
 
+        /**
+         * Exact when no tile overflowed ({@code tolerance} 0); otherwise space-saving's guarantee: each reported count
+         * within the bound of its id's true count, the order by (count desc, id asc) of the reported counts, and no
+         * id left out whose true count exceeds the last reported count by more than the bound.
+         */
+        private void compareTopK(FeatureVector v, FeatureRef ref, List<String> out) {
+            final long bound = (long) tolerance;
+            for (int j = 0; j < size; j++) {
+                long id = v.getLong(ref, j);
+                long count = v.getCount(ref, j);
+                if (v.eventTimeMs(ref, j) != timesMs[j]) {
+                    out.add("feature=" + name + " position=" + j + " eventTimeMs expected=" + timesMs[j] + " actual="
+                        + v.eventTimeMs(ref, j));
+                }
+                if (bound == 0 && (id != ids[j] || count != counts[j])) {
+                    out.add("feature=" + name + " position=" + j + " expected exactly (id=" + ids[j] + ", count="
+                        + counts[j] + ") actual (id=" + id + ", count=" + count + "); expected all=" + describe()
+                        + " actual all=" + describeActual(v, ref));
+                    return;
+                }
+                long truth = frequency.getOrDefault(id, 0L);
+                if (Math.abs(count - truth) > bound) {
+                    out.add("feature=" + name + " position=" + j + " id=" + id + " count=" + count + " true=" + truth
+                        + " beyond bound=" + bound + "; actual all=" + describeActual(v, ref));
+                }
+                if (j > 0) {
+                    long prevCount = v.getCount(ref, j - 1);
+                    long prevId = v.getLong(ref, j - 1);
+                    if (count > prevCount || (count == prevCount && id <= prevId)) {
+                        out.add("feature=" + name + " position=" + j + " out of order; actual all="
+                            + describeActual(v, ref));
+                    }
+                }
+            }
+            long last = v.getCount(ref, size - 1);
+            for (Map.Entry<Long, Long> e : frequency.entrySet()) {
+                // Fewer ids than k: every live id is reported.
+                if (frequency.size() == size || e.getValue() - bound > last) {
+                    boolean reported = false;
+                    for (int j = 0; j < size; j++) {
+                        reported |= v.getLong(ref, j) == e.getKey();
+                    }
+                    if (!reported) {
+                        out.add("feature=" + name + " left out id=" + e.getKey() + " of true count=" + e.getValue()
+                            + " > last reported=" + last + " + bound=" + bound + "; actual all="
+                            + describeActual(v, ref));
+                    }
+                }
+            }
+        }
+
         private String describe() {
             if (size == 0) {
                 return "missing";
+            }
+            if (kind == FeatureKind.TOP_K) {
+                StringBuilder sb = new StringBuilder("[");
+                for (int j = 0; j < size; j++) {
+                    sb.append(j == 0 ? "" : ", ").append(ids[j]).append('x').append(counts[j]);
+                }
+                return sb.append("] +/-").append((long) tolerance).toString();
             }
             if (kind == FeatureKind.LAST_N) {
                 StringBuilder sb = new StringBuilder("[");
@@ -807,6 +941,13 @@ public final class ReferenceModel<E> {
         }
 
         private static String describeActual(FeatureVector v, FeatureRef ref) {
+            if (ref.kind() == FeatureKind.TOP_K) {
+                StringBuilder sb = new StringBuilder("[");
+                for (int j = 0; j < v.size(ref); j++) {
+                    sb.append(j == 0 ? "" : ", ").append(v.getLong(ref, j)).append('x').append(v.getCount(ref, j));
+                }
+                return sb.append(']').toString();
+            }
             if (ref.kind() == FeatureKind.LAST_N) {
                 StringBuilder sb = new StringBuilder("[");
                 for (int j = 0; j < v.size(ref); j++) {

@@ -122,6 +122,17 @@ final class DumpCommand implements Callable<Integer> {
                     j.value(v.eventTimeMs(r, i));
                 }
                 j.endArray();
+            } else if (r.kind() == FeatureKind.TOP_K) {
+                j.name("values").beginArray();
+                for (int i = 0; i < v.size(r); i++) {
+                    j.value(v.getLong(r, i));
+                }
+                j.endArray();
+                j.name("counts").beginArray();
+                for (int i = 0; i < v.size(r); i++) {
+                    j.value(v.getCount(r, i));
+                }
+                j.endArray();
             } else if (!v.isPresent(r)) {
                 j.name("value").nullValue();
             } else if (r.kind().valueType() == FeatureKind.ValueType.LONG) {

@@ -9,6 +9,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
@@ -52,6 +53,7 @@ public final class Accumulators {
                 case K_VARIANCE:
                 case K_STDDEV:
                 case K_QUANTILE:
+                case K_TOP_K:
                     if (l.tiles[i] == 0) {
                         reset(l, row, i, off + 8);
                     } else {
@@ -96,6 +98,7 @@ public final class Accumulators {
             case K_VARIANCE:
             case K_STDDEV:
             case K_QUANTILE:
+            case K_TOP_K:
                 row.setZero(acc, l.accBytes[i]);
                 break;
             default:

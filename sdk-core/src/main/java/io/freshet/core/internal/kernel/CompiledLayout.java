@@ -22,8 +22,8 @@ import java.util.function.ToLongFunction;
  *         LAST_SEEN       (none: eventTimeMs is the value)
  *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
  *         DECAYED_*       value double, decayed to eventTimeMs
- *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX, VARIANCE, STDDEV, QUANTILE: one accumulator
- *                         (below)
+ *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX, VARIANCE, STDDEV, QUANTILE, TOP_K: one
+ *                         accumulator (below)
  *         windowed ones:  maxEpoch long (NO_EPOCH when none); their arrays follow all headers
  *   then, per windowed aggregate in declaration order, at tileOffset[i]:
  *         n tile accumulators, tile epoch e in slot e mod n
@@ -35,6 +35,7 @@ import java.util.function.ToLongFunction;
  *                 | MEAN sum double, count long | DISTINCT_APPROX 2^p one-byte registers, padded to 8
  *                 | VARIANCE, STDDEV count long, mean double, m2 double (see Moments)
  *                 | QUANTILE total long, then 16-bit bucket counters, padded to 8 (see {@link QuantileSketch})
+ *                 | TOP_K m counters [id long, count long] (see TopKSummary)
  *
  * Headers first: a read needs every header but one or two accumulators of each array, so it touches a few cache
  * lines of a row of several KB.
@@ -74,6 +75,7 @@ public final class CompiledLayout {
     public static final int K_VARIANCE = 15;
     public static final int K_STDDEV = 16;
     public static final int K_QUANTILE = 17;
+    public static final int K_TOP_K = 18;
 
     public final int featureCount;
     public final String[] names;
@@ -93,7 +95,7 @@ public final class CompiledLayout {
     public final int[] suffixOffset;
     /** ln(2) / halfLifeMs for decayed kinds. */
     public final double[] decayPerMs;
-    /** LAST_N capacity or HyperLogLog precision. */
+    /** LAST_N capacity, HyperLogLog precision, or TOP_K's packed K and counters ({@link TopKSummary#pack}). */
     public final int[] param;
     /** Derived inputs as feature indices, -1 when unused. */
     public final int[] inputA;
@@ -159,6 +161,8 @@ public final class CompiledLayout {
                 return K_STDDEV;
             case QUANTILE:
                 return K_QUANTILE;
+            case TOP_K:
+                return K_TOP_K;
             default:
                 throw new IllegalArgumentException("kind=" + k + " has no kernel: add a K_ constant and its cases");
         }

@@ -17,6 +17,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_RATIO;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_TIME_SINCE;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.MISSING_LONG;
 
@@ -80,6 +81,8 @@ final class EvaluationPlan {
     static final int OP_STDDEV_WINDOW = 22;
     static final int OP_QUANTILE = 23;
     static final int OP_QUANTILE_WINDOW = 24;
+    static final int OP_TOP_K = 25;
+    static final int OP_TOP_K_WINDOW = 26;
 
     final int[] plan;
     /** The missing value's bits per feature. */
@@ -193,6 +196,8 @@ final class EvaluationPlan {
                 return windowed ? suffixedOrFail(l, i, suffixes, OP_STDDEV_WINDOW) : OP_STDDEV;
             case K_QUANTILE:
                 return windowed ? OP_QUANTILE_WINDOW : OP_QUANTILE;
+            case K_TOP_K:
+                return windowed ? OP_TOP_K_WINDOW : OP_TOP_K;
             default:
                 throw new IllegalStateException("kind=" + l.kinds[i] + " has no read operation: add an OP_ constant");
         }

@@ -14,6 +14,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.MAX_ROW_BYTES;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_HEADER_BYTES;
@@ -115,7 +116,8 @@ public final class LayoutCompiler {
             inputA[i] = f.inputA == null ? -1 : indexOf(features, f.inputA);
             inputB[i] = f.inputB == null ? -1 : indexOf(features, f.inputB);
             slot[i] = slots;
-            width[i] = f.kind == FeatureKind.LAST_N ? f.param : 1;
+            width[i] = f.kind == FeatureKind.LAST_N ? f.param
+                : f.kind == FeatureKind.TOP_K ? 2 * TopKSummary.k(f.param) : 1;
             slots += width[i];
             suffixOffset[i] = -1;
             if (!f.kind.isStored()) {
@@ -185,6 +187,8 @@ public final class LayoutCompiler {
                 return Moments.BYTES;
             case K_DISTINCT:
                 return ((1 << p) + 7) & ~7;
+            case K_TOP_K:
+                return TopKSummary.summaryBytes(p);
             default:
                 return 8;
         }

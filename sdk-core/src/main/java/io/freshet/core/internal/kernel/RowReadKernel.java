@@ -31,6 +31,8 @@ import static io.freshet.core.internal.kernel.EvaluationPlan.OP_STDDEV_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_SUM_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_TIME_SINCE;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_TOP_K;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_TOP_K_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_VARIANCE;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_VARIANCE_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.SLOT;
@@ -88,6 +90,8 @@ public final class RowReadKernel {
     private int newestSlot;
     private int suffixSlot;
     private final ExpCache expCache = new ExpCache();
+    /** TOP_K's merge scratch, sized from the layout; null for a set without TOP_K. */
+    private final TopKSummary.Merger topK;
 
     /**
      * @param layout the set's layout
@@ -110,6 +114,19 @@ public final class RowReadKernel {
         this.classEpoch = new long[classTileMs.length];
         this.classSlot = new int[classTileMs.length];
         this.classNextSlot = new int[classTileMs.length];
+        this.topK = topKMerger(layout);
+    }
+
+    private static TopKSummary.Merger topKMerger(CompiledLayout l) {
+        int maxCounters = 0;
+        int maxK = 0;
+        for (int i = 0; i < l.featureCount; i++) {
+            if (l.kinds[i] == FeatureKind.TOP_K) {
+                maxCounters = Math.max(maxCounters, Math.max(1, l.tiles[i]) * TopKSummary.counters(l.param[i]));
+                maxK = Math.max(maxK, TopKSummary.k(l.param[i]));
+            }
+        }
+        return maxK == 0 ? null : new TopKSummary.Merger(maxCounters, maxK);
     }
 
     /**
@@ -245,6 +262,14 @@ public final class RowReadKernel {
                     int live = liveTiles(base, a, q, off);
                     setQuantile(i, p[q + SLOT], l.sketches[i].estimate(base, a + p[q + ACC], rangeFirstSlot, live,
                         p[q + TILES]), ft);
+                    break;
+                case OP_TOP_K:
+                    topK.begin();
+                    topK.addSummary(base, a + off + 8, TopKSummary.counters(l.param[i]));
+                    setTopK(i, p[q + SLOT], ft);
+                    break;
+                case OP_TOP_K_WINDOW:
+                    windowTopK(base, a, i, q, off, ft);
                     break;
                 default:
                     evaluateDerived(i, q, r);
@@ -537,6 +562,47 @@ public final class RowReadKernel {
         }
         final int live = liveTiles(base, a, q, off);
         return Moments.scanVariance(base, a + tiles, rangeFirstSlot, live, plan[q + TILES]);
+    }
+
+    /** TOP_K over the live tiles: every live tile's summary merged, as the ring's two contiguous runs. */
+    private void windowTopK(Object base, long a, int i, int q, int off, long ft) {
+        final int live = liveTiles(base, a, q, off);
+        final int first = rangeFirstSlot;
+        final int end = Math.min(plan[q + TILES], first + live);
+        final int m = TopKSummary.counters(l.param[i]);
+        final int bytes = l.accBytes[i];
+        final long tiles = a + plan[q + ACC];
+        topK.begin();
+        for (int s = first; s < end; s++) {
+            topK.addSummary(base, tiles + (long) s * bytes, m);
+        }
+        for (int s = 0, rest = live - (end - first); s < rest; s++) {
+            topK.addSummary(base, tiles + (long) s * bytes, m);
+        }
+        setTopK(i, plan[q + SLOT], ft);
+    }
+
+    /**
+     * Writes the merger's best K: ids in slots s .. s + K - 1, their counts in s + K .. s + 2K - 1 (missing past the
+     * size); every value's time is the feature's newest event time.
+     */
+    private void setTopK(int i, int s, long ft) {
+        final int k = TopKSummary.k(l.param[i]);
+        final int n = topK.finish(k);
+        for (int j = 0; j < k; j++) {
+            if (j < n) {
+                bits[s + j] = topK.topIds[j];
+                bits[s + k + j] = topK.topCounts[j];
+                timesMs[s + j] = ft;
+                timesMs[s + k + j] = ft;
+            } else {
+                bits[s + j] = CompiledLayout.MISSING_LONG;
+                bits[s + k + j] = CompiledLayout.MISSING_LONG;
+                timesMs[s + j] = NO_TIME;
+                timesMs[s + k + j] = NO_TIME;
+            }
+        }
+        sizes[i] = n;
     }
 
     /** Last-N: the size is the row's, clamped to the layout's capacity, so that a torn row reads no further. */

@@ -15,6 +15,7 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_QUANTILE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_STDDEV;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_SUM;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_VARIANCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_EPOCH;
 import static io.freshet.core.internal.kernel.CompiledLayout.NO_TIME;
@@ -223,6 +224,14 @@ public final class RowWriteKernel {
                     }
                     sketch[k].add(base, a + sketchAcc, values[k]);
                     break;
+                case K_TOP_K:
+                    int summary = tiles[k] == 0 ? off + 8 : tileFor(base, a, k, off);
+                    if (summary < 0) {
+                        result = APPLIED_LATE;
+                        continue;
+                    }
+                    TopKSummary.add(base, a + summary, TopKSummary.counters(param[k]), ids[k]);
+                    break;
                 default:
                     if (tiles[k] == 0) {
                         accumulate(kind[k], base, a + off + 8, values[k]);
@@ -293,6 +302,7 @@ public final class RowWriteKernel {
                 break;
             case K_DISTINCT:
             case K_QUANTILE:
+            case K_TOP_K:
                 MEMORY.fill(base, acc, accBytes, (byte) 0);
                 break;
             case K_VARIANCE:

@@ -41,6 +41,7 @@ class KindIdTest {
         assertThat(CompiledLayout.K_TIME_SINCE).isEqualTo(FeatureKind.TIME_SINCE.ordinal());
         assertThat(CompiledLayout.K_VARIANCE).isEqualTo(FeatureKind.VARIANCE.ordinal());
         assertThat(CompiledLayout.K_STDDEV).isEqualTo(FeatureKind.STDDEV.ordinal());
+        assertThat(CompiledLayout.K_TOP_K).isEqualTo(FeatureKind.TOP_K.ordinal());
     }
 
     @Test

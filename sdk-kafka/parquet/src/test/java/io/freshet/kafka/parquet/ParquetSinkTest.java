@@ -112,6 +112,7 @@ class ParquetSinkTest {
         .distinctApprox("merchants_1d", Txn::merchant, Window.sliding(Duration.ofDays(1)))
         .firstSeen("first_seen")
         .lastSeen("last_seen")
+        .topK("top_merchants_1h", Txn::merchant, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 3)
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .derived("since_last", d -> d.timeSince("last_amount"))
         .build();
@@ -360,12 +361,19 @@ class ParquetSinkTest {
                 for (FeatureRef ref : set.refs()) {
                     String name = set.name() + "__" + ref.name();
                     if (v != null && v.isPresent(ref)) {
-                        if (ref.kind() == FeatureKind.LAST_N) {
+                        if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
                             List<Long> ids = new ArrayList<>();
                             for (int k = 0; k < v.size(ref); k++) {
                                 ids.add(v.getLong(ref, k));
                             }
                             row.put(name, ids);
+                            if (ref.kind() == FeatureKind.TOP_K) {
+                                List<Long> counts = new ArrayList<>();
+                                for (int k = 0; k < v.size(ref); k++) {
+                                    counts.add(v.getCount(ref, k));
+                                }
+                                row.put(name + "__counts", counts);
+                            }
                         } else if (ref.kind().valueType() == FeatureKind.ValueType.LONG) {
                             row.put(name, v.getLong(ref));
                         } else {

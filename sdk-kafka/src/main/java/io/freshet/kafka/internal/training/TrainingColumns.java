@@ -1,5 +1,6 @@
 package io.freshet.kafka.internal.training;
 
+import io.freshet.core.FeatureKind;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.kafka.TrainingSink;
@@ -45,6 +46,20 @@ public final class TrainingColumns {
     }
 
     /**
+     * The counts column of a TOP_K feature, beside its value column (the ids, most frequent first).
+     *
+     * @param set the set
+     * @param ref a TOP_K feature of it
+     * @return {@code set__feature__counts}
+     */
+    public static String counts(FeatureSet<?> set, FeatureRef ref) {
+        return value(set, ref) + COUNTS_SUFFIX;
+    }
+
+    /** Suffix of a TOP_K feature's counts column. */
+    public static final String COUNTS_SUFFIX = TrainingSink.SEPARATOR + "counts";
+
+    /**
      * @param labelColumns the label columns' names, in row order
      * @param sets the joined sets, in row order
      * @return every column of a row, in row order
@@ -57,6 +72,9 @@ public final class TrainingColumns {
             columns.add(status(set));
             for (FeatureRef ref : set.refs()) {
                 columns.add(value(set, ref));
+                if (ref.kind() == FeatureKind.TOP_K) {
+                    columns.add(counts(set, ref));
+                }
                 if (ref.kind().isStored()) {
                     columns.add(eventTime(set, ref));
                 }

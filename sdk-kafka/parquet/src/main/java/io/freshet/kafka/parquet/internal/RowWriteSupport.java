@@ -144,7 +144,7 @@ public final class RowWriteSupport extends WriteSupport<RowWriteSupport.Row> {
                 String name = schema.valueNames[s][f];
                 c.startField(name, field);
                 if (schema.lists[s][f]) {
-                    writeList(c, v, ref);
+                    writeList(c, v, ref, false);
                 } else if (schema.longs[s][f]) {
                     c.addLong(v.getLong(ref));
                 } else {
@@ -153,6 +153,15 @@ public final class RowWriteSupport extends WriteSupport<RowWriteSupport.Row> {
                 c.endField(name, field);
             }
             field++;
+            String counts = schema.countNames[s][f];
+            if (counts != null) {
+                if (v != null && v.isPresent(ref)) {
+                    c.startField(counts, field);
+                    writeList(c, v, ref, true);
+                    c.endField(counts, field);
+                }
+                field++;
+            }
             if (schema.stored[s][f]) {
                 long t = v == null ? FeatureVector.NO_TIME : v.eventTimeMs(ref);
                 if (t != FeatureVector.NO_TIME) {
@@ -166,8 +175,11 @@ public final class RowWriteSupport extends WriteSupport<RowWriteSupport.Row> {
         return field;
     }
 
-    /** The standard three-level list: {@code optional group (LIST) {repeated group list {required int64 element}}}. */
-    private static void writeList(RecordConsumer c, FeatureVector v, FeatureRef ref) {
+    /**
+     * The standard three-level list of ids, or of a TOP_K feature's counts:
+     * {@code optional group (LIST) {repeated group list {required int64 element}}}.
+     */
+    private static void writeList(RecordConsumer c, FeatureVector v, FeatureRef ref, boolean counts) {
         c.startGroup();
         int n = v.size(ref);
         if (n > 0) {
@@ -175,7 +187,7 @@ public final class RowWriteSupport extends WriteSupport<RowWriteSupport.Row> {
             for (int i = 0; i < n; i++) {
                 c.startGroup();
                 c.startField("element", 0);
-                c.addLong(v.getLong(ref, i));
+                c.addLong(counts ? v.getCount(ref, i) : v.getLong(ref, i));
                 c.endField("element", 0);
                 c.endGroup();
             }

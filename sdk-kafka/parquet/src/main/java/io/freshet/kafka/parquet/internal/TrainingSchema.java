@@ -40,6 +40,8 @@ public final class TrainingSchema {
     final String[] statusNames;
     final String[][] valueNames;
     final String[][] timeNames;
+    /** Per set and ref: a TOP_K feature's counts column (a list of longs beside its ids), else null. */
+    final String[][] countNames;
 
     private TrainingSchema(MessageType message, List<String> labelColumns, int[] labelKinds,
         List<FeatureSet<?>> sets) {
@@ -54,6 +56,7 @@ public final class TrainingSchema {
         this.statusNames = new String[sets.size()];
         this.valueNames = new String[sets.size()][];
         this.timeNames = new String[sets.size()][];
+        this.countNames = new String[sets.size()][];
         for (int s = 0; s < sets.size(); s++) {
             statusNames[s] = TrainingColumns.status(sets.get(s));
             List<FeatureRef> r = sets.get(s).refs();
@@ -63,10 +66,13 @@ public final class TrainingSchema {
             stored[s] = new boolean[refs[s].length];
             valueNames[s] = new String[refs[s].length];
             timeNames[s] = new String[refs[s].length];
+            countNames[s] = new String[refs[s].length];
             for (int f = 0; f < refs[s].length; f++) {
                 valueNames[s][f] = TrainingColumns.value(sets.get(s), refs[s][f]);
                 timeNames[s][f] = TrainingColumns.eventTime(sets.get(s), refs[s][f]);
-                lists[s][f] = refs[s][f].kind() == FeatureKind.LAST_N;
+                boolean topK = refs[s][f].kind() == FeatureKind.TOP_K;
+                lists[s][f] = refs[s][f].kind() == FeatureKind.LAST_N || topK;
+                countNames[s][f] = topK ? TrainingColumns.counts(sets.get(s), refs[s][f]) : null;
                 longs[s][f] = refs[s][f].kind().valueType() == FeatureKind.ValueType.LONG;
                 stored[s][f] = refs[s][f].kind().isStored();
             }
@@ -100,6 +106,9 @@ public final class TrainingSchema {
                 String name = TrainingColumns.value(set, ref);
                 if (ref.kind() == FeatureKind.LAST_N) {
                     b.optionalList().requiredElement(PrimitiveTypeName.INT64).named(name);
+                } else if (ref.kind() == FeatureKind.TOP_K) {
+                    b.optionalList().requiredElement(PrimitiveTypeName.INT64).named(name);
+                    b.optionalList().requiredElement(PrimitiveTypeName.INT64).named(TrainingColumns.counts(set, ref));
                 } else if (ref.kind().valueType() == FeatureKind.ValueType.LONG) {
                     b.optional(PrimitiveTypeName.INT64).named(name);
                 } else {
