@@ -34,7 +34,15 @@ public enum FeatureKind {
     /** a - b of two other features. */
     DIFFERENCE(ValueType.DOUBLE, false),
     /** Read time minus the event time of another feature, in milliseconds; NaN when it has none. */
-    TIME_SINCE(ValueType.DOUBLE, false);
+    TIME_SINCE(ValueType.DOUBLE, false),
+    /**
+     * The category of the event with the newest event time (later arrival wins a tie), as LATEST: a dictionary id
+     * ({@link FeatureVector#categoryId}) or fixed-width UTF-8 text ({@link FeatureVector#category}); see
+     * {@link Categories}.
+     */
+    LATEST_CATEGORY(ValueType.LONG, true),
+    /** The categories of the N events with the newest event times, newest first, as LAST_N; see {@link Categories}. */
+    LAST_N_CATEGORIES(ValueType.LONG, true);
 
     private final ValueType valueType;
     private final boolean stored;

@@ -112,11 +112,15 @@ public final class CanonicalForms {
         return out;
     }
 
-    /** {@code NAME:KIND:w=L/T:filter=F:hl=H:p=P} (names are snake case: no colon in them). */
+    /**
+     * {@code NAME:KIND:w=L/T:filter=F:hl=H:p=P}, then {@code :c=C} for a categorical feature (names are snake case:
+     * no colon in them).
+     */
     private static FeatureSpec spec(String f) {
         String[] p = f.split(":", -1);
-        if (p.length != 6 || !p[2].startsWith("w=") || !p[3].startsWith("filter=") || !p[4].startsWith("hl=")
-            || !p[5].startsWith("p=")) {
+        boolean categorical = p.length == 7 && p[6].startsWith("c=");
+        if ((p.length != 6 && !categorical) || !p[2].startsWith("w=") || !p[3].startsWith("filter=")
+            || !p[4].startsWith("hl=") || !p[5].startsWith("p=")) {
             throw new IllegalArgumentException("feature part f=" + f + " is not NAME:KIND:w=L/T:filter=F:hl=H:p=P");
         }
         try {
@@ -130,7 +134,7 @@ public final class CanonicalForms {
             long halfLifeMs = Long.parseLong(p[4].substring(3));
             int param = Integer.parseInt(p[5].substring(2));
             return new FeatureSpec(p[0], kind, window, null, null, filtered ? e -> true : null, halfLifeMs, param,
-                null, null);
+                null, null, null, categorical ? FeatureSpec.fromCanonical(p[6].substring(2)) : null);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("feature part f=" + f + " is unreadable: " + e.getMessage(), e);
         }

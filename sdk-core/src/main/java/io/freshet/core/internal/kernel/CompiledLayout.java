@@ -22,6 +22,7 @@ import java.util.function.ToLongFunction;
  *         LAST_SEEN       (none: eventTimeMs is the value)
  *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
  *         DECAYED_*       value double, decayed to eventTimeMs
+ *         LATEST_CATEGORY, LAST_N_CATEGORIES: see {@link CategoryLayout}
  *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX: one accumulator (below)
  *         windowed ones:  maxEpoch long (NO_EPOCH when none); their arrays follow all headers
  *   then, per windowed aggregate in declaration order, at tileOffset[i]:
@@ -67,6 +68,8 @@ public final class CompiledLayout {
     public static final int K_RATIO = 12;
     public static final int K_DIFFERENCE = 13;
     public static final int K_TIME_SINCE = 14;
+    public static final int K_LATEST_CATEGORY = 15;
+    public static final int K_LAST_N_CATEGORIES = 16;
 
     public final int featureCount;
     public final String[] names;
@@ -103,6 +106,8 @@ public final class CompiledLayout {
     public final int rowSizeBytes;
     /** End of the row header and the feature headers: where the windowed arrays begin. */
     public final int headerBytes;
+    /** The categorical features' extractors, storage and text positions. */
+    public final CategoryLayout categories;
 
     /**
      * The kernels' int id of a kind: its ordinal, spelled out so that a new {@link FeatureKind} without a kernel
@@ -144,6 +149,10 @@ public final class CompiledLayout {
                 return K_DIFFERENCE;
             case TIME_SINCE:
                 return K_TIME_SINCE;
+            case LATEST_CATEGORY:
+                return K_LATEST_CATEGORY;
+            case LAST_N_CATEGORIES:
+                return K_LAST_N_CATEGORIES;
             default:
                 throw new IllegalArgumentException("kind=" + k + " has no kernel: add a K_ constant and its cases");
         }
@@ -174,5 +183,6 @@ public final class CompiledLayout {
         vectorWidth = c.vectorWidth;
         rowSizeBytes = c.rowSizeBytes;
         headerBytes = c.headerBytes;
+        categories = c.categories;
     }
 }
