@@ -169,6 +169,29 @@ class CategoricalFeaturesTest {
     }
 
     @Test
+    void aViewGivesOneHotColumnsByNameListPositionsAndRefusesText() {
+        FeatureView view = FeatureView.builder("score").from(SET, "user_id", "device", "device_hot", "recent_devices")
+            .build();
+        assertThat(view.columns()).containsExactly("pay__device", "pay__device_hot__ios", "pay__device_hot__android",
+            "pay__device_hot__web", "pay__device_hot____other__", "pay__recent_devices__0", "pay__recent_devices__1",
+            "pay__recent_devices__2");
+        FeatureTestDriver<Pay> d = FeatureTestDriver.create(SET, 10_000);
+        d.pipe(new Pay(1, 1_000, "ios", "m"));
+        d.pipe(new Pay(1, 2_000, "web", "m"));
+        ViewVector v = view.newVector();
+        view.reader(d.reader()).read(view.newRequest().key(0, 1L), v);
+        double[] out = new double[view.width()];
+        v.copyTo(out);
+        assertThat(out).containsExactly(2, 0, 0, 1, 0, 2, 0, Double.NaN);
+        view.reader(d.reader()).read(view.newRequest().key(0, 2L), v);
+        v.copyTo(out);
+        assertThat(out).as("a key with no row").containsOnly(Double.NaN);
+        assertThatThrownBy(() -> FeatureView.builder("v").from(SET, "user_id", "merchant_text"))
+            .isInstanceOf(FeatureDefinitionException.class).hasMessageContaining("no model column")
+            .hasMessageContaining("Categories.of(...)");
+    }
+
+    @Test
     void enumDictionariesUseTheOrdinalAsId() {
         Categories c = Categories.of(Thread.State.class);
         assertThat(c.size()).isEqualTo(Thread.State.values().length);

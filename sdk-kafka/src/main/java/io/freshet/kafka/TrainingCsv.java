@@ -24,6 +24,8 @@ import java.util.List;
 final class TrainingCsv implements TrainingSink {
     private final Path file;
     private final StringBuilder line = new StringBuilder(1024);
+    /** Scratch for one categorical value. */
+    private final StringBuilder text = new StringBuilder(64);
     private List<FeatureSet<?>> sets;
     private FeatureView view;
     private Writer out;
@@ -153,8 +155,31 @@ final class TrainingCsv implements TrainingSink {
         out.flush();
     }
 
-    private static void appendValue(StringBuilder b, FeatureVector v, FeatureRef ref) {
-        if (ref.kind() == FeatureKind.LAST_N) {
+    private void appendValue(StringBuilder b, FeatureVector v, FeatureRef ref) {
+        if (ref.kind() == FeatureKind.LATEST_CATEGORY) {
+            text.setLength(0);
+            v.category(ref, text);
+            appendText(b, text);
+        } else if (ref.kind() == FeatureKind.LAST_N_CATEGORIES) {
+            // A JSON array of strings, newest first, in one CSV field: values may hold commas and quotes.
+            text.setLength(0);
+            text.append('[');
+            for (int i = 0; i < v.size(ref); i++) {
+                text.append(i > 0 ? ",\"" : "\"");
+                int from = text.length();
+                v.category(ref, i, text);
+                for (int j = text.length() - 1; j >= from; j--) {
+                    char c = text.charAt(j);
+                    if (c == '"' || c == '\\') {
+                        text.insert(j, '\\');
+                    } else if (c < 0x20) {
+                        text.replace(j, j + 1, String.format("\\u%04x", (int) c));
+                    }
+                }
+                text.append('"');
+            }
+            appendText(b, text.append(']'));
+        } else if (ref.kind() == FeatureKind.LAST_N) {
             // Quoted: the list's commas are not column separators.
             b.append("\"[");
             for (int i = 0; i < v.size(ref); i++) {
@@ -172,7 +197,7 @@ final class TrainingCsv implements TrainingSink {
     }
 
     /** RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled. */
-    static void appendText(StringBuilder b, String s) {
+    static void appendText(StringBuilder b, CharSequence s) {
         boolean quote = false;
         for (int i = 0; i < s.length() && !quote; i++) {
             char c = s.charAt(i);

@@ -2,6 +2,7 @@ package io.freshet.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
@@ -50,6 +51,9 @@ final class PipelineFixtures {
         .firstSeen("first_seen")
         .lastSeen("last_seen")
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
+        // Issue 19 point 1: text cut to 6 bytes ("café-10" is 8), and a dictionary most merchants miss.
+        .latestCategory("last_merchant", Payment::merchant, Categories.utf8(6))
+        .lastNCategories("recent_merchant_ids", Payment::merchant, Categories.of("m-1", "m-2", "café-3", "m-4"), 3)
         .build();
 
     /** Keyed by merchant (text): its events come from every partition, so only order-insensitive features. */

@@ -2,6 +2,7 @@ package io.freshet.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.Window;
 import io.freshet.testkit.FreshetKafka;
@@ -61,6 +62,8 @@ final class TrainingFixtures {
         .distinctApprox("merchants_all", Payment::merchantId)
         .derived("amount_vs_mean", d -> d.difference("last_amount", "mean_amount"))
         .derived("since_last", d -> d.timeSince("last_seen"))
+        .latestCategory("last_merchant", Payment::merchant, Categories.of("m-1", "m-2", "café-3").oneHot())
+        .lastNCategories("recent_merchant_names", Payment::merchant, Categories.utf8(6), 3)
         .build();
 
     /** Text key: its records come from every partition, so the merge order across partitions counts. */
