@@ -45,6 +45,8 @@ public final class FeatureVector {
     private RowReadKernel kernel;
     /** The categorical features' text and miss counts, filled by the kernel. */
     private CategoryValues categories;
+    /** True after {@link #restoreLogged}: the served-feature log records values, not UTF-8 text or misses. */
+    private boolean restored;
     /** True once a reader switched this vector to another definition: refs of the others then resolve by name. */
     private boolean retargeted;
     private long pendingStaleAfterMs;
@@ -253,6 +255,8 @@ public final class FeatureVector {
      * @param ref a categorical feature
      * @param into where to append
      * @return false (and nothing appended) when missing
+     * @throws IllegalStateException for UTF-8 text in a vector restored from the served-feature log (the log records
+     *     dictionary ids, not text)
      */
     public boolean category(FeatureRef ref, StringBuilder into) {
         return category(ref, 0, into);
@@ -279,6 +283,9 @@ public final class FeatureVector {
         Categories c = l.categories.categories[i];
         if (c.isDictionary()) {
             into.append(c.name((int) Math.max(0, Math.min(v, c.otherId()))));
+        } else if (restored) {
+            throw new IllegalStateException("feature=" + l.names[i] + " stores UTF-8 text, which the served-feature "
+                + "log does not record: read the text from the store, or store it in a Categories.of(...) dictionary");
         } else {
             categories.appendText(i, position, v, into);
         }
@@ -287,10 +294,12 @@ public final class FeatureVector {
     /**
      * @param ref a categorical feature
      * @return how many of the key's events had a value cut to the UTF-8 width or outside the dictionary (stored as
-     *     {@link Categories#OTHER}); 0 when missing
+     *     {@link Categories#OTHER}); 0 when missing, and in a vector restored from the served-feature log (which
+     *     records values, not this count)
      */
     public long categoryMisses(FeatureRef ref) {
-        return categories.misses(categorical(ref));
+        int i = categorical(ref);
+        return restored ? 0 : categories.misses(i);
     }
 
     /** @return the number of doubles {@link #copyTo(double[], int)} writes */
@@ -391,6 +400,7 @@ public final class FeatureVector {
     void clearMissing(long readTimeMs) {
         this.readTimeMs = readTimeMs;
         this.status = VectorStatus.MISSING;
+        this.restored = false;
         this.rowUpdatedMs = NO_TIME;
         this.rowEventTimeMs = NO_TIME;
         kernel.clear();
@@ -409,6 +419,7 @@ public final class FeatureVector {
 
     /** Evaluates {@code src} (a consistent row image) at read time {@code r}. */
     void evaluate(RowBuffer src, long r, long staleAfterMs) {
+        restored = false;
         readTimeMs = r;
         rowUpdatedMs = src.getLong(ROW_LAST_APPLY_MS);
         rowEventTimeMs = src.getLong(ROW_MAX_EVENT_TIME_MS);
@@ -460,6 +471,7 @@ public final class FeatureVector {
         System.arraycopy(t, 0, timesMs, 0, timesMs.length);
         System.arraycopy(z, 0, sizes, 0, sizes.length);
         this.status = s;
+        this.restored = true;
         this.readTimeMs = readMs;
         this.rowUpdatedMs = updatedMs;
         this.rowEventTimeMs = eventMs;
@@ -477,7 +489,11 @@ public final class FeatureVector {
                 sb.append('[');
                 for (int j = 0; j < sizes[i]; j++) {
                     sb.append(j == 0 ? "" : ", ");
-                    appendCategory(i, j, sb);
+                    if (restored && !l.categories.categories[i].isDictionary()) {
+                        sb.append("(text not logged)");
+                    } else {
+                        appendCategory(i, j, sb);
+                    }
                 }
                 sb.append(']');
             } else if (l.kind[i] == K_LAST_N) {

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.internal.CanonicalForms;
 import io.freshet.core.spi.RowLayout;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * LATEST_CATEGORY and LAST_N_CATEGORIES: storage (dictionary ids, fixed-width UTF-8 cut at code points), misses,
@@ -189,6 +193,27 @@ class CategoricalFeaturesTest {
         assertThatThrownBy(() -> FeatureView.builder("v").from(SET, "user_id", "merchant_text"))
             .isInstanceOf(FeatureDefinitionException.class).hasMessageContaining("no model column")
             .hasMessageContaining("Categories.of(...)");
+    }
+
+    @Test
+    void theServedFeatureLogKeepsIdsAndRefusesUtf8TextItDoesNotRecord(@TempDir Path dir) {
+        FeatureTestDriver<Pay> d = FeatureTestDriver.create(SET, 10_000);
+        d.pipe(new Pay(1, 1_000, "web", "shop"));
+        FeatureVector served = SET.newVector();
+        try (FeatureLog log = FeatureLog.forReader(d.reader()).directory(dir).open()) {
+            assertThat(log.read(7, 1, served)).isTrue();
+        }
+        List<Long> restored = new ArrayList<>();
+        FeatureLog.scan(dir, SET, (id, key, text, v) -> {
+            assertThat(v.categoryId(SET.ref("device"))).isEqualTo(2);
+            assertThat(text(v, SET.ref("device_hot"), 0)).isEqualTo("web");
+            assertThatThrownBy(() -> v.category(SET.ref("merchant_text"), new StringBuilder()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("does not record");
+            assertThat(v.toString()).contains("merchant_text=[(text not logged)]");
+            restored.add(id);
+        });
+        assertThat(restored).containsExactly(7L);
+        assertThat(text(d.read(1), SET.ref("merchant_text"), 0)).as("a served read has it").isEqualTo("shop");
     }
 
     @Test
