@@ -148,6 +148,11 @@ final class DemoTrainingRows {
         }
 
         private static String text(FeatureVector v, FeatureRef ref) {
+            if (ref.kind() == FeatureKind.LATEST_CATEGORY) {
+                StringBuilder b = new StringBuilder();
+                v.category(ref, b);
+                return b.toString();
+            }
             if (v.size(ref) > 1 || ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
                 StringBuilder b = new StringBuilder("[");
                 for (int i = 0; i < v.size(ref); i++) {

@@ -133,10 +133,32 @@ public final class FeatureJson {
         return MAPPER.createObjectNode().put("error", message).toString();
     }
 
+    /** A category as its text (a dictionary name, or {@code __other__}); last-N categories as an array of them. */
+    private static void categories(JsonGenerator g, FeatureVector v, FeatureRef ref) throws IOException {
+        StringBuilder text = new StringBuilder();
+        if (ref.kind() == FeatureKind.LATEST_CATEGORY) {
+            if (v.category(ref, text)) {
+                g.writeString(text.toString());
+            } else {
+                g.writeNull();
+            }
+            return;
+        }
+        g.writeStartArray();
+        for (int p = 0; p < v.size(ref); p++) {
+            text.setLength(0);
+            v.category(ref, p, text);
+            g.writeString(text.toString());
+        }
+        g.writeEndArray();
+    }
+
     private static void feature(JsonGenerator g, FeatureVector v, FeatureRef ref) throws IOException {
         g.writeObjectFieldStart(ref.name());
         g.writeFieldName("value");
-        if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
+        if (ref.kind() == FeatureKind.LATEST_CATEGORY || ref.kind() == FeatureKind.LAST_N_CATEGORIES) {
+            categories(g, v, ref);
+        } else if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
             g.writeStartArray();
             for (int p = 0; p < v.size(ref); p++) {
                 g.writeNumber(v.getLong(ref, p));

@@ -30,7 +30,8 @@ final class ModelColumns {
     /** The model's view: the user's risk features, read with the request's {@code user_id}, and the payment's. */
     static final FeatureView VIEW = FeatureView.builder("payment")
         .from(RiskFeatures.USER_RISK, "user_id", "last_amount", "txn_5m", "txn_1h", "amount_1h", "max_amount_24h",
-            "mean_amount", "declines_1h", "activity", "merchants_24h", "decline_ratio_1h", "p90_amount_1h")
+            "mean_amount", "declines_1h", "activity", "merchants_24h", "decline_ratio_1h", "p90_amount_1h",
+            "merchant_category")
         .requestParam(AMOUNT)
         .derived("amount", r -> r.param(AMOUNT))
         .derived("amount_over_mean", r -> r.ratio(AMOUNT, "user_risk__mean_amount"))

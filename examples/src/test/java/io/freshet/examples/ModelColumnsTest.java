@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.freshet.core.FeatureTestDriver;
 import io.freshet.core.FeatureVector;
+import io.freshet.core.VectorStatus;
 import io.freshet.core.ViewReader;
 import io.freshet.core.ViewRequest;
 import io.freshet.core.ViewVector;
-import io.freshet.core.VectorStatus;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -25,8 +25,12 @@ class ModelColumnsTest {
         assertThat(c.names()).containsExactly("user_risk__last_amount", "user_risk__txn_5m", "user_risk__txn_1h",
             "user_risk__amount_1h", "user_risk__max_amount_24h", "user_risk__mean_amount", "user_risk__declines_1h",
             "user_risk__activity", "user_risk__merchants_24h", "user_risk__decline_ratio_1h",
-            "user_risk__p90_amount_1h", "payment__amount", "payment__amount_over_mean", "payment__amount_over_max_24h",
-            "payment__seconds_since_last");
+            "user_risk__p90_amount_1h",
+            // The merchant category, one-hot: the dictionary's names in order, then other (issue 19 point 1).
+            "user_risk__merchant_category__grocery", "user_risk__merchant_category__travel",
+            "user_risk__merchant_category__electronics", "user_risk__merchant_category__gaming",
+            "user_risk__merchant_category__fuel", "user_risk__merchant_category____other__", "payment__amount",
+            "payment__amount_over_mean", "payment__amount_over_max_24h", "payment__seconds_since_last");
         assertThat(c.width()).isEqualTo(ModelColumns.VIEW.width());
     }
 
@@ -55,6 +59,10 @@ class ModelColumnsTest {
         assertThat(x[names.indexOf("payment__amount")]).isCloseTo(Math.log1p(80), within(1e-12));
         assertThat(x[names.indexOf("payment__amount_over_mean")]).isCloseTo(Math.log1p(4), within(1e-12));
         assertThat(x[names.indexOf("payment__amount_over_max_24h")]).isCloseTo(Math.log1p(80.0 / 30), within(1e-12));
+        // Merchant 101 is a marketplace (101 % 6 = 5), outside the dictionary: the other column is hot.
+        assertThat(x[names.indexOf("user_risk__merchant_category____other__")]).isCloseTo(Math.log1p(1),
+            within(1e-12));
+        assertThat(x[names.indexOf("user_risk__merchant_category__travel")]).isZero();
         // The last payment was at T0 + 1 s, the read is at T0 + 2 s.
         assertThat(x[names.indexOf("payment__seconds_since_last")]).isCloseTo(Math.log1p(1), within(1e-12));
 

@@ -51,7 +51,15 @@ public enum FeatureKind {
      * The K most frequent ids over a window and their counts (a space-saving summary per tile), most frequent first;
      * ties go to the smaller id.
      */
-    TOP_K(ValueType.LONG, true);
+    TOP_K(ValueType.LONG, true),
+    /**
+     * The category of the event with the newest event time (later arrival wins a tie), as LATEST: a dictionary id
+     * ({@link FeatureVector#categoryId}) or fixed-width UTF-8 text ({@link FeatureVector#category}); see
+     * {@link Categories}.
+     */
+    LATEST_CATEGORY(ValueType.LONG, true),
+    /** The categories of the N events with the newest event times, newest first, as LAST_N; see {@link Categories}. */
+    LAST_N_CATEGORIES(ValueType.LONG, true);
 
     private final ValueType valueType;
     private final boolean stored;

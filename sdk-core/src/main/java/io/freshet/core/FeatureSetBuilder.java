@@ -383,6 +383,67 @@ public class FeatureSetBuilder<E> {
     }
 
     /**
+     * The category of the event with the newest event time (a later arrival wins a tie), as {@link #latest}: "last
+     * device type". Stored as a dictionary id or as fixed-width UTF-8 text, by {@code storage} (see
+     * {@link Categories}: values outside the dictionary, or cut to the UTF-8 width at a code point boundary, are
+     * counted in {@link FeatureVector#categoryMisses}). Read with {@link FeatureVector#categoryId} and
+     * {@link FeatureVector#category}; model input by the storage's form (the id, one-hot columns, or NaN for UTF-8).
+     * Bytes per row: 24 for a dictionary, {@code 24 + maxBytes} (rounded up to 8) for UTF-8.
+     *
+     * @param name feature name
+     * @param value the value; must not allocate on a hot path (return a field, a constant or a reused builder); null
+     *     leaves the feature unchanged, as a filter that fails
+     * @param storage {@code Categories.of(...)} or {@code Categories.utf8(maxBytes)}
+     * @return the builder, narrowable with {@code where}
+     */
+    public AggregateStep<E> latestCategory(String name, Function<? super E, ? extends CharSequence> value,
+        Categories storage) {
+        return addCategorical(name, FeatureKind.LATEST_CATEGORY, value, storage, 0);
+    }
+
+    /**
+     * The categories of the {@code n} events with the newest event times, newest first, as {@link #lastN}: "last 5
+     * merchant categories". Storage and reads as {@link #latestCategory} (with a position); model input: n columns
+     * of ids for a dictionary (NaN past the size), NaN for UTF-8; one-hot is refused (it would be n times the
+     * dictionary's columns). Bytes per row: {@code 24 + n * 16} for a dictionary, {@code 24 + n * (16 + maxBytes)}
+     * (maxBytes rounded up to 8) for UTF-8.
+     *
+     * @param name feature name
+     * @param value the value (null: the feature skips the event)
+     * @param storage {@code Categories.of(...)} or {@code Categories.utf8(maxBytes)}
+     * @param n how many to keep, 1 to {@value #MAX_LAST_N}
+     * @return the builder, narrowable with {@code where}
+     */
+    public AggregateStep<E> lastNCategories(String name, Function<? super E, ? extends CharSequence> value,
+        Categories storage, int n) {
+        if (n < 1 || n > MAX_LAST_N) {
+            throw new FeatureDefinitionException("feature=" + name + " lastNCategories n=" + n
+                + " is out of range: use 1.." + MAX_LAST_N);
+        }
+        return addCategorical(name, FeatureKind.LAST_N_CATEGORIES, value, storage, n);
+    }
+
+    private AggregateStep<E> addCategorical(String name, FeatureKind kind,
+        Function<? super E, ? extends CharSequence> value, Categories storage, int n) {
+        Objects.requireNonNull(storage, "categories storage can't be null: use Categories.of(...) or "
+            + "Categories.utf8(maxBytes)");
+        if (!storage.isDictionary() && storage.encodingRequested()) {
+            throw new FeatureDefinitionException("feature=" + name + " stores " + storage + ", which has no index or "
+                + "one-hot model form: declare a dictionary with Categories.of(...) for model input, or drop "
+                + ".index()/.oneHot()");
+        }
+        if (kind == FeatureKind.LAST_N_CATEGORIES && storage.isOneHot()) {
+            throw new FeatureDefinitionException("feature=" + name + " asks one-hot last-N categories, which would "
+                + "take n * (size + 1) columns: use the index form (drop .oneHot()) or latestCategory");
+        }
+        AggregateStep<E> step = add(name, kind, Window.lifetime(), null, null, 0, n);
+        int i = state.features.size() - 1;
+        state.features.set(i, new FeatureSpec(name, kind, Window.lifetime(), null, null, null, 0, n, null, null,
+            fn(value), storage));
+        return step;
+    }
+
+    /**
      * An exponentially decayed count: each event weighs 2^(-age / halfLife) at read time.
      *
      * @param name feature name
@@ -541,9 +602,9 @@ public class FeatureSetBuilder<E> {
         Objects.requireNonNull(definition, "definition can't be null");
         DerivedFeature d = Objects.requireNonNull(definition.apply(new DerivedFeature.Builder()),
             "derived definition returned null");
-        checkInput(name, d.inputA);
+        checkInput(name, d.inputA, d.kind);
         if (d.inputB != null) {
-            checkInput(name, d.inputB);
+            checkInput(name, d.inputB, d.kind);
         }
         add(name, d.kind, Window.lifetime(), null, null, 0, 0);
         int i = state.features.size() - 1;
@@ -552,12 +613,18 @@ public class FeatureSetBuilder<E> {
         return this;
     }
 
-    private void checkInput(String name, String input) {
+    private void checkInput(String name, String input, FeatureKind derivedKind) {
         for (FeatureSpec f : state.features) {
             if (f.name.equals(input)) {
-                if (f.kind == FeatureKind.LAST_N || f.kind == FeatureKind.TOP_K) {
+                if (f.kind == FeatureKind.LAST_N || f.kind == FeatureKind.LAST_N_CATEGORIES
+                    || f.kind == FeatureKind.TOP_K) {
                     throw new FeatureDefinitionException("derived feature=" + name + " uses input=" + input
                         + " of kind " + f.kind + ": derived inputs must be single values");
+                }
+                if (f.kind == FeatureKind.LATEST_CATEGORY && derivedKind != FeatureKind.TIME_SINCE) {
+                    throw new FeatureDefinitionException("derived feature=" + name + " uses input=" + input
+                        + " of kind LATEST_CATEGORY in " + derivedKind + ": a category is not a number; only "
+                        + "timeSince takes it");
                 }
                 return;
             }

@@ -1,10 +1,13 @@
 package io.freshet.core;
 
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N_CATEGORIES;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST_CATEGORY;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_TOP_K;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_LAST_APPLY_MS;
 import static io.freshet.core.internal.kernel.CompiledLayout.ROW_MAX_EVENT_TIME_MS;
 
+import io.freshet.core.internal.kernel.CategoryValues;
 import io.freshet.core.internal.kernel.CompiledLayout;
 import io.freshet.core.internal.kernel.RowReadKernel;
 import io.freshet.core.spi.RowBuffer;
@@ -41,6 +44,10 @@ public final class FeatureVector {
     private long rowEventTimeMs = NO_TIME;
     /** Fills bits, timesMs and sizes from a row: the evaluation lives there, this class only reads the results. */
     private RowReadKernel kernel;
+    /** The categorical features' text and miss counts, filled by the kernel. */
+    private CategoryValues categories;
+    /** True after {@link #restoreLogged}: the served-feature log records values, not UTF-8 text or misses. */
+    private boolean restored;
     /** True once a reader switched this vector to another definition: refs of the others then resolve by name. */
     private boolean retargeted;
     private long pendingStaleAfterMs;
@@ -60,6 +67,7 @@ public final class FeatureVector {
         this.sizes = new int[layout.featureCount];
         this.row = RowBuffer.allocateHeap(layout.rowSizeBytes);
         this.kernel = new RowReadKernel(layout, bits, timesMs, sizes);
+        this.categories = kernel.categoryValues();
     }
 
     /**
@@ -192,7 +200,7 @@ public final class FeatureVector {
      */
     public long getLong(FeatureRef ref, int position) {
         int i = index(ref);
-        if (l.kind[i] != K_LAST_N && l.kind[i] != K_TOP_K) {
+        if (l.kind[i] != K_LAST_N && l.kind[i] != K_TOP_K && l.kind[i] != K_LAST_N_CATEGORIES) {
             return position == 0 ? getLong(ref) : MISSING_LONG;
         }
         return position >= 0 && position < sizes[i] ? bits[l.slot[i] + position] : MISSING_LONG;
@@ -230,6 +238,94 @@ public final class FeatureVector {
         return (l.kind[i] == K_TOP_K ? j % (l.width[i] / 2) : j) < sizes[i];
     }
 
+    private int categorical(FeatureRef ref) {
+        int i = index(ref);
+        if (l.kind[i] != K_LATEST_CATEGORY && l.kind[i] != K_LAST_N_CATEGORIES) {
+            throw new IllegalArgumentException("feature=" + ref.name() + " is " + l.kinds[i] + ", not a categorical "
+                + "feature: read it with getDouble/getLong");
+        }
+        return i;
+    }
+
+    /**
+     * @param ref a dictionary-stored categorical feature
+     * @return the newest value's id (its position in the dictionary, {@link Categories#otherId()} for a value outside
+     *     it), or -1 when missing
+     * @throws IllegalArgumentException for another kind or a UTF-8 feature
+     */
+    public int categoryId(FeatureRef ref) {
+        return categoryId(ref, 0);
+    }
+
+    /**
+     * @param ref a dictionary-stored categorical feature
+     * @param position 0 for the newest (last-N), 0 only for latest
+     * @return the id at that position, or -1 past the size
+     * @throws IllegalArgumentException for another kind or a UTF-8 feature
+     */
+    public int categoryId(FeatureRef ref, int position) {
+        int i = categorical(ref);
+        if (!l.categories.categories[i].isDictionary()) {
+            throw new IllegalArgumentException("feature=" + ref.name() + " stores UTF-8 text, not ids: read it with "
+                + "category(ref, into)");
+        }
+        return position >= 0 && position < sizes[i] ? (int) bits[l.slot[i] + position] : -1;
+    }
+
+    /**
+     * Appends the newest category (its dictionary name, {@link Categories#OTHER}, or its UTF-8 text) to a
+     * caller-owned builder, allocating nothing once the builder has the capacity.
+     *
+     * @param ref a categorical feature
+     * @param into where to append
+     * @return false (and nothing appended) when missing
+     * @throws IllegalStateException for UTF-8 text in a vector restored from the served-feature log (the log records
+     *     dictionary ids, not text)
+     */
+    public boolean category(FeatureRef ref, StringBuilder into) {
+        return category(ref, 0, into);
+    }
+
+    /**
+     * @param ref a categorical feature
+     * @param position 0 for the newest (last-N), 0 only for latest
+     * @param into where to append
+     * @return false (and nothing appended) past the size
+     * @see #category(FeatureRef, StringBuilder)
+     */
+    public boolean category(FeatureRef ref, int position, StringBuilder into) {
+        int i = categorical(ref);
+        if (position < 0 || position >= sizes[i]) {
+            return false;
+        }
+        appendCategory(i, position, into);
+        return true;
+    }
+
+    private void appendCategory(int i, int position, StringBuilder into) {
+        long v = bits[l.slot[i] + position];
+        Categories c = l.categories.categories[i];
+        if (c.isDictionary()) {
+            into.append(c.name((int) Math.max(0, Math.min(v, c.otherId()))));
+        } else if (restored) {
+            throw new IllegalStateException("feature=" + l.names[i] + " stores UTF-8 text, which the served-feature "
+                + "log does not record: read the text from the store, or store it in a Categories.of(...) dictionary");
+        } else {
+            categories.appendText(i, position, v, into);
+        }
+    }
+
+    /**
+     * @param ref a categorical feature
+     * @return how many of the key's events had a value cut to the UTF-8 width or outside the dictionary (stored as
+     *     {@link Categories#OTHER}); 0 when missing, and in a vector restored from the served-feature log (which
+     *     records values, not this count)
+     */
+    public long categoryMisses(FeatureRef ref) {
+        int i = categorical(ref);
+        return restored ? 0 : categories.misses(i);
+    }
+
     /** @return the number of doubles {@link #copyTo(double[], int)} writes */
     public int width() {
         return l.vectorWidth;
@@ -246,10 +342,34 @@ public final class FeatureVector {
         checkTarget(out.length, offset);
         for (int i = 0; i < l.featureCount; i++) {
             int s = l.slot[i];
+            if (l.categories.categories[i] != null && modelForm(i, out, null, offset + s)) {
+                continue;
+            }
             for (int j = 0; j < l.width[i]; j++) {
                 out[offset + s + j] = filled(i, j) ? doubleAt(i, s + j) : Double.NaN;
             }
         }
+    }
+
+    /**
+     * The model columns of a categorical feature that are not its ids: NaN for UTF-8 text, 0/1 for one-hot (all NaN
+     * when missing). Returns false for the index form, which the plain loop writes (the id as a double).
+     */
+    private boolean modelForm(int i, double[] d, float[] f, int at) {
+        Categories c = l.categories.categories[i];
+        if (c.isDictionary() && !c.isOneHot()) {
+            return false;
+        }
+        final long hot = c.isOneHot() && sizes[i] > 0 ? bits[l.slot[i]] : -1;
+        for (int j = 0; j < l.width[i]; j++) {
+            double v = c.isOneHot() && sizes[i] > 0 ? (j == hot ? 1 : 0) : Double.NaN;
+            if (d != null) {
+                d[at + j] = v;
+            } else {
+                f[at + j] = (float) v;
+            }
+        }
+        return true;
     }
 
     private void checkTarget(int length, int offset) {
@@ -277,6 +397,9 @@ public final class FeatureVector {
         checkTarget(out.length, offset);
         for (int i = 0; i < l.featureCount; i++) {
             int s = l.slot[i];
+            if (l.categories.categories[i] != null && modelForm(i, null, out, offset + s)) {
+                continue;
+            }
             for (int j = 0; j < l.width[i]; j++) {
                 out[offset + s + j] = filled(i, j) ? (float) doubleAt(i, s + j) : Float.NaN;
             }
@@ -301,6 +424,7 @@ public final class FeatureVector {
     void clearMissing(long readTimeMs) {
         this.readTimeMs = readTimeMs;
         this.status = VectorStatus.MISSING;
+        this.restored = false;
         this.rowUpdatedMs = NO_TIME;
         this.rowEventTimeMs = NO_TIME;
         kernel.clear();
@@ -319,6 +443,7 @@ public final class FeatureVector {
 
     /** Evaluates {@code src} (a consistent row image) at read time {@code r}. */
     void evaluate(RowBuffer src, long r, long staleAfterMs) {
+        restored = false;
         readTimeMs = r;
         rowUpdatedMs = src.getLong(ROW_LAST_APPLY_MS);
         rowEventTimeMs = src.getLong(ROW_MAX_EVENT_TIME_MS);
@@ -370,6 +495,7 @@ public final class FeatureVector {
         System.arraycopy(t, 0, timesMs, 0, timesMs.length);
         System.arraycopy(z, 0, sizes, 0, sizes.length);
         this.status = s;
+        this.restored = true;
         this.readTimeMs = readMs;
         this.rowUpdatedMs = updatedMs;
         this.rowEventTimeMs = eventMs;
@@ -383,7 +509,18 @@ public final class FeatureVector {
         for (int i = 0; i < l.featureCount; i++) {
             sb.append(", ").append(l.names[i]).append('=');
             int s = l.slot[i];
-            if (l.kind[i] == K_LAST_N) {
+            if (l.kind[i] == K_LATEST_CATEGORY || l.kind[i] == K_LAST_N_CATEGORIES) {
+                sb.append('[');
+                for (int j = 0; j < sizes[i]; j++) {
+                    sb.append(j == 0 ? "" : ", ");
+                    if (restored && !l.categories.categories[i].isDictionary()) {
+                        sb.append("(text not logged)");
+                    } else {
+                        appendCategory(i, j, sb);
+                    }
+                }
+                sb.append(']');
+            } else if (l.kind[i] == K_LAST_N) {
                 sb.append('[');
                 for (int j = 0; j < sizes[i]; j++) {
                     sb.append(j == 0 ? "" : ", ").append(bits[s + j]);

@@ -37,9 +37,13 @@ import java.util.Objects;
  * columns after the label columns.
  *
  * <p>A LAST_N feature of {@code n} ids takes {@code n} columns, {@code set__feature__0} (the newest id) to
- * {@code set__feature__n-1}, each missing past the list's size; a TOP_K feature of {@code k} ids takes {@code 2k}: its
- * ids {@code set__feature__0} (the most frequent) to {@code __k-1}, then their counts {@code set__feature__counts__0}
- * to {@code __k-1}. A set appears in one {@code from} (select all its
+ * {@code set__feature__n-1}, each missing past the list's size; so does a LAST_N_CATEGORIES feature (the ids of a
+ * dictionary). A TOP_K feature of {@code k} ids takes {@code 2k}: its ids {@code set__feature__0} (the most frequent)
+ * to {@code __k-1}, then their counts {@code set__feature__counts__0} to {@code __k-1}. A LATEST_CATEGORY feature
+ * takes one column, its id, or when its dictionary is one-hot ({@code Categories.of(...).oneHot()}) one 0/1 column per
+ * name in declaration order, {@code set__feature__name}, then {@code set__feature__} followed by
+ * {@link Categories#OTHER} (all NaN when missing). A categorical feature stored as UTF-8 text has no model column and
+ * is refused. A set appears in one {@code from} (select all its
  * features there). Two sets may share a key name
  * when its type is the same (e.g. two user-keyed sets both under {@code user_id}).
  *
@@ -72,6 +76,8 @@ public final class FeatureView {
      * counts k..2k-1), -1 for any other column.
      */
     final int[] columnPosition;
+    /** Per column: the id a one-hot category column is 1 for, -1 for any other column. */
+    final int[] columnHot;
     private final String canonicalForm;
     private final long fingerprint;
 
@@ -86,6 +92,7 @@ public final class FeatureView {
         List<Integer> colSource = new ArrayList<>();
         List<FeatureRef> colRef = new ArrayList<>();
         List<Integer> colPosition = new ArrayList<>();
+        List<Integer> colHot = new ArrayList<>();
         StringBuilder c = new StringBuilder("freshet.view.v1;name=").append(name).append(';');
         for (int i = 0; i < sources; i++) {
             Source s = b.sources.get(i);
@@ -106,7 +113,8 @@ public final class FeatureView {
                     cols.add(names.get(pos));
                     colSource.add(i);
                     colRef.add(ref);
-                    colPosition.add(ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K ? pos : -1);
+                    colPosition.add(isList(ref) ? pos : -1);
+                    colHot.add(isOneHot(s.set, ref) ? pos : -1);
                 }
                 c.append(f == 0 ? "" : ",").append(ref.name());
             }
@@ -128,10 +136,13 @@ public final class FeatureView {
         this.columnIsLong = new boolean[width];
         this.columnPosition = new int[width];
         java.util.Arrays.fill(columnPosition, -1);
+        this.columnHot = new int[width];
+        java.util.Arrays.fill(columnHot, -1);
         for (int i = 0; i < featureColumns; i++) {
             columnSource[i] = colSource.get(i);
             columnRef[i] = colRef.get(i);
             columnPosition[i] = colPosition.get(i);
+            columnHot[i] = colHot.get(i);
             columnParam[i] = -1;
             columnInput[i] = -1;
             columnIsLong[i] = colRef.get(i).kind().valueType() == FeatureKind.ValueType.LONG;
@@ -175,7 +186,15 @@ public final class FeatureView {
             }
             return out;
         }
-        if (ref.kind() != FeatureKind.LAST_N) {
+        if (isOneHot(set, ref)) {
+            Categories cats = categoriesOf(set, ref);
+            List<String> out = new ArrayList<>(cats.size() + 1);
+            for (int id = 0; id <= cats.size(); id++) {
+                out.add(column(set, ref.name()) + SEPARATOR + cats.name(id));
+            }
+            return out;
+        }
+        if (!isList(ref)) {
             return List.of(column(set, ref.name()));
         }
         List<String> out = new ArrayList<>(ref.vectorWidth());
@@ -183,6 +202,18 @@ public final class FeatureView {
             out.add(column(set, ref.name()) + SEPARATOR + pos);
         }
         return out;
+    }
+
+    private static boolean isList(FeatureRef ref) {
+        return ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.LAST_N_CATEGORIES;
+    }
+
+    private static Categories categoriesOf(FeatureSet<?> set, FeatureRef ref) {
+        return set.compiledLayout().categories.categories[ref.index];
+    }
+
+    private static boolean isOneHot(FeatureSet<?> set, FeatureRef ref) {
+        return ref.kind() == FeatureKind.LATEST_CATEGORY && categoriesOf(set, ref).isOneHot();
     }
 
     /**
@@ -461,6 +492,12 @@ public final class FeatureView {
                 if (ref == null) {
                     throw new FeatureDefinitionException("view=" + name + " selects unknown feature=" + f + " of set="
                         + set.name() + ": pick one of " + names(set));
+                }
+                Categories cats = set.compiledLayout().categories.categories[ref.index];
+                if (cats != null && !cats.isDictionary()) {
+                    throw new FeatureDefinitionException("view=" + name + " selects feature=" + f + " of set="
+                        + set.name() + ", stored as " + cats + ", which has no model column: declare it with "
+                        + "Categories.of(...) to use it in a view");
                 }
                 for (String column : columnsOf(set, ref)) {
                     checkColumnFree(column, added);

@@ -204,7 +204,9 @@ public final class ViewVector {
         final int width = values.length;
         for (int c = 0; c < width; c++) {
             final int s = v.columnSource[c];
-            if (s >= 0 && v.columnPosition[c] >= 0) {
+            if (s >= 0 && v.columnHot[c] >= 0) {
+                fillHot(c, src[s], v.columnRef[c], v.columnHot[c]);
+            } else if (s >= 0 && v.columnPosition[c] >= 0) {
                 fillListPosition(c, src[s], v.columnRef[c], v.columnPosition[c]);
             } else if (s >= 0) {
                 fillFeature(c, src[s], v.columnRef[c]);
@@ -221,6 +223,19 @@ public final class ViewVector {
             return;
         }
         values[c] = p.getDouble(ref);
+        statuses[c] = p.status();
+        long t = p.eventTimeMs(ref);
+        eventTimesMs[c] = t;
+        agesMs[c] = t == FeatureVector.NO_TIME ? -1 : p.readTimeMs() - t;
+    }
+
+    /** One one-hot column of a category: 1 when its id is the value's, else 0; missing when the value is. */
+    private void fillHot(int c, FeatureVector p, FeatureRef ref, int id) {
+        if (p == null || !p.isPresent(ref)) {
+            missing(c);
+            return;
+        }
+        values[c] = p.getLong(ref) == id ? 1 : 0;
         statuses[c] = p.status();
         long t = p.eventTimeMs(ref);
         eventTimesMs[c] = t;

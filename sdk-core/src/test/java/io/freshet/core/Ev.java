@@ -50,6 +50,22 @@ final class Ev {
         return flag;
     }
 
+    /**
+     * Values of the categorical features, by id: dictionary names, values outside it, characters of 1 to 4 UTF-8
+     * bytes, a lone surrogate, text longer than the test widths.
+     */
+    static final String[] CATEGORIES = {"ios", "android", "web", "ключ", "dévice-ü", "\u20ac\u20ac\u20ac",
+        "\uD83D\uDE00a\uD83D\uDE00", "tv", "lone\uD800x", "merchant-category-grocery", ""};
+
+    /** @return a category derived from the id; null (no value) for every 13th id */
+    String category() {
+        return category(id);
+    }
+
+    static String category(long id) {
+        return id % 13 == 12 ? null : CATEGORIES[(int) Math.floorMod(id, (long) CATEGORIES.length)];
+    }
+
     /** The key as text, with non-ASCII characters of 2, 3 and 4 UTF-8 bytes. */
     String textKey() {
         return textKey(key);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * mentions a type of an {@code internal} package (users must never need one).
  */
 class PublicSurfaceTest {
-    private static final List<String> PUBLIC_TYPES = List.of("DerivedFeature", "DerivedFeature$Builder",
+    private static final List<String> PUBLIC_TYPES = List.of("Categories", "DerivedFeature", "DerivedFeature$Builder",
         "EpochClock", "FeatureDefinitionException", "FeatureKind",
         "FeatureLog", "FeatureLog$Builder", "LogScan", "ServedReadVisitor", "FeatureKind$ValueType", "FeatureReader",
         "FeatureRef", "FeatureSet", "FeatureSetBuilder", "FeatureSetBuilder$AggregateStep", "FeatureSetBuilder$KeyStep",

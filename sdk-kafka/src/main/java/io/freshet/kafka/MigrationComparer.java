@@ -141,11 +141,34 @@ final class MigrationComparer {
             }
         }
 
-        /** 0 when equal; else the largest absolute difference over the feature's values (infinity: presence). */
+        private final StringBuilder oldText = new StringBuilder();
+        private final StringBuilder newText = new StringBuilder();
+
+        private boolean isCategory(FeatureRef r) {
+            return r.kind() == FeatureKind.LATEST_CATEGORY || r.kind() == FeatureKind.LAST_N_CATEGORIES;
+        }
+
+        /**
+         * 0 when equal (categories: the same texts); else 1 for categories, or the largest absolute difference over
+         * the feature's values (infinity: presence).
+         */
         private double difference(FeatureRef o, FeatureRef n) {
             int size = oldVec.size(o);
             if (size != newVec.size(n)) {
                 return Double.POSITIVE_INFINITY;
+            }
+            if (isCategory(o) && isCategory(n)) {
+                // By text, not id: a reordered or extended dictionary keeps what a value means.
+                for (int p = 0; p < size; p++) {
+                    oldText.setLength(0);
+                    newText.setLength(0);
+                    oldVec.category(o, p, oldText);
+                    newVec.category(n, p, newText);
+                    if (oldText.compareTo(newText) != 0) {
+                        return 1;
+                    }
+                }
+                return 0;
             }
             if (o.kind() == FeatureKind.LAST_N || n.kind() == FeatureKind.LAST_N || o.kind() == FeatureKind.TOP_K
                 || n.kind() == FeatureKind.TOP_K) {

@@ -6,8 +6,8 @@ import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.FeatureView;
 import io.freshet.core.VectorStatus;
-import io.freshet.kafka.internal.training.TrainingColumns;
 import io.freshet.core.ViewVector;
+import io.freshet.kafka.internal.training.TrainingColumns;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
@@ -24,6 +24,8 @@ import java.util.List;
 final class TrainingCsv implements TrainingSink {
     private final Path file;
     private final StringBuilder line = new StringBuilder(1024);
+    /** Scratch for one categorical value. */
+    private final StringBuilder text = new StringBuilder(64);
     private List<FeatureSet<?>> sets;
     private FeatureView view;
     private Writer out;
@@ -171,8 +173,31 @@ final class TrainingCsv implements TrainingSink {
         b.append("]\"");
     }
 
-    private static void appendValue(StringBuilder b, FeatureVector v, FeatureRef ref) {
-        if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
+    private void appendValue(StringBuilder b, FeatureVector v, FeatureRef ref) {
+        if (ref.kind() == FeatureKind.LATEST_CATEGORY) {
+            text.setLength(0);
+            v.category(ref, text);
+            appendText(b, text);
+        } else if (ref.kind() == FeatureKind.LAST_N_CATEGORIES) {
+            // A JSON array of strings, newest first, in one CSV field: values may hold commas and quotes.
+            text.setLength(0);
+            text.append('[');
+            for (int i = 0; i < v.size(ref); i++) {
+                text.append(i > 0 ? ",\"" : "\"");
+                int from = text.length();
+                v.category(ref, i, text);
+                for (int j = text.length() - 1; j >= from; j--) {
+                    char c = text.charAt(j);
+                    if (c == '"' || c == '\\') {
+                        text.insert(j, '\\');
+                    } else if (c < 0x20) {
+                        text.replace(j, j + 1, String.format("\\u%04x", (int) c));
+                    }
+                }
+                text.append('"');
+            }
+            appendText(b, text.append(']'));
+        } else if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
             // Quoted: the list's commas are not column separators.
             b.append("\"[");
             for (int i = 0; i < v.size(ref); i++) {
@@ -190,7 +215,7 @@ final class TrainingCsv implements TrainingSink {
     }
 
     /** RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled. */
-    static void appendText(StringBuilder b, String s) {
+    static void appendText(StringBuilder b, CharSequence s) {
         boolean quote = false;
         for (int i = 0; i < s.length() && !quote; i++) {
             char c = s.charAt(i);

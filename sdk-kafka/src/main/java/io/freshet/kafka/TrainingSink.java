@@ -16,7 +16,9 @@ import java.util.Objects;
  * <h2>Columns, in every format</h2>
  * {@value #LABEL_TIME_COLUMN} (epoch ms), the label columns in the order added, then per set {@code set__status}
  * ({@code FRESH}, {@code STALE}, {@code MISSING}) and per feature {@code set__feature} (its value as served: a long, a
- * double, or a list of longs for last-N; absent when the row has none), followed, for a stored feature, by
+ * double, or a list of longs for last-N; a categorical feature's text, or a list of texts for last-N categories:
+ * its dictionary name, {@code Categories.OTHER} or its UTF-8 value, whatever its model form, since the text keeps its
+ * meaning when a dictionary is reordered; absent when the row has none), followed, for a stored feature, by
  * {@code set__feature__event_time_ms} (the value's event time; its age at the label is {@code label_time_ms} minus
  * it). The sidecar JSON beside the file ({@code train.csv} or {@code train.parquet} → {@code train.json}) records the
  * sets' fingerprints and canonical forms, the as-of settings, the offsets read and the row count.
@@ -36,7 +38,8 @@ public interface TrainingSink extends Closeable {
 
     /**
      * A CSV file (RFC 4180 quoting): longs as integers, doubles as Java's shortest round-trip text, last-N as
-     * {@code [id,id,...]}, an empty cell where a value is absent; label values as their {@code toString()}.
+     * {@code [id,id,...]}, a category as its text, last-N categories as a JSON array of strings
+     * ({@code ["web","ios"]}), an empty cell where a value is absent; label values as their {@code toString()}.
      *
      * @param file the CSV file, created or replaced when the run starts
      * @return the sink, for one run

@@ -5,6 +5,7 @@ import static io.freshet.kafka.PipelineFixtures.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.ManualClock;
 import io.freshet.core.Quantile;
@@ -56,6 +57,8 @@ class BadRecordBatteryTest {
         // at most 32 distinct users, within the stated bound beyond.
         .topK("top_users_1d", Payment::userId, io.freshet.core.Window.sliding(Duration.ofDays(1))
             .tiles(Duration.ofHours(6)), 3, 32)
+        // The key itself (so order-insensitive across partitions), cut to 8 UTF-8 bytes.
+        .latestCategory("merchant_name", Payment::merchant, Categories.utf8(8))
         .build();
 
     /** The kinds of injected records, each with the reason it must be reported with (null: a good record). */

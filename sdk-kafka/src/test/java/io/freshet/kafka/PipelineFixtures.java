@@ -2,6 +2,7 @@ package io.freshet.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
@@ -56,6 +57,9 @@ final class PipelineFixtures {
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .quantile("p90_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
             Quantile.of(0.9).relativeError(0.05).range(1, 1000))
+        // Issue 19 point 1: text cut to 6 bytes ("café-10" is 8), and a dictionary most merchants miss.
+        .latestCategory("last_merchant", Payment::merchant, Categories.utf8(6))
+        .lastNCategories("recent_merchant_ids", Payment::merchant, Categories.of("m-1", "m-2", "café-3", "m-4"), 3)
         .build();
 
     /** Keyed by merchant (text): its events come from every partition, so only order-insensitive features. */

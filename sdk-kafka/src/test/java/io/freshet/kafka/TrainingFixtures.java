@@ -2,6 +2,7 @@ package io.freshet.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.Quantile;
 import io.freshet.core.Window;
@@ -70,6 +71,8 @@ final class TrainingFixtures {
         .quantile("p90_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
             Quantile.of(0.9).relativeError(0.05).range(1, 1000))
         .quantile("p50_amount", Payment::amount, Window.lifetime(), Quantile.of(0.5))
+        .latestCategory("last_merchant", Payment::merchant, Categories.of("m-1", "m-2", "café-3").oneHot())
+        .lastNCategories("recent_merchant_names", Payment::merchant, Categories.utf8(6), 3)
         .build();
 
     /** Text key: its records come from every partition, so the merge order across partitions counts. */

@@ -114,15 +114,17 @@ public final class CanonicalForms {
     }
 
     /**
-     * {@code NAME:KIND:w=L/T:filter=F:hl=H:p=P}, then {@code :q=Q/A/MIN/MAX} for a QUANTILE (names are snake case:
-     * no colon in them).
+     * {@code NAME:KIND:w=L/T:filter=F:hl=H:p=P}, then {@code :q=Q/A/MIN/MAX} for a QUANTILE or {@code :c=C} for a
+     * categorical feature (names are snake case: no colon in them).
      */
     private static FeatureSpec spec(String f) {
         String[] p = f.split(":", -1);
+        boolean categorical = p.length == 7 && p[6].startsWith("c=");
         if (p.length < 6 || p.length > 7 || !p[2].startsWith("w=") || !p[3].startsWith("filter=")
-            || !p[4].startsWith("hl=") || !p[5].startsWith("p=") || p.length == 7 && !p[6].startsWith("q=")) {
+            || !p[4].startsWith("hl=") || !p[5].startsWith("p=") || p.length == 7 && !p[6].startsWith("q=")
+            && !categorical) {
             throw new IllegalArgumentException("feature part f=" + f
-                + " is not NAME:KIND:w=L/T:filter=F:hl=H:p=P[:q=Q/A/MIN/MAX]");
+                + " is not NAME:KIND:w=L/T:filter=F:hl=H:p=P[:q=Q/A/MIN/MAX or :c=C]");
         }
         try {
             FeatureKind kind = FeatureKind.valueOf(p[1]);
@@ -144,7 +146,7 @@ public final class CanonicalForms {
                 throw new IllegalArgumentException("a QUANTILE feature, and only one, has a q= part");
             }
             return new FeatureSpec(p[0], kind, window, null, null, filtered ? e -> true : null, halfLifeMs, param,
-                null, null, quantile);
+                null, null, quantile, null, categorical ? FeatureSpec.fromCanonical(p[6].substring(2)) : null);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("feature part f=" + f + " is unreadable: " + e.getMessage(), e);
         }

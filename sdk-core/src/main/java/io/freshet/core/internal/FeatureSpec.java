@@ -1,8 +1,10 @@
 package io.freshet.core.internal;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureKind;
 import io.freshet.core.Quantile;
 import io.freshet.core.Window;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
@@ -23,23 +25,39 @@ public final class FeatureSpec {
     /** Event filter, or null. */
     public final Predicate<Object> filter;
     public final long halfLifeMs;
-    /** LAST_N capacity, or the HyperLogLog precision for DISTINCT_APPROX. */
+    /** LAST_N and LAST_N_CATEGORIES capacity, or the HyperLogLog precision for DISTINCT_APPROX. */
     public final int param;
     /** Derived inputs (names), or null. */
     public final String inputA;
     public final String inputB;
     /** The quantile and its sketch for QUANTILE, or null. */
     public final Quantile quantile;
+    /** Text extractor of the categorical kinds, or null. */
+    public final Function<Object, ? extends CharSequence> textFn;
+    /** Storage of the categorical kinds, or null. */
+    public final Categories categories;
 
     public FeatureSpec(String name, FeatureKind kind, Window window, ToDoubleFunction<?> valueFn,
         ToLongFunction<?> idFn, Predicate<?> filter, long halfLifeMs, int param, String inputA, String inputB) {
-        this(name, kind, window, valueFn, idFn, filter, halfLifeMs, param, inputA, inputB, null);
+        this(name, kind, window, valueFn, idFn, filter, halfLifeMs, param, inputA, inputB, null, null, null);
+    }
+
+    public FeatureSpec(String name, FeatureKind kind, Window window, ToDoubleFunction<?> valueFn,
+        ToLongFunction<?> idFn, Predicate<?> filter, long halfLifeMs, int param, String inputA, String inputB,
+        Quantile quantile) {
+        this(name, kind, window, valueFn, idFn, filter, halfLifeMs, param, inputA, inputB, quantile, null, null);
+    }
+
+    public FeatureSpec(String name, FeatureKind kind, Window window, ToDoubleFunction<?> valueFn,
+        ToLongFunction<?> idFn, Predicate<?> filter, long halfLifeMs, int param, String inputA, String inputB,
+        Function<?, ? extends CharSequence> textFn, Categories categories) {
+        this(name, kind, window, valueFn, idFn, filter, halfLifeMs, param, inputA, inputB, null, textFn, categories);
     }
 
     @SuppressWarnings("unchecked")
     public FeatureSpec(String name, FeatureKind kind, Window window, ToDoubleFunction<?> valueFn,
         ToLongFunction<?> idFn, Predicate<?> filter, long halfLifeMs, int param, String inputA, String inputB,
-        Quantile quantile) {
+        Quantile quantile, Function<?, ? extends CharSequence> textFn, Categories categories) {
         this.name = name;
         this.kind = kind;
         this.window = window;
@@ -51,6 +69,8 @@ public final class FeatureSpec {
         this.inputA = inputA;
         this.inputB = inputB;
         this.quantile = quantile;
+        this.textFn = (Function<Object, ? extends CharSequence>) textFn;
+        this.categories = categories;
     }
 
     /**
@@ -59,7 +79,7 @@ public final class FeatureSpec {
      */
     public FeatureSpec withFilter(Predicate<?> newFilter) {
         return new FeatureSpec(name, kind, window, valueFn, idFn, newFilter, halfLifeMs, param, inputA, inputB,
-            quantile);
+            quantile, textFn, categories);
     }
 
     /** @return the canonical form that the fingerprint hashes (stored kinds only) */
@@ -75,6 +95,49 @@ public final class FeatureSpec {
             sb.append(":q=").append(quantile.q()).append('/').append(quantile.relativeError()).append('/')
                 .append(quantile.min()).append('/').append(quantile.max());
         }
+        if (categories != null) {
+            // Only categorical features have this part, so the forms (and fingerprints) of other sets are unchanged.
+            sb.append(":c=").append(canonical(categories));
+        }
         return sb.toString();
+    }
+
+    /**
+     * The storage as the canonical form records it: {@code uMAX} for UTF-8; {@code dSIZE.HASH[.oh]} for a dictionary
+     * (FNV-1a 64 of the names in order: a renamed or reordered dictionary changes what ids mean, so the fingerprint).
+     */
+    static String canonical(Categories c) {
+        if (!c.isDictionary()) {
+            return "u" + c.maxBytes();
+        }
+        long h = 0xcbf29ce484222325L;
+        for (int id = 0; id < c.size(); id++) {
+            String n = c.name(id);
+            for (int i = 0; i < n.length(); i++) {
+                h = (h ^ n.charAt(i)) * 0x100000001b3L;
+            }
+            h = (h ^ 0xffff) * 0x100000001b3L;
+        }
+        return "d" + c.size() + "." + Long.toHexString(h) + (c.isOneHot() ? ".oh" : "");
+    }
+
+    /**
+     * Storage with the same row size and model width as a canonical {@code c=} part (the names are placeholders:
+     * a canonical form keeps only their hash).
+     */
+    static Categories fromCanonical(String c) {
+        if (c.startsWith("u")) {
+            return Categories.utf8(Integer.parseInt(c.substring(1)));
+        }
+        if (!c.startsWith("d")) {
+            throw new IllegalArgumentException("categories part c=" + c + " is neither uN nor dN.HASH");
+        }
+        String[] p = c.substring(1).split("\\.", -1);
+        String[] names = new String[Integer.parseInt(p[0])];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "c" + i;
+        }
+        Categories cats = Categories.of(names);
+        return p.length > 2 && "oh".equals(p[2]) ? cats.oneHot() : cats;
     }
 }

@@ -1,5 +1,6 @@
 package io.freshet.core.testing;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureKind;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
@@ -14,6 +15,7 @@ import io.freshet.core.internal.kernel.TopKSummary;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -124,6 +126,7 @@ public final class ReferenceModel<E> {
         final boolean[] pass = new boolean[n];
         final double[] values = new double[n];
         final long[] ids = new long[n];
+        final String[] texts = new String[n];
         for (int i = 0; i < n; i++) {
             FeatureSpec f = specs.get(i);
             if (!f.kind.isStored()) {
@@ -131,6 +134,13 @@ public final class ReferenceModel<E> {
             }
             pass[i] = f.filter == null || f.filter.test(event);
             if (!pass[i]) {
+                continue;
+            }
+            if (f.textFn != null) {
+                CharSequence text = f.textFn.apply(event);
+                // A null value: the feature skips the event, as when its filter fails.
+                pass[i] = text != null;
+                texts[i] = text == null ? null : text.toString();
                 continue;
             }
             if (f.valueFn != null) {
@@ -165,13 +175,45 @@ public final class ReferenceModel<E> {
                 log.maxEpoch = log.hasEpoch ? Math.max(log.maxEpoch, e) : e;
                 log.hasEpoch = true;
             }
-            log.events.add(new Accepted(t, arrival, values[i], ids[i]));
+            Accepted accepted = new Accepted(t, arrival, values[i], ids[i]);
+            if (f.categories != null) {
+                storeCategory(f.categories, texts[i], accepted);
+            }
+            log.events.add(accepted);
         }
         applied++;
         if (result == RowWriteKernel.APPLIED_LATE) {
             late++;
         }
         return result;
+    }
+
+    /**
+     * What a categorical feature stores for a value, the naive way: a dictionary keeps the declared name (or
+     * {@code Categories.OTHER}, a miss); UTF-8 keeps the longest prefix of whole code points whose
+     * {@code String.getBytes(UTF_8)} fits in maxBytes (a miss when it is shorter than the value).
+     */
+    private static void storeCategory(Categories c, String text, Accepted into) {
+        if (c.isDictionary()) {
+            int id = c.otherId();
+            for (int j = 0; j < c.size(); j++) {
+                if (c.name(j).equals(text)) {
+                    id = j;
+                }
+            }
+            into.text = c.name(id);
+            into.id = id;
+            into.miss = id == c.otherId();
+            return;
+        }
+        String kept = text;
+        while (kept.getBytes(StandardCharsets.UTF_8).length > c.maxBytes()) {
+            kept = kept.substring(0, kept.offsetByCodePoints(0, kept.codePointCount(0, kept.length()) - 1));
+        }
+        // A lone surrogate is written as '?' (as getBytes does): compare the decoded bytes.
+        into.text = new String(kept.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+        into.id = kept.getBytes(StandardCharsets.UTF_8).length;
+        into.miss = !kept.equals(text);
     }
 
     private Object keyOf(E event) {
@@ -303,6 +345,25 @@ public final class ReferenceModel<E> {
 
     private static ExpectedValue stored(FeatureSpec f, FeatureLog log, long r) {
         final List<Accepted> all = log.events;
+        if (f.categories != null) {
+            List<Accepted> sorted = new ArrayList<>(all);
+            sorted.sort(NEWEST_LAST.reversed());
+            int size = Math.min(f.kind == FeatureKind.LATEST_CATEGORY ? 1 : f.param, sorted.size());
+            String[] texts = new String[size];
+            long[] ids = new long[size];
+            long[] times = new long[size];
+            for (int j = 0; j < size; j++) {
+                texts[j] = sorted.get(j).text;
+                ids[j] = sorted.get(j).id;
+                times[j] = sorted.get(j).timeMs;
+            }
+            long misses = 0;
+            for (Accepted a : all) {
+                misses += a.miss ? 1 : 0;
+            }
+            // Latest: the event time is the newest accepted, which is the newest entry's.
+            return ExpectedValue.categories(f.name, f.kind, f.categories, texts, ids, times, misses);
+        }
         long maxT = NO_TIME;
         for (Accepted a : all) {
             maxT = Math.max(maxT, a.timeMs);
@@ -654,7 +715,10 @@ public final class ReferenceModel<E> {
         final long timeMs;
         final long arrival;
         final double value;
-        final long id;
+        long id;
+        /** A categorical feature's stored value, and whether it was a miss (cut, or outside the dictionary). */
+        String text;
+        boolean miss;
 
         Accepted(long timeMs, long arrival, double value, long id) {
             this.timeMs = timeMs;
@@ -703,6 +767,10 @@ public final class ReferenceModel<E> {
         /** TOP_K: the exact counts of {@link #ids}, and every live id's exact frequency; else empty. */
         private long[] counts = new long[0];
         private Map<Long, Long> frequency = Map.of();
+        /** Categorical kinds: the expected values, newest first, their storage and the expected miss count. */
+        private String[] texts;
+        private Categories categories;
+        private long misses;
 
         private ExpectedValue(String name, FeatureKind kind, int size, double doubleValue, long longValue,
             double tolerance, long eventTimeMs, long[] ids, long[] timesMs, boolean known) {
@@ -757,6 +825,23 @@ public final class ReferenceModel<E> {
         /** @return TOP_K's exact counts of {@link #ids()}, most frequent first (a copy) */
         public long[] counts() {
             return counts.clone();
+        }
+
+        static ExpectedValue categories(String name, FeatureKind kind, Categories c, String[] texts, long[] ids,
+            long[] timesMs, long misses) {
+            int size = ids.length;
+            ExpectedValue v = new ExpectedValue(name, kind, size, size == 0 ? Double.NaN : ids[0],
+                size == 0 ? FeatureVector.MISSING_LONG : ids[0], 0, size == 0 ? NO_TIME : timesMs[0], ids, timesMs,
+                true);
+            v.texts = texts;
+            v.categories = c;
+            v.misses = misses;
+            return v;
+        }
+
+        /** @return categorical values as stored, newest first (a copy); null for other kinds */
+        public String[] texts() {
+            return texts == null ? null : texts.clone();
         }
 
         /** @return the feature's name */
@@ -831,6 +916,9 @@ public final class ReferenceModel<E> {
             }
             if (v.eventTimeMs(ref) != eventTimeMs) {
                 out.add("feature=" + name + " eventTimeMs expected=" + eventTimeMs + " actual=" + v.eventTimeMs(ref));
+            }
+            if (texts != null) {
+                compareCategories(v, ref, out);
             }
             if (size == 0) {
                 if (!Double.isNaN(v.getDouble(ref)) || v.getLong(ref) != FeatureVector.MISSING_LONG) {
@@ -915,6 +1003,29 @@ public final class ReferenceModel<E> {
                             + describeActual(v, ref));
                     }
                 }
+            }
+        }
+
+        private void compareCategories(FeatureVector v, FeatureRef ref, List<String> out) {
+            if (v.categoryMisses(ref) != misses) {
+                out.add("feature=" + name + " categoryMisses expected=" + misses + " actual=" + v.categoryMisses(ref));
+            }
+            StringBuilder sb = new StringBuilder();
+            for (int j = 0; j < size; j++) {
+                sb.setLength(0);
+                boolean present = v.category(ref, j, sb);
+                if (!present || !sb.toString().equals(texts[j]) || v.eventTimeMs(ref, j) != timesMs[j]
+                    || v.getLong(ref, j) != ids[j]
+                    || (categories.isDictionary() && v.categoryId(ref, j) != ids[j])) {
+                    out.add("feature=" + name + " position=" + j + " expected (" + texts[j] + ", id/length=" + ids[j]
+                        + ", timeMs=" + timesMs[j] + ") actual (" + (present ? sb : "absent") + ", id/length="
+                        + v.getLong(ref, j) + ", timeMs=" + v.eventTimeMs(ref, j) + ")");
+                    return;
+                }
+            }
+            sb.setLength(0);
+            if (v.category(ref, size, sb) || sb.length() > 0) {
+                out.add("feature=" + name + " reads a value past size=" + size + ": " + sb);
             }
         }
 

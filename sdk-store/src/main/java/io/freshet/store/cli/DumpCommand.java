@@ -93,6 +93,32 @@ final class DumpCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A categorical feature: {@code values} newest first (one for latest), each the UTF-8 text, or the dictionary id
+     * (a store's canonical form keeps the dictionary's size and hash, not its names), then {@code misses}.
+     */
+    private static void categories(Json j, FeatureSet<?> set, FeatureRef r, FeatureVector v) {
+        boolean text = !CoreInternals.compiledLayoutOf(set).categories.categories[r.index()].isDictionary();
+        StringBuilder sb = new StringBuilder();
+        j.name("values").beginArray();
+        for (int i = 0; i < v.size(r); i++) {
+            if (text) {
+                sb.setLength(0);
+                v.category(r, i, sb);
+                j.value(sb.toString());
+            } else {
+                j.value(v.categoryId(r, i));
+            }
+        }
+        j.endArray();
+        j.name("eventTimesMs").beginArray();
+        for (int i = 0; i < v.size(r); i++) {
+            j.value(v.eventTimeMs(r, i));
+        }
+        j.endArray();
+        j.name("misses").value(v.categoryMisses(r));
+    }
+
     static String json(FeatureSet<?> set, String longKey, String textKey, FeatureVector v) {
         Json j = new Json().beginObject();
         j.name("set").value(set.name());
@@ -111,7 +137,9 @@ final class DumpCommand implements Callable<Integer> {
         for (FeatureRef r : set.refs()) {
             j.name(r.name()).beginObject();
             j.name("kind").value(r.kind().name());
-            if (r.kind() == FeatureKind.LAST_N) {
+            if (r.kind() == FeatureKind.LATEST_CATEGORY || r.kind() == FeatureKind.LAST_N_CATEGORIES) {
+                categories(j, set, r, v);
+            } else if (r.kind() == FeatureKind.LAST_N) {
                 j.name("values").beginArray();
                 for (int i = 0; i < v.size(r); i++) {
                     j.value(v.getLong(r, i));

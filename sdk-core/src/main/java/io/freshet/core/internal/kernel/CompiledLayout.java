@@ -22,6 +22,7 @@ import java.util.function.ToLongFunction;
  *         LAST_SEEN       (none: eventTimeMs is the value)
  *         LAST_N          size long, then n entries [eventTimeMs long, id long], newest first
  *         DECAYED_*       value double, decayed to eventTimeMs
+ *         LATEST_CATEGORY, LAST_N_CATEGORIES: see {@link CategoryLayout}
  *         lifetime COUNT, SUM, MIN, MAX, MEAN, DISTINCT_APPROX, VARIANCE, STDDEV, QUANTILE, TOP_K: one
  *                         accumulator (below)
  *         windowed ones:  maxEpoch long (NO_EPOCH when none); their arrays follow all headers
@@ -76,6 +77,8 @@ public final class CompiledLayout {
     public static final int K_STDDEV = 16;
     public static final int K_QUANTILE = 17;
     public static final int K_TOP_K = 18;
+    public static final int K_LATEST_CATEGORY = 19;
+    public static final int K_LAST_N_CATEGORIES = 20;
 
     public final int featureCount;
     public final String[] names;
@@ -114,6 +117,8 @@ public final class CompiledLayout {
     public final int rowSizeBytes;
     /** End of the row header and the feature headers: where the windowed arrays begin. */
     public final int headerBytes;
+    /** The categorical features' extractors, storage and text positions. */
+    public final CategoryLayout categories;
 
     /**
      * The kernels' int id of a kind: its ordinal, spelled out so that a new {@link FeatureKind} without a kernel
@@ -163,6 +168,10 @@ public final class CompiledLayout {
                 return K_QUANTILE;
             case TOP_K:
                 return K_TOP_K;
+            case LATEST_CATEGORY:
+                return K_LATEST_CATEGORY;
+            case LAST_N_CATEGORIES:
+                return K_LAST_N_CATEGORIES;
             default:
                 throw new IllegalArgumentException("kind=" + k + " has no kernel: add a K_ constant and its cases");
         }
@@ -194,5 +203,6 @@ public final class CompiledLayout {
         vectorWidth = c.vectorWidth;
         rowSizeBytes = c.rowSizeBytes;
         headerBytes = c.headerBytes;
+        categories = c.categories;
     }
 }

@@ -7,8 +7,10 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_DIFFERENCE;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DISTINCT;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N_CATEGORIES;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST_CATEGORY;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
@@ -35,7 +37,7 @@ import java.util.Arrays;
  *   OP     operation, an OP_ constant
  *   OFF    row offset of the feature's header, -1 for derived
  *   SLOT   first vector slot
- *   ACC    first tile accumulator (windowed), LAST_N capacity, or input A's feature index (derived)
+ *   ACC    first tile accumulator (windowed), LAST_N / LAST_N_CATEGORIES capacity, or input A's feature index (derived)
  *   SUFFIX first suffix accumulator (windowed with suffixes), or input B's feature index (derived)
  *   CLASS  tile class (windowed): an index into the distinct (tile length, tile count) pairs of the set
  *   TILES  tiles per window (windowed)
@@ -83,6 +85,8 @@ final class EvaluationPlan {
     static final int OP_QUANTILE_WINDOW = 24;
     static final int OP_TOP_K = 25;
     static final int OP_TOP_K_WINDOW = 26;
+    static final int OP_LATEST_CATEGORY = 27;
+    static final int OP_LAST_N_CATEGORIES = 28;
 
     final int[] plan;
     /** The missing value's bits per feature. */
@@ -116,7 +120,7 @@ final class EvaluationPlan {
             plan[p + LONG] = isLong ? 1 : 0;
             plan[p + TILES] = l.tiles[i];
             missingBits[i] = isLong ? MISSING_LONG : Double.doubleToRawLongBits(Double.NaN);
-            if (l.kind[i] == K_LAST_N) {
+            if (l.kind[i] == K_LAST_N || l.kind[i] == K_LAST_N_CATEGORIES) {
                 plan[p + ACC] = l.param[i];
             } else if (l.offset[i] < 0) {
                 plan[p + ACC] = l.inputA[i];
@@ -198,6 +202,10 @@ final class EvaluationPlan {
                 return windowed ? OP_QUANTILE_WINDOW : OP_QUANTILE;
             case K_TOP_K:
                 return windowed ? OP_TOP_K_WINDOW : OP_TOP_K;
+            case K_LATEST_CATEGORY:
+                return OP_LATEST_CATEGORY;
+            case K_LAST_N_CATEGORIES:
+                return OP_LAST_N_CATEGORIES;
             default:
                 throw new IllegalStateException("kind=" + l.kinds[i] + " has no read operation: add an OP_ constant");
         }

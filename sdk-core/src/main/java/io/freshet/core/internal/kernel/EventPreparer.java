@@ -27,11 +27,15 @@ public final class EventPreparer<E> {
     private final CompiledLayout l;
     private final long futureSkewMs;
     private final int[] stored;
+    private final CategoryLayout categories;
+    private final int capacity;
 
     EventPreparer(CompiledLayout layout, long futureSkewMs) {
         this.l = layout;
         this.futureSkewMs = futureSkewMs;
         this.stored = layout.stored;
+        this.categories = layout.categories;
+        this.capacity = layout.categories.preparedCapacity;
     }
 
     /**
@@ -55,9 +59,9 @@ public final class EventPreparer<E> {
         final boolean[] pass = into.pass;
         final double[] values = into.values;
         final long[] ids = into.ids;
-        if (pass.length < stored.length) {
+        if (pass.length < capacity) {
             throw new IllegalArgumentException("prepared event capacity=" + pass.length + " < preparedCapacity="
-                + stored.length + " of this set");
+                + capacity + " of this set");
         }
         for (int k = 0; k < stored.length; k++) {
             int i = stored[k];
@@ -73,6 +77,15 @@ public final class EventPreparer<E> {
                 }
                 if (l.idFns[i] != null) {
                     ids[k] = l.idFns[i].applyAsLong(event);
+                } else if (categories.textFns[i] != null) {
+                    CharSequence text = categories.textFns[i].apply(event);
+                    if (text == null) {
+                        // No value: the feature skips the event, as when its filter fails.
+                        pass[k] = false;
+                        continue;
+                    }
+                    CategoryWriter.prepare(categories.categories[i], text, ids, values, k,
+                        categories.preparedWord[i], categories.words[i]);
                 }
             }
         }

@@ -34,6 +34,6 @@ public final class Kernels {
      * @return the smallest {@link PreparedEvent} capacity that holds an event of this set
      */
     public static int preparedCapacity(FeatureSet<?> set) {
-        return CoreInternals.compiledLayoutOf(set).stored.length;
+        return CoreInternals.compiledLayoutOf(set).categories.preparedCapacity;
     }
 }

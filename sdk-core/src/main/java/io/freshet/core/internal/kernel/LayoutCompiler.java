@@ -6,8 +6,10 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DISTINCT;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N_CATEGORIES;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST_CATEGORY;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
@@ -60,6 +62,7 @@ public final class LayoutCompiler {
     final int vectorWidth;
     final int rowSizeBytes;
     final int headerBytes;
+    final CategoryLayout categories;
 
     /**
      * @param features the declared features
@@ -95,6 +98,13 @@ public final class LayoutCompiler {
         slot = new int[n];
         width = new int[n];
         int storedCount = 0;
+        for (int i = 0; i < n; i++) {
+            kind[i] = kindId(features.get(i).kind);
+            param[i] = features.get(i).param;
+            storedCount += features.get(i).kind.isStored() ? 1 : 0;
+        }
+        categories = new CategoryLayout(features, kind, param, storedCount);
+        storedCount = 0;
         long off = ROW_HEADER_BYTES;
         int slots = 0;
         for (int i = 0; i < n; i++) {
@@ -117,7 +127,8 @@ public final class LayoutCompiler {
             inputB[i] = f.inputB == null ? -1 : indexOf(features, f.inputB);
             slot[i] = slots;
             width[i] = f.kind == FeatureKind.LAST_N ? f.param
-                : f.kind == FeatureKind.TOP_K ? 2 * TopKSummary.k(f.param) : 1;
+                : f.kind == FeatureKind.TOP_K ? 2 * TopKSummary.k(f.param)
+                : isCategorical(kind[i]) ? categories.width(kind[i], i, param[i]) : 1;
             slots += width[i];
             suffixOffset[i] = -1;
             if (!f.kind.isStored()) {
@@ -157,6 +168,10 @@ public final class LayoutCompiler {
                 stored[k++] = i;
             }
         }
+    }
+
+    private static boolean isCategorical(int k) {
+        return k == K_LATEST_CATEGORY || k == K_LAST_N_CATEGORIES;
     }
 
     private static int indexOf(List<FeatureSpec> features, String name) {
@@ -202,6 +217,8 @@ public final class LayoutCompiler {
             case K_DECAYED_SUM:
             case K_LAST_SEEN:
             case K_LAST_N:
+            case K_LATEST_CATEGORY:
+            case K_LAST_N_CATEGORIES:
                 return false;
             default:
                 return tiles[i] > 0;
@@ -220,6 +237,9 @@ public final class LayoutCompiler {
                 return 0;
             case K_LAST_N:
                 return 8 + 16L * param[i];
+            case K_LATEST_CATEGORY:
+            case K_LAST_N_CATEGORIES:
+                return categories.headerStateBytes(kind[i], i, param[i]);
             default:
                 // A lifetime aggregate's accumulator; a windowed one's maxEpoch.
                 return tiles[i] == 0 ? accBytes[i] : 8;

@@ -17,8 +17,10 @@ import static io.freshet.core.internal.kernel.EvaluationPlan.OP_DISTINCT_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_EXTREME;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LAST_N;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LAST_N_CATEGORIES;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LAST_SEEN;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LATEST;
+import static io.freshet.core.internal.kernel.EvaluationPlan.OP_LATEST_CATEGORY;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MAX_WINDOW;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MEAN;
 import static io.freshet.core.internal.kernel.EvaluationPlan.OP_MEAN_WINDOW;
@@ -92,6 +94,7 @@ public final class RowReadKernel {
     private final ExpCache expCache = new ExpCache();
     /** TOP_K's merge scratch, sized from the layout; null for a set without TOP_K. */
     private final TopKSummary.Merger topK;
+    private final CategoryValues categories;
 
     /**
      * @param layout the set's layout
@@ -115,6 +118,7 @@ public final class RowReadKernel {
         this.classSlot = new int[classTileMs.length];
         this.classNextSlot = new int[classTileMs.length];
         this.topK = topKMerger(layout);
+        this.categories = new CategoryValues(layout);
     }
 
     private static TopKSummary.Merger topKMerger(CompiledLayout l) {
@@ -127,6 +131,11 @@ public final class RowReadKernel {
             }
         }
         return maxK == 0 ? null : new TopKSummary.Merger(maxCounters, maxK);
+    }
+
+    /** @return the categorical values this kernel fills beside the value arrays */
+    public CategoryValues categoryValues() {
+        return categories;
     }
 
     /**
@@ -143,6 +152,7 @@ public final class RowReadKernel {
 
     /** Marks every feature missing (the vector of a key with no row). */
     public void clear() {
+        categories.clear();
         for (int i = 0; i < l.featureCount; i++) {
             sizes[i] = 0;
         }
@@ -215,6 +225,12 @@ public final class RowReadKernel {
                     break;
                 case OP_LAST_N:
                     evaluateLastN(base, a, i, off, p[q + SLOT], p[q + ACC]);
+                    break;
+                case OP_LATEST_CATEGORY:
+                    categories.evaluateLatest(base, a, i, off, p[q + SLOT], ft, bits, timesMs, sizes);
+                    break;
+                case OP_LAST_N_CATEGORIES:
+                    categories.evaluateLastN(base, a, i, off, p[q + SLOT], p[q + ACC], bits, timesMs, sizes);
                     break;
                 case OP_DECAYED:
                     setDouble(i, p[q + SLOT], ft == NO_TIME ? 0

@@ -7,8 +7,10 @@ import static io.freshet.core.internal.kernel.CompiledLayout.K_DECAYED_SUM;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_DISTINCT;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_FIRST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_N_CATEGORIES;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LAST_SEEN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST;
+import static io.freshet.core.internal.kernel.CompiledLayout.K_LATEST_CATEGORY;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MAX;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MEAN;
 import static io.freshet.core.internal.kernel.CompiledLayout.K_MIN;
@@ -76,6 +78,7 @@ public final class RowWriteKernel {
     private final ExpCache expCache = new ExpCache();
     /** Set by {@link #tileFor}: the newest epoch whose suffix the current event changes, NO_EPOCH for none. */
     private long suffixesFrom = NO_EPOCH;
+    private final CategoryWriter categories;
 
     RowWriteKernel(CompiledLayout layout) {
         this.l = layout;
@@ -121,6 +124,7 @@ public final class RowWriteKernel {
         classEpoch = new long[classes];
         classFirstMs = new long[classes];
         Arrays.fill(classFirstMs, Long.MIN_VALUE);
+        categories = new CategoryWriter(layout);
     }
 
     private static boolean isWindowedAggregate(int kind, int tiles) {
@@ -131,6 +135,8 @@ public final class RowWriteKernel {
             case K_LAST_N:
             case K_DECAYED_COUNT:
             case K_DECAYED_SUM:
+            case K_LATEST_CATEGORY:
+            case K_LAST_N_CATEGORIES:
                 return false;
             default:
                 return tiles != 0;
@@ -200,6 +206,12 @@ public final class RowWriteKernel {
                     break;
                 case K_LAST_N:
                     insertLastN(base, a + off, param[k], t, ids[k]);
+                    break;
+                case K_LATEST_CATEGORY:
+                    categories.applyLatest(base, a + off, k, t >= featureTime, ids, values);
+                    break;
+                case K_LAST_N_CATEGORIES:
+                    categories.insertLastN(base, a + off, k, t, ids, values);
                     break;
                 case K_DECAYED_COUNT:
                     applyDecayed(base, a + off + 8, decayPerMs[k], featureTime, t, 1);

@@ -32,8 +32,10 @@ import org.apache.parquet.io.LocalOutputFile;
  *       later value of another kind stops the run with the column's name. Nullable;</li>
  *   <li>{@code set__status}: {@code STRING} ({@code FRESH}, {@code STALE}, {@code MISSING}), required;</li>
  *   <li>{@code set__feature}: {@code INT64} or {@code DOUBLE} as the feature's value type, a {@code LIST} of
- *       {@code INT64} for last-N (standard three-level list); null where the row has no value (a MISSING row, or a
- *       feature the key's row does not hold yet). Doubles are written bit for bit (NaN included);</li>
+ *       {@code INT64} for last-N (standard three-level list), {@code STRING} for a category (its dictionary name,
+ *       {@code Categories.OTHER} or its UTF-8 text) and a {@code LIST} of {@code STRING} for last-N categories;
+ *       null where the row has no value (a MISSING row, or a feature the key's row does not hold yet). Doubles are
+ *       written bit for bit (NaN included);</li>
  *   <li>{@code set__feature__event_time_ms}: {@code INT64}, nullable, for stored features.</li>
  * </ul>
  *

@@ -3,8 +3,9 @@ package io.freshet.kafka.parquet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.freshet.core.FeatureRef;
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureKind;
+import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.Window;
@@ -35,24 +36,24 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.LongSerializer;
-import org.apache.parquet.example.data.Group;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.bytes.HeapByteBufferAllocator;
+import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.crypto.FileDecryptionProperties;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
-import org.apache.parquet.hadoop.ParquetMetricsCallback;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetMetricsCallback;
 import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -83,11 +84,18 @@ class ParquetSinkTest {
                 .put((byte) (declined ? 1 : 0)).array();
         }
 
+        /** A merchant category from a constant table: commas, quotes, non-ASCII, and text longer than 8 bytes. */
+        String category() {
+            return CATEGORIES[(int) Math.floorMod(merchant, (long) CATEGORIES.length)];
+        }
+
         static Txn decode(RecordView r, Txn reuse) {
             ByteBuffer b = ByteBuffer.wrap(r.value());
             return new Txn(b.getLong(), b.getLong(), b.getLong(), b.getDouble(), b.get() == 1);
         }
     }
+
+    static final String[] CATEGORIES = {"grocery", "café, bar", "say \"hi\"", "ключ", "travel-agencies", "a\\b"};
 
     /** A label: a user and a merchant at a time; a boolean, a number and a text column, each sometimes absent. */
     record Label(long user, long merchant, long timeMs, Boolean fraud, Double score, String note) {
@@ -115,6 +123,8 @@ class ParquetSinkTest {
         .topK("top_merchants_1h", Txn::merchant, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 3)
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .derived("since_last", d -> d.timeSince("last_amount"))
+        .latestCategory("last_category", Txn::category, Categories.utf8(8))
+        .lastNCategories("recent_categories", Txn::category, Categories.of("grocery", "café, bar", "say \"hi\""), 3)
         .build();
 
     /** A second set on the same topic, keyed by merchant: two sets in one row. */
@@ -264,6 +274,15 @@ class ParquetSinkTest {
         assertThat(seen[3]).as("STALE rows").isGreaterThan(0);
         assertThat(seen[4]).as("FRESH rows").isGreaterThan(100);
         assertThat(seen[5]).as("last-N lists of several ids").isGreaterThan(50);
+        assertThat(type(schema, "users__last_category")).isEqualTo(PrimitiveTypeName.BINARY);
+        assertThat(schema.getType("users__last_category").getLogicalTypeAnnotation())
+            .isEqualTo(LogicalTypeAnnotation.stringType());
+        assertThat(schema.getType("users__recent_categories").asGroupType().getType("list").asGroupType()
+            .getType("element").getLogicalTypeAnnotation()).isEqualTo(LogicalTypeAnnotation.stringType());
+        assertThat(lines).as("texts with a comma and a quote, cut to 8 bytes")
+            .anyMatch(l -> l.contains("\"café, b\"")).anyMatch(l -> l.contains("\"say \"\"hi\"\"\""))
+            .anyMatch(l -> l.contains(",travel-a,"))
+            .anyMatch(l -> l.contains("__other__"));
 
         // For .ci/run's independent reader (a JavaScript Parquet reader checks the same pair of files).
         String export = System.getProperty(EXPORT_DIR_PROP_NAME);
@@ -361,7 +380,15 @@ class ParquetSinkTest {
                 for (FeatureRef ref : set.refs()) {
                     String name = set.name() + "__" + ref.name();
                     if (v != null && v.isPresent(ref)) {
-                        if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
+                        if (ref.kind() == FeatureKind.LATEST_CATEGORY || ref.kind() == FeatureKind.LAST_N_CATEGORIES) {
+                            List<String> texts = new ArrayList<>();
+                            for (int k = 0; k < v.size(ref); k++) {
+                                StringBuilder sb = new StringBuilder();
+                                v.category(ref, k, sb);
+                                texts.add(sb.toString());
+                            }
+                            row.put(name, ref.kind() == FeatureKind.LATEST_CATEGORY ? texts.get(0) : texts);
+                        } else if (ref.kind() == FeatureKind.LAST_N || ref.kind() == FeatureKind.TOP_K) {
                             List<Long> ids = new ArrayList<>();
                             for (int k = 0; k < v.size(ref); k++) {
                                 ids.add(v.getLong(ref, k));
@@ -413,9 +440,12 @@ class ParquetSinkTest {
         Type t = schema.getType(field);
         if (!t.isPrimitive()) {
             Group list = g.getGroup(field, 0);
-            List<Long> ids = new ArrayList<>();
+            boolean texts = t.asGroupType().getType("list").asGroupType().getType("element").asPrimitiveType()
+                .getPrimitiveTypeName() == PrimitiveTypeName.BINARY;
+            List<Object> ids = new ArrayList<>();
             for (int k = 0; k < list.getFieldRepetitionCount("list"); k++) {
-                ids.add(list.getGroup("list", k).getLong("element", 0));
+                Group e = list.getGroup("list", k);
+                ids.add(texts ? e.getString("element", 0) : e.getLong("element", 0));
             }
             return ids;
         }
@@ -439,7 +469,13 @@ class ParquetSinkTest {
         if (value instanceof List<?> ids) {
             StringBuilder b = new StringBuilder("[");
             for (int i = 0; i < ids.size(); i++) {
-                b.append(i == 0 ? "" : ",").append(ids.get(i));
+                b.append(i == 0 ? "" : ",");
+                if (ids.get(i) instanceof String text) {
+                    // Last-N categories: a JSON array of strings.
+                    b.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+                } else {
+                    b.append(ids.get(i));
+                }
             }
             return b.append(']').toString();
         }

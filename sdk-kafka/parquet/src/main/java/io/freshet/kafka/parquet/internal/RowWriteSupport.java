@@ -19,6 +19,8 @@ import org.apache.parquet.io.api.RecordConsumer;
 public final class RowWriteSupport extends WriteSupport<RowWriteSupport.Row> {
     /** Status text per {@link VectorStatus} ordinal, encoded once. */
     private static final Binary[] STATUS = new Binary[VectorStatus.values().length];
+    /** Scratch for one category's text. */
+    private final StringBuilder text = new StringBuilder();
 
     static {
         for (VectorStatus s : VectorStatus.values()) {
@@ -143,7 +145,9 @@ public final class RowWriteSupport extends WriteSupport<RowWriteSupport.Row> {
             if (v != null && v.isPresent(ref)) {
                 String name = schema.valueNames[s][f];
                 c.startField(name, field);
-                if (schema.lists[s][f]) {
+                if (schema.texts[s][f]) {
+                    writeCategories(c, v, ref, schema.lists[s][f]);
+                } else if (schema.lists[s][f]) {
                     writeList(c, v, ref, false);
                 } else if (schema.longs[s][f]) {
                     c.addLong(v.getLong(ref));
@@ -173,6 +177,32 @@ public final class RowWriteSupport extends WriteSupport<RowWriteSupport.Row> {
             }
         }
         return field;
+    }
+
+    /** A category as a UTF-8 string, or last-N categories as a list of them (newest first). */
+    private void writeCategories(RecordConsumer c, FeatureVector v, FeatureRef ref, boolean list) {
+        if (!list) {
+            text.setLength(0);
+            v.category(ref, text);
+            c.addBinary(Binary.fromString(text.toString()));
+            return;
+        }
+        c.startGroup();
+        int n = v.size(ref);
+        if (n > 0) {
+            c.startField("list", 0);
+            for (int i = 0; i < n; i++) {
+                c.startGroup();
+                c.startField("element", 0);
+                text.setLength(0);
+                v.category(ref, i, text);
+                c.addBinary(Binary.fromString(text.toString()));
+                c.endField("element", 0);
+                c.endGroup();
+            }
+            c.endField("list", 0);
+        }
+        c.endGroup();
     }
 
     /**

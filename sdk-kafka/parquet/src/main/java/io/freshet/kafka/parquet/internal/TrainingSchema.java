@@ -34,6 +34,8 @@ public final class TrainingSchema {
     final FeatureRef[][] refs;
     /** Per set and ref: true for last-N (a list of longs), else the ref's value type decides. */
     final boolean[][] lists;
+    /** Per set and ref: true for the categorical kinds (strings: one, or a list for last-N). */
+    final boolean[][] texts;
     final boolean[][] longs;
     final boolean[][] stored;
     /** Column names per set ({@code set__status}) and per set and ref (value, event time or null). */
@@ -51,6 +53,7 @@ public final class TrainingSchema {
         this.sets = sets;
         this.refs = new FeatureRef[sets.size()][];
         this.lists = new boolean[sets.size()][];
+        this.texts = new boolean[sets.size()][];
         this.longs = new boolean[sets.size()][];
         this.stored = new boolean[sets.size()][];
         this.statusNames = new String[sets.size()];
@@ -62,6 +65,7 @@ public final class TrainingSchema {
             List<FeatureRef> r = sets.get(s).refs();
             refs[s] = r.toArray(new FeatureRef[0]);
             lists[s] = new boolean[refs[s].length];
+            texts[s] = new boolean[refs[s].length];
             longs[s] = new boolean[refs[s].length];
             stored[s] = new boolean[refs[s].length];
             valueNames[s] = new String[refs[s].length];
@@ -70,8 +74,10 @@ public final class TrainingSchema {
             for (int f = 0; f < refs[s].length; f++) {
                 valueNames[s][f] = TrainingColumns.value(sets.get(s), refs[s][f]);
                 timeNames[s][f] = TrainingColumns.eventTime(sets.get(s), refs[s][f]);
-                boolean topK = refs[s][f].kind() == FeatureKind.TOP_K;
-                lists[s][f] = refs[s][f].kind() == FeatureKind.LAST_N || topK;
+                FeatureKind k = refs[s][f].kind();
+                boolean topK = k == FeatureKind.TOP_K;
+                texts[s][f] = k == FeatureKind.LATEST_CATEGORY || k == FeatureKind.LAST_N_CATEGORIES;
+                lists[s][f] = k == FeatureKind.LAST_N || k == FeatureKind.LAST_N_CATEGORIES || topK;
                 countNames[s][f] = topK ? TrainingColumns.counts(sets.get(s), refs[s][f]) : null;
                 longs[s][f] = refs[s][f].kind().valueType() == FeatureKind.ValueType.LONG;
                 stored[s][f] = refs[s][f].kind().isStored();
@@ -109,6 +115,13 @@ public final class TrainingSchema {
                 } else if (ref.kind() == FeatureKind.TOP_K) {
                     b.optionalList().requiredElement(PrimitiveTypeName.INT64).named(name);
                     b.optionalList().requiredElement(PrimitiveTypeName.INT64).named(TrainingColumns.counts(set, ref));
+                } else if (ref.kind() == FeatureKind.LATEST_CATEGORY) {
+                    // The category as text (a dictionary's name, Categories.OTHER, or the UTF-8 value): what it
+                    // means does not depend on the dictionary's order; the model form is the view's columns.
+                    b.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(name);
+                } else if (ref.kind() == FeatureKind.LAST_N_CATEGORIES) {
+                    b.optionalList().requiredElement(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType())
+                        .named(name);
                 } else if (ref.kind().valueType() == FeatureKind.ValueType.LONG) {
                     b.optional(PrimitiveTypeName.INT64).named(name);
                 } else {
