@@ -3,7 +3,9 @@ package io.freshet.core.internal.kernel;
 import static io.freshet.core.internal.Memory.MEMORY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureSet;
+import io.freshet.core.Quantile;
 import io.freshet.core.Window;
 import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.spi.RowBuffer;
@@ -18,9 +20,9 @@ import org.junit.jupiter.api.Test;
  * result afterwards. The kernel reads through Unsafe without a check per access, so a count, size, ring slot or epoch
  * taken from the row and used unclamped would read outside the row (a crash, or another row's bytes). This test
  * gives the kernel rows of random bytes in every field, with windows' epochs and last-N sizes planted near and across
- * their valid ranges so that every tile path runs, and proves that nothing is read outside the row: the row sits in
- * the middle of a larger heap array whose bytes around it are filled twice, with two different patterns, and the
- * results must be bit-identical (and no evaluation may throw).
+ * their valid ranges so that every tile path runs (the set has every stored kind), and proves that nothing is read
+ * outside the row: the row sits in the middle of a larger heap array whose bytes around it are filled twice, with
+ * two different patterns, and the results must be bit-identical (and no evaluation may throw).
  */
 class RowReadKernelTornRowTest {
     record Ev(long key, long timeMs, double amount, long id) {
@@ -54,6 +56,16 @@ class RowReadKernelTornRowTest {
             .decayedSum("decayed_sum", Ev::amount, Duration.ofMinutes(5))
             .distinctApprox("distinct_all", Ev::id)
             .distinctApprox("distinct_fine", Ev::id, fine, 6)
+            .variance("var_all", Ev::amount)
+            .stddev("std_fine", Ev::amount, fine)
+            .quantile("p90_all", Ev::amount, Window.lifetime(), Quantile.of(0.9).relativeError(0.05).range(1, 1e4))
+            .quantile("p50_fine", Ev::amount, fine, Quantile.of(0.5).relativeError(0.05).range(1, 1e4))
+            .topK("top_all", Ev::id, Window.lifetime(), 3)
+            .topK("top_fine", Ev::id, fine, 2, 4)
+            .latestCategory("cat_dict", e -> "a", Categories.of("a", "b", "c"))
+            .latestCategory("cat_text", e -> "a", Categories.utf8(12))
+            .lastNCategories("cats_dict", e -> "a", Categories.of("a", "b"), 3)
+            .lastNCategories("cats_text", e -> "a", Categories.utf8(8), 3)
             .derived("ratio", d -> d.ratio("sum_hour", "n_fine"))
             .derived("diff", d -> d.difference("max_hour", "min_fine"))
             .derived("since_last", d -> d.timeSince("last"))
