@@ -19,7 +19,9 @@ import org.HdrHistogram.Histogram;
  *   <li>broker append → readable: the record's timestamp ({@code LogAppendTime}, ms) against the wall clock's µs at
  *       the release: the same clocks and the same ms truncation as {@link BareConsumerProbe}'s append → poll, so the
  *       two compare;</li>
- *   <li>poll → readable: {@code nanoTime} from the return of the poll that brought the record to the release.</li>
+ *   <li>poll → readable: {@code nanoTime} from the return of the poll that brought the record to the release;</li>
+ *   <li>broker append → poll, of the pipeline's own consumer (the first part of append → readable, and what the
+ *       bare consumer measures of itself).</li>
  * </ul>
  * The applier's clock is {@code nanoTime}; it becomes wall-clock µs with the offset between the two clocks sampled at
  * each drain (every {@value #DRAIN_PARK_MS} ms: their drift over that is nil). Measured records: from each partition's
@@ -44,6 +46,7 @@ final class CommitStampProbe implements AutoCloseable {
     private final AtomicLongArray firstMeasuredOffset;
     private final Histogram appendToReadableMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private final Histogram pollToReadableMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+    private final Histogram appendToPollMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     private volatile boolean running = true;
     private volatile Throwable failure;
     private Thread thread;
@@ -111,6 +114,7 @@ final class CommitStampProbe implements AutoCloseable {
         long releasedWallMicros = releasedNanos / 1_000 + wallMinusNanoMicros;
         appendToReadableMicros.recordValue(clamp(releasedWallMicros - timestampMs * 1_000));
         pollToReadableMicros.recordValue(clamp((releasedNanos - pollNanos) / 1_000));
+        appendToPollMicros.recordValue(clamp(pollNanos / 1_000 + wallMinusNanoMicros - timestampMs * 1_000));
     }
 
     private static long clamp(long v) {
@@ -121,6 +125,7 @@ final class CommitStampProbe implements AutoCloseable {
      * Stops the probe (give the pipeline its drain time first) and returns its figures.
      *
      * @param row where they go: {@code stampAppendToReadableMicros}, {@code stampPollToReadableMicros},
+     *     {@code stampAppendToPollMicros} (the pipeline's own consumer: the bare consumer's figure for it),
      *     {@code stampLost}
      */
     void stopInto(Map<String, Object> row) throws InterruptedException {
@@ -135,6 +140,7 @@ final class CommitStampProbe implements AutoCloseable {
         row.put("stampLost", lost);
         row.put("stampAppendToReadableMicros", Harness.percentiles(appendToReadableMicros));
         row.put("stampPollToReadableMicros", Harness.percentiles(pollToReadableMicros));
+        row.put("stampAppendToPollMicros", Harness.percentiles(appendToPollMicros));
     }
 
     @Override
