@@ -1,11 +1,13 @@
 package io.freshet.kafka;
 
 import io.freshet.core.internal.ServedAges;
+import io.freshet.kafka.internal.CommitStamps;
 import io.freshet.kafka.internal.HeartbeatSeen;
 import io.freshet.kafka.internal.IngestLoop;
 import io.freshet.kafka.internal.PipelineCore;
 import io.freshet.kafka.internal.PipelineTelemetry;
 import io.freshet.kafka.internal.SetRuntime;
+import io.freshet.kafka.internal.ShardApplier;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +109,22 @@ final class TelemetryView implements PipelineTelemetry {
     @Override
     public void copyStages(Histogram[] into, Histogram[] applyBySet) {
         metrics.copyTotals(into, applyBySet);
+    }
+
+    @Override
+    public int applierCount() {
+        ShardApplier[] a = core.appliers();
+        return a == null ? 0 : a.length;
+    }
+
+    @Override
+    public void stampCommits(int applier, CommitStamps stamps) {
+        ShardApplier[] a = core.appliers();
+        if (a == null || applier < 0 || applier >= a.length) {
+            throw new IllegalArgumentException("applier=" + applier + " is not one of the " + applierCount()
+                + " appliers of a started pipeline: start it first and pass 0 to applierCount() - 1");
+        }
+        a[applier].stampCommits(stamps);
     }
 
     @Override

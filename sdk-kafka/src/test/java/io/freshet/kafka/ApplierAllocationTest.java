@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshet.core.ManualClock;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreGrowth;
+import io.freshet.kafka.internal.CommitStamps;
+import io.freshet.kafka.internal.PipelineInternals;
+import io.freshet.kafka.internal.PipelineTelemetry;
 import io.freshet.testkit.FreshetKafka;
 import io.freshet.store.TableStoreEngine;
 import java.lang.management.ManagementFactory;
@@ -44,11 +47,27 @@ class ApplierAllocationTest {
             .start()) {
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             long tid = threadId("freshet-alloc-apply-0");
+            // The freshness probe's commit stamps are on for the measured batch: stamping must not allocate either.
+            PipelineTelemetry telemetry = PipelineInternals.telemetryOf(p);
+            assertThat(telemetry.applierCount()).isEqualTo(1);
+            CommitStamps stamps = new CommitStamps(1 << 16);
+            telemetry.stampCommits(0, stamps);
             long before = mx.getThreadAllocatedBytes(tid);
             PipelineFixtures.produce(broker, topic, measured);
             assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             long bytes = mx.getThreadAllocatedBytes(tid) - before;
+            telemetry.stampCommits(0, null);
             assertThat(p.metrics().set(USER_RISK.name()).applied()).isEqualTo(warm.size() + measured.size());
+            // One stamp per applied record, each with the record's broker timestamp and poll <= release.
+            assertThat(stamps.written()).isEqualTo(measured.size());
+            long[] bad = {0};
+            int drained = stamps.drain((ts, partition, offset, poll, released) -> {
+                if (ts <= 0 || partition < 0 || partition > 1 || offset < 0 || released < poll) {
+                    bad[0]++;
+                }
+            });
+            assertThat(drained).isEqualTo(measured.size());
+            assertThat(bad[0]).as("stamps without a timestamp or released before their poll").isZero();
             System.out.println("applier allocated " + bytes + " B over " + measured.size() + " records");
             assertThat((double) bytes / measured.size()).as("bytes per record on the applier thread")
                 .isLessThan(1.0);

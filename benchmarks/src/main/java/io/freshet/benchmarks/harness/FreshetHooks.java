@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
@@ -95,7 +96,7 @@ final class FreshetHooks {
 
     /** @return a decoder of {@link PaymentCodec} values into reused {@link MutablePayment}s */
     static RecordDecoder<MutablePayment> decoder() {
-        return decoder(null, null, null);
+        return decoder(null, null, null, null);
     }
 
     /**
@@ -103,10 +104,12 @@ final class FreshetHooks {
      *     or after {@code recordFromNanos}; on the consumer thread (one consumer thread only)
      * @param recordFromNanos the first measured send time
      * @param probe when not null, told of each of its probe events (by {@link #PROBE_KEY}) as decoded
+     * @param firstMeasuredOffset when not null, per partition the offset of the first measured event (send time at
+     *     or after {@code recordFromNanos}), set once ({@link CommitStampProbe} measures from there)
      * @return a decoder of {@link PaymentCodec} values into reused {@link MutablePayment}s
      */
     static RecordDecoder<MutablePayment> decoder(Histogram decodedMicros, AtomicLong recordFromNanos,
-        AtomicReference<ReadableProbe> probe) {
+        AtomicReference<ReadableProbe> probe, AtomicLongArray firstMeasuredOffset) {
         return new RecordDecoder<>() {
             @Override
             public MutablePayment decode(RecordView record, MutablePayment reuse) {
@@ -121,6 +124,10 @@ final class FreshetHooks {
                 p.sendNanos = PaymentCodec.sendNanos(v);
                 if (p.userId == PROBE_KEY && probe != null && probe.get() != null) {
                     probe.get().decoded((int) p.amount, record.timestampMs());
+                }
+                if (firstMeasuredOffset != null && p.sendNanos >= recordFromNanos.get()
+                    && firstMeasuredOffset.get(record.partition()) == Long.MAX_VALUE) {
+                    firstMeasuredOffset.set(record.partition(), record.offset());
                 }
                 if (decodedMicros != null && p.sendNanos >= recordFromNanos.get()) {
                     long micros = (System.nanoTime() - p.sendNanos) / 1_000;
@@ -267,7 +274,7 @@ final class FreshetHooks {
      * @return the result row
      */
     static Map<String, Object> freshness(FreshnessSetup setup, String bootstrap, String topic, int rate,
-        int seconds, int warmup, int keys) throws Exception {
+        int seconds, int warmup, int keys, ReadableProbe.Mode readableMode) throws Exception {
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         AtomicLong recordFromNanos = new AtomicLong(Long.MAX_VALUE);
         ToDoubleFunction<MutablePayment> timedAmount = p -> {
@@ -286,10 +293,12 @@ final class FreshetHooks {
         Map<String, Object> gc = new java.util.LinkedHashMap<>();
         Map<String, Object> bare = new java.util.LinkedHashMap<>();
         Map<String, Object> readable = new java.util.LinkedHashMap<>();
+        Map<String, Object> stamped = new java.util.LinkedHashMap<>();
         AtomicReference<ReadableProbe> readableRef = new AtomicReference<>();
+        AtomicLongArray firstMeasuredOffset = CommitStampProbe.offsetsPerPartition();
         try (FeaturePipeline pipeline = FeaturePipeline.builder().kafka(consumerProps(bootstrap))
             .register(set, new TableStoreEngine(), storeConfig(set, dir, keys),
-                Source.of(topic, decoder(decoded, recordFromNanos, readableRef)))
+                Source.of(topic, decoder(decoded, recordFromNanos, readableRef, firstMeasuredOffset)))
             .consumerThreads(1).applierThreads(1).start();
             BareConsumerProbe probe = new BareConsumerProbe(bootstrap, topic, recordFromNanos)) {
             if (!pipeline.awaitCaughtUp(Duration.ofSeconds(60))) {
@@ -299,10 +308,15 @@ final class FreshetHooks {
             probe.start();
             // Readable through FeatureReader, per probe event (a producer in this JVM only: it arms the probe).
             ReadableProbe readableProbe = null;
-            if (setup.producerJvmArgs == null && warmup + seconds <= PROBE_MAX_RUN_SECONDS) {
+            // Every record's commit, stamped by the applier (no reader thread): Freshet's append → readable.
+            CommitStampProbe stampProbe = new CommitStampProbe(pipeline, firstMeasuredOffset);
+            stampProbe.start();
+            if (readableMode == null) {
+                readable.put("readableStatus", "off (--readable-probe off)");
+            } else if (setup.producerJvmArgs == null && warmup + seconds <= PROBE_MAX_RUN_SECONDS) {
                 int probeEvery = Math.max(1, rate / PROBES_PER_SECOND);
                 readableProbe = new ReadableProbe(pipeline.reader(set), set, "txn_5m", PROBE_KEY, probeEvery,
-                    (int) ((long) rate * (warmup + seconds) / probeEvery + 1));
+                    (int) ((long) rate * (warmup + seconds) / probeEvery + 1), readableMode);
                 readableProbe.start();
                 readableRef.set(readableProbe);
             } else {
@@ -321,6 +335,7 @@ final class FreshetHooks {
             stages = pipeline.metrics();
             applied = stages.applied();
             probe.stopInto(bare);
+            stampProbe.stopInto(stamped);
             setup.probe = null;
             if (readableProbe != null) {
                 readableProbe.stopInto(readable);
@@ -338,6 +353,7 @@ final class FreshetHooks {
         row.put("pipelineBrokerToPollMs", stage(stages.intervalBrokerToPoll()));
         row.put("pipelinePollToAppliedMicros", stage(stages.intervalPollToApplied()));
         row.putAll(bare);
+        row.putAll(stamped);
         row.putAll(readable);
         row.put("stageSampleEvery", Integer.getInteger(StageRecorder.SAMPLE_EVERY_PROP_NAME,
             StageRecorder.SAMPLE_EVERY_DEFAULT));

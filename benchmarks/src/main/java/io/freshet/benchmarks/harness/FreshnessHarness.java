@@ -62,9 +62,11 @@ import org.apache.kafka.streams.KafkaStreams;
  * are reported beside them.
  *
  * <p>Freshet's own part: beside the pipeline, a bare consumer on the same topic ({@link BareConsumerProbe}: broker
- * append → poll returned) and, per probe event, the moment it is readable through {@code FeatureReader}
- * ({@link ReadableProbe}: broker append → readable, poll → readable; every 1,000th event at 20,000/s, producer in this
- * JVM only).
+ * append → poll returned); for every event, the moment the applier released its row ({@link CommitStampProbe}: the
+ * applier stamps its commits into a preallocated ring, no reader thread: broker append → readable, poll → readable,
+ * the primary figure of Freshet's own part); and, as a cross-check through {@code FeatureReader}, per probe event the
+ * moment it is readable ({@link ReadableProbe}: every 1,000th event at 20,000/s, producer in this JVM only; its
+ * reader parks between reads unless {@code --readable-probe spin} asks for the old spinning reader).
  *
  * <p>The sender parks until an event's intended time, at least {@value #SEND_QUANTUM_NANOS} ns at a time, then sends
  * every event that is due, each still timed from its own intended time (so the wait counts in its latency). No busy
@@ -88,7 +90,8 @@ public final class FreshnessHarness {
     private static final String USAGE = "FreshnessHarness [--rate events/s] [--seconds N] [--warmup-seconds N] "
         + "[--keys N] [--partitions N] [--systems streams,freshet] [--out file.json] [--broker child|in-jvm] "
         + "[--broker-jvm-args '" + BROKER_JVM_ARGS + "'] [--producer child|in-jvm] "
-        + "[--producer-jvm-args '" + PRODUCER_JVM_ARGS + "'] [--child-cpus taskset-list]";
+        + "[--producer-jvm-args '" + PRODUCER_JVM_ARGS + "'] [--child-cpus taskset-list] "
+        + "[--readable-probe park|spin|off]";
 
     /**
      * Where the broker and the producer run unless told: in this JVM. Children isolate the system's JVM from their
@@ -109,18 +112,23 @@ public final class FreshnessHarness {
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args, USAGE, "rate", "seconds", "warmup-seconds", "keys", "partitions", "systems", "out",
-            "broker", "broker-jvm-args", "producer", "producer-jvm-args", "child-cpus");
+            "broker", "broker-jvm-args", "producer", "producer-jvm-args", "child-cpus", "readable-probe");
         String systems = "," + a.string("systems", "streams,freshet") + ",";
         int rate = a.intValue("rate", 20_000);
         int seconds = a.intValue("seconds", 60);
         int warmup = a.intValue("warmup-seconds", 10);
         int keys = a.intValue("keys", 100_000);
         int partitions = a.intValue("partitions", 4);
+        if (partitions > CommitStampProbe.MAX_PARTITIONS) {
+            throw new IllegalArgumentException("--partitions=" + partitions + " exceeds the commit-stamp probe's "
+                + CommitStampProbe.MAX_PARTITIONS + ": use fewer partitions");
+        }
         Path out = Path.of(a.string("out", "benchmarks/target/comparison/freshness.json"));
         boolean brokerChild = childMode(a, "broker");
         boolean producerChild = childMode(a, "producer");
         List<String> brokerJvmArgs = jvmArgs(a.string("broker-jvm-args", BROKER_JVM_ARGS));
         String childCpus = a.string("child-cpus", "");
+        ReadableProbe.Mode readableMode = readableMode(a.string("readable-probe", "park"));
         if (!childCpus.isEmpty()) {
             System.setProperty(ChildJvm.CPUS_PROP_NAME, childCpus);
         }
@@ -154,7 +162,7 @@ public final class FreshnessHarness {
                 // LogAppendTime: the pipeline's "event → broker" stage then shows the intended time → broker append.
                 broker.createTopic(freshetTopic, partitions, Map.of("message.timestamp.type", "LogAppendTime"));
                 Map<String, Object> freshet = FreshetHooks.freshness(setup, broker.bootstrapServers(), freshetTopic,
-                    rate, seconds, warmup, keys);
+                    rate, seconds, warmup, keys, readableMode);
                 rows.add(freshet);
                 System.out.println(freshet);
             }
@@ -168,6 +176,20 @@ public final class FreshnessHarness {
             throw new IllegalArgumentException("--" + name + "=" + v + " is unknown: use child or in-jvm");
         }
         return v.equals("child");
+    }
+
+    /** @return the readable probe's mode, or null for none */
+    private static ReadableProbe.Mode readableMode(String v) {
+        switch (v) {
+            case "park":
+                return ReadableProbe.Mode.PARK;
+            case "spin":
+                return ReadableProbe.Mode.SPIN;
+            case "off":
+                return null;
+            default:
+                throw new IllegalArgumentException("--readable-probe=" + v + " is unknown: use park, spin or off");
+        }
     }
 
     private static List<String> jvmArgs(String s) {

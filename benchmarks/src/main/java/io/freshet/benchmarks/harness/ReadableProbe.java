@@ -27,21 +27,36 @@ import org.HdrHistogram.Histogram;
  *   <li>intended send → readable (end to end).</li>
  * </ul>
  *
- * <p>Why spin from before the send: the reader is then already reading when the row commits, so the figure is not
- * a thread's wake-up latency. It spins only while a probe is in flight (a few ms, 20 times a second by default: a
- * few per cent of one core). A descheduled reader still measures late: on a loaded machine that is part of the
- * figure, as it would be for a caller. The probe key's count is a 5 min sliding window: runs longer than that are
- * refused.
+ * <p>Two ways to wait ({@link Mode}): {@link Mode#PARK} (the default) parks {@value #PARK_NANOS} ns between reads
+ * (on Linux a park lasts at least the timer slack, ~50 µs, so the figure includes up to about a park's length of
+ * polling granularity), which leaves the 2 cores to the broker and the pipeline; {@link Mode#SPIN} (the old probe,
+ * kept as an option) spins from before the send, so the reader is already reading when the row commits and the
+ * figure is not a thread's wake-up latency, but on 2 cores it is a third busy thread beside the consumer and the
+ * applier and perturbs what it measures (measured: append → readable p99 2.4–3.1× the bare consumer's, while the
+ * applier's own commit stamps, {@link CommitStampProbe}, which take no thread, are the primary figure). A descheduled
+ * reader still measures late: on a loaded machine that is part of the figure, as it would be for a caller. The
+ * probe key's count is a 5 min sliding window: runs longer than that are refused.
  *
  * <p>Threading: {@link #arm} from the producer thread, {@link #decoded} from the pipeline's consumer thread (one),
  * the probe's own thread reads. Allocates freely (a harness).
  */
 final class ReadableProbe implements AutoCloseable {
+    /** How the probe's thread waits between reads of the probe key. */
+    enum Mode {
+        /** Parks {@value ReadableProbe#PARK_NANOS} ns between reads. */
+        PARK,
+        /** Spins ({@code Thread.onSpinWait}) between reads. */
+        SPIN
+    }
+
+    /** Park between reads in {@link Mode#PARK}, ns (Linux rounds it up to its timer slack, ~50 µs). */
+    static final long PARK_NANOS = 20_000;
     /** Longest a probe event may take to become readable before it counts as lost. */
     private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     final long probeKey;
     final int probeEvery;
+    private final Mode mode;
     private final FeatureReader reader;
     private final FeatureVector vector;
     private final FeatureRef count;
@@ -65,9 +80,11 @@ final class ReadableProbe implements AutoCloseable {
      * @param probeKey a key no other event uses
      * @param probeEvery every how many events one is a probe
      * @param maxProbes most probe events of the run
+     * @param mode how to wait between reads
      */
     ReadableProbe(FeatureReader reader, FeatureSet<?> set, String countFeature, long probeKey, int probeEvery,
-        int maxProbes) {
+        int maxProbes, Mode mode) {
+        this.mode = mode;
         this.reader = reader;
         this.vector = set.newVector();
         this.count = set.ref(countFeature);
@@ -151,7 +168,11 @@ final class ReadableProbe implements AutoCloseable {
                 lost++;
                 return;
             }
-            Thread.onSpinWait();
+            if (mode == Mode.SPIN) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(PARK_NANOS);
+            }
         }
     }
 
@@ -171,6 +192,7 @@ final class ReadableProbe implements AutoCloseable {
             row.put("readableStatus", "failed: " + failure);
         }
         row.put("readableProbeEvery", probeEvery);
+        row.put("readableProbeMode", mode.name().toLowerCase(java.util.Locale.ROOT));
         row.put("readableProbes", intendedToReadableMicros.getTotalCount());
         row.put("readableLost", lost);
         row.put("readableAppendToReadableMicros", Harness.percentiles(appendToReadableMicros));

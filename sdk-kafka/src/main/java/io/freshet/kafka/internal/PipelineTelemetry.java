@@ -96,4 +96,16 @@ public interface PipelineTelemetry {
 
     /** @param listener a listener of {@link #onClose} that should no longer run */
     void removeOnClose(Runnable listener);
+
+    /** @return the number of applier threads (0 before start) */
+    int applierCount();
+
+    /**
+     * Installs (or, with null, removes) the ring applier {@code applier} stamps every applied record's commit into
+     * (a freshness probe that takes no CPU from the pipeline's threads beyond the stamp).
+     *
+     * @param applier an applier index, 0 to {@link #applierCount()} - 1
+     * @param stamps a ring for that applier alone, or null
+     */
+    void stampCommits(int applier, CommitStamps stamps);
 }

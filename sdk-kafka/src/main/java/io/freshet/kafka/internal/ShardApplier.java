@@ -112,6 +112,8 @@ public final class ShardApplier implements Agent {
     /** Where this applier acknowledges stops of a set's feeding, or null (tests without a pipeline). */
     private FeedStops feedStops;
     private int feedSlot;
+    /** When installed (a freshness probe), every applied record's commit is stamped here; null by default. */
+    private volatile CommitStamps commitStamps;
 
     /**
      * @param index this applier's index
@@ -141,6 +143,16 @@ public final class ShardApplier implements Agent {
     /** @return this thread's poll → applied recorder (µs), one lane per set index */
     public StageRecorder pollToAppliedUs() {
         return pollToAppliedUs;
+    }
+
+    /**
+     * Installs (or, with null, removes) the ring this applier stamps every applied record's commit into. Any thread;
+     * the applier sees it from its next record on.
+     *
+     * @param stamps a ring no other applier writes, or null
+     */
+    public void stampCommits(CommitStamps stamps) {
+        this.commitStamps = stamps;
     }
 
     /** @return this applier's idle strategy (consumers wake it) */
@@ -585,6 +597,12 @@ public final class ShardApplier implements Agent {
             throw e;
         }
         w.commit();
+        final CommitStamps stamps = commitStamps;
+        if (stamps != null) {
+            // Right after the seqlock's release: the moment a reader can see the record (a probe, off by default).
+            stamps.record(slot.record != null ? slot.record.timestamp() : -1, slot.partition, slot.offset,
+                slot.pollNanos, System.nanoTime());
+        }
         counters.increment(set, Counters.APPLIED);
         if (applied == RowWriteKernel.APPLIED_LATE) {
             counters.increment(set, Counters.LATE);
