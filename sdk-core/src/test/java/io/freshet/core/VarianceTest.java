@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,21 @@ class VarianceTest {
         @ForAll @IntRange(min = 0, max = 12) int meanExponent, @ForAll @IntRange(min = -3, max = 3) int spreadExponent,
         @ForAll @IntRange(min = 1, max = 1_500) int events, @ForAll @LongRange(min = 1, max = 120) long tileSeconds,
         @ForAll @IntRange(min = 1, max = 40) int tiles) {
+        play(seed, meanExponent, spreadExponent, events, tileSeconds, tiles);
+    }
+
+    /** The same, much longer: {@code mvn -Psoak -pl sdk-core test}. */
+    @Property(tries = 1_000)
+    @Tag("soak")
+    void badlyConditionedStreamsStayWithinTheStatedBoundSoak(@ForAll long seed,
+        @ForAll @IntRange(min = 0, max = 15) int meanExponent, @ForAll @IntRange(min = -6, max = 3) int spreadExponent,
+        @ForAll @IntRange(min = 1, max = 3_000) int events, @ForAll @LongRange(min = 1, max = 120) long tileSeconds,
+        @ForAll @IntRange(min = 1, max = 100) int tiles) {
+        play(seed, meanExponent, spreadExponent, events, tileSeconds, tiles);
+    }
+
+    private static void play(long seed, int meanExponent, int spreadExponent, int events, long tileSeconds,
+        int tiles) {
         SplittableRandom random = new SplittableRandom(seed);
         Window window = Window.sliding(Duration.ofSeconds(tileSeconds * tiles)).tiles(Duration.ofSeconds(tileSeconds));
         FeatureSet<Ev> s = set(window);
