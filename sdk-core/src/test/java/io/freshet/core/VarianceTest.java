@@ -126,7 +126,7 @@ class VarianceTest {
      * of order, some late, read at the clock, before the newest tile (the tile scan) and after a window has passed:
      * every read equals the exact variance within the stated bound ({@link ReferenceModel#varianceTolerance}).
      */
-    @Property(tries = 60)
+    @Property(tries = 40)
     void badlyConditionedStreamsStayWithinTheStatedBound(@ForAll long seed,
         @ForAll @IntRange(min = 0, max = 12) int meanExponent, @ForAll @IntRange(min = -3, max = 3) int spreadExponent,
         @ForAll @IntRange(min = 1, max = 1_500) int events, @ForAll @LongRange(min = 1, max = 120) long tileSeconds,
