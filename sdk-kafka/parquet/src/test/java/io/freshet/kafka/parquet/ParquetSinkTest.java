@@ -112,6 +112,8 @@ class ParquetSinkTest {
         .distinctApprox("merchants_1d", Txn::merchant, Window.sliding(Duration.ofDays(1)))
         .firstSeen("first_seen")
         .lastSeen("last_seen")
+        .variance("amount_var", Txn::amount)
+        .stddev("amount_std_1h", Txn::amount, Window.sliding(Duration.ofHours(1)))
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .derived("since_last", d -> d.timeSince("last_amount"))
         .build();
