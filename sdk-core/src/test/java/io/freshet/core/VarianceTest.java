@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
@@ -125,11 +126,26 @@ class VarianceTest {
      * of order, some late, read at the clock, before the newest tile (the tile scan) and after a window has passed:
      * every read equals the exact variance within the stated bound ({@link ReferenceModel#varianceTolerance}).
      */
-    @Property(tries = 60)
+    @Property(tries = 40)
     void badlyConditionedStreamsStayWithinTheStatedBound(@ForAll long seed,
         @ForAll @IntRange(min = 0, max = 12) int meanExponent, @ForAll @IntRange(min = -3, max = 3) int spreadExponent,
         @ForAll @IntRange(min = 1, max = 1_500) int events, @ForAll @LongRange(min = 1, max = 120) long tileSeconds,
         @ForAll @IntRange(min = 1, max = 40) int tiles) {
+        play(seed, meanExponent, spreadExponent, events, tileSeconds, tiles);
+    }
+
+    /** The same, much longer: {@code mvn -Psoak -pl sdk-core test}. */
+    @Property(tries = 1_000)
+    @Tag("soak")
+    void badlyConditionedStreamsStayWithinTheStatedBoundSoak(@ForAll long seed,
+        @ForAll @IntRange(min = 0, max = 15) int meanExponent, @ForAll @IntRange(min = -6, max = 3) int spreadExponent,
+        @ForAll @IntRange(min = 1, max = 3_000) int events, @ForAll @LongRange(min = 1, max = 120) long tileSeconds,
+        @ForAll @IntRange(min = 1, max = 100) int tiles) {
+        play(seed, meanExponent, spreadExponent, events, tileSeconds, tiles);
+    }
+
+    private static void play(long seed, int meanExponent, int spreadExponent, int events, long tileSeconds,
+        int tiles) {
         SplittableRandom random = new SplittableRandom(seed);
         Window window = Window.sliding(Duration.ofSeconds(tileSeconds * tiles)).tiles(Duration.ofSeconds(tileSeconds));
         FeatureSet<Ev> s = set(window);

@@ -121,6 +121,8 @@ class ParquetSinkTest {
         .firstSeen("first_seen")
         .lastSeen("last_seen")
         .topK("top_merchants_1h", Txn::merchant, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 3)
+        .variance("amount_var", Txn::amount)
+        .stddev("amount_std_1h", Txn::amount, Window.sliding(Duration.ofHours(1)))
         .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
         .derived("since_last", d -> d.timeSince("last_amount"))
         .latestCategory("last_category", Txn::category, Categories.utf8(8))
