@@ -42,7 +42,7 @@ public final class FeatureRef {
         return slot;
     }
 
-    /** @return how many positions it takes in that output (n for last-N, else 1) */
+    /** @return how many positions it takes in that output (n for last-N, 2k for top-K: ids then counts, else 1) */
     public int vectorWidth() {
         return width;
     }

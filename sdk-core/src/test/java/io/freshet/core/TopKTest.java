@@ -96,6 +96,36 @@ class TopKTest {
     }
 
     /**
+     * Space-saving's invariants on one summary that overflows: its counters add up to the events it saw (an evicted
+     * id's count passes to the newcomer, plus one), and a reported count never under-counts, nor over-counts by more
+     * than the smallest counter (at most N / m).
+     */
+    @Test
+    void aFullSummaryKeepsSpaceSavingsInvariants() {
+        FeatureSet<Ev> set = builder().topK("top", Ev::id, Window.lifetime(), 4, 4).build();
+        FeatureTestDriver<Ev> d = FeatureTestDriver.create(set, T0);
+        SplittableRandom random = new SplittableRandom(7);
+        Map<Long, Long> truth = new HashMap<>();
+        final int events = 40;
+        for (int e = 0; e < events; e++) {
+            long id = random.nextInt(10);
+            d.pipe(event(T0, id));
+            truth.merge(id, 1L, Long::sum);
+        }
+        FeatureRef top = set.ref("top");
+        FeatureVector v = d.read(1);
+        assertThat(v.size(top)).isEqualTo(4);
+        long sum = 0;
+        for (int j = 0; j < 4; j++) {
+            long count = v.getCount(top, j);
+            long real = truth.getOrDefault(v.getLong(top, j), 0L);
+            sum += count;
+            assertThat(count).as("position " + j).isGreaterThanOrEqualTo(real).isLessThanOrEqualTo(real + events / 4);
+        }
+        assertThat(sum).as("the counters hold every event").isEqualTo(events);
+    }
+
+    /**
      * A Zipf(1.1) stream over 5,000 ids, 30,000 events spread over a window of six tiles, 32 counters per tile: far
      * more distinct ids per tile than counters, yet the true top 5 are found and every count is within N / m.
      */
