@@ -142,7 +142,8 @@ public final class FeatureVector {
 
     /**
      * @param ref the feature
-     * @return its value as a double (the newest id for last-N); NaN when missing
+     * @return its value as a double (the newest id for last-N; a category's dictionary id, or the byte length of its
+     *     UTF-8 text); NaN when missing
      */
     public double getDouble(FeatureRef ref) {
         int i = index(ref);
@@ -155,7 +156,8 @@ public final class FeatureVector {
 
     /**
      * @param ref the feature
-     * @return its value as a long (doubles rounded to nearest); {@link #MISSING_LONG} when missing
+     * @return its value as a long (doubles rounded to nearest; a category's dictionary id, or the byte length of its
+     *     UTF-8 text); {@link #MISSING_LONG} when missing
      */
     public long getLong(FeatureRef ref) {
         int i = index(ref);
