@@ -113,7 +113,7 @@ public final class FeatureView {
                     cols.add(names.get(pos));
                     colSource.add(i);
                     colRef.add(ref);
-                    colPosition.add(isList(ref) ? pos : -1);
+                    colPosition.add(isList(ref) || ref.kind() == FeatureKind.TOP_K ? pos : -1);
                     colHot.add(isOneHot(s.set, ref) ? pos : -1);
                 }
                 c.append(f == 0 ? "" : ",").append(ref.name());

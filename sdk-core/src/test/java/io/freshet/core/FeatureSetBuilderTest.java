@@ -321,7 +321,8 @@ class FeatureSetBuilderTest {
             .stddev("sd", Ev::amount, Window.sliding(Duration.ofSeconds(341)).tiles(Duration.ofSeconds(1)));
         assertThatThrownBy(big::build).isInstanceOf(FeatureDefinitionException.class)
             .hasMessage("set=s compiles to rowBytes=16400 > MAX_ROW_BYTES=" + CompiledLayout.MAX_ROW_BYTES
-                + ": use fewer or coarser tiles, a lower distinct precision, or split the set");
+                + ": use fewer or coarser tiles, a lower distinct precision, coarser quantile sketches, or split the "
+                + "set");
     }
 
     @Test

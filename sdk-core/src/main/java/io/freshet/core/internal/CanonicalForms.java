@@ -137,7 +137,7 @@ public final class CanonicalForms {
             long halfLifeMs = Long.parseLong(p[4].substring(3));
             int param = Integer.parseInt(p[5].substring(2));
             Quantile quantile = null;
-            if (p.length == 7) {
+            if (p.length == 7 && !categorical) {
                 String[] q = p[6].substring(2).split("/", -1);
                 quantile = Quantile.of(Double.parseDouble(q[0])).relativeError(Double.parseDouble(q[1]))
                     .range(Double.parseDouble(q[2]), Double.parseDouble(q[3]));
