@@ -14,9 +14,10 @@ package io.freshet.core;
  *
  * <p>Size: {@code buckets = ceil(ln(max) / ln(g)) - ceil(ln(min) / ln(g)) + 1} with {@code g = (1 + a) / (1 - a)},
  * plus the two edge buckets, each a 16-bit counter that saturates at 65,535 events per tile (more events of one
- * bucket in one tile are not counted: ranks then lean away from that bucket), plus an 8-byte count: per tile
- * {@code 8 + 2 * (buckets + 2)} bytes rounded up to 8. E.g. the default a = 0.02 over [0.01, 1e6] has 462 buckets,
- * 936 bytes per tile; a = 0.05 over [1, 1e5] has 117 buckets, 248 bytes per tile.
+ * bucket in one tile are not counted: ranks then lean away from that bucket), plus an 8-byte header (the count, the
+ * lowest and highest bucket used): per tile {@code 8 + 2 * (buckets + 2)} bytes rounded up to 8. E.g. the default
+ * a = 0.02 over [0.01, 1e6] has 462 buckets, 936 bytes per tile; a = 0.05 over [1, 1e5] has 117 buckets, 248 bytes
+ * per tile.
  */
 public final class Quantile {
     /** Default relative accuracy: 2%. */

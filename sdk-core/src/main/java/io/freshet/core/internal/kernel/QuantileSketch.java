@@ -10,7 +10,9 @@ import static io.freshet.core.internal.Memory.MEMORY;
  *
  * <pre>
  * accumulator (accBytes, 8-aligned):
- *   +0  total   long   events counted in this accumulator (those whose counter was not saturated)
+ *   +0  total   int    events counted in this accumulator (those whose counter was not saturated)
+ *   +4  lowest  u16    the lowest counter index counted (valid when total &gt; 0)
+ *   +6  highest u16    the highest counter index counted: a read walks only from one to the other
  *   +8  counters u16[buckets + 2], packed two per 32-bit word (counter c is the half (c &amp; 1) of word c &gt;&gt; 1):
  *         c = 0               underflow: v &lt; min (any v &lt;= 0 included); reads as min
  *         c = 1 .. buckets    v in (g^(k - 1), g^k], k = minIndex + c - 1, g = (1 + a) / (1 - a); reads as
@@ -26,8 +28,9 @@ import static io.freshet.core.internal.Memory.MEMORY;
 public final class QuantileSketch {
     /** A counter's largest value: it saturates there. */
     public static final int MAX_COUNTER = 0xFFFF;
-    /** Bytes before the counters: the total. */
+    /** Bytes before the counters: the total and the lowest and highest counter used. */
     static final int COUNTERS = 8;
+    private static final int LOWEST = 4;
 
     private final double q;
     private final double min;
@@ -76,7 +79,7 @@ public final class QuantileSketch {
 
     /**
      * @param buckets in-range buckets
-     * @return bytes of one accumulator: the total and the counters, rounded up to 8
+     * @return bytes of one accumulator: the header (total, lowest and highest counter) and the counters, padded to 8
      */
     public static int accumulatorBytes(int buckets) {
         return COUNTERS + (((buckets + 2) * 2 + 7) & ~7);
@@ -137,7 +140,15 @@ public final class QuantileSketch {
             return;
         }
         MEMORY.putInt(base, word, w + (1 << shift));
-        MEMORY.putLong(base, acc, MEMORY.getLong(base, acc) + 1);
+        final int total = MEMORY.getInt(base, acc);
+        // lowest and highest are the two u16 halves of the int at +4 (little-endian: lowest is the low half).
+        final int span = MEMORY.getInt(base, acc + LOWEST);
+        if (total == 0) {
+            MEMORY.putInt(base, acc + LOWEST, c | (c << 16));
+        } else if (c < (span & MAX_COUNTER) || c > span >>> 16) {
+            MEMORY.putInt(base, acc + LOWEST, Math.min(c, span & MAX_COUNTER) | (Math.max(c, span >>> 16) << 16));
+        }
+        MEMORY.putInt(base, acc, total + 1);
     }
 
     /**
@@ -157,7 +168,8 @@ public final class QuantileSketch {
     /**
      * Estimates the quantile over several accumulators of a ring (the live tiles of a window), or one (a lifetime
      * feature): their counters are added bucket by bucket while walking from the end nearer to the rank (from the
-     * top for q above one half), so a p99 reads a few buckets of each tile, not all of them.
+     * top for q above one half) and only between the lowest and the highest counter any of them used, so a p99
+     * reads a few buckets of each tile, not all of them.
      *
      * @param base the row's base object
      * @param firstAcc absolute address of the ring's first accumulator (slot 0)
@@ -169,8 +181,17 @@ public final class QuantileSketch {
     double estimate(Object base, long firstAcc, int firstSlot, int count, int ringSize) {
         final int stride = accBytes;
         long n = 0;
+        int lowest = buckets + 1;
+        int highest = 0;
         for (int k = 0, s = firstSlot; k < count; k++) {
-            n += MEMORY.getLong(base, firstAcc + (long) s * stride);
+            final long acc = firstAcc + (long) s * stride;
+            final int total = MEMORY.getInt(base, acc);
+            if (total > 0) {
+                n += total;
+                final int span = MEMORY.getInt(base, acc + LOWEST);
+                lowest = Math.min(lowest, span & MAX_COUNTER);
+                highest = Math.max(highest, span >>> 16);
+            }
             if (++s == ringSize) {
                 s = 0;
             }
@@ -178,29 +199,31 @@ public final class QuantileSketch {
         if (n <= 0) {
             return Double.NaN;
         }
+        // Bounded by the counters whatever the row holds.
+        highest = Math.min(buckets + 1, highest);
+        lowest = Math.min(lowest, highest);
         final long r = rank(q, n);
-        final int last = buckets + 1;
         if (q > 0.5) {
             // The value of rank r is in the highest bucket whose count together with every bucket above it reaches
             // n - r + 1.
             final long need = n - r + 1;
             long seen = 0;
-            for (int c = last; c > 0; c--) {
+            for (int c = highest; c > lowest; c--) {
                 seen += counterSum(base, firstAcc, c, firstSlot, count, ringSize);
                 if (seen >= need) {
                     return valueOf[c];
                 }
             }
-            return valueOf[0];
+            return valueOf[lowest];
         }
         long seen = 0;
-        for (int c = 0; c < last; c++) {
+        for (int c = lowest; c < highest; c++) {
             seen += counterSum(base, firstAcc, c, firstSlot, count, ringSize);
             if (seen >= r) {
                 return valueOf[c];
             }
         }
-        return valueOf[last];
+        return valueOf[highest];
     }
 
     private long counterSum(Object base, long firstAcc, int c, int firstSlot, int count, int ringSize) {

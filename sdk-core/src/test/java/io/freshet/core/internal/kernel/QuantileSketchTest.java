@@ -35,7 +35,7 @@ class QuantileSketchTest {
         }
 
         long total(int slot) {
-            return row.getLong(slot * sketch.accumulatorBytes());
+            return row.getLong(slot * sketch.accumulatorBytes()) & 0xFFFF_FFFFL;
         }
     }
 
