@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
@@ -366,6 +367,11 @@ public final class LogDirectory implements AutoCloseable {
             M.unmapOwned(segment.memory);
             return;
         }
+        // Closed for the retention from now on, not only once the preparer has stamped it: else a retention pass
+        // between this call and the stamp skips it as active and deletes a newer closed segment in its place (the
+        // newest data lost, the oldest kept). Deleting it before the preparer unmaps it is safe: the lane has left
+        // it, the mapping stays valid until unmapped, and the stamp of a deleted file is skipped.
+        active.remove(segment.path);
         retired.add(segment);
         LockSupport.unpark(preparer);
     }
@@ -404,6 +410,11 @@ public final class LogDirectory implements AutoCloseable {
     public synchronized void enforceRetention() {
         try {
             List<Path> all = segments(dir);
+            // One view of which segments are open, taken after the listing (a segment is active before its file
+            // exists, so every listed one that is open is in it): checked one by one instead, a lane could close a
+            // newer segment and leave an older one between two checks, and the pass would delete the newer one
+            // while keeping the older.
+            Set<Path> open = new HashSet<>(active);
             long total = 0;
             for (Path p : all) {
                 total += Files.size(p);
@@ -411,7 +422,7 @@ public final class LogDirectory implements AutoCloseable {
             long oldestKeptMs = retainAgeMs == Long.MAX_VALUE ? Long.MIN_VALUE
                 : System.currentTimeMillis() - retainAgeMs;
             for (Path p : all) {
-                if (active.contains(p)) {
+                if (open.contains(p)) {
                     continue;
                 }
                 boolean tooOld = Files.getLastModifiedTime(p).toMillis() < oldestKeptMs;
