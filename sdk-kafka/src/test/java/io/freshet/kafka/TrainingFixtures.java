@@ -6,6 +6,7 @@ import io.freshet.core.Categories;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.Quantile;
 import io.freshet.core.Window;
+import io.freshet.core.testing.Csv;
 import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -214,33 +215,9 @@ final class TrainingFixtures {
         return out;
     }
 
-    /** RFC 4180, one line (no quoted line breaks in these rows). */
+    /** The CSV fields of one line ({@link Csv}, which the Parquet tests use too); kept for the tests importing it. */
     static List<String> parseCsv(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(cell.toString());
-                cell.setLength(0);
-            } else {
-                cell.append(c);
-            }
-        }
-        out.add(cell.toString());
-        return out;
+        return Csv.fields(line);
     }
 
     private TrainingFixtures() {

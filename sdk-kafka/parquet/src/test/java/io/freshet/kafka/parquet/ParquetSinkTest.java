@@ -9,6 +9,7 @@ import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.Window;
+import io.freshet.core.testing.Csv;
 import io.freshet.kafka.RecordView;
 import io.freshet.kafka.Source;
 import io.freshet.kafka.TrainingProgress;
@@ -214,7 +215,7 @@ class ParquetSinkTest {
         assertThat(done.labelsDone()).isEqualTo(labels.size());
 
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        List<String> header = parseCsv(lines.get(0));
+        List<String> header = Csv.fields(lines.get(0));
         List<Group> rows = readParquet(parquet);
         MessageType schema = rows.get(0).getType() instanceof MessageType m ? m : null;
         assertThat(schema).isNotNull();
@@ -247,7 +248,7 @@ class ParquetSinkTest {
         int[] seen = new int[6];
         for (int i = 0; i < rows.size(); i++) {
             Group g = rows.get(i);
-            List<String> cells = parseCsv(lines.get(i + 1));
+            List<String> cells = Csv.fields(lines.get(i + 1));
             Map<String, Object> expected = recording.rows.get(i);
             for (int c = 0; c < header.size(); c++) {
                 String name = header.get(c);
@@ -532,35 +533,6 @@ class ParquetSinkTest {
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("parquet-java's ParquetReadOptions constructor changed", e);
         }
-    }
-
-    /** RFC 4180 fields of one line (no line breaks inside fields here). */
-    static List<String> parseCsv(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(cell.toString());
-                cell.setLength(0);
-            } else {
-                cell.append(c);
-            }
-        }
-        out.add(cell.toString());
-        return out;
     }
 
 }

@@ -140,28 +140,9 @@ public final class JsonCursor {
                 throw malformed(p, "expected a field name in quotes");
             }
             final int keyStart = p + 1;
-            int q = keyStart;
-            boolean escaped = false;
-            final byte[] b = this.b;
-            final int end = this.end;
-            while (true) {
-                q = plainRun(b, q, end);
-                if (q >= end) {
-                    throw malformed(p, "unterminated string");
-                }
-                byte c = b[q];
-                if (c == '"') {
-                    break;
-                }
-                if (c == '\\') {
-                    escaped = true;
-                    q = skipKeyEscape(q);
-                } else {
-                    q = skipOther(q);
-                }
-            }
-            final int keyEnd = q;
-            p = skipWs(q + 1);
+            final int keyEnd = scanString(null, p, KEY, null);
+            final boolean escaped = stringEscaped;
+            p = skipWs(keyEnd + 1);
             if (p >= end || b[p] != ':') {
                 throw malformed(p, "expected ':' after a field name");
             }
@@ -415,22 +396,82 @@ public final class JsonCursor {
         return after;
     }
 
-    /** {@code b[p] == '"'}. @return the index after the closing quote */
-    private int skipString(int p) throws RejectedRecordException {
+    /** What {@link #scanString} does with a string: check it (a key, a skipped value), or decode it (a read one). */
+    private static final int SKIP = 0;
+    /** As {@link #SKIP}, for a field name: a \\u surrogate must be half of a pair ({@link #skipKeyEscape}). */
+    private static final int KEY = 1;
+    /** Decodes the chars into a {@code StringBuilder}. */
+    private static final int TEXT = 2;
+    /** Decodes the chars into their FNV-1a hash ({@link #hash}). */
+    private static final int HASH = 3;
+
+    /** Set by {@link #scanString}: whether the string holds an escape. */
+    private boolean stringEscaped;
+
+    /**
+     * The one scan of a string, whatever is done with it: plain runs are found eight bytes at a time
+     * ({@link #plainRun}), every escape, control character and UTF-8 sequence is checked. {@link #TEXT} appends the
+     * string's UTF-16 chars to {@code into}; {@link #HASH} leaves their FNV-1a hash, 64 bits, in {@link #hash}
+     * ({@link JsonDecoder#textHash(CharSequence)} is the same). Sets {@link #stringEscaped}.
+     *
+     * @param f the field read ({@link #TEXT}, {@link #HASH}: named in a UTF-8 error), else null
+     * @param p the opening quote, {@code b[p] == '"'}
+     * @param mode {@link #SKIP}, {@link #KEY}, {@link #TEXT} or {@link #HASH}
+     * @param into where {@link #TEXT} appends, else null
+     * @return the index of the closing quote
+     */
+    private int scanString(JsonSpec.Field f, int p, int mode, StringBuilder into) throws RejectedRecordException {
+        // Locals: the JIT keeps them in registers across the loop (fields are reloaded after any call).
         final byte[] b = this.b;
         final int end = this.end;
+        long h = JsonDecoder.FNV_OFFSET;
+        boolean escaped = false;
         int q = p + 1;
         while (true) {
-            q = plainRun(b, q, end);
+            final int plainEnd = plainRun(b, q, end);
+            if (mode == TEXT) {
+                for (; q < plainEnd; q++) {
+                    into.append((char) b[q]);
+                }
+            } else if (mode == HASH) {
+                for (; q < plainEnd; q++) {
+                    h = (h ^ b[q]) * JsonDecoder.FNV_PRIME;
+                }
+            }
+            q = plainEnd;
             if (q >= end) {
                 throw malformed(p, "unterminated string");
             }
-            byte c = b[q];
+            final byte c = b[q];
             if (c == '"') {
-                return q + 1;
+                stringEscaped = escaped;
+                hash = h;
+                return q;
             }
-            q = c == '\\' ? skipEscape(q) : skipOther(q);
+            escaped |= c == '\\';
+            if (mode == SKIP) {
+                q = c == '\\' ? skipEscape(q) : skipOther(q);
+            } else if (mode == KEY) {
+                q = c == '\\' ? skipKeyEscape(q) : skipOther(q);
+            } else {
+                q = decodeChar(f, q);
+                int cp = (int) (decoded >>> 32);
+                if (cp >= 0x10000) {
+                    h = emit(mode, into, h, Character.highSurrogate(cp));
+                    cp = Character.lowSurrogate(cp);
+                }
+                h = emit(mode, into, h, (char) cp);
+            }
         }
+    }
+
+    /** One decoded char of {@link #scanString}. @return the hash after it ({@link #HASH}), else {@code h} */
+    private static long emit(int mode, StringBuilder into, long h, char c) {
+        if (mode == TEXT) {
+            into.append(c);
+            return h;
+        }
+        return (h ^ c) * JsonDecoder.FNV_PRIME;
     }
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
@@ -487,7 +528,7 @@ public final class JsonCursor {
             case '[':
                 return skipArray(p, depth + 1);
             case '"':
-                return skipString(p);
+                return scanString(null, p, SKIP, null) + 1;
             case 't':
                 return literal(p, "true");
             case 'f':
@@ -578,13 +619,15 @@ public final class JsonCursor {
                 if (c != '"') {
                     throw wrongType(f, p, "a string");
                 }
-                next = readText(f, p, ((Function<Object, StringBuilder>) f.setter).apply(event));
+                StringBuilder into = ((Function<Object, StringBuilder>) f.setter).apply(event);
+                into.setLength(0);
+                next = scanString(f, p, TEXT, into) + 1;
                 break;
             case JsonSpec.HASH:
                 if (c != '"') {
                     throw wrongType(f, p, "a string");
                 }
-                next = readHash(f, p);
+                next = scanString(f, p, HASH, null) + 1;
                 ((ObjLongConsumer<Object>) f.setter).accept(event, hash);
                 break;
             default:
@@ -598,61 +641,6 @@ public final class JsonCursor {
 
     private long hash;
     private long timestampMs;
-
-    private int readText(JsonSpec.Field f, int p, StringBuilder into) throws RejectedRecordException {
-        into.setLength(0);
-        final byte[] b = this.b;
-        final int end = this.end;
-        int q = p + 1;
-        while (q < end) {
-            int c = b[q];
-            if (c == '"') {
-                return q + 1;
-            }
-            if (c >= 0x20 && c != '\\') {
-                into.append((char) c); // ASCII, the common case
-                q++;
-                continue;
-            }
-            q = decodeChar(f, q);
-            int cp = (int) (decoded >>> 32);
-            if (cp >= 0x10000) {
-                into.append(Character.highSurrogate(cp)).append(Character.lowSurrogate(cp));
-            } else {
-                into.append((char) cp);
-            }
-        }
-        throw malformed(p, "unterminated string");
-    }
-
-    /** FNV-1a, 64 bits, over the string's UTF-16 chars: {@link JsonDecoder#textHash(CharSequence)} is the same. */
-    private int readHash(JsonSpec.Field f, int p) throws RejectedRecordException {
-        long h = JsonDecoder.FNV_OFFSET;
-        final byte[] b = this.b;
-        final int end = this.end;
-        int q = p + 1;
-        while (q < end) {
-            int c = b[q];
-            if (c == '"') {
-                hash = h;
-                return q + 1;
-            }
-            if (c >= 0x20 && c != '\\') {
-                h = (h ^ c) * JsonDecoder.FNV_PRIME;
-                q++;
-                continue;
-            }
-            q = decodeChar(f, q);
-            int cp = (int) (decoded >>> 32);
-            if (cp >= 0x10000) {
-                h = (h ^ Character.highSurrogate(cp)) * JsonDecoder.FNV_PRIME;
-                h = (h ^ Character.lowSurrogate(cp)) * JsonDecoder.FNV_PRIME;
-            } else {
-                h = (h ^ cp) * JsonDecoder.FNV_PRIME;
-            }
-        }
-        throw malformed(p, "unterminated string");
-    }
 
     private long decoded;
 
@@ -682,7 +670,7 @@ public final class JsonCursor {
             }
             if (close >= end || b[close] != '"') {
                 // An escape in a timestamp: not one we parse (and a malformed string is malformed).
-                int after = skipString(p);
+                int after = scanString(null, p, SKIP, null) + 1;
                 throw wrongType(f, p, "an RFC 3339 timestamp such as 2026-12-05T14:30:00Z (no escapes; "
                     + (after - p) + " bytes)");
             }
