@@ -1,9 +1,12 @@
 package io.freshet.kafka;
 
+import io.freshet.core.Categories;
 import io.freshet.core.FeatureLog;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.LogScan;
+import io.freshet.core.internal.CoreInternals;
+import io.freshet.core.internal.kernel.CompiledLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -99,10 +102,22 @@ public final class ServedRows<L> {
      * @param dir the log's directory ({@link FeatureLog.Builder#directory})
      * @param servedSet the definition that served it
      * @return this
+     * @throws IllegalArgumentException when the set has a categorical feature stored as UTF-8 text, which the log
+     *     does not record (its rows could not be written)
      */
     public ServedRows<L> log(Path dir, FeatureSet<?> servedSet) {
         if (this.logDir != null) {
             throw new IllegalStateException("log was already set to dir=" + logDir + ": one log per run");
+        }
+        CompiledLayout l = CoreInternals.compiledLayoutOf(Objects.requireNonNull(servedSet, "servedSet can't be null"));
+        for (int i = 0; i < l.featureCount; i++) {
+            Categories c = l.categories.categories[i];
+            if (c != null && !c.isDictionary()) {
+                // Refused here, before any row: else the run would stop at its first row with that column.
+                throw new IllegalArgumentException("set=" + servedSet.name() + " feature=" + l.names[i]
+                    + " stores UTF-8 text, which the served-feature log does not record: store it in a "
+                    + "Categories.of(...) dictionary to build rows from the log");
+            }
         }
         this.logDir = Objects.requireNonNull(dir, "dir can't be null");
         this.set = Objects.requireNonNull(servedSet, "servedSet can't be null");

@@ -25,7 +25,7 @@ class ServedRowsTest {
     private static final long START = 1_700_000_000_000L;
 
     /** Every aggregation kind: the log must carry each as served. */
-    private static final FeatureSet<Payment> USERS = TrainingFixtures.USERS;
+    private static final FeatureSet<Payment> USERS = TrainingFixtures.LOGGED_USERS;
 
     @TempDir
     Path tmp;
@@ -139,6 +139,10 @@ class ServedRowsTest {
             new Outcome(1, false, null)), Outcome::requestId);
         assertThatThrownBy(() -> rows.writeCsv(tmp.resolve("x.csv"))).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("log(dir, set)");
+        // The log does not record UTF-8 text: a set with such a feature is refused before any row, naming the fix.
+        assertThatThrownBy(() -> rows.log(tmp.resolve("log"), TrainingFixtures.USERS))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("feature=recent_merchant_names")
+            .hasMessageContaining("Categories.of(...)");
         rows.log(tmp.resolve("log"), USERS);
         assertThatThrownBy(() -> rows.writeCsv(tmp.resolve("x.csv"))).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("requestId=1 has two labels");
