@@ -28,6 +28,12 @@ function parseCsv(line) {
   return out;
 }
 
+function sameStrings(list, cell) {
+  let parsed;
+  try { parsed = JSON.parse(cell); } catch (e) { return false; }
+  return Array.isArray(parsed) && parsed.length === list.length && parsed.every((s, k) => s === list[k]);
+}
+
 const header = parseCsv(lines[0]);
 const failures = [];
 if (rows.length !== lines.length - 1) failures.push(`rows: parquet ${rows.length}, csv ${lines.length - 1}`);
@@ -41,6 +47,8 @@ for (let i = 0; i < Math.min(rows.length, lines.length - 1); i++) {
     if (v === null || v === undefined) same = cell === '';
     else if (typeof v === 'bigint' || typeof v === 'boolean' || typeof v === 'string') same = String(v) === cell;
     else if (typeof v === 'number') same = Number.isNaN(v) ? cell === 'NaN' : Number(cell) === v;
+    // A list of strings (last-N categories) is a JSON array of strings in the CSV; a list of numbers is [a,b].
+    else if (Array.isArray(v) && v.length > 0 && typeof v[0] === 'string') same = sameStrings(v, cell);
     else if (Array.isArray(v)) same = `[${v.map(String).join(',')}]` === cell;
     else same = false;
     if (!same) failures.push(`row ${i} column ${name}: parquet ${String(v)}, csv ${cell}`);
