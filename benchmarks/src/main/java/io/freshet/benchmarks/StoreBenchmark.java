@@ -175,6 +175,11 @@ public class StoreBenchmark {
             return map.get(boxed[position & KeySequence.MASK]);
         }
 
+        /** @return the row of a key (not on a measured path: it boxes) */
+        long[] row(long key) {
+            return map.get(key);
+        }
+
         @Override
         public boolean read(long key, RowBuffer into) {
             throw new UnsupportedOperationException("use the position variant: keys are pre-boxed");

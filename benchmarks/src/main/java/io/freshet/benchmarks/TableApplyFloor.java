@@ -1,0 +1,334 @@
+package io.freshet.benchmarks;
+
+import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
+
+import io.freshet.benchmarks.peers.KeySequence;
+import io.freshet.core.StoreConfig;
+import io.freshet.core.StoreGrowth;
+import io.freshet.core.internal.UnsafeAccess;
+import io.freshet.core.spi.Keys;
+import io.freshet.core.spi.RowStore;
+import io.freshet.store.internal.table.TableFormat;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.invoke.VarHandle;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/*
+ * Run (flags as in ChronicleStoreBenchmark's @Fork, under the benchmark lock):
+ *
+ *   flock /tmp/bench.lock java $FLAGS -Xmx8g -XX:+UseParallelGC -cp benchmarks/target/benchmarks.jar \
+ *       io.freshet.benchmarks.TableApplyFloor 1000000 uniform 24
+ */
+
+/**
+ * Where the table engine's apply of one record goes, from the full exactly-once protocol down to the two memory
+ * accesses any index-then-row design makes, next to the on-heap update it is compared with, in alternating short
+ * rounds in one JVM (so the shared machine's load hits all of them alike; medians of the rounds). Each subject
+ * increments the same four counters of the key's row ({@link StoreBenchmark#APPLY_OFFSETS}) as
+ * {@link StoreBenchmark#apply} does:
+ * <ol>
+ * <li>{@code engine}: the engine's apply through its {@code ShardWriter}: {@code begin} with the record's topic,
+ * partition and offset, the four increments, {@code commit} (the duplicate check, the undo record and its row
+ * image, the seqlock, the applied offset; store on {@code /dev/shm}, filled with {@code keyOf(0..keys-1)}, at full
+ * capacity, like {@link StoreBenchmark});</li>
+ * <li>{@code engineGroup}: the same applies as the pipeline's applier makes them, eight at a time with the rows read
+ * ahead first ({@link StoreBenchmark#applyGroup});</li>
+ * <li>{@code protocol}: the same steps written out on the same file (a second mapping of it), without what the
+ * engine adds around them: the open and owner checks, the growth, migration and snapshot polls, the slot range
+ * check of a damaged index, the undo record's and the offset's check words, the state machine. The undo record
+ * (its fields and the 144-byte row image) and the applied offset go to a hot scratch area, as the engine's go to
+ * its meta file's undo slot and offset table (a few lines that stay in L1);</li>
+ * <li>{@code seqlock}: the engine's probe (hash, home entry, tag, key), the version word odd, the increments, the
+ * version word even: an in-place seqlocked update with no undo record and no offset;</li>
+ * <li>{@code indexRow}: the home index entry and the increments on the row it names: no hashing (home positions
+ * computed beforehand), no key check, no version word;</li>
+ * <li>{@code chm}: the on-heap update of {@link StoreBenchmark#apply}: {@code ConcurrentHashMap<Long, long[]>}
+ * get of a pre-boxed key, four increments in the row array.</li>
+ * </ol>
+ * A random apply's score is a throughput, as a read's is ({@link TableReadFloor}): the CPU overlaps the cache misses
+ * of successive independent applies as far as its reorder window holds them, so each instruction between two misses
+ * costs memory-level parallelism as well as its own cycles. The steps from {@code engine} to {@code indexRow} show
+ * what each layer of the design costs at this key count; {@code indexRow} against {@code chm} shows what a
+ * memory-mapped row costs against a heap array that the garbage collector has laid out next to its map nodes.
+ */
+public final class TableApplyFloor {
+    private static final int OPS_PER_ROUND = 1 << 18;
+    private static final String[] NAMES = {"engine", "engineGroup", "protocol", "seqlock", "indexRow", "chm"};
+    /** Scratch: an undo record (fields at 0..63, the row image from 64) and an applied offset (at 4,096). */
+    private static final long SCRATCH_BYTES = 8192;
+    private static final long UNDO_ACTIVE = 0x4143_5449_5645_2121L;
+    private static final long UNDO_IDLE = 0x4944_4c45_4944_4c45L;
+
+    private final long entries;
+    private final int slotBits;
+    private final long slotBytes;
+    private final long indexBase;
+    private final long versionBase;
+    private final long rowBase;
+    private final int rowOffset;
+    private final int rowBytes;
+    private final long scratch;
+    /** The last source offset applied (engine and protocol: each apply's offset is above the last). */
+    private long offset;
+
+    /** Shard 0 of a one-shard store of this geometry, mapped read-write at {@code fileBase}. */
+    private TableApplyFloor(long fileBase, TableFormat f) {
+        if (UNSAFE.getLong(fileBase) != TableFormat.MAGIC) {
+            throw new IllegalStateException("not a table data file: no magic at its start");
+        }
+        this.entries = f.indexEntriesPerShard;
+        this.slotBits = f.slotBits;
+        this.slotBytes = f.slotBytes;
+        this.indexBase = fileBase + f.indexOffset;
+        this.versionBase = fileBase + f.versionsOffset;
+        this.rowBase = fileBase + f.rowsOffset;
+        this.rowOffset = f.rowOffsetInSlot;
+        this.rowBytes = f.rowSizeBytes;
+        if (64 + rowBytes > 4096) {
+            throw new IllegalStateException("rowBytes=" + rowBytes + " does not fit the scratch undo record");
+        }
+        this.scratch = UNSAFE.allocateMemory(SCRATCH_BYTES);
+        UNSAFE.setMemory(scratch, SCRATCH_BYTES, (byte) 0);
+    }
+
+    /**
+     * @param args keys, distribution ({@code uniform|zipf}), rounds
+     * @throws IOException when the files cannot be created, mapped or deleted
+     */
+    public static void main(String[] args) throws IOException {
+        int keys = Integer.parseInt(args[0]);
+        String distribution = args[1];
+        int rounds = Integer.parseInt(args[2]);
+        Path dir = Path.of("/dev/shm", "freshet-applyfloor-" + ProcessHandle.current().pid());
+        StoreBenchmark.deleteRecursively(dir);
+        StoreConfig config = StoreConfig.builder(StoreBenchmark.SET).directory(dir).capacity(keys)
+            .growth(StoreGrowth.disabled())
+            .shards(1).build();
+        KeySequence seq = KeySequence.of(distribution, keys, 17);
+        TableApplyFloor floor = null;
+        try (StoreBenchmark.ChmSubject chm = new StoreBenchmark.ChmSubject(keys, seq);
+            StoreBenchmark.EngineSubject table = new StoreBenchmark.EngineSubject(filled(config, keys))) {
+            MappedByteBuffer file;
+            try (RandomAccessFile f = new RandomAccessFile(dir.resolve("table.fst").toFile(), "rw")) {
+                file = f.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, f.length());
+            }
+            floor = new TableApplyFloor(UnsafeAccess.addressOf(file), TableFormat.of(config));
+            floor.run(table, chm, seq, keys, distribution, rounds);
+        } finally {
+            if (floor != null) {
+                UNSAFE.freeMemory(floor.scratch);
+            }
+            StoreBenchmark.deleteRecursively(dir);
+        }
+    }
+
+    private static RowStore filled(StoreConfig config, int keys) {
+        RowStore store = StoreBenchmark.engineNamed("table").open(config);
+        StoreBenchmark.fill(store, keys);
+        return store;
+    }
+
+    private void run(StoreBenchmark.EngineSubject table, StoreBenchmark.ChmSubject chm, KeySequence seq, int keys,
+        String distribution, int rounds) {
+        int[] homes = new int[KeySequence.LENGTH];
+        for (int i = 0; i < homes.length; i++) {
+            homes[i] = (int) home(Keys.hash(seq.key(i)));
+        }
+        double[][] ns = new double[NAMES.length][rounds];
+        long sink = 0;
+        int pos = 0;
+        for (int r = -rounds / 4; r < rounds; r++) { // the first quarter warms up every path
+            long[] t = new long[NAMES.length + 1];
+            t[0] = System.nanoTime();
+            pos = engineRound(table, seq, pos);
+            t[1] = System.nanoTime();
+            long[] group = engineGroupRound(table, seq, pos);
+            pos = (int) group[0];
+            sink += group[1];
+            t[2] = System.nanoTime();
+            pos = protocolRound(seq, pos);
+            t[3] = System.nanoTime();
+            pos = seqlockRound(seq, pos);
+            t[4] = System.nanoTime();
+            pos = indexRowRound(homes, pos);
+            t[5] = System.nanoTime();
+            pos = chmRound(chm, pos);
+            t[6] = System.nanoTime();
+            if (r >= 0) {
+                for (int k = 0; k < NAMES.length; k++) {
+                    ns[k][r] = (t[k + 1] - t[k]) / (double) OPS_PER_ROUND;
+                }
+            }
+        }
+        StringBuilder out = new StringBuilder(String.format("keys=%d %s rounds=%d, median ns (this / chm):",
+            keys, distribution, rounds));
+        double chmNs = median(ns[NAMES.length - 1]);
+        for (int k = 0; k < NAMES.length; k++) {
+            double m = median(ns[k]);
+            out.append(String.format(" %s %.0f (%.2fx)", NAMES[k], m, m / chmNs));
+        }
+        System.out.println(out.append(" sink ").append((sink + check(table, chm, seq, keys)) & 1));
+    }
+
+    // One method per subject, so that each is compiled on its own, as a JMH benchmark method is.
+
+    private int engineRound(StoreBenchmark.EngineSubject table, KeySequence seq, int pos) {
+        for (int i = 0; i < OPS_PER_ROUND; i++) {
+            table.apply(seq.key(pos), ++offset);
+            pos++;
+        }
+        return pos;
+    }
+
+    /** @return the next position and what the read-ahead read */
+    private long[] engineGroupRound(StoreBenchmark.EngineSubject table, KeySequence seq, int pos) {
+        long touched = 0;
+        for (int i = 0; i < OPS_PER_ROUND; i += StoreBenchmark.GROUP) {
+            for (int g = 0; g < StoreBenchmark.GROUP; g++) {
+                touched += table.touch(seq.key(pos + g));
+            }
+            for (int g = 0; g < StoreBenchmark.GROUP; g++) {
+                table.apply(seq.key(pos + g), ++offset);
+            }
+            pos += StoreBenchmark.GROUP;
+        }
+        return new long[] {pos, touched};
+    }
+
+    private int protocolRound(KeySequence seq, int pos) {
+        for (int i = 0; i < OPS_PER_ROUND; i++) {
+            protocol(seq.key(pos++), ++offset);
+        }
+        return pos;
+    }
+
+    private int seqlockRound(KeySequence seq, int pos) {
+        for (int i = 0; i < OPS_PER_ROUND; i++) {
+            seqlock(seq.key(pos++));
+        }
+        return pos;
+    }
+
+    private int indexRowRound(int[] homes, int pos) {
+        for (int i = 0; i < OPS_PER_ROUND; i++) {
+            indexRow(homes[pos++ & KeySequence.MASK]);
+        }
+        return pos;
+    }
+
+    private static int chmRound(StoreBenchmark.ChmSubject chm, int pos) {
+        for (int i = 0; i < OPS_PER_ROUND; i++) {
+            long[] row = chm.get(pos++);
+            for (int off : StoreBenchmark.APPLY_OFFSETS) {
+                row[off >> 3]++;
+            }
+        }
+        return pos;
+    }
+
+    /**
+     * Every subject incremented the same counters of the same rows: the sum over all keys of counter 0 in the store
+     * (engine, engineGroup, protocol, seqlock, indexRow) plus the heap map (chm) must be the number of applies. A
+     * subject that lost or doubled an increment (a wrong address, a key check that never matched) fails the run.
+     */
+    private long check(StoreBenchmark.EngineSubject table, StoreBenchmark.ChmSubject chm, KeySequence seq,
+        int keys) {
+        long inStore = 0;
+        long inMap = 0;
+        for (int i = 0; i < keys; i++) {
+            long key = KeySequence.keyOf(i);
+            long slot = slotOf(key, Keys.hash(key));
+            inStore += UNSAFE.getLong(rowBase + slot * slotBytes + rowOffset + StoreBenchmark.APPLY_OFFSETS[0]);
+            inMap += chm.row(key)[StoreBenchmark.APPLY_OFFSETS[0] >> 3];
+        }
+        if (inStore != 5 * inMap) {
+            throw new IllegalStateException("the store's counters sum to " + inStore + ", five times the map's "
+                + inMap + " expected: a subject lost or doubled increments");
+        }
+        return inStore;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private long home(long hash) {
+        return (((hash >>> 32) & 0xFFFFFFFFL) * entries) >>> 32;
+    }
+
+    /** The engine's probe (Shard.findLong) on the same file, without its range check. @return the key's slot */
+    private long slotOf(long key, long hash) {
+        for (long p = home(hash);; p = p + 1 == entries ? 0 : p + 1) {
+            int e = UNSAFE.getInt(indexBase + (p << 2));
+            if (e == 0) {
+                throw new IllegalStateException("key=" + key + " is not in the store");
+            }
+            if (((e ^ (int) hash) >>> slotBits) == 0) {
+                long slot = (e & ((1 << slotBits) - 1)) - 1L;
+                if (UNSAFE.getLong(rowBase + slot * slotBytes) == key) {
+                    return slot;
+                }
+            }
+        }
+    }
+
+    private long versionAddress(long slot) {
+        return versionBase + ((slot >>> 2) << 3);
+    }
+
+    private void increment(long row) {
+        for (int off : StoreBenchmark.APPLY_OFFSETS) {
+            UNSAFE.putLong(row + off, UNSAFE.getLong(row + off) + 1);
+        }
+    }
+
+    /** The exactly-once steps of TableShardWriter.begin and commit, written out. */
+    private void protocol(long key, long offset) {
+        long slot = slotOf(key, Keys.hash(key));
+        long row = rowBase + slot * slotBytes + rowOffset;
+        long u = scratch;
+        if (offset <= UNSAFE.getLong(u + 4096)) {
+            throw new IllegalStateException("offset=" + offset + " is a duplicate");
+        }
+        UNSAFE.putInt(u, 0);
+        UNSAFE.putInt(u + 4, 0);
+        UNSAFE.putLong(u + 8, offset);
+        UNSAFE.putLong(u + 16, 1);
+        UNSAFE.putInt(u + 24, -1);
+        UNSAFE.putLong(u + 32, key);
+        UNSAFE.copyMemory(row, u + 64, rowBytes);
+        UNSAFE.putOrderedLong(null, u + 56, UNDO_ACTIVE);
+        VarHandle.releaseFence();
+        long va = versionAddress(slot);
+        long v = UNSAFE.getLong(va) | 1;
+        UNSAFE.putLong(va, v);
+        VarHandle.releaseFence();
+        increment(row);
+        UNSAFE.putOrderedLong(null, va, v + 1);
+        UNSAFE.putOrderedLong(null, u + 4096, offset);
+        UNSAFE.putOrderedLong(null, u + 56, UNDO_IDLE);
+    }
+
+    /** Probe, version odd, increments, version even. */
+    private void seqlock(long key) {
+        long slot = slotOf(key, Keys.hash(key));
+        long va = versionAddress(slot);
+        long v = UNSAFE.getLong(va) | 1;
+        UNSAFE.putLong(va, v);
+        VarHandle.releaseFence();
+        increment(rowBase + slot * slotBytes + rowOffset);
+        UNSAFE.putOrderedLong(null, va, v + 1);
+    }
+
+    /** One index entry, then the increments on the row it names. */
+    private void indexRow(int home) {
+        int e = UNSAFE.getInt(indexBase + ((long) home << 2));
+        increment(rowBase + ((e & ((1 << slotBits) - 1)) - 1L) * slotBytes + rowOffset);
+    }
+}
