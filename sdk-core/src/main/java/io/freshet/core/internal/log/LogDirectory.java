@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,8 +44,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Threading: thread-safe. Every method is a slow path (once per segment): lanes call {@link #newSegment} and
  * {@link #retire} when they rotate, on their own thread (a mapping is used by one thread at a time: handed over
- * through {@link #spare} and {@link #retired}); the retention pass is serialised on this object, which no per-entry
- * write ever touches.
+ * through {@link #spare} and {@link #retired}); the retention pass is serialised on this object, and the set of open
+ * segments on its own monitor (held for one add, remove or copy), neither of which a per-entry write ever touches.
  *
  * <p>Internal: not part of the public API.
  */
@@ -69,7 +68,12 @@ public final class LogDirectory implements AutoCloseable {
     private final long retainBytes;
     private final long retainAgeMs;
     private final AtomicLong nextSequence;
-    private final Set<Path> active = ConcurrentHashMap.newKeySet();
+    /**
+     * Segments lanes still write (or are being made), guarded by its own monitor: a retention pass needs one view of
+     * it as it stood at one instant, which a concurrent set's iteration does not give (it may see an older segment
+     * as still open and a newer one, closed after it, as already closed). Changed only when a lane rotates.
+     */
+    private final Set<Path> active = new HashSet<>();
     private final AtomicLong segmentsDeleted = new AtomicLong();
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -318,7 +322,7 @@ public final class LogDirectory implements AutoCloseable {
         long seq = nextSequence.getAndIncrement();
         Path path = dir.resolve(LogDescriptor.fileName(seq, lane));
         // Active before it exists under its name: a retention pass on the preparer never takes it for a closed one.
-        active.add(path);
+        markOpen(path);
         Spare ready = spare.getAndSet(null);
         try {
             MappedMemory m = null;
@@ -348,7 +352,7 @@ public final class LogDirectory implements AutoCloseable {
             }
             return new Segment(path, m, entriesPerSegment());
         } catch (IOException e) {
-            active.remove(path);
+            markClosed(path);
             throw new UncheckedIOException("cannot create log segment " + path + ": " + e.getMessage(), e);
         }
     }
@@ -371,7 +375,7 @@ public final class LogDirectory implements AutoCloseable {
         // between this call and the stamp skips it as active and deletes a newer closed segment in its place (the
         // newest data lost, the oldest kept). Deleting it before the preparer unmaps it is safe: the lane has left
         // it, the mapping stays valid until unmapped, and the stamp of a deleted file is skipped.
-        active.remove(segment.path);
+        markClosed(segment.path);
         retired.add(segment);
         LockSupport.unpark(preparer);
     }
@@ -398,11 +402,30 @@ public final class LogDirectory implements AutoCloseable {
      * @param segment the full segment
      */
     public void closeSegment(Segment segment) {
-        active.remove(segment.path);
+        markClosed(segment.path);
         try {
             Files.setLastModifiedTime(segment.path, FileTime.fromMillis(System.currentTimeMillis()));
         } catch (IOException e) {
             // The file's own time then stands: retention by age may keep it a little longer, nothing worse.
+        }
+    }
+
+    private void markOpen(Path segment) {
+        synchronized (active) {
+            active.add(segment);
+        }
+    }
+
+    private void markClosed(Path segment) {
+        synchronized (active) {
+            active.remove(segment);
+        }
+    }
+
+    /** @return a copy of the open segments as they stood at one instant */
+    private Set<Path> openSegments() {
+        synchronized (active) {
+            return new HashSet<>(active);
         }
     }
 
@@ -413,8 +436,9 @@ public final class LogDirectory implements AutoCloseable {
             // One view of which segments are open, taken after the listing (a segment is active before its file
             // exists, so every listed one that is open is in it): checked one by one instead, a lane could close a
             // newer segment and leave an older one between two checks, and the pass would delete the newer one
-            // while keeping the older.
-            Set<Path> open = new HashSet<>(active);
+            // while keeping the older; copied from a concurrent set, the copy could do the same (its iteration may
+            // pass the older one before it leaves and the newer one after), hence the monitor.
+            Set<Path> open = openSegments();
             long total = 0;
             for (Path p : all) {
                 total += Files.size(p);
