@@ -12,6 +12,8 @@ import io.freshet.store.internal.table.TableFormat;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.invoke.VarHandle;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -27,7 +29,8 @@ import java.util.Arrays;
 /**
  * Where the table engine's apply of one record goes, from the full exactly-once protocol down to the two memory
  * accesses any index-then-row design makes, next to the on-heap update it is compared with, in alternating short
- * rounds in one JVM (so the shared machine's load hits all of them alike; medians of the rounds). Each subject
+ * rounds in one JVM (so the shared machine's load hits all of them alike; medians of the rounds, each timed in
+ * the thread's CPU time). Each subject
  * increments the same four counters of the key's row ({@link StoreBenchmark#APPLY_OFFSETS}) as
  * {@link StoreBenchmark#apply} does:
  * <ol>
@@ -57,6 +60,7 @@ import java.util.Arrays;
  */
 public final class TableApplyFloor {
     private static final int OPS_PER_ROUND = 1 << 18;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final String[] NAMES = {"engine", "engineGroup", "protocol", "seqlock", "indexRow", "chm"};
     /** Scratch: an undo record (fields at 0..63, the row image from 64) and an applied offset (at 4,096). */
     private static final long SCRATCH_BYTES = 8192;
@@ -143,21 +147,21 @@ public final class TableApplyFloor {
         int pos = 0;
         for (int r = -rounds / 4; r < rounds; r++) { // the first quarter warms up every path
             long[] t = new long[NAMES.length + 1];
-            t[0] = System.nanoTime();
+            t[0] = cpuNs();
             pos = engineRound(table, seq, pos);
-            t[1] = System.nanoTime();
+            t[1] = cpuNs();
             long[] group = engineGroupRound(table, seq, pos);
             pos = (int) group[0];
             sink += group[1];
-            t[2] = System.nanoTime();
+            t[2] = cpuNs();
             pos = protocolRound(seq, pos);
-            t[3] = System.nanoTime();
+            t[3] = cpuNs();
             pos = seqlockRound(seq, pos);
-            t[4] = System.nanoTime();
+            t[4] = cpuNs();
             pos = indexRowRound(homes, pos);
-            t[5] = System.nanoTime();
+            t[5] = cpuNs();
             pos = chmRound(chm, pos);
-            t[6] = System.nanoTime();
+            t[6] = cpuNs();
             if (r >= 0) {
                 for (int k = 0; k < NAMES.length; k++) {
                     ns[k][r] = (t[k + 1] - t[k]) / (double) OPS_PER_ROUND;
@@ -250,6 +254,14 @@ public final class TableApplyFloor {
                 + inMap + " expected: a subject lost or doubled increments");
         }
         return inStore;
+    }
+
+    /**
+     * This thread's CPU time: a round's time while the shared machine runs it, so that the time another process
+     * takes the core in the middle of a round is not counted in it (the cache the other process evicts still is).
+     */
+    private static long cpuNs() {
+        return THREADS.getCurrentThreadCpuTime();
     }
 
     private static double median(double[] values) {
