@@ -201,10 +201,10 @@ public final class FeaturePipeline implements AutoCloseable {
 
     /**
      * Waits until every assigned partition of every set has been applied up to its end (fresh end offsets, lag 0)
-     * and every queue is drained.
+     * and every queue is drained, and every set's reader serves without CATCHING_UP.
      *
      * @param timeout how long to wait
-     * @return true when caught up, false on timeout
+     * @return true when caught up (reads right after carry no CATCHING_UP), false on timeout
      * @throws PipelineException when the pipeline is down (the failure)
      * @throws InterruptedException when interrupted
      */
@@ -223,8 +223,10 @@ public final class FeaturePipeline implements AutoCloseable {
                 }
                 Thread.sleep(2);
             }
-            if (answer == 1) {
-                status.refreshReaders();
+            // Caught up only once the readers say so too: the sets' status also weighs what the fresh answer does
+            // not (a shard still marked as waiting for room, a consumer's periodic lag refresh landing between the
+            // two), and a caller that serves right after this returns must not read CATCHING_UP.
+            if (answer == 1 && status.refreshReaders()) {
                 return true;
             }
             if (System.nanoTime() > deadline) {

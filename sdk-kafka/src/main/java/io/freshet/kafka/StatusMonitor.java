@@ -104,16 +104,24 @@ final class StatusMonitor {
         return new SetStatus(v.state, v.lag, reason, rows, capacity);
     }
 
-    /** Sets every reader's CATCHING_UP flag from its set's state; allocation-free. */
-    synchronized void refreshReaders() {
+    /**
+     * Sets every reader's CATCHING_UP flag from its set's state; allocation-free.
+     *
+     * @return whether every set with a reader is RUNNING (its reads carry no CATCHING_UP)
+     */
+    synchronized boolean refreshReaders() {
         final List<SetRuntime> sets = core.sets();
+        boolean allRunning = true;
         for (int i = 0, n = sets.size(); i < n; i++) {
             SetRuntime s = sets.get(i);
             FeatureReader r = s.reader();
             if (r != null) {
-                CoreInternals.setCatchingUp(r, evaluate(s, scratch).state != SetStatus.State.RUNNING);
+                boolean running = evaluate(s, scratch).state == SetStatus.State.RUNNING;
+                CoreInternals.setCatchingUp(r, !running);
+                allRunning &= running;
             }
         }
+        return allRunning;
     }
 
     private Verdict evaluate(SetRuntime s, Verdict v) {
