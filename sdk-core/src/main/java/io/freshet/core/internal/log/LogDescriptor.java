@@ -159,7 +159,8 @@ public final class LogDescriptor {
         if (version == VERSION_WITHOUT_TEXT && textWords > 0) {
             throw new IllegalArgumentException("segment=" + segment + " has format version=" + version
                 + ", which does not record UTF-8 category text, and this set's entries need textWords=" + textWords
-                + ": its text cannot be read back; log this set anew (with this Freshet) to build rows from it");
+                + ": its text cannot be read back; log this set anew, in a directory of its own, to build rows from the"
+                + " log");
         }
     }
 
