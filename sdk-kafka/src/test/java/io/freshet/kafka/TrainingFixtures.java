@@ -43,12 +43,6 @@ final class TrainingFixtures {
     static final FeatureSet<Payment> USERS = users(Categories.utf8(6));
 
     /**
-     * {@link #USERS} with its recent merchant names stored as dictionary ids: the served-feature log does not record
-     * UTF-8 text, so rows from the log ({@code ServedRows}) take this one.
-     */
-    static final FeatureSet<Payment> LOGGED_USERS = users(Categories.of("m-1", "m-2", "café-3"));
-
-    /**
      * The features the Parquet test's every-kind set declares too come from
      * {@link UserPaymentFeatures#everyKindBase}; the rest is this set's own: issue 15 point 7's windowed forms and
      * every later kind (quantiles, top-K with few counters, categories as text and as a one-hot dictionary).
