@@ -56,6 +56,20 @@ public class CoreKernelBenchmark {
     /** Events applied before a measurement, so that every window is full: ~2.3 h of events at one per second. */
     static final int FILL_EVENTS = 2 * PaymentStream.SIZE;
 
+    /**
+     * Applies {@link #FILL_EVENTS} events of the stream to the row (prepare, then apply unless rejected): the same
+     * fill before apply and read, here and in {@code KindCostBenchmark}, so windows and summaries are full.
+     */
+    static void fill(EventPreparer<Payment> preparer, RowWriteKernel kernel, PreparedEvent prepared,
+        PaymentStream stream, RowBuffer row) {
+        for (int i = 0; i < FILL_EVENTS; i++) {
+            stream.advance();
+            if (preparer.prepare(stream.event(), stream.eventTimeMs(), stream.nowMs(), prepared) >= 0) {
+                kernel.apply(prepared, row, stream.nowMs());
+            }
+        }
+    }
+
     /** A row, an applier and a stream of events moving forward in time. */
     @State(Scope.Thread)
     public static class ApplyState {
@@ -81,9 +95,7 @@ public class CoreKernelBenchmark {
             rowMemory = RowMemory.allocate(memory, set.rowSizeBytes());
             row = rowMemory.row();
             CoreInternals.layoutOf(set).initRow(row);
-            for (int i = 0; i < FILL_EVENTS; i++) {
-                applyNext();
-            }
+            fill(preparer, kernel, prepared, stream, row);
         }
 
         int applyNext() {
@@ -109,16 +121,9 @@ public class CoreKernelBenchmark {
         public void setUp() {
             FeatureSet<Payment> set = PaymentFeatures.featureSet();
             SingleRowStore store = new SingleRowStore(CoreInternals.layoutOf(set), KEY, memory);
-            EventPreparer<Payment> preparer = Kernels.newPreparer(set);
-            RowWriteKernel kernel = Kernels.newWriteKernel(set);
-            PreparedEvent prepared = new PreparedEvent(Kernels.preparedCapacity(set));
             PaymentStream stream = new PaymentStream(KEY, 11);
-            for (int i = 0; i < FILL_EVENTS; i++) {
-                stream.advance();
-                if (preparer.prepare(stream.event(), stream.eventTimeMs(), stream.nowMs(), prepared) >= 0) {
-                    kernel.apply(prepared, store.row(), stream.nowMs());
-                }
-            }
+            fill(Kernels.newPreparer(set), Kernels.newWriteKernel(set),
+                new PreparedEvent(Kernels.preparedCapacity(set)), stream, store.row());
             reader = CoreInternals.newReader(set, store, new ManualClock(stream.nowMs() + 500));
             vector = set.newVector();
             ratio = set.ref("amount_vs_mean_1h");

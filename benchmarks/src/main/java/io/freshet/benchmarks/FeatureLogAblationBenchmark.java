@@ -99,7 +99,7 @@ public class FeatureLogAblationBenchmark {
             }
             warm = ByteBuffer.allocateDirect(4096);
             warmMemory = M.wrap(warm);
-            int expected = LogDescriptor.entryBytes(false, FeatureLog.DEFAULT_MAX_KEY_CHARS, VECTOR_WIDTH, FEATURES);
+            int expected = LogDescriptor.entryBytes(false, FeatureLog.DEFAULT_MAX_KEY_CHARS, VECTOR_WIDTH, FEATURES, 0);
             if (expected != 440) {
                 throw new IllegalStateException("entry=" + expected + " bytes, expected 440: update VECTOR_WIDTH");
             }

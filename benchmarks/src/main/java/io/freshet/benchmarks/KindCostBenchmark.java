@@ -103,17 +103,6 @@ public class KindCostBenchmark {
         return PaymentFeatures.featureSet(extra);
     }
 
-    /** Applies the filling events; the same number before apply and read, so windows and summaries are full. */
-    static void fill(EventPreparer<Payment> preparer, RowWriteKernel kernel, PreparedEvent prepared,
-        PaymentStream stream, RowBuffer row) {
-        for (int i = 0; i < CoreKernelBenchmark.FILL_EVENTS; i++) {
-            stream.advance();
-            if (preparer.prepare(stream.event(), stream.eventTimeMs(), stream.nowMs(), prepared) >= 0) {
-                kernel.apply(prepared, row, stream.nowMs());
-            }
-        }
-    }
-
     /** A heap row, an applier and a stream of events moving forward in time. */
     @State(Scope.Thread)
     public static class ApplyState {
@@ -137,7 +126,7 @@ public class KindCostBenchmark {
             stream = new PaymentStream(KEY, 7);
             row = RowMemory.allocate(RowMemory.HEAP, set.rowSizeBytes()).row();
             CoreInternals.layoutOf(set).initRow(row);
-            fill(preparer, kernel, prepared, stream, row);
+            CoreKernelBenchmark.fill(preparer, kernel, prepared, stream, row);
         }
 
         int applyNext() {
@@ -167,7 +156,7 @@ public class KindCostBenchmark {
             FeatureSet<Payment> set = set(kind);
             SingleRowStore store = new SingleRowStore(CoreInternals.layoutOf(set), KEY, RowMemory.HEAP);
             PaymentStream stream = new PaymentStream(KEY, 11);
-            fill(Kernels.newPreparer(set), Kernels.newWriteKernel(set),
+            CoreKernelBenchmark.fill(Kernels.newPreparer(set), Kernels.newWriteKernel(set),
                 new PreparedEvent(Kernels.preparedCapacity(set)), stream, store.row());
             reader = CoreInternals.newReader(set, store, new ManualClock(stream.nowMs() + 500));
             vector = set.newVector();

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>Each entry holds the key, the read time, the status, the row's update and event times, every value with its event
- * time, and the request id; its size is fixed by the set's layout. Each reading thread appends to its own segments (a
+ * time, the text of categorical values stored as UTF-8 (the bytes as served, at the width the feature declares), and
+ * the request id; its size is fixed by the set's layout. Each reading thread appends to its own segments (a
  * lane), so an append is plain stores into mapped memory and a release store of the entry's commit word: no lock, no
  * CAS, no allocation (a lane's first append creates and maps a file; a rotation, once per segment, takes the segment a
  * preparer thread made ahead, and leaves the full one to that thread to unmap). The commit word holds a checksum and
@@ -60,6 +61,8 @@ public final class FeatureLog implements AutoCloseable {
     private final int maxKeyChars;
     private final int vectorWidth;
     private final int featureCount;
+    /** Where the UTF-8 categorical features' text is in a vector ({@link LogLane#SPAN} ints each). */
+    private final int[] textSpans;
     private final LogDirectory directory;
     private final Path dir;
     private final AtomicInteger laneIds = new AtomicInteger();
@@ -81,20 +84,41 @@ public final class FeatureLog implements AutoCloseable {
         CompiledLayout l = set.compiledLayout();
         this.vectorWidth = l.vectorWidth;
         this.featureCount = l.featureCount;
+        this.textSpans = textSpans(l);
         this.dir = b.directory;
         this.directory = new LogDirectory(dir, set.fingerprint(), featureCount, vectorWidth, keyIsText, maxKeyChars,
-            b.segmentBytes, b.retainBytes, b.retainAgeMs);
+            l.categories.textWords, b.segmentBytes, b.retainBytes, b.retainAgeMs);
         this.lane = ThreadLocal.withInitial(this::newLane);
     }
 
     private LogLane newLane() {
         LogLane l = new LogLane(directory, laneIds.getAndIncrement(), keyIsText, maxKeyChars, vectorWidth,
-            featureCount);
+            featureCount, textSpans);
         lanes.add(l);
         if (firstLane == null) {
             firstLane = l;
         }
         return l;
+    }
+
+    /** Per UTF-8 categorical feature: its index, first text word, words per value and values (1, or n for last-N). */
+    private static int[] textSpans(CompiledLayout l) {
+        int n = 0;
+        for (int i = 0; i < l.featureCount; i++) {
+            n += l.categories.words[i] > 0 ? LogLane.SPAN : 0;
+        }
+        int[] spans = new int[n];
+        int at = 0;
+        for (int i = 0; i < l.featureCount; i++) {
+            if (l.categories.words[i] > 0) {
+                spans[at] = i;
+                spans[at + 1] = l.categories.textWord[i];
+                spans[at + 2] = l.categories.words[i];
+                spans[at + 3] = l.kind[i] == CompiledLayout.K_LAST_N_CATEGORIES ? l.width[i] : 1;
+                at += LogLane.SPAN;
+            }
+        }
+        return spans;
     }
 
     /**
@@ -165,7 +189,7 @@ public final class FeatureLog implements AutoCloseable {
             return;
         }
         l.append(requestId, longKey, textKey, v.status().ordinal(), v.readTimeMs(), v.rowUpdatedMs(),
-            v.rowEventTimeMs(), v.loggedBits(), v.loggedTimesMs(), v.loggedSizes());
+            v.rowEventTimeMs(), v.loggedBits(), v.loggedTimesMs(), v.loggedSizes(), v.loggedText());
     }
 
     /** @return entries appended so far, by every thread (approximate while threads append) */
@@ -226,7 +250,9 @@ public final class FeatureLog implements AutoCloseable {
      * @param visitor receives each entry
      * @return what was read and skipped
      * @throws UncheckedIOException when a segment cannot be read
-     * @throws IllegalArgumentException when a segment was written for another definition
+     * @throws IllegalArgumentException when a segment was written for another definition, or in a format version this
+     *     build does not read for it (a newer one; version 1, which did not record UTF-8 text, for a set that has a
+     *     UTF-8 categorical feature)
      */
     public static LogScan scan(Path dir, FeatureSet<?> set, ServedReadVisitor visitor) {
         Objects.requireNonNull(dir, "dir can't be null");
@@ -234,7 +260,8 @@ public final class FeatureLog implements AutoCloseable {
         Objects.requireNonNull(visitor, "visitor can't be null");
         CompiledLayout l = set.compiledLayout();
         boolean text = set.keyType() == KeyType.TEXT;
-        LogSegmentReader r = new LogSegmentReader(set.fingerprint(), l.vectorWidth, l.featureCount, text);
+        LogSegmentReader r = new LogSegmentReader(set.fingerprint(), l.vectorWidth, l.featureCount, text,
+            l.categories.textWords);
         FeatureVector v = set.newVector();
         VectorStatus[] statuses = VectorStatus.values();
         int segments = 0;
@@ -254,7 +281,7 @@ public final class FeatureLog implements AutoCloseable {
                         continue;
                     }
                     v.restoreLogged(statuses[r.status], r.readTimeMs, r.rowUpdatedMs, r.rowEventTimeMs, r.bits,
-                        r.timesMs, r.sizes);
+                        r.timesMs, r.sizes, r.text);
                     entries++;
                     visitor.visit(r.requestId, text ? 0 : r.longKey, text ? r.textKey : null, v);
                 }
@@ -345,7 +372,8 @@ public final class FeatureLog implements AutoCloseable {
          * @return the log
          * @throws IllegalStateException when no directory was set, or another open log holds it
          * @throws IllegalArgumentException when the directory holds another set's segments, or a segment cannot hold
-         *     one entry
+         *     one entry, or (for a set with a UTF-8 categorical feature) segments of format version 1, which did not
+         *     record that text
          * @throws UncheckedIOException when the directory cannot be created or read
          */
         public FeatureLog open() {

@@ -46,7 +46,7 @@ public final class FeatureVector {
     private RowReadKernel kernel;
     /** The categorical features' text and miss counts, filled by the kernel. */
     private CategoryValues categories;
-    /** True after {@link #restoreLogged}: the served-feature log records values, not UTF-8 text or misses. */
+    /** True after {@link #restoreLogged}: the served-feature log records values and UTF-8 text, not misses. */
     private boolean restored;
     /** True once a reader switched this vector to another definition: refs of the others then resolve by name. */
     private boolean retargeted;
@@ -281,8 +281,6 @@ public final class FeatureVector {
      * @param ref a categorical feature
      * @param into where to append
      * @return false (and nothing appended) when missing
-     * @throws IllegalStateException for UTF-8 text in a vector restored from the served-feature log (the log records
-     *     dictionary ids, not text)
      */
     public boolean category(FeatureRef ref, StringBuilder into) {
         return category(ref, 0, into);
@@ -309,9 +307,6 @@ public final class FeatureVector {
         Categories c = l.categories.categories[i];
         if (c.isDictionary()) {
             into.append(c.name((int) Math.max(0, Math.min(v, c.otherId()))));
-        } else if (restored) {
-            throw new IllegalStateException("feature=" + l.names[i] + " stores UTF-8 text, which the served-feature "
-                + "log does not record: read the text from the store, or store it in a Categories.of(...) dictionary");
         } else {
             categories.appendText(i, position, v, into);
         }
@@ -491,9 +486,16 @@ public final class FeatureVector {
         return sizes;
     }
 
-    /** Makes this vector exactly what a served-feature log entry recorded: status, times and every value. */
-    void restoreLogged(VectorStatus s, long readMs, long updatedMs, long eventMs, long[] b, long[] t, int[] z) {
+    /** @return the UTF-8 category text (for the served-feature log; not to be written) */
+    long[] loggedText() {
+        return categories.text();
+    }
+
+    /** Makes this vector exactly what a served-feature log entry recorded: status, times, every value, the text. */
+    void restoreLogged(VectorStatus s, long readMs, long updatedMs, long eventMs, long[] b, long[] t, int[] z,
+        long[] text) {
         System.arraycopy(b, 0, bits, 0, bits.length);
+        categories.restore(text);
         System.arraycopy(t, 0, timesMs, 0, timesMs.length);
         System.arraycopy(z, 0, sizes, 0, sizes.length);
         this.status = s;
@@ -515,11 +517,7 @@ public final class FeatureVector {
                 sb.append('[');
                 for (int j = 0; j < sizes[i]; j++) {
                     sb.append(j == 0 ? "" : ", ");
-                    if (restored && !l.categories.categories[i].isDictionary()) {
-                        sb.append("(text not logged)");
-                    } else {
-                        appendCategory(i, j, sb);
-                    }
+                    appendCategory(i, j, sb);
                 }
                 sb.append(']');
             } else if (l.kind[i] == K_LAST_N) {

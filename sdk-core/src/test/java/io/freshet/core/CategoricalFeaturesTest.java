@@ -196,24 +196,29 @@ class CategoricalFeaturesTest {
     }
 
     @Test
-    void theServedFeatureLogKeepsIdsAndRefusesUtf8TextItDoesNotRecord(@TempDir Path dir) {
+    void theServedFeatureLogRecordsIdsAndUtf8TextAsServed(@TempDir Path dir) {
         FeatureTestDriver<Pay> d = FeatureTestDriver.create(SET, 10_000);
-        d.pipe(new Pay(1, 1_000, "web", "shop"));
+        d.pipe(new Pay(1, 1_000, "web", "sh\u00f6p-long"));
+        d.pipe(new Pay(1, 2_000, "ios", "\u20ac\u20ac"));
         FeatureVector served = SET.newVector();
         try (FeatureLog log = FeatureLog.forReader(d.reader()).directory(dir).open()) {
             assertThat(log.read(7, 1, served)).isTrue();
         }
         List<Long> restored = new ArrayList<>();
         FeatureLog.scan(dir, SET, (id, key, text, v) -> {
-            assertThat(v.categoryId(SET.ref("device"))).isEqualTo(2);
-            assertThat(text(v, SET.ref("device_hot"), 0)).isEqualTo("web");
-            assertThatThrownBy(() -> v.category(SET.ref("merchant_text"), new StringBuilder()))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("does not record");
-            assertThat(v.toString()).contains("merchant_text=[(text not logged)]");
+            assertThat(v.categoryId(SET.ref("device"))).isEqualTo(0);
+            assertThat(text(v, SET.ref("device_hot"), 0)).isEqualTo("ios");
+            assertThat(text(v, SET.ref("merchant_text"), 0)).isEqualTo("\u20ac\u20ac");
+            assertThat(v.getLong(SET.ref("merchant_text"))).as("byte length").isEqualTo(6);
+            assertThat(text(v, SET.ref("recent_merchants"), 0)).isEqualTo("\u20ac");
+            assertThat(text(v, SET.ref("recent_merchants"), 1)).as("cut at 4 bytes, a whole code point")
+                .isEqualTo("sh\u00f6");
+            assertThat(text(v, SET.ref("recent_merchants"), 2)).isNull();
+            assertThat(v.categoryMisses(SET.ref("merchant_text"))).as("the log records values, not misses").isZero();
+            assertThat(v.toString()).isEqualTo(served.toString());
             restored.add(id);
         });
         assertThat(restored).containsExactly(7L);
-        assertThat(text(d.read(1), SET.ref("merchant_text"), 0)).as("a served read has it").isEqualTo("shop");
     }
 
     @Test

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.freshet.core.internal.log.LogDescriptor;
 import io.freshet.core.internal.log.LogDirectory;
+import io.freshet.core.internal.log.LogSegmentReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -20,7 +22,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The served-feature log: exact round trip, rotation and retention, torn and damaged entries, its directory. */
+/**
+ * The served-feature log: exact round trip (UTF-8 category text included), rotation and retention, torn and damaged
+ * entries, its directory, and the segments of format version 1.
+ */
 class FeatureLogTest {
     @TempDir
     Path tmp;
@@ -37,6 +42,10 @@ class FeatureLogTest {
                 .append(Double.doubleToRawLongBits(v.getDouble(r))).append('/').append(v.getLong(r));
             for (int i = 0; i < Math.max(1, v.size(r)); i++) {
                 b.append('@').append(v.eventTimeMs(r, i));
+                if (r.kind() == FeatureKind.LATEST_CATEGORY || r.kind() == FeatureKind.LAST_N_CATEGORIES) {
+                    b.append('\'');
+                    v.category(r, i, b);
+                }
             }
         }
         return b.toString();
@@ -149,8 +158,7 @@ class FeatureLogTest {
             }
         }
         Map<String, List<Long>> byLane = new HashMap<>();
-        io.freshet.core.internal.log.LogSegmentReader r = new io.freshet.core.internal.log.LogSegmentReader(
-            set.fingerprint(), set.compiledLayout().vectorWidth, set.compiledLayout().featureCount, false);
+        LogSegmentReader r = reader(set);
         for (Path p : LogDirectory.segments(dir)) {
             String name = p.getFileName().toString();
             List<Long> ids = byLane.computeIfAbsent(name.substring(name.indexOf("-lane") + 1), k -> new ArrayList<>());
@@ -234,7 +242,7 @@ class FeatureLogTest {
 
     private int entryBytes() {
         return LogDescriptor.entryBytes(false, FeatureLog.DEFAULT_MAX_KEY_CHARS, set.compiledLayout().vectorWidth,
-            set.compiledLayout().featureCount);
+            set.compiledLayout().featureCount, set.compiledLayout().categories.textWords);
     }
 
     private long entryOffset(long index) {
@@ -355,6 +363,154 @@ class FeatureLogTest {
         List<Long> ids = new ArrayList<>();
         FeatureLog.scan(dir, set, (id, key, text, v) -> ids.add(id));
         assertThat(ids).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void utf8CategoryTextIsLoggedAsServedAndAValueNotHeldIsLoggedAsZeros() throws Exception {
+        FeatureTestDriver<Ev> driver = FeatureLogFixture.fed(set, 12);
+        Path dir = tmp.resolve("log");
+        FeatureVector v = set.newVector();
+        FeatureRef recent = set.ref("recent_merchants");
+        List<Served> expected = new ArrayList<>();
+        long[] servedText;
+        try (FeatureLog log = FeatureLog.forReader(driver.reader()).directory(dir).open()) {
+            assertThat(log.read(1, 3, v)).isTrue();
+            assertThat(v.size(recent)).as("key 3 holds 3 recent names").isEqualTo(3);
+            servedText = v.loggedText().clone();
+            expected.add(new Served(1, 3, describe(v)));
+            // No row: the vector's text still holds key 3's bytes, which were not served with this read.
+            assertThat(log.read(2, FeatureLogFixture.KEYS + 1, v)).isFalse();
+            assertThat(v.loggedText()).isEqualTo(servedText);
+            expected.add(new Served(2, FeatureLogFixture.KEYS + 1, describe(v)));
+        }
+        LogScan[] scan = new LogScan[1];
+        List<Served> got = scanAll(dir, set, scan);
+        assertThat(got).containsExactlyElementsOf(expected);
+        assertThat(got.get(0).vector).contains("merchant=[", "recent_merchants=[");
+
+        LogSegmentReader r = reader(set);
+        assertThat(r.open(LogDirectory.segments(dir).get(0))).isTrue();
+        assertThat(r.next()).isTrue();
+        assertThat(r.text).as("the served bytes, at the declared widths").isEqualTo(servedText);
+        assertThat(r.next()).isTrue();
+        assertThat(r.text).as("a read that served no text logs none").containsOnly(0L);
+        assertThat(r.next()).isFalse();
+    }
+
+    private static LogSegmentReader reader(FeatureSet<?> s) {
+        return new LogSegmentReader(s.fingerprint(), s.compiledLayout().vectorWidth, s.compiledLayout().featureCount,
+            false, s.compiledLayout().categories.textWords);
+    }
+
+    @Test
+    void aFlippedByteInTheCategoryTextSkipsItsEntryWithACount() throws Exception {
+        Path dir = tmp.resolve("log");
+        Map<Long, String> expected = new HashMap<>();
+        Path seg = oneSegment(dir, 20, expected);
+        int textWords = set.compiledLayout().categories.textWords;
+        assertThat(textWords).isEqualTo(1 + 3);
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            long at = entryOffset(7) + entryBytes() - 8L * textWords + 2; // the third byte of entry 7's merchant
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x04);
+        }
+        LogScan[] scan = new LogScan[1];
+        List<Served> got = scanAll(dir, set, scan);
+        assertThat(scan[0].corruptSkipped()).isEqualTo(1);
+        assertThat(got).hasSize(19).noneMatch(s -> s.requestId == 7);
+        for (Served s : got) {
+            assertThat(s.vector).isEqualTo(expected.get(s.requestId));
+        }
+    }
+
+    /** Copies a format-1 segment written by the build before UTF-8 text was logged (test resources) into a dir. */
+    private static Path formatOneLog(String name, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        String file = "0000000000000000-lane0.flog";
+        try (InputStream in = FeatureLogTest.class.getResourceAsStream("featurelog-v1/" + name + "/" + file)) {
+            assertThat(in).as("fixture featurelog-v1/%s", name).isNotNull();
+            Files.copy(in, dir.resolve(file));
+        }
+        return dir;
+    }
+
+    private static int versionOf(Path segment) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "r")) {
+            f.seek(LogDescriptor.H_VERSION);
+            return Integer.reverseBytes(f.readInt());
+        }
+    }
+
+    @Test
+    void aFormatOneSegmentOfASetWithoutUtf8TextReadsBackAsServedAndANewLogAppendsBesideIt() throws Exception {
+        // Written by the format-1 build: numericSet fed with seed 21, request ids 0..11 reading key id * 7 % 55.
+        FeatureSet<Ev> numeric = FeatureLogFixture.numericSet();
+        Path dir = formatOneLog("numeric", tmp.resolve("v1"));
+        assertThat(versionOf(LogDirectory.segments(dir).get(0))).isEqualTo(1);
+        FeatureTestDriver<Ev> driver = FeatureLogFixture.fed(numeric, 21);
+        List<Served> expected = new ArrayList<>();
+        for (long id = 0; id < 12; id++) {
+            long key = id * 7 % (FeatureLogFixture.KEYS + 5);
+            expected.add(new Served(id, key, describe(driver.read(key))));
+        }
+        LogScan[] scan = new LogScan[1];
+        assertThat(scanAll(dir, numeric, scan)).containsExactlyElementsOf(expected);
+        assertThat(scan[0].corruptSkipped() + scan[0].tornSkipped()).isZero();
+
+        try (FeatureLog log = FeatureLog.forReader(driver.reader()).directory(dir).open()) {
+            FeatureVector v = numeric.newVector();
+            log.read(100, 5, v);
+            expected.add(new Served(100, 5, describe(v)));
+        }
+        assertThat(LogDirectory.segments(dir).stream().map(p -> {
+            try {
+                return versionOf(p);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        })).containsExactly(1, LogDescriptor.VERSION);
+        assertThat(scanAll(dir, numeric, scan)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void aFormatOneSegmentOfASetWithUtf8TextIsRefusedNamingTheVersion() throws Exception {
+        // Written by the format-1 build for this very set (same fingerprint): ids and byte lengths, no text.
+        Path dir = formatOneLog("text", tmp.resolve("v1"));
+        assertThatThrownBy(() -> FeatureLog.scan(dir, set, (id, key, text, v) -> { }))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0000000000000000-lane0.flog")
+            .hasMessageContaining("format version=1").hasMessageContaining("does not record UTF-8 category text")
+            .hasMessageContaining("textWords=4");
+        FeatureTestDriver<Ev> driver = FeatureLogFixture.fed(set, 22);
+        assertThatThrownBy(() -> FeatureLog.forReader(driver.reader()).directory(dir).open())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format version=1")
+            .hasMessageContaining("log this set anew");
+        // Its fingerprint is this set's: refused for the missing text, not as another definition's.
+        assertThatThrownBy(() -> FeatureLog.scan(dir, FeatureLogFixture.numericSet(), (id, key, text, v) -> { }))
+            .hasMessageContaining("scan it with the definition that served it");
+    }
+
+    @Test
+    void aNewerVersionOrADamagedTextWidthInTheHeaderIsRefusedWithTheReason() throws Exception {
+        Path dir = tmp.resolve("log");
+        Path seg = oneSegment(dir, 3, new HashMap<>());
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            f.seek(LogDescriptor.H_VERSION);
+            f.writeInt(Integer.reverseBytes(LogDescriptor.VERSION + 1));
+        }
+        assertThatThrownBy(() -> FeatureLog.scan(dir, set, (id, key, text, v) -> { }))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format version=3")
+            .hasMessageContaining("reads versions 1 and 2").hasMessageContaining("newer Freshet");
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            f.seek(LogDescriptor.H_VERSION);
+            f.writeInt(Integer.reverseBytes(LogDescriptor.VERSION));
+            f.seek(LogDescriptor.H_TEXT_WORDS);
+            f.writeInt(Integer.reverseBytes(5));
+        }
+        assertThatThrownBy(() -> FeatureLog.scan(dir, set, (id, key, text, v) -> { }))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("textWords=5")
+            .hasMessageContaining("layout textWords=4").hasMessageContaining("header is damaged");
     }
 
     /**

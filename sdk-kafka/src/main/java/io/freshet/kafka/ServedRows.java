@@ -1,12 +1,9 @@
 package io.freshet.kafka;
 
-import io.freshet.core.Categories;
 import io.freshet.core.FeatureLog;
 import io.freshet.core.FeatureSet;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.LogScan;
-import io.freshet.core.internal.CoreInternals;
-import io.freshet.core.internal.kernel.CompiledLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -36,10 +33,11 @@ import java.util.function.ToLongFunction;
  * order within a segment: per reading thread in time order, not globally). {@code label_time_ms} is the read time: the
  * moment the values were served at, as the label time is the moment a {@code TrainingSet} row is read at; give the
  * label's own time a label column if you need it. The values, their event times and the status are the served
- * vector's, bit for bit. A request id read more than once (the same key, or several keys of the set) gives one row per
- * read. A label whose request id has no entry is counted ({@link ServedRowsReport#labelsUnmatched()}); a read with no
- * label is skipped and counted, or written with empty label columns after {@link #keepUnlabeled()}. Entries the log
- * could not trust (a torn tail, a damaged byte) are skipped and counted in the report's {@link LogScan}.
+ * vector's, bit for bit, and a categorical feature stored as UTF-8 has the text that was served. A request id read
+ * more than once (the same key, or several keys of the set) gives one row per read. A label whose request id has no
+ * entry is counted ({@link ServedRowsReport#labelsUnmatched()}); a read with no label is skipped and counted, or
+ * written with empty label columns after {@link #keepUnlabeled()}. Entries the log could not trust (a torn tail, a
+ * damaged byte) are skipped and counted in the report's {@link LogScan}.
  *
  * <p>Memory: the labels are held in a map by request id; the log streams. Not yet: several logs (sets) in one row.
  *
@@ -102,22 +100,10 @@ public final class ServedRows<L> {
      * @param dir the log's directory ({@link FeatureLog.Builder#directory})
      * @param servedSet the definition that served it
      * @return this
-     * @throws IllegalArgumentException when the set has a categorical feature stored as UTF-8 text, which the log
-     *     does not record (its rows could not be written)
      */
     public ServedRows<L> log(Path dir, FeatureSet<?> servedSet) {
         if (this.logDir != null) {
             throw new IllegalStateException("log was already set to dir=" + logDir + ": one log per run");
-        }
-        CompiledLayout l = CoreInternals.compiledLayoutOf(Objects.requireNonNull(servedSet, "servedSet can't be null"));
-        for (int i = 0; i < l.featureCount; i++) {
-            Categories c = l.categories.categories[i];
-            if (c != null && !c.isDictionary()) {
-                // Refused here, before any row: else the run would stop at its first row with that column.
-                throw new IllegalArgumentException("set=" + servedSet.name() + " feature=" + l.names[i]
-                    + " stores UTF-8 text, which the served-feature log does not record: store it in a "
-                    + "Categories.of(...) dictionary to build rows from the log");
-            }
         }
         this.logDir = Objects.requireNonNull(dir, "dir can't be null");
         this.set = Objects.requireNonNull(servedSet, "servedSet can't be null");
@@ -141,7 +127,8 @@ public final class ServedRows<L> {
      * @param csv the CSV file
      * @return what was written and skipped
      * @throws IllegalStateException when no log was set
-     * @throws IllegalArgumentException when two labels share a request id, or the log is another definition's
+     * @throws IllegalArgumentException when two labels share a request id, or the log is another definition's or
+     *     of a format this build does not read for the set ({@link FeatureLog#scan})
      * @throws UncheckedIOException when a file cannot be read or written
      */
     public ServedRowsReport writeCsv(Path csv) {
@@ -155,7 +142,8 @@ public final class ServedRows<L> {
      * @param sink where the rows go; closed when this returns
      * @return what was written and skipped
      * @throws IllegalStateException when no log was set
-     * @throws IllegalArgumentException when two labels share a request id, or the log is another definition's
+     * @throws IllegalArgumentException when two labels share a request id, or the log is another definition's or
+     *     of a format this build does not read for the set ({@link FeatureLog#scan})
      * @throws UncheckedIOException when a file cannot be read or written
      */
     public ServedRowsReport write(TrainingSink sink) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.freshet.core.Categories;
 import io.freshet.core.FeatureReader;
 import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureSetBuilder;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.KeyType;
 import io.freshet.core.Quantile;
@@ -14,6 +15,7 @@ import io.freshet.core.spi.InMemoryRowStore;
 import io.freshet.core.spi.RowStore;
 import io.freshet.core.spi.StoreEngine;
 import io.freshet.core.testing.ReferenceModel;
+import io.freshet.core.testing.UserPaymentFeatures;
 import io.freshet.testkit.FreshetKafka;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,32 +37,35 @@ final class PipelineFixtures {
     static final long T0 = 1_700_000_000_000L;
     static final long NOW = T0 + Duration.ofHours(2).toMillis();
 
-    static final FeatureSet<Payment> USER_RISK = FeatureSet.builder("user_risk", Payment.class)
-        .entity("user", Payment::userId)
-        .eventTime(Payment::tsMs)
-        .latest("last_amount", Payment::amount)
-        .count("txn_total")
-        .count("txn_10m", Window.sliding(Duration.ofMinutes(10)).tiles(Duration.ofMinutes(1)))
-        .sum("amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
-        .max("max_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
-        .min("min_amount", Payment::amount)
-        .mean("mean_amount", Payment::amount)
-        .count("declines_1h", Window.sliding(Duration.ofHours(1))).where(Payment::declined)
-        .decayedCount("activity", Duration.ofMinutes(30))
-        .lastN("last_merchants", Payment::merchantId, 5)
-        .distinctApprox("merchants_1d", Payment::merchantId, Window.sliding(Duration.ofDays(1)))
-        .firstSeen("first_seen")
-        .lastSeen("last_seen")
-        .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
-        .topK("top_merchants_1h", Payment::merchantId,
-            Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 2)
-        .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
-        .quantile("p90_amount_1h", Payment::amount, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
-            Quantile.of(0.9).relativeError(0.05).range(1, 1000))
-        // Issue 19 point 1: text cut to 6 bytes ("café-10" is 8), and a dictionary most merchants miss.
-        .latestCategory("last_merchant", Payment::merchant, Categories.utf8(6))
-        .lastNCategories("recent_merchant_ids", Payment::merchant, Categories.of("m-1", "m-2", "café-3", "m-4"), 3)
-        .build();
+    /**
+     * The user set of some 30 pipeline tests (correctness, crash battery, store-full and growth, secure modes, soak),
+     * which compare its rows with the reference model. Its user features come from {@link UserPaymentFeatures}, as
+     * in {@code TrainingFixtures.USERS}, but it is deliberately not that set: no staleness bound, no decayed sum, a
+     * top-K of 2 with the default counters, its own categorical pair, and none of the every-kind set's additions
+     * (those live in {@code TrainingFixtures.USERS}). Those tests were written against this definition: its row size
+     * (the store-full and growth tests size their stores by it) and its always-FRESH status among them.
+     */
+    static final FeatureSet<Payment> USER_RISK = userRisk();
+
+    private static FeatureSet<Payment> userRisk() {
+        FeatureSetBuilder<Payment> b = FeatureSet.builder("user_risk", Payment.class)
+            .entity("user", Payment::userId)
+            .eventTime(Payment::tsMs);
+        UserPaymentFeatures.activity(b, Payment::amount, Payment::declined);
+        return UserPaymentFeatures.merchantHistory(b, Payment::merchantId)
+            .stddev("amount_std_1h", Payment::amount, Window.sliding(Duration.ofHours(1)))
+            .topK("top_merchants_1h", Payment::merchantId,
+                Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 2)
+            .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
+            .quantile("p90_amount_1h", Payment::amount,
+                Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)),
+                Quantile.of(0.9).relativeError(0.05).range(1, 1000))
+            // Issue 19 point 1: text cut to 6 bytes ("café-10" is 8), and a dictionary most merchants miss.
+            .latestCategory("last_merchant", Payment::merchant, Categories.utf8(6))
+            .lastNCategories("recent_merchant_ids", Payment::merchant, Categories.of("m-1", "m-2", "café-3", "m-4"),
+                3)
+            .build();
+    }
 
     /** Keyed by merchant (text): its events come from every partition, so only order-insensitive features. */
     static final FeatureSet<Payment> MERCHANT_STATS = FeatureSet.builder("merchant_stats", Payment.class)

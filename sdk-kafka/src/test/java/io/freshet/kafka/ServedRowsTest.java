@@ -24,8 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ServedRowsTest {
     private static final long START = 1_700_000_000_000L;
 
-    /** Every aggregation kind: the log must carry each as served. */
-    private static final FeatureSet<Payment> USERS = TrainingFixtures.LOGGED_USERS;
+    /**
+     * Every aggregation kind: the log must carry each as served, the recent merchant names as UTF-8 text of 6 bytes
+     * ({@code recent_merchant_names}) among them.
+     */
+    private static final FeatureSet<Payment> USERS = TrainingFixtures.USERS;
+
+    /** Merchants: ASCII, 2-, 3- and 4-byte UTF-8, some longer than the 6 bytes stored (cut at a code point). */
+    private static final String[] MERCHANTS = {
+        "m-0", "m-1", "m-2", "caf\u00e9-3", "\u20acuro-4", "na\u00efve-5", "a\uD83D\uDE00b-6", "m,\"7\"",
+        "\u00e9\u00e9\u00e9\u00e9"};
 
     @TempDir
     Path tmp;
@@ -45,7 +53,8 @@ class ServedRowsTest {
             expected.open(List.of("fraud", "note"), List.of(USERS));
             for (long id = 0; id < reads; id++) {
                 for (int i = 0; i < 3; i++) {
-                    driver.pipe(new Payment(r.nextInt(40), "m" + r.nextInt(9), driver.nowMs() - r.nextInt(600_000),
+                    driver.pipe(new Payment(r.nextInt(40), MERCHANTS[r.nextInt(9)],
+                        driver.nowMs() - r.nextInt(600_000),
                         Math.round(r.nextDouble(0, 500) * 100) / 100.0, r.nextInt(10) == 0));
                 }
                 driver.advance(Duration.ofMillis(r.nextInt(20_000)));
@@ -88,6 +97,11 @@ class ServedRowsTest {
         assertThat(lines).anyMatch(l -> l.contains(",\"said \"\"no\"\", twice\",FRESH,"));
         assertThat(lines).anyMatch(l -> l.contains(",MISSING,"));
         assertThat(lines).anyMatch(l -> l.contains("\"["));
+        // The UTF-8 names as served: multi-byte, cut at 6 bytes on a code point, quoted and escaped in the list.
+        assertThat(lines.get(0)).contains(",users__recent_merchant_names,");
+        assertThat(lines).anyMatch(l -> l.contains("\"\"\u20acuro\"\""));
+        assertThat(lines).anyMatch(l -> l.contains("\"\"a\uD83D\uDE00b\"\""));
+        assertThat(lines).anyMatch(l -> l.contains("\"\"m,\\\"\"7\\\"\"\"\""));
         assertThat(Files.readString(tmp.resolve("served.json"))).contains("\"format\": \"freshet-served-rows/1\"",
             "\"rows\": 400", "\"fingerprint\": \"" + Long.toHexString(USERS.fingerprint()) + "\"");
     }
@@ -139,10 +153,6 @@ class ServedRowsTest {
             new Outcome(1, false, null)), Outcome::requestId);
         assertThatThrownBy(() -> rows.writeCsv(tmp.resolve("x.csv"))).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("log(dir, set)");
-        // The log does not record UTF-8 text: a set with such a feature is refused before any row, naming the fix.
-        assertThatThrownBy(() -> rows.log(tmp.resolve("log"), TrainingFixtures.USERS))
-            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("feature=recent_merchant_names")
-            .hasMessageContaining("Categories.of(...)");
         rows.log(tmp.resolve("log"), USERS);
         assertThatThrownBy(() -> rows.writeCsv(tmp.resolve("x.csv"))).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("requestId=1 has two labels");

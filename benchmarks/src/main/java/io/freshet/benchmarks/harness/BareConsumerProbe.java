@@ -119,12 +119,9 @@ final class BareConsumerProbe implements AutoCloseable {
      */
     void stopInto(Map<String, Object> row) throws InterruptedException {
         close();
-        if (failure != null) {
-            row.put("bareStatus", "failed: " + failure);
-        }
-        row.put("bareAppendToPollMs", Harness.percentiles(appendToPollMs));
-        row.put("bareAppendToPollMicros", Harness.percentiles(appendToPollMicros));
-        row.put("bareIntendedToPollMicros", Harness.percentiles(intendedToPollMicros));
+        Harness.putProbeFigures(row, "bareStatus", failure,
+            new String[] {"bareAppendToPollMs", "bareAppendToPollMicros", "bareIntendedToPollMicros"},
+            appendToPollMs, appendToPollMicros, intendedToPollMicros);
     }
 
     @Override

@@ -44,9 +44,9 @@ final class CommitStampProbe implements AutoCloseable {
     private final CommitStamps[] rings;
     /** Per partition, the first measured offset (Long.MAX_VALUE: none yet), set by the pipeline's decoder. */
     private final AtomicLongArray firstMeasuredOffset;
-    private final Histogram appendToReadableMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-    private final Histogram pollToReadableMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-    private final Histogram appendToPollMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+    private final Histogram appendToReadableMicros = new Histogram(Harness.MAX_LATENCY_MICROS, 3);
+    private final Histogram pollToReadableMicros = new Histogram(Harness.MAX_LATENCY_MICROS, 3);
+    private final Histogram appendToPollMicros = new Histogram(Harness.MAX_LATENCY_MICROS, 3);
     private volatile boolean running = true;
     private volatile Throwable failure;
     private Thread thread;
@@ -112,13 +112,10 @@ final class CommitStampProbe implements AutoCloseable {
             return; // a warm-up event
         }
         long releasedWallMicros = releasedNanos / 1_000 + wallMinusNanoMicros;
-        appendToReadableMicros.recordValue(clamp(releasedWallMicros - timestampMs * 1_000));
-        pollToReadableMicros.recordValue(clamp((releasedNanos - pollNanos) / 1_000));
-        appendToPollMicros.recordValue(clamp(pollNanos / 1_000 + wallMinusNanoMicros - timestampMs * 1_000));
-    }
-
-    private static long clamp(long v) {
-        return Math.min(Math.max(v, 0), TimeUnit.MINUTES.toMicros(5));
+        appendToReadableMicros.recordValue(Harness.clampMicros(releasedWallMicros - timestampMs * 1_000));
+        pollToReadableMicros.recordValue(Harness.clampMicros((releasedNanos - pollNanos) / 1_000));
+        appendToPollMicros.recordValue(
+            Harness.clampMicros(pollNanos / 1_000 + wallMinusNanoMicros - timestampMs * 1_000));
     }
 
     /**
@@ -130,27 +127,21 @@ final class CommitStampProbe implements AutoCloseable {
      */
     void stopInto(Map<String, Object> row) throws InterruptedException {
         close();
-        if (failure != null) {
-            row.put("stampStatus", "failed: " + failure);
-        }
         long lost = 0;
         for (CommitStamps r : rings) {
             lost += r.lost();
         }
         row.put("stampLost", lost);
-        row.put("stampAppendToReadableMicros", Harness.percentiles(appendToReadableMicros));
-        row.put("stampPollToReadableMicros", Harness.percentiles(pollToReadableMicros));
-        row.put("stampAppendToPollMicros", Harness.percentiles(appendToPollMicros));
+        Harness.putProbeFigures(row, "stampStatus", failure,
+            new String[] {"stampAppendToReadableMicros", "stampPollToReadableMicros", "stampAppendToPollMicros"},
+            appendToReadableMicros, pollToReadableMicros, appendToPollMicros);
     }
 
     @Override
     public void close() throws InterruptedException {
         running = false;
-        if (thread != null) {
-            LockSupport.unpark(thread);
-            thread.join(10_000);
-            thread = null;
-        }
+        Harness.wakeAndJoin(thread);
+        thread = null;
         for (int i = 0; i < rings.length; i++) {
             telemetry.stampCommits(i, null);
         }

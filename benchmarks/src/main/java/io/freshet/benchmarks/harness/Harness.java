@@ -13,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,6 +31,8 @@ import org.apache.kafka.streams.KafkaStreams;
 final class Harness {
     /** Seed of the pre-filled streams. */
     static final long SEED = 20261125L;
+    /** Highest latency the probes' µs histograms track: 5 min. */
+    static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(5);
 
     private Harness() {
     }
@@ -173,6 +177,53 @@ final class Harness {
         m.put("p999", h.getValueAtPercentile(99.9));
         m.put("max", h.getMaxValue());
         return m;
+    }
+
+    /**
+     * Ends a freshness probe's {@code stopInto}: its status, {@code "failed: "} and the failure, when its thread
+     * failed, then the percentiles ({@link #percentiles}) of each histogram under the key at the same position.
+     *
+     * @param row the probe's result row
+     * @param statusKey where the status goes
+     * @param failure what stopped the probe's thread, or null
+     * @param keys one per histogram
+     * @param histograms the probe's figures
+     */
+    static void putProbeFigures(Map<String, Object> row, String statusKey, Throwable failure, String[] keys,
+        Histogram... histograms) {
+        if (keys.length != histograms.length) {
+            throw new IllegalArgumentException("keys=" + keys.length + " histograms=" + histograms.length
+                + ": give one key per histogram");
+        }
+        if (failure != null) {
+            row.put(statusKey, "failed: " + failure);
+        }
+        for (int i = 0; i < keys.length; i++) {
+            row.put(keys[i], percentiles(histograms[i]));
+        }
+    }
+
+    /**
+     * Ends a probe's thread whose running flag the caller has just cleared: wakes it from its park and waits up to
+     * 10 s for it.
+     *
+     * @param thread the probe's thread, or null when it never started
+     * @throws InterruptedException when interrupted while waiting
+     */
+    static void wakeAndJoin(Thread thread) throws InterruptedException {
+        if (thread != null) {
+            LockSupport.unpark(thread);
+            thread.join(10_000);
+        }
+    }
+
+    /**
+     * @param micros a latency, µs
+     * @return it within [0, 5 min], the range of the probes' histograms (a clock step must not make
+     *     {@code recordValue} throw)
+     */
+    static long clampMicros(long micros) {
+        return Math.min(Math.max(micros, 0), MAX_LATENCY_MICROS);
     }
 
     /** Garbage-collection counts and times of this JVM (every collector), for differences over an interval. */

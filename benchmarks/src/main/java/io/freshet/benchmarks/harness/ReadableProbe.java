@@ -63,9 +63,9 @@ final class ReadableProbe implements AutoCloseable {
     private final AtomicLongArray intendedNanos;
     private final AtomicLongArray appendMs;
     private final AtomicLongArray decodedNanos;
-    private final Histogram appendToReadableMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-    private final Histogram decodedToReadableMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-    private final Histogram intendedToReadableMicros = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+    private final Histogram appendToReadableMicros = new Histogram(Harness.MAX_LATENCY_MICROS, 3);
+    private final Histogram decodedToReadableMicros = new Histogram(Harness.MAX_LATENCY_MICROS, 3);
+    private final Histogram intendedToReadableMicros = new Histogram(Harness.MAX_LATENCY_MICROS, 3);
     /** Probe sequence numbers armed so far: [0, armed) may be waited for; unarmed ones (warm-up) are skipped. */
     private volatile int armed;
     private volatile boolean running = true;
@@ -159,9 +159,10 @@ final class ReadableProbe implements AutoCloseable {
                 long readableNanos = System.nanoTime();
                 Instant now = Instant.now();
                 long wallMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
-                intendedToReadableMicros.recordValue(clamp((readableNanos - intended) / 1_000));
-                appendToReadableMicros.recordValue(clamp(wallMicros - appendMs.get(seq) * 1_000));
-                decodedToReadableMicros.recordValue(clamp((readableNanos - decodedNanos.get(seq)) / 1_000));
+                intendedToReadableMicros.recordValue(Harness.clampMicros((readableNanos - intended) / 1_000));
+                appendToReadableMicros.recordValue(Harness.clampMicros(wallMicros - appendMs.get(seq) * 1_000));
+                decodedToReadableMicros.recordValue(
+                    Harness.clampMicros((readableNanos - decodedNanos.get(seq)) / 1_000));
                 return;
             }
             if (System.nanoTime() - intended > GIVE_UP_NANOS) {
@@ -176,10 +177,6 @@ final class ReadableProbe implements AutoCloseable {
         }
     }
 
-    private static long clamp(long v) {
-        return Math.min(Math.max(v, 0), TimeUnit.MINUTES.toMicros(5));
-    }
-
     /**
      * Stops the probe and returns its figures.
      *
@@ -188,24 +185,18 @@ final class ReadableProbe implements AutoCloseable {
      */
     void stopInto(Map<String, Object> row) throws InterruptedException {
         close();
-        if (failure != null) {
-            row.put("readableStatus", "failed: " + failure);
-        }
         row.put("readableProbeEvery", probeEvery);
         row.put("readableProbeMode", mode.name().toLowerCase(java.util.Locale.ROOT));
         row.put("readableProbes", intendedToReadableMicros.getTotalCount());
         row.put("readableLost", lost);
-        row.put("readableAppendToReadableMicros", Harness.percentiles(appendToReadableMicros));
-        row.put("readableDecodedToReadableMicros", Harness.percentiles(decodedToReadableMicros));
-        row.put("readableIntendedToReadableMicros", Harness.percentiles(intendedToReadableMicros));
+        Harness.putProbeFigures(row, "readableStatus", failure, new String[] {"readableAppendToReadableMicros",
+            "readableDecodedToReadableMicros", "readableIntendedToReadableMicros"},
+            appendToReadableMicros, decodedToReadableMicros, intendedToReadableMicros);
     }
 
     @Override
     public void close() throws InterruptedException {
         running = false;
-        if (thread != null) {
-            LockSupport.unpark(thread);
-            thread.join(10_000);
-        }
+        Harness.wakeAndJoin(thread);
     }
 }

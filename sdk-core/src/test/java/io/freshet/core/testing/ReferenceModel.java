@@ -11,17 +11,9 @@ import io.freshet.core.internal.CoreInternals;
 import io.freshet.core.internal.FeatureSpec;
 import io.freshet.core.internal.kernel.EventPreparer;
 import io.freshet.core.internal.kernel.RowWriteKernel;
-import io.freshet.core.internal.kernel.TopKSummary;
-import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,20 +37,13 @@ import java.util.Set;
  *       key. Filters apply first; lifetime features never drop.</li>
  *   <li>A windowed value read at {@code r} covers the accepted events whose epoch lies in
  *       {@code [floor(r/g) - n + 1, floor(r/g)]} and is above {@code maxEpoch - n} (tiles the row still holds).</li>
- *   <li>Latest: the value of the event with the largest event time, a later arrival winning a tie. First/last seen:
- *       the smallest/largest event time. Last-N: the n (time, id) pairs largest in (time, arrival) order, newest
- *       first. Decayed: {@code sum of w * 2^(-(r - t) / halfLife)}. Distinct: the exact number of distinct ids,
- *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Variance and stddev: the exact
- *       population variance ({@link #exactVariance}, BigDecimal) within the stated bound ({@link
- *       #varianceTolerance}). Ratio, difference and time-since as documented on {@code DerivedFeature}.</li>
- *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Quantile: the exact value of rank
- *       {@code max(1, ceil(q * n))} of the live values clamped into the declared range, compared within the declared
- *       relative error ({@link #quantileTolerance}). Ratio, difference and time-since
- *       as documented on {@code DerivedFeature}.</li>
- *       compared with the HyperLogLog estimate within {@link #distinctTolerance}. Top-K: the exact frequencies of
- *       the live ids, the k best by (count desc, id asc); exact when no live tile saw more distinct ids than the m
- *       counters, else each count within the sum of floor(tile events / m) over the tiles that did. Ratio,
- *       difference and time-since as documented on {@code DerivedFeature}.</li>
+ *   <li>Each kind's value, computed from scratch by its family's class in this package: latest, first/last seen and
+ *       last-N ({@link ReferenceRecency}); count, sum, mean, min and max ({@link ReferenceTotals}); decayed count and
+ *       sum ({@link ReferenceDecayed}); distinct, within {@link #distinctTolerance} ({@link ReferenceDistinct});
+ *       variance, stddev and quantile, within {@link #varianceTolerance} and {@link #quantileTolerance} ({@link
+ *       ReferenceSpread}); top-K ({@link ReferenceTopK}); the categorical kinds ({@link ReferenceCategories}); ratio,
+ *       difference and time-since as documented on {@code DerivedFeature} ({@link ReferenceDerived}). Each class
+ *       states its kinds' semantics.</li>
  *   <li>The event time of a present stored value is the largest event time the feature accepted ({@link
  *       FeatureVector#NO_TIME} when none); a missing value has none.</li>
  * </ul>
@@ -177,7 +162,7 @@ public final class ReferenceModel<E> {
             }
             Accepted accepted = new Accepted(t, arrival, values[i], ids[i]);
             if (f.categories != null) {
-                storeCategory(f.categories, texts[i], accepted);
+                ReferenceCategories.store(f.categories, texts[i], accepted);
             }
             log.events.add(accepted);
         }
@@ -186,34 +171,6 @@ public final class ReferenceModel<E> {
             late++;
         }
         return result;
-    }
-
-    /**
-     * What a categorical feature stores for a value, the naive way: a dictionary keeps the declared name (or
-     * {@code Categories.OTHER}, a miss); UTF-8 keeps the longest prefix of whole code points whose
-     * {@code String.getBytes(UTF_8)} fits in maxBytes (a miss when it is shorter than the value).
-     */
-    private static void storeCategory(Categories c, String text, Accepted into) {
-        if (c.isDictionary()) {
-            int id = c.otherId();
-            for (int j = 0; j < c.size(); j++) {
-                if (c.name(j).equals(text)) {
-                    id = j;
-                }
-            }
-            into.text = c.name(id);
-            into.id = id;
-            into.miss = id == c.otherId();
-            return;
-        }
-        String kept = text;
-        while (kept.getBytes(StandardCharsets.UTF_8).length > c.maxBytes()) {
-            kept = kept.substring(0, kept.offsetByCodePoints(0, kept.codePointCount(0, kept.length()) - 1));
-        }
-        // A lone surrogate is written as '?' (as getBytes does): compare the decoded bytes.
-        into.text = new String(kept.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
-        into.id = kept.getBytes(StandardCharsets.UTF_8).length;
-        into.miss = !kept.equals(text);
     }
 
     private Object keyOf(E event) {
@@ -333,7 +290,7 @@ public final class ReferenceModel<E> {
             } else if (f.kind.isStored()) {
                 out.add(stored(f, ks.logs[i], r));
             } else {
-                out.add(derived(f, out, r));
+                out.add(ReferenceDerived.derived(f, out, specs, r));
             }
         }
         if (ks == null) {
@@ -343,26 +300,15 @@ public final class ReferenceModel<E> {
         return new Expected(set.name(), key, r, status, ks.lastApplyMs, ks.maxEventTimeMs, out);
     }
 
+    /**
+     * One stored feature's expected value at read time {@code r}: the events it accepted (for a windowed feature, the
+     * live ones: those of the tiles the read covers that the row still holds), then the naive computation of its kind
+     * family ({@code Reference*} classes of this package).
+     */
     private static ExpectedValue stored(FeatureSpec f, FeatureLog log, long r) {
         final List<Accepted> all = log.events;
         if (f.categories != null) {
-            List<Accepted> sorted = new ArrayList<>(all);
-            sorted.sort(NEWEST_LAST.reversed());
-            int size = Math.min(f.kind == FeatureKind.LATEST_CATEGORY ? 1 : f.param, sorted.size());
-            String[] texts = new String[size];
-            long[] ids = new long[size];
-            long[] times = new long[size];
-            for (int j = 0; j < size; j++) {
-                texts[j] = sorted.get(j).text;
-                ids[j] = sorted.get(j).id;
-                times[j] = sorted.get(j).timeMs;
-            }
-            long misses = 0;
-            for (Accepted a : all) {
-                misses += a.miss ? 1 : 0;
-            }
-            // Latest: the event time is the newest accepted, which is the newest entry's.
-            return ExpectedValue.categories(f.name, f.kind, f.categories, texts, ids, times, misses);
+            return ReferenceCategories.expected(f, all);
         }
         long maxT = NO_TIME;
         for (Accepted a : all) {
@@ -381,120 +327,39 @@ public final class ReferenceModel<E> {
                 }
             }
         }
-        double sum = 0;
-        double magnitude = 0;
-        for (Accepted a : live) {
-            sum += a.value;
-            magnitude += Math.abs(a.value);
-        }
         switch (f.kind) {
-            case LATEST: {
-                if (all.isEmpty()) {
-                    return ExpectedValue.missing(f.name, f.kind);
-                }
-                Accepted newest = Collections.max(all, NEWEST_LAST);
-                return ExpectedValue.ofDouble(f.name, f.kind, newest.value, 0, maxT);
-            }
-            case COUNT:
-                return ExpectedValue.ofLong(f.name, f.kind, live.size(), maxT);
-            case SUM:
-                return ExpectedValue.ofDouble(f.name, f.kind, sum, tolerance(magnitude), maxT);
-            case MIN:
-            case MAX: {
-                if (live.isEmpty()) {
-                    return ExpectedValue.missing(f.name, f.kind);
-                }
-                double m = live.get(0).value;
-                for (Accepted a : live) {
-                    m = f.kind == FeatureKind.MIN ? Math.min(m, a.value) : Math.max(m, a.value);
-                }
-                return ExpectedValue.ofDouble(f.name, f.kind, m, 0, maxT);
-            }
-            case MEAN:
-                if (live.isEmpty()) {
-                    return ExpectedValue.missing(f.name, f.kind);
-                }
-                return ExpectedValue.ofDouble(f.name, f.kind, sum / live.size(), tolerance(magnitude / live.size()),
-                    maxT);
-            case FIRST_SEEN: {
-                if (all.isEmpty()) {
-                    return ExpectedValue.missing(f.name, f.kind);
-                }
-                long min = Long.MAX_VALUE;
-                for (Accepted a : all) {
-                    min = Math.min(min, a.timeMs);
-                }
-                return ExpectedValue.ofLong(f.name, f.kind, min, maxT);
-            }
+            case LATEST:
+                return ReferenceRecency.latest(f, all, maxT);
+            case FIRST_SEEN:
+                return ReferenceRecency.firstSeen(f, all, maxT);
             case LAST_SEEN:
-                return all.isEmpty() ? ExpectedValue.missing(f.name, f.kind)
-                    : ExpectedValue.ofLong(f.name, f.kind, maxT, maxT);
-            case LAST_N: {
-                List<Accepted> sorted = new ArrayList<>(all);
-                sorted.sort(NEWEST_LAST.reversed());
-                int size = Math.min(f.param, sorted.size());
-                long[] ids = new long[size];
-                long[] times = new long[size];
-                for (int j = 0; j < size; j++) {
-                    ids[j] = sorted.get(j).id;
-                    times[j] = sorted.get(j).timeMs;
-                }
-                return ExpectedValue.lastN(f.name, ids, times);
-            }
+                return ReferenceRecency.lastSeen(f, all, maxT);
+            case LAST_N:
+                return ReferenceRecency.lastN(f, all);
+            case COUNT:
+                return ReferenceTotals.count(f, live, maxT);
+            case SUM:
+                return ReferenceTotals.sum(f, live, maxT);
+            case MEAN:
+                return ReferenceTotals.mean(f, live, maxT);
+            case MIN:
+            case MAX:
+                return ReferenceTotals.extreme(f, live, maxT);
             case DECAYED_COUNT:
-            case DECAYED_SUM: {
-                double decayed = 0;
-                double mag = 0;
-                for (Accepted a : all) {
-                    double w = f.kind == FeatureKind.DECAYED_COUNT ? 1 : a.value;
-                    double weight = Math.pow(2.0, -(double) (r - a.timeMs) / f.halfLifeMs);
-                    decayed += w * weight;
-                    mag += Math.abs(w) * weight;
-                }
-                return ExpectedValue.ofDouble(f.name, f.kind, decayed, tolerance(mag), maxT);
-            }
+            case DECAYED_SUM:
+                return ReferenceDecayed.decayed(f, all, r, maxT);
+            case DISTINCT_APPROX:
+                return ReferenceDistinct.distinct(f, live, maxT);
             case VARIANCE:
             case STDDEV:
-                return live.isEmpty() ? ExpectedValue.missing(f.name, f.kind)
-                    : spread(f, live, f.window.isLifetime() ? 0 : f.window.tileCount(), maxT);
-            case DISTINCT_APPROX: {
-                Set<Long> distinct = new HashSet<>();
-                for (Accepted a : live) {
-                    distinct.add(a.id);
-                }
-                int exact = distinct.size();
-                return ExpectedValue.ofDouble(f.name, f.kind, exact, distinctTolerance(exact, f.param), maxT);
-            }
+                return ReferenceSpread.spread(f, live, maxT);
             case QUANTILE:
-                return quantile(f, live, maxT);
+                return ReferenceSpread.quantile(f, live, maxT);
             case TOP_K:
-                return topK(f, live, maxT);
+                return ReferenceTopK.topK(f, live, maxT);
             default:
                 throw new IllegalStateException("not a stored kind: " + f.kind);
         }
-    }
-
-    /**
-     * Variance or stddev: the exact population variance of the accepted doubles (sums of x and x^2 in BigDecimal,
-     * one rounding at the end), and the stated bound around it ({@link #varianceTolerance}).
-     */
-    private static ExpectedValue spread(FeatureSpec f, List<Accepted> live, int tiles, long maxT) {
-        double[] values = new double[live.size()];
-        for (int j = 0; j < values.length; j++) {
-            values[j] = live.get(j).value;
-        }
-        double[] moments = exactMoments(values);
-        double variance = moments[0];
-        double rms = moments[1];
-        double varianceTol = varianceTolerance(values.length, tiles, variance, rms);
-        if (f.kind == FeatureKind.VARIANCE) {
-            return ExpectedValue.ofDouble(f.name, f.kind, variance, varianceTol, maxT);
-        }
-        double stddev = Math.sqrt(variance);
-        // |sqrt(a) - sqrt(b)| <= min(sqrt(|a - b|), |a - b| / sqrt(b)), plus the rounding of the kernel's sqrt.
-        double tol = stddev == 0 ? Math.sqrt(varianceTol)
-            : Math.min(Math.sqrt(varianceTol), varianceTol / stddev) + 0x1p-52 * stddev;
-        return ExpectedValue.ofDouble(f.name, f.kind, stddev, tol, maxT);
     }
 
     /**
@@ -506,7 +371,7 @@ public final class ReferenceModel<E> {
      * @return the variance
      */
     public static double exactVariance(double[] values) {
-        return exactMoments(values)[0];
+        return ReferenceSpread.exactVariance(values);
     }
 
     /**
@@ -514,41 +379,7 @@ public final class ReferenceModel<E> {
      * @return the root mean square, {@code sqrt(sum(x^2) / n)}
      */
     public static double rms(double[] values) {
-        return exactMoments(values)[1];
-    }
-
-    /** {variance, rms}, both from exact sums. */
-    private static double[] exactMoments(double[] values) {
-        final BigDecimal n = BigDecimal.valueOf(values.length);
-        BigDecimal sum;
-        BigDecimal squares;
-        long scaledSum = 0;
-        long scaledSquares = 0;
-        boolean small = values.length < (1 << 20);
-        for (int j = 0; j < values.length && small; j++) {
-            double scaled = values[j] * 16;
-            small = scaled == Math.rint(scaled) && Math.abs(scaled) < (1 << 20);
-            long x = (long) scaled;
-            scaledSum += x;
-            scaledSquares += x * x;
-        }
-        if (small) {
-            // Sums of (16x) and (16x)^2, exact in longs: |16x| < 2^20, fewer than 2^20 values.
-            sum = BigDecimal.valueOf(scaledSum).divide(BigDecimal.valueOf(16));
-            squares = BigDecimal.valueOf(scaledSquares).divide(BigDecimal.valueOf(256));
-        } else {
-            sum = BigDecimal.ZERO;
-            squares = BigDecimal.ZERO;
-            for (double v : values) {
-                BigDecimal x = new BigDecimal(v);
-                sum = sum.add(x);
-                squares = squares.add(x.multiply(x));
-            }
-        }
-        BigDecimal numerator = n.multiply(squares).subtract(sum.multiply(sum));
-        double variance = numerator.divide(n.multiply(n), MathContext.DECIMAL128).doubleValue();
-        double rms = Math.sqrt(squares.divide(n, MathContext.DECIMAL128).doubleValue());
-        return new double[] {variance, rms};
+        return ReferenceSpread.rms(values);
     }
 
     /**
@@ -563,28 +394,7 @@ public final class ReferenceModel<E> {
      * @return the largest allowed absolute difference
      */
     public static double varianceTolerance(long n, int tiles, double variance, double rms) {
-        return VARIANCE_ERROR_FACTOR * (n + tiles) * 0x1p-53 * rms * Math.sqrt(variance);
-    }
-
-    /**
-     * The exact quantile of the live values, each clamped into the declared range: the value of rank
-     * {@code max(1, ceil(q * n))} of them sorted ascending, with q * n taken in decimal (0.9 * 10 is 9). The sketch
-     * must match it within the declared relative error (and a relative 1e-9 for rounding at bucket edges).
-     */
-    private static ExpectedValue quantile(FeatureSpec f, List<Accepted> live, long maxT) {
-        if (live.isEmpty()) {
-            return ExpectedValue.missing(f.name, f.kind);
-        }
-        double[] sorted = new double[live.size()];
-        for (int j = 0; j < sorted.length; j++) {
-            sorted[j] = Math.min(f.quantile.max(), Math.max(f.quantile.min(), live.get(j).value));
-        }
-        Arrays.sort(sorted);
-        long rank = new BigDecimal(Double.toString(f.quantile.q())).multiply(BigDecimal.valueOf(sorted.length))
-            .setScale(0, RoundingMode.CEILING).longValueExact();
-        double exact = sorted[(int) Math.max(1, Math.min(rank, sorted.length)) - 1];
-        return ExpectedValue.ofDouble(f.name, f.kind, exact, quantileTolerance(exact, f.quantile.relativeError()),
-            maxT);
+        return ReferenceSpread.varianceTolerance(n, tiles, variance, rms);
     }
 
     /**
@@ -593,103 +403,11 @@ public final class ReferenceModel<E> {
      * @return the largest allowed absolute difference of the estimate
      */
     public static double quantileTolerance(double exact, double relativeError) {
-        return (relativeError + 1e-9) * Math.abs(exact);
+        return ReferenceSpread.quantileTolerance(exact, relativeError);
     }
 
-    /**
-     * TOP_K from the live events: exact frequencies, the k best by (count desc, id asc), and the bound the summary's
-     * counts may differ by: per live tile that saw more distinct ids than the m counters, floor(events / m); 0 for a
-     * tile that fits (it counts exactly).
-     */
-    private static ExpectedValue topK(FeatureSpec f, List<Accepted> live, long maxT) {
-        final int k = TopKSummary.k(f.param);
-        final int m = TopKSummary.counters(f.param);
-        Map<Long, Long> frequency = new HashMap<>();
-        Map<Long, Map<Long, Long>> perTile = new HashMap<>();
-        for (Accepted a : live) {
-            frequency.merge(a.id, 1L, Long::sum);
-            long tile = f.window.isLifetime() ? 0 : Math.floorDiv(a.timeMs, f.window.tileMs());
-            perTile.computeIfAbsent(tile, t -> new HashMap<>()).merge(a.id, 1L, Long::sum);
-        }
-        long bound = 0;
-        for (Map<Long, Long> tile : perTile.values()) {
-            if (tile.size() > m) {
-                long events = 0;
-                for (long c : tile.values()) {
-                    events += c;
-                }
-                bound += events / m;
-            }
-        }
-        List<Map.Entry<Long, Long>> sorted = new ArrayList<>(frequency.entrySet());
-        sorted.sort(TOP_K_ORDER);
-        int size = Math.min(k, sorted.size());
-        if (size == 0) {
-            return ExpectedValue.missing(f.name, f.kind);
-        }
-        long[] ids = new long[size];
-        long[] counts = new long[size];
-        long[] times = new long[size];
-        for (int j = 0; j < size; j++) {
-            ids[j] = sorted.get(j).getKey();
-            counts[j] = sorted.get(j).getValue();
-            times[j] = maxT;
-        }
-        return ExpectedValue.topK(f.name, ids, counts, times, bound, frequency);
-    }
-
-    /** TOP_K's order: the higher count first, then the smaller id. */
-    private static final Comparator<Map.Entry<Long, Long>> TOP_K_ORDER =
-        Comparator.comparing((Map.Entry<Long, Long> e) -> e.getValue()).reversed()
-            .thenComparing(Map.Entry::getKey);
-
-    private ExpectedValue derived(FeatureSpec f, List<ExpectedValue> out, long r) {
-        ExpectedValue a = out.get(indexOf(f.inputA));
-        if (!a.known || (f.inputB != null && !out.get(indexOf(f.inputB)).known)) {
-            return ExpectedValue.unknown(f.name, f.kind);
-        }
-        switch (f.kind) {
-            case TIME_SINCE:
-                return a.eventTimeMs == NO_TIME ? ExpectedValue.missing(f.name, f.kind)
-                    : ExpectedValue.ofDouble(f.name, f.kind, (double) (r - a.eventTimeMs), 0, a.eventTimeMs);
-            case RATIO:
-            case DIFFERENCE: {
-                ExpectedValue b = out.get(indexOf(f.inputB));
-                if (a.size == 0 || b.size == 0) {
-                    return ExpectedValue.missing(f.name, f.kind);
-                }
-                double va = a.asDouble();
-                double vb = b.asDouble();
-                long t = Math.max(a.eventTimeMs, b.eventTimeMs);
-                if (f.kind == FeatureKind.DIFFERENCE) {
-                    return ExpectedValue.ofDouble(f.name, f.kind, va - vb, a.tolerance + b.tolerance, t);
-                }
-                if (b.tolerance >= Math.abs(vb) && b.tolerance > 0) {
-                    // The denominator may be 0 within its tolerance: presence and value are both unknowable.
-                    return ExpectedValue.unknown(f.name, f.kind);
-                }
-                if (vb == 0) {
-                    return ExpectedValue.missing(f.name, f.kind);
-                }
-                double ratio = va / vb;
-                double tol = (a.tolerance + Math.abs(ratio) * b.tolerance) / (Math.abs(vb) - b.tolerance);
-                return ExpectedValue.ofDouble(f.name, f.kind, ratio, tol + tolerance(Math.abs(ratio)), t);
-            }
-            default:
-                throw new IllegalStateException("not a derived kind: " + f.kind);
-        }
-    }
-
-    private int indexOf(String name) {
-        for (int i = 0; i < specs.size(); i++) {
-            if (specs.get(i).name.equals(name)) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("unknown feature " + name);
-    }
-
-    private static double tolerance(double magnitude) {
+    /** The tolerance of a floating-point value of that magnitude: relative, and absolute near 0. */
+    static double tolerance(double magnitude) {
         return RELATIVE_TOLERANCE * magnitude + ABSOLUTE_TOLERANCE;
     }
 
@@ -703,29 +421,7 @@ public final class ReferenceModel<E> {
      * @return the largest allowed absolute difference
      */
     public static double distinctTolerance(long exact, int precision) {
-        return Math.max(2, 5 * (1.04 / Math.sqrt(1 << precision)) * exact);
-    }
-
-    /** Orders accepted events by (event time, arrival): the last is the newest. */
-    private static final Comparator<Accepted> NEWEST_LAST =
-        Comparator.comparingLong((Accepted a) -> a.timeMs).thenComparingLong(a -> a.arrival);
-
-    /** One event as a feature accepted it. */
-    private static final class Accepted {
-        final long timeMs;
-        final long arrival;
-        final double value;
-        long id;
-        /** A categorical feature's stored value, and whether it was a miss (cut, or outside the dictionary). */
-        String text;
-        boolean miss;
-
-        Accepted(long timeMs, long arrival, double value, long id) {
-            this.timeMs = timeMs;
-            this.arrival = arrival;
-            this.value = value;
-            this.id = id;
-        }
+        return ReferenceDistinct.distinctTolerance(exact, precision);
     }
 
     /** What one feature accepted for one key. */

@@ -100,10 +100,42 @@ public final class OffsetTable {
      * @param offset the offset
      */
     public void put(int shard, int topicIndex, int partition, long offset) {
-        long a = address(shard, topicIndex, partition);
-        MEMORY.putLongRelease(mem, a, offset);
+        putAt(entryAddress(shard, topicIndex, partition), offset);
+    }
+
+    /**
+     * The address of one entry, checked against the table's bounds once, for a writer that applies many records of
+     * the same partition in a row ({@link #getAt}, {@link #putAt}): the look-up's range check and multiplications
+     * then stay off its per-record path.
+     *
+     * @param shard shard
+     * @param topicIndex topic index
+     * @param partition partition
+     * @return the entry's address in the meta file's memory
+     * @throws IllegalArgumentException when an index is outside the table
+     */
+    public long entryAddress(int shard, int topicIndex, int partition) {
+        return address(shard, topicIndex, partition);
+    }
+
+    /**
+     * @param entryAddress from {@link #entryAddress}
+     * @return the entry's applied offset (volatile read)
+     */
+    public long getAt(long entryAddress) {
+        return MEMORY.getLongVolatile(mem, entryAddress);
+    }
+
+    /**
+     * {@link #put} at an address from {@link #entryAddress}.
+     *
+     * @param entryAddress the entry
+     * @param offset the offset
+     */
+    public void putAt(long entryAddress, long offset) {
+        MEMORY.putLongRelease(mem, entryAddress, offset);
         if (ApplyChecks.enabled) {
-            MEMORY.putLongRelease(mem, a + 8, check(offset, (a - base) >>> 4));
+            MEMORY.putLongRelease(mem, entryAddress + 8, check(offset, (entryAddress - base) >>> 4));
         }
     }
 

@@ -369,19 +369,9 @@ class TableGrowthTest {
         }
     }
 
-    /**
-     * A kill in this JVM: the store is abandoned without a close, under its monitor so that a growth thread publishes
-     * nothing after it, and this test waits for its growth threads to end (a real kill ends them too).
-     */
-    static void abandonAsIfKilled(TableStore s) throws InterruptedException {
-        synchronized (s) {
-            KilledWriter.abandonAsIfKilled(s);
-        }
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("freshet-table-")) {
-                t.join();
-            }
-        }
+    /** A kill in this JVM ({@link KilledWriter}, which also ends the store's growth threads, as a real kill does). */
+    static void abandonAsIfKilled(TableStore s) {
+        KilledWriter.abandonAsIfKilled(s);
     }
 
     private static void waitForGrowth(TableStore s) {

@@ -166,7 +166,7 @@ class TableRecoveryKillTest {
             roles = Roles.parse(c.expectLine("ROLES"));
             assertThat(roles.moves()).as("entries the doomed key's deletion moves").isGreaterThanOrEqualTo(3);
             c.expectLine("COMMIT");
-            c.breakInMethods(OFFSETS, "put");
+            c.breakInMethods(OFFSETS, "put", "putAt");
             c.go();
             DebuggedChild.Stop commit = c.runUntil(s -> s.thread().name().equals(TableChild.COMMIT_THREAD));
             assertThat(commit).as("the commit thread stopped before advancing its offset").isNotNull();

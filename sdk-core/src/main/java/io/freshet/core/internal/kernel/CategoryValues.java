@@ -67,6 +67,24 @@ public final class CategoryValues {
         sizes[i] = size;
     }
 
+    /**
+     * @return the UTF-8 text of every value, {@code textWords} longs as {@link CategoryLayout} places them (for the
+     *     served-feature log, which records them; not to be written)
+     */
+    public long[] text() {
+        return text;
+    }
+
+    /**
+     * Makes the text what a served-feature log entry recorded (the misses, which the log does not record, are the
+     * vector's to hide).
+     *
+     * @param from the entry's text, {@code textWords} longs
+     */
+    public void restore(long[] from) {
+        System.arraycopy(from, 0, text, 0, text.length);
+    }
+
     /** Forgets the misses (the vector of a key with no row). */
     void clear() {
         java.util.Arrays.fill(misses, 0);

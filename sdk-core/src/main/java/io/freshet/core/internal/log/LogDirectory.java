@@ -63,6 +63,7 @@ public final class LogDirectory implements AutoCloseable {
     private final int vectorWidth;
     private final boolean keyIsText;
     private final int maxKeyChars;
+    private final int textWords;
     private final int entryBytes;
     private final long segmentBytes;
     private final long retainBytes;
@@ -102,20 +103,22 @@ public final class LogDirectory implements AutoCloseable {
      * @param vectorWidth its vector width
      * @param keyIsText whether its key is TEXT
      * @param maxKeyChars longest text key logged
+     * @param textWords longs of UTF-8 category text per entry (0 when the set has none)
      * @param segmentBytes a segment's size
      * @param retainBytes closed segments are deleted, oldest first, while all segments take more
      * @param retainAgeMs closed segments last written longer ago are deleted ({@code Long.MAX_VALUE}: never)
      * @throws IOException when the directory cannot be created or read
      */
     public LogDirectory(Path dir, long fingerprint, int featureCount, int vectorWidth, boolean keyIsText,
-        int maxKeyChars, long segmentBytes, long retainBytes, long retainAgeMs) throws IOException {
+        int maxKeyChars, int textWords, long segmentBytes, long retainBytes, long retainAgeMs) throws IOException {
         this.dir = dir;
         this.fingerprint = fingerprint;
         this.featureCount = featureCount;
         this.vectorWidth = vectorWidth;
         this.keyIsText = keyIsText;
         this.maxKeyChars = maxKeyChars;
-        this.entryBytes = LogDescriptor.entryBytes(keyIsText, maxKeyChars, vectorWidth, featureCount);
+        this.textWords = textWords;
+        this.entryBytes = LogDescriptor.entryBytes(keyIsText, maxKeyChars, vectorWidth, featureCount, textWords);
         if (segmentBytes < LogDescriptor.HEADER_BYTES + entryBytes) {
             throw new IllegalArgumentException("segmentBytes=" + segmentBytes + " < header + one entry="
                 + (LogDescriptor.HEADER_BYTES + entryBytes) + ": raise segmentBytes");
@@ -253,12 +256,16 @@ public final class LogDirectory implements AutoCloseable {
             if (M.getLongVolatile(m.base(), m.address() + LogDescriptor.H_MAGIC) != LogDescriptor.SEGMENT_MAGIC) {
                 return; // a torn header: that segment holds nothing, the scan skips it
             }
+            int version = M.getInt(m.base(), m.address() + LogDescriptor.H_VERSION);
             long fp = M.getLong(m.base(), m.address() + LogDescriptor.H_FINGERPRINT);
             if (fp != fingerprint) {
                 throw new IllegalArgumentException("log dir=" + dir + " holds segments of fingerprint="
                     + Long.toHexString(fp) + ", not this set's " + Long.toHexString(fingerprint)
                     + ": give each set (and each definition) its own log directory");
             }
+            // Appending beside a segment that could not be read back with the new ones would leave a directory
+            // whose scan fails: refused now, with the version, rather than then.
+            LogDescriptor.checkVersionHasText(segment, version, textWords);
         }
     }
 
@@ -392,6 +399,7 @@ public final class LogDirectory implements AutoCloseable {
         M.putInt(base, a + LogDescriptor.H_MAX_KEY_CHARS, maxKeyChars);
         M.putLong(base, a + LogDescriptor.H_SEQUENCE, seq);
         M.putInt(base, a + LogDescriptor.H_LANE, lane);
+        M.putInt(base, a + LogDescriptor.H_TEXT_WORDS, textWords);
         M.putLong(base, a + LogDescriptor.H_CREATED_MS, System.currentTimeMillis());
         M.putLongRelease(base, a + LogDescriptor.H_MAGIC, LogDescriptor.SEGMENT_MAGIC);
     }

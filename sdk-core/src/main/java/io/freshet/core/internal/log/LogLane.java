@@ -20,6 +20,8 @@ public final class LogLane {
     private static final Memory M = Memory.MEMORY;
     private static final VarHandle WRITTEN;
     private static final VarHandle DROPPED;
+    /** Ints per feature in {@link #textSpans}. */
+    public static final int SPAN = 4;
 
     static {
         try {
@@ -40,6 +42,11 @@ public final class LogLane {
     private final int vectorWidth;
     private final int featureCount;
     private final int maxKeyChars;
+    /**
+     * The UTF-8 categorical features' text in the vector, {@link #SPAN} ints each: the feature's index (its size is
+     * the values it holds), its first word in the vector's text, its words per value, its values (1 or n).
+     */
+    private final int[] textSpans;
     private LogDirectory.Segment segment;
     private Object base;
     private long nextEntryAddress;
@@ -56,9 +63,11 @@ public final class LogLane {
      * @param maxKeyChars longest text key logged
      * @param vectorWidth the vector's width
      * @param featureCount its features
+     * @param textSpans per UTF-8 categorical feature, {@link #SPAN} ints: feature index, first text word, words per
+     *     value, values; empty when the set has none (read, never written)
      */
     public LogLane(LogDirectory directory, int lane, boolean keyIsText, int maxKeyChars, int vectorWidth,
-        int featureCount) {
+        int featureCount, int[] textSpans) {
         this.directory = directory;
         this.lane = lane;
         this.entryBytes = directory.entryBytes();
@@ -67,6 +76,7 @@ public final class LogLane {
         this.vectorWidth = vectorWidth;
         this.featureCount = featureCount;
         this.maxKeyChars = maxKeyChars;
+        this.textSpans = textSpans;
     }
 
     /**
@@ -82,9 +92,10 @@ public final class LogLane {
      * @param bits the vector's value bits, {@code vectorWidth} long
      * @param timesMs the values' event times
      * @param sizes the features' sizes, {@code featureCount} long
+     * @param text the vector's UTF-8 category text (the layout's textWords long)
      */
     public void append(long requestId, long longKey, CharSequence textKey, int status, long readTimeMs,
-        long rowUpdatedMs, long rowEventTimeMs, long[] bits, long[] timesMs, int[] sizes) {
+        long rowUpdatedMs, long rowEventTimeMs, long[] bits, long[] timesMs, int[] sizes, long[] text) {
         int keyChars = textKey == null ? 0 : textKey.length();
         if (keyChars > maxKeyChars) {
             drop();
@@ -154,6 +165,21 @@ public final class LogLane {
             s1 += v;
             s2 += s1;
             p += 8;
+        }
+        for (int f = 0; f < textSpans.length; f += SPAN) {
+            // Only the values the vector holds: its text array keeps an earlier read's bytes past the size, which
+            // were not served (and belong to another key).
+            int held = sizes[textSpans[f]];
+            int w = textSpans[f + 1];
+            int words = textSpans[f + 2] * textSpans[f + 3];
+            int heldWords = textSpans[f + 2] * held;
+            for (int j = 0; j < words; j++) {
+                long v = j < heldWords ? text[w + j] : 0L;
+                M.putLong(b, p, v);
+                s1 += v;
+                s2 += s1;
+                p += 8;
+            }
         }
         // Last, and ordered after every store above: a reader that sees the commit word sees the whole entry.
         M.putLongRelease(b, a + LogDescriptor.E_COMMIT, LogDescriptor.commitWord(s1, s2));

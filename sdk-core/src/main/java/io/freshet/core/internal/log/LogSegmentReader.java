@@ -22,6 +22,7 @@ public final class LogSegmentReader {
     private final int vectorWidth;
     private final int featureCount;
     private final boolean keyIsText;
+    private final int textWords;
     private MappedMemory memory;
     private Object base;
     private long first;
@@ -54,14 +55,18 @@ public final class LogSegmentReader {
     public final long[] timesMs;
     /** The current entry's feature sizes. */
     public final int[] sizes;
+    /** The current entry's UTF-8 category text, as the vector holds it. */
+    public final long[] text;
 
     /**
      * @param fingerprint the set's fingerprint: a segment of another is refused
      * @param vectorWidth the set's vector width
      * @param featureCount its features
      * @param keyIsText whether its key is TEXT
+     * @param textWords longs of UTF-8 category text in its vector (0 when it has none)
      */
-    public LogSegmentReader(long fingerprint, int vectorWidth, int featureCount, boolean keyIsText) {
+    public LogSegmentReader(long fingerprint, int vectorWidth, int featureCount, boolean keyIsText,
+        int textWords) {
         this.fingerprint = fingerprint;
         this.vectorWidth = vectorWidth;
         this.featureCount = featureCount;
@@ -69,6 +74,8 @@ public final class LogSegmentReader {
         this.bits = new long[vectorWidth];
         this.timesMs = new long[vectorWidth];
         this.sizes = new int[featureCount];
+        this.textWords = textWords;
+        this.text = new long[textWords];
     }
 
     /**
@@ -77,7 +84,8 @@ public final class LogSegmentReader {
      * @param path the segment
      * @return false when its header was never committed (a crash while it was created): it holds nothing
      * @throws IOException when it cannot be read
-     * @throws IllegalArgumentException when it belongs to another set or layout
+     * @throws IllegalArgumentException when it belongs to another set or layout, or is of a format version this
+     *     reader does not read for this set (see {@link LogDescriptor#checkVersionHasText})
      */
     public boolean open(Path path) throws IOException {
         memory = null;
@@ -96,23 +104,28 @@ public final class LogSegmentReader {
                 return false;
             }
             int version = M.getInt(b, a + LogDescriptor.H_VERSION);
+            // First: another version's header may place its other fields elsewhere.
+            LogDescriptor.checkKnownVersion(path, version);
             long fp = M.getLong(b, a + LogDescriptor.H_FINGERPRINT);
             int width = M.getInt(b, a + LogDescriptor.H_VECTOR_WIDTH);
             int features = M.getInt(b, a + LogDescriptor.H_FEATURE_COUNT);
             boolean text = M.getInt(b, a + LogDescriptor.H_KEY_TYPE) == LogDescriptor.KEY_TEXT;
             int maxKeyChars = M.getInt(b, a + LogDescriptor.H_MAX_KEY_CHARS);
-            if (version != LogDescriptor.VERSION) {
-                throw new IllegalArgumentException("segment=" + path + " has format version=" + version
-                    + ", this reader reads version=" + LogDescriptor.VERSION + ": read it with a matching Freshet");
-            }
             if (fp != fingerprint || width != vectorWidth || features != featureCount || text != keyIsText) {
                 throw new IllegalArgumentException("segment=" + path + " was written for set fingerprint="
                     + Long.toHexString(fp) + ", not " + Long.toHexString(fingerprint)
                     + ": scan it with the definition that served it");
             }
+            LogDescriptor.checkVersionHasText(path, version, textWords);
+            // Version 1 kept this int reserved (0); a version-2 header of this set states the set's own text.
+            int headerText = M.getInt(b, a + LogDescriptor.H_TEXT_WORDS);
+            if (headerText != (version == LogDescriptor.VERSION ? textWords : 0)) {
+                throw new IllegalArgumentException("segment=" + path + " has textWords=" + headerText + ", this set's "
+                    + "layout textWords=" + textWords + " (version=" + version + "): the header is damaged");
+            }
             entryBytes = M.getInt(b, a + LogDescriptor.H_ENTRY_BYTES);
             keyLongs = LogDescriptor.keyLongs(text, maxKeyChars);
-            if (entryBytes != LogDescriptor.entryBytes(text, maxKeyChars, width, features)) {
+            if (entryBytes != LogDescriptor.entryBytes(text, maxKeyChars, width, features, headerText)) {
                 throw new IllegalArgumentException("segment=" + path + " has entryBytes=" + entryBytes
                     + " that does not match its layout: the header is damaged");
             }
@@ -203,6 +216,10 @@ public final class LogSegmentReader {
             if (i + 1 < featureCount) {
                 sizes[i + 1] = (int) (v >>> 32);
             }
+        }
+        // A version-1 segment is read only for a set with no text (checkVersionHasText): there is none to read.
+        for (int i = 0; i < textWords; i++, p += 8) {
+            text[i] = M.getLong(base, p);
         }
         return true;
     }

@@ -73,7 +73,7 @@ class LogDirectoryPrepareTest {
     void aRotatingLaneLeavesItsFullSegmentToThePreparerWhichRetiresItAndAppliesTheRetention() throws Exception {
         Path dir = tmp.resolve("log");
         // Two segments' bytes retained: past them the oldest closed segment goes, never the one being written.
-        try (LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, 2 * SEGMENT, Long.MAX_VALUE)) {
+        try (LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, 0, SEGMENT, 2 * SEGMENT, Long.MAX_VALUE)) {
             LogDirectory.Segment s = d.newSegment(0);
             for (int i = 0; i < 4; i++) {
                 d.retire(s);
@@ -97,7 +97,7 @@ class LogDirectoryPrepareTest {
         Path dir = tmp.resolve("log");
         LogDirectory.Segment first;
         LogDirectory.Segment second;
-        LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, SEGMENT, Long.MAX_VALUE);
+        LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, 0, SEGMENT, SEGMENT, Long.MAX_VALUE);
         try {
             first = d.newSegment(0);
             second = d.newSegment(1);
@@ -123,7 +123,7 @@ class LogDirectoryPrepareTest {
             Path dir = tmp.resolve("log" + round);
             LogDirectory.Segment first;
             LogDirectory.Segment second;
-            LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, SEGMENT, Long.MAX_VALUE);
+            LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, 0, SEGMENT, SEGMENT, Long.MAX_VALUE);
             try {
                 first = d.newSegment(0);
                 second = d.newSegment(1);
@@ -140,7 +140,7 @@ class LogDirectoryPrepareTest {
     void withThePreparerOffALaneRetiresItsSegmentAndAppliesTheRetentionItself() throws Exception {
         Path dir = tmp.resolve("log");
         System.setProperty(LogDirectory.PREPARE_PROP, "false");
-        try (LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, SEGMENT, Long.MAX_VALUE)) {
+        try (LogDirectory d = new LogDirectory(dir, 0x1234L, 3, 4, false, 0, 0, SEGMENT, SEGMENT, Long.MAX_VALUE)) {
             LogDirectory.Segment first = d.newSegment(0);
             d.retire(first);
             LogDirectory.Segment second = d.newSegment(0);
@@ -155,7 +155,7 @@ class LogDirectoryPrepareTest {
     }
 
     private static LogDirectory open(Path dir) throws IOException {
-        return new LogDirectory(dir, 0x1234L, 3, 4, false, 0, SEGMENT, Long.MAX_VALUE, Long.MAX_VALUE);
+        return new LogDirectory(dir, 0x1234L, 3, 4, false, 0, 0, SEGMENT, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
     /** Waits until a segment is prepared (published, not only being made) and returns its file. */

@@ -7,9 +7,11 @@ import io.freshet.core.Categories;
 import io.freshet.core.FeatureKind;
 import io.freshet.core.FeatureRef;
 import io.freshet.core.FeatureSet;
+import io.freshet.core.FeatureSetBuilder;
 import io.freshet.core.FeatureVector;
 import io.freshet.core.Window;
 import io.freshet.core.testing.Csv;
+import io.freshet.core.testing.UserPaymentFeatures;
 import io.freshet.kafka.RecordView;
 import io.freshet.kafka.Source;
 import io.freshet.kafka.TrainingProgress;
@@ -102,33 +104,31 @@ class ParquetSinkTest {
     record Label(long user, long merchant, long timeMs, Boolean fraud, Double score, String note) {
     }
 
-    /** Every aggregation kind, windows and last-N, a staleness bound and derived features. */
-    static final FeatureSet<Txn> USERS = FeatureSet.builder("users", Txn.class)
-        .entity("user", Txn::user)
-        .eventTime(Txn::tsMs)
-        .staleAfter(Duration.ofMinutes(10))
-        .latest("last_amount", Txn::amount)
-        .count("txn_total")
-        .count("txn_10m", Window.sliding(Duration.ofMinutes(10)).tiles(Duration.ofMinutes(1)))
-        .sum("amount_1h", Txn::amount, Window.sliding(Duration.ofHours(1)))
-        .max("max_amount_1h", Txn::amount, Window.sliding(Duration.ofHours(1)))
-        .min("min_amount", Txn::amount)
-        .mean("mean_amount", Txn::amount)
-        .count("declines_1h", Window.sliding(Duration.ofHours(1))).where(Txn::declined)
-        .decayedCount("activity", Duration.ofMinutes(30))
-        .decayedSum("amount_decayed", Txn::amount, Duration.ofMinutes(30))
-        .lastN("last_merchants", Txn::merchant, 5)
-        .distinctApprox("merchants_1d", Txn::merchant, Window.sliding(Duration.ofDays(1)))
-        .firstSeen("first_seen")
-        .lastSeen("last_seen")
-        .topK("top_merchants_1h", Txn::merchant, Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 3)
-        .variance("amount_var", Txn::amount)
-        .stddev("amount_std_1h", Txn::amount, Window.sliding(Duration.ofHours(1)))
-        .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
-        .derived("since_last", d -> d.timeSince("last_amount"))
-        .latestCategory("last_category", Txn::category, Categories.utf8(8))
-        .lastNCategories("recent_categories", Txn::category, Categories.of("grocery", "café, bar", "say \"hi\""), 3)
-        .build();
+    /**
+     * Every aggregation kind, windows and last-N, a staleness bound and derived features. The part
+     * {@code TrainingFixtures.USERS} (sdk-kafka's tests) declares too is {@link UserPaymentFeatures#everyKindBase};
+     * the rest differs on purpose: the event is this test's own {@link Txn} (sdk-kafka's test classes are not on
+     * this module's class path), and the categorical pair reads {@link Txn#category}, text with commas, quotes,
+     * non-ASCII and more than 8 bytes, which is what the CSV escaping and the STRING columns are checked on.
+     */
+    static final FeatureSet<Txn> USERS = users();
+
+    private static FeatureSet<Txn> users() {
+        FeatureSetBuilder<Txn> b = FeatureSet.builder("users", Txn.class)
+            .entity("user", Txn::user)
+            .eventTime(Txn::tsMs);
+        return UserPaymentFeatures.everyKindBase(b, Txn::amount, Txn::declined, Txn::merchant)
+            .topK("top_merchants_1h", Txn::merchant,
+                Window.sliding(Duration.ofHours(1)).tiles(Duration.ofMinutes(10)), 3)
+            .variance("amount_var", Txn::amount)
+            .stddev("amount_std_1h", Txn::amount, Window.sliding(Duration.ofHours(1)))
+            .derived("decline_ratio", d -> d.ratio("declines_1h", "txn_10m"))
+            .derived("since_last", d -> d.timeSince("last_amount"))
+            .latestCategory("last_category", Txn::category, Categories.utf8(8))
+            .lastNCategories("recent_categories", Txn::category,
+                Categories.of("grocery", "café, bar", "say \"hi\""), 3)
+            .build();
+    }
 
     /** A second set on the same topic, keyed by merchant: two sets in one row. */
     static final FeatureSet<Txn> MERCHANTS = FeatureSet.builder("merchants", Txn.class)

@@ -46,6 +46,13 @@ final class TableShardWriter implements ShardWriter {
     private static final int MIGRATE_WHILE_WAITING = 256;
 
     private final TableStore store;
+    /**
+     * Loaded with the writer: C2 does not inline a call whose signature names a class that is not loaded yet, and
+     * the snapshot job's class is otherwise loaded only by the first snapshot, so until then every apply's poll of
+     * the job ({@link TableStore#snapshotJob}) would be a real call.
+     */
+    private static final Class<?> SNAPSHOT_JOB_TYPE = TableSnapshot.class;
+
     private final int id;
     private final int migrateRows;
     private final long growthWaitNs;
@@ -79,6 +86,10 @@ final class TableShardWriter implements ShardWriter {
     private int topicIndex;
     private int partition;
     private long offset;
+    /** The applied-offset entry of the last (topic, partition) this writer looked up ({@link #offsetEntry}). */
+    private long offsetEntry;
+    private int entryTopic = NO_SOURCE;
+    private int entryPartition = -1;
     private long evictCursor;
     /** The snapshot this writer last joined (or null), compared with the store's at each call. */
     private TableSnapshot snapshotJob;
@@ -350,26 +361,30 @@ final class TableShardWriter implements ShardWriter {
         if (textKeys) {
             throw new IllegalArgumentException("the store has TEXT keys: call begin(CharSequence, ...)");
         }
-        long prev = NO_OFFSET;
-        if (topicIndex != NO_SOURCE) {
-            prev = offsets.get(shard.id, topicIndex, partition);
-            if (offset <= prev) {
-                return BEGIN_DUPLICATE;
-            }
+        if (topicIndex != NO_SOURCE && offset <= offsets.getAt(offsetEntry(topicIndex, partition))) {
+            return BEGIN_DUPLICATE;
         }
-        pollSnapshot();
-        if (store.generation() != seen) {
-            adopt(store.generation());
-        }
-        if (old != null) {
-            migrateSome(migrateRows);
-        }
-        if (snapshot != null) {
-            copyForSnapshot(snapshotRows);
+        // The common case (an existing key, no snapshot, growth or migration under way) runs straight through; the
+        // rest is in methods of its own, so that this one stays small enough for the JIT to inline into the
+        // applier's loop and short enough that the CPU overlaps the row misses of successive applies.
+        if (upkeepDue()) {
+            upkeep();
         }
         long hash = Keys.hash(key);
         long p = shard.findLong(key, hash);
-        if (p < 0 && old != null) {
+        if (p < 0) {
+            return beginAbsent(key, hash, p, topicIndex, partition, offset);
+        }
+        beginExisting();
+        undo.record(shard.id, topicIndex, partition, offset, key, null, 0, row);
+        makeOdd();
+        remember(topicIndex, partition, offset);
+        return BEGIN_OK;
+    }
+
+    /** The long-key begin of a key the current shard lacks: copied from the old one while migrating, or new. */
+    private int beginAbsent(long key, long hash, long p, int topicIndex, int partition, long offset) {
+        if (old != null) {
             long q = old.findLong(key, hash);
             if (q >= 0) {
                 p = copyFromOld(old.foundSlot(), hash, p);
@@ -394,6 +409,42 @@ final class TableShardWriter implements ShardWriter {
         return BEGIN_OK;
     }
 
+    /**
+     * @return whether a snapshot was published or withdrawn, the store grew, or this writer has rows to migrate or
+     *     to copy for a snapshot: what {@link #upkeep} does at an apply boundary (two volatile reads and two plain
+     *     ones while none is under way)
+     */
+    private boolean upkeepDue() {
+        return store.snapshotJob() != snapshotJob || store.generation() != seen || old != null || snapshot != null;
+    }
+
+    /** Joins or leaves a snapshot, adopts a grown generation, and migrates or copies a bounded number of rows. */
+    private void upkeep() {
+        pollSnapshot();
+        if (store.generation() != seen) {
+            adopt(store.generation());
+        }
+        if (old != null) {
+            migrateSome(migrateRows);
+        }
+        if (snapshot != null) {
+            copyForSnapshot(snapshotRows);
+        }
+    }
+
+    /**
+     * The applied-offset entry of a partition, looked up again only when the partition differs from the last
+     * call's (an applier takes the records of a partition in runs).
+     */
+    private long offsetEntry(int topicIndex, int partition) {
+        if (topicIndex != entryTopic || partition != entryPartition) {
+            offsetEntry = offsets.entryAddress(id, topicIndex, partition);
+            entryTopic = topicIndex;
+            entryPartition = partition;
+        }
+        return offsetEntry;
+    }
+
     @Override
     public long touch(long key) {
         return textKeys ? 0 : shard.touch(Keys.hash(key));
@@ -415,16 +466,7 @@ final class TableShardWriter implements ShardWriter {
                 return BEGIN_DUPLICATE;
             }
         }
-        pollSnapshot();
-        if (store.generation() != seen) {
-            adopt(store.generation());
-        }
-        if (old != null) {
-            migrateSome(migrateRows);
-        }
-        if (snapshot != null) {
-            copyForSnapshot(snapshotRows);
-        }
+        upkeep();
         long hash = Utf8.hash(keyBytes, len);
         long p = shard.findText(keyBytes, len, hash);
         if (p < 0 && old != null) {
@@ -632,7 +674,7 @@ final class TableShardWriter implements ShardWriter {
             }
         }
         if (topicIndex != NO_SOURCE) {
-            offsets.put(shard.id, topicIndex, partition, offset);
+            offsets.putAt(offsetEntry(topicIndex, partition), offset);
         }
         undo.clear(shard.id);
         state = IDLE;
