@@ -5,19 +5,14 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreGrowth;
-import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowStore;
 import io.freshet.store.internal.table.TableFormat;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /*
  * Run (flags as in ChronicleStoreBenchmark's @Fork, under the benchmark lock):
@@ -67,33 +62,15 @@ public final class TableApplyFloor {
     private static final long UNDO_ACTIVE = 0x4143_5449_5645_2121L;
     private static final long UNDO_IDLE = 0x4944_4c45_4944_4c45L;
 
-    private final long entries;
-    private final int slotBits;
-    private final long slotBytes;
-    private final long indexBase;
-    private final long versionBase;
-    private final long rowBase;
-    private final int rowOffset;
-    private final int rowBytes;
+    private final MappedShard shard;
     private final long scratch;
     /** The last source offset applied (engine and protocol: each apply's offset is above the last). */
     private long offset;
 
-    /** Shard 0 of a one-shard store of this geometry, mapped read-write at {@code fileBase}. */
-    private TableApplyFloor(long fileBase, TableFormat f) {
-        if (UNSAFE.getLong(fileBase) != TableFormat.MAGIC) {
-            throw new IllegalStateException("not a table data file: no magic at its start");
-        }
-        this.entries = f.indexEntriesPerShard;
-        this.slotBits = f.slotBits;
-        this.slotBytes = f.slotBytes;
-        this.indexBase = fileBase + f.indexOffset;
-        this.versionBase = fileBase + f.versionsOffset;
-        this.rowBase = fileBase + f.rowsOffset;
-        this.rowOffset = f.rowOffsetInSlot;
-        this.rowBytes = f.rowSizeBytes;
-        if (64 + rowBytes > 4096) {
-            throw new IllegalStateException("rowBytes=" + rowBytes + " does not fit the scratch undo record");
+    private TableApplyFloor(MappedShard shard) {
+        this.shard = shard;
+        if (64 + shard.rowBytes > 4096) {
+            throw new IllegalStateException("rowBytes=" + shard.rowBytes + " does not fit the scratch undo record");
         }
         this.scratch = UNSAFE.allocateMemory(SCRATCH_BYTES);
         UNSAFE.setMemory(scratch, SCRATCH_BYTES, (byte) 0);
@@ -116,11 +93,7 @@ public final class TableApplyFloor {
         TableApplyFloor floor = null;
         try (StoreBenchmark.ChmSubject chm = new StoreBenchmark.ChmSubject(keys, seq);
             StoreBenchmark.EngineSubject table = new StoreBenchmark.EngineSubject(filled(config, keys))) {
-            MappedByteBuffer file;
-            try (RandomAccessFile f = new RandomAccessFile(dir.resolve("table.fst").toFile(), "rw")) {
-                file = f.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, f.length());
-            }
-            floor = new TableApplyFloor(UnsafeAccess.addressOf(file), TableFormat.of(config));
+            floor = new TableApplyFloor(MappedShard.map(dir.resolve("table.fst"), TableFormat.of(config), true));
             floor.run(table, chm, seq, keys, distribution, rounds);
         } finally {
             if (floor != null) {
@@ -140,7 +113,7 @@ public final class TableApplyFloor {
         String distribution, int rounds) {
         int[] homes = new int[KeySequence.LENGTH];
         for (int i = 0; i < homes.length; i++) {
-            homes[i] = (int) home(Keys.hash(seq.key(i)));
+            homes[i] = (int) shard.home(Keys.hash(seq.key(i)));
         }
         double[][] ns = new double[NAMES.length][rounds];
         long sink = 0;
@@ -170,9 +143,9 @@ public final class TableApplyFloor {
         }
         StringBuilder out = new StringBuilder(String.format("keys=%d %s rounds=%d, median ns (this / chm):",
             keys, distribution, rounds));
-        double chmNs = median(ns[NAMES.length - 1]);
+        double chmNs = MappedShard.median(ns[NAMES.length - 1]);
         for (int k = 0; k < NAMES.length; k++) {
-            double m = median(ns[k]);
+            double m = MappedShard.median(ns[k]);
             out.append(String.format(" %s %.0f (%.2fx)", NAMES[k], m, m / chmNs));
         }
         System.out.println(out.append(" sink ").append((sink + check(table, chm, seq, keys)) & 1));
@@ -246,7 +219,7 @@ public final class TableApplyFloor {
         for (int i = 0; i < keys; i++) {
             long key = KeySequence.keyOf(i);
             long slot = slotOf(key, Keys.hash(key));
-            inStore += UNSAFE.getLong(rowBase + slot * slotBytes + rowOffset + StoreBenchmark.APPLY_OFFSETS[0]);
+            inStore += UNSAFE.getLong(shard.slotAddress(slot) + shard.rowOffset + StoreBenchmark.APPLY_OFFSETS[0]);
             inMap += chm.row(key)[StoreBenchmark.APPLY_OFFSETS[0] >> 3];
         }
         if (inStore != 5 * inMap) {
@@ -264,34 +237,21 @@ public final class TableApplyFloor {
         return THREADS.getCurrentThreadCpuTime();
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private long home(long hash) {
-        return (((hash >>> 32) & 0xFFFFFFFFL) * entries) >>> 32;
-    }
-
     /** The engine's probe (Shard.findLong) on the same file, without its range check. @return the key's slot */
     private long slotOf(long key, long hash) {
-        for (long p = home(hash);; p = p + 1 == entries ? 0 : p + 1) {
-            int e = UNSAFE.getInt(indexBase + (p << 2));
+        MappedShard m = shard;
+        for (long p = m.home(hash);; p = m.next(p)) {
+            int e = UNSAFE.getInt(m.indexBase + (p << 2));
             if (e == 0) {
                 throw new IllegalStateException("key=" + key + " is not in the store");
             }
-            if (((e ^ (int) hash) >>> slotBits) == 0) {
-                long slot = (e & ((1 << slotBits) - 1)) - 1L;
-                if (UNSAFE.getLong(rowBase + slot * slotBytes) == key) {
+            if (m.tagMatches(e, hash)) {
+                long slot = m.slotOf(e);
+                if (UNSAFE.getLong(m.slotAddress(slot)) == key) {
                     return slot;
                 }
             }
         }
-    }
-
-    private long versionAddress(long slot) {
-        return versionBase + ((slot >>> 2) << 3);
     }
 
     private void increment(long row) {
@@ -303,7 +263,7 @@ public final class TableApplyFloor {
     /** The exactly-once steps of TableShardWriter.begin and commit, written out. */
     private void protocol(long key, long offset) {
         long slot = slotOf(key, Keys.hash(key));
-        long row = rowBase + slot * slotBytes + rowOffset;
+        long row = shard.slotAddress(slot) + shard.rowOffset;
         long u = scratch;
         if (offset <= UNSAFE.getLong(u + 4096)) {
             throw new IllegalStateException("offset=" + offset + " is a duplicate");
@@ -314,10 +274,10 @@ public final class TableApplyFloor {
         UNSAFE.putLong(u + 16, 1);
         UNSAFE.putInt(u + 24, -1);
         UNSAFE.putLong(u + 32, key);
-        UNSAFE.copyMemory(row, u + 64, rowBytes);
+        UNSAFE.copyMemory(row, u + 64, shard.rowBytes);
         UNSAFE.putOrderedLong(null, u + 56, UNDO_ACTIVE);
         VarHandle.releaseFence();
-        long va = versionAddress(slot);
+        long va = shard.versionAddress(slot);
         long v = UNSAFE.getLong(va) | 1;
         UNSAFE.putLong(va, v);
         VarHandle.releaseFence();
@@ -330,17 +290,17 @@ public final class TableApplyFloor {
     /** Probe, version odd, increments, version even. */
     private void seqlock(long key) {
         long slot = slotOf(key, Keys.hash(key));
-        long va = versionAddress(slot);
+        long va = shard.versionAddress(slot);
         long v = UNSAFE.getLong(va) | 1;
         UNSAFE.putLong(va, v);
         VarHandle.releaseFence();
-        increment(rowBase + slot * slotBytes + rowOffset);
+        increment(shard.slotAddress(slot) + shard.rowOffset);
         UNSAFE.putOrderedLong(null, va, v + 1);
     }
 
     /** One index entry, then the increments on the row it names. */
     private void indexRow(int home) {
-        int e = UNSAFE.getInt(indexBase + ((long) home << 2));
-        increment(rowBase + ((e & ((1 << slotBits) - 1)) - 1L) * slotBytes + rowOffset);
+        int e = UNSAFE.getInt(shard.indexBase + ((long) home << 2));
+        increment(shard.slotAddress(shard.slotOf(e)) + shard.rowOffset);
     }
 }

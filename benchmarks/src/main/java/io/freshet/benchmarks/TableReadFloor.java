@@ -6,17 +6,12 @@ import static io.freshet.core.internal.UnsafeAccess.UNSAFE;
 import io.freshet.benchmarks.peers.KeySequence;
 import io.freshet.core.StoreConfig;
 import io.freshet.core.StoreGrowth;
-import io.freshet.core.internal.UnsafeAccess;
 import io.freshet.core.spi.Keys;
 import io.freshet.core.spi.RowBuffer;
 import io.freshet.core.spi.RowStore;
 import io.freshet.store.internal.table.TableFormat;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /*
  * Run (flags as in ChronicleStoreBenchmark's @Fork, under the benchmark lock):
@@ -46,28 +41,10 @@ import java.util.Arrays;
 public final class TableReadFloor {
     private static final int OPS_PER_ROUND = 1 << 19;
 
-    private final long entries;
-    private final int slotBits;
-    private final long slotBytes;
-    private final long indexBase;
-    private final long versionBase;
-    private final long rowBase;
-    private final int rowOffset;
-    private final int rowBytes;
+    private final MappedShard shard;
 
-    /** Shard 0 of a one-shard store of this geometry, mapped at {@code fileBase}. */
-    private TableReadFloor(long fileBase, TableFormat f) {
-        if (UNSAFE.getLong(fileBase) != TableFormat.MAGIC) {
-            throw new IllegalStateException("not a table data file: no magic at its start");
-        }
-        this.entries = f.indexEntriesPerShard;
-        this.slotBits = f.slotBits;
-        this.slotBytes = f.slotBytes;
-        this.indexBase = fileBase + f.indexOffset;
-        this.versionBase = fileBase + f.versionsOffset;
-        this.rowBase = fileBase + f.rowsOffset;
-        this.rowOffset = f.rowOffsetInSlot;
-        this.rowBytes = f.rowSizeBytes;
+    private TableReadFloor(MappedShard shard) {
+        this.shard = shard;
     }
 
     /**
@@ -86,11 +63,8 @@ public final class TableReadFloor {
         try (ChronicleRatioFixture chronicle = new ChronicleRatioFixture("readfloor", keys, distribution);
             RowStore table = StoreBenchmark.engineNamed("table").open(config)) {
             StoreBenchmark.fill(table, keys);
-            MappedByteBuffer file;
-            try (RandomAccessFile f = new RandomAccessFile(dir.resolve("table.fst").toFile(), "r")) {
-                file = f.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, f.length());
-            }
-            TableReadFloor floor = new TableReadFloor(UnsafeAccess.addressOf(file), TableFormat.of(config));
+            TableReadFloor floor = new TableReadFloor(MappedShard.map(dir.resolve("table.fst"), TableFormat.of(config),
+                false));
             run(floor, table, chronicle, keys, distribution, rounds);
         } finally {
             StoreBenchmark.deleteRecursively(dir);
@@ -102,7 +76,7 @@ public final class TableReadFloor {
         KeySequence seq = chronicle.sequence;
         int[] homes = new int[KeySequence.LENGTH];
         for (int i = 0; i < homes.length; i++) {
-            homes[i] = (int) floor.home(Keys.hash(seq.key(i)));
+            homes[i] = (int) floor.shard.home(Keys.hash(seq.key(i)));
         }
         RowBuffer row = RowBuffer.allocateHeap(StoreBenchmark.ROW_BYTES);
         byte[] value = chronicle.value;
@@ -138,40 +112,31 @@ public final class TableReadFloor {
         String[] names = {"engine", "sameProbe", "indexRow", "getUsing"};
         StringBuilder out = new StringBuilder(String.format("keys=%d %s rounds=%d, median ns (getUsing / this):",
             keys, distribution, rounds));
-        double getUsing = median(ns[3]);
+        double getUsing = MappedShard.median(ns[3]);
         for (int k = 0; k < names.length; k++) {
-            double m = median(ns[k]);
+            double m = MappedShard.median(ns[k]);
             out.append(String.format(" %s %.0f (%.2fx)", names[k], m, getUsing / m));
         }
         System.out.println(out.append(" sink ").append(sink & 1));
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private long home(long hash) {
-        return (((hash >>> 32) & 0xFFFFFFFFL) * entries) >>> 32;
-    }
-
     /** The engine's probe (Shard.readLong) on the same file, without its safety checks. */
     private long sameProbe(long key, RowBuffer into) {
+        MappedShard m = shard;
         long hash = Keys.hash(key);
-        for (long p = home(hash);; p = p + 1 == entries ? 0 : p + 1) {
-            int e = UNSAFE.getIntVolatile(null, indexBase + (p << 2));
+        for (long p = m.home(hash);; p = m.next(p)) {
+            int e = UNSAFE.getIntVolatile(null, m.indexBase + (p << 2));
             if (e == 0) {
                 return -1;
             }
-            if (((e ^ (int) hash) >>> slotBits) == 0) {
-                long slot = (e & ((1 << slotBits) - 1)) - 1L;
-                long va = versionBase + ((slot >>> 2) << 3);
-                long a = rowBase + slot * slotBytes;
+            if (m.tagMatches(e, hash)) {
+                long slot = m.slotOf(e);
+                long va = m.versionAddress(slot);
+                long a = m.slotAddress(slot);
                 long v = UNSAFE.getLongVolatile(null, va);
                 boolean match = (v & 1) == 0 && UNSAFE.getLong(a) == key;
                 if (match) {
-                    copy(a + rowOffset, into);
+                    copy(a + m.rowOffset, into);
                 }
                 UNSAFE.loadFence();
                 if (match && UNSAFE.getLong(va) == v) {
@@ -183,15 +148,15 @@ public final class TableReadFloor {
 
     /** One index entry, then a copy of the row it names. */
     private long indexRow(int home, RowBuffer into) {
-        int e = UNSAFE.getInt(indexBase + ((long) home << 2));
-        copy(rowBase + ((e & ((1 << slotBits) - 1)) - 1L) * slotBytes + rowOffset, into);
+        int e = UNSAFE.getInt(shard.indexBase + ((long) home << 2));
+        copy(shard.slotAddress(shard.slotOf(e)) + shard.rowOffset, into);
         return into.getLong(ChronicleStoreBenchmark.C0);
     }
 
     private void copy(long src, RowBuffer into) {
         Object base = into.base();
         long dst = into.address();
-        for (int i = 0; i < rowBytes; i += 8) {
+        for (int i = 0; i < shard.rowBytes; i += 8) {
             // The target is a heap row in the JVM's memory's terms (offset 0 of a long[] under segments).
             MEMORY.putLong(base, dst + i, UNSAFE.getLong(src + i));
         }
