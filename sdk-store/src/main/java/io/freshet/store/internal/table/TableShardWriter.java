@@ -365,8 +365,8 @@ final class TableShardWriter implements ShardWriter {
             return BEGIN_DUPLICATE;
         }
         // The common case (an existing key, no snapshot, growth or migration under way) runs straight through; the
-        // rest is in methods of its own, so that this one stays small enough for the JIT to inline into the
-        // applier's loop and short enough that the CPU overlaps the row misses of successive applies.
+        // rest is in methods of its own, to keep the path between two applies' row misses short: the CPU overlaps
+        // them only while an apply's instructions fit its reorder window (TableApplyFloor).
         if (upkeepDue()) {
             upkeep();
         }
